@@ -1,0 +1,256 @@
+// Package sqlite is the embedded default store: a single SQLite file through
+// the pure-Go modernc.org/sqlite driver, so that building Portcullis needs no
+// C toolchain. Several processes (servers and the CLI) may share one file;
+// SQLite's locking, in WAL mode with a busy timeout, serialises their writes.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Store implements store.Store on SQLite.
+type Store struct {
+	db *sql.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, with its parent
+// directory, and applies the embedded migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// Immediate transactions take the write lock at BEGIN, so that two
+	// writers wait on the busy timeout instead of one failing with
+	// SQLITE_BUSY when it upgrades a read lock.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close implements store.Store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// CreateClient implements store.Store.
+func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("create client: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO clients (id, data, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		c.ID, string(data), c.CreatedAt.Unix())
+	if err != nil {
+		return fmt.Errorf("create client: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrAlreadyExists
+	}
+	return nil
+}
+
+// GetClient implements store.Store.
+func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
+	var data string
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM clients WHERE id = ?`, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Client{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Client{}, fmt.Errorf("get client: %w", err)
+	}
+	var c store.Client
+	if err := json.Unmarshal([]byte(data), &c); err != nil {
+		return store.Client{}, fmt.Errorf("get client: %w", err)
+	}
+	return c, nil
+}
+
+// ListClients implements store.Store.
+func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM clients ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Client
+	for rows.Next() {
+		var data string
+		if err := rows.Scan(&data); err != nil {
+			return nil, fmt.Errorf("list clients: %w", err)
+		}
+		var c store.Client
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			return nil, fmt.Errorf("list clients: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteClient implements store.Store.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete client: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// ListKeys implements store.Store.
+func (s *Store) ListKeys(ctx context.Context) ([]store.Key, error) {
+	return listKeys(ctx, s.db)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func listKeys(ctx context.Context, q querier) ([]store.Key, error) {
+	rows, err := q.QueryContext(ctx, `SELECT kid, alg, private_key, created_at, activates_at FROM signing_keys ORDER BY activates_at, kid`)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Key
+	for rows.Next() {
+		var k store.Key
+		var created, activates int64
+		if err := rows.Scan(&k.ID, &k.Alg, &k.Private, &created, &activates); err != nil {
+			return nil, fmt.Errorf("list keys: %w", err)
+		}
+		k.CreatedAt, k.ActivatesAt = time.Unix(created, 0), time.Unix(activates, 0)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// UpdateKeys implements store.Store.
+func (s *Store) UpdateKeys(ctx context.Context, update func([]store.Key) ([]store.Key, error)) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("update keys: %w", err)
+	}
+	defer tx.Rollback()
+	current, err := listKeys(ctx, tx)
+	if err != nil {
+		return err
+	}
+	next, err := update(current)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM signing_keys`); err != nil {
+		return fmt.Errorf("update keys: %w", err)
+	}
+	for _, k := range next {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO signing_keys (kid, alg, private_key, created_at, activates_at) VALUES (?, ?, ?, ?, ?)`,
+			k.ID, k.Alg, k.Private, k.CreatedAt.Unix(), k.ActivatesAt.Unix()); err != nil {
+			return fmt.Errorf("update keys: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("update keys: %w", err)
+	}
+	return nil
+}
+
+// RevokeToken implements store.Store.
+func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO revocations (jti, expires_at, revoked_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING`,
+		r.JTI, r.ExpiresAt.Unix(), r.RevokedAt.Unix())
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	return nil
+}
+
+// IsRevoked implements store.Store.
+func (s *Store) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revocations WHERE jti = ?`, jti).Scan(&n); err != nil {
+		return false, fmt.Errorf("is revoked: %w", err)
+	}
+	return n > 0, nil
+}
+
+// ListRevocations implements store.Store.
+func (s *Store) ListRevocations(ctx context.Context, after int64, limit int) ([]store.Revocation, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT seq, jti, expires_at, revoked_at FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list revocations: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Revocation
+	for rows.Next() {
+		var r store.Revocation
+		var exp, at int64
+		if err := rows.Scan(&r.Seq, &r.JTI, &exp, &at); err != nil {
+			return nil, fmt.Errorf("list revocations: %w", err)
+		}
+		r.ExpiresAt, r.RevokedAt = time.Unix(exp, 0), time.Unix(at, 0)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// UseOnce implements store.Store. The conditional upsert makes the check and
+// the mark one statement, so the database decides which caller wins.
+func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) error {
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO used_once (key, expires_at) VALUES (?, ?)
+		 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= ?`,
+		key, expiresAt.Unix(), time.Now().Unix())
+	if err != nil {
+		return fmt.Errorf("use once: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrReplay
+	}
+	return nil
+}
+
+// DeleteExpired implements store.Store.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM revocations WHERE expires_at < ?`, now.Unix()); err != nil {
+		return fmt.Errorf("delete expired revocations: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM used_once WHERE expires_at < ?`, now.Unix()); err != nil {
+		return fmt.Errorf("delete expired marks: %w", err)
+	}
+	return nil
+}
