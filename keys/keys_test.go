@@ -31,7 +31,7 @@ func TestLive(t *testing.T) {
 		{"retired within retention", []store.Key{k("a", ES256, 0), k("b", ES256, time.Hour)}, time.Hour + 59*time.Minute, []string{"a", "b"}},
 		{"retired past retention", []store.Key{k("a", ES256, 0), k("b", ES256, time.Hour)}, 2*time.Hour + time.Second, []string{"b"}},
 		{"other algorithm does not retire", []store.Key{k("a", ES256, 0), k("r", RS256, time.Hour)}, 10 * time.Hour, []string{"a", "r"}},
-		{"middle key retired by the one after it", []store.Key{k("a", ES256, 0), k("b", ES256, time.Hour), k("c", ES256, 5 * time.Hour)}, 5*time.Hour + 30*time.Minute, []string{"b", "c"}},
+		{"middle key retired by the one after it", []store.Key{k("a", ES256, 0), k("b", ES256, time.Hour), k("c", ES256, 5*time.Hour)}, 5*time.Hour + 30*time.Minute, []string{"b", "c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
