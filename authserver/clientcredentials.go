@@ -1,0 +1,40 @@
+package authserver
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// clientCredentials is the client credentials grant (RFC 6749 section 4.4):
+// the client acts for itself, so the token's sub is its client_id.
+func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) {
+	if c.AuthMethod == store.AuthNone {
+		errUnauthorizedClient("a public client cannot use the client_credentials grant").Render(w)
+		return
+	}
+	// An absent or empty scope parameter asks for every allowed scope.
+	var requested []string
+	if sc := form.Get("scope"); strings.TrimSpace(sc) != "" {
+		var e *Error
+		if requested, e = parseScope(sc); e != nil {
+			e.Render(w)
+			return
+		}
+	}
+	scopes, audience, e := s.grant(c.Scopes, requested, form["resource"])
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	tok, ttl, err := s.mintAccessToken(c.ID, c.ID, scopes, audience)
+	if err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenResponse{
+		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(ttl.Seconds()), Scope: strings.Join(scopes, " "),
+	})
+}

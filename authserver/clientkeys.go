@@ -1,0 +1,92 @@
+package authserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+const (
+	// clientKeysTTL is how long a fetched client jwks_uri document is used.
+	clientKeysTTL = 5 * time.Minute
+	// clientKeysMinRefetch rate-limits refetches forced by an unknown kid.
+	clientKeysMinRefetch = 10 * time.Second
+	// maxJWKSBytes bounds a fetched key set document.
+	maxJWKSBytes = 1 << 20
+)
+
+// clientKeyCache holds the key sets fetched from clients' jwks_uri.
+type clientKeyCache struct {
+	http    *http.Client
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[string]*clientKeys
+}
+
+type clientKeys struct {
+	// mu is held during a fetch, so concurrent requests for one URI wait
+	// for that fetch instead of starting their own.
+	mu      sync.Mutex
+	set     jose.JSONWebKeySet
+	fetched time.Time
+}
+
+func newClientKeyCache(c *http.Client, now func() time.Time) *clientKeyCache {
+	return &clientKeyCache{http: c, now: now, entries: map[string]*clientKeys{}}
+}
+
+// get returns the key set at uri, fetching it when the cached copy is older
+// than clientKeysTTL, or when refresh is set and the last fetch is older
+// than clientKeysMinRefetch. A failed fetch keeps serving the last good set.
+func (c *clientKeyCache) get(ctx context.Context, uri string, refresh bool) (jose.JSONWebKeySet, error) {
+	c.mu.Lock()
+	e, ok := c.entries[uri]
+	if !ok {
+		e = &clientKeys{}
+		c.entries[uri] = e
+	}
+	c.mu.Unlock()
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	age := c.now().Sub(e.fetched)
+	if !e.fetched.IsZero() && age < clientKeysTTL && (!refresh || age < clientKeysMinRefetch) {
+		return e.set, nil
+	}
+	set, err := c.fetch(ctx, uri)
+	if err != nil {
+		if !e.fetched.IsZero() {
+			return e.set, nil
+		}
+		return jose.JSONWebKeySet{}, err
+	}
+	e.set, e.fetched = set, c.now()
+	return set, nil
+}
+
+func (c *clientKeyCache) fetch(ctx context.Context, uri string) (jose.JSONWebKeySet, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("fetch client jwks: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("fetch client jwks: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return jose.JSONWebKeySet{}, fmt.Errorf("fetch client jwks %s: status %d", uri, resp.StatusCode)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxJWKSBytes)).Decode(&set); err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("fetch client jwks %s: %w", uri, err)
+	}
+	return set, nil
+}

@@ -1,0 +1,80 @@
+package authserver
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Error is an OAuth 2.0 error response (RFC 6749 section 5.2). It carries the
+// HTTP status and renders itself, so handlers return it instead of writing
+// responses on every error path.
+type Error struct {
+	// Code is the RFC 6749 "error" value, for example "invalid_client".
+	Code string `json:"error"`
+	// Description is the human-readable "error_description". It never
+	// contains a secret or a token.
+	Description string `json:"error_description,omitempty"`
+	// Status is the HTTP status code of the response.
+	Status int `json:"-"`
+	// basicChallenge marks an invalid_client error for a client that sent
+	// HTTP Basic credentials: RFC 6749 section 5.2 then requires 401 with a
+	// WWW-Authenticate challenge.
+	basicChallenge bool
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Description }
+
+// Render writes e as a JSON response that must not be cached.
+func (e *Error) Render(w http.ResponseWriter) {
+	if e.basicChallenge {
+		w.Header().Set("WWW-Authenticate", `Basic realm="portcullis", charset="UTF-8"`)
+	}
+	writeJSON(w, e.Status, e)
+}
+
+func newError(status int, code, description string) *Error {
+	return &Error{Code: code, Description: description, Status: status}
+}
+
+// Constructors for the error codes of RFC 6749 section 5.2, RFC 8707
+// section 2 (invalid_target) and RFC 7009 section 2.2.1.
+func errInvalidRequest(desc string) *Error {
+	return newError(http.StatusBadRequest, "invalid_request", desc)
+}
+func errInvalidGrant(desc string) *Error {
+	return newError(http.StatusBadRequest, "invalid_grant", desc)
+}
+func errInvalidScope(desc string) *Error {
+	return newError(http.StatusBadRequest, "invalid_scope", desc)
+}
+func errInvalidTarget(desc string) *Error {
+	return newError(http.StatusBadRequest, "invalid_target", desc)
+}
+func errUnauthorizedClient(desc string) *Error {
+	return newError(http.StatusBadRequest, "unauthorized_client", desc)
+}
+func errUnsupportedGrantType(desc string) *Error {
+	return newError(http.StatusBadRequest, "unsupported_grant_type", desc)
+}
+func errServer() *Error {
+	return newError(http.StatusInternalServerError, "server_error", "the server could not complete the request")
+}
+
+// errInvalidClient is always 401: RFC 6749 allows it for every
+// authentication method and requires it for HTTP Basic.
+func errInvalidClient(desc string, basic bool) *Error {
+	e := newError(http.StatusUnauthorized, "invalid_client", desc)
+	e.basicChallenge = basic
+	return e
+}
+
+// writeJSON writes v with the headers every token-bearing response needs
+// (RFC 6749 section 5.1): no caching anywhere.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,86 @@
+package authserver
+
+import (
+	"net/http"
+
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// introspection is an RFC 7662 section 2.2 response. Only Active is set for
+// an inactive token: the RFC forbids telling more about it.
+type introspection struct {
+	Active    bool         `json:"active"`
+	Scope     string       `json:"scope,omitempty"`
+	ClientID  string       `json:"client_id,omitempty"`
+	TokenType string       `json:"token_type,omitempty"`
+	Exp       int64        `json:"exp,omitempty"`
+	Iat       int64        `json:"iat,omitempty"`
+	Sub       string       `json:"sub,omitempty"`
+	Aud       jwt.Audience `json:"aud,omitempty"`
+	Iss       string       `json:"iss,omitempty"`
+	JTI       string       `json:"jti,omitempty"`
+}
+
+// handleIntrospect is the introspection endpoint (RFC 7662). Any client that
+// authenticates may introspect: resource servers are clients. Public clients
+// cannot authenticate, so they cannot use it.
+func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+	form, e := readForm(w, r)
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	if _, e := s.authenticateConfidential(r, form, s.endpoints.introspect); e != nil {
+		e.Render(w)
+		return
+	}
+	raw := form.Get("token")
+	if raw == "" {
+		errInvalidRequest("token is required").Render(w)
+		return
+	}
+	c, active, err := s.activeAccessToken(r, raw)
+	if err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	if !active {
+		writeJSON(w, http.StatusOK, introspection{Active: false})
+		return
+	}
+	writeJSON(w, http.StatusOK, introspection{
+		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
+		Exp: c.Expiry.Time().Unix(), Iat: c.IssuedAt.Time().Unix(), Sub: c.Subject,
+		Aud: c.Audience, Iss: c.Issuer, JTI: c.ID,
+	})
+}
+
+// activeAccessToken reports whether raw is an access token of this server
+// that has neither expired nor been revoked. The error is for a store
+// failure only; a token that is not ours is simply inactive.
+func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClaims, bool, error) {
+	c, err := s.parseAccessToken(raw)
+	if err != nil || !s.cfg.Now().Before(c.Expiry.Time()) {
+		return AccessTokenClaims{}, false, nil
+	}
+	revoked, err := s.store.IsRevoked(r.Context(), c.ID)
+	if err != nil || revoked {
+		return AccessTokenClaims{}, false, err
+	}
+	return c, true, nil
+}
+
+// authenticateConfidential authenticates a client that must hold
+// credentials: introspection and revocation are not for public clients.
+func (s *Server) authenticateConfidential(r *http.Request, form map[string][]string, endpoint string) (clientID string, e *Error) {
+	c, e := s.authenticateClient(r, form, endpoint)
+	if e != nil {
+		return "", e
+	}
+	if c.AuthMethod == store.AuthNone {
+		return "", s.authFailed(r, c.ID, "this endpoint requires client authentication; public clients cannot use it", true, false)
+	}
+	return c.ID, nil
+}

@@ -1,0 +1,49 @@
+package authserver
+
+import (
+	"net/http"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// handleRevoke is the revocation endpoint (RFC 7009). A client may revoke
+// only its own tokens. An invalid, expired or unknown token is answered 200
+// (section 2.2): the client's goal, that the token be unusable, is met.
+// Only tokens that verify are recorded, so forged tokens cannot fill the
+// store.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	form, e := readForm(w, r)
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	clientID, e := s.authenticateConfidential(r, form, s.endpoints.revoke)
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	raw := form.Get("token")
+	if raw == "" {
+		errInvalidRequest("token is required").Render(w)
+		return
+	}
+	c, err := s.parseAccessToken(raw)
+	now := s.cfg.Now()
+	if err != nil || !now.Before(c.Expiry.Time()) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if c.ClientID != clientID {
+		s.log.Warn("revocation refused", "event", "revoke_refused", "client_id", clientID, "token_client_id", c.ClientID, "jti", c.ID)
+		errUnauthorizedClient("the token was not issued to this client").Render(w)
+		return
+	}
+	if err := s.store.RevokeToken(r.Context(), store.Revocation{JTI: c.ID, ExpiresAt: c.Expiry.Time(), RevokedAt: now}); err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	s.log.Info("token revoked", "event", "token_revoked", "client_id", clientID, "sub", c.Subject, "jti", c.ID)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,52 @@
+package authserver
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// Grant types (RFC 6749).
+const grantClientCredentials = "client_credentials"
+
+// tokenResponse is the successful token response (RFC 6749 section 5.1).
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+// handleToken is the token endpoint (RFC 6749 section 3.2).
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	form, e := readForm(w, r)
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	grantType := form.Get("grant_type")
+	if grantType == "" {
+		errInvalidRequest("grant_type is required").Render(w)
+		return
+	}
+	client, e := s.authenticateClient(r, form, s.endpoints.token)
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	var handle func(http.ResponseWriter, *http.Request, url.Values, store.Client)
+	switch grantType {
+	case grantClientCredentials:
+		handle = s.clientCredentials
+	default:
+		errUnsupportedGrantType("grant_type " + clip(grantType) + " is not supported").Render(w)
+		return
+	}
+	if !slices.Contains(client.GrantTypes, grantType) {
+		errUnauthorizedClient("the client is not registered for grant_type " + grantType).Render(w)
+		return
+	}
+	handle(w, r, form, client)
+}

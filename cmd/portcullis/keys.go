@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portcullis/portcullis/keys"
+)
+
+// defaultActivation is how long a rotated key is published before it signs:
+// longer than relying parties may cache the JWKS (5 minutes) plus the
+// servers' key reload interval.
+const defaultActivation = 10 * time.Minute
+
+func keysCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Manage signing keys"}
+	cmd.AddCommand(keysRotateCmd(), keysListCmd())
+	return cmd
+}
+
+// keyView is how the CLI shows a key; never its private part.
+type keyView struct {
+	KID         string    `json:"kid"`
+	Alg         string    `json:"alg"`
+	State       string    `json:"state"`
+	CreatedAt   time.Time `json:"created_at"`
+	ActivatesAt time.Time `json:"activates_at"`
+}
+
+func keysRotateCmd() *cobra.Command {
+	var path, alg string
+	var activateIn time.Duration
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "rotate",
+		Short: "Add a signing key that is published now and signs after --activate-in",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, st, err := openState(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if alg == "" {
+				alg = cfg.Keys.AccessTokenAlg
+			}
+			if !slices.Contains(cfg.Algorithms(), alg) {
+				return fmt.Errorf("--alg %s: the configuration keeps keys for %v only", alg, cfg.Algorithms())
+			}
+			if activateIn < 0 {
+				return fmt.Errorf("--activate-in must not be negative")
+			}
+			now := time.Now()
+			k, err := keys.Rotate(ctx, st, alg, now.Add(activateIn), cfg.KeyRetention(), now)
+			if err != nil {
+				return err
+			}
+			v := keyView{KID: k.ID, Alg: k.Alg, State: "published", CreatedAt: k.CreatedAt.UTC(), ActivatesAt: k.ActivatesAt.UTC()}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "added %s key %s: published now, signs from %s\n",
+				v.Alg, v.KID, v.ActivatesAt.Format(time.RFC3339))
+			return err
+		},
+	}
+	configFlag(cmd, &path)
+	cmd.Flags().StringVar(&alg, "alg", "", "algorithm of the new key (default: the access token algorithm)")
+	cmd.Flags().DurationVar(&activateIn, "activate-in", defaultActivation, "how long the key is published before it signs")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func keysListCmd() *cobra.Command {
+	var path string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List signing keys and their state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			_, st, err := openState(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			all, err := st.ListKeys(ctx)
+			if err != nil {
+				return err
+			}
+			views := []keyView{}
+			for _, k := range all {
+				views = append(views, keyView{KID: k.ID, Alg: k.Alg, State: keys.State(k, all, time.Now()),
+					CreatedAt: k.CreatedAt.UTC(), ActivatesAt: k.ActivatesAt.UTC()})
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), views)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KID\tALG\tSTATE\tSIGNS FROM")
+			for _, v := range views {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.KID, v.Alg, v.State, v.ActivatesAt.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	configFlag(cmd, &path)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

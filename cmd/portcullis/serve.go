@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/store"
+)
+
+const (
+	// keyReloadInterval is how often a server picks up keys rotated by the
+	// CLI or another instance. Rotation activates new keys later than this.
+	keyReloadInterval = 30 * time.Second
+	// gcInterval is how often expired revocations and replay marks go.
+	gcInterval = 5 * time.Minute
+	// shutdownGrace is how long in-flight requests get to finish.
+	shutdownGrace = 20 * time.Second
+)
+
+func serveCmd() *cobra.Command {
+	var path string
+	var dev bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the authorization server",
+		Long: "Run the authorization server from a configuration file (--config FILE), or with\n" +
+			"--dev on 127.0.0.1:8080 with a throwaway store, a demo API and a demo client.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dev == (path != "") {
+				return errors.New("serve needs exactly one of --config FILE and --dev")
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+			var cfg *config.Config
+			var err error
+			if dev {
+				var cleanup func()
+				cfg, cleanup, err = devConfig(cmd.OutOrStdout())
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+			} else if cfg, err = config.Load(path); err != nil {
+				return err
+			}
+			return serve(ctx, cfg, log, nil)
+		},
+	}
+	cmd.Flags().StringVar(&path, "config", "", "configuration file")
+	cmd.Flags().BoolVar(&dev, "dev", false, "run on loopback with a throwaway store and demo data")
+	return cmd
+}
+
+// serve runs the server until ctx is done, then drains in-flight requests.
+// ready, if set, is called with the listening address.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(net.Addr)) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := keys.Ensure(ctx, st, cfg.Algorithms(), cfg.KeyRetention(), time.Now()); err != nil {
+		return err
+	}
+	km, err := keys.NewManager(ctx, st, cfg.KeyRetention(), nil)
+	if err != nil {
+		return err
+	}
+	srv, err := authserver.New(cfg.AuthServer(), st, km, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go km.Run(ctx, keyReloadInterval, log)
+	go collectGarbage(ctx, st, log)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("portcullis listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "version", versionString())
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger) {
+	t := time.NewTicker(gcInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := st.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				log.Error("delete expired records", "err", err)
+			}
+		}
+	}
+}
+
+// devConfig is the configuration of serve --dev: a loopback server with a
+// throwaway store, a demo API and a demo client whose generated secret is
+// printed once. It goes through the same parser as any file.
+func devConfig(out io.Writer) (*config.Config, func(), error) {
+	dir, err := os.MkdirTemp("", "portcullis-dev-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	secret, _ := authserver.NewSecret()
+	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
+		return secret, name == "DEV_SECRET"
+	})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	fmt.Fprintf(out, `Portcullis development server: %s (throwaway store in %s)
+  API     https://api.example.com  scopes: list:users read:users write:users
+  client  demo-client
+  secret  %s
+
+Get a token:
+  curl -s -u demo-client:%s -d grant_type=client_credentials %s/token
+
+`, cfg.Issuer, dir, secret, secret, cfg.Issuer)
+	return cfg, cleanup, nil
+}
+
+const devYAML = `
+issuer: http://127.0.0.1:8080
+listen: 127.0.0.1:8080
+storage: sqlite://portcullis.db
+apis:
+  - identifier: https://api.example.com
+    name: Users API
+    scopes: [list:users, read:users, write:users]
+clients:
+  - client_id: demo-client
+    client_secret: ${DEV_SECRET}
+    grant_types: [client_credentials]
+    scopes: [list:users, read:users, write:users]
+`

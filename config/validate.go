@@ -1,0 +1,272 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/store"
+)
+
+// MinSecretLength is the shortest client secret accepted in the file. The
+// store keeps only a SHA-256 digest of secrets, which is safe only for
+// secrets too long to guess.
+const MinSecretLength = 32
+
+// supportedGrants are the grant types the server implements.
+var supportedGrants = []string{"client_credentials"}
+
+func (c *Config) validate() error {
+	var p problems
+	p.check(c.Issuer != "", "issuer", "is required")
+	if c.Issuer != "" {
+		if err := checkIssuer(c.Issuer); err != nil {
+			p.add("issuer", err.Error())
+		}
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	} else if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		p.add("listen", "must be host:port")
+	}
+	p.check(c.Storage != "", "storage", "is required")
+	if c.Storage != "" {
+		if _, err := c.StoragePath(); err != nil {
+			p.add("storage", err.Error())
+		}
+	}
+	if c.AccessTokenTTL == 0 {
+		c.AccessTokenTTL = authserver.DefaultAccessTokenTTL
+	}
+	p.check(c.AccessTokenTTL >= time.Minute && c.AccessTokenTTL <= 24*time.Hour, "access_token_ttl", "must be between 1m and 24h")
+	if c.Keys.AccessTokenAlg == "" {
+		c.Keys.AccessTokenAlg = keys.ES256
+	}
+	p.check(keys.Supported(c.Keys.AccessTokenAlg), "keys.access_token_alg", "must be ES256, RS256 or EdDSA")
+	for i, a := range c.Keys.Algorithms {
+		p.check(keys.Supported(a), fmt.Sprintf("keys.algorithms[%d]", i), "must be ES256, RS256 or EdDSA")
+	}
+
+	ids := map[string]bool{}
+	for i, api := range c.APIs {
+		key := fmt.Sprintf("apis[%d]", i)
+		if u, err := url.Parse(api.Identifier); err != nil || !u.IsAbs() || u.Fragment != "" {
+			p.add(key+".identifier", "must be an absolute URI without a fragment (RFC 8707)")
+		}
+		p.check(!ids[api.Identifier], key+".identifier", "is defined twice")
+		ids[api.Identifier] = true
+		p.check(len(api.Scopes) > 0, key+".scopes", "must list at least one scope")
+		for j, sc := range api.Scopes {
+			p.check(authserver.ValidScopeToken(sc), fmt.Sprintf("%s.scopes[%d]", key, j), "is not a valid scope (RFC 6749 section 3.3)")
+		}
+	}
+
+	scopes := c.scopes()
+	clientIDs := map[string]bool{}
+	for i, cl := range c.Clients {
+		key := fmt.Sprintf("clients[%d]", i)
+		p.check(cl.ClientID != "", key+".client_id", "is required")
+		p.check(!clientIDs[cl.ClientID], key+".client_id", "is defined twice")
+		clientIDs[cl.ClientID] = true
+		c.validateClient(&c.Clients[i], key, scopes, &p)
+	}
+	return p.err()
+}
+
+func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, p *problems) {
+	if cl.TokenEndpointAuthMethod == "" {
+		cl.TokenEndpointAuthMethod = store.AuthSecretBasic
+	}
+	switch cl.TokenEndpointAuthMethod {
+	case store.AuthSecretBasic, store.AuthSecretPost:
+		if cl.ClientSecret == "" {
+			p.add(key+".client_secret", "is required for "+cl.TokenEndpointAuthMethod)
+		} else if len(cl.ClientSecret) < MinSecretLength {
+			p.add(key+".client_secret", fmt.Sprintf("must have at least %d characters", MinSecretLength))
+		}
+		p.check(cl.JWKS == nil && cl.JWKSURI == "", key, "jwks and jwks_uri are only for private_key_jwt")
+	case store.AuthPrivateKey:
+		p.check(cl.ClientSecret == "", key+".client_secret", "must not be set for private_key_jwt")
+		p.check((cl.JWKS != nil) != (cl.JWKSURI != ""), key, "private_key_jwt needs exactly one of jwks and jwks_uri")
+		if cl.JWKS != nil {
+			if _, err := clientJWKS(cl.JWKS); err != nil {
+				p.add(key+".jwks", err.Error())
+			}
+		}
+		if cl.JWKSURI != "" {
+			if err := checkURL(cl.JWKSURI); err != nil {
+				p.add(key+".jwks_uri", err.Error())
+			}
+		}
+	default:
+		p.add(key+".token_endpoint_auth_method", "must be client_secret_basic, client_secret_post or private_key_jwt")
+	}
+	p.check(len(cl.GrantTypes) > 0, key+".grant_types", "must list at least one grant type")
+	for j, g := range cl.GrantTypes {
+		p.check(slices.Contains(supportedGrants, g), fmt.Sprintf("%s.grant_types[%d]", key, j), "must be one of "+strings.Join(supportedGrants, ", "))
+	}
+	for j, sc := range cl.Scopes {
+		p.check(scopes[sc], fmt.Sprintf("%s.scopes[%d]", key, j), fmt.Sprintf("%q is not a scope of any API", sc))
+	}
+}
+
+// clientJWKS checks a client's key set: public asymmetric keys only.
+func clientJWKS(v map[string]any) (json.RawMessage, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(raw, &set); err != nil {
+		return nil, fmt.Errorf("is not a JWK Set: %w", err)
+	}
+	if len(set.Keys) == 0 {
+		return nil, errors.New("has no keys")
+	}
+	for _, k := range set.Keys {
+		if !k.IsPublic() || !k.Valid() {
+			return nil, errors.New("must hold only public asymmetric keys")
+		}
+	}
+	return raw, nil
+}
+
+// checkIssuer enforces RFC 8414 section 2 and refuses plain http except on
+// loopback, where no one else can see the traffic.
+func checkIssuer(s string) error {
+	if err := checkURL(s); err != nil {
+		return err
+	}
+	u, _ := url.Parse(s)
+	if u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "/") {
+		return errors.New("must have no query, no fragment and no trailing slash")
+	}
+	return nil
+}
+
+// checkURL requires an absolute https URL, or http on a loopback host.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return errors.New("must be an absolute URL")
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && IsLoopback(u.Hostname()):
+		return nil
+	}
+	return errors.New("must use https unless its host is loopback (127.0.0.1, ::1 or localhost)")
+}
+
+// IsLoopback reports whether host names this machine only.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// StoragePath returns the SQLite file path of the storage URL.
+func (c *Config) StoragePath() (string, error) {
+	path, ok := strings.CutPrefix(c.Storage, "sqlite://")
+	if !ok || path == "" {
+		return "", errors.New("must be sqlite://PATH")
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(c.dir, path)
+	}
+	return path, nil
+}
+
+// Algorithms are the algorithms to keep signing keys for.
+func (c *Config) Algorithms() []string {
+	algs := []string{c.Keys.AccessTokenAlg}
+	for _, a := range append([]string{keys.RS256}, c.Keys.Algorithms...) {
+		if !slices.Contains(algs, a) {
+			algs = append(algs, a)
+		}
+	}
+	return algs
+}
+
+// AuthServer returns the authorization server's part of the configuration.
+func (c *Config) AuthServer() authserver.Config {
+	out := authserver.Config{
+		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg,
+	}
+	for _, api := range c.APIs {
+		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes})
+	}
+	for _, cl := range c.Clients {
+		out.Clients = append(out.Clients, cl.storeClient())
+	}
+	return out
+}
+
+func (cl Client) storeClient() store.Client {
+	sc := store.Client{
+		ID: cl.ClientID, Name: cl.Name, AuthMethod: cl.TokenEndpointAuthMethod,
+		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI,
+	}
+	if cl.ClientSecret != "" {
+		sc.SecretHash = authserver.HashSecret(cl.ClientSecret)
+	}
+	if cl.JWKS != nil {
+		sc.JWKS, _ = clientJWKS(cl.JWKS) // validated before
+	}
+	return sc
+}
+
+// NewClient validates a client registered at run time (by the CLI) with the
+// same rules as the file's clients and returns it as the store keeps it.
+func (c *Config) NewClient(cl Client) (store.Client, error) {
+	var p problems
+	if cl.ClientID == "" {
+		p.add("client_id", "is required")
+	}
+	for _, fc := range c.Clients {
+		if fc.ClientID == cl.ClientID {
+			p.add("client_id", "is defined in the configuration file")
+		}
+	}
+	c.validateClient(&cl, "client", c.scopes(), &p)
+	if err := p.err(); err != nil {
+		return store.Client{}, err
+	}
+	return cl.storeClient(), nil
+}
+
+func (c *Config) scopes() map[string]bool {
+	out := map[string]bool{}
+	for _, api := range c.APIs {
+		for _, sc := range api.Scopes {
+			out[sc] = true
+		}
+	}
+	return out
+}
+
+// problems collects validation failures, each naming its key.
+type problems []error
+
+func (p *problems) add(key, msg string) { *p = append(*p, fmt.Errorf("%s: %s", key, msg)) }
+
+func (p *problems) check(ok bool, key, msg string) {
+	if !ok {
+		p.add(key, msg)
+	}
+}
+
+func (p problems) err() error { return errors.Join(p...) }
