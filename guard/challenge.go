@@ -1,0 +1,99 @@
+package guard
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Error codes of RFC 6750 section 3.1, and the one the middleware uses when
+// the issuer cannot be reached (borrowed from RFC 6749 section 4.1.2.1).
+const (
+	CodeInvalidRequest         = "invalid_request"
+	CodeInvalidToken           = "invalid_token"
+	CodeInsufficientScope      = "insufficient_scope"
+	CodeTemporarilyUnavailable = "temporarily_unavailable"
+)
+
+// Error is a rejected request as RFC 6750 section 3 describes it. It carries
+// the HTTP status, the error code, a description and, for
+// insufficient_scope, the scopes the route needs, and renders itself as a
+// WWW-Authenticate challenge with a JSON body. Err holds the sentinel (and
+// detail) so callers can branch with errors.Is.
+type Error struct {
+	// Status is the HTTP status: 400, 401, 403 or 503.
+	Status int
+	// Code is the RFC 6750 error code; empty when the request carried no
+	// token at all (section 3.1: no error information in that case).
+	Code string
+	// Description is a short human-readable text. It never quotes the
+	// token or anything else the client sent.
+	Description string
+	// Scope is the space-separated list of scopes the route requires, set
+	// with insufficient_scope.
+	Scope string
+	// Err is the reason, one of the package's sentinel errors, possibly
+	// wrapped with detail.
+	Err error
+}
+
+// Error returns the reason with its detail.
+func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap returns the reason so that errors.Is finds the sentinel.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Write sends the error: the status, a WWW-Authenticate challenge for realm
+// (RFC 6750 section 3) unless the status is 503, and a JSON body with the
+// same fields. The realm must not contain quotes or backslashes; New checks
+// that for Options.Realm.
+func (e *Error) Write(w http.ResponseWriter, realm string) {
+	h := w.Header()
+	if e.Status != http.StatusServiceUnavailable {
+		// Every value is validated or constant (see describe, New and
+		// RequireScopes), so plain quoting is a correct quoted-string.
+		v := `Bearer realm="` + realm + `"`
+		if e.Code != "" {
+			v += `, error="` + e.Code + `"`
+		}
+		if e.Description != "" {
+			v += `, error_description="` + e.Description + `"`
+		}
+		if e.Scope != "" {
+			v += `, scope="` + e.Scope + `"`
+		}
+		h.Set("WWW-Authenticate", v)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(e.Status)
+	// The body mirrors the challenge; an encoding error here could only be
+	// a write error to a client that went away, which nothing can report.
+	_ = json.NewEncoder(w).Encode(struct {
+		Error       string `json:"error,omitempty"`
+		Description string `json:"error_description,omitempty"`
+		Scope       string `json:"scope,omitempty"`
+	}{e.Code, e.Description, e.Scope})
+}
+
+// describe turns a sentinel into the error_description sent to clients.
+// Sentinels are constant texts made only of characters RFC 6750 section 3
+// allows in error_description, so nothing the client sent is reflected.
+func describe(reason error) string {
+	return strings.TrimPrefix(reason.Error(), "guard: ")
+}
+
+// newError builds an *Error for reason, wrapping cause as detail when given.
+func newError(status int, code string, reason, cause error) *Error {
+	err := reason
+	if cause != nil {
+		err = fmt.Errorf("%w: %w", reason, cause)
+	}
+	return &Error{Status: status, Code: code, Description: describe(reason), Err: err}
+}
+
+// invalidToken is the 401 invalid_token answer of RFC 6750 section 3.1.
+func invalidToken(reason, cause error) *Error {
+	return newError(http.StatusUnauthorized, CodeInvalidToken, reason, cause)
+}

@@ -1,0 +1,123 @@
+package guard
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// claims are the members of a JWT access token (RFC 9068 section 2.2) and
+// of an introspection response (RFC 7662 section 2.2) that the guard reads.
+type claims struct {
+	Issuer    string      `json:"iss"`
+	Subject   string      `json:"sub"`
+	Audience  audience    `json:"aud"`
+	ClientID  string      `json:"client_id"`
+	Scope     string      `json:"scope"`
+	IssuedAt  numericDate `json:"iat"`
+	NotBefore numericDate `json:"nbf"`
+	Expiry    numericDate `json:"exp"`
+	ID        string      `json:"jti"`
+}
+
+// audience is "aud", a string or an array of strings (RFC 7519
+// section 4.1.3).
+type audience []string
+
+// UnmarshalJSON accepts both forms of "aud".
+func (a *audience) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = audience{s}
+		return nil
+	}
+	return json.Unmarshal(b, (*[]string)(a))
+}
+
+// numericDate is a NumericDate (RFC 7519 section 2): seconds since the
+// epoch, possibly fractional. set tells an absent claim from zero.
+type numericDate struct {
+	set bool
+	sec int64
+}
+
+// UnmarshalJSON reads a JSON number; null leaves the claim absent.
+func (d *numericDate) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		*d = numericDate{}
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > float64(math.MaxInt64/int64(time.Second)) {
+		return errors.New("guard: NumericDate out of range")
+	}
+	*d = numericDate{set: true, sec: int64(f)}
+	return nil
+}
+
+func (d numericDate) time() time.Time {
+	if !d.set {
+		return time.Time{}
+	}
+	return time.Unix(d.sec, 0)
+}
+
+// check validates the claims at now. A JWT must carry every claim RFC 9068
+// section 2.2 requires; an introspection response (RFC 7662 section 2.2)
+// has only "active" required, so absent iss and exp are accepted there, but
+// "aud" is required of both: a token whose audience is unknown could have
+// been minted for another API.
+func (c *claims) check(issuer, aud string, now time.Time, leeway time.Duration, jwt bool) error {
+	if jwt {
+		for _, claim := range [...]struct {
+			name    string
+			present bool
+		}{
+			{"iss", c.Issuer != ""}, {"exp", c.Expiry.set}, {"iat", c.IssuedAt.set},
+			{"sub", c.Subject != ""}, {"client_id", c.ClientID != ""}, {"jti", c.ID != ""},
+		} {
+			if !claim.present {
+				return fmt.Errorf("%w: %s", ErrMissingClaim, claim.name)
+			}
+		}
+	}
+	if (jwt || c.Issuer != "") && c.Issuer != issuer {
+		return ErrIssuer
+	}
+	if !slices.Contains(c.Audience, aud) {
+		return ErrAudience
+	}
+	// RFC 7519 section 4.1.4: the current time must be before exp.
+	if c.Expiry.set && !now.Before(c.Expiry.time().Add(leeway)) {
+		return ErrExpired
+	}
+	later := now.Add(leeway)
+	if c.NotBefore.set && later.Before(c.NotBefore.time()) || c.IssuedAt.set && later.Before(c.IssuedAt.time()) {
+		return ErrNotYetValid
+	}
+	return nil
+}
+
+// caller builds the Caller for validated claims; raw is their JSON.
+func (c *claims) caller(raw []byte) *Caller {
+	return &Caller{
+		subject:   c.Subject,
+		clientID:  c.ClientID,
+		scopes:    strings.Fields(c.Scope),
+		issuer:    c.Issuer,
+		audience:  c.Audience,
+		tokenID:   c.ID,
+		issuedAt:  c.IssuedAt.time(),
+		expiresAt: c.Expiry.time(),
+		claims:    raw,
+	}
+}

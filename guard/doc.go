@@ -1,0 +1,61 @@
+// Package guard protects HTTP APIs with OAuth 2.0 bearer access tokens
+// issued by Portcullis or any authorization server that publishes
+// discovery metadata (RFC 8414) and a JWK Set.
+//
+// A Guard is built from Options that must name the issuer and the API's
+// audience; the accepted signature algorithms come from Options.Algorithms
+// or, when that is empty, from the asymmetric algorithms the issuer
+// advertises. Guard.Middleware authenticates each request and stores the
+// Caller in the request context; Guard.RequireScopes checks scopes per
+// route. Refusals follow RFC 6750 section 3: a WWW-Authenticate challenge
+// and a JSON body.
+//
+// # Validation
+//
+// JWT access tokens (RFC 9068) are verified locally against the issuer's
+// keys: the "typ" header must be "at+jwt" unless Options.TokenTypes says
+// otherwise; "alg" must be an accepted asymmetric algorithm that fits the
+// key named by "kid"; "iss", "aud", "exp", "nbf" and "iat" are checked with
+// Options.Leeway. The "jwk", "jku", "x5u" and "x5c" headers are ignored:
+// keys only ever come from the issuer's jwks_uri.
+//
+// The key set is cached and refreshed in the background at three quarters
+// of the max-age the issuer sends, within [KeyRefreshMin, KeyRefreshMax].
+// A token naming an unknown kid triggers one fetch shared by all concurrent
+// requests, and at most one such fetch per KeyRefreshMin, so tokens with
+// random kids cannot flood the issuer; a bad signature under a known kid
+// never triggers a fetch. If the issuer is down or serves garbage, the last
+// good key set keeps working, and the failure is logged and counted (see
+// Guard.Stats).
+//
+// Tokens that are not JWTs are introspected (RFC 7662) when
+// Options.Introspection is set. Answers are cached by the token's SHA-256,
+// never past the token's exp nor Introspection.CacheMax; inactive answers
+// for Introspection.NegativeCache; and concurrent requests with the same
+// token share one call.
+//
+// A JWT seen before is served from a cache keyed by its SHA-256, bounded by
+// its exp, dropped when its signing key leaves the key set, and checked
+// against revocations on every request.
+//
+// # Revocation: polling versus introspection
+//
+// A JWT is valid by itself until it expires, so a guard learns of its
+// revocation only from the issuer. Portcullis publishes the JTIs of revoked,
+// unexpired JWTs at portcullis_revocation_list_endpoint; the guard polls it
+// every Options.RevocationInterval, so a revoked JWT is refused at most one
+// interval (plus one request's latency) after revocation, while every
+// request is still answered from memory. If the list cannot be fetched, the
+// guard keeps accepting tokens it cannot know to be revoked, logs and counts
+// the failure: an issuer outage does not become an API outage, at the
+// price of a longer revocation bound during it.
+//
+// Introspecting every token instead (opaque tokens) makes revocation take
+// effect within Introspection.CacheMax and works with issuers that publish
+// no list, but costs a round trip to the issuer for each new token and
+// fails closed (503) when the issuer is unreachable and the answer is not
+// cached. A shared store such as Redis, pushed to by the issuer, would bound
+// revocation by its replication delay instead of a polling interval, at the
+// cost of one more service on the request path; this package does not
+// implement it.
+package guard

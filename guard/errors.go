@@ -1,0 +1,83 @@
+package guard
+
+import "errors"
+
+// Errors returned by New when the options leave a security decision open.
+// Each is wrapped with the offending detail; branch with errors.Is.
+var (
+	// ErrMissingIssuer means Options.Issuer is empty.
+	ErrMissingIssuer = errors.New("guard: Options.Issuer is required")
+	// ErrMissingAudience means Options.Audience is empty: without it a token
+	// minted for another API would be accepted (RFC 9068 section 4).
+	ErrMissingAudience = errors.New("guard: Options.Audience is required")
+	// ErrNoAlgorithms means neither Options.Algorithms nor the issuer's
+	// discovery document names an asymmetric signature algorithm.
+	ErrNoAlgorithms = errors.New("guard: no asymmetric signature algorithm configured or advertised")
+	// ErrUnsafeAlgorithm means Options.Algorithms names "none", an HMAC
+	// algorithm or anything else that is not an asymmetric signature
+	// algorithm (RFC 8725 section 3.1).
+	ErrUnsafeAlgorithm = errors.New("guard: algorithm is not an allowed asymmetric signature algorithm")
+	// ErrInvalidOption means an option has a value outside its domain.
+	ErrInvalidOption = errors.New("guard: invalid option")
+)
+
+// Errors about the issuer's endpoints. New returns them when the issuer
+// cannot be set up; Verify returns ErrUnavailable when a token cannot be
+// checked right now, which the middleware answers with 503.
+var (
+	// ErrDiscovery means the discovery document could not be fetched or is
+	// unusable (RFC 8414 section 3, OpenID Connect Discovery 1.0 section 4).
+	ErrDiscovery = errors.New("guard: issuer discovery failed")
+	// ErrKeySet means the JWK Set could not be fetched or held no usable key
+	// (RFC 7517 section 5).
+	ErrKeySet = errors.New("guard: key set unavailable")
+	// ErrRevocationList means the revocation list could not be fetched.
+	ErrRevocationList = errors.New("guard: revocation list unavailable")
+	// ErrUnavailable means a token could not be checked because the issuer
+	// did not answer an introspection request (RFC 7662 section 2).
+	ErrUnavailable = errors.New("guard: token cannot be checked now")
+)
+
+// Errors about the request and its token. Verify and the middleware wrap
+// them in an *Error that carries the RFC 6750 response.
+var (
+	// ErrNoToken means the request carries no bearer token (RFC 6750
+	// section 3.1: the answer carries no error code).
+	ErrNoToken = errors.New("guard: no bearer token")
+	// ErrMalformedRequest means the Authorization header is not a valid
+	// bearer credential (RFC 6750 section 2.1).
+	ErrMalformedRequest = errors.New("guard: malformed Authorization header")
+	// ErrMalformedToken means the token is neither a well-formed JWS
+	// (RFC 7515 section 7.1) nor accepted by introspection.
+	ErrMalformedToken = errors.New("guard: malformed token")
+	// ErrAlgorithm means the token's "alg" is not allowed, or does not fit
+	// the key it names (RFC 8725 section 3.1).
+	ErrAlgorithm = errors.New("guard: signature algorithm not allowed")
+	// ErrTokenType means the "typ" header is not an accepted type
+	// (RFC 9068 section 4: "at+jwt").
+	ErrTokenType = errors.New("guard: wrong token type")
+	// ErrUnknownKey means the "kid" names no key in the issuer's key set,
+	// even after the refetch that an unknown kid may trigger.
+	ErrUnknownKey = errors.New("guard: unknown signing key")
+	// ErrSignature means the signature does not verify.
+	ErrSignature = errors.New("guard: invalid signature")
+	// ErrIssuer means "iss" is not the configured issuer.
+	ErrIssuer = errors.New("guard: wrong issuer")
+	// ErrAudience means "aud" does not contain the configured audience.
+	ErrAudience = errors.New("guard: wrong audience")
+	// ErrExpired means "exp" has passed (RFC 7519 section 4.1.4).
+	ErrExpired = errors.New("guard: token expired")
+	// ErrNotYetValid means "nbf" or "iat" lies in the future beyond the
+	// leeway (RFC 7519 sections 4.1.5 and 4.1.6).
+	ErrNotYetValid = errors.New("guard: token not yet valid")
+	// ErrMissingClaim means a claim RFC 9068 section 2.2 requires is absent.
+	ErrMissingClaim = errors.New("guard: required claim missing")
+	// ErrRevoked means the token's "jti" is on the issuer's revocation list.
+	ErrRevoked = errors.New("guard: token revoked")
+	// ErrInactive means introspection answered "active": false
+	// (RFC 7662 section 2.2).
+	ErrInactive = errors.New("guard: token inactive")
+	// ErrInsufficientScope means the token lacks a scope the route requires
+	// (RFC 6750 section 3.1).
+	ErrInsufficientScope = errors.New("guard: insufficient scope")
+)

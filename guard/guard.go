@@ -1,0 +1,189 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+)
+
+// Guard validates bearer access tokens for a resource server (RFC 6750,
+// RFC 9068, RFC 7662). Build it with New, wrap handlers with Middleware and
+// RequireScopes, and Close it when the server stops. It is safe for
+// concurrent use.
+type Guard struct {
+	s            settings
+	keys         *keySet
+	revocations  *revocations // nil when the issuer publishes no list or polling is off
+	introspector *introspector
+	cache        *tokenCache
+
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// New builds a Guard for opts. It reads the issuer's discovery document,
+// fetches its key set and, when the issuer publishes one, its revocation
+// list, so that the first request is served from memory; ctx bounds that
+// start-up work. It fails when a security decision is left open (see
+// Options) or the issuer cannot be read. Background refreshes run until
+// Close.
+func New(ctx context.Context, opts Options) (*Guard, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	s, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	m, err := discover(ctx, s.HTTPClient, s.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.pickAlgorithms(m.SigningAlgorithms); err != nil {
+		return nil, err
+	}
+	bg, stop := context.WithCancel(context.Background())
+	g := &Guard{s: s, cache: newTokenCache(s.CacheSize), stop: stop}
+	if err := g.start(ctx, bg, m); err != nil {
+		stop()
+		return nil, err
+	}
+	return g, nil
+}
+
+// start performs the first fetches and launches the background work.
+func (g *Guard) start(ctx, bg context.Context, m *metadata) error {
+	s := g.s
+	g.keys = &keySet{url: m.JWKSURI, client: s.HTTPClient, log: s.Logger, now: s.Clock, lo: s.KeyRefreshMin, hi: s.KeyRefreshMax, ctx: bg}
+	next, err := g.keys.fetch(ctx)
+	if err != nil {
+		return err
+	}
+	if s.Introspection.ClientID != "" {
+		if g.introspector, err = newIntrospector(bg, m.IntrospectionEndpoint, s.HTTPClient, s.Introspection); err != nil {
+			return err
+		}
+	}
+	if s.RevocationInterval > 0 && m.RevocationList != "" {
+		endpoint, err := url.Parse(m.RevocationList)
+		if err != nil {
+			return fmt.Errorf("%w: portcullis_revocation_list_endpoint: %w", ErrDiscovery, err)
+		}
+		g.revocations = &revocations{endpoint: endpoint, client: s.HTTPClient, log: s.Logger, now: s.Clock, leeway: s.Leeway}
+		if err := g.revocations.poll(ctx); err != nil {
+			return err
+		}
+		g.wg.Go(func() { g.revocations.run(bg, s.RevocationInterval) })
+	}
+	g.wg.Go(func() { g.keys.run(next) })
+	return nil
+}
+
+// Close stops the background refreshes and waits for them to end.
+func (g *Guard) Close() {
+	g.stop()
+	g.wg.Wait()
+}
+
+// Middleware returns next wrapped so that it only sees requests with a
+// valid bearer token, whose Caller it finds with CallerFromContext. Other
+// requests are answered as RFC 6750 section 3 says: 401 without an error
+// code when there is no token, 400 invalid_request for a malformed
+// Authorization header, 401 invalid_token for a bad token, and 503 when an
+// opaque token cannot be introspected now. Tokens are read from the
+// Authorization header only (RFC 6750 section 2.1); the form and query
+// methods of sections 2.2 and 2.3 are not supported.
+func (g *Guard) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, err := g.authenticate(r)
+		if err != nil {
+			g.reject(w, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
+	})
+}
+
+// authenticate finds and verifies the request's bearer token.
+func (g *Guard) authenticate(r *http.Request) (*Caller, error) {
+	token, err := bearerToken(r.Header)
+	switch {
+	case errors.Is(err, ErrNoToken):
+		// RFC 6750 section 3.1: no error code when no token was sent.
+		return nil, &Error{Status: http.StatusUnauthorized, Description: describe(err), Err: err}
+	case err != nil:
+		return nil, newError(http.StatusBadRequest, CodeInvalidRequest, err, nil)
+	}
+	return g.Verify(r.Context(), token)
+}
+
+// reject writes err, an *Error from authenticate or a scope check.
+func (g *Guard) reject(w http.ResponseWriter, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = newError(http.StatusUnauthorized, CodeInvalidToken, ErrMalformedToken, err)
+	}
+	g.s.Logger.Debug("guard: request refused", "status", e.Status, "reason", e.Err)
+	e.Write(w, g.s.Realm)
+}
+
+// Verify validates a bearer token, as the middleware does, and returns its
+// Caller. It is for servers that receive tokens outside an HTTP
+// Authorization header. Errors are *Error values wrapping one of the
+// package's sentinel errors.
+//
+// A token seen before is answered from a cache keyed by its SHA-256, for no
+// longer than its exp, and still refused if it is revoked meanwhile or its
+// signing key leaves the issuer's key set. JWTs (RFC 9068) are verified
+// locally; other tokens are introspected (RFC 7662) when
+// Options.Introspection is set.
+func (g *Guard) Verify(ctx context.Context, token string) (*Caller, error) {
+	now := g.s.Clock()
+	k := hashToken(token)
+	if e, ok := g.cache.get(k, now.UnixNano()); ok && (!e.jwt || e.gen == g.keys.current.Load().gen) {
+		if e.caller == nil {
+			return nil, invalidToken(ErrInactive, nil)
+		}
+		return g.admit(e.caller)
+	}
+	if !validToken68(token) {
+		return nil, invalidToken(ErrMalformedToken, nil)
+	}
+	if !isJWT(token) {
+		if g.introspector == nil {
+			return nil, invalidToken(ErrMalformedToken, errors.New("not a JWT and introspection is not configured"))
+		}
+		c, err := g.introspect(ctx, token, k)
+		if err != nil {
+			return nil, err
+		}
+		return g.admit(c)
+	}
+	c, gen, err := g.verifyJWT(ctx, token, now)
+	if err != nil {
+		return nil, err
+	}
+	g.cache.put(k, entry{caller: c, until: c.expiresAt.UnixNano(), jwt: true, gen: gen}, now.UnixNano())
+	return g.admit(c)
+}
+
+// admit refuses a caller whose token the issuer has revoked since.
+func (g *Guard) admit(c *Caller) (*Caller, error) {
+	if g.revocations != nil && c.tokenID != "" && g.revocations.isRevoked(c.tokenID) {
+		return nil, invalidToken(ErrRevoked, nil)
+	}
+	return c, nil
+}
+
+// Algorithms returns the JWS algorithms the guard accepts, as resolved from
+// Options.Algorithms or the issuer's discovery document.
+func (g *Guard) Algorithms() []string {
+	algs := make([]string, len(g.s.algorithms))
+	for i, a := range g.s.algorithms {
+		algs[i] = string(a)
+	}
+	return algs
+}

@@ -1,0 +1,57 @@
+package guard
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// RequireScopes returns middleware that lets a request through only when
+// its Caller was granted every one of scopes; otherwise it answers 403
+// insufficient_scope with the scopes in the challenge's scope attribute
+// (RFC 6750 section 3.1). It must run inside Middleware; a request that did
+// not pass through it is refused with 401, so a wiring mistake fails
+// closed. It panics if a scope is not a valid scope-token (RFC 6749
+// section 3.3), as http.ServeMux does for bad patterns: that is a
+// programming error found at start-up.
+func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
+	for _, s := range scopes {
+		if !validScope(s) {
+			panic(fmt.Sprintf("guard: RequireScopes: invalid scope %q", s))
+		}
+	}
+	required := strings.Join(scopes, " ")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			caller, ok := CallerFromContext(r.Context())
+			if !ok {
+				g.reject(w, &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken})
+				return
+			}
+			for _, s := range scopes {
+				if !caller.HasScope(s) {
+					e := newError(http.StatusForbidden, CodeInsufficientScope, ErrInsufficientScope, nil)
+					e.Scope = required
+					g.reject(w, e)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// validScope reports whether s is a scope-token: 1*( %x21 / %x23-5B /
+// %x5D-7E ) (RFC 6749 section 3.3), which also makes it safe inside the
+// quoted scope attribute of a challenge.
+func validScope(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
