@@ -90,9 +90,11 @@ func (r *revocations) poll(ctx context.Context) error {
 		for _, e := range page.Revoked {
 			next[e.JTI] = e.Exp
 		}
-		more := len(page.Revoked) > 0 && page.Cursor != r.cursor
+		// A page can advance the cursor past entries that expired and were
+		// left out, so only an unmoved cursor means the poller caught up.
+		caughtUp := page.Cursor == r.cursor
 		r.cursor = page.Cursor
-		if !more {
+		if caughtUp {
 			break
 		}
 	}
