@@ -35,6 +35,8 @@ type clientKeys struct {
 	mu      sync.Mutex
 	set     jose.JSONWebKeySet
 	fetched time.Time
+	// forced is when an unknown kid last caused a fetch.
+	forced time.Time
 }
 
 func newClientKeyCache(c *http.Client, now func() time.Time) *clientKeyCache {
@@ -42,8 +44,9 @@ func newClientKeyCache(c *http.Client, now func() time.Time) *clientKeyCache {
 }
 
 // get returns the key set at uri, fetching it when the cached copy is older
-// than clientKeysTTL, or when refresh is set and the last fetch is older
-// than clientKeysMinRefetch. A failed fetch keeps serving the last good set.
+// than clientKeysTTL, or when refresh is set and no refresh was forced in the
+// last clientKeysMinRefetch: a flood of assertions with made-up kids costs
+// at most one fetch per interval. A failed fetch keeps the last good set.
 func (c *clientKeyCache) get(ctx context.Context, uri string, refresh bool) (jose.JSONWebKeySet, error) {
 	c.mu.Lock()
 	e, ok := c.entries[uri]
@@ -55,9 +58,14 @@ func (c *clientKeyCache) get(ctx context.Context, uri string, refresh bool) (jos
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	age := c.now().Sub(e.fetched)
-	if !e.fetched.IsZero() && age < clientKeysTTL && (!refresh || age < clientKeysMinRefetch) {
+	now := c.now()
+	stale := e.fetched.IsZero() || now.Sub(e.fetched) >= clientKeysTTL
+	force := refresh && now.Sub(e.forced) >= clientKeysMinRefetch
+	if !stale && !force {
 		return e.set, nil
+	}
+	if !stale {
+		e.forced = now
 	}
 	set, err := c.fetch(ctx, uri)
 	if err != nil {
@@ -66,7 +74,7 @@ func (c *clientKeyCache) get(ctx context.Context, uri string, refresh bool) (jos
 		}
 		return jose.JSONWebKeySet{}, err
 	}
-	e.set, e.fetched = set, c.now()
+	e.set, e.fetched = set, now
 	return set, nil
 }
 

@@ -1,0 +1,166 @@
+// Package authservertest runs a real Portcullis authorization server inside
+// a test process, on a loopback httptest server with its own SQLite store,
+// for tests of the parts that talk to it (the guard, the agent) and for
+// interoperability tests.
+package authservertest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/store/sqlite"
+)
+
+// API is the identifier of the test server's API.
+const API = "https://api.example.com"
+
+// Scopes are the scopes the test API defines; the test client may have all.
+var Scopes = []string{"list:users", "read:users", "write:users"}
+
+// Server is a running test authorization server.
+type Server struct {
+	// URL is the issuer, http://127.0.0.1:PORT.
+	URL string
+	// ClientID and ClientSecret authenticate the confidential test client
+	// (client_secret_basic, client_credentials grant, every scope).
+	ClientID, ClientSecret string
+	// Store and Keys are the server's state, for tests that change it.
+	Store store.Store
+	Keys  *keys.Manager
+	// Config is the configuration the server runs with.
+	Config authserver.Config
+
+	http *httptest.Server
+}
+
+// New starts a server and stops it when the test ends. configure, if given,
+// may change the configuration before the server starts; the issuer is
+// already set.
+func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portcullis.db"))
+	if err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	s := &Server{URL: "http://" + ts.Listener.Addr().String(), Store: st, http: ts}
+	secret, hash := authserver.NewSecret()
+	s.ClientID, s.ClientSecret = "test-client", secret
+	s.Config = authserver.Config{
+		Issuer: s.URL,
+		APIs:   []authserver.API{{Identifier: API, Name: "Test API", Scopes: Scopes}},
+		Clients: []store.Client{{
+			ID: s.ClientID, SecretHash: hash, AuthMethod: store.AuthSecretBasic,
+			GrantTypes: []string{"client_credentials"}, Scopes: Scopes,
+		}},
+	}
+	for _, f := range configure {
+		f(&s.Config)
+	}
+	ttl := s.Config.AccessTokenTTL
+	if ttl == 0 {
+		ttl = authserver.DefaultAccessTokenTTL
+	}
+	alg := s.Config.AccessTokenAlg
+	if alg == "" {
+		alg = keys.ES256
+	}
+	algs := []string{alg}
+	if alg != keys.RS256 {
+		algs = append(algs, keys.RS256)
+	}
+	if err := keys.Ensure(ctx, st, algs, ttl, time.Now()); err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
+	if s.Keys, err = keys.NewManager(ctx, st, ttl, s.Config.Now); err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
+	srv, err := authserver.New(s.Config, st, s.Keys, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
+	t.Cleanup(func() {
+		ts.Close()
+		st.Close()
+	})
+	return s
+}
+
+// Close stops serving, as if the issuer went down. The store stays open.
+func (s *Server) Close() { s.http.Close() }
+
+// Token returns an access token for the test client with the given scope
+// ("" for every scope), from the token endpoint.
+func (s *Server) Token(t testing.TB, scope string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	s.post(t, "/token", form, &out)
+	return out.AccessToken
+}
+
+// Revoke revokes token at the revocation endpoint.
+func (s *Server) Revoke(t testing.TB, token string) {
+	t.Helper()
+	s.post(t, "/revoke", url.Values{"token": {token}}, nil)
+}
+
+// RotateKeys adds a key for the access token algorithm that signs from
+// activatesAt on, makes the server load it at once and returns its kid.
+func (s *Server) RotateKeys(t testing.TB, activatesAt time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	alg := s.Config.AccessTokenAlg
+	if alg == "" {
+		alg = keys.ES256
+	}
+	k, err := keys.Rotate(ctx, s.Store, alg, activatesAt, time.Hour, time.Now())
+	if err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
+	if err := s.Keys.Reload(ctx); err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
+	return k.ID
+}
+
+func (s *Server) post(t testing.TB, path string, form url.Values, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(s.ClientID, s.ClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("authservertest: POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("authservertest: POST %s: %d %s", path, resp.StatusCode, body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("authservertest: POST %s: %v", path, err)
+		}
+	}
+}
