@@ -153,3 +153,16 @@ func retired(k store.Key, all []store.Key, now time.Time) (time.Time, bool) {
 	}
 	return at, found
 }
+
+// State names where k is in its life among all keys at now: "pending"
+// (published, not signing yet), "active" (signing) or "retired" (published
+// only so that the tokens it signed still verify).
+func State(k store.Key, all []store.Key, now time.Time) string {
+	switch _, isRetired := retired(k, all, now); {
+	case k.ActivatesAt.After(now):
+		return "pending"
+	case isRetired:
+		return "retired"
+	}
+	return "active"
+}
