@@ -41,6 +41,9 @@ type Server struct {
 	Keys  *keys.Manager
 	// Config is the configuration the server runs with.
 	Config authserver.Config
+	// Handler is the server's HTTP handler, for benchmarks that call it
+	// without a network round trip.
+	Handler http.Handler
 
 	http *httptest.Server
 }
@@ -92,7 +95,8 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	if err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
-	ts.Config.Handler = srv.Handler()
+	s.Handler = srv.Handler()
+	ts.Config.Handler = s.Handler
 	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
