@@ -46,19 +46,22 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Write sends the error: the status, a WWW-Authenticate challenge for realm
 // (RFC 6750 section 3) unless the status is 503, and a JSON body with the
-// same fields. The realm must not contain quotes or backslashes; New checks
+// error, error_description and scope members. The realm must not contain quotes or backslashes; New checks
 // that for Options.Realm.
 func (e *Error) Write(w http.ResponseWriter, realm string) {
 	h := w.Header()
 	if e.Status != http.StatusServiceUnavailable {
 		// Every value is validated or constant (see describe, New and
 		// RequireScopes), so plain quoting is a correct quoted-string.
+		// Without a code (no token sent) the challenge carries no error
+		// information at all (RFC 6750 section 3.1); the body still
+		// explains.
 		v := `Bearer realm="` + realm + `"`
 		if e.Code != "" {
 			v += `, error="` + e.Code + `"`
-		}
-		if e.Description != "" {
-			v += `, error_description="` + e.Description + `"`
+			if e.Description != "" {
+				v += `, error_description="` + e.Description + `"`
+			}
 		}
 		if e.Scope != "" {
 			v += `, scope="` + e.Scope + `"`

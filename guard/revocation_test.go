@@ -1,0 +1,97 @@
+package guard_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/guard/guardtest"
+)
+
+// TestRevocationWithinBound revokes a token the guard has cached: it is
+// refused as soon as a poll that started after the revocation completes.
+func TestRevocationWithinBound(t *testing.T) {
+	iss := newIssuer(t)
+	g := newGuard(t, iss, func(o *guard.Options) { o.RevocationInterval = 5 * time.Millisecond })
+	token, other := iss.Token("list:users"), iss.Token("list:users")
+	for _, tok := range []string{token, other} {
+		if _, err := g.Verify(t.Context(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	iss.Revoke(token)
+	polls := g.Stats().RevocationPolls
+	// The poll in progress may have missed the revocation; the one after
+	// it cannot.
+	waitFor(t, "two polls", func() bool { return g.Stats().RevocationPolls >= polls+2 })
+	if _, err := g.Verify(t.Context(), token); !errors.Is(err, guard.ErrRevoked) {
+		t.Errorf("revoked token: %v, want ErrRevoked", err)
+	}
+	if _, err := g.Verify(t.Context(), other); err != nil {
+		t.Errorf("other token: %v", err)
+	}
+}
+
+// TestRevokedBeforeStart checks that the first poll happens in New.
+func TestRevokedBeforeStart(t *testing.T) {
+	iss := newIssuer(t)
+	token := iss.Token("list:users")
+	iss.Revoke(token)
+	g := newGuard(t, iss)
+	if _, err := g.Verify(t.Context(), token); !errors.Is(err, guard.ErrRevoked) {
+		t.Errorf("token revoked before start: %v, want ErrRevoked", err)
+	}
+}
+
+// TestRevocationPages reads a list longer than one page in one poll.
+func TestRevocationPages(t *testing.T) {
+	iss := newIssuer(t)
+	var tokens, jtis []string
+	for range 3 {
+		c := iss.Claims("list:users")
+		tokens = append(tokens, iss.Sign(nil, c))
+		jtis = append(jtis, c["jti"].(string))
+	}
+	// Serve one entry per page, as a server with a page size of 1 would.
+	iss.Wrap("/revocations", func(http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			after, _ := strconv.Atoi(r.URL.Query().Get("after"))
+			page := map[string]any{"cursor": after, "revoked": []any{}}
+			if after < len(jtis) {
+				page = map[string]any{"cursor": after + 1, "revoked": []any{map[string]any{"jti": jtis[after], "exp": time.Now().Add(time.Hour).Unix()}}}
+			}
+			_ = json.NewEncoder(w).Encode(page)
+		})
+	})
+	g := newGuard(t, iss)
+	for _, tok := range tokens {
+		if _, err := g.Verify(t.Context(), tok); !errors.Is(err, guard.ErrRevoked) {
+			t.Errorf("Verify: %v, want ErrRevoked", err)
+		}
+	}
+	if n := iss.Requests("/revocations"); n != 4 {
+		t.Errorf("%d requests to read 3 pages, want 4", n)
+	}
+}
+
+// TestRevocationListDown checks that a failing list is logged and counted
+// and that tokens keep being accepted.
+func TestRevocationListDown(t *testing.T) {
+	iss := newIssuer(t)
+	var logs logBuffer
+	g := newGuard(t, iss, logTo(&logs), func(o *guard.Options) { o.RevocationInterval = time.Millisecond })
+	token := iss.Token("list:users")
+	iss.SetMode(guardtest.Down)
+	waitFor(t, "a failed poll", func() bool { return g.Stats().RevocationFailures > 0 })
+	if _, err := g.Verify(t.Context(), token); err != nil {
+		t.Errorf("during outage: %v", err)
+	}
+	if !strings.Contains(logs.String(), "revocation list poll failed") {
+		t.Errorf("no failure logged:\n%s", logs.String())
+	}
+}
