@@ -17,6 +17,9 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
+// algorithms are the supported algorithms in the order they are listed.
+var algorithms = []string{ES256, RS256, EdDSA}
+
 // ErrNoKey is returned when no key can sign with the requested algorithm.
 var ErrNoKey = errors.New("keys: no active key for algorithm")
 
@@ -79,7 +82,13 @@ func (m *Manager) Reload(ctx context.Context) error {
 		}
 		next.byAlg[k.Alg] = append(next.byAlg[k.Alg], k)
 		next.byKID[k.ID] = k
-		jwks.Keys = append(jwks.Keys, k.public)
+	}
+	// A fixed order (by algorithm, then activation) keeps the document
+	// stable between reloads and instances.
+	for _, alg := range algorithms {
+		for _, k := range next.byAlg[alg] {
+			jwks.Keys = append(jwks.Keys, k.public)
+		}
 	}
 	if next.jwks, err = json.Marshal(jwks); err != nil {
 		return fmt.Errorf("load keys: %w", err)
@@ -188,7 +197,7 @@ func (m *Manager) PublicKey(kid string) (jose.JSONWebKey, bool) {
 func (m *Manager) Algorithms() []string {
 	s := m.set.Load()
 	var out []string
-	for _, alg := range []string{ES256, RS256, EdDSA} {
+	for _, alg := range algorithms {
 		if len(s.byAlg[alg]) > 0 {
 			out = append(out, alg)
 		}
