@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -36,7 +37,7 @@ func Load(path string) (*Config, error) {
 func Parse(doc []byte, dir string, lookupEnv func(string) (string, bool)) (*Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(doc))
-	if err := dec.Decode(&root); err != nil {
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}
 	if len(root.Content) == 0 {

@@ -1,0 +1,138 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/store"
+)
+
+const secret = "0123456789abcdef0123456789abcdef"
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+}
+
+// TestIssueFile loads the configuration from the README and issue 2 as
+// written.
+func TestIssueFile(t *testing.T) {
+	t.Setenv("REPORTING_SECRET", secret)
+	cfg, err := Load("testdata/issue.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("testdata/data/portcullis.db")
+	if p, _ := cfg.StoragePath(); p != abs {
+		t.Fatalf("storage path = %s, want %s (relative to the file)", p, abs)
+	}
+	as := cfg.AuthServer()
+	if as.Issuer != "http://127.0.0.1:8080" || as.AccessTokenTTL != time.Hour || as.AccessTokenAlg != "ES256" {
+		t.Fatalf("authserver config = %+v", as)
+	}
+	c := as.Clients[0]
+	if c.ID != "reporting-service" || c.AuthMethod != store.AuthSecretBasic || string(c.SecretHash) != string(authserver.HashSecret(secret)) {
+		t.Fatalf("client = %+v", c)
+	}
+	if got := cfg.Algorithms(); len(got) != 2 || got[0] != "ES256" || got[1] != "RS256" {
+		t.Fatalf("algorithms = %v, want ES256 then RS256", got)
+	}
+}
+
+func TestEnvExpansionKeepsStructure(t *testing.T) {
+	doc := `
+issuer: ${ISSUER}
+storage: sqlite:///tmp/x.db
+apis: [{identifier: "https://api.example.com", scopes: [a]}]
+clients:
+  - client_id: c
+    client_secret: ${S}
+    grant_types: [client_credentials]
+`
+	// A value with YAML syntax in it stays one string.
+	tricky := secret + "\n: {x: 1} # not a comment"
+	cfg, err := Parse([]byte(doc), "/", env(map[string]string{"ISSUER": "https://id.example.com", "S": tricky}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Clients[0].ClientSecret != tricky || cfg.Issuer != "https://id.example.com" {
+		t.Fatalf("expanded %+v", cfg)
+	}
+}
+
+// TestInvalid checks that each bad file is refused with a message naming
+// the key at fault.
+func TestInvalid(t *testing.T) {
+	base := func(extra string) string {
+		return "issuer: http://127.0.0.1:8080\nstorage: sqlite://x.db\napis: [{identifier: \"https://api.example.com\", scopes: [a, b]}]\n" + extra
+	}
+	client := func(fields string) string {
+		return base("clients:\n  - client_id: c\n    grant_types: [client_credentials]\n" + fields)
+	}
+	tests := []struct {
+		name string
+		doc  string
+		want string
+	}{
+		{"empty", "", "empty"},
+		{"not YAML", "issuer: [", "not valid YAML"},
+		{"unknown top-level key", base("isuer: x\n"), "isuer: unknown key (line 4)"},
+		{"unknown nested key", client("    client_secret: " + secret + "\n    scope: [a]\n"), "clients[0].scope: unknown key"},
+		{"missing issuer", "storage: sqlite://x.db\n", "issuer: is required"},
+		{"http issuer off loopback", "issuer: http://id.example.com\nstorage: sqlite://x.db\n", "issuer: must use https"},
+		{"issuer with trailing slash", "issuer: https://id.example.com/\nstorage: sqlite://x.db\n", "issuer: must have no query"},
+		{"missing storage", "issuer: https://id.example.com\n", "storage: is required"},
+		{"unsupported storage", "issuer: https://id.example.com\nstorage: mysql://x\n", "storage: must be sqlite://PATH"},
+		{"bad listen", base("listen: 8080\n"), "listen: must be host:port"},
+		{"bad duration", base("access_token_ttl: soon\n"), "line 4"},
+		{"ttl too long", base("access_token_ttl: 48h\n"), "access_token_ttl: must be between"},
+		{"symmetric algorithm", base("keys: {access_token_alg: HS256}\n"), "keys.access_token_alg: must be"},
+		{"API without scopes", "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\"}]\n", "apis[0].scopes: must list"},
+		{"relative API identifier", "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: users, scopes: [a]}]\n", "apis[0].identifier: must be an absolute URI"},
+		{"unset variable", client("    client_secret: ${NOPE}\n"), "clients[0].client_secret: environment variable NOPE is not set"},
+		{"short secret", client("    client_secret: short\n"), "clients[0].client_secret: must have at least 32 characters"},
+		{"missing secret", client(""), "clients[0].client_secret: is required"},
+		{"unknown scope", client("    client_secret: " + secret + "\n    scopes: [zzz]\n"), `clients[0].scopes[0]: "zzz" is not a scope`},
+		{"unsupported grant", base("clients:\n  - client_id: c\n    client_secret: " + secret + "\n    grant_types: [password]\n"), "clients[0].grant_types[0]: must be one of"},
+		{"private_key_jwt without keys", client("    token_endpoint_auth_method: private_key_jwt\n"), "exactly one of jwks and jwks_uri"},
+		{"private_key_jwt with a private key", client("    token_endpoint_auth_method: private_key_jwt\n    jwks: {keys: [{kty: oct, k: c2VjcmV0}]}\n"), "clients[0].jwks: must hold only public asymmetric keys"},
+		{"jwks_uri over http", client("    token_endpoint_auth_method: private_key_jwt\n    jwks_uri: http://keys.example.com/jwks\n"), "clients[0].jwks_uri: must use https"},
+		{"duplicate client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n"), "clients[1].client_id: is defined twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc), "/", env(nil))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestAllProblemsAtOnce: a user fixes a file in one go, not one error per
+// start.
+func TestAllProblemsAtOnce(t *testing.T) {
+	_, err := Parse([]byte("issuer: http://id.example.com\nstorage: nope\n"), "/", env(nil))
+	if err == nil || !strings.Contains(err.Error(), "issuer:") || !strings.Contains(err.Error(), "storage:") {
+		t.Fatalf("got %v, want both the issuer and the storage problem", err)
+	}
+}
+
+func TestNewClient(t *testing.T) {
+	cfg, err := Parse([]byte("issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a]}]\nclients: [{client_id: fixed, client_secret: "+secret+", grant_types: [client_credentials]}]\n"), "/", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.NewClient(Client{ClientID: "fixed", ClientSecret: secret, GrantTypes: []string{"client_credentials"}}); err == nil {
+		t.Fatal("created a client that the file defines")
+	}
+	if _, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"b"}}); err == nil {
+		t.Fatal("created a client with an unknown scope")
+	}
+	c, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"a"}})
+	if err != nil || c.AuthMethod != store.AuthSecretBasic || len(c.SecretHash) != 32 {
+		t.Fatalf("NewClient = %+v, %v", c, err)
+	}
+}
