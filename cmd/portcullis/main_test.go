@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// binary is the portcullis command built once for the process tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "portcullis-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "portcullis")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build portcullis: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func run(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("portcullis %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestServeWithCLI runs the issue's configuration in a real process, gets
+// tokens with golang.org/x/oauth2 and changes state with the CLI while the
+// server runs, then stops it with SIGTERM.
+func TestServeWithCLI(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
+	doc, err := os.ReadFile("../../config/testdata/issue.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "portcullis.yaml")
+	os.WriteFile(conf, []byte(strings.ReplaceAll(string(doc), "127.0.0.1:8080", fmt.Sprintf("127.0.0.1:%d", port))), 0o600)
+	secret := "reporting-secret-with-at-least-32-chars"
+	env := []string{"REPORTING_SECRET=" + secret}
+
+	srv := exec.Command(binary, "serve", "--config", conf)
+	srv.Env = append(os.Environ(), env...)
+	stderr, _ := srv.StderrPipe()
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs <- sc.Text()
+		}
+		close(logs)
+	}()
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitReady(t, issuer)
+
+	ctx := context.Background()
+	cc := clientcredentials.Config{ClientID: "reporting-service", ClientSecret: secret, TokenURL: issuer + "/token"}
+	if _, err := cc.Token(ctx); err != nil {
+		t.Fatalf("token for the configured client: %v", err)
+	}
+
+	// A client created by the CLI works at once against the running server.
+	var created struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	out := run(t, env, "clients", "create", "--config", conf, "--id", "batch", "--scopes", "read:users", "--json")
+	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created.ClientSecret) != 43 {
+		t.Fatalf("clients create: %q", out)
+	}
+	cc2 := clientcredentials.Config{ClientID: "batch", ClientSecret: created.ClientSecret, TokenURL: issuer + "/token"}
+	if _, err := cc2.Token(ctx); err != nil {
+		t.Fatalf("token for the CLI-created client: %v", err)
+	}
+	if out := run(t, env, "clients", "list", "--config", conf); !strings.Contains(out, "batch") || !strings.Contains(out, "reporting-service") || strings.Contains(out, created.ClientSecret) {
+		t.Fatalf("clients list:\n%s", out)
+	}
+	run(t, env, "clients", "delete", "--config", conf, "batch")
+	if _, err := cc2.Token(ctx); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+		t.Fatalf("token for a deleted client: %v", err)
+	}
+
+	// A rotated key is published by the running server before it signs.
+	var key struct {
+		KID   string `json:"kid"`
+		State string `json:"state"`
+	}
+	if err := json.Unmarshal([]byte(run(t, env, "keys", "rotate", "--config", conf, "--json")), &key); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(t, env, "keys", "list", "--config", conf); !strings.Contains(out, key.KID) || !strings.Contains(out, "pending") {
+		t.Fatalf("keys list:\n%s", out)
+	}
+	if out := run(t, env, "version"); !strings.HasPrefix(out, "portcullis ") {
+		t.Fatalf("version: %q", out)
+	}
+
+	// SIGTERM drains and exits cleanly.
+	srv.Process.Signal(syscall.SIGTERM)
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	for line := range logs {
+		if strings.Contains(line, secret) || strings.Contains(line, created.ClientSecret) {
+			t.Fatalf("a secret reached the log: %s", line)
+		}
+	}
+}
+
+func waitReady(t *testing.T, issuer string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(issuer + "/.well-known/openid-configuration")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server at %s not ready", issuer)
+}
+
+func TestCLIErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"serve without config or dev", []string{"serve"}, "exactly one of --config FILE and --dev"},
+		{"missing config file", []string{"serve", "--config", "/nonexistent.yaml"}, "no such file"},
+		{"clients without --config", []string{"clients", "list"}, `required flag(s) "config" not set`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := exec.Command(binary, tt.args...).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tt.want) {
+				t.Fatalf("got %v %q, want a failure saying %q", err, out, tt.want)
+			}
+		})
+	}
+}
+
+// TestServeDev runs the README's first command: a demo server whose printed
+// credentials get a token. It needs port 8080, which --dev always uses.
+func TestServeDev(t *testing.T) {
+	if ln, err := net.Listen("tcp", "127.0.0.1:8080"); err != nil {
+		t.Skipf("port 8080 is taken, so serve --dev cannot start here: %v", err)
+	} else {
+		ln.Close()
+	}
+	srv := exec.Command(binary, "serve", "--dev")
+	stdout, _ := srv.StdoutPipe()
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	var secret string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "secret"); ok {
+			secret = strings.TrimSpace(s)
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	waitReady(t, "http://127.0.0.1:8080")
+	cc := clientcredentials.Config{ClientID: "demo-client", ClientSecret: secret, TokenURL: "http://127.0.0.1:8080/token"}
+	if _, err := cc.Token(context.Background()); err != nil {
+		t.Fatalf("token with the printed demo credentials: %v", err)
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+}
