@@ -40,7 +40,7 @@ func BenchmarkES256Verify(b *testing.B) {
 // BenchmarkSeenJWT serves a JWT the guard has verified before.
 func BenchmarkSeenJWT(b *testing.B) {
 	iss := newIssuer(b)
-	g := newGuard(b, iss)
+	g := newGuard(b, iss.URL)
 	benchmarkRequests(b, g, []string{iss.Token("list:users")})
 }
 
@@ -48,7 +48,7 @@ func BenchmarkSeenJWT(b *testing.B) {
 // request.
 func BenchmarkNewJWT(b *testing.B) {
 	iss := newIssuer(b)
-	g := newGuard(b, iss)
+	g := newGuard(b, iss.URL)
 	tokens := make([]string, b.N)
 	for i := range tokens {
 		tokens[i] = iss.Token("list:users")
@@ -60,7 +60,7 @@ func BenchmarkNewJWT(b *testing.B) {
 // answer is cached.
 func BenchmarkCachedIntrospection(b *testing.B) {
 	iss := newIssuer(b)
-	g := newGuard(b, iss, withIntrospection(newClock()))
+	g := newGuard(b, iss.URL, withIntrospection(newClock()))
 	benchmarkRequests(b, g, []string{iss.OpaqueToken("list:users")})
 }
 

@@ -20,11 +20,12 @@ func newIssuer(t testing.TB) *guardtest.Issuer {
 	return iss
 }
 
-// newGuard builds a guard for iss's default audience, with options changed
-// by the given functions, and closes it when the test ends.
-func newGuard(t testing.TB, iss *guardtest.Issuer, opts ...func(*guard.Options)) *guard.Guard {
+// newGuard builds a guard for issuer and the test audience (the same for
+// guardtest and authservertest), with options changed by the given
+// functions, and closes it when the test ends.
+func newGuard(t testing.TB, issuer string, opts ...func(*guard.Options)) *guard.Guard {
 	t.Helper()
-	o := guard.Options{Issuer: iss.URL, Audience: guardtest.Audience, Logger: slog.New(slog.DiscardHandler)}
+	o := guard.Options{Issuer: issuer, Audience: guardtest.Audience, Logger: slog.New(slog.DiscardHandler)}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -26,7 +26,7 @@ func withIntrospection(clock *fakeClock) func(*guard.Options) {
 func TestIntrospectionCache(t *testing.T) {
 	iss := newIssuer(t)
 	clock := newClock()
-	g := newGuard(t, iss, withIntrospection(clock))
+	g := newGuard(t, iss.URL, withIntrospection(clock))
 	token := iss.OpaqueToken("list:users")
 	calls := func() int { return iss.Requests("/introspect") }
 
@@ -71,7 +71,7 @@ func TestIntrospectionCache(t *testing.T) {
 func TestIntrospectionBoundedByExp(t *testing.T) {
 	iss := newIssuer(t)
 	clock := newClock()
-	g := newGuard(t, iss, withIntrospection(clock), func(o *guard.Options) { o.Introspection.CacheMax = time.Hour })
+	g := newGuard(t, iss.URL, withIntrospection(clock), func(o *guard.Options) { o.Introspection.CacheMax = time.Hour })
 	// The fake issuer's opaque tokens expire in an hour.
 	token := iss.OpaqueToken("list:users")
 	if _, err := g.Verify(t.Context(), token); err != nil {
@@ -91,7 +91,7 @@ func TestIntrospectionBoundedByExp(t *testing.T) {
 // at once: the issuer sees one introspection.
 func TestIntrospectionOneInFlight(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss, withIntrospection(newClock()))
+	g := newGuard(t, iss.URL, withIntrospection(newClock()))
 	token := iss.OpaqueToken("list:users")
 	release := make(chan struct{})
 	iss.Wrap("/introspect", func(next http.Handler) http.Handler {
@@ -120,7 +120,7 @@ func TestIntrospectionOneInFlight(t *testing.T) {
 // and that the failure is not cached.
 func TestIntrospectionUnavailable(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss, withIntrospection(newClock()))
+	g := newGuard(t, iss.URL, withIntrospection(newClock()))
 	token := iss.OpaqueToken("list:users")
 	iss.SetMode(guardtest.Down)
 	w := serve(g.Middleware(ok), "Bearer "+token)
@@ -138,7 +138,7 @@ func TestIntrospectionUnavailable(t *testing.T) {
 
 func TestIntrospectionRefusals(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss, withIntrospection(newClock()), func(o *guard.Options) { o.Audience = "https://other.example.com" })
+	g := newGuard(t, iss.URL, withIntrospection(newClock()), func(o *guard.Options) { o.Audience = "https://other.example.com" })
 	if _, err := g.Verify(t.Context(), iss.OpaqueToken("list:users")); !errors.Is(err, guard.ErrAudience) {
 		t.Errorf("token for another API: %v, want ErrAudience", err)
 	}
@@ -149,7 +149,7 @@ func TestIntrospectionRefusals(t *testing.T) {
 
 func TestIntrospectionWrongCredentials(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss, withIntrospection(newClock()), func(o *guard.Options) { o.Introspection.ClientSecret = "wrong" })
+	g := newGuard(t, iss.URL, withIntrospection(newClock()), func(o *guard.Options) { o.Introspection.ClientSecret = "wrong" })
 	_, err := g.Verify(t.Context(), iss.OpaqueToken("list:users"))
 	var e *guard.Error
 	if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || !errors.Is(err, guard.ErrUnavailable) {

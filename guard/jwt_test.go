@@ -28,7 +28,7 @@ import (
 func TestVerifyJWT(t *testing.T) {
 	iss := newIssuer(t)
 	var logs logBuffer
-	g := newGuard(t, iss, logTo(&logs), func(o *guard.Options) {
+	g := newGuard(t, iss.URL, logTo(&logs), func(o *guard.Options) {
 		// RS256 and ES384 are allowed so that a token can name them with a
 		// P-256 key: the key type check, not the allow-list, must stop it.
 		o.Algorithms = []string{"ES256", "ES384", "RS256"}
@@ -185,7 +185,7 @@ func TestVerifyJWT(t *testing.T) {
 // from the issuer, keeping only the asymmetric ones: the fake issuer
 // advertises ES256 and HS256.
 func TestAlgorithmsFromDiscovery(t *testing.T) {
-	g := newGuard(t, newIssuer(t))
+	g := newGuard(t, newIssuer(t).URL)
 	if got := g.Algorithms(); len(got) != 1 || got[0] != "ES256" {
 		t.Errorf("Algorithms() = %q, want [ES256]", got)
 	}
@@ -194,7 +194,7 @@ func TestAlgorithmsFromDiscovery(t *testing.T) {
 func TestLeeway(t *testing.T) {
 	iss := newIssuer(t)
 	clock := newClock()
-	g := newGuard(t, iss, func(o *guard.Options) { o.Leeway = time.Minute; o.Clock = clock.Now })
+	g := newGuard(t, iss.URL, func(o *guard.Options) { o.Leeway = time.Minute; o.Clock = clock.Now })
 	c := iss.Claims("list:users")
 	c["exp"] = clock.Now().Add(-30 * time.Second).Unix()
 	c["iat"] = clock.Now().Add(30 * time.Second).Unix()
@@ -213,7 +213,7 @@ func TestLeeway(t *testing.T) {
 func TestCachedTokenExpires(t *testing.T) {
 	iss := newIssuer(t)
 	clock := newClock()
-	g := newGuard(t, iss, func(o *guard.Options) { o.Clock = clock.Now })
+	g := newGuard(t, iss.URL, func(o *guard.Options) { o.Clock = clock.Now })
 	c := iss.Claims("list:users")
 	c["exp"] = clock.Now().Add(time.Minute).Unix()
 	token := iss.Sign(nil, c)
@@ -230,7 +230,7 @@ func TestCachedTokenExpires(t *testing.T) {
 
 func TestCallerClaims(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss)
+	g := newGuard(t, iss.URL)
 	c := iss.Claims("read:users list:users")
 	c["tenant"] = "acme"
 	caller, err := g.Verify(t.Context(), iss.Sign(nil, c))

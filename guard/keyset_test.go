@@ -18,7 +18,7 @@ import (
 // single JWKS fetch.
 func TestRotationSharedFetch(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss)
+	g := newGuard(t, iss.URL)
 	before := iss.Requests("/jwks")
 
 	iss.RotateKeys()
@@ -60,7 +60,7 @@ func TestRotationSharedFetch(t *testing.T) {
 func TestUnknownKidFlood(t *testing.T) {
 	iss := newIssuer(t)
 	clock := newClock()
-	g := newGuard(t, iss, func(o *guard.Options) { o.Clock = clock.Now })
+	g := newGuard(t, iss.URL, func(o *guard.Options) { o.Clock = clock.Now })
 	before := iss.Requests("/jwks")
 	flood := func() {
 		var wg sync.WaitGroup
@@ -94,7 +94,7 @@ func TestUnknownKidFlood(t *testing.T) {
 // kid never makes the guard fetch keys.
 func TestBadSignatureNoRefetch(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss)
+	g := newGuard(t, iss.URL)
 	before := iss.Requests("/jwks")
 	token := iss.Token("list:users")
 	forged := token[:strings.LastIndex(token, ".")+1] + strings.Repeat("A", 86)
@@ -119,7 +119,7 @@ func TestIssuerOutage(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			iss := newIssuer(t)
 			var logs logBuffer
-			g := newGuard(t, iss, logTo(&logs), func(o *guard.Options) {
+			g := newGuard(t, iss.URL, logTo(&logs), func(o *guard.Options) {
 				o.KeyRefreshMin, o.KeyRefreshMax = time.Millisecond, time.Millisecond
 			})
 			seen := iss.Token("list:users")
@@ -151,7 +151,7 @@ func TestIssuerOutage(t *testing.T) {
 // issuer stops publishing is no longer served from the cache.
 func TestRemovedKeyDropsCache(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss, func(o *guard.Options) {
+	g := newGuard(t, iss.URL, func(o *guard.Options) {
 		o.KeyRefreshMin, o.KeyRefreshMax = time.Millisecond, time.Millisecond
 	})
 	token := iss.Token("list:users")

@@ -12,7 +12,7 @@ import (
 // of every answer RFC 6750 section 3 defines.
 func TestChallenges(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss, func(o *guard.Options) { o.Realm = "users" })
+	g := newGuard(t, iss.URL, func(o *guard.Options) { o.Realm = "users" })
 	h := g.Middleware(g.RequireScopes("list:users", "read:users")(ok))
 	tests := []struct {
 		name          string
@@ -98,7 +98,7 @@ func TestChallenges(t *testing.T) {
 // TestRequireScopesWithoutMiddleware checks that a scope check wired
 // without the middleware fails closed.
 func TestRequireScopesWithoutMiddleware(t *testing.T) {
-	g := newGuard(t, newIssuer(t))
+	g := newGuard(t, newIssuer(t).URL)
 	w := serve(g.RequireScopes("list:users")(ok), "")
 	if w.Code != http.StatusUnauthorized {
 		t.Errorf("status %d, want 401", w.Code)
@@ -106,7 +106,7 @@ func TestRequireScopesWithoutMiddleware(t *testing.T) {
 }
 
 func TestRequireScopesPanicsOnInvalidScope(t *testing.T) {
-	g := newGuard(t, newIssuer(t))
+	g := newGuard(t, newIssuer(t).URL)
 	for _, scope := range []string{"", "a b", `a"b`, `a\b`, "é"} {
 		t.Run(scope, func(t *testing.T) {
 			defer func() {

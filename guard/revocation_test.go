@@ -17,7 +17,7 @@ import (
 // refused as soon as a poll that started after the revocation completes.
 func TestRevocationWithinBound(t *testing.T) {
 	iss := newIssuer(t)
-	g := newGuard(t, iss, func(o *guard.Options) { o.RevocationInterval = 5 * time.Millisecond })
+	g := newGuard(t, iss.URL, func(o *guard.Options) { o.RevocationInterval = 5 * time.Millisecond })
 	token, other := iss.Token("list:users"), iss.Token("list:users")
 	for _, tok := range []string{token, other} {
 		if _, err := g.Verify(t.Context(), tok); err != nil {
@@ -42,7 +42,7 @@ func TestRevokedBeforeStart(t *testing.T) {
 	iss := newIssuer(t)
 	token := iss.Token("list:users")
 	iss.Revoke(token)
-	g := newGuard(t, iss)
+	g := newGuard(t, iss.URL)
 	if _, err := g.Verify(t.Context(), token); !errors.Is(err, guard.ErrRevoked) {
 		t.Errorf("token revoked before start: %v, want ErrRevoked", err)
 	}
@@ -68,7 +68,7 @@ func TestRevocationPages(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(page)
 		})
 	})
-	g := newGuard(t, iss)
+	g := newGuard(t, iss.URL)
 	for _, tok := range tokens {
 		if _, err := g.Verify(t.Context(), tok); !errors.Is(err, guard.ErrRevoked) {
 			t.Errorf("Verify: %v, want ErrRevoked", err)
@@ -84,7 +84,7 @@ func TestRevocationPages(t *testing.T) {
 func TestRevocationListDown(t *testing.T) {
 	iss := newIssuer(t)
 	var logs logBuffer
-	g := newGuard(t, iss, logTo(&logs), func(o *guard.Options) { o.RevocationInterval = time.Millisecond })
+	g := newGuard(t, iss.URL, logTo(&logs), func(o *guard.Options) { o.RevocationInterval = time.Millisecond })
 	token := iss.Token("list:users")
 	iss.SetMode(guardtest.Down)
 	waitFor(t, "a failed poll", func() bool { return g.Stats().RevocationFailures > 0 })
