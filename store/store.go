@@ -21,6 +21,11 @@ var (
 	ErrReplay = errors.New("store: already used")
 )
 
+// MaxRefreshGrace bounds the period in which a rotated refresh token may be
+// presented again to get the same successor; the store erases successor
+// responses after it.
+const MaxRefreshGrace = time.Minute
+
 // Store is the storage boundary. Every method is safe for concurrent use by
 // many goroutines and by several processes sharing the same database, which
 // is how the CLI changes state beside running servers. Guarantees that must
@@ -57,8 +62,76 @@ type Store interface {
 	// calls with one key, exactly one succeeds.
 	UseOnce(ctx context.Context, key string, expiresAt time.Time) error
 
-	// DeleteExpired removes revocations and single-use marks that expired
-	// before now; they can no longer matter.
+	// CreateUser adds a user; ErrAlreadyExists if the ID or username is taken.
+	CreateUser(ctx context.Context, u User) error
+	// GetUser returns the user with this ID or ErrNotFound.
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByUsername returns the user with this username or ErrNotFound.
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+	// ListUsers returns every user ordered by username.
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser runs update on the user inside a transaction and saves
+	// the result; ErrNotFound if there is no such user.
+	UpdateUser(ctx context.Context, id string, update func(*User) error) error
+	// DeleteUser removes a user with their sessions and consents and
+	// revokes every grant they hold; ErrNotFound if there was none.
+	DeleteUser(ctx context.Context, id string, now time.Time) error
+
+	// SaveAuthRequest stores a pending authorization request, replacing
+	// one with the same ID.
+	SaveAuthRequest(ctx context.Context, r AuthRequest) error
+	// GetAuthRequest returns a pending request that has not expired at
+	// now, or ErrNotFound.
+	GetAuthRequest(ctx context.Context, id string, now time.Time) (AuthRequest, error)
+	// DeleteAuthRequest consumes a request: of concurrent calls for one
+	// ID, one succeeds and the others get ErrNotFound.
+	DeleteAuthRequest(ctx context.Context, id string) error
+
+	// CreateSession stores a sign-on session.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the session unless it is absent or expired at now
+	// (ErrNotFound).
+	GetSession(ctx context.Context, idHash string, now time.Time) (Session, error)
+	// DeleteSession ends a session; ending one that is gone is not an error.
+	DeleteSession(ctx context.Context, idHash string) error
+
+	// GetConsent returns the scopes the user granted the client (nil if
+	// none).
+	GetConsent(ctx context.Context, userID, clientID string) ([]string, error)
+	// SaveConsent records the scopes the user granted the client.
+	SaveConsent(ctx context.Context, userID, clientID string, scopes []string) error
+
+	// CreateAuthCode stores an issued authorization code.
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// RedeemAuthCode marks the code used and returns it. Of concurrent
+	// calls, exactly one succeeds. A code already used gives ErrReplay and
+	// is returned too, so that its grant can be revoked; an unknown or
+	// expired one gives ErrNotFound.
+	RedeemAuthCode(ctx context.Context, hash string, now time.Time) (AuthCode, error)
+
+	// CreateRefreshToken stores an issued refresh token.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// GetRefreshToken returns a refresh token, rotated and revoked ones
+	// included, or ErrNotFound.
+	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	// RotateRefreshToken, in one transaction, marks the token oldHash
+	// rotated at rotatedAt with the encrypted successor response and
+	// stores next, provided the old token is neither rotated nor revoked.
+	// Otherwise it changes nothing and returns ErrReplay: of concurrent
+	// rotations of one token, exactly one succeeds.
+	RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next RefreshToken) error
+
+	// RecordAccessToken remembers an access token issued from a grant, so
+	// that revoking the grant revokes it too.
+	RecordAccessToken(ctx context.Context, grantID, jti string, expiresAt time.Time) error
+	// RevokeGrant revokes, in one transaction, every refresh token of the
+	// grant and every unexpired access token recorded for it.
+	RevokeGrant(ctx context.Context, grantID string, now time.Time) error
+
+	// DeleteExpired removes what expired before now and can no longer
+	// matter: revocations, single-use marks, pending requests, sessions,
+	// codes and refresh tokens. Successor responses of tokens rotated more
+	// than MaxRefreshGrace ago are erased.
 	DeleteExpired(ctx context.Context, now time.Time) error
 
 	// Ping reports whether the database is reachable.

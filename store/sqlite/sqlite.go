@@ -246,11 +246,23 @@ func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) er
 
 // DeleteExpired implements store.Store.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM revocations WHERE expires_at < ?`, now.Unix()); err != nil {
-		return fmt.Errorf("delete expired revocations: %w", err)
-	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM used_once WHERE expires_at < ?`, now.Unix()); err != nil {
-		return fmt.Errorf("delete expired marks: %w", err)
+	t := now.Unix()
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{
+		{`DELETE FROM revocations WHERE expires_at < ?`, t},
+		{`DELETE FROM used_once WHERE expires_at < ?`, t},
+		{`DELETE FROM auth_requests WHERE expires_at < ?`, t},
+		{`DELETE FROM sessions WHERE expires_at < ?`, t},
+		{`DELETE FROM auth_codes WHERE expires_at < ?`, t},
+		{`DELETE FROM refresh_tokens WHERE expires_at < ?`, t},
+		{`DELETE FROM grant_access_tokens WHERE expires_at < ?`, t},
+		{`UPDATE refresh_tokens SET successor = NULL WHERE successor IS NOT NULL AND rotated_at < ?`, now.Add(-store.MaxRefreshGrace).UnixMilli()},
+	} {
+		if _, err := s.db.ExecContext(ctx, q.sql, q.arg); err != nil {
+			return fmt.Errorf("delete expired: %w", err)
+		}
 	}
 	return nil
 }

@@ -29,6 +29,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Revocations", testRevocations},
 		{"UseOnceConcurrent", testUseOnceConcurrent},
 		{"UseOnceAfterExpiry", testUseOnceAfterExpiry},
+		{"Users", testUsers},
+		{"AuthRequests", testAuthRequests},
+		{"SessionsAndConsent", testSessionsAndConsent},
+		{"AuthCodes", testAuthCodes},
+		{"RefreshRotation", testRefreshRotation},
+		{"DeleteExpiredSignin", testDeleteExpiredSignin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })

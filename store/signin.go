@@ -1,0 +1,74 @@
+package store
+
+import "time"
+
+// AuthRequest is a validated authorization request (RFC 6749 section 4.1.1)
+// waiting for the user, or pushed by a client (RFC 9126).
+type AuthRequest struct {
+	ID                  string   `json:"id"`
+	ClientID            string   `json:"client_id"`
+	RedirectURI         string   `json:"redirect_uri"`
+	Scopes              []string `json:"scopes"`
+	State               string   `json:"state,omitempty"`
+	Nonce               string   `json:"nonce,omitempty"`
+	CodeChallenge       string   `json:"code_challenge"`
+	Prompt              []string `json:"prompt,omitempty"`
+	MaxAge              *int64   `json:"max_age,omitempty"`
+	LoginHint           string   `json:"login_hint,omitempty"`
+	Resources           []string `json:"resources,omitempty"`
+	// BrowserHash binds the request to the browser that started it (a
+	// digest of its CSRF cookie); empty for pushed requests not yet used.
+	BrowserHash string    `json:"browser_hash,omitempty"`
+	Pushed      bool      `json:"pushed,omitempty"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// Session is a signed-in browser (single sign-on).
+type Session struct {
+	// IDHash is the SHA-256 of the session cookie's value.
+	IDHash    string    `json:"-"`
+	UserID    string    `json:"user_id"`
+	AuthTime  time.Time `json:"auth_time"`
+	AMR       []string  `json:"amr"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// AuthCode is an issued authorization code, kept by the digest of its value.
+type AuthCode struct {
+	Hash          string    `json:"-"`
+	GrantID       string    `json:"grant_id"`
+	ClientID      string    `json:"client_id"`
+	RedirectURI   string    `json:"redirect_uri"`
+	CodeChallenge string    `json:"code_challenge"`
+	UserID        string    `json:"user_id"`
+	Scopes        []string  `json:"scopes"`
+	Resources     []string  `json:"resources,omitempty"`
+	Nonce         string    `json:"nonce,omitempty"`
+	AuthTime      time.Time `json:"auth_time"`
+	AMR           []string  `json:"amr"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// RefreshToken is an issued refresh token, kept by the digest of its value.
+// Tokens rotated from one another share a GrantID: their family.
+type RefreshToken struct {
+	Hash      string    `json:"-"`
+	GrantID   string    `json:"grant_id"`
+	ClientID  string    `json:"client_id"`
+	UserID    string    `json:"user_id"`
+	Scopes    []string  `json:"scopes"`
+	Resources []string  `json:"resources,omitempty"`
+	AuthTime  time.Time `json:"auth_time"`
+	AMR       []string  `json:"amr"`
+	// ExpiresAt is the idle expiry: a token unused until then is dead.
+	ExpiresAt time.Time `json:"expires_at"`
+	// FamilyExpiresAt is the absolute expiry of the whole family.
+	FamilyExpiresAt time.Time `json:"family_expires_at"`
+	// RotatedAt is when the token was exchanged for its successor.
+	RotatedAt time.Time `json:"-"`
+	// Successor is the encrypted token response that replaced this token,
+	// kept for the retry grace period; only the holder of this token can
+	// decrypt it.
+	Successor []byte    `json:"-"`
+	RevokedAt time.Time `json:"-"`
+}

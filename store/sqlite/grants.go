@@ -1,0 +1,174 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// CreateAuthCode implements store.Store.
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("create code: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO auth_codes (hash, data, expires_at) VALUES (?, ?, ?)`,
+		c.Hash, string(data), c.ExpiresAt.Unix()); err != nil {
+		return fmt.Errorf("create code: %w", err)
+	}
+	return nil
+}
+
+// RedeemAuthCode implements store.Store. The conditional update decides
+// which of concurrent redemptions wins.
+func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, error) {
+	var data string
+	var used sql.NullInt64
+	var exp int64
+	err := s.db.QueryRowContext(ctx,
+		`UPDATE auth_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING data, used_at, expires_at`,
+		now.Unix(), hash, now.Unix()).Scan(&data, &used, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Lost the race, replayed, expired or unknown: tell which.
+		err = s.db.QueryRowContext(ctx, `SELECT data, used_at, expires_at FROM auth_codes WHERE hash = ?`, hash).Scan(&data, &used, &exp)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.AuthCode{}, store.ErrNotFound
+		}
+		if err != nil {
+			return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+		}
+		var c store.AuthCode
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+		}
+		c.Hash = hash
+		if used.Valid {
+			return c, store.ErrReplay
+		}
+		return store.AuthCode{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+	}
+	var c store.AuthCode
+	if err := json.Unmarshal([]byte(data), &c); err != nil {
+		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+	}
+	c.Hash = hash
+	return c, nil
+}
+
+func insertRefreshToken(ctx context.Context, ex execer, t store.RefreshToken) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = ex.ExecContext(ctx,
+		`INSERT INTO refresh_tokens (hash, grant_id, user_id, client_id, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.Hash, t.GrantID, t.UserID, t.ClientID, string(data), t.ExpiresAt.Unix())
+	return err
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// CreateRefreshToken implements store.Store.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	if err := insertRefreshToken(ctx, s.db, t); err != nil {
+		return fmt.Errorf("create refresh token: %w", err)
+	}
+	return nil
+}
+
+// GetRefreshToken implements store.Store.
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+	var data string
+	var rotated, revoked sql.NullInt64
+	var successor []byte
+	err := s.db.QueryRowContext(ctx, `SELECT data, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = ?`, hash).
+		Scan(&data, &rotated, &successor, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.RefreshToken{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", err)
+	}
+	var t store.RefreshToken
+	if err := json.Unmarshal([]byte(data), &t); err != nil {
+		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", err)
+	}
+	t.Hash, t.Successor = hash, successor
+	if rotated.Valid {
+		t.RotatedAt = time.UnixMilli(rotated.Int64)
+	}
+	if revoked.Valid {
+		t.RevokedAt = time.UnixMilli(revoked.Int64)
+	}
+	return t, nil
+}
+
+// RotateRefreshToken implements store.Store.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next store.RefreshToken) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx,
+		`UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ? AND rotated_at IS NULL AND revoked_at IS NULL`,
+		rotatedAt.UnixMilli(), successor, oldHash)
+	if err != nil {
+		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrReplay
+	}
+	if err := insertRefreshToken(ctx, tx, next); err != nil {
+		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return nil
+}
+
+// RecordAccessToken implements store.Store.
+func (s *Store) RecordAccessToken(ctx context.Context, grantID, jti string, expiresAt time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO grant_access_tokens (grant_id, jti, expires_at) VALUES (?, ?, ?)`,
+		grantID, jti, expiresAt.Unix()); err != nil {
+		return fmt.Errorf("record access token: %w", err)
+	}
+	return nil
+}
+
+// RevokeGrant implements store.Store.
+func (s *Store) RevokeGrant(ctx context.Context, grantID string, now time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("revoke grant: %w", err)
+	}
+	defer tx.Rollback()
+	if err := revokeGrant(ctx, tx, grantID, now); err != nil {
+		return fmt.Errorf("revoke grant: %w", err)
+	}
+	return tx.Commit()
+}
+
+func revokeGrant(ctx context.Context, tx *sql.Tx, grantID string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ?, successor = NULL WHERE grant_id = ? AND revoked_at IS NULL`,
+		now.UnixMilli(), grantID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO revocations (jti, expires_at, revoked_at)
+		 SELECT jti, expires_at, ? FROM grant_access_tokens WHERE grant_id = ? AND expires_at > ?
+		 ON CONFLICT (jti) DO NOTHING`,
+		now.Unix(), grantID, now.Unix())
+	return err
+}

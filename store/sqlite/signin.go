@@ -1,0 +1,123 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// SaveAuthRequest implements store.Store.
+func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("save auth request: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO auth_requests (id, data, expires_at) VALUES (?, ?, ?)
+		 ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+		r.ID, string(data), r.ExpiresAt.Unix())
+	if err != nil {
+		return fmt.Errorf("save auth request: %w", err)
+	}
+	return nil
+}
+
+// GetAuthRequest implements store.Store.
+func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (store.AuthRequest, error) {
+	var data string
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM auth_requests WHERE id = ? AND expires_at > ?`, id, now.Unix()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AuthRequest{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
+	}
+	var r store.AuthRequest
+	if err := json.Unmarshal([]byte(data), &r); err != nil {
+		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
+	}
+	return r, nil
+}
+
+// DeleteAuthRequest implements store.Store.
+func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM auth_requests WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete auth request: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// CreateSession implements store.Store.
+func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
+	data, err := json.Marshal(ss)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES (?, ?, ?, ?)`,
+		ss.IDHash, ss.UserID, string(data), ss.ExpiresAt.Unix())
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// GetSession implements store.Store.
+func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (store.Session, error) {
+	var data string
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, now.Unix()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Session{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	var ss store.Session
+	if err := json.Unmarshal([]byte(data), &ss); err != nil {
+		return store.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	ss.IDHash = idHash
+	return ss, nil
+}
+
+// DeleteSession implements store.Store.
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// GetConsent implements store.Store.
+func (s *Store) GetConsent(ctx context.Context, userID, clientID string) ([]string, error) {
+	var scopes string
+	err := s.db.QueryRowContext(ctx, `SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?`, userID, clientID).Scan(&scopes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get consent: %w", err)
+	}
+	return strings.Fields(scopes), nil
+}
+
+// SaveConsent implements store.Store.
+func (s *Store) SaveConsent(ctx context.Context, userID, clientID string, scopes []string) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO consents (user_id, client_id, scopes) VALUES (?, ?, ?)
+		 ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes`,
+		userID, clientID, strings.Join(scopes, " "))
+	if err != nil {
+		return fmt.Errorf("save consent: %w", err)
+	}
+	return nil
+}

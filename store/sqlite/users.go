@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// CreateUser implements store.Store.
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	data, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO users (id, username, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		u.ID, u.Username, string(data), u.CreatedAt.Unix())
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrAlreadyExists
+	}
+	return nil
+}
+
+// GetUser implements store.Store.
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	return getUser(ctx, s.db, `SELECT data FROM users WHERE id = ?`, id)
+}
+
+// GetUserByUsername implements store.Store.
+func (s *Store) GetUserByUsername(ctx context.Context, username string) (store.User, error) {
+	return getUser(ctx, s.db, `SELECT data FROM users WHERE username = ?`, username)
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getUser(ctx context.Context, q rowQuerier, query, arg string) (store.User, error) {
+	var data string
+	err := q.QueryRowContext(ctx, query, arg).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.User{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("get user: %w", err)
+	}
+	var u store.User
+	if err := json.Unmarshal([]byte(data), &u); err != nil {
+		return store.User{}, fmt.Errorf("get user: %w", err)
+	}
+	return u, nil
+}
+
+// ListUsers implements store.Store.
+func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		var data string
+		var u store.User
+		if err := rows.Scan(&data); err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		if err := json.Unmarshal([]byte(data), &u); err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UpdateUser implements store.Store.
+func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	defer tx.Rollback()
+	u, err := getUser(ctx, tx, `SELECT data FROM users WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if err := update(&u); err != nil {
+		return err
+	}
+	u.ID = id
+	data, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, data = ? WHERE id = ?`, u.Username, string(data), id); err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	return tx.Commit()
+}
+
+// DeleteUser implements store.Store.
+func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	for _, q := range []string{`DELETE FROM sessions WHERE user_id = ?`, `DELETE FROM consents WHERE user_id = ?`} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT grant_id FROM refresh_tokens WHERE user_id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	var grants []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return fmt.Errorf("delete user: %w", err)
+		}
+		grants = append(grants, g)
+	}
+	rows.Close()
+	for _, g := range grants {
+		if err := revokeGrant(ctx, tx, g, now); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,16 @@
+package store
+
+import "time"
+
+// User is a person who signs in.
+type User struct {
+	// ID is the stable subject identifier (the "sub" claim): random,
+	// never the username, so renaming a user changes nothing downstream.
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	// PasswordHash is an argon2id hash in PHC string format.
+	PasswordHash string `json:"password_hash"`
+	// Claims are the user's OpenID Connect claims (name, email, ...).
+	Claims    map[string]any `json:"claims,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+}
