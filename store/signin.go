@@ -5,17 +5,17 @@ import "time"
 // AuthRequest is a validated authorization request (RFC 6749 section 4.1.1)
 // waiting for the user, or pushed by a client (RFC 9126).
 type AuthRequest struct {
-	ID                  string   `json:"id"`
-	ClientID            string   `json:"client_id"`
-	RedirectURI         string   `json:"redirect_uri"`
-	Scopes              []string `json:"scopes"`
-	State               string   `json:"state,omitempty"`
-	Nonce               string   `json:"nonce,omitempty"`
-	CodeChallenge       string   `json:"code_challenge"`
-	Prompt              []string `json:"prompt,omitempty"`
-	MaxAge              *int64   `json:"max_age,omitempty"`
-	LoginHint           string   `json:"login_hint,omitempty"`
-	Resources           []string `json:"resources,omitempty"`
+	ID            string   `json:"id"`
+	ClientID      string   `json:"client_id"`
+	RedirectURI   string   `json:"redirect_uri"`
+	Scopes        []string `json:"scopes"`
+	State         string   `json:"state,omitempty"`
+	Nonce         string   `json:"nonce,omitempty"`
+	CodeChallenge string   `json:"code_challenge"`
+	Prompt        []string `json:"prompt,omitempty"`
+	MaxAge        *int64   `json:"max_age,omitempty"`
+	LoginHint     string   `json:"login_hint,omitempty"`
+	Resources     []string `json:"resources,omitempty"`
 	// BrowserHash binds the request to the browser that started it (a
 	// digest of its CSRF cookie); empty for pushed requests not yet used.
 	BrowserHash string    `json:"browser_hash,omitempty"`
