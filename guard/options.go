@@ -114,6 +114,13 @@ var asymmetric = []jose.SignatureAlgorithm{
 	jose.EdDSA,
 }
 
+// ValidAlgorithm reports whether alg may be listed in Options.Algorithms:
+// an asymmetric JWS signature algorithm (RFC 7518 section 3.1, RFC 8037
+// section 3.1). Configuration loaders check with it to name the bad key.
+func ValidAlgorithm(alg string) bool {
+	return slices.Contains(asymmetric, jose.SignatureAlgorithm(alg))
+}
+
 // settings are Options with defaults applied and decisions resolved.
 type settings struct {
 	Options
@@ -141,7 +148,7 @@ func (o Options) check() error {
 		return fmt.Errorf("%w: CacheSize is negative", ErrInvalidOption)
 	}
 	for _, alg := range o.Algorithms {
-		if !slices.Contains(asymmetric, jose.SignatureAlgorithm(alg)) {
+		if !ValidAlgorithm(alg) {
 			return fmt.Errorf("%w: %q", ErrUnsafeAlgorithm, alg)
 		}
 	}

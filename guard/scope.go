@@ -16,7 +16,7 @@ import (
 // programming error found at start-up.
 func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	for _, s := range scopes {
-		if !validScope(s) {
+		if !ValidScope(s) {
 			panic(fmt.Sprintf("guard: RequireScopes: invalid scope %q", s))
 		}
 	}
@@ -41,10 +41,11 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 	}
 }
 
-// validScope reports whether s is a scope-token: 1*( %x21 / %x23-5B /
+// ValidScope reports whether s is a scope-token: 1*( %x21 / %x23-5B /
 // %x5D-7E ) (RFC 6749 section 3.3), which also makes it safe inside the
-// quoted scope attribute of a challenge.
-func validScope(s string) bool {
+// quoted scope attribute of a challenge. RequireScopes panics on any other
+// string; configuration loaders check with ValidScope first.
+func ValidScope(s string) bool {
 	if s == "" {
 		return false
 	}

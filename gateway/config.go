@@ -1,0 +1,223 @@
+// Package gateway is an authenticating reverse proxy for APIs not written in
+// Go: it validates bearer access tokens with package guard, checks scopes
+// per route, and forwards to the route's upstream with the token and with
+// identity headers that only the gateway can set.
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/portcullis/portcullis/guard"
+)
+
+// Config is the gateway: section of the configuration file. Zero values
+// are documented per field; Validate checks them all.
+type Config struct {
+	// Listen is the address to listen on, host:port. Required; the
+	// gateway itself does not listen, the caller does.
+	Listen string `yaml:"listen"`
+	// Issuer is the authorization server's issuer identifier, an http or
+	// https URL. Required.
+	Issuer string `yaml:"issuer"`
+	// Audience is the resource identifier tokens must be issued for.
+	// Required.
+	Audience string `yaml:"audience"`
+	// Algorithms are the accepted JWS algorithms, asymmetric only. Empty
+	// means those the issuer advertises (see guard.Options.Algorithms).
+	Algorithms []string `yaml:"algorithms"`
+	// Leeway is the clock skew tolerated on token times. Zero means none.
+	Leeway time.Duration `yaml:"leeway"`
+	// UpstreamTimeout bounds the wait for an upstream's response headers;
+	// past it the gateway answers 504. Bodies are streamed without a
+	// bound. Zero means 30s.
+	UpstreamTimeout time.Duration `yaml:"upstream_timeout"`
+	// IdentityHeaders names the headers that tell the upstream who called.
+	IdentityHeaders IdentityHeaders `yaml:"identity_headers"`
+	// Routes map path prefixes to upstreams. At least one is required.
+	Routes []Route `yaml:"routes"`
+}
+
+// IdentityHeaders names the request headers the gateway sets from the
+// validated token. Copies sent by the client are always removed, also
+// under spellings that upstream frameworks fold together (case, and "_"
+// for "-" as CGI and WSGI do), so an upstream can trust them.
+type IdentityHeaders struct {
+	// Subject carries "sub". Empty means X-Portcullis-Subject.
+	Subject string `yaml:"subject"`
+	// ClientID carries "client_id". Empty means X-Portcullis-Client-Id.
+	ClientID string `yaml:"client_id"`
+	// Scope carries the granted scopes, space-separated. Empty means
+	// X-Portcullis-Scope.
+	Scope string `yaml:"scope"`
+}
+
+// Route sends the requests under a path to an upstream.
+type Route struct {
+	// Path is a clean absolute path; it matches itself and everything
+	// below it ("/users" matches "/users" and "/users/42", not
+	// "/usersx"). When several routes match, the longest path wins.
+	// Required.
+	Path string `yaml:"path"`
+	// Methods limits the route to these methods; GET also admits HEAD.
+	// Empty means every method.
+	Methods []string `yaml:"methods"`
+	// Upstream is the http or https URL requests are forwarded to; the
+	// request path is appended to its path unchanged. Required.
+	Upstream string `yaml:"upstream"`
+	// Scopes must all have been granted to the token. Empty means any
+	// valid token for the audience.
+	Scopes []string `yaml:"scopes"`
+}
+
+// ConfigError is one bad value in the gateway configuration. Key names it
+// the way the configuration file does, for example
+// "gateway.routes[1].upstream".
+type ConfigError struct {
+	Key     string
+	Problem string
+}
+
+// Error returns "key: problem".
+func (e *ConfigError) Error() string { return e.Key + ": " + e.Problem }
+
+// Validate checks the configuration and returns every problem found, each
+// a *ConfigError, joined with errors.Join; nil when it is valid.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &ConfigError{Key: "gateway." + key, Problem: fmt.Sprintf(format, args...)})
+	}
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
+		bad("listen", "must be host:port")
+	}
+	if err := checkURL(c.Issuer); err != nil {
+		bad("issuer", "%v", err)
+	}
+	if c.Audience == "" {
+		bad("audience", "is required")
+	}
+	for i, alg := range c.Algorithms {
+		if !guard.ValidAlgorithm(alg) {
+			bad(fmt.Sprintf("algorithms[%d]", i), "%q is not an asymmetric signature algorithm", alg)
+		}
+	}
+	if c.Leeway < 0 {
+		bad("leeway", "must not be negative")
+	}
+	if c.UpstreamTimeout < 0 {
+		bad("upstream_timeout", "must not be negative")
+	}
+	h := c.IdentityHeaders.resolve()
+	for _, f := range [...]struct{ key, name string }{{"subject", h.Subject}, {"client_id", h.ClientID}, {"scope", h.Scope}} {
+		if !validHeaderName(f.name) {
+			bad("identity_headers."+f.key, "%q is not a header name the gateway may set", f.name)
+		}
+	}
+	if fold(h.Subject) == fold(h.ClientID) || fold(h.Subject) == fold(h.Scope) || fold(h.ClientID) == fold(h.Scope) {
+		bad("identity_headers", "names must differ")
+	}
+	if len(c.Routes) == 0 {
+		bad("routes", "at least one route is required")
+	}
+	for i, r := range c.Routes {
+		key := fmt.Sprintf("routes[%d]", i)
+		if !strings.HasPrefix(r.Path, "/") || path.Clean(r.Path) != r.Path {
+			bad(key+".path", "must be a clean absolute path such as /users")
+		}
+		for j, m := range r.Methods {
+			if m == "" || strings.ToUpper(m) != m || !validToken(m) {
+				bad(fmt.Sprintf("%s.methods[%d]", key, j), "%q is not an upper-case HTTP method", m)
+			}
+		}
+		if err := checkURL(r.Upstream); err != nil {
+			bad(key+".upstream", "%v", err)
+		}
+		for j, s := range r.Scopes {
+			if !guard.ValidScope(s) {
+				bad(fmt.Sprintf("%s.scopes[%d]", key, j), "%q is not a scope", s)
+			}
+		}
+		for j, prev := range c.Routes[:i] {
+			if prev.Path == r.Path && overlap(prev.Methods, r.Methods) {
+				bad(key, "same path and methods as routes[%d]", j)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resolve applies the default names.
+func (h IdentityHeaders) resolve() IdentityHeaders {
+	if h.Subject == "" {
+		h.Subject = "X-Portcullis-Subject"
+	}
+	if h.ClientID == "" {
+		h.ClientID = "X-Portcullis-Client-Id"
+	}
+	if h.Scope == "" {
+		h.Scope = "X-Portcullis-Scope"
+	}
+	return h
+}
+
+// checkURL accepts absolute http and https URLs without query or fragment.
+func checkURL(raw string) error {
+	if raw == "" {
+		return errors.New("is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not an http or https URL without query or fragment", raw)
+	}
+	return nil
+}
+
+// overlap reports whether two method lists share a method; empty means
+// every method.
+func overlap(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(a, func(m string) bool { return slices.Contains(b, m) })
+}
+
+// reserved are headers an identity header must not replace: the gateway
+// forwards the token, and hop-by-hop and framing headers belong to HTTP.
+var reserved = []string{
+	"authorization", "host", "content-length", "content-type", "transfer-encoding", "connection",
+	"te", "trailer", "upgrade", "keep-alive", "proxy-authorization", "proxy-connection", "cookie",
+	"forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+}
+
+// validHeaderName reports whether name is a field name (RFC 9110
+// section 5.1) that is not reserved.
+func validHeaderName(name string) bool {
+	return validToken(name) && !slices.Contains(reserved, fold(name))
+}
+
+// validToken reports whether s is an RFC 9110 section 5.6.2 token.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fold is the spelling upstream frameworks reduce header names to: case
+// folded, and "_" taken for "-" as CGI-style environments do.
+func fold(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}

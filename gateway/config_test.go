@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func validConfig() Config {
+	return Config{
+		Listen:   "127.0.0.1:8082",
+		Issuer:   "http://127.0.0.1:8080",
+		Audience: "https://api.example.com",
+		Routes: []Route{
+			{Path: "/users", Methods: []string{"GET"}, Upstream: "http://127.0.0.1:9000", Scopes: []string{"list:users"}},
+			{Path: "/users", Methods: []string{"POST"}, Upstream: "http://127.0.0.1:9000", Scopes: []string{"write:users"}},
+		},
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*Config)
+		wantKey string // empty: valid
+	}{
+		{name: "valid", change: func(*Config) {}},
+		{name: "valid with everything", change: func(c *Config) {
+			c.Algorithms = []string{"ES256", "EdDSA"}
+			c.Leeway, c.UpstreamTimeout = time.Second, time.Minute
+			c.IdentityHeaders = IdentityHeaders{Subject: "X-User", ClientID: "X-Client", Scope: "X-Scope"}
+		}},
+		{name: "no listen", change: func(c *Config) { c.Listen = "" }, wantKey: "gateway.listen"},
+		{name: "listen without port", change: func(c *Config) { c.Listen = "127.0.0.1" }, wantKey: "gateway.listen"},
+		{name: "no issuer", change: func(c *Config) { c.Issuer = "" }, wantKey: "gateway.issuer"},
+		{name: "issuer not a URL", change: func(c *Config) { c.Issuer = "portcullis" }, wantKey: "gateway.issuer"},
+		{name: "no audience", change: func(c *Config) { c.Audience = "" }, wantKey: "gateway.audience"},
+		{name: "HS256", change: func(c *Config) { c.Algorithms = []string{"ES256", "HS256"} }, wantKey: "gateway.algorithms[1]"},
+		{name: "negative leeway", change: func(c *Config) { c.Leeway = -time.Second }, wantKey: "gateway.leeway"},
+		{name: "negative timeout", change: func(c *Config) { c.UpstreamTimeout = -time.Second }, wantKey: "gateway.upstream_timeout"},
+		{name: "identity header with a space", change: func(c *Config) { c.IdentityHeaders.Subject = "X User" }, wantKey: "gateway.identity_headers.subject"},
+		{name: "identity header Authorization", change: func(c *Config) { c.IdentityHeaders.ClientID = "authorization" }, wantKey: "gateway.identity_headers.client_id"},
+		{name: "identity headers folding together", change: func(c *Config) {
+			c.IdentityHeaders.Subject, c.IdentityHeaders.Scope = "X-Who", "x_who"
+		}, wantKey: "gateway.identity_headers"},
+		{name: "no routes", change: func(c *Config) { c.Routes = nil }, wantKey: "gateway.routes"},
+		{name: "relative path", change: func(c *Config) { c.Routes[0].Path = "users" }, wantKey: "gateway.routes[0].path"},
+		{name: "path with trailing slash", change: func(c *Config) { c.Routes[0].Path = "/users/" }, wantKey: "gateway.routes[0].path"},
+		{name: "path with dot segment", change: func(c *Config) { c.Routes[0].Path = "/a/../users" }, wantKey: "gateway.routes[0].path"},
+		{name: "lower-case method", change: func(c *Config) { c.Routes[1].Methods = []string{"post"} }, wantKey: "gateway.routes[1].methods[0]"},
+		{name: "no upstream", change: func(c *Config) { c.Routes[1].Upstream = "" }, wantKey: "gateway.routes[1].upstream"},
+		{name: "upstream with query", change: func(c *Config) { c.Routes[1].Upstream = "http://127.0.0.1:9000/?a=b" }, wantKey: "gateway.routes[1].upstream"},
+		{name: "bad scope", change: func(c *Config) { c.Routes[0].Scopes = []string{"list users"} }, wantKey: "gateway.routes[0].scopes[0]"},
+		{name: "duplicate route", change: func(c *Config) { c.Routes[1].Methods = []string{"GET", "PUT"} }, wantKey: "gateway.routes[1]"},
+		{name: "duplicate route, all methods", change: func(c *Config) { c.Routes[1].Methods = nil }, wantKey: "gateway.routes[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig()
+			tt.change(&c)
+			err := c.Validate()
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			var keys []string
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var ce *ConfigError
+				if !errors.As(e, &ce) {
+					t.Fatalf("%v is not a *ConfigError", e)
+				}
+				keys = append(keys, ce.Key)
+			}
+			if len(keys) != 1 || keys[0] != tt.wantKey {
+				t.Errorf("Validate named %q, want [%s]; error: %v", keys, tt.wantKey, err)
+			}
+		})
+	}
+}
