@@ -1,0 +1,54 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// Configured is a user defined in the configuration file.
+type Configured struct {
+	Username string
+	Password string
+	Claims   map[string]any
+}
+
+// UserStore is the part of store.Store that Sync needs.
+type UserStore interface {
+	CreateUser(ctx context.Context, u store.User) error
+	GetUserByUsername(ctx context.Context, username string) (store.User, error)
+	UpdateUser(ctx context.Context, id string, update func(*store.User) error) error
+}
+
+// Sync brings the configured users into the store: a new username gets a
+// new random subject, an existing one keeps its subject and gets the file's
+// password and claims. Hashing is skipped when the password is unchanged.
+func Sync(ctx context.Context, s UserStore, configured []Configured, now time.Time) error {
+	for _, c := range configured {
+		u, err := s.GetUserByUsername(ctx, c.Username)
+		if errors.Is(err, store.ErrNotFound) {
+			err = s.CreateUser(ctx, store.User{ID: NewID(), Username: c.Username, PasswordHash: HashPassword(c.Password), Claims: c.Claims, CreatedAt: now})
+			if errors.Is(err, store.ErrAlreadyExists) {
+				continue // another instance created it at the same start
+			}
+		} else if err == nil {
+			if ok, _ := VerifyPassword(u.PasswordHash, c.Password); !ok || !maps.EqualFunc(u.Claims, c.Claims, func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+				err = s.UpdateUser(ctx, u.ID, func(u *store.User) error {
+					if !ok {
+						u.PasswordHash = HashPassword(c.Password)
+					}
+					u.Claims = c.Claims
+					return nil
+				})
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("sync user %s: %w", c.Username, err)
+		}
+	}
+	return nil
+}
