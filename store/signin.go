@@ -49,6 +49,15 @@ type AuthCode struct {
 	ExpiresAt     time.Time `json:"expires_at"`
 }
 
+// Grant is one authorization of a client by a user: the code, the refresh
+// token family and the access tokens issued from them.
+type Grant struct {
+	ID        string
+	UserID    string
+	ClientID  string
+	ExpiresAt time.Time
+}
+
 // RefreshToken is an issued refresh token, kept by the digest of its value.
 // Tokens rotated from one another share a GrantID: their family.
 type RefreshToken struct {

@@ -19,6 +19,8 @@ var (
 	ErrAlreadyExists = errors.New("store: already exists")
 	// ErrReplay means a single-use marker was already used and has not expired.
 	ErrReplay = errors.New("store: already used")
+	// ErrRevoked means the grant tokens were to be issued from is revoked.
+	ErrRevoked = errors.New("store: grant revoked")
 )
 
 // MaxRefreshGrace bounds the period in which a rotated refresh token may be
@@ -109,23 +111,26 @@ type Store interface {
 	// expired one gives ErrNotFound.
 	RedeemAuthCode(ctx context.Context, hash string, now time.Time) (AuthCode, error)
 
-	// CreateRefreshToken stores an issued refresh token.
-	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// CreateGrant registers a grant before anything is issued from it.
+	CreateGrant(ctx context.Context, g Grant) error
+	// IssueTokens records, in one transaction, an access token issued from
+	// a grant and, if rt is not nil, a refresh token. It returns
+	// ErrRevoked, and records nothing, if the grant is revoked.
+	IssueTokens(ctx context.Context, grantID, jti string, jtiExpiresAt time.Time, rt *RefreshToken) error
 	// GetRefreshToken returns a refresh token, rotated and revoked ones
 	// included, or ErrNotFound.
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken, in one transaction, marks the token oldHash
-	// rotated at rotatedAt with the encrypted successor response and
-	// stores next, provided the old token is neither rotated nor revoked.
-	// Otherwise it changes nothing and returns ErrReplay: of concurrent
-	// rotations of one token, exactly one succeeds.
-	RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next RefreshToken) error
+	// rotated at rotatedAt with the encrypted successor response, stores
+	// next and records the successor access token, provided the old token
+	// is neither rotated nor revoked. Otherwise it changes nothing and
+	// returns ErrReplay: of concurrent rotations of one token, exactly one
+	// succeeds. ErrRevoked means the grant was revoked.
+	RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next RefreshToken, jti string, jtiExpiresAt time.Time) error
 
-	// RecordAccessToken remembers an access token issued from a grant, so
-	// that revoking the grant revokes it too.
-	RecordAccessToken(ctx context.Context, grantID, jti string, expiresAt time.Time) error
-	// RevokeGrant revokes, in one transaction, every refresh token of the
-	// grant and every unexpired access token recorded for it.
+	// RevokeGrant revokes, in one transaction, the grant, every refresh
+	// token of it and every unexpired access token issued from it.
+	// Revoking a revoked or unknown grant is not an error.
 	RevokeGrant(ctx context.Context, grantID string, now time.Time) error
 
 	// DeleteExpired removes what expired before now and can no longer

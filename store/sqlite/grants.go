@@ -63,25 +63,63 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) 
 	return c, nil
 }
 
-func insertRefreshToken(ctx context.Context, ex execer, t store.RefreshToken) error {
+func insertRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) error {
 	data, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
-	_, err = ex.ExecContext(ctx,
+	_, err = tx.ExecContext(ctx,
 		`INSERT INTO refresh_tokens (hash, grant_id, user_id, client_id, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		t.Hash, t.GrantID, t.UserID, t.ClientID, string(data), t.ExpiresAt.Unix())
 	return err
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// CreateGrant implements store.Store.
+func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO grants (id, user_id, client_id, expires_at) VALUES (?, ?, ?, ?)`,
+		g.ID, g.UserID, g.ClientID, g.ExpiresAt.Unix()); err != nil {
+		return fmt.Errorf("create grant: %w", err)
+	}
+	return nil
 }
 
-// CreateRefreshToken implements store.Store.
-func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
-	if err := insertRefreshToken(ctx, s.db, t); err != nil {
-		return fmt.Errorf("create refresh token: %w", err)
+// liveGrant fails with ErrRevoked unless the grant exists and is not
+// revoked. Inside an immediate transaction it holds the write lock, so a
+// concurrent RevokeGrant runs wholly before or after the caller.
+func liveGrant(ctx context.Context, tx *sql.Tx, grantID string) error {
+	var revoked sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM grants WHERE id = ?`, grantID).Scan(&revoked)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && revoked.Valid) {
+		return store.ErrRevoked
+	}
+	return err
+}
+
+func recordAccessToken(ctx context.Context, tx *sql.Tx, grantID, jti string, exp time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO grant_access_tokens (grant_id, jti, expires_at) VALUES (?, ?, ?)`, grantID, jti, exp.Unix())
+	return err
+}
+
+// IssueTokens implements store.Store.
+func (s *Store) IssueTokens(ctx context.Context, grantID, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("issue tokens: %w", err)
+	}
+	defer tx.Rollback()
+	if err := liveGrant(ctx, tx, grantID); err != nil {
+		return err
+	}
+	if err := recordAccessToken(ctx, tx, grantID, jti, jtiExp); err != nil {
+		return fmt.Errorf("issue tokens: %w", err)
+	}
+	if rt != nil {
+		if err := insertRefreshToken(ctx, tx, *rt); err != nil {
+			return fmt.Errorf("issue tokens: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("issue tokens: %w", err)
 	}
 	return nil
 }
@@ -114,12 +152,15 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 }
 
 // RotateRefreshToken implements store.Store.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next store.RefreshToken) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next store.RefreshToken, jti string, jtiExp time.Time) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("rotate refresh token: %w", err)
 	}
 	defer tx.Rollback()
+	if err := liveGrant(ctx, tx, next.GrantID); err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx,
 		`UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ? AND rotated_at IS NULL AND revoked_at IS NULL`,
 		rotatedAt.UnixMilli(), successor, oldHash)
@@ -132,17 +173,11 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 	if err := insertRefreshToken(ctx, tx, next); err != nil {
 		return fmt.Errorf("rotate refresh token: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := recordAccessToken(ctx, tx, next.GrantID, jti, jtiExp); err != nil {
 		return fmt.Errorf("rotate refresh token: %w", err)
 	}
-	return nil
-}
-
-// RecordAccessToken implements store.Store.
-func (s *Store) RecordAccessToken(ctx context.Context, grantID, jti string, expiresAt time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO grant_access_tokens (grant_id, jti, expires_at) VALUES (?, ?, ?)`,
-		grantID, jti, expiresAt.Unix()); err != nil {
-		return fmt.Errorf("record access token: %w", err)
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rotate refresh token: %w", err)
 	}
 	return nil
 }
@@ -161,6 +196,9 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID string, now time.Time) 
 }
 
 func revokeGrant(ctx context.Context, tx *sql.Tx, grantID string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now.Unix(), grantID); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ?, successor = NULL WHERE grant_id = ? AND revoked_at IS NULL`,
 		now.UnixMilli(), grantID); err != nil {
 		return err

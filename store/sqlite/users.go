@@ -125,7 +125,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error 
 			return fmt.Errorf("delete user: %w", err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT grant_id FROM refresh_tokens WHERE user_id = ?`, id)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM grants WHERE user_id = ? AND revoked_at IS NULL`, id)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}

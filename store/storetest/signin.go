@@ -73,10 +73,7 @@ func testUsers(t *testing.T, s store.Store) {
 	if err := s.CreateSession(ctx, store.Session{IDHash: "s1", UserID: "u1", ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	rt := store.RefreshToken{Hash: "r1", GrantID: "g1", UserID: "u1", ClientID: "c", ExpiresAt: now.Add(time.Hour)}
-	if err := s.CreateRefreshToken(ctx, rt); err != nil {
-		t.Fatal(err)
-	}
+	issue(t, s, store.RefreshToken{Hash: "r1", GrantID: "g1", UserID: "u1", ClientID: "c", ExpiresAt: now.Add(time.Hour)})
 	if err := s.DeleteUser(ctx, "u1", now); err != nil {
 		t.Fatal(err)
 	}
@@ -179,14 +176,12 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 	base := store.RefreshToken{GrantID: "g", ClientID: "c", UserID: "u", Scopes: []string{"openid"}, ExpiresAt: now.Add(time.Hour)}
 	first := base
 	first.Hash = "r0"
-	if err := s.CreateRefreshToken(ctx, first); err != nil {
-		t.Fatal(err)
-	}
+	issue(t, s, first)
 	var n atomic.Int32
 	wins, losses := race(t, 50, func() error {
 		next := base
 		next.Hash = fmt.Sprint("r1-", n.Add(1))
-		return s.RotateRefreshToken(ctx, "r0", now, []byte("successor "+next.Hash), next)
+		return s.RotateRefreshToken(ctx, "r0", now, []byte("successor "+next.Hash), next, "jti-"+next.Hash, now.Add(time.Hour))
 	})
 	if wins != 1 || losses != 49 {
 		t.Fatalf("50 concurrent rotations: %d succeeded, %d refused; want 1 and 49", wins, losses)
@@ -203,10 +198,7 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 		t.Fatalf("a losing successor was stored: %v", err)
 	}
 
-	// Revoking the grant revokes the family and its recorded access tokens.
-	if err := s.RecordAccessToken(ctx, "g", "jti-1", now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	// Revoking the grant revokes the family and its access tokens.
 	if err := s.RevokeGrant(ctx, "g", now); err != nil {
 		t.Fatal(err)
 	}
@@ -215,22 +207,79 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 			t.Fatalf("%s not revoked with its grant: %+v", h, rt)
 		}
 	}
-	if ok, _ := s.IsRevoked(ctx, "jti-1"); !ok {
-		t.Fatal("access token of a revoked grant not revoked")
+	for _, jti := range []string{"jti-r0", "jti-" + succ} {
+		if ok, _ := s.IsRevoked(ctx, jti); !ok {
+			t.Fatalf("access token %s of a revoked grant not revoked", jti)
+		}
 	}
 	next := base
 	next.Hash = "r2"
-	if err := s.RotateRefreshToken(ctx, succ, now, nil, next); !errors.Is(err, store.ErrReplay) {
-		t.Fatalf("rotating a revoked token: %v", err)
+	if err := s.RotateRefreshToken(ctx, succ, now, nil, next, "jti-r2", now.Add(time.Hour)); !errors.Is(err, store.ErrRevoked) {
+		t.Fatalf("rotating a token of a revoked grant: %v", err)
+	}
+	if err := s.IssueTokens(ctx, "g", "jti-late", now.Add(time.Hour), nil); !errors.Is(err, store.ErrRevoked) {
+		t.Fatalf("issuing from a revoked grant: %v", err)
+	}
+	if ok, _ := s.IsRevoked(ctx, "jti-late"); ok {
+		t.Fatal("a refused issuance recorded its token")
+	}
+}
+
+// testRevokeRacesIssue revokes grants while tokens are issued from them: a
+// token either is refused or ends up revoked, never escapes.
+func testRevokeRacesIssue(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 10 {
+		g := fmt.Sprint("race-", i)
+		if err := s.CreateGrant(ctx, store.Grant{ID: g, UserID: "u", ClientID: "c", ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var issueErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			issueErr = s.IssueTokens(ctx, g, "jti-"+g, now.Add(time.Hour), &store.RefreshToken{Hash: "rt-" + g, GrantID: g, UserID: "u", ClientID: "c", ExpiresAt: now.Add(time.Hour)})
+		}()
+		go func() { defer wg.Done(); s.RevokeGrant(ctx, g, now) }()
+		wg.Wait()
+		if issueErr != nil && !errors.Is(issueErr, store.ErrRevoked) {
+			t.Fatal(issueErr)
+		}
+		if issueErr == nil {
+			rt, _ := s.GetRefreshToken(ctx, "rt-"+g)
+			revoked, _ := s.IsRevoked(ctx, "jti-"+g)
+			if rt.RevokedAt.IsZero() || !revoked {
+				t.Fatalf("grant %s: tokens issued concurrently with its revocation survived it", g)
+			}
+		}
+	}
+}
+
+// issue creates the grant of rt and issues rt from it.
+func issue(t *testing.T, s store.Store, rt store.RefreshToken) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.CreateGrant(ctx, store.Grant{ID: rt.GrantID, UserID: rt.UserID, ClientID: rt.ClientID, ExpiresAt: rt.ExpiresAt})
+	if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatal(err)
+	}
+	if err := s.IssueTokens(ctx, rt.GrantID, "jti-"+rt.Hash, rt.ExpiresAt, &rt); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func testDeleteExpiredSignin(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now()
-	s.CreateRefreshToken(ctx, store.RefreshToken{Hash: "old", GrantID: "g", ExpiresAt: now.Add(-time.Second)})
-	s.CreateRefreshToken(ctx, store.RefreshToken{Hash: "live", GrantID: "g", ExpiresAt: now.Add(time.Hour)})
-	s.RotateRefreshToken(ctx, "live", now.Add(-2*store.MaxRefreshGrace), []byte("x"), store.RefreshToken{Hash: "next", GrantID: "g", ExpiresAt: now.Add(time.Hour)})
+	issue(t, s, store.RefreshToken{Hash: "live", GrantID: "g", ExpiresAt: now.Add(time.Hour)})
+	if err := s.IssueTokens(ctx, "g", "jti-old", now.Add(time.Hour), &store.RefreshToken{Hash: "old", GrantID: "g", ExpiresAt: now.Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(ctx, "live", now.Add(-2*store.MaxRefreshGrace), []byte("x"), store.RefreshToken{Hash: "next", GrantID: "g", ExpiresAt: now.Add(time.Hour)}, "jti-next", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	s.CreateAuthCode(ctx, store.AuthCode{Hash: "code", ExpiresAt: now.Add(-time.Second)})
 	if err := s.DeleteExpired(ctx, now); err != nil {
 		t.Fatal(err)

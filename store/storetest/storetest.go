@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuthCodes", testAuthCodes},
 		{"RefreshRotation", testRefreshRotation},
 		{"DeleteExpiredSignin", testDeleteExpiredSignin},
+		{"RevokeRacesIssue", testRevokeRacesIssue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })

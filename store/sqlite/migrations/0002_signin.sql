@@ -38,7 +38,20 @@ CREATE TABLE auth_codes (
 CREATE INDEX auth_codes_expires_at ON auth_codes (expires_at);
 
 -- A grant is what one authorization produced: a refresh token family and
--- the access tokens issued from it, revoked together.
+-- the access tokens issued from it, revoked together. Issuing from a grant
+-- checks revoked_at in the same transaction, so no token escapes a
+-- revocation that races with its issuance.
+CREATE TABLE grants (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    client_id  TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX grants_user_id ON grants (user_id);
+CREATE INDEX grants_client_id ON grants (client_id);
+CREATE INDEX grants_expires_at ON grants (expires_at);
+
 CREATE TABLE refresh_tokens (
     hash        TEXT PRIMARY KEY,
     grant_id    TEXT NOT NULL,
