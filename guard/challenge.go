@@ -2,6 +2,7 @@ package guard
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -87,10 +88,15 @@ func describe(reason error) string {
 	return strings.TrimPrefix(reason.Error(), "guard: ")
 }
 
-// newError builds an *Error for reason, wrapping cause as detail when given.
+// newError builds an *Error for reason, with cause as detail when given. A
+// cause that already wraps reason is kept as it is rather than wrapped
+// twice.
 func newError(status int, code string, reason, cause error) *Error {
 	err := reason
-	if cause != nil {
+	switch {
+	case errors.Is(cause, reason):
+		err = cause
+	case cause != nil:
 		err = fmt.Errorf("%w: %w", reason, cause)
 	}
 	return &Error{Status: status, Code: code, Description: describe(reason), Err: err}

@@ -164,6 +164,11 @@ func TestVerifyJWT(t *testing.T) {
 			if !errors.As(err, &e) || e.Status != http.StatusUnauthorized || e.Code != guard.CodeInvalidToken {
 				t.Errorf("error %#v, want a 401 invalid_token *guard.Error", err)
 			}
+			// The description goes to the client: the reason only, no
+			// detail from the token or the issuer.
+			if strings.ContainsAny(e.Description, `"/\\`) {
+				t.Errorf("error_description %q carries detail", e.Description)
+			}
 			// A refused token must not be cached as valid.
 			if _, err := g.Verify(t.Context(), tt.token); !errors.Is(err, tt.wantErr) {
 				t.Errorf("second Verify: %v, want %v", err, tt.wantErr)

@@ -136,12 +136,15 @@ func (o Options) check() error {
 	if o.Audience == "" {
 		return ErrMissingAudience
 	}
-	for name, d := range map[string]time.Duration{
-		"Leeway": o.Leeway, "KeyRefreshMin": o.KeyRefreshMin, "KeyRefreshMax": o.KeyRefreshMax,
-		"Introspection.CacheMax": o.Introspection.CacheMax, "Introspection.NegativeCache": o.Introspection.NegativeCache,
+	for _, f := range [...]struct {
+		name string
+		d    time.Duration
+	}{
+		{"Leeway", o.Leeway}, {"KeyRefreshMin", o.KeyRefreshMin}, {"KeyRefreshMax", o.KeyRefreshMax},
+		{"Introspection.CacheMax", o.Introspection.CacheMax}, {"Introspection.NegativeCache", o.Introspection.NegativeCache},
 	} {
-		if d < 0 {
-			return fmt.Errorf("%w: %s is negative", ErrInvalidOption, name)
+		if f.d < 0 {
+			return fmt.Errorf("%w: %s is negative", ErrInvalidOption, f.name)
 		}
 	}
 	if o.CacheSize < 0 {
