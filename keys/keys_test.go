@@ -196,3 +196,31 @@ func TestEveryAlgorithmSigns(t *testing.T) {
 		})
 	}
 }
+
+// TestRotateWithinTheSameSecond: a key rotated to activate at once takes
+// over even when the previous key activated in the same second.
+func TestRotateWithinTheSameSecond(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	now := time.Now()
+	if err := Ensure(ctx, s, []string{ES256}, time.Hour, now); err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewManager(ctx, s, time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		k, err := Rotate(ctx, s, ES256, time.Now(), time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		jws, _ := m.Sign(ES256, "at+jwt", []byte(`{}`))
+		if kidOf(t, jws) != k.ID {
+			t.Fatal("the newest active key does not sign")
+		}
+	}
+}

@@ -43,7 +43,8 @@ type Store interface {
 	// DeleteClient removes a client; ErrNotFound if there was none.
 	DeleteClient(ctx context.Context, id string) error
 
-	// ListKeys returns every signing key ordered by activation time.
+	// ListKeys returns every signing key ordered by activation time, then
+	// creation time; times keep at least microsecond precision.
 	ListKeys(ctx context.Context) ([]Key, error)
 	// UpdateKeys runs update on the current key set inside one transaction
 	// and replaces the set with its result, so that concurrent first starts

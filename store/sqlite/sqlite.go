@@ -138,7 +138,7 @@ type querier interface {
 }
 
 func listKeys(ctx context.Context, q querier) ([]store.Key, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kid, alg, private_key, created_at, activates_at FROM signing_keys ORDER BY activates_at, kid`)
+	rows, err := q.QueryContext(ctx, `SELECT kid, alg, private_key, created_at, activates_at FROM signing_keys ORDER BY activates_at, created_at, kid`)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
@@ -150,7 +150,7 @@ func listKeys(ctx context.Context, q querier) ([]store.Key, error) {
 		if err := rows.Scan(&k.ID, &k.Alg, &k.Private, &created, &activates); err != nil {
 			return nil, fmt.Errorf("list keys: %w", err)
 		}
-		k.CreatedAt, k.ActivatesAt = time.Unix(created, 0), time.Unix(activates, 0)
+		k.CreatedAt, k.ActivatesAt = time.UnixMicro(created), time.UnixMicro(activates)
 		out = append(out, k)
 	}
 	return out, rows.Err()
@@ -177,7 +177,7 @@ func (s *Store) UpdateKeys(ctx context.Context, update func([]store.Key) ([]stor
 	for _, k := range next {
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO signing_keys (kid, alg, private_key, created_at, activates_at) VALUES (?, ?, ?, ?, ?)`,
-			k.ID, k.Alg, k.Private, k.CreatedAt.Unix(), k.ActivatesAt.Unix()); err != nil {
+			k.ID, k.Alg, k.Private, k.CreatedAt.UnixMicro(), k.ActivatesAt.UnixMicro()); err != nil {
 			return fmt.Errorf("update keys: %w", err)
 		}
 	}

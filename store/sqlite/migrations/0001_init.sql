@@ -4,6 +4,8 @@ CREATE TABLE clients (
     created_at INTEGER NOT NULL
 );
 
+-- Times in microseconds: a rotation in the same second as the previous
+-- key's activation must still order after it.
 CREATE TABLE signing_keys (
     kid          TEXT PRIMARY KEY,
     alg          TEXT NOT NULL,
