@@ -37,10 +37,18 @@ func newJTI() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// mintAccessToken signs an access token for sub and returns it with its
-// lifetime. Nothing is written to the store: a JWT carries its own state,
-// and only revocation, which is rare, records its jti.
-func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string) (string, time.Duration, error) {
+// accessToken is a signed access token with what the issuer keeps of it.
+type accessToken struct {
+	raw string
+	jti string
+	exp time.Time
+}
+
+// mintAccessToken signs an access token for sub. Nothing is written to the
+// store here: a JWT carries its own state. Client credentials tokens are
+// recorded only if revoked; tokens of user grants are recorded with their
+// grant so the grant's revocation reaches them.
+func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string) (accessToken, error) {
 	now := s.cfg.Now()
 	claims := AccessTokenClaims{
 		Issuer: s.cfg.Issuer, Subject: sub, Audience: audience, ClientID: clientID,
@@ -50,13 +58,13 @@ func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
-		return "", 0, fmt.Errorf("mint access token: %w", err)
+		return accessToken{}, fmt.Errorf("mint access token: %w", err)
 	}
 	tok, err := s.keys.Sign(s.cfg.AccessTokenAlg, accessTokenType, payload)
 	if err != nil {
-		return "", 0, fmt.Errorf("mint access token: %w", err)
+		return accessToken{}, fmt.Errorf("mint access token: %w", err)
 	}
-	return tok, s.cfg.AccessTokenTTL, nil
+	return accessToken{raw: tok, jti: claims.ID, exp: claims.Expiry.Time()}, nil
 }
 
 // errNotOurToken means a token was not issued by this server, is malformed,

@@ -29,12 +29,12 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 		e.Render(w)
 		return
 	}
-	tok, ttl, err := s.mintAccessToken(c.ID, c.ID, scopes, audience)
+	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience)
 	if err != nil {
 		s.internal(r, err).Render(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, tokenResponse{
-		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(ttl.Seconds()), Scope: strings.Join(scopes, " "),
+		AccessToken: at.raw, TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
 	})
 }

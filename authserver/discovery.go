@@ -8,7 +8,9 @@ import (
 
 // metadata builds the authorization server metadata (RFC 8414 section 2),
 // which also serves as the OpenID Connect discovery document. It lists what
-// is implemented and nothing else.
+// is implemented and nothing else. request_uri_parameter_supported is false
+// because only request_uris from the PAR endpoint are accepted, never ones
+// to fetch.
 func (s *Server) metadata() ([]byte, error) {
 	var scopes []string
 	for _, api := range s.cfg.APIs {
@@ -18,31 +20,45 @@ func (s *Server) metadata() ([]byte, error) {
 			}
 		}
 	}
+	scopes = append(slices.Clone(OIDCScopes), scopes...)
 	authMethods := []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
 	var assertionAlgs []string
 	for _, a := range AssertionAlgorithms {
 		assertionAlgs = append(assertionAlgs, string(a))
 	}
 	return json.MarshalIndent(map[string]any{
-		"issuer":                 s.cfg.Issuer,
-		"token_endpoint":         s.endpoints.token,
-		"jwks_uri":               s.endpoints.jwks,
-		"introspection_endpoint": s.endpoints.introspect,
-		"revocation_endpoint":    s.endpoints.revoke,
-		"grant_types_supported":  []string{grantClientCredentials},
-		// No authorization endpoint is served, so no response type is.
-		"response_types_supported":                                 []string{},
-		"scopes_supported":                                         scopes,
-		"token_endpoint_auth_methods_supported":                    authMethods,
+		"issuer":                                s.cfg.Issuer,
+		"authorization_endpoint":                s.endpoints.authorize,
+		"token_endpoint":                        s.endpoints.token,
+		"userinfo_endpoint":                     s.endpoints.userinfo,
+		"jwks_uri":                              s.endpoints.jwks,
+		"introspection_endpoint":                s.endpoints.introspect,
+		"revocation_endpoint":                   s.endpoints.revoke,
+		"pushed_authorization_request_endpoint": s.endpoints.par,
+		"end_session_endpoint":                  s.endpoints.logout,
+		"grant_types_supported":                 []string{grantAuthorizationCode, grantRefreshToken, grantClientCredentials},
+		"response_types_supported":              []string{"code"},
+		"response_modes_supported":              []string{"query"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"subject_types_supported":               []string{"public"},
+		"scopes_supported":                      scopes,
+		"claims_supported":                      supportedClaims(),
+		"prompt_values_supported":               []string{"none", "login", "consent", "select_account"},
+		// Token endpoint authentication; "none" is for public clients,
+		// which need PKCE.
+		"token_endpoint_auth_methods_supported":                    append(slices.Clone(authMethods), "none"),
 		"token_endpoint_auth_signing_alg_values_supported":         assertionAlgs,
 		"introspection_endpoint_auth_methods_supported":            authMethods,
 		"introspection_endpoint_auth_signing_alg_values_supported": assertionAlgs,
 		"revocation_endpoint_auth_methods_supported":               authMethods,
 		"revocation_endpoint_auth_signing_alg_values_supported":    assertionAlgs,
-		// The algorithms the server's keys sign with; resource servers
-		// take their allow-list of access token algorithms from it.
-		"id_token_signing_alg_values_supported": s.keys.Algorithms(),
-		"portcullis_revocation_list_endpoint":   s.endpoints.revocations,
+		"id_token_signing_alg_values_supported":                    s.keys.Algorithms(),
+		"authorization_response_iss_parameter_supported":           true,
+		"require_pushed_authorization_requests":                    false,
+		"request_parameter_supported":                              false,
+		"request_uri_parameter_supported":                          false,
+		"claims_parameter_supported":                               false,
+		"portcullis_revocation_list_endpoint":                      s.endpoints.revocations,
 	}, "", "  ")
 }
 

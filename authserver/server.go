@@ -6,17 +6,20 @@
 package authserver
 
 import (
-	"context"
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 // Config is what the authorization server needs from the configuration file.
@@ -40,19 +43,37 @@ type Config struct {
 	// HTTPClient fetches clients' jwks_uri documents. Nil means a client
 	// with a 10-second timeout.
 	HTTPClient *http.Client
+
+	// IDTokenTTL is the lifetime of ID tokens. Zero means one hour.
+	IDTokenTTL time.Duration
+	// RefreshIdleTTL is how long an unused refresh token lives. Zero
+	// means 14 days.
+	RefreshIdleTTL time.Duration
+	// RefreshMaxTTL is the absolute lifetime of a refresh token family,
+	// however often it is used. Zero means 90 days.
+	RefreshMaxTTL time.Duration
+	// RefreshGrace is how long after a rotation the old refresh token
+	// still yields the same successor, for clients whose response got
+	// lost. Zero means 5 seconds; at most store.MaxRefreshGrace.
+	RefreshGrace time.Duration
+	// SessionTTL is how long a sign-in lasts. Zero means 12 hours.
+	SessionTTL time.Duration
+	// Throttle slows down password guessing. Nil means users.NewThrottle.
+	Throttle *users.Throttle
 }
 
-// DefaultAccessTokenTTL is the access token lifetime when none is configured.
-const DefaultAccessTokenTTL = time.Hour
+// Defaults for the zero values of Config.
+const (
+	DefaultAccessTokenTTL = time.Hour
+	DefaultIDTokenTTL     = time.Hour
+	DefaultRefreshIdleTTL = 14 * 24 * time.Hour
+	DefaultRefreshMaxTTL  = 90 * 24 * time.Hour
+	DefaultRefreshGrace   = 5 * time.Second
+	DefaultSessionTTL     = 12 * time.Hour
+)
 
-// Store is the part of store.Store the server uses.
-type Store interface {
-	GetClient(ctx context.Context, id string) (store.Client, error)
-	RevokeToken(ctx context.Context, r store.Revocation) error
-	IsRevoked(ctx context.Context, jti string) (bool, error)
-	ListRevocations(ctx context.Context, after int64, limit int) ([]store.Revocation, error)
-	UseOnce(ctx context.Context, key string, expiresAt time.Time) error
-}
+// Store is the storage the server needs: all of it.
+type Store = store.Store
 
 // KeySet is the part of the key manager (keys.Manager) the server uses.
 type KeySet interface {
@@ -74,11 +95,13 @@ type Server struct {
 	clientKeys *clientKeyCache
 	discovery  []byte
 	endpoints  endpoints
+	cookies    cookieSettings
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
 type endpoints struct {
-	token, introspect, revoke, jwks, revocations string
+	token, introspect, revoke, jwks, revocations     string
+	authorize, par, userinfo, logout, login, consent string
 }
 
 // New builds a Server.
@@ -95,6 +118,18 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
+	cfg.IDTokenTTL = cmp.Or(cfg.IDTokenTTL, DefaultIDTokenTTL)
+	cfg.RefreshIdleTTL = cmp.Or(cfg.RefreshIdleTTL, DefaultRefreshIdleTTL)
+	cfg.RefreshMaxTTL = cmp.Or(cfg.RefreshMaxTTL, DefaultRefreshMaxTTL)
+	cfg.RefreshGrace = min(cmp.Or(cfg.RefreshGrace, DefaultRefreshGrace), store.MaxRefreshGrace)
+	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, DefaultSessionTTL)
+	if cfg.Throttle == nil {
+		cfg.Throttle = users.NewThrottle()
+	}
+	issuerURL, err := url.Parse(cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("authserver: issuer: %w", err)
+	}
 	s := &Server{
 		cfg: cfg, store: st, keys: km, log: log,
 		apis: map[string]*API{}, scopeAPIs: map[string][]*API{}, clients: map[string]store.Client{},
@@ -104,7 +139,14 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 			revoke:      cfg.Issuer + "/revoke",
 			jwks:        cfg.Issuer + "/jwks",
 			revocations: cfg.Issuer + "/revocations",
+			authorize:   cfg.Issuer + "/authorize",
+			par:         cfg.Issuer + "/par",
+			userinfo:    cfg.Issuer + "/userinfo",
+			logout:      cfg.Issuer + "/logout",
+			login:       cfg.Issuer + "/login",
+			consent:     cfg.Issuer + "/consent",
 		},
+		cookies: cookieSettings{secure: issuerURL.Scheme == "https", path: cmp.Or(issuerURL.Path, "/")},
 	}
 	s.clientKeys = newClientKeyCache(cfg.HTTPClient, cfg.Now)
 	for i := range cfg.APIs {
@@ -117,7 +159,6 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	for _, c := range cfg.Clients {
 		s.clients[c.ID] = c
 	}
-	var err error
 	if s.discovery, err = s.metadata(); err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}
@@ -128,20 +169,31 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 // methods, with 405 and a JSON error rather than the mux's plain text.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	route := func(method, path string, h http.HandlerFunc) {
-		mux.HandleFunc(method+" "+path, h)
+	route := func(path string, h http.HandlerFunc, methods ...string) {
+		for _, m := range methods {
+			mux.HandleFunc(m+" "+path, h)
+		}
+		allow := strings.Join(methods, ", ")
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", method)
-			newError(http.StatusMethodNotAllowed, "invalid_request", "method "+clip(r.Method)+" is not allowed; use "+method).Render(w)
+			w.Header().Set("Allow", allow)
+			newError(http.StatusMethodNotAllowed, "invalid_request", "method "+clip(r.Method)+" is not allowed; use "+allow).Render(w)
 		})
 	}
-	route("POST", "/token", s.handleToken)
-	route("POST", "/introspect", s.handleIntrospect)
-	route("POST", "/revoke", s.handleRevoke)
-	route("GET", "/revocations", s.handleRevocations)
-	route("GET", "/jwks", s.handleJWKS)
-	route("GET", "/.well-known/openid-configuration", s.handleDiscovery)
-	route("GET", "/.well-known/oauth-authorization-server", s.handleDiscovery)
+	route("/token", s.handleToken, "POST")
+	route("/introspect", s.handleIntrospect, "POST")
+	route("/revoke", s.handleRevoke, "POST")
+	route("/par", s.handlePAR, "POST")
+	route("/revocations", s.handleRevocations, "GET")
+	route("/jwks", s.handleJWKS, "GET")
+	route("/.well-known/openid-configuration", s.handleDiscovery, "GET")
+	route("/.well-known/oauth-authorization-server", s.handleDiscovery, "GET")
+	// OpenID Connect requires both GET and POST for these.
+	route("/authorize", s.handleAuthorize, "GET", "POST")
+	route("/userinfo", s.handleUserInfo, "GET", "POST")
+	route("/logout", s.handleLogout, "GET", "POST")
+	route("/login", s.handleLogin, "POST")
+	route("/consent", s.handleConsent, "POST")
+	route("/static/portcullis.css", s.handleCSS, "GET")
 	return recoverPanics(s.log, mux)
 }
 

@@ -9,14 +9,21 @@ import (
 )
 
 // Grant types (RFC 6749).
-const grantClientCredentials = "client_credentials"
+const (
+	grantClientCredentials = "client_credentials"
+	grantAuthorizationCode = "authorization_code"
+	grantRefreshToken      = "refresh_token"
+)
 
-// tokenResponse is the successful token response (RFC 6749 section 5.1).
+// tokenResponse is the successful token response (RFC 6749 section 5.1,
+// OpenID Connect Core section 3.1.3.3).
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
-	Scope       string `json:"scope,omitempty"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Scope        string `json:"scope,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
 }
 
 // handleToken is the token endpoint (RFC 6749 section 3.2).
@@ -40,6 +47,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	switch grantType {
 	case grantClientCredentials:
 		handle = s.clientCredentials
+	case grantAuthorizationCode:
+		handle = s.authorizationCode
+	case grantRefreshToken:
+		handle = s.refresh
 	default:
 		errUnsupportedGrantType("grant_type " + clip(grantType) + " is not supported").Render(w)
 		return

@@ -20,12 +20,28 @@ type Config struct {
 	Storage string `yaml:"storage"`
 	// AccessTokenTTL is the access token lifetime. Zero means 1h.
 	AccessTokenTTL time.Duration `yaml:"access_token_ttl"`
+	// IDTokenTTL is the ID token lifetime. Zero means 1h.
+	IDTokenTTL time.Duration `yaml:"id_token_ttl"`
+	// RefreshTokenIdleTTL is how long an unused refresh token lives. Zero
+	// means 336h (14 days).
+	RefreshTokenIdleTTL time.Duration `yaml:"refresh_token_idle_ttl"`
+	// RefreshTokenMaxTTL is the absolute lifetime of a refresh token
+	// family. Zero means 2160h (90 days).
+	RefreshTokenMaxTTL time.Duration `yaml:"refresh_token_max_ttl"`
+	// RefreshTokenGrace is how long a rotated refresh token still yields
+	// the same successor. Zero means 5s; at most 1m.
+	RefreshTokenGrace time.Duration `yaml:"refresh_token_grace"`
+	// SessionTTL is how long a sign-in lasts. Zero means 12h.
+	SessionTTL time.Duration `yaml:"session_ttl"`
 	// Keys configures the signing keys.
 	Keys Keys `yaml:"keys"`
 	// APIs are the protected resources.
 	APIs []API `yaml:"apis"`
 	// Clients are the OAuth clients fixed by this file.
 	Clients []Client `yaml:"clients"`
+	// Users are people who sign in, fixed by this file. More can be added
+	// to the store with the CLI.
+	Users []User `yaml:"users"`
 
 	// dir is the folder of the configuration file, for relative paths.
 	dir string
@@ -67,8 +83,34 @@ type Client struct {
 	// ({keys: [...]}); JWKSURI is where to fetch them instead.
 	JWKS    map[string]any `yaml:"jwks"`
 	JWKSURI string         `yaml:"jwks_uri"`
+	// RedirectURIs are where authorization responses may go, matched
+	// exactly. Required with the authorization_code grant.
+	RedirectURIs []string `yaml:"redirect_uris"`
+	// PostLogoutRedirectURIs are where logout may return to.
+	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
+	// ApplicationType is web or native. Empty means web. Native clients'
+	// loopback redirect URIs match any port (RFC 8252).
+	ApplicationType string `yaml:"application_type"`
+	// SkipConsent does not ask users to consent to this client.
+	SkipConsent bool `yaml:"skip_consent"`
+	// RequirePAR refuses authorization requests not pushed first.
+	RequirePAR bool `yaml:"require_pushed_authorization_requests"`
+	// IDTokenSignedResponseAlg signs the client's ID tokens. Empty means
+	// RS256.
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
+}
+
+// User is a person defined in the file.
+type User struct {
+	Username string `yaml:"username"`
+	// Password must have at least 8 characters.
+	Password string `yaml:"password"`
+	// Claims are OpenID Connect claims: name, email, email_verified...
+	Claims map[string]any `yaml:"claims"`
 }
 
 // KeyRetention is how long a retired signing key stays published: the
 // longest lifetime of a token it signed, plus clock skew at relying parties.
-func (c *Config) KeyRetention() time.Duration { return c.AccessTokenTTL + 5*time.Minute }
+func (c *Config) KeyRetention() time.Duration {
+	return max(c.AccessTokenTTL, c.IDTokenTTL) + 5*time.Minute
+}

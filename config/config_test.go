@@ -41,6 +41,39 @@ func TestIssueFile(t *testing.T) {
 	}
 }
 
+// TestSigninFile loads issue 3's example: users, a confidential web client
+// and a public SPA client.
+func TestSigninFile(t *testing.T) {
+	t.Setenv("DEMO_PASSWORD", "demo-password")
+	t.Setenv("WEB_SECRET", secret)
+	cfg, err := Load("testdata/signin.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := cfg.AuthServer()
+	web, spa := as.Clients[0], as.Clients[1]
+	if !web.SkipConsent || web.RedirectURIs[0] != "http://127.0.0.1:3000/callback" || web.PostLogoutRedirectURIs[0] != "http://127.0.0.1:3000/" || web.ApplicationType != "web" {
+		t.Fatalf("web-app = %+v", web)
+	}
+	if spa.AuthMethod != store.AuthNone || spa.SecretHash != nil {
+		t.Fatalf("spa = %+v", spa)
+	}
+	u := cfg.ConfiguredUsers()
+	if len(u) != 1 || u[0].Password != "demo-password" || u[0].Claims["email_verified"] != true {
+		t.Fatalf("users = %+v", u)
+	}
+	if as.RefreshGrace != authserver.DefaultRefreshGrace || as.RefreshIdleTTL != authserver.DefaultRefreshIdleTTL || as.SessionTTL != authserver.DefaultSessionTTL {
+		t.Fatalf("defaults not applied: %+v", as)
+	}
+}
+
+func TestNativeClient(t *testing.T) {
+	doc := "issuer: https://id.example.com\nstorage: sqlite://x.db\nclients:\n  - {client_id: app, token_endpoint_auth_method: none, application_type: native, grant_types: [authorization_code], redirect_uris: [\"com.example.app:/oauth\", \"http://127.0.0.1/cb\"], scopes: [openid]}\n"
+	if _, err := Parse([]byte(doc), "/", env(nil)); err != nil {
+		t.Fatalf("native client with a private-use scheme and a loopback URI refused: %v", err)
+	}
+}
+
 func TestEnvExpansionKeepsStructure(t *testing.T) {
 	doc := `
 issuer: ${ISSUER}
@@ -94,11 +127,23 @@ func TestInvalid(t *testing.T) {
 		{"unset variable", client("    client_secret: ${NOPE}\n"), "clients[0].client_secret: environment variable NOPE is not set"},
 		{"short secret", client("    client_secret: short\n"), "clients[0].client_secret: must have at least 32 characters"},
 		{"missing secret", client(""), "clients[0].client_secret: is required"},
-		{"unknown scope", client("    client_secret: " + secret + "\n    scopes: [zzz]\n"), `clients[0].scopes[0]: "zzz" is not a scope`},
+		{"unknown scope", client("    client_secret: " + secret + "\n    scopes: [zzz]\n"), `clients[0].scopes[0]: "zzz" is neither`},
 		{"unsupported grant", base("clients:\n  - client_id: c\n    client_secret: " + secret + "\n    grant_types: [password]\n"), "clients[0].grant_types[0]: must be one of"},
 		{"private_key_jwt without keys", client("    token_endpoint_auth_method: private_key_jwt\n"), "exactly one of jwks and jwks_uri"},
 		{"private_key_jwt with a private key", client("    token_endpoint_auth_method: private_key_jwt\n    jwks: {keys: [{kty: oct, k: c2VjcmV0}]}\n"), "clients[0].jwks: must hold only public asymmetric keys"},
 		{"jwks_uri over http", client("    token_endpoint_auth_method: private_key_jwt\n    jwks_uri: http://keys.example.com/jwks\n"), "clients[0].jwks_uri: must use https"},
+		{"public client with client credentials", base("clients:\n  - {client_id: c, token_endpoint_auth_method: none, grant_types: [client_credentials]}\n"), "a public client cannot use client_credentials"},
+		{"duplicate key", client("    client_secret: " + secret + "\n    grant_types: [authorization_code]\n"), `mapping key "grant_types" already defined`},
+		{"refresh without code", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [refresh_token]}\n"), "refresh_token needs authorization_code"},
+		{"redirect over http", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"http://app.example.com/cb\"]}\n"), "clients[0].redirect_uris[0]: must use https"},
+		{"redirect with fragment", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://app.example.com/cb#x\"]}\n"), "without a fragment"},
+		{"custom scheme for a web client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"com.example.app:/cb\"]}\n"), "must use https"},
+		{"missing redirect URIs", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code]}\n"), "clients[0].redirect_uris: is required"},
+		{"offline_access without refresh", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"], scopes: [openid, offline_access]}\n"), "offline_access needs the refresh_token grant"},
+		{"ID token algorithm without a key", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"], id_token_signed_response_alg: EdDSA}\n"), "clients[0].id_token_signed_response_alg: must be one of"},
+		{"short user password", base("users: [{username: u, password: short}]\n"), "users[0].password: must have at least 8"},
+		{"duplicate user", base("users: [{username: U, password: longenough}, {username: u, password: longenough}]\n"), "users[1].username: is defined twice"},
+		{"grace too long", base("refresh_token_grace: 5m\n"), "refresh_token_grace: must be between"},
 		{"duplicate client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n"), "clients[1].client_id: is defined twice"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 // MinSecretLength is the shortest client secret accepted in the file. The
@@ -24,7 +26,10 @@ import (
 const MinSecretLength = 32
 
 // supportedGrants are the grant types the server implements.
-var supportedGrants = []string{"client_credentials"}
+var supportedGrants = []string{"client_credentials", "authorization_code", "refresh_token"}
+
+// MinPasswordLength is the shortest password accepted (NIST SP 800-63B).
+const MinPasswordLength = 8
 
 func (c *Config) validate() error {
 	var p problems
@@ -49,6 +54,16 @@ func (c *Config) validate() error {
 		c.AccessTokenTTL = authserver.DefaultAccessTokenTTL
 	}
 	p.check(c.AccessTokenTTL >= time.Minute && c.AccessTokenTTL <= 24*time.Hour, "access_token_ttl", "must be between 1m and 24h")
+	c.IDTokenTTL = cmp.Or(c.IDTokenTTL, authserver.DefaultIDTokenTTL)
+	p.check(c.IDTokenTTL >= time.Minute && c.IDTokenTTL <= 24*time.Hour, "id_token_ttl", "must be between 1m and 24h")
+	c.RefreshTokenIdleTTL = cmp.Or(c.RefreshTokenIdleTTL, authserver.DefaultRefreshIdleTTL)
+	c.RefreshTokenMaxTTL = cmp.Or(c.RefreshTokenMaxTTL, authserver.DefaultRefreshMaxTTL)
+	p.check(c.RefreshTokenIdleTTL >= time.Minute, "refresh_token_idle_ttl", "must be at least 1m")
+	p.check(c.RefreshTokenMaxTTL >= c.RefreshTokenIdleTTL, "refresh_token_max_ttl", "must be at least refresh_token_idle_ttl")
+	c.RefreshTokenGrace = cmp.Or(c.RefreshTokenGrace, authserver.DefaultRefreshGrace)
+	p.check(c.RefreshTokenGrace > 0 && c.RefreshTokenGrace <= store.MaxRefreshGrace, "refresh_token_grace", "must be between 1s and 1m")
+	c.SessionTTL = cmp.Or(c.SessionTTL, authserver.DefaultSessionTTL)
+	p.check(c.SessionTTL >= time.Minute, "session_ttl", "must be at least 1m")
 	if c.Keys.AccessTokenAlg == "" {
 		c.Keys.AccessTokenAlg = keys.ES256
 	}
@@ -71,6 +86,14 @@ func (c *Config) validate() error {
 		}
 	}
 
+	usernames := map[string]bool{}
+	for i, u := range c.Users {
+		key := fmt.Sprintf("users[%d]", i)
+		p.check(u.Username != "", key+".username", "is required")
+		p.check(!usernames[strings.ToLower(u.Username)], key+".username", "is defined twice")
+		usernames[strings.ToLower(u.Username)] = true
+		p.check(len(u.Password) >= MinPasswordLength, key+".password", fmt.Sprintf("must have at least %d characters", MinPasswordLength))
+	}
 	scopes := c.scopes()
 	clientIDs := map[string]bool{}
 	for i, cl := range c.Clients {
@@ -108,16 +131,61 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 				p.add(key+".jwks_uri", err.Error())
 			}
 		}
+	case store.AuthNone:
+		p.check(cl.ClientSecret == "" && cl.JWKS == nil && cl.JWKSURI == "", key, "a public client (none) has no secret and no keys")
+		p.check(!slices.Contains(cl.GrantTypes, "client_credentials"), key+".grant_types", "a public client cannot use client_credentials")
 	default:
-		p.add(key+".token_endpoint_auth_method", "must be client_secret_basic, client_secret_post or private_key_jwt")
+		p.add(key+".token_endpoint_auth_method", "must be client_secret_basic, client_secret_post, private_key_jwt or none")
 	}
 	p.check(len(cl.GrantTypes) > 0, key+".grant_types", "must list at least one grant type")
 	for j, g := range cl.GrantTypes {
 		p.check(slices.Contains(supportedGrants, g), fmt.Sprintf("%s.grant_types[%d]", key, j), "must be one of "+strings.Join(supportedGrants, ", "))
 	}
-	for j, sc := range cl.Scopes {
-		p.check(scopes[sc], fmt.Sprintf("%s.scopes[%d]", key, j), fmt.Sprintf("%q is not a scope of any API", sc))
+	code := slices.Contains(cl.GrantTypes, "authorization_code")
+	p.check(!slices.Contains(cl.GrantTypes, "refresh_token") || code, key+".grant_types", "refresh_token needs authorization_code")
+	p.check(!code || len(cl.RedirectURIs) > 0, key+".redirect_uris", "is required with the authorization_code grant")
+	switch cl.ApplicationType {
+	case "":
+		cl.ApplicationType = "web"
+	case "web", "native":
+	default:
+		p.add(key+".application_type", "must be web or native")
 	}
+	for j, u := range cl.RedirectURIs {
+		if err := checkRedirectURI(u, cl.ApplicationType == "native"); err != nil {
+			p.add(fmt.Sprintf("%s.redirect_uris[%d]", key, j), err.Error())
+		}
+	}
+	for j, u := range cl.PostLogoutRedirectURIs {
+		if err := checkRedirectURI(u, cl.ApplicationType == "native"); err != nil {
+			p.add(fmt.Sprintf("%s.post_logout_redirect_uris[%d]", key, j), err.Error())
+		}
+	}
+	if a := cl.IDTokenSignedResponseAlg; a != "" && !slices.Contains(c.Algorithms(), a) {
+		p.add(key+".id_token_signed_response_alg", "must be one of the algorithms keys are kept for: "+strings.Join(c.Algorithms(), ", "))
+	}
+	for j, sc := range cl.Scopes {
+		p.check(scopes[sc], fmt.Sprintf("%s.scopes[%d]", key, j), fmt.Sprintf("%q is neither an OpenID Connect scope nor a scope of any API", sc))
+	}
+	p.check(!slices.Contains(cl.Scopes, authserver.ScopeOfflineAccess) || slices.Contains(cl.GrantTypes, "refresh_token"),
+		key+".scopes", "offline_access needs the refresh_token grant")
+}
+
+// checkRedirectURI enforces RFC 9700 section 4.1: absolute, no fragment,
+// https or loopback http; native apps may also use private-use schemes
+// (RFC 8252 section 7.1).
+func checkRedirectURI(s string, native bool) error {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(s, "#") {
+		return errors.New("must be an absolute URI without a fragment")
+	}
+	if u.Scheme == "https" || (u.Scheme == "http" && IsLoopback(u.Hostname())) {
+		return nil
+	}
+	if native && u.Scheme != "http" && strings.Contains(u.Scheme, ".") {
+		return nil
+	}
+	return errors.New("must use https (http only on a loopback host; native apps may use a reverse-domain scheme)")
 }
 
 // clientJWKS checks a client's key set: public asymmetric keys only.
@@ -205,6 +273,8 @@ func (c *Config) Algorithms() []string {
 func (c *Config) AuthServer() authserver.Config {
 	out := authserver.Config{
 		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg,
+		IDTokenTTL: c.IDTokenTTL, RefreshIdleTTL: c.RefreshTokenIdleTTL, RefreshMaxTTL: c.RefreshTokenMaxTTL,
+		RefreshGrace: c.RefreshTokenGrace, SessionTTL: c.SessionTTL,
 	}
 	for _, api := range c.APIs {
 		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes})
@@ -219,6 +289,9 @@ func (cl Client) storeClient() store.Client {
 	sc := store.Client{
 		ID: cl.ClientID, Name: cl.Name, AuthMethod: cl.TokenEndpointAuthMethod,
 		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI,
+		RedirectURIs: cl.RedirectURIs, PostLogoutRedirectURIs: cl.PostLogoutRedirectURIs,
+		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequirePAR: cl.RequirePAR,
+		IDTokenAlg: cl.IDTokenSignedResponseAlg,
 	}
 	if cl.ClientSecret != "" {
 		sc.SecretHash = authserver.HashSecret(cl.ClientSecret)
@@ -250,10 +323,22 @@ func (c *Config) NewClient(cl Client) (store.Client, error) {
 
 func (c *Config) scopes() map[string]bool {
 	out := map[string]bool{}
+	for _, sc := range authserver.OIDCScopes {
+		out[sc] = true
+	}
 	for _, api := range c.APIs {
 		for _, sc := range api.Scopes {
 			out[sc] = true
 		}
+	}
+	return out
+}
+
+// ConfiguredUsers returns the file's users for users.Sync.
+func (c *Config) ConfiguredUsers() []users.Configured {
+	var out []users.Configured
+	for _, u := range c.Users {
+		out = append(out, users.Configured{Username: u.Username, Password: u.Password, Claims: u.Claims})
 	}
 	return out
 }

@@ -31,7 +31,23 @@ type Client struct {
 	Scopes []string `json:"scope"`
 	// JWKS holds the client's public keys for private_key_jwt; JWKSURI is
 	// where to fetch them instead.
-	JWKS      json.RawMessage `json:"jwks,omitempty"`
-	JWKSURI   string          `json:"jwks_uri,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
+	JWKS    json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI string          `json:"jwks_uri,omitempty"`
+	// RedirectURIs are matched exactly (RFC 9700 section 4.1.3), except
+	// that a native client's loopback URI matches any port (RFC 8252
+	// section 7.3).
+	RedirectURIs []string `json:"redirect_uris,omitempty"`
+	// PostLogoutRedirectURIs are where RP-initiated logout may return to.
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
+	// ApplicationType is "web" (the default) or "native" (OpenID Connect
+	// Dynamic Client Registration section 2).
+	ApplicationType string `json:"application_type,omitempty"`
+	// SkipConsent trusts the client to act for users without asking them.
+	SkipConsent bool `json:"skip_consent,omitempty"`
+	// RequirePAR refuses authorization requests not pushed first (RFC 9126
+	// section 6).
+	RequirePAR bool `json:"require_pushed_authorization_requests,omitempty"`
+	// IDTokenAlg signs the client's ID tokens; empty means RS256.
+	IDTokenAlg string    `json:"id_token_signed_response_alg,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }

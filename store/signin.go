@@ -5,21 +5,26 @@ import "time"
 // AuthRequest is a validated authorization request (RFC 6749 section 4.1.1)
 // waiting for the user, or pushed by a client (RFC 9126).
 type AuthRequest struct {
-	ID            string   `json:"id"`
-	ClientID      string   `json:"client_id"`
-	RedirectURI   string   `json:"redirect_uri"`
-	Scopes        []string `json:"scopes"`
-	State         string   `json:"state,omitempty"`
-	Nonce         string   `json:"nonce,omitempty"`
-	CodeChallenge string   `json:"code_challenge"`
-	Prompt        []string `json:"prompt,omitempty"`
-	MaxAge        *int64   `json:"max_age,omitempty"`
-	LoginHint     string   `json:"login_hint,omitempty"`
-	Resources     []string `json:"resources,omitempty"`
+	ID          string `json:"id"`
+	ClientID    string `json:"client_id"`
+	RedirectURI string `json:"redirect_uri"`
+	// RedirectURIGiven records whether the request named its redirect
+	// URI, which obliges the token request to repeat it (RFC 6749 section
+	// 4.1.3).
+	RedirectURIGiven bool     `json:"redirect_uri_given,omitempty"`
+	Scopes           []string `json:"scopes"`
+	State            string   `json:"state,omitempty"`
+	Nonce            string   `json:"nonce,omitempty"`
+	CodeChallenge    string   `json:"code_challenge"`
+	Prompt           []string `json:"prompt,omitempty"`
+	MaxAge           *int64   `json:"max_age,omitempty"`
+	LoginHint        string   `json:"login_hint,omitempty"`
+	Resources        []string `json:"resources,omitempty"`
 	// BrowserHash binds the request to the browser that started it (a
 	// digest of its CSRF cookie); empty for pushed requests not yet used.
 	BrowserHash string    `json:"browser_hash,omitempty"`
 	Pushed      bool      `json:"pushed,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 	ExpiresAt   time.Time `json:"expires_at"`
 }
 
@@ -35,18 +40,20 @@ type Session struct {
 
 // AuthCode is an issued authorization code, kept by the digest of its value.
 type AuthCode struct {
-	Hash          string    `json:"-"`
-	GrantID       string    `json:"grant_id"`
-	ClientID      string    `json:"client_id"`
-	RedirectURI   string    `json:"redirect_uri"`
-	CodeChallenge string    `json:"code_challenge"`
-	UserID        string    `json:"user_id"`
-	Scopes        []string  `json:"scopes"`
-	Resources     []string  `json:"resources,omitempty"`
-	Nonce         string    `json:"nonce,omitempty"`
-	AuthTime      time.Time `json:"auth_time"`
-	AMR           []string  `json:"amr"`
-	ExpiresAt     time.Time `json:"expires_at"`
+	Hash        string `json:"-"`
+	GrantID     string `json:"grant_id"`
+	ClientID    string `json:"client_id"`
+	RedirectURI string `json:"redirect_uri"`
+	// RedirectURIGiven: the token request must repeat RedirectURI.
+	RedirectURIGiven bool      `json:"redirect_uri_given,omitempty"`
+	CodeChallenge    string    `json:"code_challenge"`
+	UserID           string    `json:"user_id"`
+	Scopes           []string  `json:"scopes"`
+	Resources        []string  `json:"resources,omitempty"`
+	Nonce            string    `json:"nonce,omitempty"`
+	AuthTime         time.Time `json:"auth_time"`
+	AMR              []string  `json:"amr"`
+	ExpiresAt        time.Time `json:"expires_at"`
 }
 
 // Grant is one authorization of a client by a user: the code, the refresh

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,13 +86,17 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	if alg != keys.RS256 {
 		algs = append(algs, keys.RS256)
 	}
-	if err := keys.Ensure(ctx, st, algs, ttl, time.Now()); err != nil {
+	now := time.Now
+	if s.Config.Now != nil {
+		now = s.Config.Now
+	}
+	if err := keys.Ensure(ctx, st, algs, ttl, now()); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
 	if s.Keys, err = keys.NewManager(ctx, st, ttl, s.Config.Now); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
-	srv, err := authserver.New(s.Config, st, s.Keys, slog.New(slog.DiscardHandler))
+	srv, err := authserver.New(s.Config, st, s.Keys, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}

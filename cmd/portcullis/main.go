@@ -24,6 +24,6 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), clientsCmd(), keysCmd(), versionCmd())
+	root.AddCommand(serveCmd(), clientsCmd(), keysCmd(), usersCmd(), versionCmd())
 	return root
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 const (
@@ -77,6 +78,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	defer st.Close()
 	if err := keys.Ensure(ctx, st, cfg.Algorithms(), cfg.KeyRetention(), time.Now()); err != nil {
+		return err
+	}
+	if err := users.Sync(ctx, st, cfg.ConfiguredUsers(), time.Now()); err != nil {
 		return err
 	}
 	km, err := keys.NewManager(ctx, st, cfg.KeyRetention(), nil)
@@ -144,8 +148,12 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	}
 	cleanup := func() { os.RemoveAll(dir) }
 	secret, _ := authserver.NewSecret()
+	webSecret, _ := authserver.NewSecret()
+	password := newPassword()
+	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_PASSWORD": password}
 	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
-		return secret, name == "DEV_SECRET"
+		v, ok := vars[name]
+		return v, ok
 	})
 	if err != nil {
 		cleanup()
@@ -155,11 +163,14 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
   API     https://api.example.com  scopes: list:users read:users write:users
   client  demo-client
   secret  %s
+  user    demo
+  password %s
+  web client demo-web (secret %s), redirect URI http://127.0.0.1:3000/callback
 
 Get a token:
   curl -s -u demo-client:%s -d grant_type=client_credentials %s/token
 
-`, cfg.Issuer, dir, secret, secret, cfg.Issuer)
+`, cfg.Issuer, dir, secret, password, webSecret, secret, cfg.Issuer)
 	return cfg, cleanup, nil
 }
 
@@ -176,4 +187,15 @@ clients:
     client_secret: ${DEV_SECRET}
     grant_types: [client_credentials]
     scopes: [list:users, read:users, write:users]
+  - client_id: demo-web
+    client_name: Demo web app
+    client_secret: ${DEV_WEB_SECRET}
+    grant_types: [authorization_code, refresh_token]
+    redirect_uris: [http://127.0.0.1:3000/callback]
+    post_logout_redirect_uris: [http://127.0.0.1:3000/]
+    scopes: [openid, profile, email, offline_access, list:users, read:users]
+users:
+  - username: demo
+    password: ${DEV_PASSWORD}
+    claims: {name: Demo User, given_name: Demo, family_name: User, email: demo@example.com, email_verified: true}
 `

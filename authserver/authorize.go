@@ -1,0 +1,289 @@
+package authserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+const (
+	// authRequestTTL bounds how long a user may take to sign in.
+	authRequestTTL = 10 * time.Minute
+	// codeTTL is the lifetime of an authorization code.
+	codeTTL = 60 * time.Second
+	// maxParamLength bounds free-text parameters (state, nonce, hints).
+	maxParamLength = 1024
+)
+
+// authzError is a refused authorization request. With a redirect URI it is
+// sent back to the client (RFC 6749 section 4.1.2.1); without one (unknown
+// client, unregistered redirect URI) the user sees a page instead, because
+// redirecting then would make the server an open redirector.
+type authzError struct {
+	err      *Error
+	redirect string
+	state    string
+}
+
+func (e *authzError) Error() string { return e.err.Error() }
+
+// handleAuthorize is the authorization endpoint (RFC 6749 section 3.1,
+// OpenID Connect Core section 3.1.2), for GET and POST.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	params, err := authorizeParams(w, r)
+	if err != nil {
+		s.renderError(w, http.StatusBadRequest, "Invalid sign-in request", err.Error())
+		return
+	}
+	ctx := r.Context()
+	var ar store.AuthRequest
+	var client store.Client
+	var ae *authzError
+	if params.Has("request_uri") {
+		ar, client, ae = s.pushedRequest(ctx, params)
+	} else {
+		ar, client, ae = s.parseAuthorization(ctx, params, nil, false)
+	}
+	if ae != nil {
+		s.failAuthorization(w, r, ae)
+		return
+	}
+	now := s.cfg.Now()
+	ar.ID, ar.Pushed = randomToken(), false
+	ar.BrowserHash = digest(s.browserID(w, r))
+	ar.CreatedAt, ar.ExpiresAt = now, now.Add(authRequestTTL)
+	if err := s.store.SaveAuthRequest(ctx, ar); err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	s.proceed(w, r, ar, client, s.session(w, r))
+}
+
+// authorizeParams reads the request's parameters: the query of a GET, the
+// form body of a POST.
+func authorizeParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	if r.Method == http.MethodGet {
+		return url.ParseQuery(r.URL.RawQuery)
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		return nil, errors.New("a POST must send the parameters as application/x-www-form-urlencoded")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		return nil, errors.New("the request body is not valid form encoding")
+	}
+	return r.PostForm, nil
+}
+
+// parseAuthorization validates an authorization request. client is the
+// authenticated client at the PAR endpoint and nil at the authorization
+// endpoint; pushed says the request came through PAR.
+func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *store.Client, pushed bool) (store.AuthRequest, store.Client, *authzError) {
+	page := func(desc string) *authzError { return &authzError{err: errInvalidRequest(desc)} }
+	var c store.Client
+	if client != nil {
+		c = *client
+		if id := p.Get("client_id"); id != "" && id != c.ID {
+			return store.AuthRequest{}, c, page("client_id does not match the authenticated client")
+		}
+	} else {
+		id := p.Get("client_id")
+		if len(p["client_id"]) != 1 || id == "" {
+			return store.AuthRequest{}, c, page("The request does not name one client (client_id).")
+		}
+		var err error
+		if c, err = s.client(ctx, id); errors.Is(err, errUnknownClient) {
+			return store.AuthRequest{}, c, page("The application that sent you here is not registered.")
+		} else if err != nil {
+			return store.AuthRequest{}, c, &authzError{err: errServer()}
+		}
+	}
+	if len(p["redirect_uri"]) > 1 {
+		return store.AuthRequest{}, c, page("The request names more than one redirect_uri.")
+	}
+	oidc := slices.Contains(strings.Fields(p.Get("scope")), ScopeOpenID)
+	redirect, given, ok := matchRedirect(c, p.Get("redirect_uri"), oidc)
+	if !ok {
+		return store.AuthRequest{}, c, page("The redirect_uri is not registered for this application.")
+	}
+	state := p.Get("state")
+	fail := func(e *Error) (store.AuthRequest, store.Client, *authzError) {
+		return store.AuthRequest{}, c, &authzError{err: e, redirect: redirect, state: state}
+	}
+	for k, vs := range p {
+		if len(vs) > 1 && !repeatable[k] {
+			return fail(errInvalidRequest(fmt.Sprintf("parameter %q is repeated", clip(k))))
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return fail(errInvalidRequest("parameters must be valid UTF-8"))
+			}
+		}
+	}
+	for _, k := range []string{"state", "nonce", "login_hint", "ui_locales"} {
+		if len(p.Get(k)) > maxParamLength {
+			return fail(errInvalidRequest(k + " is too long"))
+		}
+	}
+	if !slices.Contains(c.GrantTypes, grantAuthorizationCode) {
+		return fail(errUnauthorizedClient("the client is not registered for the authorization code grant"))
+	}
+	if p.Has("request") {
+		return fail(newError(http.StatusBadRequest, "request_not_supported", "request objects are not supported; use pushed authorization requests"))
+	}
+	if c.RequirePAR && !pushed {
+		return fail(errInvalidRequest("this client must push its authorization requests first (RFC 9126)"))
+	}
+	switch rt := p.Get("response_type"); rt {
+	case "code":
+	case "":
+		return fail(errInvalidRequest("response_type is required"))
+	default:
+		return fail(newError(http.StatusBadRequest, "unsupported_response_type", "only response_type=code is supported"))
+	}
+	if rm := p.Get("response_mode"); rm != "" && rm != "query" {
+		return fail(errInvalidRequest("only response_mode=query is supported"))
+	}
+	scopes, e := parseScope(p.Get("scope"))
+	if e != nil {
+		return fail(e)
+	}
+	if len(scopes) == 0 {
+		return fail(errInvalidScope("scope is required"))
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(c.Scopes, sc) {
+			return fail(errInvalidScope(fmt.Sprintf("the client may not request scope %q", clip(sc))))
+		}
+	}
+	challenge := p.Get("code_challenge")
+	if challenge == "" {
+		return fail(errInvalidRequest("code_challenge is required: PKCE (RFC 7636) with S256"))
+	}
+	if p.Get("code_challenge_method") != "S256" {
+		return fail(errInvalidRequest("code_challenge_method must be S256; plain is not accepted"))
+	}
+	if len(challenge) != 43 || !isBase64URL(challenge) {
+		return fail(errInvalidRequest("code_challenge must be the 43-character base64url SHA-256 of the verifier"))
+	}
+	prompt := strings.Fields(p.Get("prompt"))
+	for _, v := range prompt {
+		if !slices.Contains([]string{"none", "login", "consent", "select_account"}, v) {
+			return fail(errInvalidRequest(fmt.Sprintf("prompt %q is not supported", clip(v))))
+		}
+	}
+	if slices.Contains(prompt, "none") && len(prompt) > 1 {
+		return fail(errInvalidRequest("prompt=none cannot be combined with other values"))
+	}
+	var maxAge *int64
+	if v := p.Get("max_age"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fail(errInvalidRequest("max_age must be a non-negative number of seconds"))
+		}
+		maxAge = &n
+	}
+	resources := p["resource"]
+	for _, res := range resources {
+		if _, ok := s.apis[res]; !ok {
+			return fail(errInvalidTarget(fmt.Sprintf("unknown resource %q", clip(res))))
+		}
+	}
+	return store.AuthRequest{
+		ClientID: c.ID, RedirectURI: redirect, RedirectURIGiven: given, Scopes: scopes, State: state,
+		Nonce: p.Get("nonce"), CodeChallenge: challenge, Prompt: prompt, MaxAge: maxAge,
+		LoginHint: p.Get("login_hint"), Resources: resources,
+	}, c, nil
+}
+
+// matchRedirect finds the redirect URI: the given one if registered, by
+// exact string comparison; a native client's loopback URI with any port
+// (RFC 8252 section 7.3); or, if none is given, the only registered one,
+// except for OpenID Connect, which requires the parameter.
+func matchRedirect(c store.Client, given string, oidc bool) (uri string, wasGiven, ok bool) {
+	if given == "" {
+		if len(c.RedirectURIs) == 1 && !oidc {
+			return c.RedirectURIs[0], false, true
+		}
+		return "", false, false
+	}
+	if slices.Contains(c.RedirectURIs, given) {
+		return given, true, true
+	}
+	if c.ApplicationType != "native" {
+		return "", false, false
+	}
+	u, err := url.Parse(given)
+	if err != nil || u.Scheme != "http" || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1") {
+		return "", false, false
+	}
+	for _, reg := range c.RedirectURIs {
+		ru, err := url.Parse(reg)
+		if err == nil && ru.Scheme == u.Scheme && ru.Hostname() == u.Hostname() && ru.Path == u.Path && ru.RawQuery == u.RawQuery && u.Fragment == "" {
+			return given, true, true
+		}
+	}
+	return "", false, false
+}
+
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// failAuthorization answers a refused request: by redirect when the
+// redirect URI is trusted, by an error page otherwise.
+func (s *Server) failAuthorization(w http.ResponseWriter, r *http.Request, ae *authzError) {
+	s.log.Warn("authorization request refused", "event", "authorize_refused", "error", ae.err.Code,
+		"description", ae.err.Description, "remote", r.RemoteAddr)
+	if ae.redirect == "" {
+		status := http.StatusBadRequest
+		if ae.err.Status >= 500 {
+			status = ae.err.Status
+		}
+		s.renderError(w, status, "Sign-in request refused", ae.err.Description)
+		return
+	}
+	q := url.Values{"error": {ae.err.Code}, "error_description": {ae.err.Description}}
+	s.redirectToClient(w, r, ae.redirect, ae.state, q)
+}
+
+// redirectToClient sends the authorization response (RFC 6749 section
+// 4.1.2) with state and iss (RFC 9207). 303 makes the browser use GET even
+// after a form post, and is never 307, which would repost the password.
+func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, redirect, state string, q url.Values) {
+	u, _ := url.Parse(redirect) // registered URIs are validated at start
+	merged := u.Query()
+	for k, v := range q {
+		merged[k] = v
+	}
+	if state != "" {
+		merged.Set("state", state)
+	}
+	merged.Set("iss", s.cfg.Issuer)
+	u.RawQuery = merged.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// pageFailure shows a store failure to the user without its details.
+func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("request failed", "path", r.URL.Path, "err", err)
+	s.renderError(w, http.StatusInternalServerError, "Something went wrong", "The server could not complete the request. Please try again.")
+}

@@ -1,0 +1,82 @@
+package authserver
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+type consentPage struct {
+	ClientName, Username, RequestID, CSRF string
+	Scopes                                []scopeLine
+}
+
+type scopeLine struct{ Name, Description string }
+
+var oidcScopeText = map[string]string{
+	ScopeOpenID:        "know who you are",
+	ScopeProfile:       "see your name and profile",
+	ScopeEmail:         "see your email address",
+	ScopeOfflineAccess: "keep access while you are away",
+}
+
+func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User) {
+	p := consentPage{ClientName: clientName(c), Username: u.Username, RequestID: ar.ID, CSRF: csrfToken(s.browserID(w, r), ar.ID)}
+	for _, sc := range ar.Scopes {
+		desc := oidcScopeText[sc]
+		if apis := s.scopeAPIs[sc]; desc == "" && len(apis) > 0 {
+			desc = "use " + cmpName(apis[0])
+		}
+		p.Scopes = append(p.Scopes, scopeLine{Name: sc, Description: desc})
+	}
+	s.render(w, http.StatusOK, "consent.html", p)
+}
+
+func cmpName(a *API) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.Identifier
+}
+
+// handleConsent records the user's decision. Consent is remembered per user
+// and client, so the page is not shown again for the same scopes.
+func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
+	ar, c, ok := s.pendingRequest(w, r)
+	if !ok {
+		return
+	}
+	sess := s.session(w, r)
+	if s.needsLogin(ar, sess) {
+		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
+		return
+	}
+	ctx := r.Context()
+	u, err := s.store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
+		return
+	}
+	if r.PostFormValue("decision") != "allow" {
+		s.log.Info("consent denied", "event", "consent_denied", "sub", u.ID, "client_id", c.ID)
+		s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}})
+		return
+	}
+	granted, err := s.store.GetConsent(ctx, u.ID, c.ID)
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	for _, sc := range ar.Scopes {
+		if !slices.Contains(granted, sc) {
+			granted = append(granted, sc)
+		}
+	}
+	if err := s.store.SaveConsent(ctx, u.ID, c.ID, granted); err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	s.issueCode(w, r, ar, c, u, *sess)
+}

@@ -1,0 +1,77 @@
+package authserver
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+)
+
+// Cookie names. The session cookie is the single sign-on session; the
+// browser cookie binds pending authorization requests and form CSRF tokens
+// to one browser.
+const (
+	sessionCookie = "portcullis_session"
+	browserCookie = "portcullis_browser"
+)
+
+// cookieSettings are derived from the issuer URL: Secure unless the issuer
+// is plain http (which config allows only on loopback).
+type cookieSettings struct {
+	secure bool
+	path   string
+}
+
+// set writes an HttpOnly, SameSite=Lax cookie: Lax so that the top-level
+// navigation from a client to /authorize carries the session.
+func (c cookieSettings) set(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: c.path, MaxAge: maxAge,
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// clear deletes a cookie set by set.
+func (c cookieSettings) clear(w http.ResponseWriter, name string) { c.set(w, name, "", -1) }
+
+// randomToken returns 256 random bits, base64url encoded.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// digest is how the store keeps bearer secrets (codes, refresh tokens,
+// session IDs): a leak of the database does not leak usable values.
+func digest(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// browserID returns the browser cookie, setting a new one if there is none.
+func (s *Server) browserID(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(browserCookie); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	id := randomToken()
+	s.cookies.set(w, browserCookie, id, 0)
+	return id
+}
+
+// csrfToken is the anti-forgery token of a form for one pending request:
+// derived from the browser cookie, which another site can neither read nor
+// set, and from the request ID, so a token is good for one request only.
+func csrfToken(browser, requestID string) string {
+	return digest("csrf\x00" + browser + "\x00" + requestID)
+}
+
+// checkCSRF verifies a form's CSRF token for the request.
+func checkCSRF(r *http.Request, requestID string) bool {
+	c, err := r.Cookie(browserCookie)
+	if err != nil {
+		return false
+	}
+	want := csrfToken(c.Value, requestID)
+	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(want)) == 1
+}

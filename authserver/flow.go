@@ -1,0 +1,169 @@
+package authserver
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// session returns the browser's sign-on session, or nil. A cookie that
+// names no live session (forged, tampered, ended) is cleared and logged.
+func (s *Server) session(w http.ResponseWriter, r *http.Request) *store.Session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	ss, err := s.store.GetSession(r.Context(), digest(c.Value), s.cfg.Now())
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("unknown session cookie", "event", "session_cookie_invalid", "remote", r.RemoteAddr)
+		} else {
+			s.log.Error("load session", "err", err)
+		}
+		s.cookies.clear(w, sessionCookie)
+		return nil
+	}
+	return &ss
+}
+
+// proceed takes a stored authorization request as far as it can go: to the
+// login page, the consent page, or the client with a code.
+func (s *Server) proceed(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, sess *store.Session) {
+	ctx := r.Context()
+	var user store.User
+	if sess != nil {
+		u, err := s.store.GetUser(ctx, sess.UserID)
+		if err != nil {
+			sess = nil // the user was deleted since signing in
+		}
+		user = u
+	}
+	if s.needsLogin(ar, sess) {
+		if slices.Contains(ar.Prompt, "none") {
+			s.finish(w, r, ar, url.Values{"error": {"login_required"}, "error_description": {"the user must sign in"}})
+			return
+		}
+		s.renderLogin(w, r, ar, c, http.StatusOK, "", ar.LoginHint)
+		return
+	}
+	consented, err := s.store.GetConsent(ctx, user.ID, c.ID)
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	if !c.SkipConsent && (slices.Contains(ar.Prompt, "consent") || !covers(consented, ar.Scopes)) {
+		if slices.Contains(ar.Prompt, "none") {
+			s.finish(w, r, ar, url.Values{"error": {"consent_required"}, "error_description": {"the user must consent"}})
+			return
+		}
+		s.renderConsent(w, r, ar, c, user)
+		return
+	}
+	s.issueCode(w, r, ar, c, user, *sess)
+}
+
+// needsLogin applies prompt=login and max_age (OpenID Connect Core section
+// 3.1.2.1): a sign-in made during this request satisfies both.
+func (s *Server) needsLogin(ar store.AuthRequest, sess *store.Session) bool {
+	if sess == nil {
+		return true
+	}
+	fresh := !sess.AuthTime.Before(ar.CreatedAt)
+	if slices.Contains(ar.Prompt, "login") && !fresh {
+		return true
+	}
+	if ar.MaxAge != nil && !fresh && s.cfg.Now().Sub(sess.AuthTime) > time.Duration(*ar.MaxAge)*time.Second {
+		return true
+	}
+	return false
+}
+
+func covers(granted, wanted []string) bool {
+	for _, w := range wanted {
+		if !slices.Contains(granted, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// issueCode completes the request: it consumes it, so a double submit
+// cannot yield two codes, records the grant and the code, and redirects.
+func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User, sess store.Session) {
+	ctx := r.Context()
+	if err := s.store.DeleteAuthRequest(ctx, ar.ID); errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, http.StatusBadRequest, "Sign-in already completed", "This sign-in request was already completed. Return to the application.")
+		return
+	} else if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	now := s.cfg.Now()
+	grantID := randomToken()
+	if err := s.store.CreateGrant(ctx, store.Grant{ID: grantID, UserID: u.ID, ClientID: c.ID, ExpiresAt: now.Add(s.cfg.RefreshMaxTTL + codeTTL)}); err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	code := randomToken()
+	err := s.store.CreateAuthCode(ctx, store.AuthCode{
+		Hash: digest(code), GrantID: grantID, ClientID: c.ID, RedirectURI: ar.RedirectURI, RedirectURIGiven: ar.RedirectURIGiven,
+		CodeChallenge: ar.CodeChallenge, UserID: u.ID, Scopes: ar.Scopes, Resources: ar.Resources, Nonce: ar.Nonce,
+		AuthTime: sess.AuthTime, AMR: sess.AMR, ExpiresAt: now.Add(codeTTL),
+	})
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	s.log.Info("authorization code issued", "event", "code_issued", "client_id", c.ID, "sub", u.ID)
+	s.redirectToClient(w, r, ar.RedirectURI, ar.State, url.Values{"code": {code}})
+}
+
+// finish ends a request with an error sent to the client.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, q url.Values) {
+	s.store.DeleteAuthRequest(r.Context(), ar.ID)
+	s.redirectToClient(w, r, ar.RedirectURI, ar.State, q)
+}
+
+// pendingRequest loads the request a login or consent form refers to and
+// checks that this browser started it and that the form is genuine.
+func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.AuthRequest, store.Client, bool) {
+	if err := parsePageForm(w, r); err != nil {
+		s.renderError(w, http.StatusBadRequest, "Invalid form", err.Error())
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	ctx := r.Context()
+	id := r.PostFormValue("request")
+	ar, err := s.store.GetAuthRequest(ctx, id, s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ar.Pushed) {
+		s.renderError(w, http.StatusBadRequest, "Sign-in expired", "This sign-in request has expired or was completed. Return to the application and try again.")
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	b, err := r.Cookie(browserCookie)
+	if err != nil || digest(b.Value) != ar.BrowserHash || !checkCSRF(r, id) {
+		s.log.Warn("form without valid CSRF proof", "event", "csrf_failed", "path", r.URL.Path, "remote", r.RemoteAddr)
+		s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-in page in this browser. Return to the application and try again.")
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	c, err := s.client(ctx, ar.ClientID)
+	if err != nil {
+		s.renderError(w, http.StatusBadRequest, "Sign-in request refused", "The application is no longer registered.")
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	return ar, c, true
+}
+
+// parsePageForm parses a form posted by one of the server's pages.
+func parsePageForm(w http.ResponseWriter, r *http.Request) error {
+	if _, e := readForm(w, r); e != nil {
+		return errors.New(e.Description)
+	}
+	return nil
+}

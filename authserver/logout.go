@@ -1,0 +1,121 @@
+package authserver
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// logoutCSRFScope names the anti-forgery token of the logout form.
+const logoutCSRFScope = "logout"
+
+type logoutPage struct {
+	Done            bool
+	RequestID, CSRF string
+	Params          map[string]string
+}
+
+// handleLogout is the end-session endpoint (OpenID Connect RP-Initiated
+// Logout 1.0). With a valid id_token_hint for the signed-in user it ends the
+// session at once; otherwise the user confirms, so that another site
+// cannot sign them out. It returns to post_logout_redirect_uri only if that
+// is registered for the client, exactly.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	params, err := authorizeParams(w, r)
+	if err != nil {
+		s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", err.Error())
+		return
+	}
+	for k, vs := range params {
+		if len(vs) > 1 {
+			s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", "Parameter "+clip(k)+" is repeated.")
+			return
+		}
+	}
+	clientID, redirect := params.Get("client_id"), params.Get("post_logout_redirect_uri")
+	var hintSub string
+	if hint := params.Get("id_token_hint"); hint != "" {
+		sub, aud, ok := s.parseIDTokenHint(hint)
+		if !ok || (clientID != "" && !slices.Contains(aud, clientID)) {
+			s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", "The id_token_hint was not issued by this server for this application.")
+			return
+		}
+		hintSub = sub
+		if clientID == "" && len(aud) == 1 {
+			clientID = aud[0]
+		}
+	}
+	if redirect != "" {
+		c, err := s.client(r.Context(), clientID)
+		if err != nil || !slices.Contains(c.PostLogoutRedirectURIs, redirect) {
+			s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", "The post_logout_redirect_uri is not registered for this application.")
+			return
+		}
+	}
+	sess := s.session(w, r)
+	confirmed := hintSub != "" && (sess == nil || sess.UserID == hintSub)
+	if r.Method == http.MethodPost && r.PostFormValue("confirm") == "yes" {
+		if !checkCSRF(r, logoutCSRFScope) {
+			s.log.Warn("sign-out form without valid CSRF proof", "event", "csrf_failed", "path", r.URL.Path, "remote", r.RemoteAddr)
+			s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-out page in this browser.")
+			return
+		}
+		confirmed = true
+	}
+	if !confirmed {
+		keep := map[string]string{}
+		for _, k := range []string{"client_id", "post_logout_redirect_uri", "state"} {
+			if v := params.Get(k); v != "" {
+				keep[k] = v
+			}
+		}
+		s.render(w, http.StatusOK, "logout.html", logoutPage{RequestID: logoutCSRFScope, CSRF: csrfToken(s.browserID(w, r), logoutCSRFScope), Params: keep})
+		return
+	}
+	if sess != nil {
+		if err := s.store.DeleteSession(r.Context(), sess.IDHash); err != nil {
+			s.pageFailure(w, r, err)
+			return
+		}
+		s.log.Info("signed out", "event", "logout", "sub", sess.UserID, "client_id", clientID)
+	}
+	s.cookies.clear(w, sessionCookie)
+	if redirect == "" {
+		s.render(w, http.StatusOK, "logout.html", logoutPage{Done: true})
+		return
+	}
+	u, _ := url.Parse(redirect)
+	if st := params.Get("state"); st != "" {
+		q := u.Query()
+		q.Set("state", st)
+		u.RawQuery = q.Encode()
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// parseIDTokenHint verifies an ID token this server issued. Its expiry does
+// not matter: RP-initiated logout accepts expired hints.
+func (s *Server) parseIDTokenHint(raw string) (sub string, aud []string, ok bool) {
+	var algs []jose.SignatureAlgorithm
+	for _, a := range s.keys.Algorithms() {
+		algs = append(algs, jose.SignatureAlgorithm(a))
+	}
+	tok, err := jwt.ParseSigned(raw, algs)
+	if err != nil {
+		return "", nil, false
+	}
+	h := tok.Headers[0]
+	key, found := s.keys.PublicKey(h.KeyID)
+	if typ, _ := h.ExtraHeaders["typ"].(string); !found || typ != idTokenType || key.Algorithm != h.Algorithm {
+		return "", nil, false
+	}
+	var c jwt.Claims
+	if err := tok.Claims(key.Key, &c); err != nil || c.Issuer != s.cfg.Issuer || c.Subject == "" {
+		return "", nil, false
+	}
+	return c.Subject, c.Audience, true
+}

@@ -1,0 +1,132 @@
+package authserver
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// refresh is the refresh token grant (RFC 6749 section 6) with rotation
+// (RFC 9700 section 4.14.2): every use returns a new refresh token and
+// retires the old one. An old token presented again within the grace period
+// gets the same successor (its client lost the response); later, it is
+// taken as stolen and the whole family is revoked.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) {
+	raw := form.Get("refresh_token")
+	if raw == "" {
+		errInvalidRequest("refresh_token is required").Render(w)
+		return
+	}
+	ctx := r.Context()
+	now := s.cfg.Now()
+	old, err := s.store.GetRefreshToken(ctx, digest(raw))
+	if errors.Is(err, store.ErrNotFound) {
+		errInvalidGrant("the refresh token is invalid or expired").Render(w)
+		return
+	}
+	if err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	if old.ClientID != c.ID {
+		s.log.Warn("refresh token presented by another client", "event", "refresh_wrong_client", "client_id", c.ID, "token_client_id", old.ClientID)
+		errInvalidGrant("the refresh token was issued to another client").Render(w)
+		return
+	}
+	if !old.RotatedAt.IsZero() {
+		s.replayedRefresh(w, r, raw, old)
+		return
+	}
+	if !old.RevokedAt.IsZero() || !now.Before(old.ExpiresAt) || !now.Before(old.FamilyExpiresAt) {
+		errInvalidGrant("the refresh token is revoked or expired").Render(w)
+		return
+	}
+	narrowed, e := narrowScope(form, old.Scopes)
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	u, err := s.store.GetUser(ctx, old.UserID)
+	if err != nil {
+		errInvalidGrant("the user no longer exists").Render(w)
+		return
+	}
+	tokens, err := s.issueUserTokens(userGrant{
+		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources,
+		authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
+	}, true)
+	if err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	sealed, err := sealSuccessor(raw, tokens.response, tokens.access.exp)
+	if err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	err = s.store.RotateRefreshToken(ctx, old.Hash, now, sealed, *tokens.refresh, tokens.access.jti, tokens.access.exp)
+	switch {
+	case errors.Is(err, store.ErrReplay):
+		// Another request rotated it first: answer as a retry would be.
+		if old, err = s.store.GetRefreshToken(ctx, old.Hash); err != nil {
+			s.internal(r, err).Render(w)
+			return
+		}
+		s.replayedRefresh(w, r, raw, old)
+		return
+	case errors.Is(err, store.ErrRevoked):
+		errInvalidGrant("the refresh token is revoked").Render(w)
+		return
+	case err != nil:
+		s.internal(r, err).Render(w)
+		return
+	}
+	s.log.Info("tokens issued", "event", "token_issued", "grant_type", grantRefreshToken, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
+	writeJSON(w, http.StatusOK, tokens.response)
+}
+
+// replayedRefresh answers a rotated token: the same successor within the
+// grace period, reuse detection after it.
+func (s *Server) replayedRefresh(w http.ResponseWriter, r *http.Request, raw string, old store.RefreshToken) {
+	now := s.cfg.Now()
+	if old.RevokedAt.IsZero() && old.Successor != nil && now.Sub(old.RotatedAt) <= s.cfg.RefreshGrace {
+		resp, err := openSuccessor(raw, old.Successor, now)
+		if err != nil {
+			s.internal(r, err).Render(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
+	if old.RevokedAt.IsZero() {
+		if err := s.store.RevokeGrant(r.Context(), old.GrantID, now); err != nil {
+			s.internal(r, err).Render(w)
+			return
+		}
+		s.log.Warn("rotated refresh token reused; its family is revoked", "event", "refresh_reuse", "client_id", old.ClientID, "sub", old.UserID, "remote", r.RemoteAddr)
+	}
+	errInvalidGrant("the refresh token was already used; its family is revoked").Render(w)
+}
+
+// narrowScope applies a refresh request's scope, which may only narrow the
+// grant (RFC 6749 section 6). Absent, the access token gets the full scope.
+func narrowScope(form url.Values, granted []string) ([]string, *Error) {
+	if strings.TrimSpace(form.Get("scope")) == "" {
+		return nil, nil
+	}
+	req, e := parseScope(form.Get("scope"))
+	if e != nil {
+		return nil, e
+	}
+	for _, sc := range req {
+		if !slices.Contains(granted, sc) {
+			return nil, errInvalidScope(fmt.Sprintf("scope %q was not granted; a refresh may only narrow the scope", clip(sc)))
+		}
+	}
+	return req, nil
+}

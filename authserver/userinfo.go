@@ -1,0 +1,90 @@
+package authserver
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// bearerError is an RFC 6750 section 3 error: a WWW-Authenticate challenge
+// and a JSON body.
+func bearerError(w http.ResponseWriter, status int, code, desc, scope string) {
+	ch := `Bearer realm="portcullis"`
+	if code != "" {
+		ch += fmt.Sprintf(`, error=%q, error_description=%q`, code, desc)
+	}
+	if scope != "" {
+		ch += fmt.Sprintf(`, scope=%q`, scope)
+	}
+	w.Header().Set("WWW-Authenticate", ch)
+	body := map[string]string{"error": code, "error_description": desc}
+	if code == "" {
+		body["error"] = "invalid_request"
+	}
+	writeJSON(w, status, body)
+}
+
+// handleUserInfo is the UserInfo endpoint (OpenID Connect Core section
+// 5.3): the claims the access token's scopes release, for GET and POST.
+func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
+	tok, problem := userInfoToken(w, r)
+	if problem != "" {
+		bearerError(w, http.StatusBadRequest, "invalid_request", problem, "")
+		return
+	}
+	if tok == "" {
+		bearerError(w, http.StatusUnauthorized, "", "an access token is required", "")
+		return
+	}
+	c, active, err := s.activeAccessToken(r, tok)
+	if err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	if !active {
+		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
+		return
+	}
+	scopes := strings.Fields(c.Scope)
+	if !slices.Contains(scopes, ScopeOpenID) {
+		bearerError(w, http.StatusForbidden, "insufficient_scope", "the access token lacks the openid scope", ScopeOpenID)
+		return
+	}
+	u, err := s.store.GetUser(r.Context(), c.Subject)
+	if err != nil {
+		bearerError(w, http.StatusUnauthorized, "invalid_token", "the token's user no longer exists", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, userClaims(u, scopes))
+}
+
+// userInfoToken reads the access token from the Authorization header or, for
+// a form POST, the access_token parameter (RFC 6750 section 2), refusing
+// requests that use both or repeat it.
+func userInfoToken(w http.ResponseWriter, r *http.Request) (token, problem string) {
+	authz := r.Header.Values("Authorization")
+	if len(authz) > 1 {
+		return "", "more than one Authorization header"
+	}
+	if len(authz) == 1 {
+		scheme, tok, ok := strings.Cut(authz[0], " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
+			return "", "the Authorization header must be \"Bearer <token>\""
+		}
+		token = tok
+	}
+	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		form, e := readForm(w, r)
+		if e != nil {
+			return "", e.Description
+		}
+		if form.Has("access_token") {
+			if token != "" {
+				return "", "send the access token in one place only"
+			}
+			token = form.Get("access_token")
+		}
+	}
+	return token, ""
+}

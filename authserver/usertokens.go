@@ -1,0 +1,100 @@
+package authserver
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// userGrant is what tokens issued for a user carry.
+type userGrant struct {
+	grantID   string
+	client    store.Client
+	user      store.User
+	scopes    []string // granted to the whole grant
+	narrowed  []string // for this access token; nil means scopes
+	resources []string
+	nonce     string
+	authTime  time.Time
+	amr       []string
+	familyExp time.Time
+}
+
+// userTokens is a token response for a user grant, with what the store must
+// record of it.
+type userTokens struct {
+	response tokenResponse
+	access   accessToken
+	refresh  *store.RefreshToken
+}
+
+// issueUserTokens mints the access token, the ID token for OpenID Connect
+// grants and, when offered, a new refresh token. It writes nothing.
+func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, error) {
+	scopes := g.narrowed
+	if scopes == nil {
+		scopes = g.scopes
+	}
+	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.userAudience(scopes, g.resources))
+	if err != nil {
+		return userTokens{}, err
+	}
+	out := userTokens{access: at, response: tokenResponse{
+		AccessToken: at.raw, TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
+	}}
+	if isOIDC(scopes) {
+		out.response.IDToken, err = s.mintIDToken(idTokenInput{client: g.client, user: g.user, scopes: scopes,
+			nonce: g.nonce, authTime: g.authTime, amr: g.amr, accessToken: at.raw})
+		if err != nil {
+			return userTokens{}, err
+		}
+	}
+	if withRefresh {
+		now := s.cfg.Now()
+		raw := randomToken()
+		out.response.RefreshToken = raw
+		out.refresh = &store.RefreshToken{
+			Hash: digest(raw), GrantID: g.grantID, ClientID: g.client.ID, UserID: g.user.ID, Scopes: g.scopes,
+			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr,
+			ExpiresAt: minTime(now.Add(s.cfg.RefreshIdleTTL), g.familyExp), FamilyExpiresAt: g.familyExp,
+		}
+	}
+	return out, nil
+}
+
+// userAudience is every API that defines one of the scopes, limited to the
+// requested resources; a token with no API scope is for the issuer's own
+// userinfo endpoint.
+func (s *Server) userAudience(scopes, resources []string) []string {
+	var aud []string
+	for _, sc := range scopes {
+		for _, api := range s.scopeAPIs[sc] {
+			if (len(resources) == 0 || slices.Contains(resources, api.Identifier)) && !slices.Contains(aud, api.Identifier) {
+				aud = append(aud, api.Identifier)
+			}
+		}
+	}
+	if len(aud) == 0 {
+		aud = []string{s.cfg.Issuer}
+	}
+	return aud
+}
+
+// offersRefresh decides whether a grant gets refresh tokens: OpenID Connect
+// grants only with offline_access (Core section 11), others whenever the
+// client may use the refresh_token grant.
+func offersRefresh(c store.Client, scopes []string) bool {
+	if !slices.Contains(c.GrantTypes, grantRefreshToken) {
+		return false
+	}
+	return !isOIDC(scopes) || slices.Contains(scopes, ScopeOfflineAccess)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

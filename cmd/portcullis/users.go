@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
+)
+
+func usersCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "users", Short: "Manage the people who sign in"}
+	cmd.AddCommand(usersAddCmd(), usersListCmd(), usersDeleteCmd(), usersSetPasswordCmd())
+	return cmd
+}
+
+// userView is how the CLI shows a user; never the password hash.
+type userView struct {
+	Sub      string         `json:"sub"`
+	Username string         `json:"username"`
+	Claims   map[string]any `json:"claims,omitempty"`
+	// Password is set only when the CLI generated it: shown once.
+	Password string `json:"password,omitempty"`
+}
+
+// newPassword returns a generated password of about 130 bits.
+func newPassword() string { return rand.Text() }
+
+// readPassword takes the password from standard input when --password-stdin
+// is set (never from a flag, which other users could see in the process
+// list), or generates one.
+func readPassword(cmd *cobra.Command, fromStdin bool) (pw string, generated bool, err error) {
+	if !fromStdin {
+		return newPassword(), true, nil
+	}
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && line == "" {
+		return "", false, fmt.Errorf("read password from stdin: %w", err)
+	}
+	pw = strings.TrimRight(line, "\r\n")
+	if len(pw) < config.MinPasswordLength {
+		return "", false, fmt.Errorf("the password must have at least %d characters", config.MinPasswordLength)
+	}
+	return pw, false, nil
+}
+
+func usersAddCmd() *cobra.Command {
+	var path, username, claims string
+	var stdin, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "add",
+		Short: "Add a user (password from --password-stdin, or generated and printed once)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			var cl map[string]any
+			if claims != "" {
+				if err := json.Unmarshal([]byte(claims), &cl); err != nil {
+					return fmt.Errorf("--claims must be a JSON object: %w", err)
+				}
+			}
+			pw, generated, err := readPassword(cmd, stdin)
+			if err != nil {
+				return err
+			}
+			_, st, err := openState(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			u := store.User{ID: users.NewID(), Username: username, PasswordHash: users.HashPassword(pw), Claims: cl, CreatedAt: time.Now().UTC()}
+			if err := st.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
+				return fmt.Errorf("user %q already exists", username)
+			} else if err != nil {
+				return err
+			}
+			v := userView{Sub: u.ID, Username: u.Username, Claims: cl}
+			if generated {
+				v.Password = pw
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "added user %s (sub %s)\n", u.Username, u.ID)
+			if generated {
+				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\nIt is shown only now.\n", pw)
+			}
+			return nil
+		},
+	}
+	configFlag(cmd, &path)
+	cmd.Flags().StringVar(&username, "username", "", "username (required)")
+	cmd.Flags().StringVar(&claims, "claims", "", `OpenID Connect claims as JSON, e.g. '{"name":"Ada","email":"ada@example.com"}'`)
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.MarkFlagRequired("username")
+	return cmd
+}
+
+func usersListCmd() *cobra.Command {
+	var path string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			_, st, err := openState(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			all, err := st.ListUsers(ctx)
+			if err != nil {
+				return err
+			}
+			views := []userView{}
+			for _, u := range all {
+				views = append(views, userView{Sub: u.ID, Username: u.Username, Claims: u.Claims})
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), views)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "USERNAME\tSUB\tNAME\tEMAIL")
+			for _, v := range views {
+				fmt.Fprintf(tw, "%s\t%s\t%v\t%v\n", v.Username, v.Sub, orEmpty(v.Claims["name"]), orEmpty(v.Claims["email"]))
+			}
+			return tw.Flush()
+		},
+	}
+	configFlag(cmd, &path)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+// findUser loads a user by username and refuses users the configuration
+// file defines: the file would undo the change at the next start.
+func findUser(cmd *cobra.Command, cfg *config.Config, st store.Store, username string) (store.User, error) {
+	for _, u := range cfg.Users {
+		if strings.EqualFold(u.Username, username) {
+			return store.User{}, fmt.Errorf("user %q is defined in the configuration file; change it there", username)
+		}
+	}
+	u, err := st.GetUserByUsername(cmd.Context(), username)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, fmt.Errorf("no user %q", username)
+	}
+	return u, err
+}
+
+func usersDeleteCmd() *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "delete USERNAME",
+		Short: "Delete a user, ending their sessions and revoking their tokens",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cfg, st, err := openState(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			u, err := findUser(cmd, cfg, st, args[0])
+			if err != nil {
+				return err
+			}
+			if err := st.DeleteUser(ctx, u.ID, time.Now()); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s; their sessions are ended and their tokens revoked\n", u.Username)
+			return err
+		},
+	}
+	configFlag(cmd, &path)
+	return cmd
+}
+
+func usersSetPasswordCmd() *cobra.Command {
+	var path string
+	var stdin bool
+	cmd := &cobra.Command{
+		Use:   "set-password USERNAME",
+		Short: "Set a user's password (from --password-stdin, or generated and printed once)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			pw, generated, err := readPassword(cmd, stdin)
+			if err != nil {
+				return err
+			}
+			cfg, st, err := openState(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			u, err := findUser(cmd, cfg, st, args[0])
+			if err != nil {
+				return err
+			}
+			hash := users.HashPassword(pw)
+			if err := st.UpdateUser(ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", u.Username)
+			if generated {
+				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\nIt is shown only now.\n", pw)
+			}
+			return nil
+		},
+	}
+	configFlag(cmd, &path)
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	return cmd
+}

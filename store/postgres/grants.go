@@ -1,0 +1,228 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// CreateAuthCode implements store.Store.
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("create code: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO auth_codes (hash, data, expires_at) VALUES ($1, $2, $3)`,
+		c.Hash, data, c.ExpiresAt); err != nil {
+		return fmt.Errorf("create code: %w", err)
+	}
+	return nil
+}
+
+// RedeemAuthCode implements store.Store. The conditional UPDATE ... RETURNING
+// decides which of concurrent redemptions wins: the others wait for the
+// winner's row lock, re-check used_at on the row it committed, and update
+// nothing.
+func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, error) {
+	var data []byte
+	err := s.pool.QueryRow(ctx,
+		`UPDATE auth_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING data`,
+		now, hash).Scan(&data)
+	if err == nil {
+		return decodeCode(hash, data)
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+	}
+	// Lost the race, replayed, expired or unknown: tell which. This is a
+	// second statement on purpose: its snapshot is taken after the UPDATE
+	// waited for the winner, so it sees used_at set, where a query folded
+	// into the UPDATE would see the row as it was before and call a lost
+	// race "not found".
+	var used *time.Time
+	err = s.pool.QueryRow(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = $1`, hash).Scan(&data, &used)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.AuthCode{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+	}
+	if used == nil {
+		return store.AuthCode{}, store.ErrNotFound
+	}
+	c, err := decodeCode(hash, data)
+	if err != nil {
+		return store.AuthCode{}, err
+	}
+	return c, store.ErrReplay
+}
+
+func decodeCode(hash string, data []byte) (store.AuthCode, error) {
+	var c store.AuthCode
+	if err := json.Unmarshal(data, &c); err != nil {
+		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+	}
+	c.Hash = hash
+	return c, nil
+}
+
+func insertRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx,
+		`INSERT INTO refresh_tokens (hash, grant_id, user_id, client_id, data, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		t.Hash, t.GrantID, t.UserID, t.ClientID, data, t.ExpiresAt)
+	return err
+}
+
+// CreateGrant implements store.Store.
+func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO grants (id, user_id, client_id, expires_at) VALUES ($1, $2, $3, $4)`,
+		g.ID, g.UserID, g.ClientID, g.ExpiresAt); err != nil {
+		return fmt.Errorf("create grant: %w", err)
+	}
+	return nil
+}
+
+// liveGrant locks the grant's row until the transaction ends and fails with
+// ErrRevoked unless the grant exists and is not revoked. RevokeGrant starts
+// by updating that row, so it runs wholly before the caller (which then
+// finds revoked_at set) or wholly after it (and, reading in READ COMMITTED,
+// sees and revokes what the caller committed).
+func liveGrant(ctx context.Context, tx pgx.Tx, grantID string) error {
+	var revoked bool
+	err := tx.QueryRow(ctx, `SELECT revoked_at IS NOT NULL FROM grants WHERE id = $1 FOR UPDATE`, grantID).Scan(&revoked)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && revoked) {
+		return store.ErrRevoked
+	}
+	return err
+}
+
+func recordAccessToken(ctx context.Context, tx pgx.Tx, grantID, jti string, exp time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO grant_access_tokens (grant_id, jti, expires_at) VALUES ($1, $2, $3)`, grantID, jti, exp)
+	return err
+}
+
+// IssueTokens implements store.Store.
+func (s *Store) IssueTokens(ctx context.Context, grantID, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := liveGrant(ctx, tx, grantID); err != nil {
+			if errors.Is(err, store.ErrRevoked) {
+				return err
+			}
+			return fmt.Errorf("issue tokens: %w", err)
+		}
+		if err := recordAccessToken(ctx, tx, grantID, jti, jtiExp); err != nil {
+			return fmt.Errorf("issue tokens: %w", err)
+		}
+		if rt != nil {
+			if err := insertRefreshToken(ctx, tx, *rt); err != nil {
+				return fmt.Errorf("issue tokens: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// GetRefreshToken implements store.Store.
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+	var data, successor []byte
+	var rotated, revoked *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT data, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = $1`, hash).
+		Scan(&data, &rotated, &successor, &revoked)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.RefreshToken{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", err)
+	}
+	var t store.RefreshToken
+	if err := json.Unmarshal(data, &t); err != nil {
+		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", err)
+	}
+	t.Hash, t.Successor = hash, successor
+	if rotated != nil {
+		t.RotatedAt = *rotated
+	}
+	if revoked != nil {
+		t.RevokedAt = *revoked
+	}
+	return t, nil
+}
+
+// RotateRefreshToken implements store.Store. The grant's row lock orders the
+// rotation against RevokeGrant; the conditional UPDATE decides which of
+// concurrent rotations wins, the others finding rotated_at set once they get
+// the row.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next store.RefreshToken, jti string, jtiExp time.Time) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := liveGrant(ctx, tx, next.GrantID); err != nil {
+			if errors.Is(err, store.ErrRevoked) {
+				return err
+			}
+			return fmt.Errorf("rotate refresh token: %w", err)
+		}
+		tag, err := tx.Exec(ctx,
+			`UPDATE refresh_tokens SET rotated_at = $1, successor = $2 WHERE hash = $3 AND rotated_at IS NULL AND revoked_at IS NULL`,
+			rotatedAt, successor, oldHash)
+		if err != nil {
+			return fmt.Errorf("rotate refresh token: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrReplay
+		}
+		if err := insertRefreshToken(ctx, tx, next); err != nil {
+			return fmt.Errorf("rotate refresh token: %w", err)
+		}
+		if err := recordAccessToken(ctx, tx, next.GrantID, jti, jtiExp); err != nil {
+			return fmt.Errorf("rotate refresh token: %w", err)
+		}
+		return nil
+	})
+}
+
+// RevokeGrant implements store.Store.
+func (s *Store) RevokeGrant(ctx context.Context, grantID string, now time.Time) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return revokeGrants(ctx, tx, []string{grantID}, now)
+	})
+	if err != nil {
+		return fmt.Errorf("revoke grant: %w", err)
+	}
+	return nil
+}
+
+// revokeGrants revokes the grants, their refresh tokens and their unexpired
+// access tokens. Its first statement locks the grants' rows, which waits for
+// any transaction issuing from them (see liveGrant); every later statement
+// reads afresh, so it sees the tokens those transactions committed. A caller
+// revoking several grants locks them first, in ID order.
+func revokeGrants(ctx context.Context, tx pgx.Tx, grantIDs []string, now time.Time) error {
+	if len(grantIDs) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE grants SET revoked_at = $1 WHERE id = ANY($2) AND revoked_at IS NULL`, now, grantIDs); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $1, successor = NULL WHERE grant_id = ANY($2) AND revoked_at IS NULL`,
+		now, grantIDs); err != nil {
+		return err
+	}
+	if err := lockRevocationWriters(ctx, tx); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx,
+		`INSERT INTO revocations (jti, expires_at, revoked_at)
+		 SELECT jti, expires_at, $1 FROM grant_access_tokens WHERE grant_id = ANY($2) AND expires_at > $1
+		 ON CONFLICT (jti) DO NOTHING`,
+		now, grantIDs)
+	return err
+}

@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// SaveAuthRequest implements store.Store.
+func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("save auth request: %w", err)
+	}
+	_, err = s.pool.Exec(ctx,
+		`INSERT INTO auth_requests (id, data, expires_at) VALUES ($1, $2, $3)
+		 ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+		r.ID, data, r.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("save auth request: %w", err)
+	}
+	return nil
+}
+
+// GetAuthRequest implements store.Store.
+func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (store.AuthRequest, error) {
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT data FROM auth_requests WHERE id = $1 AND expires_at > $2`, id, now).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.AuthRequest{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
+	}
+	var r store.AuthRequest
+	if err := json.Unmarshal(data, &r); err != nil {
+		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
+	}
+	return r, nil
+}
+
+// DeleteAuthRequest implements store.Store. Concurrent deletions of one row
+// queue on its lock, and those after the first find it gone.
+func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM auth_requests WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete auth request: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// CreateSession implements store.Store.
+func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
+	data, err := json.Marshal(ss)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)`,
+		ss.IDHash, ss.UserID, data, ss.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// GetSession implements store.Store.
+func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (store.Session, error) {
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > $2`, idHash, now).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Session{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	var ss store.Session
+	if err := json.Unmarshal(data, &ss); err != nil {
+		return store.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	ss.IDHash = idHash
+	return ss, nil
+}
+
+// DeleteSession implements store.Store.
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// GetConsent implements store.Store.
+func (s *Store) GetConsent(ctx context.Context, userID, clientID string) ([]string, error) {
+	var scopes []string
+	err := s.pool.QueryRow(ctx, `SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2`, userID, clientID).Scan(&scopes)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get consent: %w", err)
+	}
+	return scopes, nil
+}
+
+// SaveConsent implements store.Store.
+func (s *Store) SaveConsent(ctx context.Context, userID, clientID string, scopes []string) error {
+	if scopes == nil {
+		scopes = []string{} // the column is NOT NULL; nil would encode as NULL
+	}
+	_, err := s.pool.Exec(ctx,
+		`INSERT INTO consents (user_id, client_id, scopes) VALUES ($1, $2, $3)
+		 ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes`,
+		userID, clientID, scopes)
+	if err != nil {
+		return fmt.Errorf("save consent: %w", err)
+	}
+	return nil
+}

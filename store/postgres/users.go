@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// CreateUser implements store.Store.
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	data, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	// No conflict target: a taken ID and a taken username both mean the
+	// user exists.
+	tag, err := s.pool.Exec(ctx,
+		`INSERT INTO users (id, username, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		u.ID, u.Username, data, u.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrAlreadyExists
+	}
+	return nil
+}
+
+// GetUser implements store.Store.
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	return getUser(ctx, s.pool, `SELECT data FROM users WHERE id = $1`, id)
+}
+
+// GetUserByUsername implements store.Store.
+func (s *Store) GetUserByUsername(ctx context.Context, username string) (store.User, error) {
+	return getUser(ctx, s.pool, `SELECT data FROM users WHERE username = $1`, username)
+}
+
+func getUser(ctx context.Context, q querier, query, arg string) (store.User, error) {
+	var data []byte
+	err := q.QueryRow(ctx, query, arg).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.User{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("get user: %w", err)
+	}
+	var u store.User
+	if err := json.Unmarshal(data, &u); err != nil {
+		return store.User{}, fmt.Errorf("get user: %w", err)
+	}
+	return u, nil
+}
+
+// ListUsers implements store.Store.
+func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT data FROM users ORDER BY username`)
+	out, err := pgx.CollectRows(rows, scanJSON[store.User])
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateUser implements store.Store. The row is read FOR UPDATE: without the
+// lock, two concurrent updates (a password change and a login counter, say)
+// would both start from the same user and the second to commit would undo
+// the first.
+func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		u, err := getUser(ctx, tx, `SELECT data FROM users WHERE id = $1 FOR UPDATE`, id)
+		if err != nil {
+			return err
+		}
+		if err := update(&u); err != nil {
+			return err
+		}
+		u.ID = id
+		data, err := json.Marshal(u)
+		if err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET username = $1, data = $2 WHERE id = $3`, u.Username, data, id); err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteUser implements store.Store.
+func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM consents WHERE user_id = $1`} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return fmt.Errorf("delete user: %w", err)
+			}
+		}
+		// Lock every grant before revoking any, in ID order: revokeGrants
+		// then takes the revocation writers' lock once, after all row
+		// locks, and two transactions locking overlapping sets of grants
+		// wait for each other instead of deadlocking.
+		rows, _ := tx.Query(ctx, `SELECT id FROM grants WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE`, id)
+		grants, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		if err := revokeGrants(ctx, tx, grants, now); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		return nil
+	})
+}
