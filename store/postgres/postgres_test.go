@@ -55,19 +55,19 @@ func freshSchema(tb testing.TB) string {
 			tb.Errorf("drop schema %s: %v", name, err)
 		}
 	})
-	return withSearchPath(dsn, name)
+	return withParam(dsn, "search_path", name)
 }
 
-// withSearchPath adds a search_path run-time parameter to a URL or
-// key=value DSN.
-func withSearchPath(dsn, schema string) string {
+// withParam sets a run-time parameter in a URL or key=value DSN; value must
+// need no quoting.
+func withParam(dsn, key, value string) string {
 	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
 		q := u.Query()
-		q.Set("search_path", schema)
+		q.Set(key, value)
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	return dsn + " search_path=" + schema
+	return dsn + " " + key + "=" + value
 }
 
 // openFresh opens a store on a fresh schema, closed when the test ends.
@@ -214,15 +214,7 @@ func TestOpenTwiceSharesState(t *testing.T) {
 // isolation level does not change the level the store's guarantees rest on.
 func TestIsolationPinned(t *testing.T) {
 	ctx := context.Background()
-	dsn := freshSchema(t)
-	sep := " "
-	if strings.Contains(dsn, "://") {
-		sep = "&"
-		dsn += sep + "default_transaction_isolation=" + url.QueryEscape("serializable")
-	} else {
-		dsn += sep + "default_transaction_isolation=serializable"
-	}
-	s, err := Open(ctx, dsn)
+	s, err := Open(ctx, withParam(freshSchema(t), "default_transaction_isolation", "serializable"))
 	if err != nil {
 		t.Fatal(err)
 	}
