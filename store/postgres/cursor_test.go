@@ -34,19 +34,7 @@ func TestRevocationCursorSkipsNothing(t *testing.T) {
 	// The second writer either commits at once or waits for the first.
 	done := make(chan error, 1)
 	go func() { done <- s.RevokeToken(ctx, store.Revocation{JTI: "second", ExpiresAt: exp, RevokedAt: now}) }()
-	var secondErr error
-	secondDone := false
-	deadline := time.Now().Add(10 * time.Second)
-	for !secondDone && !waitingForRevocationLock(t, s) {
-		select {
-		case secondErr = <-done:
-			secondDone = true
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the second revocation neither committed nor waited for the first")
-		}
-	}
+	secondErr, secondDone := blockedOrDone(t, s, tx, done)
 
 	seen := map[string]bool{}
 	var cursor int64
@@ -75,20 +63,4 @@ func TestRevocationCursorSkipsNothing(t *testing.T) {
 	if !seen["first"] || !seen["second"] {
 		t.Fatalf("a poller following the cursor saw %v; want first and second", seen)
 	}
-}
-
-// waitingForRevocationLock reports whether a transaction is waiting for the
-// revocation writers' advisory lock of this store's schema.
-func waitingForRevocationLock(t *testing.T, s *Store) bool {
-	t.Helper()
-	var n int
-	err := s.pool.QueryRow(context.Background(),
-		`SELECT count(*) FROM pg_locks
-		 WHERE locktype = 'advisory' AND NOT granted
-		   AND classid = $1::int::oid AND objid = 'revocations'::regclass::oid AND objsubid = 2`,
-		lockRevocations).Scan(&n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n > 0
 }

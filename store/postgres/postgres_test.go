@@ -236,3 +236,31 @@ func ExampleStatus() {
 	}
 	fmt.Printf("schema at version %d, this binary knows %d\n", current, latest)
 }
+
+// blockedOrDone waits until another backend waits for a lock held by the
+// open transaction tx, or until done delivers the competing call's result
+// because it did not wait. finished says which; a test that relies on the
+// wait fails on finished with the race it exists to catch.
+func blockedOrDone(t *testing.T, s *Store, tx pgx.Tx, done <-chan error) (err error, finished bool) {
+	t.Helper()
+	pid := tx.Conn().PgConn().PID()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var blocked bool
+		if err := s.pool.QueryRow(context.Background(),
+			`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))`, pid).Scan(&blocked); err != nil {
+			t.Fatal(err)
+		}
+		if blocked {
+			return nil, false
+		}
+		select {
+		case err := <-done:
+			return err, true
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the competing call neither finished nor waited for the open transaction")
+		}
+	}
+}
