@@ -50,13 +50,26 @@ func digest(v string) string {
 }
 
 // browserID returns the browser cookie, setting a new one if there is none.
+// A new one is also added to r, so that later reads while answering this
+// request see the same value.
 func (s *Server) browserID(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(browserCookie); err == nil && len(c.Value) == 43 {
-		return c.Value
+	if v, ok := browserCookieValue(r); ok {
+		return v
 	}
 	id := randomToken()
 	s.cookies.set(w, browserCookie, id, 0)
+	r.AddCookie(&http.Cookie{Name: browserCookie, Value: id})
 	return id
+}
+
+// browserCookieValue returns the well-formed browser cookie of r, if any.
+func browserCookieValue(r *http.Request) (string, bool) {
+	for _, c := range r.CookiesNamed(browserCookie) {
+		if len(c.Value) == 43 {
+			return c.Value, true
+		}
+	}
+	return "", false
 }
 
 // csrfToken is the anti-forgery token of a form for one pending request:
@@ -68,10 +81,10 @@ func csrfToken(browser, requestID string) string {
 
 // checkCSRF verifies a form's CSRF token for the request.
 func checkCSRF(r *http.Request, requestID string) bool {
-	c, err := r.Cookie(browserCookie)
-	if err != nil {
+	b, ok := browserCookieValue(r)
+	if !ok {
 		return false
 	}
-	want := csrfToken(c.Value, requestID)
+	want := csrfToken(b, requestID)
 	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(want)) == 1
 }

@@ -146,8 +146,7 @@ func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.A
 		s.pageFailure(w, r, err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	b, err := r.Cookie(browserCookie)
-	if err != nil || digest(b.Value) != ar.BrowserHash || !checkCSRF(r, id) {
+	if b, ok := browserCookieValue(r); !ok || digest(b) != ar.BrowserHash || !checkCSRF(r, id) {
 		s.log.Warn("form without valid CSRF proof", "event", "csrf_failed", "path", r.URL.Path, "remote", r.RemoteAddr)
 		s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-in page in this browser. Return to the application and try again.")
 		return store.AuthRequest{}, store.Client{}, false

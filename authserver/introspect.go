@@ -1,7 +1,9 @@
 package authserver
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/go-jose/go-jose/v4/jwt"
 
@@ -32,7 +34,8 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 		return
 	}
-	if _, e := s.authenticateConfidential(r, form, s.endpoints.introspect); e != nil {
+	clientID, e := s.authenticateConfidential(r, form, s.endpoints.introspect)
+	if e != nil {
 		e.Render(w)
 		return
 	}
@@ -47,7 +50,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !active {
-		writeJSON(w, http.StatusOK, introspection{Active: false})
+		s.introspectRefreshToken(w, r, clientID, raw)
 		return
 	}
 	writeJSON(w, http.StatusOK, introspection{
@@ -83,4 +86,23 @@ func (s *Server) authenticateConfidential(r *http.Request, form map[string][]str
 		return "", s.authFailed(r, c.ID, "this endpoint requires client authentication; public clients cannot use it", true, false)
 	}
 	return c.ID, nil
+}
+
+// introspectRefreshToken answers for a refresh token. Only the client it was
+// issued to learns anything about it: to others it is inactive.
+func (s *Server) introspectRefreshToken(w http.ResponseWriter, r *http.Request, clientID, raw string) {
+	now := s.cfg.Now()
+	rt, err := s.store.GetRefreshToken(r.Context(), digest(raw))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internal(r, err).Render(w)
+		return
+	}
+	if err != nil || rt.ClientID != clientID || !rt.RotatedAt.IsZero() || !rt.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) {
+		writeJSON(w, http.StatusOK, introspection{Active: false})
+		return
+	}
+	writeJSON(w, http.StatusOK, introspection{
+		Active: true, Scope: strings.Join(rt.Scopes, " "), ClientID: rt.ClientID, TokenType: "refresh_token",
+		Exp: rt.ExpiresAt.Unix(), Sub: rt.UserID, Iss: s.cfg.Issuer,
+	})
 }

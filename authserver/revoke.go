@@ -1,13 +1,15 @@
 package authserver
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/portcullis/portcullis/store"
 )
 
-// handleRevoke is the revocation endpoint (RFC 7009). A client may revoke
-// only its own tokens. An invalid, expired or unknown token is answered 200
+// handleRevoke is the revocation endpoint (RFC 7009), for access tokens
+// and refresh tokens; token_type_hint is not needed to tell them apart. A
+// client may revoke only its own tokens. An invalid, expired or unknown token is answered 200
 // (section 2.2): the client's goal, that the token be unusable, is met.
 // Only tokens that verify are recorded, so forged tokens cannot fill the
 // store.
@@ -29,7 +31,11 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.parseAccessToken(raw)
 	now := s.cfg.Now()
-	if err != nil || !now.Before(c.Expiry.Time()) {
+	if err != nil {
+		s.revokeRefreshToken(w, r, clientID, raw)
+		return
+	}
+	if !now.Before(c.Expiry.Time()) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
 		return
@@ -44,6 +50,35 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("token revoked", "event", "token_revoked", "client_id", clientID, "sub", c.Subject, "jti", c.ID)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// revokeRefreshToken revokes a refresh token with its whole family and the
+// access tokens issued from it (RFC 7009 section 2.1 allows, and OAuth 2.1
+// requires, revoking the grant).
+func (s *Server) revokeRefreshToken(w http.ResponseWriter, r *http.Request, clientID, raw string) {
+	ctx := r.Context()
+	rt, err := s.store.GetRefreshToken(ctx, digest(raw))
+	if errors.Is(err, store.ErrNotFound) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	if rt.ClientID != clientID {
+		s.log.Warn("revocation refused", "event", "revoke_refused", "client_id", clientID, "token_client_id", rt.ClientID)
+		errUnauthorizedClient("the token was not issued to this client").Render(w)
+		return
+	}
+	if err := s.store.RevokeGrant(ctx, rt.GrantID, s.cfg.Now()); err != nil {
+		s.internal(r, err).Render(w)
+		return
+	}
+	s.log.Info("refresh token family revoked", "event", "token_revoked", "client_id", clientID, "sub", rt.UserID)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 }

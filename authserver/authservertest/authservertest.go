@@ -14,7 +14,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/sqlite"
+	"github.com/portcullis/portcullis/users"
 )
 
 // API is the identifier of the test server's API.
@@ -40,6 +43,20 @@ type Server struct {
 	// Store and Keys are the server's state, for tests that change it.
 	Store store.Store
 	Keys  *keys.Manager
+	// Username and Password sign in the test user, whose claims are
+	// UserClaims.
+	Username, Password string
+	// WebClientID and WebClientSecret are a confidential client of the
+	// authorization code grant (with refresh tokens, no consent page);
+	// SPAClientID is a public one (PKCE alone, consent page shown). Both
+	// redirect to RedirectURI on the App server and may return to AppURL
+	// after logout.
+	WebClientID, WebClientSecret, SPAClientID string
+	// App is a stand-in for the client application: it answers every
+	// request with 200 and records it, so tests and browsers can land on
+	// RedirectURI.
+	App         *httptest.Server
+	RedirectURI string
 	// Config is the configuration the server runs with.
 	Config authserver.Config
 	// Handler is the server's HTTP handler, for benchmarks that call it
@@ -47,9 +64,19 @@ type Server struct {
 	Handler http.Handler
 
 	http *httptest.Server
+
+	mu        sync.Mutex
+	callbacks []*url.URL
 }
 
-// New starts a server and stops it when the test ends. configure, if given,
+// UserClaims are the test user's OpenID Connect claims.
+var UserClaims = map[string]any{
+	"name": "Demo User", "given_name": "Demo", "family_name": "User",
+	"email": "demo@example.com", "email_verified": true,
+}
+
+// New starts a server and stops it when the test ends. The token lifetime
+// defaults apply unless configure changes them. configure, if given,
 // may change the configuration before the server starts; the issuer is
 // already set.
 func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
@@ -61,14 +88,36 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	s := &Server{URL: "http://" + ts.Listener.Addr().String(), Store: st, http: ts}
+	s.App = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		u := *r.URL
+		s.callbacks = append(s.callbacks, &u)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!doctype html><title>App</title><p id=app>The app</p>")
+	}))
+	s.RedirectURI = s.App.URL + "/callback"
 	secret, hash := authserver.NewSecret()
+	webSecret, webHash := authserver.NewSecret()
 	s.ClientID, s.ClientSecret = "test-client", secret
+	s.WebClientID, s.WebClientSecret, s.SPAClientID = "web-app", webSecret, "spa"
+	s.Username, s.Password = "demo", "demo-password-"+webSecret[:8]
+	codeGrants := []string{"authorization_code", "refresh_token"}
 	s.Config = authserver.Config{
 		Issuer: s.URL,
 		APIs:   []authserver.API{{Identifier: API, Name: "Test API", Scopes: Scopes}},
 		Clients: []store.Client{{
 			ID: s.ClientID, SecretHash: hash, AuthMethod: store.AuthSecretBasic,
 			GrantTypes: []string{"client_credentials"}, Scopes: Scopes,
+		}, {
+			ID: s.WebClientID, Name: "Web App", SecretHash: webHash, AuthMethod: store.AuthSecretBasic, GrantTypes: codeGrants,
+			RedirectURIs: []string{s.RedirectURI}, PostLogoutRedirectURIs: []string{s.App.URL + "/"},
+			Scopes:      []string{"openid", "profile", "email", "offline_access", "list:users", "read:users"},
+			SkipConsent: true,
+		}, {
+			ID: s.SPAClientID, Name: "Single-Page App", AuthMethod: store.AuthNone, GrantTypes: codeGrants,
+			RedirectURIs: []string{s.RedirectURI}, PostLogoutRedirectURIs: []string{s.App.URL + "/"},
+			Scopes: []string{"openid", "profile", "offline_access", "read:users"},
 		}},
 	}
 	for _, f := range configure {
@@ -93,6 +142,9 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	if err := keys.Ensure(ctx, st, algs, ttl, now()); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
+	if err := users.Sync(ctx, st, []users.Configured{{Username: s.Username, Password: s.Password, Claims: UserClaims}}, now()); err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
 	if s.Keys, err = keys.NewManager(ctx, st, ttl, s.Config.Now); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
@@ -105,9 +157,17 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
+		s.App.Close()
 		st.Close()
 	})
 	return s
+}
+
+// Callbacks returns the requests the App received, oldest first.
+func (s *Server) Callbacks() []*url.URL {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.callbacks)
 }
 
 // Close stops serving, as if the issuer went down. The store stays open.
