@@ -47,9 +47,9 @@ func TestCodeFlowInterop(t *testing.T) {
 	}
 	var claims struct {
 		Sub, Name, Email, Azp string
-		EmailVerified       bool     `json:"email_verified"`
-		AuthTime            int64    `json:"auth_time"`
-		AMR                 []string `json:"amr"`
+		EmailVerified         bool     `json:"email_verified"`
+		AuthTime              int64    `json:"auth_time"`
+		AMR                   []string `json:"amr"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		t.Fatal(err)
