@@ -1,17 +1,23 @@
 package authserver_test
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/store"
 )
 
 // The baselines: one bare ES256 signature and verification over a payload
@@ -38,6 +44,20 @@ func BenchmarkBaselineES256Verify(b *testing.B) {
 		sum := sha256.Sum256(payload)
 		if !ecdsa.VerifyASN1(&key.PublicKey, sum[:], sig) {
 			b.Fatal("verify failed")
+		}
+	}
+}
+
+// BenchmarkBaselineRS256Sign is the baseline for grants that mint an ID
+// token: OpenID Connect's default algorithm, RSA-2048 with SHA-256.
+func BenchmarkBaselineRS256Sign(b *testing.B) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	payload := []byte(strings.Repeat("x", 600))
+	b.ReportAllocs()
+	for b.Loop() {
+		sum := sha256.Sum256(payload)
+		if _, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:]); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -81,4 +101,71 @@ func BenchmarkIntrospect(b *testing.B) {
 			b.Fatal(w.Body.String())
 		}
 	}
+}
+
+// BenchmarkCodeExchange is the authorization_code grant through the handler:
+// client authentication, code redemption (one conditional update), PKCE,
+// an ES256 access token, an RS256 ID token, a refresh token, and the
+// transaction that records them. Signing in to get each code is excluded.
+func BenchmarkCodeExchange(b *testing.B) {
+	as := authservertest.New(b)
+	auth := basic(as.WebClientID, as.WebClientSecret)
+	verifier := "benchmark-verifier-benchmark-verifier-benchmark"
+	codes := make([]string, 0, b.N)
+	for range b.N {
+		codes = append(codes, codeFor(b, as, verifier))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		body := url.Values{"grant_type": {"authorization_code"}, "code": {codes[i]}, "redirect_uri": {as.RedirectURI}, "code_verifier": {verifier}}.Encode()
+		serveForm(b, as.Handler, "/token", body, auth)
+	}
+}
+
+// BenchmarkRefresh is the refresh_token grant through the handler: lookup,
+// an ES256 access token, an RS256 ID token, the sealed successor, and the
+// rotation transaction.
+func BenchmarkRefresh(b *testing.B) {
+	as := authservertest.New(b)
+	auth := basic(as.WebClientID, as.WebClientSecret)
+	verifier := "benchmark-verifier-benchmark-verifier-benchmark"
+	body := url.Values{"grant_type": {"authorization_code"}, "code": {codeFor(b, as, verifier)}, "redirect_uri": {as.RedirectURI}, "code_verifier": {verifier}}.Encode()
+	var tok struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	json.Unmarshal(serveForm(b, as.Handler, "/token", body, auth).Body.Bytes(), &tok)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		w := serveForm(b, as.Handler, "/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode(), auth)
+		json.Unmarshal(w.Body.Bytes(), &tok)
+	}
+}
+
+// codeFor issues a code for the test user straight into the store, as the
+// sign-in pages would.
+func codeFor(b *testing.B, as *authservertest.Server, verifier string) string {
+	ctx := b.Context()
+	u, err := as.Store.GetUserByUsername(ctx, as.Username)
+	if err != nil {
+		b.Fatal(err)
+	}
+	code, grant := rand.Text(), rand.Text()
+	now := time.Now()
+	sum := sha256.Sum256([]byte(verifier))
+	if err := as.Store.CreateGrant(ctx, store.Grant{ID: grant, UserID: u.ID, ClientID: as.WebClientID, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		b.Fatal(err)
+	}
+	codeHash := sha256.Sum256([]byte(code))
+	err = as.Store.CreateAuthCode(ctx, store.AuthCode{
+		Hash: base64.RawURLEncoding.EncodeToString(codeHash[:]), GrantID: grant, ClientID: as.WebClientID,
+		RedirectURI: as.RedirectURI, RedirectURIGiven: true, CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]),
+		UserID: u.ID, Scopes: []string{"openid", "profile", "offline_access", "read:users"}, AuthTime: now, AMR: []string{"pwd"},
+		ExpiresAt: now.Add(time.Hour),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return code
 }
