@@ -5,6 +5,8 @@ package config
 
 import (
 	"time"
+
+	"github.com/portcullis/portcullis/gateway"
 )
 
 // Config is the configuration file. Zero values are documented per field.
@@ -15,8 +17,9 @@ type Config struct {
 	// Listen is the address the authorization server listens on. Empty
 	// means 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
-	// Storage is the store URL, sqlite://PATH; a relative PATH is relative
-	// to the configuration file's folder. Required.
+	// Storage is the store URL: sqlite://PATH, where a relative PATH is
+	// relative to the configuration file's folder, or
+	// postgres://user@host:port/db?options. Required.
 	Storage string `yaml:"storage"`
 	// AccessTokenTTL is the access token lifetime. Zero means 1h.
 	AccessTokenTTL time.Duration `yaml:"access_token_ttl"`
@@ -42,6 +45,8 @@ type Config struct {
 	// Users are people who sign in, fixed by this file. More can be added
 	// to the store with the CLI.
 	Users []User `yaml:"users"`
+	// Gateway, when present, runs the API gateway beside the server.
+	Gateway *gateway.Config `yaml:"gateway"`
 
 	// dir is the folder of the configuration file, for relative paths.
 	dir string

@@ -25,7 +25,7 @@ func TestIssueFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	abs, _ := filepath.Abs("testdata/data/portcullis.db")
-	if p, _ := cfg.StoragePath(); p != abs {
+	if kind, p, _ := cfg.Store(); kind != SQLite || p != abs {
 		t.Fatalf("storage path = %s, want %s (relative to the file)", p, abs)
 	}
 	as := cfg.AuthServer()
@@ -117,7 +117,7 @@ func TestInvalid(t *testing.T) {
 		{"http issuer off loopback", "issuer: http://id.example.com\nstorage: sqlite://x.db\n", "issuer: must use https"},
 		{"issuer with trailing slash", "issuer: https://id.example.com/\nstorage: sqlite://x.db\n", "issuer: must have no query"},
 		{"missing storage", "issuer: https://id.example.com\n", "storage: is required"},
-		{"unsupported storage", "issuer: https://id.example.com\nstorage: mysql://x\n", "storage: must be sqlite://PATH"},
+		{"unsupported storage", "issuer: https://id.example.com\nstorage: mysql://x\n", "storage: must be sqlite://PATH or postgres://"},
 		{"bad listen", base("listen: 8080\n"), "listen: must be host:port"},
 		{"bad duration", base("access_token_ttl: soon\n"), "line 4"},
 		{"ttl too long", base("access_token_ttl: 48h\n"), "access_token_ttl: must be between"},

@@ -46,8 +46,13 @@ func (c *Config) validate() error {
 	}
 	p.check(c.Storage != "", "storage", "is required")
 	if c.Storage != "" {
-		if _, err := c.StoragePath(); err != nil {
+		if _, _, err := c.Store(); err != nil {
 			p.add("storage", err.Error())
+		}
+	}
+	if c.Gateway != nil {
+		if err := c.Gateway.Validate(); err != nil {
+			p = append(p, err)
 		}
 	}
 	if c.AccessTokenTTL == 0 {
@@ -246,16 +251,25 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// StoragePath returns the SQLite file path of the storage URL.
-func (c *Config) StoragePath() (string, error) {
-	path, ok := strings.CutPrefix(c.Storage, "sqlite://")
-	if !ok || path == "" {
-		return "", errors.New("must be sqlite://PATH")
+// Store backends named by the storage URL.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store returns the backend the storage URL names and its target: the
+// SQLite file path, or the PostgreSQL connection string.
+func (c *Config) Store() (backend, target string, err error) {
+	if path, ok := strings.CutPrefix(c.Storage, "sqlite://"); ok && path != "" {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(c.dir, path)
+		}
+		return SQLite, path, nil
 	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(c.dir, path)
+	if strings.HasPrefix(c.Storage, "postgres://") || strings.HasPrefix(c.Storage, "postgresql://") {
+		return Postgres, c.Storage, nil
 	}
-	return path, nil
+	return "", "", errors.New("must be sqlite://PATH or postgres://USER@HOST:PORT/DB")
 }
 
 // Algorithms are the algorithms to keep signing keys for.

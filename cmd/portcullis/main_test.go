@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,6 +212,80 @@ func TestServeDev(t *testing.T) {
 	cc := clientcredentials.Config{ClientID: "demo-client", ClientSecret: secret, TokenURL: "http://127.0.0.1:8080/token"}
 	if _, err := cc.Token(context.Background()); err != nil {
 		t.Fatalf("token with the printed demo credentials: %v", err)
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+}
+
+// TestServeWithGateway runs the server and the gateway of one configuration
+// in one process, in front of a real upstream.
+func TestServeWithGateway(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "subject=%s scope=%s", r.Header.Get("X-Portcullis-Subject"), r.Header.Get("X-Portcullis-Scope"))
+	}))
+	defer upstream.Close()
+	dir := t.TempDir()
+	port, gwPort := freePort(t), freePort(t)
+	issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
+	conf := filepath.Join(dir, "portcullis.yaml")
+	os.WriteFile(conf, fmt.Appendf(nil, `
+issuer: %[1]s
+listen: 127.0.0.1:%[2]d
+storage: sqlite://portcullis.db
+apis:
+  - identifier: https://api.example.com
+    scopes: [list:users, read:users]
+clients:
+  - client_id: svc
+    client_secret: ${SVC_SECRET}
+    grant_types: [client_credentials]
+    scopes: [list:users]
+gateway:
+  listen: 127.0.0.1:%[3]d
+  issuer: %[1]s
+  audience: https://api.example.com
+  routes:
+    - path: /users
+      methods: [GET]
+      upstream: %[4]s
+      scopes: [list:users]
+`, issuer, port, gwPort, upstream.URL), 0o600)
+	secret := "svc-secret-with-at-least-32-characters!"
+	srv := exec.Command(binary, "serve", "--config", conf)
+	srv.Env = append(os.Environ(), "SVC_SECRET="+secret)
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitReady(t, issuer)
+	gw := fmt.Sprintf("http://127.0.0.1:%d", gwPort)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(gw + "/users")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("gateway without a token: %d, want 401", resp.StatusCode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway not listening: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cc := clientcredentials.Config{ClientID: "svc", ClientSecret: secret, TokenURL: issuer + "/token"}
+	resp, err := cc.Client(context.Background()).Get(gw + "/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "subject=svc scope=list:users" {
+		t.Fatalf("gateway with a token: %d %q", resp.StatusCode, body)
 	}
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {

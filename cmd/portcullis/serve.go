@@ -17,6 +17,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
@@ -91,36 +92,82 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
 	go km.Run(ctx, keyReloadInterval, log)
 	go collectGarbage(ctx, st, log)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("portcullis listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "version", versionString())
+	g := &servers{log: log, errc: make(chan error, 2)}
+	addr, err := g.start("authorization server", cfg.Listen, srv.Handler())
+	if err != nil {
+		return err
+	}
+	log.Info("portcullis listening", "addr", addr.String(), "issuer", cfg.Issuer, "version", versionString())
 	if ready != nil {
-		ready(ln.Addr())
+		ready(addr)
+	}
+	if cfg.Gateway != nil {
+		// The gateway reads discovery and keys from the issuer, which may be
+		// the server just started.
+		gw, err := gateway.New(ctx, *cfg.Gateway, log)
+		if err != nil {
+			g.shutdown()
+			return fmt.Errorf("gateway: %w", err)
+		}
+		defer gw.Close()
+		gaddr, err := g.start("gateway", cfg.Gateway.Listen, gw)
+		if err != nil {
+			g.shutdown()
+			return err
+		}
+		log.Info("gateway listening", "addr", gaddr.String(), "audience", cfg.Gateway.Audience)
 	}
 	select {
-	case err := <-errc:
+	case err := <-g.errc:
+		g.shutdown()
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining requests")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	return g.shutdown()
+}
+
+// servers are the HTTP servers of one process, stopped together.
+type servers struct {
+	log  *slog.Logger
+	errc chan error
+	all  []*http.Server
+}
+
+// start listens on addr and serves h until shutdown.
+func (g *servers) start(name, addr string, h http.Handler) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: listen: %w", name, err)
+	}
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+	}
+	g.all = append(g.all, hs)
+	go func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			g.errc <- fmt.Errorf("%s: %w", name, err)
+		}
+	}()
+	return ln.Addr(), nil
+}
+
+// shutdown drains in-flight requests, for at most shutdownGrace.
+func (g *servers) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	return hs.Shutdown(sctx)
+	var errs []error
+	for _, hs := range g.all {
+		errs = append(errs, hs.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger) {

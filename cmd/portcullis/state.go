@@ -10,6 +10,7 @@ import (
 
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/store/postgres"
 	"github.com/portcullis/portcullis/store/sqlite"
 )
 
@@ -33,11 +34,14 @@ func openState(ctx context.Context, path string) (*config.Config, store.Store, e
 }
 
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	path, err := cfg.StoragePath()
+	backend, target, err := cfg.Store()
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	return sqlite.Open(ctx, path)
+	if backend == config.Postgres {
+		return postgres.Open(ctx, target)
+	}
+	return sqlite.Open(ctx, target)
 }
 
 // printJSON writes v for scripts.
