@@ -124,9 +124,10 @@ type Store interface {
 	// RotateRefreshToken, in one transaction, marks the token oldHash
 	// rotated at rotatedAt with the encrypted successor response, stores
 	// next and records the successor access token, provided the old token
-	// is neither rotated nor revoked. Otherwise it changes nothing and
-	// returns ErrReplay: of concurrent rotations of one token, exactly one
-	// succeeds. ErrRevoked means the grant was revoked.
+	// belongs to next's grant and is neither rotated nor revoked.
+	// Otherwise it changes nothing and returns ErrReplay: of concurrent
+	// rotations of one token, exactly one succeeds. ErrRevoked means the
+	// grant was revoked.
 	RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next RefreshToken, jti string, jtiExpiresAt time.Time) error
 
 	// RevokeGrant revokes, in one transaction, the grant, every refresh

@@ -171,8 +171,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 			return fmt.Errorf("rotate refresh token: %w", err)
 		}
 		tag, err := tx.Exec(ctx,
-			`UPDATE refresh_tokens SET rotated_at = $1, successor = $2 WHERE hash = $3 AND rotated_at IS NULL AND revoked_at IS NULL`,
-			rotatedAt, successor, oldHash)
+			`UPDATE refresh_tokens SET rotated_at = $1, successor = $2 WHERE hash = $3 AND grant_id = $4 AND rotated_at IS NULL AND revoked_at IS NULL`,
+			rotatedAt, successor, oldHash, next.GrantID)
 		if err != nil {
 			return fmt.Errorf("rotate refresh token: %w", err)
 		}

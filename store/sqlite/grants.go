@@ -162,8 +162,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 		return err
 	}
 	res, err := tx.ExecContext(ctx,
-		`UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ? AND rotated_at IS NULL AND revoked_at IS NULL`,
-		rotatedAt.UnixMilli(), successor, oldHash)
+		`UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ? AND grant_id = ? AND rotated_at IS NULL AND revoked_at IS NULL`,
+		rotatedAt.UnixMilli(), successor, oldHash, next.GrantID)
 	if err != nil {
 		return fmt.Errorf("rotate refresh token: %w", err)
 	}
