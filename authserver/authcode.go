@@ -12,80 +12,74 @@ import (
 )
 
 // authorizationCode is the authorization code grant (RFC 6749 section
-// 4.1.3) with PKCE (RFC 7636 section 4.6). The code is consumed before any
-// check, so it is single use whatever happens next; a second redemption
-// revokes everything the first one issued (RFC 9700 section 4.5).
-func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) {
+// 4.1.3) with PKCE (RFC 7636 section 4.6). The code is read and checked,
+// the tokens minted, and then one transaction marks the code used and
+// records them: of concurrent exchanges one wins, and a second redemption
+// revokes everything the first one issued (RFC 9700 section 4.5), which is
+// always recorded by then. Reading first keeps bogus codes from costing a
+// signature.
+func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) *Error {
 	code, verifier := form.Get("code"), form.Get("code_verifier")
 	if code == "" {
-		errInvalidRequest("code is required").Render(w)
-		return
+		return errInvalidRequest("code is required")
 	}
 	if verifier == "" {
-		errInvalidRequest("code_verifier is required (PKCE, RFC 7636)").Render(w)
-		return
+		return errInvalidRequest("code_verifier is required (PKCE, RFC 7636)")
 	}
 	if !validVerifier(verifier) {
-		errInvalidRequest("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]").Render(w)
-		return
+		return errInvalidRequest("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]")
 	}
 	ctx := r.Context()
 	now := s.cfg.Now()
-	ac, err := s.store.RedeemAuthCode(ctx, digest(code), now)
+	ac, used, err := s.store.GetAuthCode(ctx, digest(code), now)
 	switch {
-	case errors.Is(err, store.ErrReplay):
-		if err := s.store.RevokeGrant(ctx, ac.GrantID, now); err != nil {
-			s.internal(r, err).Render(w)
-			return
-		}
-		s.log.Warn("authorization code replayed; its grant is revoked", "event", "code_replay", "client_id", ac.ClientID, "sub", ac.UserID, "remote", r.RemoteAddr)
-		errInvalidGrant("the code was already used; the tokens issued for it are revoked").Render(w)
-		return
 	case errors.Is(err, store.ErrNotFound):
-		errInvalidGrant("the code is invalid or expired").Render(w)
-		return
+		return errInvalidGrant("the code is invalid or expired")
 	case err != nil:
-		s.internal(r, err).Render(w)
-		return
-	}
-	switch {
+		return s.internal(r, err)
+	case used:
+		return s.codeReplayed(r, ac)
 	case ac.ClientID != c.ID:
-		s.log.Warn("code presented by another client", "event", "code_wrong_client", "client_id", c.ID, "code_client_id", ac.ClientID)
-		errInvalidGrant("the code was issued to another client").Render(w)
-		return
+		return errInvalidGrant("the code was issued to another client")
 	case form.Has("redirect_uri") && form.Get("redirect_uri") != ac.RedirectURI,
 		!form.Has("redirect_uri") && ac.RedirectURIGiven:
-		errInvalidGrant("redirect_uri does not match the authorization request").Render(w)
-		return
+		return errInvalidGrant("redirect_uri does not match the authorization request")
 	case !pkceMatches(verifier, ac.CodeChallenge):
-		s.log.Warn("wrong PKCE verifier", "event", "pkce_failed", "client_id", c.ID)
-		errInvalidGrant("code_verifier does not match the code_challenge").Render(w)
-		return
+		return errInvalidGrant("code_verifier does not match the code_challenge")
 	}
 	u, err := s.store.GetUser(ctx, ac.UserID)
 	if err != nil {
-		errInvalidGrant("the user no longer exists").Render(w)
-		return
+		return errInvalidGrant("the user no longer exists")
 	}
 	tokens, err := s.issueUserTokens(userGrant{
 		grantID: ac.GrantID, client: c, user: u, scopes: ac.Scopes, resources: ac.Resources, nonce: ac.Nonce,
 		authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.cfg.RefreshMaxTTL),
 	}, offersRefresh(c, ac.Scopes))
 	if err != nil {
-		s.internal(r, err).Render(w)
-		return
+		return s.internal(r, err)
 	}
-	err = s.store.IssueTokens(ctx, ac.GrantID, tokens.access.jti, tokens.access.exp, tokens.refresh)
-	if errors.Is(err, store.ErrRevoked) {
-		errInvalidGrant("the code was already used; the tokens issued for it are revoked").Render(w)
-		return
-	}
-	if err != nil {
-		s.internal(r, err).Render(w)
-		return
+	switch err := s.store.ExchangeAuthCode(ctx, ac.Hash, now, tokens.access.jti, tokens.access.exp, tokens.refresh); {
+	case errors.Is(err, store.ErrReplay):
+		return s.codeReplayed(r, ac)
+	case errors.Is(err, store.ErrNotFound):
+		return errInvalidGrant("the code is invalid or expired")
+	case errors.Is(err, store.ErrRevoked):
+		return errInvalidGrant("the code was already used; the tokens issued for it are revoked")
+	case err != nil:
+		return s.internal(r, err)
 	}
 	s.log.Info("tokens issued", "event", "token_issued", "grant_type", grantAuthorizationCode, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
 	writeJSON(w, http.StatusOK, tokens.response)
+	return nil
+}
+
+// codeReplayed revokes what a code's first exchange issued.
+func (s *Server) codeReplayed(r *http.Request, ac store.AuthCode) *Error {
+	if err := s.store.RevokeGrant(r.Context(), ac.GrantID, s.cfg.Now()); err != nil {
+		return s.internal(r, err)
+	}
+	s.log.Warn("authorization code replayed; its grant is revoked", "event", "code_replay", "client_id", ac.ClientID, "sub", ac.UserID, "remote", r.RemoteAddr)
+	return errInvalidGrant("the code was already used; the tokens issued for it are revoked")
 }
 
 // validVerifier checks RFC 7636 section 4.1: 43 to 128 unreserved characters.

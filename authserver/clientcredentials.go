@@ -10,31 +10,28 @@ import (
 
 // clientCredentials is the client credentials grant (RFC 6749 section 4.4):
 // the client acts for itself, so the token's sub is its client_id.
-func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) {
+func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) *Error {
 	if c.AuthMethod == store.AuthNone {
-		errUnauthorizedClient("a public client cannot use the client_credentials grant").Render(w)
-		return
+		return errUnauthorizedClient("a public client cannot use the client_credentials grant")
 	}
 	// An absent or empty scope parameter asks for every allowed scope.
 	var requested []string
 	if sc := form.Get("scope"); strings.TrimSpace(sc) != "" {
 		var e *Error
 		if requested, e = parseScope(sc); e != nil {
-			e.Render(w)
-			return
+			return e
 		}
 	}
 	scopes, audience, e := s.grant(c.Scopes, requested, form["resource"])
 	if e != nil {
-		e.Render(w)
-		return
+		return e
 	}
 	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience)
 	if err != nil {
-		s.internal(r, err).Render(w)
-		return
+		return s.internal(r, err)
 	}
 	writeJSON(w, http.StatusOK, tokenResponse{
 		AccessToken: at.raw, TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
 	})
+	return nil
 }

@@ -16,101 +16,86 @@ import (
 // retires the old one. An old token presented again within the grace period
 // gets the same successor (its client lost the response); later, it is
 // taken as stolen and the whole family is revoked.
-func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) {
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) *Error {
 	raw := form.Get("refresh_token")
 	if raw == "" {
-		errInvalidRequest("refresh_token is required").Render(w)
-		return
+		return errInvalidRequest("refresh_token is required")
 	}
 	ctx := r.Context()
 	now := s.cfg.Now()
 	old, err := s.store.GetRefreshToken(ctx, digest(raw))
 	if errors.Is(err, store.ErrNotFound) {
-		errInvalidGrant("the refresh token is invalid or expired").Render(w)
-		return
+		return errInvalidGrant("the refresh token is invalid or expired")
 	}
 	if err != nil {
-		s.internal(r, err).Render(w)
-		return
+		return s.internal(r, err)
 	}
 	if old.ClientID != c.ID {
 		s.log.Warn("refresh token presented by another client", "event", "refresh_wrong_client", "client_id", c.ID, "token_client_id", old.ClientID)
-		errInvalidGrant("the refresh token was issued to another client").Render(w)
-		return
+		return errInvalidGrant("the refresh token was issued to another client")
 	}
 	if !old.RotatedAt.IsZero() {
-		s.replayedRefresh(w, r, raw, old)
-		return
+		return s.replayedRefresh(w, r, raw, old)
 	}
 	if !old.RevokedAt.IsZero() || !now.Before(old.ExpiresAt) || !now.Before(old.FamilyExpiresAt) {
-		errInvalidGrant("the refresh token is revoked or expired").Render(w)
-		return
+		return errInvalidGrant("the refresh token is revoked or expired")
 	}
 	narrowed, e := narrowScope(form, old.Scopes)
 	if e != nil {
-		e.Render(w)
-		return
+		return e
 	}
 	u, err := s.store.GetUser(ctx, old.UserID)
 	if err != nil {
-		errInvalidGrant("the user no longer exists").Render(w)
-		return
+		return errInvalidGrant("the user no longer exists")
 	}
 	tokens, err := s.issueUserTokens(userGrant{
 		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources,
 		authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
 	}, true)
 	if err != nil {
-		s.internal(r, err).Render(w)
-		return
+		return s.internal(r, err)
 	}
 	sealed, err := sealSuccessor(raw, tokens.response, tokens.access.exp)
 	if err != nil {
-		s.internal(r, err).Render(w)
-		return
+		return s.internal(r, err)
 	}
 	err = s.store.RotateRefreshToken(ctx, old.Hash, now, sealed, *tokens.refresh, tokens.access.jti, tokens.access.exp)
 	switch {
 	case errors.Is(err, store.ErrReplay):
 		// Another request rotated it first: answer as a retry would be.
 		if old, err = s.store.GetRefreshToken(ctx, old.Hash); err != nil {
-			s.internal(r, err).Render(w)
-			return
+			return s.internal(r, err)
 		}
-		s.replayedRefresh(w, r, raw, old)
-		return
+		return s.replayedRefresh(w, r, raw, old)
 	case errors.Is(err, store.ErrRevoked):
-		errInvalidGrant("the refresh token is revoked").Render(w)
-		return
+		return errInvalidGrant("the refresh token is revoked")
 	case err != nil:
-		s.internal(r, err).Render(w)
-		return
+		return s.internal(r, err)
 	}
 	s.log.Info("tokens issued", "event", "token_issued", "grant_type", grantRefreshToken, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
 	writeJSON(w, http.StatusOK, tokens.response)
+	return nil
 }
 
 // replayedRefresh answers a rotated token: the same successor within the
 // grace period, reuse detection after it.
-func (s *Server) replayedRefresh(w http.ResponseWriter, r *http.Request, raw string, old store.RefreshToken) {
+func (s *Server) replayedRefresh(w http.ResponseWriter, r *http.Request, raw string, old store.RefreshToken) *Error {
 	now := s.cfg.Now()
 	if old.RevokedAt.IsZero() && old.Successor != nil && now.Sub(old.RotatedAt) <= s.cfg.RefreshGrace {
 		resp, err := openSuccessor(raw, old.Successor, now)
 		if err != nil {
-			s.internal(r, err).Render(w)
-			return
+			return s.internal(r, err)
 		}
 		writeJSON(w, http.StatusOK, resp)
-		return
+		return nil
 	}
 	if old.RevokedAt.IsZero() {
 		if err := s.store.RevokeGrant(r.Context(), old.GrantID, now); err != nil {
-			s.internal(r, err).Render(w)
-			return
+			return s.internal(r, err)
 		}
 		s.log.Warn("rotated refresh token reused; its family is revoked", "event", "refresh_reuse", "client_id", old.ClientID, "sub", old.UserID, "remote", r.RemoteAddr)
 	}
-	errInvalidGrant("the refresh token was already used; its family is revoked").Render(w)
+	return errInvalidGrant("the refresh token was already used; its family is revoked")
 }
 
 // narrowScope applies a refresh request's scope, which may only narrow the

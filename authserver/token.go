@@ -43,7 +43,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 		return
 	}
-	var handle func(http.ResponseWriter, *http.Request, url.Values, store.Client)
+	var handle func(http.ResponseWriter, *http.Request, url.Values, store.Client) *Error
 	switch grantType {
 	case grantClientCredentials:
 		handle = s.clientCredentials
@@ -59,5 +59,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		errUnauthorizedClient("the client is not registered for grant_type " + grantType).Render(w)
 		return
 	}
-	handle(w, r, form, client)
+	if e := handle(w, r, form, client); e != nil {
+		// Refused grants are security events: replayed codes, wrong
+		// verifiers, reused or foreign refresh tokens all land here.
+		if e.Status < 500 {
+			s.log.Warn("token request refused", "event", "token_refused", "grant_type", grantType,
+				"client_id", client.ID, "error", e.Code, "description", e.Description, "remote", r.RemoteAddr)
+		}
+		e.Render(w)
+	}
 }

@@ -106,11 +106,16 @@ type Store interface {
 
 	// CreateAuthCode stores an issued authorization code.
 	CreateAuthCode(ctx context.Context, c AuthCode) error
-	// RedeemAuthCode marks the code used and returns it. Of concurrent
-	// calls, exactly one succeeds. A code already used gives ErrReplay and
-	// is returned too, so that its grant can be revoked; an unknown or
-	// expired one gives ErrNotFound.
-	RedeemAuthCode(ctx context.Context, hash string, now time.Time) (AuthCode, error)
+	// GetAuthCode returns a code that has not expired at now, and whether
+	// it was already exchanged; ErrNotFound if there is none.
+	GetAuthCode(ctx context.Context, hash string, now time.Time) (c AuthCode, used bool, err error)
+	// ExchangeAuthCode, in one transaction, marks the code used and records
+	// the tokens issued for it, as IssueTokens does. Of concurrent calls
+	// exactly one succeeds; the others get ErrReplay and change nothing.
+	// Because the tokens are recorded with the code, revoking the grant on
+	// a replay always reaches them. ErrNotFound means the code is unknown
+	// or expired, ErrRevoked that its grant is revoked.
+	ExchangeAuthCode(ctx context.Context, hash string, now time.Time, jti string, jtiExpiresAt time.Time, rt *RefreshToken) error
 
 	// CreateGrant registers a grant before anything is issued from it.
 	CreateGrant(ctx context.Context, g Grant) error

@@ -25,48 +25,58 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return nil
 }
 
-// RedeemAuthCode implements store.Store. The conditional UPDATE ... RETURNING
-// decides which of concurrent redemptions wins: the others wait for the
-// winner's row lock, re-check used_at on the row it committed, and update
-// nothing.
-func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, error) {
+// GetAuthCode implements store.Store.
+func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, bool, error) {
 	var data []byte
-	err := s.pool.QueryRow(ctx,
-		`UPDATE auth_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING data`,
-		now, hash).Scan(&data)
-	if err == nil {
-		return decodeCode(hash, data)
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
-	}
-	// Lost the race, replayed, expired or unknown: tell which. This is a
-	// second statement on purpose: its snapshot is taken after the UPDATE
-	// waited for the winner, so it sees used_at set, where a query folded
-	// into the UPDATE would see the row as it was before and call a lost
-	// race "not found".
 	var used *time.Time
-	err = s.pool.QueryRow(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = $1`, hash).Scan(&data, &used)
+	err := s.pool.QueryRow(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&data, &used)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.AuthCode{}, store.ErrNotFound
+		return store.AuthCode{}, false, store.ErrNotFound
 	}
 	if err != nil {
-		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
-	}
-	if used == nil {
-		return store.AuthCode{}, store.ErrNotFound
+		return store.AuthCode{}, false, fmt.Errorf("get code: %w", err)
 	}
 	c, err := decodeCode(hash, data)
-	if err != nil {
-		return store.AuthCode{}, err
-	}
-	return c, store.ErrReplay
+	return c, used != nil, err
+}
+
+// ExchangeAuthCode implements store.Store. The conditional UPDATE decides
+// which of concurrent exchanges wins; losers wait for the winner's row lock
+// and update nothing.
+func (s *Store) ExchangeAuthCode(ctx context.Context, hash string, now time.Time, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var data []byte
+		err := tx.QueryRow(ctx,
+			`UPDATE auth_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING data`,
+			now, hash).Scan(&data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// A second statement on purpose: under READ COMMITTED its
+			// snapshot is taken after the UPDATE waited for the winner, so
+			// it sees used_at set and tells a lost race from an unknown code.
+			var used *time.Time
+			err = tx.QueryRow(ctx, `SELECT used_at FROM auth_codes WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&used)
+			if err == nil && used != nil {
+				return store.ErrReplay
+			}
+			if err == nil || errors.Is(err, pgx.ErrNoRows) {
+				return store.ErrNotFound
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("exchange code: %w", err)
+		}
+		c, err := decodeCode(hash, data)
+		if err != nil {
+			return err
+		}
+		return issue(ctx, tx, c.GrantID, jti, jtiExp, rt)
+	})
 }
 
 func decodeCode(hash string, data []byte) (store.AuthCode, error) {
 	var c store.AuthCode
 	if err := json.Unmarshal(data, &c); err != nil {
-		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+		return store.AuthCode{}, fmt.Errorf("decode code: %w", err)
 	}
 	c.Hash = hash
 	return c, nil
@@ -114,22 +124,27 @@ func recordAccessToken(ctx context.Context, tx pgx.Tx, grantID, jti string, exp 
 // IssueTokens implements store.Store.
 func (s *Store) IssueTokens(ctx context.Context, grantID, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := liveGrant(ctx, tx, grantID); err != nil {
-			if errors.Is(err, store.ErrRevoked) {
-				return err
-			}
-			return fmt.Errorf("issue tokens: %w", err)
-		}
-		if err := recordAccessToken(ctx, tx, grantID, jti, jtiExp); err != nil {
-			return fmt.Errorf("issue tokens: %w", err)
-		}
-		if rt != nil {
-			if err := insertRefreshToken(ctx, tx, *rt); err != nil {
-				return fmt.Errorf("issue tokens: %w", err)
-			}
-		}
-		return nil
+		return issue(ctx, tx, grantID, jti, jtiExp, rt)
 	})
+}
+
+// issue records tokens issued from a live grant, inside tx.
+func issue(ctx context.Context, tx pgx.Tx, grantID, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
+	if err := liveGrant(ctx, tx, grantID); err != nil {
+		if errors.Is(err, store.ErrRevoked) {
+			return err
+		}
+		return fmt.Errorf("issue tokens: %w", err)
+	}
+	if err := recordAccessToken(ctx, tx, grantID, jti, jtiExp); err != nil {
+		return fmt.Errorf("issue tokens: %w", err)
+	}
+	if rt != nil {
+		if err := insertRefreshToken(ctx, tx, *rt); err != nil {
+			return fmt.Errorf("issue tokens: %w", err)
+		}
+	}
+	return nil
 }
 
 // GetRefreshToken implements store.Store.

@@ -24,43 +24,61 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return nil
 }
 
-// RedeemAuthCode implements store.Store. The conditional update decides
-// which of concurrent redemptions wins.
-func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, error) {
+// GetAuthCode implements store.Store.
+func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, bool, error) {
 	var data string
 	var used sql.NullInt64
-	var exp int64
-	err := s.db.QueryRowContext(ctx,
-		`UPDATE auth_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING data, used_at, expires_at`,
-		now.Unix(), hash, now.Unix()).Scan(&data, &used, &exp)
+	err := s.db.QueryRowContext(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = ? AND expires_at > ?`, hash, now.Unix()).Scan(&data, &used)
 	if errors.Is(err, sql.ErrNoRows) {
-		// Lost the race, replayed, expired or unknown: tell which.
-		err = s.db.QueryRowContext(ctx, `SELECT data, used_at, expires_at FROM auth_codes WHERE hash = ?`, hash).Scan(&data, &used, &exp)
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.AuthCode{}, store.ErrNotFound
-		}
-		if err != nil {
-			return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
-		}
-		var c store.AuthCode
-		if err := json.Unmarshal([]byte(data), &c); err != nil {
-			return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
-		}
-		c.Hash = hash
-		if used.Valid {
-			return c, store.ErrReplay
-		}
-		return store.AuthCode{}, store.ErrNotFound
+		return store.AuthCode{}, false, store.ErrNotFound
 	}
 	if err != nil {
-		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+		return store.AuthCode{}, false, fmt.Errorf("get code: %w", err)
 	}
 	var c store.AuthCode
 	if err := json.Unmarshal([]byte(data), &c); err != nil {
-		return store.AuthCode{}, fmt.Errorf("redeem code: %w", err)
+		return store.AuthCode{}, false, fmt.Errorf("get code: %w", err)
 	}
 	c.Hash = hash
-	return c, nil
+	return c, used.Valid, nil
+}
+
+// ExchangeAuthCode implements store.Store. The conditional update decides
+// which of concurrent exchanges wins.
+func (s *Store) ExchangeAuthCode(ctx context.Context, hash string, now time.Time, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("exchange code: %w", err)
+	}
+	defer tx.Rollback()
+	var data string
+	err = tx.QueryRowContext(ctx,
+		`UPDATE auth_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING data`,
+		now.Unix(), hash, now.Unix()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		var used sql.NullInt64
+		err = tx.QueryRowContext(ctx, `SELECT used_at FROM auth_codes WHERE hash = ? AND expires_at > ?`, hash, now.Unix()).Scan(&used)
+		if err == nil && used.Valid {
+			return store.ErrReplay
+		}
+		if err == nil || errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("exchange code: %w", err)
+	}
+	var c store.AuthCode
+	if err := json.Unmarshal([]byte(data), &c); err != nil {
+		return fmt.Errorf("exchange code: %w", err)
+	}
+	if err := issue(ctx, tx, c.GrantID, jti, jtiExp, rt); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("exchange code: %w", err)
+	}
+	return nil
 }
 
 func insertRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) error {
@@ -107,6 +125,17 @@ func (s *Store) IssueTokens(ctx context.Context, grantID, jti string, jtiExp tim
 		return fmt.Errorf("issue tokens: %w", err)
 	}
 	defer tx.Rollback()
+	if err := issue(ctx, tx, grantID, jti, jtiExp, rt); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("issue tokens: %w", err)
+	}
+	return nil
+}
+
+// issue records tokens issued from a live grant, inside tx.
+func issue(ctx context.Context, tx *sql.Tx, grantID, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
 	if err := liveGrant(ctx, tx, grantID); err != nil {
 		return err
 	}
@@ -117,9 +146,6 @@ func (s *Store) IssueTokens(ctx context.Context, grantID, jti string, jtiExp tim
 		if err := insertRefreshToken(ctx, tx, *rt); err != nil {
 			return fmt.Errorf("issue tokens: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("issue tokens: %w", err)
 	}
 	return nil
 }

@@ -148,25 +148,59 @@ func testSessionsAndConsent(t *testing.T, s store.Store) {
 func testAuthCodes(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now()
+	if err := s.CreateGrant(ctx, store.Grant{ID: "g", UserID: "u", ClientID: "cl", ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	c := store.AuthCode{Hash: "c1", GrantID: "g", ClientID: "cl", UserID: "u", Scopes: []string{"openid"}, ExpiresAt: now.Add(time.Minute)}
 	if err := s.CreateAuthCode(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	wins, losses := race(t, 50, func() error { _, err := s.RedeemAuthCode(ctx, "c1", now); return err })
+	got, used, err := s.GetAuthCode(ctx, "c1", now)
+	if err != nil || used || got.GrantID != "g" || got.Scopes[0] != "openid" {
+		t.Fatalf("GetAuthCode = %+v, %v, %v", got, used, err)
+	}
+	var n atomic.Int32
+	wins, losses := race(t, 50, func() error {
+		i := n.Add(1)
+		return s.ExchangeAuthCode(ctx, "c1", now, fmt.Sprint("jti-", i), now.Add(time.Hour),
+			&store.RefreshToken{Hash: fmt.Sprint("rt-", i), GrantID: "g", UserID: "u", ClientID: "cl", ExpiresAt: now.Add(time.Hour)})
+	})
 	if wins != 1 || losses != 49 {
-		t.Fatalf("50 concurrent redemptions: %d succeeded, %d refused; want 1 and 49", wins, losses)
+		t.Fatalf("50 concurrent exchanges: %d succeeded, %d refused; want 1 and 49", wins, losses)
 	}
-	got, err := s.RedeemAuthCode(ctx, "c1", now)
-	if !errors.Is(err, store.ErrReplay) || got.GrantID != "g" {
-		t.Fatalf("redeeming a used code: %+v, %v; want ErrReplay with the code", got, err)
+	if _, used, _ := s.GetAuthCode(ctx, "c1", now); !used {
+		t.Fatal("an exchanged code is not marked used")
 	}
-	if _, err := s.RedeemAuthCode(ctx, "nope", now); !errors.Is(err, store.ErrNotFound) {
+	if err := s.ExchangeAuthCode(ctx, "c1", now, "jti-x", now.Add(time.Hour), nil); !errors.Is(err, store.ErrReplay) {
+		t.Fatalf("exchanging a used code: %v, want ErrReplay", err)
+	}
+	// Exactly one set of tokens was recorded, and revoking the grant
+	// reaches it.
+	s.RevokeGrant(ctx, "g", now)
+	var revoked, live int
+	for i := 1; i <= 50; i++ {
+		ok, _ := s.IsRevoked(ctx, fmt.Sprint("jti-", i))
+		rt, err := s.GetRefreshToken(ctx, fmt.Sprint("rt-", i))
+		switch {
+		case ok && err == nil && !rt.RevokedAt.IsZero():
+			revoked++
+		case ok || err == nil:
+			live++
+		}
+	}
+	if revoked != 1 || live != 0 {
+		t.Fatalf("after 50 exchanges and a revocation: %d token sets revoked, %d inconsistent; want 1 and 0", revoked, live)
+	}
+	if _, _, err := s.GetAuthCode(ctx, "nope", now); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown code: %v", err)
 	}
 	c.Hash = "c2"
 	s.CreateAuthCode(ctx, c)
-	if _, err := s.RedeemAuthCode(ctx, "c2", now.Add(2*time.Minute)); !errors.Is(err, store.ErrNotFound) {
+	if err := s.ExchangeAuthCode(ctx, "c2", now.Add(2*time.Minute), "j", now.Add(time.Hour), nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("expired code: %v", err)
+	}
+	if _, _, err := s.GetAuthCode(ctx, "c2", now.Add(2*time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired code returned: %v", err)
 	}
 }
 
@@ -290,7 +324,7 @@ func testDeleteExpiredSignin(t *testing.T, s store.Store) {
 	if rt, err := s.GetRefreshToken(ctx, "live"); err != nil || rt.Successor != nil || rt.RotatedAt.IsZero() {
 		t.Fatalf("rotated token after GC = %+v, %v; want kept (reuse detection) without its successor", rt, err)
 	}
-	if _, err := s.RedeemAuthCode(ctx, "code", now.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.GetAuthCode(ctx, "code", now.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("expired code kept")
 	}
 }
