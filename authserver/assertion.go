@@ -97,7 +97,7 @@ func (s *Server) verifyAssertion(r *http.Request, c store.Client, tok *jwt.JSONW
 	for _, refresh := range []bool{false, true} {
 		set, err := s.clientKeySet(r, c, refresh)
 		if err != nil {
-			s.log.Warn("client keys unavailable", "client_id", c.ID, "err", err)
+			s.log.WarnContext(r.Context(), "client keys unavailable", "client_id", c.ID, "err", err)
 			return false
 		}
 		candidates := set.Keys

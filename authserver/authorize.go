@@ -249,7 +249,7 @@ func isBase64URL(s string) bool {
 // failAuthorization answers a refused request: by redirect when the
 // redirect URI is trusted, by an error page otherwise.
 func (s *Server) failAuthorization(w http.ResponseWriter, r *http.Request, ae *authzError) {
-	s.log.Warn("authorization request refused", "event", "authorize_refused", "error", ae.err.Code,
+	s.log.WarnContext(r.Context(), "authorization request refused", "event", "authorize_refused", "error", ae.err.Code,
 		"description", ae.err.Description, "remote", r.RemoteAddr)
 	if ae.redirect == "" {
 		status := http.StatusBadRequest
@@ -284,6 +284,6 @@ func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, redire
 
 // pageFailure shows a store failure to the user without its details.
 func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("request failed", "path", r.URL.Path, "err", err)
+	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	s.renderError(w, http.StatusInternalServerError, "Something went wrong", "The server could not complete the request. Please try again.")
 }

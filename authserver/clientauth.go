@@ -104,7 +104,7 @@ func (s *Server) checkSecret(r *http.Request, id, secret, method string, basic b
 // set, for mistakes a legitimate client must see to fix its setup; an
 // unknown client and a wrong secret read the same from outside.
 func (s *Server) authFailed(r *http.Request, clientID, reason string, disclose, basic bool) *Error {
-	s.log.Warn("client authentication failed", "event", "client_auth_failed",
+	s.log.WarnContext(r.Context(), "client authentication failed", "event", "client_auth_failed",
 		"client_id", clip(clientID), "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
 	desc := "client authentication failed"
 	if disclose {
@@ -116,6 +116,6 @@ func (s *Server) authFailed(r *http.Request, clientID, reason string, disclose, 
 // internal logs an unexpected failure (the store is down) and returns the
 // error the client sees; its details stay in the log.
 func (s *Server) internal(r *http.Request, err error) *Error {
-	s.log.Error("request failed", "path", r.URL.Path, "err", err)
+	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	return errServer()
 }

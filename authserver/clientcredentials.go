@@ -30,6 +30,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 	if err != nil {
 		return s.internal(r, err)
 	}
+	s.cfg.Observer.TokenIssued(grantClientCredentials, c.ID)
 	writeJSON(w, http.StatusOK, tokenResponse{
 		AccessToken: at.raw, TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
 	})

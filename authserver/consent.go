@@ -60,7 +60,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("decision") != "allow" {
-		s.log.Info("consent denied", "event", "consent_denied", "sub", u.ID, "client_id", c.ID)
+		s.log.InfoContext(r.Context(), "consent denied", "event", "consent_denied", "sub", u.ID, "client_id", c.ID)
 		s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}})
 		return
 	}

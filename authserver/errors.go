@@ -26,6 +26,9 @@ func (e *Error) Error() string { return e.Code + ": " + e.Description }
 
 // Render writes e as a JSON response that must not be cached.
 func (e *Error) Render(w http.ResponseWriter) {
+	if rec, ok := w.(interface{ setOAuthError(string) }); ok {
+		rec.setOAuthError(e.Code)
+	}
 	if e.basicChallenge {
 		w.Header().Set("WWW-Authenticate", `Basic realm="portcullis", charset="UTF-8"`)
 	}

@@ -59,7 +59,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	confirmed := hintSub != "" && (sess == nil || sess.UserID == hintSub)
 	if r.Method == http.MethodPost && r.PostFormValue("confirm") == "yes" {
 		if !checkCSRF(r, logoutCSRFScope) {
-			s.log.Warn("sign-out form without valid CSRF proof", "event", "csrf_failed", "path", r.URL.Path, "remote", r.RemoteAddr)
+			s.log.WarnContext(r.Context(), "sign-out form without valid CSRF proof", "event", "csrf_failed", "path", r.URL.Path, "remote", r.RemoteAddr)
 			s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-out page in this browser.")
 			return
 		}
@@ -80,7 +80,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			s.pageFailure(w, r, err)
 			return
 		}
-		s.log.Info("signed out", "event", "logout", "sub", sess.UserID, "client_id", clientID)
+		s.log.InfoContext(r.Context(), "signed out", "event", "logout", "sub", sess.UserID, "client_id", clientID)
 	}
 	s.cookies.clear(w, sessionCookie)
 	if redirect == "" {

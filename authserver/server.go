@@ -18,6 +18,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
@@ -58,8 +59,35 @@ type Config struct {
 	RefreshGrace time.Duration
 	// SessionTTL is how long a sign-in lasts. Zero means 12 hours.
 	SessionTTL time.Duration
-	// Throttle slows down password guessing. Nil means users.NewThrottle.
-	Throttle *users.Throttle
+	// Throttle slows down password guessing. Nil means an in-memory
+	// users.NewThrottle; several instances share one through Redis.
+	Throttle Throttle
+	// Observer receives every request's outcome and every issued token,
+	// for metrics. Nil means none.
+	Observer Observer
+}
+
+// Observer is told what the server does.
+type Observer interface {
+	// Request reports one request: the route pattern that served it, its
+	// status and, for an OAuth error answer, the error code.
+	Request(route, method string, status int, oauthError string, d time.Duration)
+	// TokenIssued reports an access token issued by a grant to a client.
+	TokenIssued(grantType, clientID string)
+}
+
+type noObserver struct{}
+
+func (noObserver) Request(string, string, int, string, time.Duration) {}
+func (noObserver) TokenIssued(string, string)                         {}
+
+// Throttle counts failed sign-ins per key (an account, an address) and
+// says how long the next attempt must wait. users.Throttle implements it in
+// memory, redisstate shares it between instances.
+type Throttle interface {
+	Wait(keys ...string) time.Duration
+	Fail(keys ...string)
+	Succeed(keys ...string)
 }
 
 // Defaults for the zero values of Config.
@@ -125,6 +153,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, DefaultSessionTTL)
 	if cfg.Throttle == nil {
 		cfg.Throttle = users.NewThrottle()
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	issuerURL, err := url.Parse(cfg.Issuer)
 	if err != nil {
@@ -194,8 +225,43 @@ func (s *Server) Handler() http.Handler {
 	route("/login", s.handleLogin, "POST")
 	route("/consent", s.handleConsent, "POST")
 	route("/static/portcullis.css", s.handleCSS, "GET")
-	return recoverPanics(s.log, mux)
+	route("/healthz", s.handleHealth, "GET")
+	route("/readyz", s.handleReady, "GET")
+	return requestid.Middleware(recoverPanics(s.log, s.observe(mux)))
 }
+
+// observe reports every request to the Observer and the access log. The
+// mux sets r.Pattern on the request it serves, which names the endpoint
+// without the unbounded variety of raw paths.
+func (s *Server) observe(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		mux.ServeHTTP(rec, r)
+		d := time.Since(start)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.cfg.Observer.Request(route, r.Method, rec.status, rec.oauthError, d)
+		s.log.DebugContext(r.Context(), "request", "method", r.Method, "route", route, "status", rec.status,
+			"error", rec.oauthError, "duration_ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
+	})
+}
+
+// recorder remembers the status and the OAuth error code of a response.
+type recorder struct {
+	http.ResponseWriter
+	status     int
+	oauthError string
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) setOAuthError(code string) { r.oauthError = code }
 
 // recoverPanics turns a panic into a 500 server_error instead of a dropped
 // connection, and logs it. It is a last resort: no input should reach it.

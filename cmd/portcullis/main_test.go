@@ -134,15 +134,45 @@ func TestServeWithCLI(t *testing.T) {
 		t.Fatalf("version: %q", out)
 	}
 
+	// Operations: health, readiness, metrics.
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if resp, err := http.Get(issuer + path); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, resp, err)
+		}
+	}
+	resp, err := http.Get(issuer + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`portcullis_tokens_issued_total{client_id="reporting-service",grant_type="client_credentials"} 1`,
+		`portcullis_oauth_errors_total{endpoint="POST /token",error="invalid_client"} 1`,
+		`portcullis_http_request_duration_seconds_count{endpoint="POST /token",method="POST",status="200"}`,
+		`portcullis_store_connections_in_use`,
+	} {
+		if !strings.Contains(string(m), want) {
+			t.Fatalf("metrics lack %s", want)
+		}
+	}
+
 	// SIGTERM drains and exits cleanly.
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
+	requestIDs := 0
 	for line := range logs {
 		if strings.Contains(line, secret) || strings.Contains(line, created.ClientSecret) {
 			t.Fatalf("a secret reached the log: %s", line)
 		}
+		if strings.Contains(line, `"request_id":"`) {
+			requestIDs++
+		}
+	}
+	if requestIDs == 0 {
+		t.Fatal("no log line carries a request_id")
 	}
 }
 

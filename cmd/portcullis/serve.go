@@ -19,6 +19,8 @@ import (
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/metrics"
+	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
@@ -48,7 +50,7 @@ func serveCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+			log := slog.New(requestid.LogHandler(slog.NewJSONHandler(os.Stderr, nil)))
 			var cfg *config.Config
 			var err error
 			if dev {
@@ -58,7 +60,7 @@ func serveCmd() *cobra.Command {
 					return err
 				}
 				defer cleanup()
-				log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+				log = slog.New(requestid.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
 			} else if cfg, err = config.Load(path); err != nil {
 				return err
 			}
@@ -88,14 +90,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
-	srv, err := authserver.New(cfg.AuthServer(), st, km, log)
+	m := metrics.New(poolStats(st))
+	ascfg := cfg.AuthServer()
+	ascfg.Observer = m
+	srv, err := authserver.New(ascfg, st, km, log)
 	if err != nil {
 		return err
 	}
+	root := http.NewServeMux()
+	root.Handle("GET /metrics", m.Handler())
+	root.Handle("/", srv.Handler())
 	go km.Run(ctx, keyReloadInterval, log)
 	go collectGarbage(ctx, st, log)
 	g := &servers{log: log, errc: make(chan error, 2)}
-	addr, err := g.start("authorization server", cfg.Listen, srv.Handler())
+	addr, err := g.start("authorization server", cfg.Listen, root)
 	if err != nil {
 		return err
 	}
@@ -168,6 +176,18 @@ func (g *servers) shutdown() error {
 		errs = append(errs, hs.Shutdown(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// poolStats reads the store's connection pool, for the metrics.
+func poolStats(st store.Store) func() metrics.PoolStats {
+	s, ok := st.(interface{ Stats() (inUse, idle, max int) })
+	if !ok {
+		return nil
+	}
+	return func() metrics.PoolStats {
+		in, idle, max := s.Stats()
+		return metrics.PoolStats{InUse: in, Idle: idle, Max: max}
+	}
 }
 
 func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger) {

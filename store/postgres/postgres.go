@@ -331,3 +331,10 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 	}
 	return nil
 }
+
+// Stats reports the connection pool: connections in use, idle, and the
+// most it opens.
+func (s *Store) Stats() (inUse, idle, max int) {
+	st := s.pool.Stat()
+	return int(st.AcquiredConns()), int(st.IdleConns()), int(st.MaxConns())
+}

@@ -267,3 +267,10 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 	}
 	return nil
 }
+
+// Stats reports the connection pool: connections in use, idle, and the
+// most it opens (0: no limit).
+func (s *Store) Stats() (inUse, idle, max int) {
+	st := s.db.Stats()
+	return st.InUse, st.Idle, st.MaxOpenConnections
+}

@@ -1,0 +1,36 @@
+package authserver
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Pinger is implemented by stores that can say whether their database
+// answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// handleHealth is the liveness check: the process serves HTTP.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady is the readiness check: the store answers within two seconds
+// and signing keys are loaded. A load balancer sends no traffic to an
+// instance that fails it.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"store": "ok", "keys": "ok"}
+	status := http.StatusOK
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "readiness: store unreachable", "err", err)
+		checks["store"], status = "unreachable", http.StatusServiceUnavailable
+	}
+	if len(s.keys.Algorithms()) == 0 {
+		checks["keys"], status = "not loaded", http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, checks)
+}

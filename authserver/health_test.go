@@ -1,0 +1,47 @@
+package authserver_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/portcullis/portcullis/authserver/authservertest"
+)
+
+func TestHealth(t *testing.T) {
+	as := authservertest.New(t)
+	var body map[string]string
+	getJSON(t, as.URL+"/healthz", &body)
+	if body["status"] != "ok" {
+		t.Fatalf("healthz = %v", body)
+	}
+	getJSON(t, as.URL+"/readyz", &body)
+	if body["store"] != "ok" || body["keys"] != "ok" {
+		t.Fatalf("readyz = %v", body)
+	}
+	// With the database gone the instance is alive but not ready.
+	as.Store.Close()
+	resp, err := http.Get(as.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decode(t, resp); resp.StatusCode != http.StatusServiceUnavailable || got["store"] != "unreachable" {
+		t.Fatalf("readyz without a store: %d %v", resp.StatusCode, got)
+	}
+	if resp, _ := http.Get(as.URL + "/healthz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz without a store: %d", resp.StatusCode)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	as := authservertest.New(t)
+	req, _ := http.NewRequest(http.MethodGet, as.URL+"/jwks", nil)
+	req.Header.Set("X-Request-Id", "trace-123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Request-Id") != "trace-123" {
+		t.Fatalf("request ID not echoed: %q", resp.Header.Get("X-Request-Id"))
+	}
+}
