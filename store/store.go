@@ -140,6 +140,16 @@ type Store interface {
 	// Revoking a revoked or unknown grant is not an error.
 	RevokeGrant(ctx context.Context, grantID string, now time.Time) error
 
+	// RevokeGrants revokes every live grant of a user (userID) or of a
+	// client (clientID), or of both together when both are set, and
+	// returns how many it revoked.
+	RevokeGrants(ctx context.Context, userID, clientID string, now time.Time) (int, error)
+
+	// AppendAudit stores audit events.
+	AppendAudit(ctx context.Context, events []AuditEvent) error
+	// ListAudit returns the events the filter selects, newest first.
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+
 	// DeleteExpired removes what expired before now and can no longer
 	// matter: revocations, single-use marks, pending requests, sessions,
 	// codes and refresh tokens. Successor responses of tokens rotated more

@@ -36,6 +36,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RefreshRotation", testRefreshRotation},
 		{"DeleteExpiredSignin", testDeleteExpiredSignin},
 		{"RevokeRacesIssue", testRevokeRacesIssue},
+		{"Audit", testAudit},
+		{"RevokeGrants", testRevokeGrants},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })

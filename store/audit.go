@@ -1,0 +1,27 @@
+package store
+
+import "time"
+
+// AuditEvent is one entry of the security audit trail.
+type AuditEvent struct {
+	// ID orders events; the store assigns it.
+	ID        int64
+	Time      time.Time
+	Type      string // for example token_issued, refresh_reuse, login_failed
+	Subject   string // the user's sub, if any
+	ClientID  string
+	Remote    string // the client address, if the event came from a request
+	RequestID string
+	// Detail holds the rest: grant type, reason, jti; never a secret.
+	Detail map[string]any
+}
+
+// AuditFilter selects audit events. Zero fields select everything.
+type AuditFilter struct {
+	Subject  string
+	ClientID string
+	Type     string
+	Since    time.Time
+	// Limit bounds the answer; zero means 1000.
+	Limit int
+}

@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// AppendAudit implements store.Store. One batch, one round trip.
+func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) error {
+	batch := &pgx.Batch{}
+	for _, e := range events {
+		detail, err := json.Marshal(e.Detail)
+		if err != nil {
+			return fmt.Errorf("append audit: %w", err)
+		}
+		batch.Queue(`INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			e.Time, e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, detail)
+	}
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}
+
+// ListAudit implements store.Store.
+func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Subject != "" {
+		add("subject = $%d", f.Subject)
+	}
+	if f.ClientID != "" {
+		add("client_id = $%d", f.ClientID)
+	}
+	if f.Type != "" {
+		add("type = $%d", f.Type)
+	}
+	if !f.Since.IsZero() {
+		add("time >= $%d", f.Since)
+	}
+	q := `SELECT id, time, type, subject, client_id, remote, request_id, detail FROM audit_events`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	args = append(args, limit)
+	rows, err := s.pool.Query(ctx, q+fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		var e store.AuditEvent
+		var detail []byte
+		if err := rows.Scan(&e.ID, &e.Time, &e.Type, &e.Subject, &e.ClientID, &e.Remote, &e.RequestID, &detail); err != nil {
+			return nil, fmt.Errorf("list audit: %w", err)
+		}
+		if err := json.Unmarshal(detail, &e.Detail); err != nil {
+			return nil, fmt.Errorf("list audit: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RevokeGrants implements store.Store. Grants are locked in ID order, as
+// DeleteUser does, so overlapping revocations wait instead of deadlocking.
+func (s *Store) RevokeGrants(ctx context.Context, userID, clientID string, now time.Time) (int, error) {
+	if userID == "" && clientID == "" {
+		return 0, fmt.Errorf("revoke grants: a user or a client is required")
+	}
+	var n int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx,
+			`SELECT id FROM grants WHERE revoked_at IS NULL AND ($1 = '' OR user_id = $1) AND ($2 = '' OR client_id = $2) ORDER BY id FOR UPDATE`,
+			userID, clientID)
+		grants, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("revoke grants: %w", err)
+		}
+		n = len(grants)
+		if err := revokeGrants(ctx, tx, grants, now); err != nil {
+			return fmt.Errorf("revoke grants: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}

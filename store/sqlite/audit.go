@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// AppendAudit implements store.Store.
+func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	defer tx.Rollback()
+	for _, e := range events {
+		detail, err := json.Marshal(e.Detail)
+		if err != nil {
+			return fmt.Errorf("append audit: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			e.Time.UnixMicro(), e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, string(detail)); err != nil {
+			return fmt.Errorf("append audit: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// ListAudit implements store.Store.
+func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct {
+		col string
+		val string
+	}{{"subject", f.Subject}, {"client_id", f.ClientID}, {"type", f.Type}} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, f.Since.UnixMicro())
+	}
+	q := `SELECT id, time, type, subject, client_id, remote, request_id, detail FROM audit_events`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		var e store.AuditEvent
+		var t int64
+		var detail string
+		if err := rows.Scan(&e.ID, &t, &e.Type, &e.Subject, &e.ClientID, &e.Remote, &e.RequestID, &detail); err != nil {
+			return nil, fmt.Errorf("list audit: %w", err)
+		}
+		e.Time = time.UnixMicro(t)
+		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+			return nil, fmt.Errorf("list audit: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RevokeGrants implements store.Store.
+func (s *Store) RevokeGrants(ctx context.Context, userID, clientID string, now time.Time) (int, error) {
+	if userID == "" && clientID == "" {
+		return 0, fmt.Errorf("revoke grants: a user or a client is required")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("revoke grants: %w", err)
+	}
+	defer tx.Rollback()
+	q := `SELECT id FROM grants WHERE revoked_at IS NULL`
+	var args []any
+	if userID != "" {
+		q += " AND user_id = ?"
+		args = append(args, userID)
+	}
+	if clientID != "" {
+		q += " AND client_id = ?"
+		args = append(args, clientID)
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("revoke grants: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("revoke grants: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := revokeGrant(ctx, tx, id, now); err != nil {
+			return 0, fmt.Errorf("revoke grants: %w", err)
+		}
+	}
+	return len(ids), tx.Commit()
+}
