@@ -1,0 +1,114 @@
+package redisstate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Subscription timing.
+const (
+	// pingInterval is how long a quiet subscription waits before it pings
+	// Redis: a connection that died without a word (a dropped network) is
+	// found within two intervals, while a guard polls at its own interval.
+	pingInterval = 15 * time.Second
+	// minBackoff and maxBackoff bound the wait before subscribing again
+	// after a failure; it doubles with each failure in a row.
+	minBackoff = 250 * time.Millisecond
+	maxBackoff = 30 * time.Second
+)
+
+// channel is the name of the revocation notice channel.
+func (c *Client) channel() string { return c.prefix + "revocations" }
+
+// publishRevocation tells every subscribed guard that the revocation list
+// changed. The payload is the time only: guards read what changed from the
+// issuer's list, so no token or jti crosses Redis. The revocation is
+// committed already, so a failure is logged, never returned: guards then
+// learn of it at their poll interval. It runs even when ctx, a request's,
+// has ended since.
+func (c *Client) publishRevocation(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	defer cancel()
+	payload := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	if err := c.rdb.Publish(ctx, c.channel(), payload).Err(); err != nil {
+		c.health.failed("publish revocation notice", err)
+		return
+	}
+	c.health.ok()
+}
+
+// SubscribeRevocations calls notify for each revocation notice any
+// instance publishes, until ctx is done; a guard passes its
+// RefreshRevocations. It also calls notify after each successful
+// subscription, the first included, because notices published while it was
+// not subscribed are lost. When the subscription fails it subscribes again
+// after a delay that doubles from 250 ms up to 30 s. notify must not block
+// for long: notices wait for it.
+func (c *Client) SubscribeRevocations(ctx context.Context, notify func()) {
+	delay := minBackoff
+	for {
+		subscribed, err := c.listen(ctx, notify)
+		if ctx.Err() != nil {
+			return
+		}
+		if subscribed {
+			delay = minBackoff
+		}
+		c.health.failed("subscribe to revocation notices", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		delay = min(2*delay, maxBackoff)
+	}
+}
+
+// listen subscribes on a connection of its own and calls notify until the
+// connection fails or ctx ends. It reports whether the subscription was
+// confirmed, so that the caller knows the failure is a new one.
+func (c *Client) listen(ctx context.Context, notify func()) (subscribed bool, err error) {
+	ps := c.rdb.Subscribe(ctx, c.channel())
+	defer ps.Close()
+	// A receive blocks on the socket regardless of ctx; closing the
+	// subscription is what ends it.
+	stop := context.AfterFunc(ctx, func() { ps.Close() })
+	defer stop()
+	pinged := false
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, pingInterval)
+		var ne net.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &ne) && ne.Timeout() && !pinged:
+			// Quiet for an interval: ask for a pong, which the next
+			// receive must bring.
+			if err := ps.Ping(ctx); err != nil {
+				return subscribed, fmt.Errorf("redisstate: ping subscription: %w", err)
+			}
+			pinged = true
+			continue
+		default:
+			return subscribed, fmt.Errorf("redisstate: receive revocation notice: %w", err)
+		}
+		pinged = false
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				subscribed = true
+				c.health.ok()
+				notify()
+			}
+		case *redis.Message:
+			notify()
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package redisstate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// sharedStore is a store.Store whose single-use marks live in Redis and
+// whose revocations are announced through it; every other method is the
+// decorated store's.
+type sharedStore struct {
+	store.Store
+	c *Client
+}
+
+// Store returns s with UseOnce answered by Redis, falling back to s when
+// Redis is unreachable, and with a revocation notice published after each
+// successful RevokeToken, RevokeGrant and DeleteUser. Closing the result
+// closes s, not the Client. See the package documentation for what marks
+// kept in Redis only trade.
+func (c *Client) Store(s store.Store) store.Store {
+	return &sharedStore{Store: s, c: c}
+}
+
+// UseOnce implements store.Store with one SET NX PXAT, which checks and
+// marks atomically in Redis: of concurrent calls on every instance, one
+// succeeds. A mark whose expiresAt has already passed blocks nothing, as
+// the store contract says: Redis answers such a SET without storing
+// anything, so the call succeeds unless a live mark exists. When Redis
+// fails, the decorated store answers.
+func (s *sharedStore) UseOnce(ctx context.Context, key string, expiresAt time.Time) error {
+	rctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	// PXAT refuses times before the epoch (a zero time.Time); any past
+	// time means the same thing.
+	at := max(expiresAt.UnixMilli(), 1)
+	err := s.c.rdb.Do(rctx, "SET", s.c.key("once", key), "1", "NX", "PXAT", at).Err()
+	switch {
+	case err == nil:
+		s.c.health.ok()
+		return nil
+	case errors.Is(err, redis.Nil):
+		s.c.health.ok()
+		return store.ErrReplay
+	case ctx.Err() != nil:
+		return fmt.Errorf("redisstate: use once: %w", ctx.Err())
+	}
+	s.c.health.failed("use once", err)
+	return s.Store.UseOnce(ctx, key, expiresAt)
+}
+
+// RevokeToken implements store.Store and announces the revocation.
+func (s *sharedStore) RevokeToken(ctx context.Context, r store.Revocation) error {
+	if err := s.Store.RevokeToken(ctx, r); err != nil {
+		return err
+	}
+	s.c.publishRevocation(ctx)
+	return nil
+}
+
+// RevokeGrant implements store.Store and announces the revocation: the
+// grant's access tokens are on the revocation list now.
+func (s *sharedStore) RevokeGrant(ctx context.Context, grantID string, now time.Time) error {
+	if err := s.Store.RevokeGrant(ctx, grantID, now); err != nil {
+		return err
+	}
+	s.c.publishRevocation(ctx)
+	return nil
+}
+
+// DeleteUser implements store.Store and announces the revocation of the
+// user's grants.
+func (s *sharedStore) DeleteUser(ctx context.Context, id string, now time.Time) error {
+	if err := s.Store.DeleteUser(ctx, id, now); err != nil {
+		return err
+	}
+	s.c.publishRevocation(ctx)
+	return nil
+}
