@@ -1,0 +1,44 @@
+package agent
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// logout is POST /logout: it deletes every cookie and answers
+// {"url": ...}, where the app sends the browser to end the provider's
+// session: the end-session endpoint (OpenID Connect RP-Initiated Logout
+// 1.0 section 2) with client_id, post_logout_redirect_uri when configured
+// and the ID token as id_token_hint, which lets the provider skip asking
+// the user. Without an end-session endpoint the URL is the post-logout
+// redirect URI, or the redirect URI. It needs no session: signing out
+// twice is not an error.
+func (a *Agent) logout(w http.ResponseWriter, r *http.Request) *apiError {
+	id, _ := a.reader.jar.read(r, a.id)
+	a.clearSession(w)
+	a.reader.jar.clear(w, a.login)
+	target := a.postLogout
+	if target == "" {
+		target = a.redirect.String()
+	}
+	if end := a.provider.meta.EndSessionEndpoint; end != "" {
+		u, err := url.Parse(end)
+		if err != nil {
+			return providerFailure(err)
+		}
+		q := u.Query()
+		q.Set("client_id", a.clientID)
+		if a.postLogout != "" {
+			q.Set("post_logout_redirect_uri", a.postLogout)
+		}
+		if id != nil {
+			q.Set("id_token_hint", string(id))
+		}
+		u.RawQuery = q.Encode()
+		target = u.String()
+	}
+	writeJSON(w, http.StatusOK, struct {
+		URL string `json:"url"`
+	}{target})
+	return nil
+}

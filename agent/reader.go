@@ -1,0 +1,146 @@
+package agent
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// CSRFHeader is the header every data-changing request to the agent, and
+// to a gateway route that accepts its cookie, must carry with the value
+// "1". No cross-site form can send it, and in a cross-origin fetch it
+// forces a CORS preflight, which only trusted origins pass.
+const CSRFHeader = "Token-Handler-Version"
+
+// preflightMaxAge is how long browsers may cache a preflight answer
+// (Chromium caps it at two hours).
+const preflightMaxAge = "600"
+
+// CookieReader reads the agent's access-token cookie from requests the way
+// the agent itself does, for an API gateway that forwards browser requests
+// with the token as a bearer credential. It is safe for concurrent use.
+type CookieReader struct {
+	jar     cookieJar
+	origins []string
+	access  cookie
+	prefix  string
+}
+
+// NewCookieReader validates cfg and builds a reader for the cookies of
+// agents configured with the same prefix, keys and origins.
+func NewCookieReader(cfg CookieConfig) (*CookieReader, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.CookiePrefix == "" {
+		cfg.CookiePrefix = DefaultCookiePrefix
+	}
+	ciph, err := newCookieCipher(cfg.CookieEncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	secure := slices.ContainsFunc(cfg.TrustedWebOrigins, func(o string) bool {
+		u, _ := url.Parse(o) // validated
+		return u.Scheme != "http"
+	})
+	return &CookieReader{
+		jar:     cookieJar{cipher: ciph, secure: secure},
+		origins: slices.Clone(cfg.TrustedWebOrigins),
+		// The access token goes to the gateway, wherever on the host its
+		// routes are.
+		access: cookie{name: cfg.CookiePrefix + accessSuffix, path: "/"},
+		prefix: cfg.CookiePrefix + "-",
+	}, nil
+}
+
+// AccessToken returns the access token in r's cookie after the checks
+// every cookie-authenticated request must pass: the Origin header names a
+// trusted web origin, or, for browsers that omit it on same-origin GETs,
+// Sec-Fetch-Site says same-origin; and a request other than GET, HEAD or
+// OPTIONS carries CSRFHeader. Errors are ErrUntrustedOrigin,
+// ErrMissingCSRFHeader, ErrNoCookie or ErrInvalidCookie, unwrapped.
+func (c *CookieReader) AccessToken(r *http.Request) (string, error) {
+	if err := c.check(r); err != nil {
+		return "", err
+	}
+	v, err := c.jar.read(r, c.access)
+	return string(v), err
+}
+
+// ClearAccessToken deletes the access-token cookie, for a request whose
+// cookie failed with ErrInvalidCookie.
+func (c *CookieReader) ClearAccessToken(w http.ResponseWriter) { c.jar.clear(w, c.access) }
+
+// StripCookies removes the agent's cookies from the Cookie headers in h, so
+// that an upstream never receives them, even encrypted.
+func (c *CookieReader) StripCookies(h http.Header) {
+	var keep []string
+	for _, line := range h.Values("Cookie") {
+		for part := range strings.SplitSeq(line, ";") {
+			if name, _, _ := strings.Cut(strings.TrimSpace(part), "="); name != "" && !strings.HasPrefix(name, c.prefix) {
+				keep = append(keep, strings.TrimSpace(part))
+			}
+		}
+	}
+	h.Del("Cookie")
+	if len(keep) > 0 {
+		h.Set("Cookie", strings.Join(keep, "; "))
+	}
+}
+
+// CORS adds the response headers (Fetch standard, CORS protocol) that let a
+// page on a trusted origin read the answer to a credentialed request, and
+// reports whether r's Origin is trusted. Vary: Origin is added either way,
+// since the answer depends on it.
+func (c *CookieReader) CORS(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	o := r.Header.Get("Origin")
+	if !slices.Contains(c.origins, o) {
+		return false
+	}
+	h.Set("Access-Control-Allow-Origin", o)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	return true
+}
+
+// Preflight answers a CORS preflight request (OPTIONS with
+// Access-Control-Request-Method): 204 with the allowed methods and the
+// requested headers when the origin is trusted and the method is one of
+// methods, 403 otherwise.
+func (c *CookieReader) Preflight(w http.ResponseWriter, r *http.Request, methods ...string) {
+	if !c.CORS(w, r) || !slices.Contains(methods, r.Header.Get("Access-Control-Request-Method")) {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", strings.Join(methods, ", "))
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		// The origin is trusted; what headers its pages send is their
+		// business, and the CSRF header is among them.
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", preflightMaxAge)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// check applies the cross-site defences: a trusted Origin, or no Origin and
+// Sec-Fetch-Site: same-origin; and CSRFHeader on data-changing methods.
+func (c *CookieReader) check(r *http.Request) error {
+	if o, ok := r.Header["Origin"]; ok {
+		if len(o) != 1 || !slices.Contains(c.origins, o[0]) {
+			return ErrUntrustedOrigin
+		}
+	} else if r.Header.Get("Sec-Fetch-Site") != "same-origin" {
+		return ErrUntrustedOrigin
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	if v := r.Header.Values(CSRFHeader); len(v) != 1 || v[0] != "1" {
+		return ErrMissingCSRFHeader
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// refreshTokens is POST /refresh: new tokens from the refresh token in its
+// cookie (RFC 6749 section 6), 204 with new cookies. When the provider
+// refuses the refresh token, a new login is needed: 401, and the request
+// that asked the provider deletes the cookies. Requests with the same
+// refresh token share one call and its result (see refreshes), so a
+// request that lost a race gets the winner's tokens, and never deletes
+// cookies.
+func (a *Agent) refreshTokens(w http.ResponseWriter, r *http.Request) *apiError {
+	rt, e := a.readSession(w, r, a.refresh)
+	if e != nil {
+		if e.code == codeNoSession {
+			a.clearSession(w)
+		}
+		return e
+	}
+	oldID, _ := a.reader.jar.read(r, a.id)
+	res, leader := a.refreshes.do(r.Context(), sha256.Sum256(rt), func() refreshResult {
+		return a.callRefresh(context.WithoutCancel(r.Context()), string(rt), oldID)
+	})
+	var oe *oauthError
+	switch {
+	case res.err == nil:
+		if e := a.setSession(w, res.tok, res.idToken, false); e != nil {
+			return e
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	case errors.As(res.err, &oe) && oe.code == "invalid_grant":
+		if leader {
+			a.clearSession(w)
+		}
+		return &apiError{status: http.StatusUnauthorized, code: codeSessionExpired, message: "the session has ended; sign in again", err: res.err}
+	default:
+		return providerFailure(res.err)
+	}
+}
+
+// callRefresh refreshes at the provider and verifies a new ID token as
+// OpenID Connect Core section 12.2 requires: like the first, except for
+// the nonce, and about the same subject as the one it replaces.
+func (a *Agent) callRefresh(ctx context.Context, refreshToken string, oldID []byte) refreshResult {
+	tok, err := a.provider.refresh(ctx, refreshToken)
+	if err != nil {
+		return refreshResult{err: err}
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	if rawID != "" {
+		t, err := a.provider.verifyIDToken(ctx, rawID, "")
+		if err != nil {
+			return refreshResult{err: err}
+		}
+		var old struct {
+			Sub string `json:"sub"`
+		}
+		if oldID != nil && (jwtClaims(string(oldID), &old) != nil || old.Sub != t.Subject) {
+			return refreshResult{err: fmt.Errorf("%w: the new ID token is about another subject", errInvalidIDToken)}
+		}
+	}
+	return refreshResult{tok: tok, idToken: rawID}
+}

@@ -1,0 +1,58 @@
+package agent
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+)
+
+// userInfo is GET /userInfo: the provider's UserInfo claims for the access
+// token in the cookie (OpenID Connect Core section 5.3), as it sent them.
+func (a *Agent) userInfo(w http.ResponseWriter, r *http.Request) *apiError {
+	if a.provider.meta.UserinfoEndpoint == "" {
+		return newError(http.StatusBadRequest, codeNotSupported, "the OpenID provider has no userinfo endpoint")
+	}
+	at, e := a.readSession(w, r, a.reader.access)
+	if e != nil {
+		return e
+	}
+	claims, err := a.provider.userInfo(r.Context(), string(at))
+	var oe *oauthError
+	switch {
+	case errors.As(err, &oe) && oe.status == http.StatusUnauthorized:
+		return &apiError{status: http.StatusUnauthorized, code: codeTokenRejected, message: "the provider refused the access token; refresh", err: err}
+	case errors.As(err, &oe) && oe.status == http.StatusForbidden:
+		return &apiError{status: http.StatusBadRequest, code: codeInsufficientScope, message: "the access token's scope does not cover userinfo; check the agent's scope", err: err}
+	case err != nil:
+		return providerFailure(err)
+	}
+	// Section 5.3.2: the sub must be the ID token's, or the answer may be
+	// about someone else.
+	if id, err := a.reader.jar.read(r, a.id); err == nil {
+		var got, want struct {
+			Sub string `json:"sub"`
+		}
+		if json.Unmarshal(claims, &got) != nil || jwtClaims(string(id), &want) != nil || got.Sub != want.Sub {
+			return providerFailure(errors.New("userinfo is about another subject than the ID token"))
+		}
+	}
+	writeJSON(w, http.StatusOK, claims)
+	return nil
+}
+
+// claims is GET /claims: the claims of the ID token in the cookie, which
+// was verified when it arrived.
+func (a *Agent) claims(w http.ResponseWriter, r *http.Request) *apiError {
+	id, e := a.readSession(w, r, a.id)
+	if e != nil {
+		return e
+	}
+	var claims map[string]any
+	if err := jwtClaims(string(id), &claims); err != nil {
+		// Only the agent seals this cookie, with a verified ID token.
+		a.clearSession(w)
+		return &apiError{status: http.StatusUnauthorized, code: codeInvalidCookie, message: "the ID token cookie does not hold an ID token; sign in again", err: err}
+	}
+	writeJSON(w, http.StatusOK, claims)
+	return nil
+}
