@@ -54,8 +54,14 @@
 // effect within Introspection.CacheMax and works with issuers that publish
 // no list, but costs a round trip to the issuer for each new token and
 // fails closed (503) when the issuer is unreachable and the answer is not
-// cached. A shared store such as Redis, pushed to by the issuer, would bound
-// revocation by its replication delay instead of a polling interval, at the
-// cost of one more service on the request path; this package does not
-// implement it.
+// cached.
+//
+// Guard.RefreshRevocations polls at once instead of waiting for the
+// interval. Portcullis instances configured with Redis publish a notice on
+// each revocation, and a guard subscribed to them (see the redisstate
+// package) calls it on each: a revoked JWT is then refused everywhere
+// within about a second, while requests are still answered from memory.
+// Triggered polls are coalesced and at least half a second apart, so
+// notices cannot make a guard flood the issuer. If Redis is down, the
+// interval is the bound again.
 package guard

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -15,6 +16,12 @@ import (
 // maxRevocationPages bounds the pages read in one poll, so that a server
 // that keeps answering with new entries cannot hold the poller forever.
 const maxRevocationPages = 100
+
+// minRefreshGap spaces the polls RefreshRevocations triggers. Any client may
+// revoke its own tokens, so notices can come as fast as someone sends
+// revocations; the gap caps what that costs the issuer at two polls a
+// second per guard, and delays a revocation by at most that much.
+const minRefreshGap = 500 * time.Millisecond
 
 // revocationPage is one answer of Portcullis's revocation list:
 // GET {endpoint}?after=CURSOR lists the JWTs revoked after CURSOR that have
@@ -46,6 +53,42 @@ type revocations struct {
 	revoked atomic.Pointer[map[string]int64]
 
 	polls, failures atomic.Int64
+
+	// refresh holds a pending RefreshRevocations; its buffer of one
+	// coalesces the calls made while a poll is pending or running. It is
+	// made on first use, by whichever of run and trigger comes first.
+	refresh     chan struct{}
+	refreshOnce sync.Once
+}
+
+// RefreshRevocations makes the guard poll the issuer's revocation list now
+// instead of at the next Options.RevocationInterval, and returns without
+// waiting for the poll. Calls made while a poll is pending or running
+// coalesce into one more poll, and the polls it triggers are at least half
+// a second apart, so calling it in a loop costs the issuer at most two
+// requests a second. It does nothing when the guard does not poll (a
+// negative RevocationInterval, or an issuer without a revocation list).
+// Call it when told that a token was revoked, for instance on each notice
+// Portcullis publishes through Redis.
+func (g *Guard) RefreshRevocations() {
+	if g.revocations != nil {
+		g.revocations.trigger()
+	}
+}
+
+// trigger asks run for a poll unless one is pending already.
+func (r *revocations) trigger() {
+	select {
+	case r.refreshes() <- struct{}{}:
+	default:
+	}
+}
+
+// refreshes returns the channel of pending refreshes. The guard builds
+// revocations as a literal, so the channel is made here, once.
+func (r *revocations) refreshes() chan struct{} {
+	r.refreshOnce.Do(func() { r.refresh = make(chan struct{}, 1) })
+	return r.refresh
 }
 
 // isRevoked reports whether the issuer listed jti as revoked.
@@ -54,18 +97,32 @@ func (r *revocations) isRevoked(jti string) bool {
 	return ok
 }
 
-// run polls every interval until ctx ends.
+// run polls every interval, and when RefreshRevocations asks, until ctx
+// ends. The interval counts from the last poll, whatever started it.
 func (r *revocations) run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			// poll logs and counts its failures; the next tick retries.
-			_ = r.poll(ctx)
+		case <-r.refreshes():
+			if wait := minRefreshGap - time.Since(last); wait > 0 {
+				gap := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					gap.Stop()
+					return
+				case <-gap.C:
+				}
+			}
 		}
+		last = time.Now()
+		// poll logs and counts its failures; the next tick retries.
+		_ = r.poll(ctx)
+		t.Reset(interval)
 	}
 }
 

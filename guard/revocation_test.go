@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/guard/guardtest"
 )
@@ -93,5 +95,74 @@ func TestRevocationListDown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "revocation list poll failed") {
 		t.Errorf("no failure logged:\n%s", logs.String())
+	}
+}
+
+// TestRefreshRevocations revokes a token at a real Portcullis server and
+// asks the guard to refresh, as a Redis notice does: the token is refused
+// after one poll, long before the hour-long interval.
+func TestRefreshRevocations(t *testing.T) {
+	srv := authservertest.New(t)
+	g := newGuard(t, srv.URL, func(o *guard.Options) { o.RevocationInterval = time.Hour })
+	token, other := srv.Token(t, "list:users"), srv.Token(t, "list:users")
+	for _, tok := range []string{token, other} {
+		if _, err := g.Verify(t.Context(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Revoke(t, token)
+	// New polled before returning and the interval is an hour away, so the
+	// poll counted next starts after the revocation.
+	polls := g.Stats().RevocationPolls
+	g.RefreshRevocations()
+	waitFor(t, "the triggered poll", func() bool { return g.Stats().RevocationPolls > polls })
+	if _, err := g.Verify(t.Context(), token); !errors.Is(err, guard.ErrRevoked) {
+		t.Errorf("revoked token after RefreshRevocations: %v, want ErrRevoked", err)
+	}
+	if _, err := g.Verify(t.Context(), other); err != nil {
+		t.Errorf("other token: %v", err)
+	}
+}
+
+// TestRefreshRevocationsCoalesce calls RefreshRevocations many times while
+// a poll is held at the issuer: the calls become one more poll, not one
+// each, and polls never overlap.
+func TestRefreshRevocationsCoalesce(t *testing.T) {
+	iss := newIssuer(t)
+	g := newGuard(t, iss.URL, func(o *guard.Options) { o.RevocationInterval = time.Hour })
+	held, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	iss.Wrap("/revocations", func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			first.Do(func() {
+				close(held)
+				<-release
+			})
+			next.ServeHTTP(w, r)
+		})
+	})
+	base, requests := g.Stats().RevocationPolls, iss.Requests("/revocations")
+	for range 100 {
+		g.RefreshRevocations()
+	}
+	<-held
+	for range 100 {
+		g.RefreshRevocations()
+	}
+	close(release)
+	waitFor(t, "two polls", func() bool { return g.Stats().RevocationPolls == base+2 })
+	if n := iss.Requests("/revocations") - requests; n != 2 {
+		t.Errorf("%d requests for 200 calls around one held poll, want 2", n)
+	}
+}
+
+// TestRefreshRevocationsWithoutPolling checks that a guard that does not
+// poll ignores the call.
+func TestRefreshRevocationsWithoutPolling(t *testing.T) {
+	iss := newIssuer(t)
+	g := newGuard(t, iss.URL, func(o *guard.Options) { o.RevocationInterval = -1 })
+	g.RefreshRevocations()
+	if n := iss.Requests("/revocations"); n != 0 {
+		t.Errorf("%d requests to the revocation list, want 0", n)
 	}
 }
