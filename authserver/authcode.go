@@ -5,9 +5,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -68,7 +70,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	case err != nil:
 		return s.internal(r, err)
 	}
-	s.log.InfoContext(r.Context(), "tokens issued", "event", "token_issued", "grant_type", grantAuthorizationCode, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
+	s.event(r, slog.LevelInfo, audit.TokenIssued, "grant_type", grantAuthorizationCode, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
 	s.cfg.Observer.TokenIssued(grantAuthorizationCode, c.ID)
 	writeJSON(w, http.StatusOK, tokens.response)
 	return nil
@@ -79,7 +81,7 @@ func (s *Server) codeReplayed(r *http.Request, ac store.AuthCode) *Error {
 	if err := s.store.RevokeGrant(r.Context(), ac.GrantID, s.cfg.Now()); err != nil {
 		return s.internal(r, err)
 	}
-	s.log.WarnContext(r.Context(), "authorization code replayed; its grant is revoked", "event", "code_replay", "client_id", ac.ClientID, "sub", ac.UserID, "remote", r.RemoteAddr)
+	s.event(r, slog.LevelWarn, audit.CodeReplay, "client_id", ac.ClientID, "sub", ac.UserID, "remote", r.RemoteAddr)
 	return errInvalidGrant("the code was already used; the tokens issued for it are revoked")
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -249,7 +251,7 @@ func isBase64URL(s string) bool {
 // failAuthorization answers a refused request: by redirect when the
 // redirect URI is trusted, by an error page otherwise.
 func (s *Server) failAuthorization(w http.ResponseWriter, r *http.Request, ae *authzError) {
-	s.log.WarnContext(r.Context(), "authorization request refused", "event", "authorize_refused", "error", ae.err.Code,
+	s.event(r, slog.LevelWarn, audit.AuthorizeRefused, "error", ae.err.Code,
 		"description", ae.err.Description, "remote", r.RemoteAddr)
 	if ae.redirect == "" {
 		status := http.StatusBadRequest

@@ -2,9 +2,11 @@ package authserver
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -104,7 +106,7 @@ func (s *Server) checkSecret(r *http.Request, id, secret, method string, basic b
 // set, for mistakes a legitimate client must see to fix its setup; an
 // unknown client and a wrong secret read the same from outside.
 func (s *Server) authFailed(r *http.Request, clientID, reason string, disclose, basic bool) *Error {
-	s.log.WarnContext(r.Context(), "client authentication failed", "event", "client_auth_failed",
+	s.event(r, slog.LevelWarn, audit.ClientAuthFailed,
 		"client_id", clip(clientID), "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
 	desc := "client authentication failed"
 	if disclose {

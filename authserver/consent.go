@@ -1,10 +1,12 @@
 package authserver
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -60,7 +62,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("decision") != "allow" {
-		s.log.InfoContext(r.Context(), "consent denied", "event", "consent_denied", "sub", u.ID, "client_id", c.ID)
+		s.event(r, slog.LevelInfo, audit.ConsentDenied, "sub", u.ID, "client_id", c.ID)
 		s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}})
 		return
 	}

@@ -2,11 +2,13 @@ package authserver
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -20,7 +22,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *store.Session 
 	ss, err := s.store.GetSession(r.Context(), digest(c.Value), s.cfg.Now())
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			s.log.WarnContext(r.Context(), "unknown session cookie", "event", "session_cookie_invalid", "remote", r.RemoteAddr)
+			s.event(r, slog.LevelWarn, audit.SessionInvalid, "remote", r.RemoteAddr)
 		} else {
 			s.log.ErrorContext(r.Context(), "load session", "err", err)
 		}
@@ -118,7 +120,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.pageFailure(w, r, err)
 		return
 	}
-	s.log.InfoContext(r.Context(), "authorization code issued", "event", "code_issued", "client_id", c.ID, "sub", u.ID)
+	s.event(r, slog.LevelInfo, audit.CodeIssued, "client_id", c.ID, "sub", u.ID)
 	s.redirectToClient(w, r, ar.RedirectURI, ar.State, url.Values{"code": {code}})
 }
 
@@ -147,7 +149,7 @@ func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.A
 		return store.AuthRequest{}, store.Client{}, false
 	}
 	if b, ok := browserCookieValue(r); !ok || digest(b) != ar.BrowserHash || !checkCSRF(r, id) {
-		s.log.WarnContext(r.Context(), "form without valid CSRF proof", "event", "csrf_failed", "path", r.URL.Path, "remote", r.RemoteAddr)
+		s.event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 		s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-in page in this browser. Return to the application and try again.")
 		return store.AuthRequest{}, store.Client{}, false
 	}

@@ -3,12 +3,14 @@ package authserver
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
@@ -43,7 +45,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if wait := s.cfg.Throttle.Wait(keys...); wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.log.WarnContext(r.Context(), "login throttled", "event", "login_throttled", "username", clip(username), "remote", r.RemoteAddr)
+		s.event(r, slog.LevelWarn, audit.LoginThrottled, "username", clip(username), "remote", r.RemoteAddr)
 		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
 		return
 	}
@@ -61,7 +63,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !valid {
 		s.cfg.Throttle.Fail(keys...)
-		s.log.WarnContext(r.Context(), "login failed", "event", "login_failed", "username", clip(username), "client_id", c.ID, "remote", r.RemoteAddr)
+		s.event(r, slog.LevelWarn, audit.LoginFailed, "username", clip(username), "client_id", c.ID, "remote", r.RemoteAddr)
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Wrong username or password.", username)
 		return
 	}
@@ -78,7 +80,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cookies.set(w, sessionCookie, sid, int(s.cfg.SessionTTL.Seconds()))
-	s.log.InfoContext(r.Context(), "login succeeded", "event", "login_succeeded", "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
+	s.event(r, slog.LevelInfo, audit.LoginSucceeded, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
 	s.proceed(w, r, ar, c, &sess)
 }
 

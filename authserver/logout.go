@@ -1,12 +1,15 @@
 package authserver
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/portcullis/portcullis/audit"
 )
 
 // logoutCSRFScope names the anti-forgery token of the logout form.
@@ -59,7 +62,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	confirmed := hintSub != "" && (sess == nil || sess.UserID == hintSub)
 	if r.Method == http.MethodPost && r.PostFormValue("confirm") == "yes" {
 		if !checkCSRF(r, logoutCSRFScope) {
-			s.log.WarnContext(r.Context(), "sign-out form without valid CSRF proof", "event", "csrf_failed", "path", r.URL.Path, "remote", r.RemoteAddr)
+			s.event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 			s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-out page in this browser.")
 			return
 		}
@@ -80,7 +83,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			s.pageFailure(w, r, err)
 			return
 		}
-		s.log.InfoContext(r.Context(), "signed out", "event", "logout", "sub", sess.UserID, "client_id", clientID)
+		s.event(r, slog.LevelInfo, audit.Logout, "sub", sess.UserID, "client_id", clientID)
 	}
 	s.cookies.clear(w, sessionCookie)
 	if redirect == "" {

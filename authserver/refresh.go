@@ -3,11 +3,13 @@ package authserver
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -31,7 +33,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 		return s.internal(r, err)
 	}
 	if old.ClientID != c.ID {
-		s.log.WarnContext(r.Context(), "refresh token presented by another client", "event", "refresh_wrong_client", "client_id", c.ID, "token_client_id", old.ClientID)
+		s.event(r, slog.LevelWarn, audit.RefreshWrongClient, "client_id", c.ID, "token_client_id", old.ClientID)
 		return errInvalidGrant("the refresh token was issued to another client")
 	}
 	if !old.RotatedAt.IsZero() {
@@ -72,7 +74,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	case err != nil:
 		return s.internal(r, err)
 	}
-	s.log.InfoContext(r.Context(), "tokens issued", "event", "token_issued", "grant_type", grantRefreshToken, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
+	s.event(r, slog.LevelInfo, audit.TokenIssued, "grant_type", grantRefreshToken, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
 	s.cfg.Observer.TokenIssued(grantRefreshToken, c.ID)
 	writeJSON(w, http.StatusOK, tokens.response)
 	return nil
@@ -94,7 +96,7 @@ func (s *Server) replayedRefresh(w http.ResponseWriter, r *http.Request, raw str
 		if err := s.store.RevokeGrant(r.Context(), old.GrantID, now); err != nil {
 			return s.internal(r, err)
 		}
-		s.log.WarnContext(r.Context(), "rotated refresh token reused; its family is revoked", "event", "refresh_reuse", "client_id", old.ClientID, "sub", old.UserID, "remote", r.RemoteAddr)
+		s.event(r, slog.LevelWarn, audit.RefreshReuse, "client_id", old.ClientID, "sub", old.UserID, "remote", r.RemoteAddr)
 	}
 	return errInvalidGrant("the refresh token was already used; its family is revoked")
 }

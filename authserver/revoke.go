@@ -2,8 +2,10 @@ package authserver
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -41,7 +43,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.ClientID != clientID {
-		s.log.WarnContext(r.Context(), "revocation refused", "event", "revoke_refused", "client_id", clientID, "token_client_id", c.ClientID, "jti", c.ID)
+		s.event(r, slog.LevelWarn, audit.RevokeRefused, "client_id", clientID, "token_client_id", c.ClientID, "jti", c.ID)
 		errUnauthorizedClient("the token was not issued to this client").Render(w)
 		return
 	}
@@ -49,7 +51,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.internal(r, err).Render(w)
 		return
 	}
-	s.log.InfoContext(r.Context(), "token revoked", "event", "token_revoked", "client_id", clientID, "sub", c.Subject, "jti", c.ID)
+	s.event(r, slog.LevelInfo, audit.TokenRevoked, "client_id", clientID, "sub", c.Subject, "jti", c.ID)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 }
@@ -70,7 +72,7 @@ func (s *Server) revokeRefreshToken(w http.ResponseWriter, r *http.Request, clie
 		return
 	}
 	if rt.ClientID != clientID {
-		s.log.WarnContext(r.Context(), "revocation refused", "event", "revoke_refused", "client_id", clientID, "token_client_id", rt.ClientID)
+		s.event(r, slog.LevelWarn, audit.RevokeRefused, "client_id", clientID, "token_client_id", rt.ClientID)
 		errUnauthorizedClient("the token was not issued to this client").Render(w)
 		return
 	}
@@ -78,7 +80,7 @@ func (s *Server) revokeRefreshToken(w http.ResponseWriter, r *http.Request, clie
 		s.internal(r, err).Render(w)
 		return
 	}
-	s.log.InfoContext(r.Context(), "refresh token family revoked", "event", "token_revoked", "client_id", clientID, "sub", rt.UserID)
+	s.event(r, slog.LevelInfo, audit.TokenRevoked, "client_id", clientID, "sub", rt.UserID)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 }

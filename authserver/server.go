@@ -65,6 +65,8 @@ type Config struct {
 	// Observer receives every request's outcome and every issued token,
 	// for metrics. Nil means none.
 	Observer Observer
+	// Auditor records security events. Nil means they are only logged.
+	Auditor Auditor
 }
 
 // Observer is told what the server does.
@@ -156,6 +158,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
+	}
+	if cfg.Auditor == nil {
+		cfg.Auditor = logAuditor{log}
 	}
 	issuerURL, err := url.Parse(cfg.Issuer)
 	if err != nil {

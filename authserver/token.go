@@ -1,10 +1,12 @@
 package authserver
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -63,7 +65,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		// Refused grants are security events: replayed codes, wrong
 		// verifiers, reused or foreign refresh tokens all land here.
 		if e.Status < 500 {
-			s.log.WarnContext(r.Context(), "token request refused", "event", "token_refused", "grant_type", grantType,
+			s.event(r, slog.LevelWarn, audit.TokenRefused, "grant_type", grantType,
 				"client_id", client.ID, "error", e.Code, "description", e.Description, "remote", r.RemoteAddr)
 		}
 		e.Render(w)

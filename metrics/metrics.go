@@ -19,6 +19,7 @@ type Metrics struct {
 	requests *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	tokens   *prometheus.CounterVec
+	dropped  prometheus.Counter
 }
 
 // PoolStats is what a store reports about its connection pool.
@@ -47,7 +48,11 @@ func New(pool func() PoolStats) *Metrics {
 			Help: "Access tokens issued, by grant type and client.",
 		}, []string{"grant_type", "client_id"}),
 	}
-	m.reg.MustRegister(m.requests, m.errors, m.tokens,
+	m.dropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "portcullis_audit_events_dropped_total",
+		Help: "Audit events logged but not stored because the store fell behind.",
+	})
+	m.reg.MustRegister(m.requests, m.errors, m.tokens, m.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		for _, g := range []struct {
@@ -86,3 +91,6 @@ func (m *Metrics) Request(route, method string, status int, oauthError string, d
 func (m *Metrics) TokenIssued(grantType, clientID string) {
 	m.tokens.WithLabelValues(grantType, clientID).Inc()
 }
+
+// AuditDropped counts an audit event the store could not take in time.
+func (m *Metrics) AuditDropped() { m.dropped.Inc() }

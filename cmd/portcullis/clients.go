@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/store"
@@ -69,6 +70,10 @@ func clientsCreateCmd() *cobra.Command {
 			if err := st.CreateClient(ctx, sc); errors.Is(err, store.ErrAlreadyExists) {
 				return fmt.Errorf("client %q already exists", id)
 			} else if err != nil {
+				return err
+			}
+			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{ClientID: sc.ID,
+				Detail: map[string]any{"change": "client created", "auth_method": sc.AuthMethod}}); err != nil {
 				return err
 			}
 			v := view(sc, "store")
@@ -162,6 +167,10 @@ func clientsDeleteCmd() *cobra.Command {
 			if err := st.DeleteClient(ctx, args[0]); errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no client %q in the store", args[0])
 			} else if err != nil {
+				return err
+			}
+			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{ClientID: args[0],
+				Detail: map[string]any{"change": "client deleted"}}); err != nil {
 				return err
 			}
 			if asJSON {

@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/store"
 )
 
 // defaultActivation is how long a rotated key is published before it signs:
@@ -58,6 +60,10 @@ func keysRotateCmd() *cobra.Command {
 			now := time.Now()
 			k, err := keys.Rotate(ctx, st, alg, now.Add(activateIn), cfg.KeyRetention(), now)
 			if err != nil {
+				return err
+			}
+			if err := recordChange(ctx, st, audit.KeyRotated, store.AuditEvent{
+				Detail: map[string]any{"kid": k.ID, "alg": k.Alg, "activates_at": k.ActivatesAt.UTC().Format(time.RFC3339)}}); err != nil {
 				return err
 			}
 			v := keyView{KID: k.ID, Alg: k.Alg, State: "published", CreatedAt: k.CreatedAt.UTC(), ActivatesAt: k.ActivatesAt.UTC()}

@@ -133,6 +133,36 @@ func TestServeWithCLI(t *testing.T) {
 	if out := run(t, env, "version"); !strings.HasPrefix(out, "portcullis ") {
 		t.Fatalf("version: %q", out)
 	}
+	if out := run(t, env, "migrate", "status", "--config", conf); !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate status: %q", out)
+	}
+
+	// The audit trail holds the CLI's changes and the server's events.
+	var events []struct {
+		Type     string
+		ClientID string
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		json.Unmarshal([]byte(run(t, env, "audit", "list", "--config", conf, "--json")), &events)
+		types := map[string]bool{}
+		for _, e := range events {
+			types[e.Type] = true
+		}
+		if types["config_changed"] && types["key_rotated"] && types["token_issued"] && types["client_auth_failed"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit trail lacks events: %+v", events)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out := run(t, env, "audit", "list", "--config", conf, "--client", "batch", "--type", "config_changed"); strings.Count(out, "config_changed") != 2 {
+		t.Fatalf("audit list --client batch: %s", out)
+	}
+	if out := run(t, env, "tokens", "revoke", "--config", conf, "--client", "reporting-service", "--reason", "test"); !strings.Contains(out, "revoked 0 grants") {
+		t.Fatalf("tokens revoke: %q", out)
+	}
 
 	// Operations: health, readiness, metrics.
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -201,6 +231,7 @@ func TestCLIErrors(t *testing.T) {
 		{"serve without config or dev", []string{"serve"}, "exactly one of --config FILE and --dev"},
 		{"missing config file", []string{"serve", "--config", "/nonexistent.yaml"}, "no such file"},
 		{"clients without --config", []string{"clients", "list"}, `required flag(s) "config" not set`},
+		{"tokens revoke without a target", []string{"tokens", "revoke", "--config", "x.yaml"}, "needs --subject or --client"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/gateway"
@@ -91,8 +92,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	m := metrics.New(poolStats(st))
+	rec := audit.New(st, log, m.AuditDropped)
+	defer rec.Close() // before the store closes: stores what is queued
 	ascfg := cfg.AuthServer()
-	ascfg.Observer = m
+	ascfg.Observer, ascfg.Auditor = m, rec
 	srv, err := authserver.New(ascfg, st, km, log)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
@@ -81,6 +82,10 @@ func usersAddCmd() *cobra.Command {
 			if err := st.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
 				return fmt.Errorf("user %q already exists", username)
 			} else if err != nil {
+				return err
+			}
+			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+				Detail: map[string]any{"change": "user added", "username": u.Username}}); err != nil {
 				return err
 			}
 			v := userView{Sub: u.ID, Username: u.Username, Claims: cl}
@@ -186,6 +191,10 @@ func usersDeleteCmd() *cobra.Command {
 			if err := st.DeleteUser(ctx, u.ID, time.Now()); err != nil {
 				return err
 			}
+			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+				Detail: map[string]any{"change": "user deleted", "username": u.Username}}); err != nil {
+				return err
+			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s; their sessions are ended and their tokens revoked\n", u.Username)
 			return err
 		},
@@ -218,6 +227,10 @@ func usersSetPasswordCmd() *cobra.Command {
 			}
 			hash := users.HashPassword(pw)
 			if err := st.UpdateUser(ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
+				return err
+			}
+			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+				Detail: map[string]any{"change": "password set", "username": u.Username}}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", u.Username)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,4 +94,33 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return nil
+}
+
+// Status reports the schema version of the database at path and the latest
+// this binary knows, without changing anything; a missing file is version 0.
+func Status(ctx context.Context, path string) (current, latest int, err error) {
+	ms, err := loadMigrations()
+	if err != nil {
+		return 0, 0, fmt.Errorf("migration status: %w", err)
+	}
+	latest = ms[len(ms)-1].version
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return 0, latest, nil
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return 0, 0, fmt.Errorf("migration status: %w", err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil {
+		return 0, 0, fmt.Errorf("migration status: %w", err)
+	}
+	if n == 0 {
+		return 0, latest, nil
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return 0, 0, fmt.Errorf("migration status: %w", err)
+	}
+	return current, latest, nil
 }

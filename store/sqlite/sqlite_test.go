@@ -57,3 +57,20 @@ func TestOpenTwiceSharesState(t *testing.T) {
 		t.Fatalf("second handle does not see the first one's client: %v", err)
 	}
 }
+
+func TestStatus(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	cur, latest, err := Status(ctx, path)
+	if err != nil || cur != 0 || latest < 3 {
+		t.Fatalf("Status of a missing file = %d, %d, %v", cur, latest, err)
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if cur, latest2, err := Status(ctx, path); err != nil || cur != latest || latest2 != latest {
+		t.Fatalf("Status after Open = %d, %d, %v; want %d", cur, latest2, err, latest)
+	}
+}
