@@ -30,7 +30,7 @@ func (a logAuditor) Record(ctx context.Context, level slog.Level, e store.AuditE
 // "sub" and "client_id" become the event's subject and client, the rest its
 // detail. Never pass a secret or a token.
 func (s *Server) event(r *http.Request, level slog.Level, typ string, kv ...any) {
-	e := store.AuditEvent{Type: typ, Remote: r.RemoteAddr, Time: s.cfg.Now()}
+	e := store.AuditEvent{Type: typ, Remote: s.clientIP(r), Time: s.cfg.Now()}
 	for i := 0; i+1 < len(kv); i += 2 {
 		k, _ := kv[i].(string)
 		v := fmt.Sprint(kv[i+1])

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
@@ -41,33 +42,37 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
-	keys := []string{"user:" + strings.ToLower(username), "ip:" + clientIP(r)}
-	if wait := s.cfg.Throttle.Wait(keys...); wait > 0 {
+	account, address := "user:"+strings.ToLower(username), "ip:"+s.clientIP(r)
+	wait := s.cfg.AddressThrottle.Wait(address)
+	if wait == 0 && len(username) <= maxUsernameLength {
+		wait = s.cfg.Throttle.Try(account)
+	}
+	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.event(r, slog.LevelWarn, audit.LoginThrottled, "username", clip(username), "remote", r.RemoteAddr)
+		s.event(r, slog.LevelWarn, audit.LoginThrottled, "username", clip(username), "client_id", c.ID)
 		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
 		return
 	}
-	ctx := r.Context()
-	u, err := s.store.GetUserByUsername(ctx, username)
-	valid := false
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		users.VerifyUnknown(password)
-	case err != nil:
+	valid, err := s.checkPassword(r, username, password)
+	if errors.Is(err, errBusy) {
+		w.Header().Set("Retry-After", "1")
+		s.renderLogin(w, r, ar, c, http.StatusServiceUnavailable, "The server is busy. Try again in a moment.", username)
+		return
+	}
+	if err != nil {
 		s.pageFailure(w, r, err)
 		return
-	default:
-		valid, _ = users.VerifyPassword(u.PasswordHash, password)
 	}
-	if !valid {
-		s.cfg.Throttle.Fail(keys...)
-		s.event(r, slog.LevelWarn, audit.LoginFailed, "username", clip(username), "client_id", c.ID, "remote", r.RemoteAddr)
+	if !valid.ok {
+		s.cfg.AddressThrottle.Fail(address)
+		s.event(r, slog.LevelWarn, audit.LoginFailed, "username", clip(username), "client_id", c.ID)
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Wrong username or password.", username)
 		return
 	}
-	s.cfg.Throttle.Succeed(keys[0])
+	u := valid.user
+	s.cfg.Throttle.Succeed(account)
+	ctx := r.Context()
 	// A new session ID at every sign-in defeats session fixation.
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.store.DeleteSession(ctx, digest(old.Value))
@@ -84,12 +89,76 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.proceed(w, r, ar, c, &sess)
 }
 
-// clientIP is the address of the peer. Forwarded headers are not trusted:
-// anyone can send them.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// maxUsernameLength bounds usernames: longer ones cannot exist, so they are
+// refused before any hashing or throttle bookkeeping.
+const maxUsernameLength = 256
+
+// errBusy means every password verification slot stayed taken.
+var errBusy = errors.New("password verification busy")
+
+type checked struct {
+	ok   bool
+	user store.User
+}
+
+// checkPassword verifies a username and password within a bounded number of
+// concurrent argon2id runs. An unknown username costs the same time as a
+// wrong password, so answers do not tell who exists.
+func (s *Server) checkPassword(r *http.Request, username, password string) (checked, error) {
+	select {
+	case s.hashSlots <- struct{}{}:
+		defer func() { <-s.hashSlots }()
+	case <-time.After(2 * time.Second):
+		return checked{}, errBusy
+	case <-r.Context().Done():
+		return checked{}, r.Context().Err()
+	}
+	if len(username) > maxUsernameLength {
+		users.VerifyUnknown(password)
+		return checked{}, nil
+	}
+	u, err := s.store.GetUserByUsername(r.Context(), username)
+	if errors.Is(err, store.ErrNotFound) {
+		users.VerifyUnknown(password)
+		return checked{}, nil
+	}
+	if err != nil {
+		return checked{}, err
+	}
+	ok, _ := users.VerifyPassword(u.PasswordHash, password)
+	return checked{ok: ok, user: u}, nil
+}
+
+// clientIP is the client's address: the peer's, or, when the peer is a
+// trusted proxy, the last X-Forwarded-For hop that is not one. Headers from
+// anyone else are ignored, since anyone can send them.
+func (s *Server) clientIP(r *http.Request) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	ip := peer.Addr().Unmap()
+	if !s.trusted(ip) {
+		return ip.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if ip = hop.Unmap(); !s.trusted(ip) {
+			break
+		}
+	}
+	return ip.String()
+}
+
+func (s *Server) trusted(ip netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

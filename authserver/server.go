@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -59,9 +61,18 @@ type Config struct {
 	RefreshGrace time.Duration
 	// SessionTTL is how long a sign-in lasts. Zero means 12 hours.
 	SessionTTL time.Duration
-	// Throttle slows down password guessing. Nil means an in-memory
-	// users.NewThrottle; several instances share one through Redis.
+	// Throttle slows down password guessing per account. Nil means an
+	// in-memory users.NewThrottle; several instances share one through
+	// Redis.
 	Throttle Throttle
+	// AddressThrottle slows down guessing per client address, more
+	// leniently since people share addresses. Nil means an in-memory
+	// users.NewAddressThrottle.
+	AddressThrottle Throttle
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed when telling the client's address.
+	// Empty means the peer address is the client's.
+	TrustedProxies []netip.Prefix
 	// Observer receives every request's outcome and every issued token,
 	// for metrics. Nil means none.
 	Observer Observer
@@ -87,7 +98,11 @@ func (noObserver) TokenIssued(string, string)                         {}
 // says how long the next attempt must wait. users.Throttle implements it in
 // memory, redisstate shares it between instances.
 type Throttle interface {
+	// Wait says how long the keys must wait.
 	Wait(keys ...string) time.Duration
+	// Try atomically checks the keys and, if none must wait, counts an
+	// attempt as failed in advance.
+	Try(keys ...string) time.Duration
 	Fail(keys ...string)
 	Succeed(keys ...string)
 }
@@ -126,6 +141,9 @@ type Server struct {
 	discovery  []byte
 	endpoints  endpoints
 	cookies    cookieSettings
+	// hashSlots bounds concurrent password verifications: each argon2id
+	// run holds 19 MiB, so a flood of logins must queue, not exhaust memory.
+	hashSlots chan struct{}
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -156,6 +174,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if cfg.Throttle == nil {
 		cfg.Throttle = users.NewThrottle()
 	}
+	if cfg.AddressThrottle == nil {
+		cfg.AddressThrottle = users.NewAddressThrottle()
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
 	}
@@ -185,6 +206,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 		cookies: cookieSettings{secure: issuerURL.Scheme == "https", path: cmp.Or(issuerURL.Path, "/")},
 	}
 	s.clientKeys = newClientKeyCache(cfg.HTTPClient, cfg.Now)
+	s.hashSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
 		s.apis[api.Identifier] = api

@@ -2,10 +2,13 @@ package authserver_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -13,6 +16,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 // TestCodeFlowInterop signs in through the pages, exchanges the code with
@@ -395,4 +399,39 @@ func TestDeletedUser(t *testing.T) {
 	if _, err := as.Store.GetUser(ctx, u.ID); err != store.ErrNotFound {
 		t.Fatalf("user still there: %v", err)
 	}
+}
+
+// TestThrottleBehindProxy: behind a trusted proxy, the address throttle
+// counts the forwarded client address, so one attacker's failures do not
+// lock out a person at another address, and the audit trail names the
+// real address.
+func TestThrottleBehindProxy(t *testing.T) {
+	as := authservertest.New(t, func(c *authserver.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+		c.AddressThrottle = &users.Throttle{FreeAttempts: 2, Window: time.Minute, MaxDelay: time.Minute}
+	})
+	from := func(b *browser, ip string) { b.c.Transport = forwardedFor{ip} }
+	attacker, person := newBrowser(t, as), newBrowser(t, as)
+	from(attacker, "203.0.113.7")
+	from(person, "198.51.100.9")
+	p := attacker.get(webFlow(as, "openid").authURL())
+	for i := range 3 {
+		p = attacker.login(p, fmt.Sprint("nobody", i), "wrong")
+	}
+	if p = attacker.login(p, "nobody9", "wrong"); p.status != http.StatusTooManyRequests {
+		t.Fatalf("attacker address after 3 failures: %d, want 429", p.status)
+	}
+	if p := person.login(person.get(webFlow(as, "openid").authURL()), as.Username, as.Password); p.status != http.StatusSeeOther {
+		t.Fatalf("a person at another address: %d, want a sign-in", p.status)
+	}
+}
+
+// forwardedFor is a transport that says the request came through a proxy
+// for ip.
+type forwardedFor struct{ ip string }
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.ip)
+	return http.DefaultTransport.RoundTrip(r)
 }

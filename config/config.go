@@ -45,6 +45,11 @@ type Config struct {
 	// Users are people who sign in, fixed by this file. More can be added
 	// to the store with the CLI.
 	Users []User `yaml:"users"`
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies in
+	// front of the server, whose X-Forwarded-For tells the client's
+	// address (for login throttling and the audit trail). Empty means no
+	// proxy is trusted.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Gateway, when present, runs the API gateway beside the server.
 	Gateway *gateway.Config `yaml:"gateway"`
 

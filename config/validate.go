@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -48,6 +49,11 @@ func (c *Config) validate() error {
 	if c.Storage != "" {
 		if _, _, err := c.Store(); err != nil {
 			p.add("storage", err.Error())
+		}
+	}
+	for i, tp := range c.TrustedProxies {
+		if _, err := parsePrefix(tp); err != nil {
+			p.add(fmt.Sprintf("trusted_proxies[%d]", i), "must be an IP address or a CIDR range such as 10.0.0.0/8")
 		}
 	}
 	if c.Gateway != nil {
@@ -214,6 +220,18 @@ func clientJWKS(v map[string]any) (json.RawMessage, error) {
 	return raw, nil
 }
 
+// parsePrefix reads a CIDR range or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 // checkIssuer enforces RFC 8414 section 2 and refuses plain http except on
 // loopback, where no one else can see the traffic.
 func checkIssuer(s string) error {
@@ -295,6 +313,10 @@ func (c *Config) AuthServer() authserver.Config {
 	}
 	for _, cl := range c.Clients {
 		out.Clients = append(out.Clients, cl.storeClient())
+	}
+	for _, tp := range c.TrustedProxies {
+		p, _ := parsePrefix(tp) // validated
+		out.TrustedProxies = append(out.TrustedProxies, p)
 	}
 	return out
 }

@@ -31,10 +31,17 @@ type throttleEntry struct {
 	lockedUntil time.Time
 }
 
-// NewThrottle returns a Throttle with the defaults: 5 free attempts per
-// 15 minutes, delays from 1 s doubling up to 15 minutes.
+// NewThrottle returns the account throttle: 5 free attempts per 15
+// minutes, then delays from 1 s doubling up to 15 minutes.
 func NewThrottle() *Throttle {
 	return &Throttle{FreeAttempts: 5, Window: 15 * time.Minute, MaxDelay: 15 * time.Minute}
+}
+
+// NewAddressThrottle returns the client address throttle: 50 free attempts
+// per 15 minutes, since many people may share one address (an office NAT);
+// it stops a spray of guesses across accounts, not a person.
+func NewAddressThrottle() *Throttle {
+	return &Throttle{FreeAttempts: 50, Window: 15 * time.Minute, MaxDelay: 15 * time.Minute}
 }
 
 func (t *Throttle) now() time.Time {
@@ -63,7 +70,29 @@ func (t *Throttle) Wait(keys ...string) time.Duration {
 func (t *Throttle) Fail(keys ...string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.fail(t.now(), keys)
+}
+
+// Try is Wait and Fail in one step: if no key must wait, it counts the
+// attempt as failed before it is made and returns zero; Succeed clears it.
+// Concurrent attempts cannot all pass the check before any counts.
+func (t *Throttle) Try(keys ...string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	now := t.now()
+	var wait time.Duration
+	for _, k := range keys {
+		if e := t.entries[k]; e != nil && e.lockedUntil.After(now) {
+			wait = max(wait, e.lockedUntil.Sub(now))
+		}
+	}
+	if wait == 0 {
+		t.fail(now, keys)
+	}
+	return wait
+}
+
+func (t *Throttle) fail(now time.Time, keys []string) {
 	if t.entries == nil {
 		t.entries = map[string]*throttleEntry{}
 	}
@@ -92,14 +121,26 @@ func (t *Throttle) Succeed(keys ...string) {
 	}
 }
 
-// sweep drops entries whose failures no longer count, bounding memory under
-// a spray of usernames.
+// maxEntries bounds the memory of a throttle under a spray of usernames.
+const maxEntries = 100000
+
+// sweep drops entries whose failures no longer count. If the table is still
+// full it drops unlocked entries at random: a sprayer loses the counts of
+// some accounts it barely touched, never a lock.
 func (t *Throttle) sweep(now time.Time) {
-	if len(t.entries) < 10000 {
+	if len(t.entries) < maxEntries {
 		return
 	}
 	for k, e := range t.entries {
 		if now.Sub(e.last) > t.Window && !e.lockedUntil.After(now) {
+			delete(t.entries, k)
+		}
+	}
+	for k, e := range t.entries {
+		if len(t.entries) < maxEntries*9/10 {
+			break
+		}
+		if !e.lockedUntil.After(now) {
 			delete(t.entries, k)
 		}
 	}

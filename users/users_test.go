@@ -2,6 +2,8 @@ package users
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,5 +117,30 @@ func TestSync(t *testing.T) {
 	}
 	if u3, _ := s.GetUserByUsername(ctx, "demo"); u3.PasswordHash != u2.PasswordHash {
 		t.Fatal("an unchanged password was hashed again")
+	}
+}
+
+// TestThrottleTryIsAtomic: 40 concurrent attempts on one account pass the
+// check at most FreeAttempts+1 times.
+func TestThrottleTryIsAtomic(t *testing.T) {
+	th := NewThrottle()
+	var passed atomic.Int32
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if th.Try("user:a") == 0 {
+				passed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := passed.Load(); n != 6 {
+		t.Fatalf("%d of 40 concurrent attempts passed, want 6 (5 free and the one that locks)", n)
+	}
+	th.Succeed("user:a")
+	if th.Try("user:a") != 0 {
+		t.Fatal("success did not clear the account")
 	}
 }
