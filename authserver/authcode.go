@@ -39,10 +39,12 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 		return errInvalidGrant("the code is invalid or expired")
 	case err != nil:
 		return s.internal(r, err)
+	case ac.ClientID != c.ID:
+		// Checked before replay: a leaked, used code must not let another
+		// client revoke its owner's grant.
+		return errInvalidGrant("the code was issued to another client")
 	case used:
 		return s.codeReplayed(r, ac)
-	case ac.ClientID != c.ID:
-		return errInvalidGrant("the code was issued to another client")
 	case form.Has("redirect_uri") && form.Get("redirect_uri") != ac.RedirectURI,
 		!form.Has("redirect_uri") && ac.RedirectURIGiven:
 		return errInvalidGrant("redirect_uri does not match the authorization request")
@@ -53,9 +55,13 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	if err != nil {
 		return errInvalidGrant("the user no longer exists")
 	}
+	audience, narrowed, e := s.narrowToResources(form["resource"], ac.Resources, ac.Scopes)
+	if e != nil {
+		return e
+	}
 	tokens, err := s.issueUserTokens(userGrant{
-		grantID: ac.GrantID, client: c, user: u, scopes: ac.Scopes, resources: ac.Resources, nonce: ac.Nonce,
-		authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.cfg.RefreshMaxTTL),
+		grantID: ac.GrantID, client: c, user: u, scopes: ac.Scopes, narrowed: narrowed, resources: ac.Resources,
+		audience: audience, nonce: ac.Nonce, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.cfg.RefreshMaxTTL),
 	}, offersRefresh(c, ac.Scopes))
 	if err != nil {
 		return s.internal(r, err)

@@ -25,6 +25,8 @@ const (
 	codeTTL = 60 * time.Second
 	// maxParamLength bounds free-text parameters (state, nonce, hints).
 	maxParamLength = 1024
+	// maxResources bounds the RFC 8707 resource parameters of a request.
+	maxResources = 10
 )
 
 // authzError is a refused authorization request. With a redirect URI it is
@@ -132,10 +134,14 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 			}
 		}
 	}
-	for _, k := range []string{"state", "nonce", "login_hint", "ui_locales"} {
+	// Bounds keep a stored pending request small: anyone can make one.
+	for _, k := range []string{"state", "nonce", "login_hint", "ui_locales", "scope"} {
 		if len(p.Get(k)) > maxParamLength {
 			return fail(errInvalidRequest(k + " is too long"))
 		}
+	}
+	if len(p["resource"]) > maxResources {
+		return fail(errInvalidRequest(fmt.Sprintf("at most %d resource parameters are accepted", maxResources)))
 	}
 	if !slices.Contains(c.GrantTypes, grantAuthorizationCode) {
 		return fail(errUnauthorizedClient("the client is not registered for the authorization code grant"))

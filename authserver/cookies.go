@@ -10,10 +10,12 @@ import (
 
 // Cookie names. The session cookie is the single sign-on session; the
 // browser cookie binds pending authorization requests and form CSRF tokens
-// to one browser.
+// to one browser. Over https at the root path they carry the __Host- prefix,
+// which browsers only accept from this exact host, so a sibling subdomain
+// cannot plant one (cookie tossing).
 const (
-	sessionCookie = "portcullis_session"
-	browserCookie = "portcullis_browser"
+	sessionCookieName = "portcullis_session"
+	browserCookieName = "portcullis_browser"
 )
 
 // cookieSettings are derived from the issuer URL: Secure unless the issuer
@@ -21,6 +23,16 @@ const (
 type cookieSettings struct {
 	secure bool
 	path   string
+	// session and browser are the cookie names in use.
+	session, browser string
+}
+
+func newCookieSettings(secure bool, path string) cookieSettings {
+	c := cookieSettings{secure: secure, path: path, session: sessionCookieName, browser: browserCookieName}
+	if secure && path == "/" {
+		c.session, c.browser = "__Host-"+c.session, "__Host-"+c.browser
+	}
+	return c
 }
 
 // set writes an HttpOnly, SameSite=Lax cookie: Lax so that the top-level
@@ -53,18 +65,19 @@ func digest(v string) string {
 // A new one is also added to r, so that later reads while answering this
 // request see the same value.
 func (s *Server) browserID(w http.ResponseWriter, r *http.Request) string {
-	if v, ok := browserCookieValue(r); ok {
+	if v, ok := s.cookies.browserCookieValue(r); ok {
 		return v
 	}
 	id := randomToken()
-	s.cookies.set(w, browserCookie, id, 0)
-	r.AddCookie(&http.Cookie{Name: browserCookie, Value: id})
+	s.cookies.set(w, s.cookies.browser, id, 0)
+	r.AddCookie(&http.Cookie{Name: s.cookies.browser, Value: id})
 	return id
 }
 
 // browserCookieValue returns the well-formed browser cookie of r, if any.
-func browserCookieValue(r *http.Request) (string, bool) {
-	for _, c := range r.CookiesNamed(browserCookie) {
+func (c cookieSettings) browserCookieValue(r *http.Request) (string, bool) {
+	name := c.browser
+	for _, c := range r.CookiesNamed(name) {
 		if len(c.Value) == 43 {
 			return c.Value, true
 		}
@@ -80,8 +93,8 @@ func csrfToken(browser, requestID string) string {
 }
 
 // checkCSRF verifies a form's CSRF token for the request.
-func checkCSRF(r *http.Request, requestID string) bool {
-	b, ok := browserCookieValue(r)
+func (c cookieSettings) checkCSRF(r *http.Request, requestID string) bool {
+	b, ok := c.browserCookieValue(r)
 	if !ok {
 		return false
 	}

@@ -36,7 +36,24 @@ func (e *Error) Render(w http.ResponseWriter) {
 }
 
 func newError(status int, code, description string) *Error {
-	return &Error{Code: code, Description: description, Status: status}
+	return &Error{Code: code, Description: describe(description), Status: status}
+}
+
+// describe keeps an error_description within the characters RFC 6749
+// section 5.2 allows (%x20-21 / %x23-5B / %x5D-7E): quotes become
+// apostrophes and anything else, such as echoed non-ASCII input, becomes
+// '?'.
+func describe(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c == '"':
+			b[i] = '\''
+		case c < 0x20 || c == '\\' || c > 0x7e:
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }
 
 // Constructors for the error codes of RFC 6749 section 5.2, RFC 8707

@@ -15,7 +15,7 @@ import (
 // session returns the browser's sign-on session, or nil. A cookie that
 // names no live session (forged, tampered, ended) is cleared and logged.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) *store.Session {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(s.cookies.session)
 	if err != nil {
 		return nil
 	}
@@ -26,7 +26,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *store.Session 
 		} else {
 			s.log.ErrorContext(r.Context(), "load session", "err", err)
 		}
-		s.cookies.clear(w, sessionCookie)
+		s.cookies.clear(w, s.cookies.session)
 		return nil
 	}
 	return &ss
@@ -148,7 +148,7 @@ func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.A
 		s.pageFailure(w, r, err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	if b, ok := browserCookieValue(r); !ok || digest(b) != ar.BrowserHash || !checkCSRF(r, id) {
+	if b, ok := s.cookies.browserCookieValue(r); !ok || digest(b) != ar.BrowserHash || !s.cookies.checkCSRF(r, id) {
 		s.event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 		s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-in page in this browser. Return to the application and try again.")
 		return store.AuthRequest{}, store.Client{}, false

@@ -61,6 +61,26 @@ func TestCodeBindings(t *testing.T) {
 
 // TestCodeRedeemedConcurrently: 50 goroutines redeem one code at once;
 // exactly one gets tokens, and the replays revoke what it got.
+// TestUsedCodeFromAnotherClient: a leaked, already used code presented by
+// another client is refused without revoking its owner's grant.
+func TestUsedCodeFromAnotherClient(t *testing.T) {
+	as := authservertest.New(t)
+	b := newBrowser(t, as)
+	f := webFlow(as, "openid", "offline_access")
+	form := exchangeForm(f, b.signIn(f))
+	status, tok := postForm(t, as.URL+"/token", form, basic(as.WebClientID, as.WebClientSecret))
+	if status != 200 {
+		t.Fatalf("exchange: %d %v", status, tok)
+	}
+	form.Set("client_id", as.SPAClientID)
+	if status, body := postForm(t, as.URL+"/token", form); status != 400 || body["error"] != "invalid_grant" {
+		t.Fatalf("used code from another client: %d %v", status, body)
+	}
+	if status, body := refreshed(t, as, tok["refresh_token"].(string), nil); status != 200 {
+		t.Fatalf("the owner's grant was revoked by another client's replay: %d %v", status, body)
+	}
+}
+
 func TestCodeRedeemedConcurrently(t *testing.T) {
 	as := authservertest.New(t)
 	b := newBrowser(t, as)
@@ -248,7 +268,7 @@ func TestRevokeRefreshTokenRevokesFamily(t *testing.T) {
 	}
 	_, next := refreshed(t, as, tok.RefreshToken, nil)
 	web := basic(as.WebClientID, as.WebClientSecret)
-	if status, body := postForm(t, as.URL+"/introspect", url.Values{"token": {next["refresh_token"].(string)}}, web); status != 200 || body["active"] != true || body["token_type"] != "refresh_token" {
+	if status, body := postForm(t, as.URL+"/introspect", url.Values{"token": {next["refresh_token"].(string)}}, web); status != 200 || body["active"] != true || body["token_type"] != nil || body["exp"] == nil {
 		t.Fatalf("introspecting the live refresh token: %d %v", status, body)
 	}
 	if _, body := postForm(t, as.URL+"/introspect", url.Values{"token": {next["refresh_token"].(string)}}, basic(as.ClientID, as.ClientSecret)); body["active"] != false {
@@ -265,5 +285,59 @@ func TestRevokeRefreshTokenRevokesFamily(t *testing.T) {
 	}
 	if _, body := postForm(t, as.URL+"/introspect", url.Values{"token": {next["access_token"].(string)}}, web); body["active"] != false {
 		t.Fatal("access token of a revoked family still active")
+	}
+}
+
+// TestResourceAtTokenEndpoint: RFC 8707 resource narrows a user token's
+// audience and scopes at the code exchange and at refresh.
+func TestResourceAtTokenEndpoint(t *testing.T) {
+	const billing = "https://billing.example.com"
+	as := authservertest.New(t, func(c *authserver.Config) {
+		c.APIs = append(c.APIs, authserver.API{Identifier: billing, Scopes: []string{"read:invoices"}})
+		c.Clients[1].Scopes = append(c.Clients[1].Scopes, "read:invoices")
+	})
+	b := newBrowser(t, as)
+	f := webFlow(as, "openid", "offline_access", "read:users", "read:invoices")
+	form := exchangeForm(f, b.signIn(f))
+	form.Set("resource", billing)
+	status, tok := postForm(t, as.URL+"/token", form, basic(as.WebClientID, as.WebClientSecret))
+	if status != 200 {
+		t.Fatalf("exchange with resource: %d %v", status, tok)
+	}
+	c := verify(t, as.URL, tok["access_token"].(string))
+	if len(c.Audience) != 1 || c.Audience[0] != billing || c.Scope != "openid offline_access read:invoices" {
+		t.Fatalf("token for one resource: aud %v scope %q", c.Audience, c.Scope)
+	}
+	rt := tok["refresh_token"].(string)
+	status, next := refreshed(t, as, rt, url.Values{"resource": {authservertest.API}})
+	if status != 200 {
+		t.Fatalf("refresh with resource: %d %v", status, next)
+	}
+	if c := verify(t, as.URL, next["access_token"].(string)); len(c.Audience) != 1 || c.Audience[0] != authservertest.API || c.Scope != "openid offline_access read:users" {
+		t.Fatalf("refreshed token for the other resource: aud %v scope %q", c.Audience, c.Scope)
+	}
+	if status, body := refreshed(t, as, next["refresh_token"].(string), url.Values{"resource": {"https://nope.example"}}); status != 400 || body["error"] != "invalid_target" {
+		t.Fatalf("refresh with an unknown resource: %d %v", status, body)
+	}
+}
+
+// TestPublicClientRevokes: a public client revokes its own refresh token
+// with its client_id alone.
+func TestPublicClientRevokes(t *testing.T) {
+	as := authservertest.New(t)
+	b := newBrowser(t, as)
+	f := newFlow(as, as.SPAClientID, "", "openid", "offline_access")
+	f.conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	tok, err := f.exchange(f.code(t, as, b.consent(b.login(b.get(f.authURL()), as.Username, as.Password), "allow").location(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"token": {tok.RefreshToken}, "client_id": {as.SPAClientID}}
+	if status, body := postForm(t, as.URL+"/revoke", form); status != 200 {
+		t.Fatalf("public revocation: %d %v", status, body)
+	}
+	rf := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "client_id": {as.SPAClientID}}
+	if status, _ := postForm(t, as.URL+"/token", rf); status != 400 {
+		t.Fatal("revoked refresh token still works")
 	}
 }

@@ -102,7 +102,7 @@ func (s *Server) introspectRefreshToken(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	writeJSON(w, http.StatusOK, introspection{
-		Active: true, Scope: strings.Join(rt.Scopes, " "), ClientID: rt.ClientID, TokenType: "refresh_token",
+		Active: true, Scope: strings.Join(rt.Scopes, " "), ClientID: rt.ClientID,
 		Exp: rt.ExpiresAt.Unix(), Sub: rt.UserID, Iss: s.cfg.Issuer,
 	})
 }

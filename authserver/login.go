@@ -74,7 +74,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Throttle.Succeed(account)
 	ctx := r.Context()
 	// A new session ID at every sign-in defeats session fixation.
-	if old, err := r.Cookie(sessionCookie); err == nil {
+	if old, err := r.Cookie(s.cookies.session); err == nil {
 		s.store.DeleteSession(ctx, digest(old.Value))
 	}
 	now := s.cfg.Now()
@@ -84,7 +84,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.pageFailure(w, r, err)
 		return
 	}
-	s.cookies.set(w, sessionCookie, sid, int(s.cfg.SessionTTL.Seconds()))
+	s.cookies.set(w, s.cookies.session, sid, int(s.cfg.SessionTTL.Seconds()))
 	s.event(r, slog.LevelInfo, audit.LoginSucceeded, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
 	s.proceed(w, r, ar, c, &sess)
 }

@@ -61,7 +61,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sess := s.session(w, r)
 	confirmed := hintSub != "" && (sess == nil || sess.UserID == hintSub)
 	if r.Method == http.MethodPost && r.PostFormValue("confirm") == "yes" {
-		if !checkCSRF(r, logoutCSRFScope) {
+		if !s.cookies.checkCSRF(r, logoutCSRFScope) {
 			s.event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 			s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-out page in this browser.")
 			return
@@ -85,7 +85,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 		s.event(r, slog.LevelInfo, audit.Logout, "sub", sess.UserID, "client_id", clientID)
 	}
-	s.cookies.clear(w, sessionCookie)
+	s.cookies.clear(w, s.cookies.session)
 	if redirect == "" {
 		s.render(w, http.StatusOK, "logout.html", logoutPage{Done: true})
 		return

@@ -46,12 +46,23 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	if e != nil {
 		return e
 	}
+	scopes := old.Scopes
+	if narrowed != nil {
+		scopes = narrowed
+	}
+	audience, forResources, e := s.narrowToResources(form["resource"], old.Resources, scopes)
+	if e != nil {
+		return e
+	}
+	if forResources != nil {
+		narrowed = forResources
+	}
 	u, err := s.store.GetUser(ctx, old.UserID)
 	if err != nil {
 		return errInvalidGrant("the user no longer exists")
 	}
 	tokens, err := s.issueUserTokens(userGrant{
-		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources,
+		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources, audience: audience,
 		authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
 	}, true)
 	if err != nil {

@@ -21,11 +21,14 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 		return
 	}
-	clientID, e := s.authenticateConfidential(r, form, s.endpoints.revoke)
+	// Public clients revoke by client_id alone (RFC 7009 section 2.1,
+	// OAuth 2.1): the token they present is proof enough to end it.
+	client, e := s.authenticateClient(r, form, s.endpoints.revoke)
 	if e != nil {
 		e.Render(w)
 		return
 	}
+	clientID := client.ID
 	raw := form.Get("token")
 	if raw == "" {
 		errInvalidRequest("token is required").Render(w)

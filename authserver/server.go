@@ -144,6 +144,9 @@ type Server struct {
 	// hashSlots bounds concurrent password verifications: each argon2id
 	// run holds 19 MiB, so a flood of logins must queue, not exhaust memory.
 	hashSlots chan struct{}
+	// origins may call the token, revocation and userinfo endpoints from
+	// browsers (cors.go).
+	origins map[string]bool
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -203,10 +206,11 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 			login:       cfg.Issuer + "/login",
 			consent:     cfg.Issuer + "/consent",
 		},
-		cookies: cookieSettings{secure: issuerURL.Scheme == "https", path: cmp.Or(issuerURL.Path, "/")},
+		cookies: newCookieSettings(issuerURL.Scheme == "https", cmp.Or(issuerURL.Path, "/")),
 	}
 	s.clientKeys = newClientKeyCache(cfg.HTTPClient, cfg.Now)
 	s.hashSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
 		s.apis[api.Identifier] = api
@@ -254,13 +258,14 @@ func (s *Server) Handler() http.Handler {
 	route("/static/portcullis.css", s.handleCSS, "GET")
 	route("/healthz", s.handleHealth, "GET")
 	route("/readyz", s.handleReady, "GET")
-	return requestid.Middleware(recoverPanics(s.log, s.observe(mux)))
+	return requestid.Middleware(recoverPanics(s.log, s.observe(s.cors(mux))))
 }
 
 // observe reports every request to the Observer and the access log. The
 // mux sets r.Pattern on the request it serves, which names the endpoint
-// without the unbounded variety of raw paths.
-func (s *Server) observe(mux *http.ServeMux) http.Handler {
+// without the unbounded variety of raw paths; the handlers between must
+// pass the request on unchanged for it to show here.
+func (s *Server) observe(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}

@@ -368,7 +368,7 @@ func TestUserInfo(t *testing.T) {
 				method = "POST"
 			}
 			status, h, body := get(method, tt.authz, tt.form)
-			if status != tt.status || !strings.Contains(h.Get("WWW-Authenticate"), tt.challenge) || body["error"] == nil {
+			if status != tt.status || !strings.Contains(h.Get("WWW-Authenticate"), tt.challenge) || (body["error"] == nil) != (tt.status == 401 && tt.authz == "") {
 				t.Fatalf("got %d %q %v, want %d with %s", status, h.Get("WWW-Authenticate"), body, tt.status, tt.challenge)
 			}
 		})
@@ -434,4 +434,41 @@ func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("X-Forwarded-For", f.ip)
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestCORS: public documents are readable from any origin; the token,
+// revocation and userinfo endpoints answer only the clients' origins.
+func TestCORS(t *testing.T) {
+	as := authservertest.New(t)
+	app := as.App.URL
+	tests := []struct {
+		name, method, path, origin, want string
+	}{
+		{"discovery from anywhere", "GET", "/.well-known/openid-configuration", "https://elsewhere.example", "*"},
+		{"JWKS from anywhere", "GET", "/jwks", "https://elsewhere.example", "*"},
+		{"token preflight from a client origin", "OPTIONS", "/token", app, app},
+		{"token preflight from another origin", "OPTIONS", "/token", "https://evil.example", ""},
+		{"userinfo from a client origin", "GET", "/userinfo", app, app},
+		{"introspection never", "OPTIONS", "/introspect", app, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, as.URL+tt.path, nil)
+			req.Header.Set("Origin", tt.origin)
+			if tt.method == "OPTIONS" {
+				req.Header.Set("Access-Control-Request-Method", "POST")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tt.want {
+				t.Fatalf("Access-Control-Allow-Origin = %q, want %q", got, tt.want)
+			}
+			if resp.Header.Get("Access-Control-Allow-Credentials") != "" {
+				t.Fatal("credentials allowed cross-origin")
+			}
+		})
+	}
 }

@@ -10,18 +10,20 @@ import (
 // bearerError is an RFC 6750 section 3 error: a WWW-Authenticate challenge
 // and a JSON body.
 func bearerError(w http.ResponseWriter, status int, code, desc, scope string) {
+	// RFC 6750 section 3: without authentication there is no error code;
+	// descriptions are plain ASCII without quotes, so they need no escaping
+	// inside the quoted-string.
+	desc = describe(desc)
 	ch := `Bearer realm="portcullis"`
+	body := map[string]string{"error_description": desc}
 	if code != "" {
-		ch += fmt.Sprintf(`, error=%q, error_description=%q`, code, desc)
+		ch += fmt.Sprintf(`, error="%s", error_description="%s"`, code, desc)
+		body["error"] = code
 	}
 	if scope != "" {
-		ch += fmt.Sprintf(`, scope=%q`, scope)
+		ch += fmt.Sprintf(`, scope="%s"`, scope)
 	}
 	w.Header().Set("WWW-Authenticate", ch)
-	body := map[string]string{"error": code, "error_description": desc}
-	if code == "" {
-		body["error"] = "invalid_request"
-	}
 	writeJSON(w, status, body)
 }
 

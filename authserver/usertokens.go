@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +16,10 @@ type userGrant struct {
 	user      store.User
 	scopes    []string // granted to the whole grant
 	narrowed  []string // for this access token; nil means scopes
-	resources []string
+	resources []string // of the grant
+	// audience, if set, is the RFC 8707 resource requested at the token
+	// endpoint for this access token, within resources.
+	audience  []string
 	nonce     string
 	authTime  time.Time
 	amr       []string
@@ -37,7 +41,11 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 	if scopes == nil {
 		scopes = g.scopes
 	}
-	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.userAudience(scopes, g.resources))
+	resources := g.resources
+	if g.audience != nil {
+		resources = g.audience
+	}
+	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.userAudience(scopes, resources))
 	if err != nil {
 		return userTokens{}, err
 	}
@@ -97,4 +105,38 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// narrowToResources applies RFC 8707 resource parameters of a token
+// request: the access token is for those APIs only, with their scopes and
+// the OpenID Connect ones. They must be APIs the grant covers, so a client
+// can ask for a narrower token than it was authorized for, never a wider
+// one. With none, nothing changes.
+func (s *Server) narrowToResources(requested, grantResources, scopes []string) (audience, narrowed []string, e *Error) {
+	if len(requested) == 0 {
+		return nil, nil, nil
+	}
+	for _, res := range requested {
+		if _, ok := s.apis[res]; !ok {
+			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", clip(res)))
+		}
+		if len(grantResources) > 0 && !slices.Contains(grantResources, res) {
+			return nil, nil, errInvalidTarget(fmt.Sprintf("resource %q was not part of the authorization", clip(res)))
+		}
+	}
+	apiScopes := 0
+	for _, sc := range scopes {
+		if slices.Contains(OIDCScopes, sc) {
+			narrowed = append(narrowed, sc)
+			continue
+		}
+		if slices.ContainsFunc(s.scopeAPIs[sc], func(a *API) bool { return slices.Contains(requested, a.Identifier) }) {
+			narrowed = append(narrowed, sc)
+			apiScopes++
+		}
+	}
+	if apiScopes == 0 {
+		return nil, nil, errInvalidTarget("the grant has no scope for the requested resource")
+	}
+	return requested, narrowed, nil
 }

@@ -172,6 +172,10 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 			p.add(fmt.Sprintf("%s.post_logout_redirect_uris[%d]", key, j), err.Error())
 		}
 	}
+	// RFC 8252 section 8.6: any app can claim a public client's identity,
+	// so the user must always see who they are authorizing.
+	p.check(!cl.SkipConsent || (cl.TokenEndpointAuthMethod != store.AuthNone && cl.ApplicationType != "native"),
+		key+".skip_consent", "is not allowed for public or native clients, whose identity cannot be proven")
 	if a := cl.IDTokenSignedResponseAlg; a != "" && !slices.Contains(c.Algorithms(), a) {
 		p.add(key+".id_token_signed_response_alg", "must be one of the algorithms keys are kept for: "+strings.Join(c.Algorithms(), ", "))
 	}
