@@ -1,0 +1,258 @@
+package agent_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/portcullis/portcullis/agent"
+)
+
+// testOP is a minimal OpenID provider, unlike Portcullis wherever the agent
+// must not depend on Portcullis: it publishes no PAR endpoint, sends no iss
+// in authorization responses, accepts client_secret_post only, has no
+// end-session endpoint, and issues opaque access tokens. It approves every
+// authorization request at once, without a login page.
+type testOP struct {
+	*httptest.Server
+	clientID, secret, redirectURI string
+	key                           *ecdsa.PrivateKey
+
+	// refreshCalls counts refresh grant requests.
+	refreshCalls atomic.Int32
+	// down makes every request fail without an answer, as if the
+	// provider were unreachable.
+	down atomic.Bool
+
+	mu      sync.Mutex
+	codes   map[string]opCode
+	access  map[string]bool
+	refresh map[string]bool // refresh token → used
+	// Tests change these with set. gate, when set, holds refresh grant
+	// requests until closed; idClaims changes an ID token's claims
+	// before signing; signer signs instead of the published key.
+	gate     chan struct{}
+	idClaims func(map[string]any)
+	signer   *ecdsa.PrivateKey
+}
+
+// set changes the provider's behaviour while it may be serving.
+func (op *testOP) set(f func(op *testOP)) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	f(op)
+}
+
+// opCode is an issued authorization code.
+type opCode struct{ challenge, nonce string }
+
+const opSubject = "alice"
+
+func newTestOP(t testing.TB, redirectURI string) *testOP {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := &testOP{
+		clientID: "agent", secret: "agent-secret", redirectURI: redirectURI, key: key,
+		codes: map[string]opCode{}, access: map[string]bool{}, refresh: map[string]bool{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", op.discovery)
+	mux.HandleFunc("GET /authorize", op.authorize)
+	mux.HandleFunc("POST /token", op.token)
+	mux.HandleFunc("GET /jwks", op.jwks)
+	mux.HandleFunc("GET /userinfo", op.userinfo)
+	op.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if op.down.Load() {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(op.Close)
+	return op
+}
+
+// config is an agent for this provider; the app lives on the redirect
+// URI's origin.
+func (op *testOP) config() agent.Config {
+	return agent.Config{
+		Issuer: op.URL, ClientID: op.clientID, ClientSecret: op.secret,
+		RedirectURI: op.redirectURI, PostLogoutRedirectURI: mustOrigin(op.redirectURI) + "/bye",
+		Scope: "openid profile", TrustedWebOrigins: []string{mustOrigin(op.redirectURI)},
+	}
+}
+
+func mustOrigin(raw string) string {
+	u, _ := url.Parse(raw)
+	return u.Scheme + "://" + u.Host
+}
+
+func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
+	writeTestJSON(w, http.StatusOK, map[string]any{
+		"issuer": op.URL, "authorization_endpoint": op.URL + "/authorize", "token_endpoint": op.URL + "/token",
+		"jwks_uri": op.URL + "/jwks", "userinfo_endpoint": op.URL + "/userinfo",
+		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"ES256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
+	})
+}
+
+func (op *testOP) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("client_id") != op.clientID || q.Get("redirect_uri") != op.redirectURI || q.Get("response_type") != "code" ||
+		q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("scope") != "openid profile" {
+		http.Error(w, "bad authorization request", http.StatusBadRequest)
+		return
+	}
+	resp := url.Values{"state": {q.Get("state")}}
+	if q.Get("prompt") == "none" {
+		resp.Set("error", "login_required")
+	} else {
+		code := rand.Text()
+		op.mu.Lock()
+		op.codes[code] = opCode{challenge: q.Get("code_challenge"), nonce: q.Get("nonce")}
+		op.mu.Unlock()
+		resp.Set("code", code)
+	}
+	http.Redirect(w, r, op.redirectURI+"?"+resp.Encode(), http.StatusFound)
+}
+
+func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
+	if _, _, basic := r.BasicAuth(); basic || r.PostFormValue("client_id") != op.clientID || r.PostFormValue("client_secret") != op.secret {
+		writeTestJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+		return
+	}
+	invalidGrant := func() { writeTestJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"}) }
+	switch r.PostFormValue("grant_type") {
+	case "authorization_code":
+		op.mu.Lock()
+		c, ok := op.codes[r.PostFormValue("code")]
+		delete(op.codes, r.PostFormValue("code"))
+		op.mu.Unlock()
+		sum := sha256.Sum256([]byte(r.PostFormValue("code_verifier")))
+		if !ok || base64.RawURLEncoding.EncodeToString(sum[:]) != c.challenge || r.PostFormValue("redirect_uri") != op.redirectURI {
+			invalidGrant()
+			return
+		}
+		op.issue(w, c.nonce)
+	case "refresh_token":
+		op.refreshCalls.Add(1)
+		op.mu.Lock()
+		gate := op.gate
+		op.mu.Unlock()
+		if gate != nil {
+			<-gate
+		}
+		rt := r.PostFormValue("refresh_token")
+		op.mu.Lock()
+		used, ok := op.refresh[rt]
+		op.refresh[rt] = true
+		op.mu.Unlock()
+		if !ok || used {
+			// A rotated token is spent: a reuse is refused.
+			invalidGrant()
+			return
+		}
+		op.issue(w, "")
+	default:
+		writeTestJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
+	}
+}
+
+// issue answers with new tokens: an opaque access token, a refresh token
+// and an ID token.
+func (op *testOP) issue(w http.ResponseWriter, nonce string) {
+	at, rt := rand.Text(), rand.Text()
+	op.mu.Lock()
+	op.access[at], op.refresh[rt] = true, false
+	id := op.idToken(nonce)
+	op.mu.Unlock()
+	writeTestJSON(w, http.StatusOK, map[string]any{
+		"access_token": at, "token_type": "Bearer", "expires_in": 300, "refresh_token": rt, "id_token": id,
+	})
+}
+
+// idToken signs an ID token for the test user. op.mu must be held.
+func (op *testOP) idToken(nonce string) string {
+	now := time.Now()
+	claims := map[string]any{
+		"iss": op.URL, "sub": opSubject, "aud": op.clientID, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
+		"name": "Alice Example",
+	}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	if op.idClaims != nil {
+		op.idClaims(claims)
+	}
+	key := op.key
+	if op.signer != nil {
+		key = op.signer
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
+	if err != nil {
+		panic(err)
+	}
+	payload, _ := json.Marshal(claims)
+	jws, err := s.Sign(payload)
+	if err != nil {
+		panic(err)
+	}
+	out, _ := jws.CompactSerialize()
+	return out
+}
+
+func (op *testOP) jwks(w http.ResponseWriter, r *http.Request) {
+	writeTestJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: op.key.Public(), KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+}
+
+func (op *testOP) userinfo(w http.ResponseWriter, r *http.Request) {
+	at, ok := bearer(r)
+	op.mu.Lock()
+	ok = ok && op.access[at]
+	op.mu.Unlock()
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	writeTestJSON(w, http.StatusOK, map[string]any{"sub": opSubject, "name": "Alice Example", "locale": "en"})
+}
+
+// revokeAccess makes the userinfo endpoint refuse every access token.
+func (op *testOP) revokeAccess() {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	maps.DeleteFunc(op.access, func(string, bool) bool { return true })
+}
+
+func bearer(r *http.Request) (string, bool) {
+	const prefix = "Bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
+		return "", false
+	}
+	return h[len(prefix):], true
+}
+
+func writeTestJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
