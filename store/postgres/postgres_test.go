@@ -2,12 +2,8 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,65 +11,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/store/postgres/pgtest"
 	"github.com/portcullis/portcullis/store/storetest"
 )
-
-// testDSN returns the DSN of the test database or skips the test.
-func testDSN(tb testing.TB) string {
-	tb.Helper()
-	dsn := os.Getenv("PORTCULLIS_TEST_POSTGRES")
-	if dsn == "" {
-		tb.Skip("PORTCULLIS_TEST_POSTGRES not set: set it to a PostgreSQL DSN, for example postgres://postgres@127.0.0.1:5432/test?sslmode=disable, to run the PostgreSQL store tests")
-	}
-	return dsn
-}
-
-// freshSchema creates an empty, uniquely named schema, drops it when the
-// test ends, and returns the test DSN with its search_path set to it, so
-// that every test starts from nothing and leaves nothing behind.
-func freshSchema(tb testing.TB) string {
-	tb.Helper()
-	dsn := testDSN(tb)
-	ctx := context.Background()
-	name := "portcullis_test_" + strings.ToLower(rand.Text())
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatalf("connect to PORTCULLIS_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+name); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			tb.Errorf("drop schema %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+name+` CASCADE`); err != nil {
-			tb.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return withParam(dsn, "search_path", name)
-}
-
-// withParam sets a run-time parameter in a URL or key=value DSN; value must
-// need no quoting.
-func withParam(dsn, key, value string) string {
-	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		q := u.Query()
-		q.Set(key, value)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " " + key + "=" + value
-}
 
 // openFresh opens a store on a fresh schema, closed when the test ends.
 func openFresh(tb testing.TB) *Store {
 	tb.Helper()
-	s, err := Open(context.Background(), freshSchema(tb))
+	s, err := Open(context.Background(), pgtest.FreshSchema(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -82,13 +27,13 @@ func openFresh(tb testing.TB) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	testDSN(t)
+	pgtest.DSN(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t) })
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	s, err := Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +56,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 func TestStatus(t *testing.T) {
 	ctx := context.Background()
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	ms, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +81,7 @@ func TestStatus(t *testing.T) {
 // empty schema: all must start, and each migration must be applied once.
 func TestOpenConcurrentMigrations(t *testing.T) {
 	ctx := context.Background()
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	const n = 4
 	stores := make([]*Store, n)
 	errs := make([]error, n)
@@ -179,7 +124,7 @@ func TestOpenConcurrentMigrations(t *testing.T) {
 // writes, the other sees, and single use holds across them.
 func TestOpenTwiceSharesState(t *testing.T) {
 	ctx := context.Background()
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	a, err := Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +159,7 @@ func TestOpenTwiceSharesState(t *testing.T) {
 // isolation level does not change the level the store's guarantees rest on.
 func TestIsolationPinned(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, withParam(freshSchema(t), "default_transaction_isolation", "serializable"))
+	s, err := Open(ctx, pgtest.WithParam(pgtest.FreshSchema(t), "default_transaction_isolation", "serializable"))
 	if err != nil {
 		t.Fatal(err)
 	}
