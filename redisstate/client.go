@@ -20,6 +20,15 @@ import (
 // of hanging.
 const callTimeout = 250 * time.Millisecond
 
+// probeInterval is how often, during an outage, one call tries Redis
+// again; the others fall back at once instead of each waiting for Redis to
+// fail.
+const probeInterval = time.Second
+
+// errOutage is what a call skipped during an outage reports to its
+// fallback.
+var errOutage = errors.New("redisstate: Redis is down; waiting for the next probe")
+
 // defaultPrefix starts every key and channel name, so that Portcullis can
 // share a Redis database with other applications.
 const defaultPrefix = "portcullis:"
@@ -71,6 +80,11 @@ func newClient(opts *redis.Options, log *slog.Logger) *Client {
 	// Without this go-redis ignores context deadlines on socket reads and
 	// writes, and callTimeout would not bound a Redis that stopped answering.
 	opts.ContextTimeoutEnabled = true
+	// go-redis dials five times by default, spending a call's whole budget
+	// on a Redis that refuses connections; the outage probe retries instead.
+	if opts.DialerRetries == 0 {
+		opts.DialerRetries = 1
+	}
 	return &Client{rdb: redis.NewClient(opts), log: log, prefix: defaultPrefix, health: health{log: log}}
 }
 
@@ -91,17 +105,34 @@ func (c *Client) key(kind, k string) string {
 	return c.prefix + kind + ":" + hex.EncodeToString(sum[:])
 }
 
-// health logs each Redis outage once: the first failure after a success as
-// a warning and the first success after a failure as information, so that
-// a Redis down under load does not flood the log.
+// health tracks whether Redis answers. It logs each outage once, the first
+// failure after a success as a warning and the first success after a
+// failure as information, so that a Redis down under load does not flood
+// the log; and during an outage it lets one call per probeInterval try
+// Redis while the others fall back at once.
 type health struct {
 	log  *slog.Logger
 	down atomic.Bool
+	// retryAt is when, during an outage, the next call may try Redis, in
+	// Unix nanoseconds.
+	retryAt atomic.Int64
+}
+
+// try reports whether a call should go to Redis: always while it answers,
+// and during an outage for one call per probeInterval.
+func (h *health) try() bool {
+	if !h.down.Load() {
+		return true
+	}
+	now := time.Now().UnixNano()
+	at := h.retryAt.Load()
+	return now >= at && h.retryAt.CompareAndSwap(at, now+int64(probeInterval))
 }
 
 // failed records a failed call; op says what was being done, never with
 // which key.
 func (h *health) failed(op string, err error) {
+	h.retryAt.Store(time.Now().Add(probeInterval).UnixNano())
 	if h.down.CompareAndSwap(false, true) {
 		h.log.Warn("redisstate: Redis unreachable; replay marks fall back to the store, login throttling to memory, and guards learn of revocations at their poll interval",
 			"op", op, "err", err)

@@ -8,8 +8,9 @@
 //
 //   - Client.Store decorates a store.Store: UseOnce marks single-use keys
 //     (private_key_jwt assertion jtis) with one atomic SET NX in Redis
-//     instead of a database write, and RevokeToken, RevokeGrant and
-//     DeleteUser publish a revocation notice once the store has committed.
+//     instead of a database write, and RevokeToken, RevokeGrant,
+//     RevokeGrants and DeleteUser publish a revocation notice once the
+//     store has committed.
 //   - Client.Throttle counts failed sign-ins for every instance at once.
 //   - Client.SubscribeRevocations tells a guard of each notice, so that it
 //     polls the issuer's revocation list at once instead of at its interval.
@@ -19,8 +20,14 @@
 // Every call has a short deadline. When Redis does not answer, UseOnce
 // falls back to the decorated store, the throttle to an in-memory
 // users.Throttle, and publishing is skipped (guards still poll at their
-// interval); the outage is logged once, and its end once. Open itself fails
-// when Redis cannot be reached, so that a wrong URL is found at start.
+// interval). The outage is logged once, and its end once; while it lasts
+// one call a second tries Redis and the others fall back at once, so an
+// outage costs requests no time. Open itself fails when Redis cannot be
+// reached, so that a wrong URL is found at start.
+//
+// Run Redis with maxmemory-policy noeviction (its default): a full Redis
+// then refuses writes and Portcullis falls back, where an evicting one
+// would silently drop replay marks.
 //
 // # What the replay cache trades
 //

@@ -30,9 +30,12 @@ func (c *Client) channel() string { return c.prefix + "revocations" }
 // changed. The payload is the time only: guards read what changed from the
 // issuer's list, so no token or jti crosses Redis. The revocation is
 // committed already, so a failure is logged, never returned: guards then
-// learn of it at their poll interval. It runs even when ctx, a request's,
-// has ended since.
+// learn of it at their poll interval, as they do when it is skipped during
+// an outage. It runs even when ctx, a request's, has ended since.
 func (c *Client) publishRevocation(ctx context.Context) {
+	if !c.health.try() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
 	payload := strconv.FormatInt(time.Now().UnixMilli(), 10)

@@ -21,9 +21,9 @@ type sharedStore struct {
 
 // Store returns s with UseOnce answered by Redis, falling back to s when
 // Redis is unreachable, and with a revocation notice published after each
-// successful RevokeToken, RevokeGrant and DeleteUser. Closing the result
-// closes s, not the Client. See the package documentation for what marks
-// kept in Redis only trade.
+// successful RevokeToken, RevokeGrant, RevokeGrants and DeleteUser.
+// Closing the result closes s, not the Client. See the package
+// documentation for what marks kept in Redis only trade.
 func (c *Client) Store(s store.Store) store.Store {
 	return &sharedStore{Store: s, c: c}
 }
@@ -35,6 +35,9 @@ func (c *Client) Store(s store.Store) store.Store {
 // anything, so the call succeeds unless a live mark exists. When Redis
 // fails, the decorated store answers.
 func (s *sharedStore) UseOnce(ctx context.Context, key string, expiresAt time.Time) error {
+	if !s.c.health.try() {
+		return s.Store.UseOnce(ctx, key, expiresAt)
+	}
 	rctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	// PXAT refuses times before the epoch (a zero time.Time); any past
@@ -72,6 +75,16 @@ func (s *sharedStore) RevokeGrant(ctx context.Context, grantID string, now time.
 	}
 	s.c.publishRevocation(ctx)
 	return nil
+}
+
+// RevokeGrants implements store.Store and announces the revocation when
+// there was a grant to revoke.
+func (s *sharedStore) RevokeGrants(ctx context.Context, userID, clientID string, now time.Time) (int, error) {
+	n, err := s.Store.RevokeGrants(ctx, userID, clientID, now)
+	if err == nil && n > 0 {
+		s.c.publishRevocation(ctx)
+	}
+	return n, err
 }
 
 // DeleteUser implements store.Store and announces the revocation of the

@@ -1,0 +1,188 @@
+package redisstate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/store/storetest"
+)
+
+// TestStoreConformance runs the store suite on the decorator over SQLite:
+// marks in Redis and notices keep every guarantee of the store.
+func TestStoreConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openClient(t, newPrefix(t), discard).Store(openSQLite(t))
+	})
+}
+
+// TestUseOnceTwoInstances races 50 calls on one key through two Clients,
+// as two instances sharing a database and a Redis would: one wins.
+func TestUseOnceTwoInstances(t *testing.T) {
+	prefix, db := newPrefix(t), openSQLite(t)
+	instances := []store.Store{
+		openClient(t, prefix, discard).Store(db),
+		openClient(t, prefix, discard).Store(db),
+	}
+	var wins, replays atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			switch err := instances[i%2].UseOnce(context.Background(), "jti-1", time.Now().Add(time.Minute)); {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, store.ErrReplay):
+				replays.Add(1)
+			default:
+				t.Errorf("UseOnce: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 || replays.Load() != 49 {
+		t.Fatalf("50 concurrent UseOnce on two instances: %d wins, %d replays; want 1 and 49", wins.Load(), replays.Load())
+	}
+}
+
+// TestUseOnceExpiry pins what a mark whose time has passed means, in Redis
+// as in the store: it blocks nothing, and a live mark blocks even a call
+// whose own time has passed.
+func TestUseOnceExpiry(t *testing.T) {
+	c := openClient(t, newPrefix(t), discard)
+	s := c.Store(openSQLite(t))
+	now := time.Now()
+	tests := []struct {
+		name   string
+		marked time.Time // zero: no earlier call
+		at     time.Time
+		want   error
+	}{
+		{name: "past, unmarked", at: now.Add(-2 * time.Second)},
+		{name: "zero time, unmarked", at: time.Time{}},
+		{name: "past, live mark", marked: now.Add(time.Minute), at: now.Add(-2 * time.Second), want: store.ErrReplay},
+		{name: "live mark", marked: now.Add(time.Minute), at: now.Add(time.Minute), want: store.ErrReplay},
+		{name: "mark already past", marked: now.Add(-2 * time.Second), at: now.Add(time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if !tt.marked.IsZero() {
+				if err := s.UseOnce(ctx, tt.name, tt.marked); err != nil {
+					t.Fatalf("first UseOnce: %v", err)
+				}
+			}
+			if err := s.UseOnce(ctx, tt.name, tt.at); !errors.Is(err, tt.want) {
+				t.Fatalf("UseOnce: %v, want %v", err, tt.want)
+			}
+			if tt.at.Before(now) && tt.marked.IsZero() {
+				if n, err := c.rdb.Exists(ctx, c.key("once", tt.name)).Result(); err != nil || n != 0 {
+					t.Errorf("a past mark was stored: %d, %v", n, err)
+				}
+			}
+		})
+	}
+}
+
+// TestUseOnceKeys checks that Redis holds the SHA-256 of a key, never the
+// jti itself.
+func TestUseOnceKeys(t *testing.T) {
+	prefix := newPrefix(t)
+	c := openClient(t, prefix, discard)
+	key := "client_assertion\x00svc\x00secret-jti-value"
+	if err := c.Store(openSQLite(t)).UseOnce(context.Background(), key, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.rdb.Keys(context.Background(), prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(key))
+	if want := prefix + "once:" + hex.EncodeToString(sum[:]); len(keys) != 1 || keys[0] != want {
+		t.Errorf("keys %q, want only %q", keys, want)
+	}
+}
+
+// TestUseOnceUnreachable checks that without Redis the store answers, so
+// replays are still refused, and that the outage is logged once, without
+// the key.
+func TestUseOnceUnreachable(t *testing.T) {
+	var logs logBuffer
+	db := openSQLite(t)
+	s := unreachableClient(t, logs.logger()).Store(db)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Minute)
+	if err := s.UseOnce(ctx, "secret-jti", exp); err != nil {
+		t.Fatalf("UseOnce: %v", err)
+	}
+	if err := s.UseOnce(ctx, "secret-jti", exp); !errors.Is(err, store.ErrReplay) {
+		t.Fatalf("replay: %v, want ErrReplay", err)
+	}
+	if err := db.UseOnce(ctx, "secret-jti", exp); !errors.Is(err, store.ErrReplay) {
+		t.Errorf("the mark is not in the store: %v", err)
+	}
+	if err := s.RevokeToken(ctx, store.Revocation{JTI: "jti-r", ExpiresAt: exp, RevokedAt: time.Now()}); err != nil {
+		t.Fatalf("RevokeToken with its notice unpublishable: %v", err)
+	}
+	if ok, err := db.IsRevoked(ctx, "jti-r"); !ok || err != nil {
+		t.Errorf("IsRevoked = %v, %v; want the revocation stored", ok, err)
+	}
+	if n := logs.count("Redis unreachable"); n != 1 {
+		t.Errorf("outage logged %d times, want once:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "secret-jti") {
+		t.Errorf("a key was logged:\n%s", logs.String())
+	}
+}
+
+// TestUseOnceOutage takes Redis away from a running Client and gives it
+// back: marks go to the store during the outage and to Redis after it, and
+// the outage and its end are logged once each.
+func TestUseOnceOutage(t *testing.T) {
+	var logs logBuffer
+	p := newProxy(t, redisOptions(t).Addr)
+	c := p.client(t, newPrefix(t), logs.logger())
+	db := openSQLite(t)
+	s := c.Store(db)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Minute)
+	use := func(key string, want error) {
+		t.Helper()
+		if err := s.UseOnce(ctx, key, exp); !errors.Is(err, want) {
+			t.Fatalf("UseOnce(%s): %v, want %v", key, err, want)
+		}
+	}
+	// inStore reports whether the store holds a mark for key.
+	inStore := func(key string) bool {
+		return errors.Is(db.UseOnce(ctx, key, exp), store.ErrReplay)
+	}
+
+	use("before", nil)
+	p.setDown(true)
+	use("during", nil)
+	use("during", store.ErrReplay)
+	use("during-2", nil)
+	p.setDown(false)
+	c.health.retryAt.Store(0) // as if the probe interval had passed
+	use("after", nil)
+	use("before", store.ErrReplay)
+
+	if inStore("before") || inStore("after") {
+		t.Error("a mark made while Redis was up went to the store")
+	}
+	if !inStore("during") {
+		t.Error("a mark made during the outage is not in the store")
+	}
+	if n := logs.count("Redis unreachable"); n != 1 {
+		t.Errorf("outage logged %d times, want once:\n%s", n, logs.String())
+	}
+	if n := logs.count("Redis reachable again"); n != 1 {
+		t.Errorf("recovery logged %d times, want once:\n%s", n, logs.String())
+	}
+}
