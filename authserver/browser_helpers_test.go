@@ -145,8 +145,8 @@ func (f *flow) code(t *testing.T, as *authservertest.Server, u *url.URL) string 
 	if q.Get("error") != "" {
 		t.Fatalf("authorization error: %s: %s", q.Get("error"), q.Get("error_description"))
 	}
-	if q.Get("state") != f.state || q.Get("iss") != as.URL || q.Get("code") == "" {
-		t.Fatalf("authorization response %s: want code, state %q and iss %q", u, f.state, as.URL)
+	if q.Get("state") != f.state || q.Get("iss") != as.Config.Issuer || q.Get("code") == "" {
+		t.Fatalf("authorization response %s: want code, state %q and iss %q", u, f.state, as.Config.Issuer)
 	}
 	return q.Get("code")
 }

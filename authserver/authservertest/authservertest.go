@@ -5,18 +5,21 @@
 package authservertest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +38,8 @@ var Scopes = []string{"list:users", "read:users", "write:users"}
 
 // Server is a running test authorization server.
 type Server struct {
-	// URL is the issuer, http://127.0.0.1:PORT.
+	// URL reaches this server, http://127.0.0.1:PORT; for a server made by
+	// New it is also the issuer.
 	URL string
 	// ClientID and ClientSecret authenticate the confidential test client
 	// (client_secret_basic, client_credentials grant, every scope).
@@ -63,10 +67,21 @@ type Server struct {
 	// without a network round trip.
 	Handler http.Handler
 
-	http *httptest.Server
+	http      *httptest.Server
+	callbacks *callbackLog
+}
 
-	mu        sync.Mutex
-	callbacks []*url.URL
+// callbackLog records the App's requests; cluster nodes share one.
+type callbackLog struct {
+	mu   sync.Mutex
+	urls []*url.URL
+}
+
+func (l *callbackLog) add(u *url.URL) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := *u
+	l.urls = append(l.urls, &c)
 }
 
 // UserClaims are the test user's OpenID Connect claims.
@@ -76,26 +91,74 @@ var UserClaims = map[string]any{
 }
 
 // New starts a server and stops it when the test ends. The token lifetime
-// defaults apply unless configure changes them. configure, if given,
-// may change the configuration before the server starts; the issuer is
-// already set.
+// defaults apply unless configure changes them; the issuer is already set
+// when configure runs.
 func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portcullis.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "portcullis.db"))
 	if err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
+	t.Cleanup(func() { st.Close() })
 	ts := httptest.NewUnstartedServer(nil)
-	s := &Server{URL: "http://" + ts.Listener.Addr().String(), Store: st, http: ts}
+	s := fixtures(t, "http://"+ts.Listener.Addr().String(), configure)
+	s.prepare(t, st)
+	s.start(t, ts, st)
+	return s
+}
+
+// Cluster is several servers behind one issuer, as in a deployment with a
+// load balancer: each node has its own store handle on one shared database
+// and its own key manager.
+type Cluster struct {
+	// Issuer is the balancer's URL, which spreads requests round-robin.
+	Issuer string
+	// Nodes are the servers; each one's URL reaches it directly. They share
+	// the clients, secrets, user and App of Nodes[0].
+	Nodes []*Server
+}
+
+// NewCluster starts n nodes. open returns a new handle on the shared
+// database each time it is called; the cluster closes the handles.
+func NewCluster(t testing.TB, n int, open func(testing.TB) store.Store, configure ...func(*authserver.Config)) *Cluster {
+	t.Helper()
+	lb := httptest.NewUnstartedServer(nil)
+	c := &Cluster{Issuer: "http://" + lb.Listener.Addr().String()}
+	base := fixtures(t, c.Issuer, configure)
+	for i := range n {
+		st := open(t)
+		t.Cleanup(func() { st.Close() })
+		if i == 0 {
+			base.prepare(t, st)
+		}
+		node := base.clone()
+		ts := httptest.NewUnstartedServer(nil)
+		node.URL = "http://" + ts.Listener.Addr().String()
+		node.start(t, ts, st)
+		c.Nodes = append(c.Nodes, node)
+	}
+	var next atomic.Uint32
+	lb.Config.Handler = &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		node := c.Nodes[int(next.Add(1))%len(c.Nodes)]
+		u, _ := url.Parse(node.URL)
+		r.SetURL(u)
+		r.Out.Host = r.In.Host
+	}}
+	lb.Start()
+	t.Cleanup(lb.Close)
+	return c
+}
+
+// fixtures makes the clients, the user and the App of a test server whose
+// issuer is issuer.
+func fixtures(t testing.TB, issuer string, configure []func(*authserver.Config)) *Server {
+	s := &Server{URL: issuer, callbacks: &callbackLog{}}
 	s.App = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		u := *r.URL
-		s.callbacks = append(s.callbacks, &u)
-		s.mu.Unlock()
+		s.callbacks.add(r.URL)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, "<!doctype html><title>App</title><p id=app>The app</p>")
 	}))
+	t.Cleanup(s.App.Close)
 	s.RedirectURI = s.App.URL + "/callback"
 	secret, hash := authserver.NewSecret()
 	webSecret, webHash := authserver.NewSecret()
@@ -104,7 +167,7 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	s.Username, s.Password = "demo", "demo-password-"+webSecret[:8]
 	codeGrants := []string{"authorization_code", "refresh_token"}
 	s.Config = authserver.Config{
-		Issuer: s.URL,
+		Issuer: issuer,
 		APIs:   []authserver.API{{Identifier: API, Name: "Test API", Scopes: Scopes}},
 		Clients: []store.Client{{
 			ID: s.ClientID, SecretHash: hash, AuthMethod: store.AuthSecretBasic,
@@ -123,29 +186,51 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	for _, f := range configure {
 		f(&s.Config)
 	}
-	ttl := s.Config.AccessTokenTTL
-	if ttl == 0 {
-		ttl = authserver.DefaultAccessTokenTTL
+	return s
+}
+
+// clone copies the fixtures for another node of a cluster.
+func (s *Server) clone() *Server {
+	c := &Server{}
+	c.URL, c.ClientID, c.ClientSecret = s.URL, s.ClientID, s.ClientSecret
+	c.Username, c.Password = s.Username, s.Password
+	c.WebClientID, c.WebClientSecret, c.SPAClientID = s.WebClientID, s.WebClientSecret, s.SPAClientID
+	c.App, c.RedirectURI, c.Config, c.callbacks = s.App, s.RedirectURI, s.Config, s.callbacks
+	return c
+}
+
+func (s *Server) now() time.Time {
+	if s.Config.Now != nil {
+		return s.Config.Now()
 	}
-	alg := s.Config.AccessTokenAlg
-	if alg == "" {
-		alg = keys.ES256
-	}
+	return time.Now()
+}
+
+func (s *Server) tokenTTL() time.Duration {
+	return cmp.Or(s.Config.AccessTokenTTL, authserver.DefaultAccessTokenTTL)
+}
+
+// prepare gives the store its signing keys and the test user.
+func (s *Server) prepare(t testing.TB, st store.Store) {
+	ctx := context.Background()
+	alg := cmp.Or(s.Config.AccessTokenAlg, keys.ES256)
 	algs := []string{alg}
 	if alg != keys.RS256 {
 		algs = append(algs, keys.RS256)
 	}
-	now := time.Now
-	if s.Config.Now != nil {
-		now = s.Config.Now
-	}
-	if err := keys.Ensure(ctx, st, algs, ttl, now()); err != nil {
+	if err := keys.Ensure(ctx, st, algs, s.tokenTTL(), s.now()); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
-	if err := users.Sync(ctx, st, []users.Configured{{Username: s.Username, Password: s.Password, Claims: UserClaims}}, now()); err != nil {
+	if err := users.Sync(ctx, st, []users.Configured{{Username: s.Username, Password: s.Password, Claims: UserClaims}}, s.now()); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
-	if s.Keys, err = keys.NewManager(ctx, st, ttl, s.Config.Now); err != nil {
+}
+
+// start serves the authorization server on ts with the store st.
+func (s *Server) start(t testing.TB, ts *httptest.Server, st store.Store) {
+	var err error
+	s.Store, s.http = st, ts
+	if s.Keys, err = keys.NewManager(context.Background(), st, s.tokenTTL(), s.Config.Now); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
 	srv, err := authserver.New(s.Config, st, s.Keys, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
@@ -155,19 +240,14 @@ func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	s.Handler = srv.Handler()
 	ts.Config.Handler = s.Handler
 	ts.Start()
-	t.Cleanup(func() {
-		ts.Close()
-		s.App.Close()
-		st.Close()
-	})
-	return s
+	t.Cleanup(ts.Close)
 }
 
 // Callbacks returns the requests the App received, oldest first.
 func (s *Server) Callbacks() []*url.URL {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.callbacks)
+	s.callbacks.mu.Lock()
+	defer s.callbacks.mu.Unlock()
+	return slices.Clone(s.callbacks.urls)
 }
 
 // Close stops serving, as if the issuer went down. The store stays open.
