@@ -1,8 +1,11 @@
 package guard_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log"
 	"net/http"
 	"strconv"
 	"strings"
@@ -165,4 +168,33 @@ func TestRefreshRevocationsWithoutPolling(t *testing.T) {
 	if n := iss.Requests("/revocations"); n != 0 {
 		t.Errorf("%d requests to the revocation list, want 0", n)
 	}
+}
+
+// An API told of each revocation as it happens: with Portcullis and Redis,
+// redisstate.Client.SubscribeRevocations(ctx, g.RefreshRevocations) does
+// the telling. The revoked token is refused without waiting for the hour
+// of RevocationInterval.
+func ExampleGuard_RefreshRevocations() {
+	issuer := guardtest.NewIssuer()
+	defer issuer.Close()
+	g, err := guard.New(context.Background(), guard.Options{
+		Issuer:             issuer.URL,
+		Audience:           "https://api.example.com",
+		RevocationInterval: time.Hour,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer g.Close()
+
+	token := issuer.Token("list:users")
+	issuer.Revoke(token)
+	polls := g.Stats().RevocationPolls
+	g.RefreshRevocations()
+	for g.Stats().RevocationPolls == polls {
+		time.Sleep(time.Millisecond) // the poll runs in the background
+	}
+	_, err = g.Verify(context.Background(), token)
+	fmt.Println(errors.Is(err, guard.ErrRevoked))
+	// Output: true
 }
