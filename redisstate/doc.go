@@ -21,8 +21,8 @@
 // falls back to the decorated store, the throttle to an in-memory
 // users.Throttle, and publishing is skipped (guards still poll at their
 // interval). The outage is logged once, and its end once; while it lasts
-// one call a second tries Redis and the others fall back at once, so an
-// outage costs requests no time. Open itself fails when Redis cannot be
+// one call a second tries Redis and the others fall back at once, so only
+// that call waits for Redis. Open itself fails when Redis cannot be
 // reached, so that a wrong URL is found at start.
 //
 // Run Redis with maxmemory-policy noeviction (its default): a full Redis
@@ -46,7 +46,8 @@
 // Every key starts with "portcullis:". Replay marks are
 // "portcullis:once:" followed by the hex SHA-256 of the store key, and
 // throttle entries "portcullis:throttle:" followed by the hex SHA-256 of
-// the throttle key, so Redis never holds a raw jti, username or address.
+// the throttle's rules and key, so Redis never holds a raw jti, username
+// or address, and throttles with different rules never share an entry.
 // Notices go to the channel "portcullis:revocations"; their payload is the
 // time of the revocation in Unix milliseconds and nothing else.
 package redisstate
