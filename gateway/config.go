@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/guard"
 )
 
@@ -42,6 +43,11 @@ type Config struct {
 	IdentityHeaders IdentityHeaders `yaml:"identity_headers"`
 	// Routes map path prefixes to upstreams. At least one is required.
 	Routes []Route `yaml:"routes"`
+	// Cookies are the OAuth Agent's cookie settings (the cookie_prefix,
+	// cookie_encryption_key and trusted_web_origins of its oauth_agent
+	// section), which routes with Cookies set need to read its
+	// access-token cookie. Nil means no route may set Cookies.
+	Cookies *agent.CookieConfig `yaml:"cookies"`
 }
 
 // IdentityHeaders names the request headers the gateway sets from the
@@ -74,6 +80,15 @@ type Route struct {
 	// Scopes must all have been granted to the token. Empty means any
 	// valid token for the audience.
 	Scopes []string `yaml:"scopes"`
+	// Cookies lets browsers authenticate with the OAuth Agent's
+	// access-token cookie instead of an Authorization header, for
+	// single-page apps that hold no token. Such requests must come from
+	// a trusted web origin and, unless GET or HEAD, carry
+	// "token-handler-version: 1"; CORS answers those origins with
+	// credentials. A request with an Authorization header is a bearer
+	// request as on any route. Requires Config.Cookies. False means the
+	// Authorization header only.
+	Cookies bool `yaml:"cookies"`
 }
 
 // ConfigError is one bad value in the gateway configuration. Key names it
@@ -144,13 +159,36 @@ func (c Config) Validate() error {
 				bad(fmt.Sprintf("%s.scopes[%d]", key, j), "%q is not a scope", s)
 			}
 		}
+		if r.Cookies && c.Cookies == nil {
+			bad(key+".cookies", "needs gateway.cookies, the OAuth Agent's cookie settings")
+		}
 		for j, prev := range c.Routes[:i] {
 			if prev.Path == r.Path && overlap(prev.Methods, r.Methods) {
 				bad(key, "same path and methods as routes[%d]", j)
 			}
 		}
 	}
+	if c.Cookies != nil {
+		for _, err := range unjoin(c.Cookies.Validate()) {
+			if ce := (*agent.ConfigError)(nil); errors.As(err, &ce) {
+				bad("cookies."+ce.Key, "%s", ce.Problem)
+			} else {
+				bad("cookies", "%v", err)
+			}
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// unjoin returns the errors joined in err.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
 }
 
 // resolve applies the default names.

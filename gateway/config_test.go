@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/portcullis/portcullis/agent"
 )
 
 func validConfig() Config {
@@ -53,6 +56,17 @@ func TestValidate(t *testing.T) {
 		{name: "bad scope", change: func(c *Config) { c.Routes[0].Scopes = []string{"list users"} }, wantKey: "gateway.routes[0].scopes[0]"},
 		{name: "duplicate route", change: func(c *Config) { c.Routes[1].Methods = []string{"GET", "PUT"} }, wantKey: "gateway.routes[1]"},
 		{name: "duplicate route, all methods", change: func(c *Config) { c.Routes[1].Methods = nil }, wantKey: "gateway.routes[1]"},
+		{name: "valid cookie route", change: func(c *Config) {
+			c.Routes[0].Cookies = true
+			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"}}
+		}},
+		{name: "cookie route without cookie settings", change: func(c *Config) { c.Routes[1].Cookies = true }, wantKey: "gateway.routes[1].cookies"},
+		{name: "cookie settings without a key", change: func(c *Config) {
+			c.Cookies = &agent.CookieConfig{TrustedWebOrigins: []string{"https://app.example.com"}}
+		}, wantKey: "gateway.cookies.cookie_encryption_key"},
+		{name: "cookie settings with a bad origin", change: func(c *Config) {
+			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com/"}}
+		}, wantKey: "gateway.cookies.trusted_web_origins[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/guard"
 )
 
@@ -17,8 +18,9 @@ const defaultUpstreamTimeout = 30 * time.Second
 // request is routed by path and method, authenticated and scope-checked
 // by the guard (RFC 6750 answers), and forwarded to the route's upstream.
 type Gateway struct {
-	guard  *guard.Guard
-	routes table
+	guard   *guard.Guard
+	routes  table
+	cookies *agent.CookieReader // nil without Config.Cookies
 }
 
 // New validates cfg and builds the gateway. Like guard.New it reads the
@@ -32,6 +34,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	}
 	if log == nil {
 		log = slog.Default()
+	}
+	var cookies *agent.CookieReader
+	if cfg.Cookies != nil {
+		var err error
+		if cookies, err = agent.NewCookieReader(*cfg.Cookies); err != nil {
+			return nil, err
+		}
 	}
 	g, err := guard.New(ctx, guard.Options{
 		Issuer:     cfg.Issuer,
@@ -55,19 +64,28 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		// Validate has checked the URL.
 		upstream, _ := url.Parse(r.Upstream)
 		proxy := newProxy(upstream, transport, ids, log)
-		routes[i] = &route{path: r.Path, methods: r.Methods, handler: g.Middleware(g.RequireScopes(r.Scopes...)(proxy))}
+		var h http.Handler = g.Middleware(g.RequireScopes(r.Scopes...)(proxy))
+		if r.Cookies {
+			proxy.ModifyResponse = stripCORS
+			h = cookieAuth(cookies, h)
+		}
+		routes[i] = &route{path: r.Path, methods: r.Methods, handler: h, cookies: r.Cookies}
 	}
-	return &Gateway{guard: g, routes: newTable(routes)}, nil
+	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies}, nil
 }
 
 // ServeHTTP routes, authenticates and forwards the request. A path that is
 // not clean is refused with 400, a path no route matches gets 404, and a
 // method no matching route admits gets 405 with Allow, all with JSON
-// bodies; routing happens before authentication.
+// bodies; routing happens before authentication. A CORS preflight for a
+// route with Cookies is answered by the gateway itself.
 func (gw *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if !canonical(p) {
 		reply(w, http.StatusBadRequest, "invalid_request", "the path must not contain dot segments or empty segments")
+		return
+	}
+	if gw.preflight(w, r) {
 		return
 	}
 	rt, allow := gw.routes.lookup(p, r.Method)

@@ -14,6 +14,7 @@ type route struct {
 	path    string
 	methods []string
 	handler http.Handler
+	cookies bool // accepts the OAuth Agent's cookie (Route.Cookies)
 }
 
 // matches reports whether p is the route's path or lies below it.
