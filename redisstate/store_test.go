@@ -18,6 +18,7 @@ import (
 // TestStoreConformance runs the store suite on the decorator over SQLite:
 // marks in Redis and notices keep every guarantee of the store.
 func TestStoreConformance(t *testing.T) {
+	redisOptions(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return openClient(t, newPrefix(t), discard).Store(openSQLite(t))
 	})
