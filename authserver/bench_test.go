@@ -1,6 +1,7 @@
 package authserver_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/store/postgres"
+	"github.com/portcullis/portcullis/store/postgres/pgtest"
 )
 
 // The baselines: one bare ES256 signature and verification over a payload
@@ -75,32 +78,53 @@ func serveForm(b *testing.B, h http.Handler, path, body string, hdr header) *htt
 	return w
 }
 
+// backends runs a benchmark against a server on each store: SQLite, and
+// PostgreSQL when PORTCULLIS_TEST_POSTGRES is set.
+func backends(b *testing.B, run func(b *testing.B, as *authservertest.Server)) {
+	b.Run("sqlite", func(b *testing.B) { run(b, authservertest.New(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		dsn := pgtest.FreshSchema(b)
+		c := authservertest.NewCluster(b, 1, func(tb testing.TB) store.Store {
+			st, err := postgres.Open(context.Background(), dsn)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return st
+		})
+		run(b, c.Nodes[0])
+	})
+}
+
 // BenchmarkTokenClientCredentials is the token endpoint: form parsing,
 // client_secret_basic, scope and audience, RFC 9068 token signed with ES256.
+// The store is not touched: the client is configured and the JWT carries
+// its own state.
 func BenchmarkTokenClientCredentials(b *testing.B) {
-	as := authservertest.New(b)
-	auth := basic(as.ClientID, as.ClientSecret)
-	body := "grant_type=client_credentials&scope=list:users+read:users"
-	b.ReportAllocs()
-	for b.Loop() {
-		serveForm(b, as.Handler, "/token", body, auth)
-	}
+	backends(b, func(b *testing.B, as *authservertest.Server) {
+		auth := basic(as.ClientID, as.ClientSecret)
+		body := "grant_type=client_credentials&scope=list:users+read:users"
+		b.ReportAllocs()
+		for b.Loop() {
+			serveForm(b, as.Handler, "/token", body, auth)
+		}
+	})
 }
 
 // BenchmarkIntrospect is introspection of an active ES256 token: client
-// authentication, signature verification and the revocation lookup in
-// SQLite.
+// authentication, signature verification and the revocation lookup in the
+// store.
 func BenchmarkIntrospect(b *testing.B) {
-	as := authservertest.New(b)
-	auth := basic(as.ClientID, as.ClientSecret)
-	body := url.Values{"token": {as.Token(b, "list:users")}}.Encode()
-	b.ReportAllocs()
-	for b.Loop() {
-		w := serveForm(b, as.Handler, "/introspect", body, auth)
-		if !strings.Contains(w.Body.String(), `"active":true`) {
-			b.Fatal(w.Body.String())
+	backends(b, func(b *testing.B, as *authservertest.Server) {
+		auth := basic(as.ClientID, as.ClientSecret)
+		body := url.Values{"token": {as.Token(b, "list:users")}}.Encode()
+		b.ReportAllocs()
+		for b.Loop() {
+			w := serveForm(b, as.Handler, "/introspect", body, auth)
+			if !strings.Contains(w.Body.String(), `"active":true`) {
+				b.Fatal(w.Body.String())
+			}
 		}
-	}
+	})
 }
 
 // BenchmarkCodeExchange is the authorization_code grant through the handler:

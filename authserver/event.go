@@ -19,6 +19,9 @@ type Auditor interface {
 type logAuditor struct{ log *slog.Logger }
 
 func (a logAuditor) Record(ctx context.Context, level slog.Level, e store.AuditEvent) {
+	if !a.log.Enabled(ctx, level) {
+		return
+	}
 	attrs := []any{"event", e.Type, "sub", e.Subject, "client_id", e.ClientID, "remote", e.Remote}
 	for k, v := range e.Detail {
 		attrs = append(attrs, k, v)
@@ -33,7 +36,10 @@ func (s *Server) event(r *http.Request, level slog.Level, typ string, kv ...any)
 	e := store.AuditEvent{Type: typ, Remote: s.clientIP(r), Time: s.cfg.Now()}
 	for i := 0; i+1 < len(kv); i += 2 {
 		k, _ := kv[i].(string)
-		v := fmt.Sprint(kv[i+1])
+		v, ok := kv[i+1].(string)
+		if !ok {
+			v = fmt.Sprint(kv[i+1])
+		}
 		switch k {
 		case "sub":
 			e.Subject = v
