@@ -1,0 +1,271 @@
+package spa_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/examples/spa"
+	"github.com/portcullis/portcullis/gateway"
+	"github.com/portcullis/portcullis/store"
+)
+
+// headlessChromium starts Debian's chromium for one test, or skips the test
+// saying why.
+func headlessChromium(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (apt-get install chromium); .ci/run installs it, so CI runs this test")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(900, 1000),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first action starts the browser and must not carry a timeout,
+	// which would stop the whole browser; later ones get one.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// stack is everything the example app talks to, in this process on
+// loopback except the users API, which runs as the example program it is.
+type stack struct {
+	app, agent, gateway string // base URLs
+	as                  *authservertest.Server
+}
+
+// startStack runs the authorization server, the users API, the agent, the
+// gateway and the app, each on its own loopback port as in production
+// where they are separate services; cookies are per host, so the
+// gateway receives the agent's.
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	appSrv, agentSrv, gwSrv := httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil)
+	s := &stack{app: "http://" + appSrv.Listener.Addr().String(), agent: "http://" + agentSrv.Listener.Addr().String(), gateway: "http://" + gwSrv.Listener.Addr().String()}
+	secret, hash := authserver.NewSecret()
+	s.as = authservertest.New(t, func(c *authserver.Config) {
+		c.Clients = append(c.Clients, store.Client{
+			ID: "spa-agent", Name: "Example app", SecretHash: hash, AuthMethod: store.AuthSecretBasic,
+			GrantTypes: []string{"authorization_code", "refresh_token"}, SkipConsent: true,
+			RedirectURIs: []string{s.app + "/"}, PostLogoutRedirectURIs: []string{s.app + "/"},
+			Scopes: []string{"openid", "profile", "email", "offline_access", "list:users"},
+		})
+	})
+	log := slog.New(slog.DiscardHandler)
+	cookies := agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("5a", 32)}, TrustedWebOrigins: []string{s.app}}
+	ag, err := agent.New(t.Context(), agent.Config{
+		Listen: agentSrv.Listener.Addr().String(), Issuer: s.as.URL, ClientID: "spa-agent", ClientSecret: secret,
+		RedirectURI: s.app + "/", PostLogoutRedirectURI: s.app + "/", Scope: "openid profile email offline_access list:users",
+		TrustedWebOrigins: cookies.TrustedWebOrigins, CookieEncryptionKey: cookies.CookieEncryptionKey,
+	}, log)
+	if err != nil {
+		t.Fatalf("agent.New: %v", err)
+	}
+	gw, err := gateway.New(t.Context(), gateway.Config{
+		Listen: gwSrv.Listener.Addr().String(), Issuer: s.as.URL, Audience: authservertest.API, Cookies: &cookies,
+		Routes: []gateway.Route{{Path: "/users", Methods: []string{"GET"}, Upstream: startUsersAPI(t, s.as.URL), Scopes: []string{"list:users"}, Cookies: true}},
+	}, log)
+	if err != nil {
+		t.Fatalf("gateway.New: %v", err)
+	}
+	t.Cleanup(gw.Close)
+	for srv, h := range map[*httptest.Server]http.Handler{
+		agentSrv: ag, gwSrv: gw, appSrv: spa.Handler(spa.Config{AgentURL: s.agent + "/oauth-agent", APIURL: s.gateway}),
+	} {
+		srv.Config.Handler = h
+		srv.Start()
+		t.Cleanup(srv.Close)
+	}
+	return s
+}
+
+// startUsersAPI builds and runs examples/usersapi for issuer and returns
+// its URL once it answers.
+func startUsersAPI(t *testing.T, issuer string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "usersapi")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/portcullis/portcullis/examples/usersapi").CombinedOutput(); err != nil {
+		t.Fatalf("build usersapi: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "-issuer", issuer, "-audience", authservertest.API, "-listen", addr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	url := "http://" + addr
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(url + "/users"); err == nil {
+			resp.Body.Close()
+			return url
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("usersapi did not start")
+		}
+	}
+}
+
+// TestBrowser drives the example app in headless Chromium through the
+// issue's scenario: sign in as the demo user, see the name, list users
+// through the gateway, refresh, sign out, and find the API closed.
+func TestBrowser(t *testing.T) {
+	ctx := headlessChromium(t)
+	s := startStack(t)
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.app+"/"),
+		chromedp.WaitVisible(`#sign-in`),
+		chromedp.Click(`#sign-in`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, s.as.Username),
+		chromedp.SendKeys(`#password`, s.as.Password+"\r"),
+		chromedp.WaitVisible(`#signed-in`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#email').textContent !== ''`),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	name := text(t, ctx, `#name`)
+	if name != "Demo User" || text(t, ctx, `#userinfo-name`) != "Demo User" || text(t, ctx, `#email`) != "demo@example.com" {
+		t.Errorf("signed in as %q, userinfo %q %q", name, text(t, ctx, `#userinfo-name`), text(t, ctx, `#email`))
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != s.app+"/" {
+		t.Errorf("the app kept the authorization response in its URL: %s", loc)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if dir := os.Getenv("PORTCULLIS_ARTIFACTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "spa-signed-in.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jar := cookies(t, ctx, s.agent+"/oauth-agent/refresh")
+	for _, c := range []string{"pc-at", "pc-auth", "pc-id"} {
+		if jar[c] == nil || !jar[c].HTTPOnly || jar[c].SameSite != network.CookieSameSiteStrict {
+			t.Errorf("cookie %s: %+v", c, jar[c])
+		}
+	}
+	if jar["pc-login"] != nil {
+		t.Error("the login cookie outlived the login")
+	}
+
+	listUsers(t, ctx)
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#refresh`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#message').textContent.startsWith('Tokens refreshed')`),
+	); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if after := cookies(t, ctx, s.agent+"/oauth-agent/refresh"); after["pc-at"] == nil || after["pc-at"].Value == jar["pc-at"].Value || after["pc-auth"].Value == jar["pc-auth"].Value {
+		t.Error("refresh did not replace the token cookies")
+	}
+	listUsers(t, ctx)
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#sign-out`),
+		chromedp.WaitVisible(`#sign-in`),
+	); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	if left := cookies(t, ctx, s.agent+"/oauth-agent/refresh"); len(left) > 0 {
+		t.Errorf("cookies left after sign-out: %v", left)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+		`fetch('`+s.gateway+`/users', {credentials: 'include'}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || status != http.StatusUnauthorized {
+		t.Errorf("the API after sign-out: %d, %v", status, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#list-users`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#message').dataset.kind === 'error'`),
+	); err != nil {
+		t.Fatalf("list users signed out: %v", err)
+	}
+	if msg := text(t, ctx, `#message`); !strings.HasPrefix(msg, "401") {
+		t.Errorf("message after listing users signed out: %q", msg)
+	}
+}
+
+// listUsers lists users through the gateway and checks the list.
+func listUsers(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#list-users`),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#users li').length === 2`),
+	); err != nil {
+		t.Fatalf("list users: %v", err)
+	}
+	if got := text(t, ctx, `#users`); !strings.Contains(got, "Ada Lovelace <ada@example.com>") {
+		t.Errorf("users %q", got)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// cookies returns the browser's cookies for url by name, HttpOnly ones
+// included.
+func cookies(t *testing.T, ctx context.Context, url string) map[string]*network.Cookie {
+	t.Helper()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*network.Cookie{}
+	for _, c := range res.Cookies {
+		if strings.HasPrefix(c.Name, "pc-") {
+			out[c.Name] = c
+		}
+	}
+	return out
+}
