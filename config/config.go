@@ -45,6 +45,11 @@ type Config struct {
 	// Users are people who sign in, fixed by this file. More can be added
 	// to the store with the CLI.
 	Users []User `yaml:"users"`
+	// Redis, when set (redis://host:port/db), holds the state several
+	// instances share for speed: replay caches, login throttle counters
+	// and revocation notices to guards. Empty means none: the store keeps
+	// every guarantee alone.
+	Redis string `yaml:"redis"`
 	// TrustedProxies are the addresses or CIDR ranges of reverse proxies in
 	// front of the server, whose X-Forwarded-For tells the client's
 	// address (for login throttling and the audit trail). Empty means no

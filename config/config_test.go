@@ -144,6 +144,7 @@ func TestInvalid(t *testing.T) {
 		{"short user password", base("users: [{username: u, password: short}]\n"), "users[0].password: must have at least 8"},
 		{"duplicate user", base("users: [{username: U, password: longenough}, {username: u, password: longenough}]\n"), "users[1].username: is defined twice"},
 		{"skip_consent for a public client", base("clients:\n  - {client_id: c, token_endpoint_auth_method: none, skip_consent: true, grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"]}\n"), "clients[0].skip_consent: is not allowed for public or native clients"},
+		{"bad redis URL", base("redis: localhost:6379\n"), "redis: must be redis://"},
 		{"bad trusted proxy", base("trusted_proxies: [10.0.0.0/33]\n"), "trusted_proxies[0]: must be an IP address or a CIDR"},
 		{"grace too long", base("refresh_token_grace: 5m\n"), "refresh_token_grace: must be between"},
 		{"duplicate client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n"), "clients[1].client_id: is defined twice"},

@@ -51,6 +51,11 @@ func (c *Config) validate() error {
 			p.add("storage", err.Error())
 		}
 	}
+	if c.Redis != "" {
+		if u, err := url.Parse(c.Redis); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			p.add("redis", "must be redis://HOST:PORT/DB or rediss://HOST:PORT/DB")
+		}
+	}
 	for i, tp := range c.TrustedProxies {
 		if _, err := parsePrefix(tp); err != nil {
 			p.add(fmt.Sprintf("trusted_proxies[%d]", i), "must be an IP address or a CIDR range such as 10.0.0.0/8")

@@ -96,7 +96,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	defer rec.Close() // before the store closes: stores what is queued
 	ascfg := cfg.AuthServer()
 	ascfg.Observer, ascfg.Auditor = m, rec
-	srv, err := authserver.New(ascfg, st, km, log)
+	shared, rs, err := withRedis(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	if rs != nil {
+		defer rs.Close()
+		ascfg.Throttle = rs.Throttle(5, 15*time.Minute, 15*time.Minute)
+		ascfg.AddressThrottle = rs.Throttle(50, 15*time.Minute, 15*time.Minute)
+	}
+	srv, err := authserver.New(ascfg, shared, km, log)
 	if err != nil {
 		return err
 	}
@@ -123,6 +132,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 			return fmt.Errorf("gateway: %w", err)
 		}
 		defer gw.Close()
+		if rs != nil {
+			go rs.SubscribeRevocations(ctx, gw.RefreshRevocations)
+		}
 		gaddr, err := g.start("gateway", cfg.Gateway.Listen, gw)
 		if err != nil {
 			g.shutdown()

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/redisstate"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/postgres"
 	"github.com/portcullis/portcullis/store/sqlite"
@@ -20,7 +23,10 @@ func configFlag(cmd *cobra.Command, path *string) {
 	cmd.MarkFlagRequired("config")
 }
 
-// openState loads the configuration and opens the store it names.
+// openState loads the configuration and opens the store it names. With
+// Redis configured, revocations made through the returned store are
+// announced to guards at once; if Redis is down the CLI warns and goes on,
+// and guards learn of them at their next poll.
 func openState(ctx context.Context, path string) (*config.Config, store.Store, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -30,8 +36,38 @@ func openState(ctx context.Context, path string) (*config.Config, store.Store, e
 	if err != nil {
 		return nil, nil, err
 	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	shared, rs, err := withRedis(ctx, cfg, st, log)
+	if err != nil {
+		log.Warn("redis unavailable: guards learn of revocations at their next poll", "err", err)
+		return cfg, st, nil
+	}
+	if rs != nil {
+		return cfg, closeBoth{shared, rs}, nil
+	}
 	return cfg, st, nil
 }
+
+// withRedis wraps the store with the Redis replay cache and revocation
+// announcements when the configuration names a Redis; rs is nil otherwise.
+func withRedis(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (store.Store, *redisstate.Client, error) {
+	if cfg.Redis == "" {
+		return st, nil, nil
+	}
+	rs, err := redisstate.Open(ctx, cfg.Redis, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	return rs.Store(st), rs, nil
+}
+
+// closeBoth closes the Redis client with the store.
+type closeBoth struct {
+	store.Store
+	rs *redisstate.Client
+}
+
+func (c closeBoth) Close() error { c.rs.Close(); return c.Store.Close() }
 
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	backend, target, err := cfg.Store()
