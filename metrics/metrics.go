@@ -1,6 +1,7 @@
 // Package metrics owns the Prometheus metrics of a Portcullis process:
 // requests by endpoint with their latency and OAuth error codes, tokens
-// issued by grant and client, and the use of the store's connection pool.
+// issued by grant and client, the latency of store operations and the use
+// of the store's connection pool.
 package metrics
 
 import (
@@ -20,6 +21,7 @@ type Metrics struct {
 	errors   *prometheus.CounterVec
 	tokens   *prometheus.CounterVec
 	dropped  prometheus.Counter
+	storeOps *prometheus.HistogramVec
 }
 
 // PoolStats is what a store reports about its connection pool.

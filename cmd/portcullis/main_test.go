@@ -181,6 +181,7 @@ func TestServeWithCLI(t *testing.T) {
 		`portcullis_oauth_errors_total{endpoint="POST /token",error="invalid_client"} 1`,
 		`portcullis_http_request_duration_seconds_count{endpoint="POST /token",method="POST",status="200"}`,
 		`portcullis_store_connections_in_use`,
+		`portcullis_store_operation_duration_seconds_count{operation="get_client"}`,
 	} {
 		if !strings.Contains(string(m), want) {
 			t.Fatalf("metrics lack %s", want)
