@@ -2,10 +2,10 @@ package users
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
