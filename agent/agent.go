@@ -189,10 +189,20 @@ func (a *Agent) clearSession(w http.ResponseWriter) {
 // and 401 invalid_cookie with every session cookie deleted when it does
 // not decrypt.
 func (a *Agent) readSession(w http.ResponseWriter, r *http.Request, c cookie) ([]byte, *apiError) {
+	v, e := a.optionalSession(w, r, c)
+	if e == nil && v == nil {
+		return nil, newError(http.StatusUnauthorized, codeNoSession, "not signed in")
+	}
+	return v, e
+}
+
+// optionalSession is readSession for a cookie the request may lack: nil
+// without it.
+func (a *Agent) optionalSession(w http.ResponseWriter, r *http.Request, c cookie) ([]byte, *apiError) {
 	v, err := a.reader.jar.read(r, c)
 	switch {
 	case errors.Is(err, ErrNoCookie):
-		return nil, newError(http.StatusUnauthorized, codeNoSession, "not signed in")
+		return nil, nil
 	case err != nil:
 		a.clearSession(w)
 		return nil, &apiError{status: http.StatusUnauthorized, code: codeInvalidCookie, message: "a session cookie cannot be decrypted; sign in again", err: err}

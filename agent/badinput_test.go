@@ -277,6 +277,11 @@ func TestBadInput(t *testing.T) {
 			b.setCookie("pc-id", "/oauth-agent", v[:len(v)-4])
 			return b.get("/claims")
 		}},
+		{name: "tampered ID token cookie at refresh", status: 401, code: "invalid_cookie", cleared: session, do: func(t *testing.T) answer {
+			b := e.signedIn(t)
+			b.setCookie("pc-id", "/oauth-agent", tamper(b.cookie("pc-id", "/oauth-agent")))
+			return b.post("/refresh", nil)
+		}},
 		{name: "refresh cookie of another key", status: 401, code: "invalid_cookie", cleared: session, do: func(t *testing.T) answer {
 			foreign := newBrowser(t, e.other, e.cfg)
 			foreign.signIn("", "")

@@ -62,7 +62,12 @@
 // Agent (whose version byte is 1), so its NGINX, Lua and Cloudflare
 // plugins decrypt these cookies too. The first configured key encrypts and
 // every configured key decrypts. The test vectors in
-// testdata/cookie_vectors.json pin the format.
+// testdata/cookie_vectors.json pin the format; the first is
+//
+//	key        000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+//	nonce      000102030405060708090a0b
+//	plaintext  token
+//	cookie     AQABAgMEBQYHCAkKCzNtvX6rkpjfRO_LSEB1YcPXHwLrbA
 //
 // The names are PREFIX-at (path /, for the gateway), PREFIX-auth (path
 // BASE/refresh), PREFIX-id (path BASE) and PREFIX-login (path BASE/login).

@@ -153,13 +153,13 @@ func (a *Agent) loginEnd(w http.ResponseWriter, r *http.Request) *apiError {
 // when the access-token cookie decrypts, whether or not the token has
 // expired (the app then refreshes).
 func (a *Agent) sessionState(w http.ResponseWriter, r *http.Request) *apiError {
-	at, e := a.readSession(w, r, a.reader.access)
-	if e != nil && e.code == codeNoSession {
-		writeJSON(w, http.StatusOK, loginState{})
-		return nil
-	}
+	at, e := a.optionalSession(w, r, a.reader.access)
 	if e != nil {
 		return e
+	}
+	if at == nil {
+		writeJSON(w, http.StatusOK, loginState{})
+		return nil
 	}
 	out := loginState{IsLoggedIn: true}
 	var c struct {

@@ -23,7 +23,10 @@ func (a *Agent) refreshTokens(w http.ResponseWriter, r *http.Request) *apiError 
 		}
 		return e
 	}
-	oldID, _ := a.reader.jar.read(r, a.id)
+	oldID, e := a.optionalSession(w, r, a.id)
+	if e != nil {
+		return e
+	}
 	res, leader := a.refreshes.do(r.Context(), sha256.Sum256(rt), func() refreshResult {
 		return a.callRefresh(context.WithoutCancel(r.Context()), string(rt), oldID)
 	})

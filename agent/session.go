@@ -16,6 +16,10 @@ func (a *Agent) userInfo(w http.ResponseWriter, r *http.Request) *apiError {
 	if e != nil {
 		return e
 	}
+	id, e := a.optionalSession(w, r, a.id)
+	if e != nil {
+		return e
+	}
 	claims, err := a.provider.userInfo(r.Context(), string(at))
 	var oe *oauthError
 	switch {
@@ -28,7 +32,7 @@ func (a *Agent) userInfo(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	// Section 5.3.2: the sub must be the ID token's, or the answer may be
 	// about someone else.
-	if id, err := a.reader.jar.read(r, a.id); err == nil {
+	if id != nil {
 		var got, want struct {
 			Sub string `json:"sub"`
 		}
