@@ -7,15 +7,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 )
 
 // Agent is the OAuth Agent, an http.Handler serving the endpoints under
 // Config.BasePath; every other path is answered 404. It keeps no state
-// between requests beyond a few seconds of refresh results, so any number
-// of instances sharing the cookie keys serve the same users.
+// between requests but refresh results, for 30 seconds, so any number of
+// instances sharing the cookie keys serve the same users.
 type Agent struct {
 	log        *slog.Logger
 	provider   *provider
@@ -29,7 +28,6 @@ type Agent struct {
 	refresh, id, login cookie
 	routes             map[string]endpoint
 	refreshes          *refreshes
-	now                func() time.Time
 }
 
 // endpoint is one of the agent's endpoints.
@@ -72,8 +70,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 		refresh:   cookie{name: prefix + refreshSuffix, path: base + "/refresh"},
 		id:        cookie{name: prefix + idSuffix, path: orRoot(base)},
 		login:     cookie{name: prefix + loginSuffix, path: base + "/login"},
-		refreshes: newRefreshes(time.Now),
-		now:       time.Now,
+		refreshes: newRefreshes(),
 	}
 	a.routes = map[string]endpoint{
 		base + "/login/start": {http.MethodPost, a.loginStart},

@@ -48,14 +48,13 @@ type refreshCall struct {
 // result. Calls are keyed by the refresh token's SHA-256; the tokens stay
 // in memory no longer than refreshReuse.
 type refreshes struct {
-	now    func() time.Time
 	mu     sync.Mutex
 	calls  map[[32]byte]*refreshCall
 	recent []*refreshCall // finished calls kept for reuse, oldest first
 }
 
-func newRefreshes(now func() time.Time) *refreshes {
-	return &refreshes{now: now, calls: map[[32]byte]*refreshCall{}}
+func newRefreshes() *refreshes {
+	return &refreshes{calls: map[[32]byte]*refreshCall{}}
 }
 
 // do returns the result of fn for key, or of the call for key that runs or
@@ -80,7 +79,7 @@ func (f *refreshes) do(ctx context.Context, key [32]byte, fn func() refreshResul
 	defer func() {
 		f.mu.Lock()
 		if c.res.final() {
-			c.until = f.now().Add(refreshReuse)
+			c.until = time.Now().Add(refreshReuse)
 			f.recent = append(f.recent, c)
 		} else {
 			delete(f.calls, key)
@@ -96,7 +95,7 @@ func (f *refreshes) do(ctx context.Context, key [32]byte, fn func() refreshResul
 
 // expire forgets the kept results whose time is up. f.mu must be held.
 func (f *refreshes) expire() {
-	now := f.now()
+	now := time.Now()
 	n := 0
 	for n < len(f.recent) && now.After(f.recent[n].until) {
 		if c := f.recent[n]; f.calls[c.key] == c {

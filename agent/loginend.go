@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // maxPageURL bounds the page URL /login/end parses.
@@ -166,7 +167,7 @@ func (a *Agent) sessionState(w http.ResponseWriter, r *http.Request) *apiError {
 		Exp *int64 `json:"exp"`
 	}
 	if jwtClaims(string(at), &c) == nil && c.Exp != nil {
-		left := max(0, *c.Exp-a.now().Unix())
+		left := max(0, *c.Exp-time.Now().Unix())
 		out.ExpiresIn = &left
 	}
 	writeJSON(w, http.StatusOK, out)

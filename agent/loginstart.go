@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -52,7 +53,7 @@ func (a *Agent) loginStart(w http.ResponseWriter, r *http.Request) *apiError {
 	if len(req.ExtraParams) > maxExtraParams {
 		return badRequest(fmt.Sprintf("at most %d extraParams", maxExtraParams))
 	}
-	p := pendingLogin{State: randomString(), Verifier: oauth2.GenerateVerifier(), Nonce: randomString(), Expires: a.now().Add(loginTTL).Unix()}
+	p := pendingLogin{State: randomString(), Verifier: oauth2.GenerateVerifier(), Nonce: randomString(), Expires: time.Now().Add(loginTTL).Unix()}
 	params := url.Values{
 		"response_type": {"code"}, "client_id": {a.clientID}, "redirect_uri": {a.redirect.String()},
 		"scope": {a.scope}, "state": {p.State}, "nonce": {p.Nonce},
