@@ -75,13 +75,17 @@ type loginState struct {
 
 // loginEnd is POST /login/end with {"pageUrl": ...}. With an authorization
 // response for one of this browser's logins in progress, it finishes that
-// login; otherwise it reports whether the session cookies are there.
+// login; otherwise, or without a page URL, it reports whether the session
+// cookies are there.
 func (a *Agent) loginEnd(w http.ResponseWriter, r *http.Request) *apiError {
 	var req struct {
 		PageURL string `json:"pageUrl"`
 	}
 	if e := readJSON(w, r, &req); e != nil {
 		return e
+	}
+	if req.PageURL == "" {
+		return a.sessionState(w, r)
 	}
 	resp, err := parseAuthResponse(req.PageURL, a.redirect)
 	if err != nil {

@@ -21,6 +21,9 @@ func TestPortcullis(t *testing.T) {
 	if s := b.end(as.App.URL + "/"); s.Handled || s.IsLoggedIn {
 		t.Fatalf("before sign-in: %+v", s)
 	}
+	if a := b.post("/login/end", nil); a.status != http.StatusOK || string(a.body) != "{\"handled\":false,\"isLoggedIn\":false}\n" {
+		t.Fatalf("without a body: %d %s", a.status, a.body)
+	}
 	authURL := b.start(map[string]string{"ui_locales": "fr"})
 	q := mustParse(t, authURL).Query()
 	if !strings.HasPrefix(q.Get("request_uri"), "urn:ietf:params:oauth:request_uri:") || q.Has("state") || q.Has("code_challenge") || q.Get("client_id") != as.WebClientID {
@@ -93,6 +96,13 @@ func TestPortcullis(t *testing.T) {
 		want := []string{"pc-at", "pc-auth", "pc-id", "pc-login"}
 		if got := a.cleared(); !sameSet(got, want) {
 			t.Errorf("cleared %v, want %v", got, want)
+		}
+		// A deletion only works with the path the cookie was set with.
+		paths := map[string]string{"pc-at": "/", "pc-auth": "/oauth-agent/refresh", "pc-id": "/oauth-agent", "pc-login": "/oauth-agent/login"}
+		for _, c := range (&http.Response{Header: a.header}).Cookies() {
+			if c.Path != paths[c.Name] || c.Domain != "" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("deletion of %s: path %q, domain %q", c.Name, c.Path, c.Domain)
+			}
 		}
 		// With the hint, the provider ends its session at once and
 		// returns to the app.

@@ -136,7 +136,7 @@ func tokenError(err error) error {
 		return nil
 	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 && re.ErrorCode != "":
 		return &oauthError{status: re.Response.StatusCode, code: re.ErrorCode, description: re.ErrorDescription}
-	case errors.As(err, &re):
+	case errors.As(err, &re) && re.Response != nil:
 		return fmt.Errorf("%w: token endpoint: %v", errBadAnswer, re.Response.Status)
 	case isNetworkError(err):
 		return fmt.Errorf("%w: token endpoint: %w", errUnreachable, err)
