@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os/user"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,57 +20,43 @@ func auditCmd() *cobra.Command {
 }
 
 func auditListCmd() *cobra.Command {
-	var path, since string
+	var since string
 	var f store.AuditFilter
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := stateCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List audit events, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if since != "" {
-				t, err := parseSince(since, time.Now())
-				if err != nil {
-					return err
-				}
-				f.Since = t
-			}
-			_, st, err := openState(ctx, path)
+	}, func(r *run, _ []string) error {
+		if since != "" {
+			t, err := parseSince(since, time.Now())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			events, err := st.ListAudit(ctx, f)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if events == nil {
-					events = []store.AuditEvent{}
-				}
-				return printJSON(cmd.OutOrStdout(), events)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TIME\tEVENT\tSUBJECT\tCLIENT\tREMOTE\tDETAIL")
+			f.Since = t
+		}
+		events, err := r.st.ListAudit(r.ctx, f)
+		if err != nil {
+			return err
+		}
+		if events == nil {
+			events = []store.AuditEvent{}
+		}
+		return r.print(events, table("TIME\tEVENT\tSUBJECT\tCLIENT\tREMOTE\tDETAIL", func(w io.Writer) {
 			for _, e := range events {
-				detail, _ := json.Marshal(e.Detail)
-				if e.Detail == nil {
-					detail = nil
+				var detail []byte
+				if e.Detail != nil {
+					detail, _ = json.Marshal(e.Detail)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Type, e.Subject, e.ClientID, e.Remote, detail)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Type, e.Subject, e.ClientID, e.Remote, detail)
 			}
-			return tw.Flush()
-		},
-	}
-	configFlag(cmd, &path)
+		}))
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&f.Subject, "subject", "", "only events about this user (sub)")
 	fl.StringVar(&f.ClientID, "client", "", "only events about this client_id")
 	fl.StringVar(&f.Type, "type", "", "only events of this type, e.g. refresh_reuse")
 	fl.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (e.g. 24h)")
 	fl.IntVar(&f.Limit, "limit", 1000, "most events to list")
-	fl.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

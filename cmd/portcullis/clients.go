@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,55 +41,43 @@ func view(c store.Client, source string) clientView {
 }
 
 func clientsCreateCmd() *cobra.Command {
-	var path, id, name, method, jwksURI string
+	var id, name, method, jwksURI string
 	var grants, scopes []string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := stateCmd(&cobra.Command{
 		Use:   "create",
 		Short: "Register a client; a generated secret is printed once",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cfg, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			cl := config.Client{ClientID: id, Name: name, TokenEndpointAuthMethod: method,
-				GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI}
-			var secret string
-			if method != store.AuthPrivateKey {
-				secret, _ = authserver.NewSecret()
-				cl.ClientSecret = secret
-			}
-			sc, err := cfg.NewClient(cl)
-			if err != nil {
-				return fmt.Errorf("client not created:\n%w", err)
-			}
-			sc.CreatedAt = time.Now().UTC()
-			if err := st.CreateClient(ctx, sc); errors.Is(err, store.ErrAlreadyExists) {
-				return fmt.Errorf("client %q already exists", id)
-			} else if err != nil {
-				return err
-			}
-			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{ClientID: sc.ID,
-				Detail: map[string]any{"change": "client created", "auth_method": sc.AuthMethod}}); err != nil {
-				return err
-			}
-			v := view(sc, "store")
-			v.ClientSecret = secret
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), v)
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "created client %s (%s)\n", v.ClientID, v.AuthMethod)
+	}, func(r *run, _ []string) error {
+		cl := config.Client{ClientID: id, Name: name, TokenEndpointAuthMethod: method,
+			GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI}
+		var secret string
+		if method != store.AuthPrivateKey {
+			secret, _ = authserver.NewSecret()
+			cl.ClientSecret = secret
+		}
+		sc, err := r.cfg.NewClient(cl)
+		if err != nil {
+			return fmt.Errorf("client not created:\n%w", err)
+		}
+		sc.CreatedAt = time.Now().UTC()
+		if err := r.st.CreateClient(r.ctx, sc); errors.Is(err, store.ErrAlreadyExists) {
+			return fmt.Errorf("client %q already exists", id)
+		} else if err != nil {
+			return err
+		}
+		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{ClientID: sc.ID,
+			Detail: map[string]any{"change": "client created", "auth_method": sc.AuthMethod}}); err != nil {
+			return err
+		}
+		v := view(sc, "store")
+		v.ClientSecret = secret
+		return r.print(v, func(w io.Writer) {
+			fmt.Fprintf(w, "created client %s (%s)\n", v.ClientID, v.AuthMethod)
 			if secret != "" {
-				fmt.Fprintf(out, "client secret: %s\nIt is shown only now: store it safely.\n", secret)
+				fmt.Fprintf(w, "client secret: %s\nIt is shown only now: store it safely.\n", secret)
 			}
-			return nil
-		},
-	}
-	configFlag(cmd, &path)
+		})
+	})
 	f := cmd.Flags()
 	f.StringVar(&id, "id", "", "client_id (required)")
 	f.StringVar(&name, "name", "", "human-readable client name")
@@ -97,90 +85,56 @@ func clientsCreateCmd() *cobra.Command {
 	f.StringVar(&jwksURI, "jwks-uri", "", "where the client publishes its keys (private_key_jwt)")
 	f.StringSliceVar(&grants, "grant-types", []string{"client_credentials"}, "grant types")
 	f.StringSliceVar(&scopes, "scopes", nil, "scopes the client may be granted")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.MarkFlagRequired("id")
 	return cmd
 }
 
 func clientsListCmd() *cobra.Command {
-	var path string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return stateCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List clients, from the configuration file and the store",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cfg, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			stored, err := st.ListClients(ctx)
-			if err != nil {
-				return err
-			}
-			views := []clientView{}
-			for _, c := range cfg.AuthServer().Clients {
-				views = append(views, view(c, "config"))
-			}
-			for _, c := range stored {
-				views = append(views, view(c, "store"))
-			}
-			slices.SortFunc(views, func(a, b clientView) int { return strings.Compare(a.ClientID, b.ClientID) })
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), views)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CLIENT ID\tSOURCE\tAUTH METHOD\tGRANT TYPES\tSCOPES")
+	}, func(r *run, _ []string) error {
+		stored, err := r.st.ListClients(r.ctx)
+		if err != nil {
+			return err
+		}
+		views := []clientView{}
+		for _, c := range r.cfg.AuthServer().Clients {
+			views = append(views, view(c, "config"))
+		}
+		for _, c := range stored {
+			views = append(views, view(c, "store"))
+		}
+		slices.SortFunc(views, func(a, b clientView) int { return strings.Compare(a.ClientID, b.ClientID) })
+		return r.print(views, table("CLIENT ID\tSOURCE\tAUTH METHOD\tGRANT TYPES\tSCOPES", func(w io.Writer) {
 			for _, v := range views {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.ClientID, v.Source, v.AuthMethod,
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", v.ClientID, v.Source, v.AuthMethod,
 					strings.Join(v.GrantTypes, ","), strings.Join(v.Scopes, " "))
 			}
-			return tw.Flush()
-		},
-	}
-	configFlag(cmd, &path)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+		}))
+	})
 }
 
 func clientsDeleteCmd() *cobra.Command {
-	var path string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return stateCmd(&cobra.Command{
 		Use:   "delete CLIENT_ID",
 		Short: "Delete a client from the store",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			cfg, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			for _, c := range cfg.Clients {
-				if c.ClientID == args[0] {
-					return fmt.Errorf("client %q is defined in the configuration file; remove it there", args[0])
-				}
-			}
-			if err := st.DeleteClient(ctx, args[0]); errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no client %q in the store", args[0])
-			} else if err != nil {
-				return err
-			}
-			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{ClientID: args[0],
-				Detail: map[string]any{"change": "client deleted"}}); err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]string{"deleted": args[0]})
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted client %s\n", args[0])
+	}, func(r *run, args []string) error {
+		id := args[0]
+		if slices.ContainsFunc(r.cfg.Clients, func(c config.Client) bool { return c.ClientID == id }) {
+			return fmt.Errorf("client %q is defined in the configuration file; remove it there", id)
+		}
+		if err := r.st.DeleteClient(r.ctx, id); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no client %q in the store", id)
+		} else if err != nil {
 			return err
-		},
-	}
-	configFlag(cmd, &path)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+		}
+		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{ClientID: id,
+			Detail: map[string]any{"change": "client deleted"}}); err != nil {
+			return err
+		}
+		return r.print(map[string]string{"deleted": id}, func(w io.Writer) { fmt.Fprintf(w, "deleted client %s\n", id) })
+	})
 }

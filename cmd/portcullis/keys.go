@@ -1,9 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"slices"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,89 +35,60 @@ type keyView struct {
 }
 
 func keysRotateCmd() *cobra.Command {
-	var path, alg string
+	var alg string
 	var activateIn time.Duration
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := stateCmd(&cobra.Command{
 		Use:   "rotate",
 		Short: "Add a signing key that is published now and signs after --activate-in",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cfg, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if alg == "" {
-				alg = cfg.Keys.AccessTokenAlg
-			}
-			if !slices.Contains(cfg.Algorithms(), alg) {
-				return fmt.Errorf("--alg %s: the configuration keeps keys for %v only", alg, cfg.Algorithms())
-			}
-			if activateIn < 0 {
-				return fmt.Errorf("--activate-in must not be negative")
-			}
-			now := time.Now()
-			k, err := keys.Rotate(ctx, st, alg, now.Add(activateIn), cfg.KeyRetention(), now)
-			if err != nil {
-				return err
-			}
-			if err := recordChange(ctx, st, audit.KeyRotated, store.AuditEvent{
-				Detail: map[string]any{"kid": k.ID, "alg": k.Alg, "activates_at": k.ActivatesAt.UTC().Format(time.RFC3339)}}); err != nil {
-				return err
-			}
-			v := keyView{KID: k.ID, Alg: k.Alg, State: "published", CreatedAt: k.CreatedAt.UTC(), ActivatesAt: k.ActivatesAt.UTC()}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), v)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "added %s key %s: published now, signs from %s\n",
-				v.Alg, v.KID, v.ActivatesAt.Format(time.RFC3339))
+	}, func(r *run, _ []string) error {
+		if alg == "" {
+			alg = r.cfg.Keys.AccessTokenAlg
+		}
+		if !slices.Contains(r.cfg.Algorithms(), alg) {
+			return fmt.Errorf("--alg %s: the configuration keeps keys for %v only", alg, r.cfg.Algorithms())
+		}
+		if activateIn < 0 {
+			return errors.New("--activate-in must not be negative")
+		}
+		now := time.Now()
+		k, err := keys.Rotate(r.ctx, r.st, alg, now.Add(activateIn), r.cfg.KeyRetention(), now)
+		if err != nil {
 			return err
-		},
-	}
-	configFlag(cmd, &path)
+		}
+		if err := recordChange(r.ctx, r.st, audit.KeyRotated, store.AuditEvent{
+			Detail: map[string]any{"kid": k.ID, "alg": k.Alg, "activates_at": k.ActivatesAt.UTC().Format(time.RFC3339)}}); err != nil {
+			return err
+		}
+		v := keyView{KID: k.ID, Alg: k.Alg, State: "published", CreatedAt: k.CreatedAt.UTC(), ActivatesAt: k.ActivatesAt.UTC()}
+		return r.print(v, func(w io.Writer) {
+			fmt.Fprintf(w, "added %s key %s: published now, signs from %s\n", v.Alg, v.KID, v.ActivatesAt.Format(time.RFC3339))
+		})
+	})
 	cmd.Flags().StringVar(&alg, "alg", "", "algorithm of the new key (default: the access token algorithm)")
 	cmd.Flags().DurationVar(&activateIn, "activate-in", defaultActivation, "how long the key is published before it signs")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func keysListCmd() *cobra.Command {
-	var path string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return stateCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List signing keys and their state",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			_, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			all, err := st.ListKeys(ctx)
-			if err != nil {
-				return err
-			}
-			views := []keyView{}
-			for _, k := range all {
-				views = append(views, keyView{KID: k.ID, Alg: k.Alg, State: keys.State(k, all, time.Now()),
-					CreatedAt: k.CreatedAt.UTC(), ActivatesAt: k.ActivatesAt.UTC()})
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), views)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KID\tALG\tSTATE\tSIGNS FROM")
+	}, func(r *run, _ []string) error {
+		all, err := r.st.ListKeys(r.ctx)
+		if err != nil {
+			return err
+		}
+		views := []keyView{}
+		for _, k := range all {
+			views = append(views, keyView{KID: k.ID, Alg: k.Alg, State: keys.State(k, all, time.Now()),
+				CreatedAt: k.CreatedAt.UTC(), ActivatesAt: k.ActivatesAt.UTC()})
+		}
+		return r.print(views, table("KID\tALG\tSTATE\tSIGNS FROM", func(w io.Writer) {
 			for _, v := range views {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.KID, v.Alg, v.State, v.ActivatesAt.Format(time.RFC3339))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", v.KID, v.Alg, v.State, v.ActivatesAt.Format(time.RFC3339))
 			}
-			return tw.Flush()
-		},
-	}
-	configFlag(cmd, &path)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+		}))
+	})
 }

@@ -48,7 +48,7 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func run(t *testing.T, env []string, args ...string) string {
+func cli(t *testing.T, env []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -103,7 +103,7 @@ func TestServeWithCLI(t *testing.T) {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 	}
-	out := run(t, env, "clients", "create", "--config", conf, "--id", "batch", "--scopes", "read:users", "--json")
+	out := cli(t, env, "clients", "create", "--config", conf, "--id", "batch", "--scopes", "read:users", "--json")
 	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created.ClientSecret) != 43 {
 		t.Fatalf("clients create: %q", out)
 	}
@@ -111,10 +111,10 @@ func TestServeWithCLI(t *testing.T) {
 	if _, err := cc2.Token(ctx); err != nil {
 		t.Fatalf("token for the CLI-created client: %v", err)
 	}
-	if out := run(t, env, "clients", "list", "--config", conf); !strings.Contains(out, "batch") || !strings.Contains(out, "reporting-service") || strings.Contains(out, created.ClientSecret) {
+	if out := cli(t, env, "clients", "list", "--config", conf); !strings.Contains(out, "batch") || !strings.Contains(out, "reporting-service") || strings.Contains(out, created.ClientSecret) {
 		t.Fatalf("clients list:\n%s", out)
 	}
-	run(t, env, "clients", "delete", "--config", conf, "batch")
+	cli(t, env, "clients", "delete", "--config", conf, "batch")
 	if _, err := cc2.Token(ctx); err == nil || !strings.Contains(err.Error(), "invalid_client") {
 		t.Fatalf("token for a deleted client: %v", err)
 	}
@@ -124,16 +124,16 @@ func TestServeWithCLI(t *testing.T) {
 		KID   string `json:"kid"`
 		State string `json:"state"`
 	}
-	if err := json.Unmarshal([]byte(run(t, env, "keys", "rotate", "--config", conf, "--json")), &key); err != nil {
+	if err := json.Unmarshal([]byte(cli(t, env, "keys", "rotate", "--config", conf, "--json")), &key); err != nil {
 		t.Fatal(err)
 	}
-	if out := run(t, env, "keys", "list", "--config", conf); !strings.Contains(out, key.KID) || !strings.Contains(out, "pending") {
+	if out := cli(t, env, "keys", "list", "--config", conf); !strings.Contains(out, key.KID) || !strings.Contains(out, "pending") {
 		t.Fatalf("keys list:\n%s", out)
 	}
-	if out := run(t, env, "version"); !strings.HasPrefix(out, "portcullis ") {
+	if out := cli(t, env, "version"); !strings.HasPrefix(out, "portcullis ") {
 		t.Fatalf("version: %q", out)
 	}
-	if out := run(t, env, "migrate", "status", "--config", conf); !strings.Contains(out, "up to date") {
+	if out := cli(t, env, "migrate", "status", "--config", conf); !strings.Contains(out, "up to date") {
 		t.Fatalf("migrate status: %q", out)
 	}
 
@@ -144,7 +144,7 @@ func TestServeWithCLI(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		json.Unmarshal([]byte(run(t, env, "audit", "list", "--config", conf, "--json")), &events)
+		json.Unmarshal([]byte(cli(t, env, "audit", "list", "--config", conf, "--json")), &events)
 		types := map[string]bool{}
 		for _, e := range events {
 			types[e.Type] = true
@@ -157,10 +157,10 @@ func TestServeWithCLI(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if out := run(t, env, "audit", "list", "--config", conf, "--client", "batch", "--type", "config_changed"); strings.Count(out, "config_changed") != 2 {
+	if out := cli(t, env, "audit", "list", "--config", conf, "--client", "batch", "--type", "config_changed"); strings.Count(out, "config_changed") != 2 {
 		t.Fatalf("audit list --client batch: %s", out)
 	}
-	if out := run(t, env, "tokens", "revoke", "--config", conf, "--client", "reporting-service", "--reason", "test"); !strings.Contains(out, "revoked 0 grants") {
+	if out := cli(t, env, "tokens", "revoke", "--config", conf, "--client", "reporting-service", "--reason", "test"); !strings.Contains(out, "revoked 0 grants") {
 		t.Fatalf("tokens revoke: %q", out)
 	}
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,9 +19,8 @@ func tokensCmd() *cobra.Command {
 }
 
 func tokensRevokeCmd() *cobra.Command {
-	var path, subject, client, reason string
-	var asJSON bool
-	cmd := &cobra.Command{
+	var subject, client, reason string
+	cmd := stateCmd(&cobra.Command{
 		Use:   "revoke",
 		Short: "Revoke every live grant (refresh tokens and the access tokens issued from them) of a user or a client",
 		Long: "Revoke every live grant of a user (--subject, the sub claim) or of a client (--client),\n" +
@@ -29,39 +29,29 @@ func tokensRevokeCmd() *cobra.Command {
 			"their revocation bound. Client credentials tokens are not grants: they end at their\n" +
 			"expiry (access_token_ttl) or when revoked one by one.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if subject == "" && client == "" {
 				return errors.New("tokens revoke needs --subject or --client (or both)")
 			}
 			if reason == "" {
 				return errors.New("tokens revoke needs --reason, for the audit trail")
 			}
-			ctx := cmd.Context()
-			_, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			n, err := st.RevokeGrants(ctx, subject, client, time.Now())
-			if err != nil {
-				return err
-			}
-			err = recordChange(ctx, st, audit.GrantsRevoked, store.AuditEvent{Subject: subject, ClientID: client,
-				Detail: map[string]any{"reason": reason, "grants": n}})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"revoked_grants": n})
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "revoked %d grants\n", n)
-			return err
+			return nil
 		},
-	}
-	configFlag(cmd, &path)
+	}, func(r *run, _ []string) error {
+		n, err := r.st.RevokeGrants(r.ctx, subject, client, time.Now())
+		if err != nil {
+			return err
+		}
+		err = recordChange(r.ctx, r.st, audit.GrantsRevoked, store.AuditEvent{Subject: subject, ClientID: client,
+			Detail: map[string]any{"reason": reason, "grants": n}})
+		if err != nil {
+			return err
+		}
+		return r.print(map[string]any{"revoked_grants": n}, func(w io.Writer) { fmt.Fprintf(w, "revoked %d grants\n", n) })
+	})
 	cmd.Flags().StringVar(&subject, "subject", "", "the user's sub")
 	cmd.Flags().StringVar(&client, "client", "", "the client_id")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail (required)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

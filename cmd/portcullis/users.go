@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,11 +40,11 @@ func newPassword() string { return rand.Text() }
 // readPassword takes the password from standard input when --password-stdin
 // is set (never from a flag, which other users could see in the process
 // list), or generates one.
-func readPassword(cmd *cobra.Command, fromStdin bool) (pw string, generated bool, err error) {
+func readPassword(in io.Reader, fromStdin bool) (pw string, generated bool, err error) {
 	if !fromStdin {
 		return newPassword(), true, nil
 	}
-	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && line == "" {
 		return "", false, fmt.Errorf("read password from stdin: %w", err)
 	}
@@ -55,98 +56,71 @@ func readPassword(cmd *cobra.Command, fromStdin bool) (pw string, generated bool
 }
 
 func usersAddCmd() *cobra.Command {
-	var path, username, claims string
-	var stdin, asJSON bool
-	cmd := &cobra.Command{
+	var username, claims string
+	var stdin bool
+	cmd := stateCmd(&cobra.Command{
 		Use:   "add",
 		Short: "Add a user (password from --password-stdin, or generated and printed once)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			var cl map[string]any
-			if claims != "" {
-				if err := json.Unmarshal([]byte(claims), &cl); err != nil {
-					return fmt.Errorf("--claims must be a JSON object: %w", err)
-				}
+	}, func(r *run, _ []string) error {
+		var cl map[string]any
+		if claims != "" {
+			if err := json.Unmarshal([]byte(claims), &cl); err != nil {
+				return fmt.Errorf("--claims must be a JSON object: %w", err)
 			}
-			pw, generated, err := readPassword(cmd, stdin)
-			if err != nil {
-				return err
-			}
-			_, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			u := store.User{ID: users.NewID(), Username: username, PasswordHash: users.HashPassword(pw), Claims: cl, CreatedAt: time.Now().UTC()}
-			if err := st.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
-				return fmt.Errorf("user %q already exists", username)
-			} else if err != nil {
-				return err
-			}
-			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
-				Detail: map[string]any{"change": "user added", "username": u.Username}}); err != nil {
-				return err
-			}
-			v := userView{Sub: u.ID, Username: u.Username, Claims: cl}
+		}
+		pw, generated, err := readPassword(r.in, stdin)
+		if err != nil {
+			return err
+		}
+		u := store.User{ID: users.NewID(), Username: username, PasswordHash: users.HashPassword(pw), Claims: cl, CreatedAt: time.Now().UTC()}
+		if err := r.st.CreateUser(r.ctx, u); errors.Is(err, store.ErrAlreadyExists) {
+			return fmt.Errorf("user %q already exists", username)
+		} else if err != nil {
+			return err
+		}
+		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+			Detail: map[string]any{"change": "user added", "username": u.Username}}); err != nil {
+			return err
+		}
+		v := userView{Sub: u.ID, Username: u.Username, Claims: cl}
+		if generated {
+			v.Password = pw
+		}
+		return r.print(v, func(w io.Writer) {
+			fmt.Fprintf(w, "added user %s (sub %s)\n", u.Username, u.ID)
 			if generated {
-				v.Password = pw
+				fmt.Fprintf(w, "password: %s\nIt is shown only now.\n", pw)
 			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), v)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added user %s (sub %s)\n", u.Username, u.ID)
-			if generated {
-				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\nIt is shown only now.\n", pw)
-			}
-			return nil
-		},
-	}
-	configFlag(cmd, &path)
+		})
+	})
 	cmd.Flags().StringVar(&username, "username", "", "username (required)")
 	cmd.Flags().StringVar(&claims, "claims", "", `OpenID Connect claims as JSON, e.g. '{"name":"Ada","email":"ada@example.com"}'`)
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.MarkFlagRequired("username")
 	return cmd
 }
 
 func usersListCmd() *cobra.Command {
-	var path string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return stateCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List users",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			_, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			all, err := st.ListUsers(ctx)
-			if err != nil {
-				return err
-			}
-			views := []userView{}
-			for _, u := range all {
-				views = append(views, userView{Sub: u.ID, Username: u.Username, Claims: u.Claims})
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), views)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "USERNAME\tSUB\tNAME\tEMAIL")
+	}, func(r *run, _ []string) error {
+		all, err := r.st.ListUsers(r.ctx)
+		if err != nil {
+			return err
+		}
+		views := []userView{}
+		for _, u := range all {
+			views = append(views, userView{Sub: u.ID, Username: u.Username, Claims: u.Claims})
+		}
+		return r.print(views, table("USERNAME\tSUB\tNAME\tEMAIL", func(w io.Writer) {
 			for _, v := range views {
-				fmt.Fprintf(tw, "%s\t%s\t%v\t%v\n", v.Username, v.Sub, orEmpty(v.Claims["name"]), orEmpty(v.Claims["email"]))
+				fmt.Fprintf(w, "%s\t%s\t%v\t%v\n", v.Username, v.Sub, orEmpty(v.Claims["name"]), orEmpty(v.Claims["email"]))
 			}
-			return tw.Flush()
-		},
-	}
-	configFlag(cmd, &path)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+		}))
+	})
 }
 
 func orEmpty(v any) any {
@@ -158,13 +132,11 @@ func orEmpty(v any) any {
 
 // findUser loads a user by username and refuses users the configuration
 // file defines: the file would undo the change at the next start.
-func findUser(cmd *cobra.Command, cfg *config.Config, st store.Store, username string) (store.User, error) {
-	for _, u := range cfg.Users {
-		if strings.EqualFold(u.Username, username) {
-			return store.User{}, fmt.Errorf("user %q is defined in the configuration file; change it there", username)
-		}
+func (r *run) findUser(username string) (store.User, error) {
+	if slices.ContainsFunc(r.cfg.Users, func(u config.User) bool { return strings.EqualFold(u.Username, username) }) {
+		return store.User{}, fmt.Errorf("user %q is defined in the configuration file; change it there", username)
 	}
-	u, err := st.GetUserByUsername(cmd.Context(), username)
+	u, err := r.st.GetUserByUsername(r.ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, fmt.Errorf("no user %q", username)
 	}
@@ -172,75 +144,62 @@ func findUser(cmd *cobra.Command, cfg *config.Config, st store.Store, username s
 }
 
 func usersDeleteCmd() *cobra.Command {
-	var path string
-	cmd := &cobra.Command{
+	return stateCmd(&cobra.Command{
 		Use:   "delete USERNAME",
 		Short: "Delete a user, ending their sessions and revoking their tokens",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			cfg, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			u, err := findUser(cmd, cfg, st, args[0])
-			if err != nil {
-				return err
-			}
-			if err := st.DeleteUser(ctx, u.ID, time.Now()); err != nil {
-				return err
-			}
-			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
-				Detail: map[string]any{"change": "user deleted", "username": u.Username}}); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s; their sessions are ended and their tokens revoked\n", u.Username)
+	}, func(r *run, args []string) error {
+		u, err := r.findUser(args[0])
+		if err != nil {
 			return err
-		},
-	}
-	configFlag(cmd, &path)
-	return cmd
+		}
+		if err := r.st.DeleteUser(r.ctx, u.ID, time.Now()); err != nil {
+			return err
+		}
+		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+			Detail: map[string]any{"change": "user deleted", "username": u.Username}}); err != nil {
+			return err
+		}
+		return r.print(map[string]string{"deleted": u.Username}, func(w io.Writer) {
+			fmt.Fprintf(w, "deleted user %s; their sessions are ended and their tokens revoked\n", u.Username)
+		})
+	})
 }
 
 func usersSetPasswordCmd() *cobra.Command {
-	var path string
 	var stdin bool
-	cmd := &cobra.Command{
+	cmd := stateCmd(&cobra.Command{
 		Use:   "set-password USERNAME",
 		Short: "Set a user's password (from --password-stdin, or generated and printed once)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			pw, generated, err := readPassword(cmd, stdin)
-			if err != nil {
-				return err
-			}
-			cfg, st, err := openState(ctx, path)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			u, err := findUser(cmd, cfg, st, args[0])
-			if err != nil {
-				return err
-			}
-			hash := users.HashPassword(pw)
-			if err := st.UpdateUser(ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
-				return err
-			}
-			if err := recordChange(ctx, st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
-				Detail: map[string]any{"change": "password set", "username": u.Username}}); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", u.Username)
+	}, func(r *run, args []string) error {
+		pw, generated, err := readPassword(r.in, stdin)
+		if err != nil {
+			return err
+		}
+		u, err := r.findUser(args[0])
+		if err != nil {
+			return err
+		}
+		hash := users.HashPassword(pw)
+		if err := r.st.UpdateUser(r.ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
+			return err
+		}
+		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+			Detail: map[string]any{"change": "password set", "username": u.Username}}); err != nil {
+			return err
+		}
+		v := map[string]string{"username": u.Username}
+		if generated {
+			v["password"] = pw
+		}
+		return r.print(v, func(w io.Writer) {
+			fmt.Fprintf(w, "password of %s changed\n", u.Username)
 			if generated {
-				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\nIt is shown only now.\n", pw)
+				fmt.Fprintf(w, "password: %s\nIt is shown only now.\n", pw)
 			}
-			return nil
-		},
-	}
-	configFlag(cmd, &path)
+		})
+	})
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
 	return cmd
 }
