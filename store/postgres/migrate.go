@@ -5,13 +5,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/portcullis/portcullis/store"
 )
 
 //go:embed migrations/*.sql
@@ -21,35 +19,7 @@ var migrations embed.FS
 // newer Portcullis than this one; running would risk corrupting it.
 var ErrSchemaTooNew = errors.New("postgres: database schema is newer than this binary supports")
 
-type migration struct {
-	version int
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number", name)
-		}
-		b, err := migrations.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, sql: string(b)})
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no embedded migrations")
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
+func loadMigrations() ([]store.Migration, error) { return store.LoadMigrations(migrations) }
 
 // migrate applies the embedded migrations that the schema lacks and refuses
 // one that is ahead of this binary. It all happens in one transaction under
@@ -61,7 +31,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	latest := ms[len(ms)-1].version
+	latest := ms[len(ms)-1].Version
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		// Transaction-scoped, so it is released however the transaction
 		// ends; a session lock could outlive a failure on a pooled
@@ -84,14 +54,14 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 			return fmt.Errorf("%w (database at %d, binary knows %d)", ErrSchemaTooNew, current, latest)
 		}
 		for _, m := range ms {
-			if m.version <= current {
+			if m.Version <= current {
 				continue
 			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %d: %w", m.version, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %d: %w", m.Version, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
-				return fmt.Errorf("migration %d: %w", m.version, err)
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
+				return fmt.Errorf("migration %d: %w", m.Version, err)
 			}
 		}
 		return nil
@@ -107,7 +77,7 @@ func Status(ctx context.Context, dsn string) (current, latest int, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("migration status: %w", err)
 	}
-	latest = ms[len(ms)-1].version
+	latest = ms[len(ms)-1].Version
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return 0, 0, fmt.Errorf("migration status: %w", err)

@@ -61,7 +61,7 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ms[len(ms)-1].version
+	want := ms[len(ms)-1].Version
 	current, latest, err := Status(ctx, dsn)
 	if err != nil || current != 0 || latest != want {
 		t.Fatalf("Status before Open = %d, %d, %v; want 0, %d", current, latest, err, want)

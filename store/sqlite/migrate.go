@@ -8,9 +8,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/portcullis/portcullis/store"
 )
 
 //go:embed migrations/*.sql
@@ -20,32 +19,7 @@ var migrations embed.FS
 // newer Portcullis than this one; running would risk corrupting it.
 var ErrSchemaTooNew = fmt.Errorf("sqlite: database schema is newer than this binary supports")
 
-type migration struct {
-	version int
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number", name)
-		}
-		b, err := migrations.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
+func loadMigrations() ([]store.Migration, error) { return store.LoadMigrations(migrations) }
 
 // migrate applies the embedded migrations that the database lacks, each in
 // its own transaction, and refuses a database that is ahead of this binary.
@@ -61,11 +35,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return err
 	}
-	if latest := ms[len(ms)-1].version; current > latest {
+	if latest := ms[len(ms)-1].Version; current > latest {
 		return fmt.Errorf("%w (database at %d, binary knows %d)", ErrSchemaTooNew, current, latest)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.Version <= current {
 			continue
 		}
 		tx, err := db.BeginTx(ctx, nil)
@@ -75,22 +49,22 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		// Another process may have applied it between our read and our
 		// immediate-mode BEGIN; the check inside the transaction decides.
 		var done int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&done); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&done); err != nil {
 			tx.Rollback()
 			return err
 		}
 		if done == 0 {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				tx.Rollback()
-				return fmt.Errorf("migration %d: %w", m.version, err)
+				return fmt.Errorf("migration %d: %w", m.Version, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, m.version); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, m.Version); err != nil {
 				tx.Rollback()
 				return err
 			}
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", m.version, err)
+			return fmt.Errorf("migration %d: %w", m.Version, err)
 		}
 	}
 	return nil
@@ -103,7 +77,7 @@ func Status(ctx context.Context, path string) (current, latest int, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("migration status: %w", err)
 	}
-	latest = ms[len(ms)-1].version
+	latest = ms[len(ms)-1].Version
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return 0, latest, nil
 	}
