@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,45 +13,15 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/internal/browsertest"
 )
-
-// headlessChromium starts Debian's chromium for one test, or skips the test
-// saying why.
-func headlessChromium(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (apt-get install chromium); .ci/run installs it, so CI runs this test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The first action starts the browser and must not carry a timeout,
-	// which would stop the whole browser; later ones get one.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
-}
 
 // TestBrowserSignIn runs the authorization code flow in headless Chromium,
 // with the keyboard only: the login page's autofocus, Tab and Enter. The
 // code the browser lands with is exchanged with golang.org/x/oauth2 and the
 // ID token verified with go-oidc.
 func TestBrowserSignIn(t *testing.T) {
-	ctx := headlessChromium(t)
+	ctx := browsertest.Chromium(t, 90*time.Second)
 	as := authservertest.New(t)
 	f := webFlow(as, "openid", "profile", "email")
 	err := chromedp.Do(ctx,

@@ -21,40 +21,9 @@ import (
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/examples/spa"
 	"github.com/portcullis/portcullis/gateway"
+	"github.com/portcullis/portcullis/internal/browsertest"
 	"github.com/portcullis/portcullis/store"
 )
-
-// headlessChromium starts Debian's chromium for one test, or skips the test
-// saying why.
-func headlessChromium(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (apt-get install chromium); .ci/run installs it, so CI runs this test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.WindowSize(900, 1000),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The first action starts the browser and must not carry a timeout,
-	// which would stop the whole browser; later ones get one.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
-}
 
 // stack is everything the example app talks to, in this process on
 // loopback except the users API, which runs as the example program it is.
@@ -147,7 +116,7 @@ func startUsersAPI(t *testing.T, issuer string) string {
 // issue's scenario: sign in as the demo user, see the name, list users
 // through the gateway, refresh, sign out, and find the API closed.
 func TestBrowser(t *testing.T) {
-	ctx := headlessChromium(t)
+	ctx := browsertest.Chromium(t, 120*time.Second, chromedp.WindowSize(900, 1000))
 	s := startStack(t)
 
 	err := chromedp.Do(ctx,
