@@ -76,10 +76,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	case err != nil:
 		return s.internal(r, err)
 	}
-	s.event(r, slog.LevelInfo, audit.TokenIssued, "grant_type", grantAuthorizationCode, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
-	s.cfg.Observer.TokenIssued(grantAuthorizationCode, c.ID)
-	writeJSON(w, http.StatusOK, tokens.response)
-	return nil
+	return s.issued(w, r, grantAuthorizationCode, c.ID, u.ID, tokens.access.jti, tokens.response)
 }
 
 // codeReplayed revokes what a code's first exchange issued.

@@ -1,12 +1,10 @@
 package authserver
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 
-	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -32,10 +30,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 	if err != nil {
 		return s.internal(r, err)
 	}
-	s.cfg.Observer.TokenIssued(grantClientCredentials, c.ID)
-	s.event(r, slog.LevelInfo, audit.TokenIssued, "grant_type", grantClientCredentials, "client_id", c.ID, "sub", c.ID, "jti", at.jti)
-	writeJSON(w, http.StatusOK, tokenResponse{
+	return s.issued(w, r, grantClientCredentials, c.ID, c.ID, at.jti, tokenResponse{
 		AccessToken: at.raw, TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
 	})
-	return nil
 }

@@ -85,10 +85,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	case err != nil:
 		return s.internal(r, err)
 	}
-	s.event(r, slog.LevelInfo, audit.TokenIssued, "grant_type", grantRefreshToken, "client_id", c.ID, "sub", u.ID, "jti", tokens.access.jti)
-	s.cfg.Observer.TokenIssued(grantRefreshToken, c.ID)
-	writeJSON(w, http.StatusOK, tokens.response)
-	return nil
+	return s.issued(w, r, grantRefreshToken, c.ID, u.ID, tokens.access.jti, tokens.response)
 }
 
 // replayedRefresh answers a rotated token: the same successor within the

@@ -71,3 +71,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 	}
 }
+
+// issued answers a granted token request and records it: the audit event,
+// the metric and the response.
+func (s *Server) issued(w http.ResponseWriter, r *http.Request, grantType, clientID, sub, jti string, resp tokenResponse) *Error {
+	s.event(r, slog.LevelInfo, audit.TokenIssued, "grant_type", grantType, "client_id", clientID, "sub", sub, "jti", jti)
+	s.cfg.Observer.TokenIssued(grantType, clientID)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}

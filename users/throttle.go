@@ -56,7 +56,11 @@ func (t *Throttle) now() time.Time {
 func (t *Throttle) Wait(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := t.now()
+	return t.wait(t.now(), keys)
+}
+
+// wait is the longest lock among keys; t.mu must be held.
+func (t *Throttle) wait(now time.Time, keys []string) time.Duration {
 	var wait time.Duration
 	for _, k := range keys {
 		if e := t.entries[k]; e != nil && e.lockedUntil.After(now) {
@@ -80,12 +84,7 @@ func (t *Throttle) Try(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	var wait time.Duration
-	for _, k := range keys {
-		if e := t.entries[k]; e != nil && e.lockedUntil.After(now) {
-			wait = max(wait, e.lockedUntil.Sub(now))
-		}
-	}
+	wait := t.wait(now, keys)
 	if wait == 0 {
 		t.fail(now, keys)
 	}
