@@ -6,6 +6,7 @@ package config
 import (
 	"time"
 
+	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/gateway"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Gateway, when present, runs the API gateway beside the server.
 	Gateway *gateway.Config `yaml:"gateway"`
+	// OAuthAgent, when present, runs the OAuth Agent for single-page apps
+	// beside the server.
+	OAuthAgent *agent.Config `yaml:"oauth_agent"`
 
 	// dir is the folder of the configuration file, for relative paths.
 	dir string

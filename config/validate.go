@@ -61,7 +61,18 @@ func (c *Config) validate() error {
 			p.add(fmt.Sprintf("trusted_proxies[%d]", i), "must be an IP address or a CIDR range such as 10.0.0.0/8")
 		}
 	}
+	if c.OAuthAgent != nil {
+		if err := c.OAuthAgent.Validate(); err != nil {
+			p = append(p, err)
+		}
+	}
 	if c.Gateway != nil {
+		// Cookie routes read the agent's cookies: by default, with its
+		// settings.
+		if c.Gateway.Cookies == nil && c.OAuthAgent != nil {
+			ck := c.OAuthAgent.Cookies()
+			c.Gateway.Cookies = &ck
+		}
 		if err := c.Gateway.Validate(); err != nil {
 			p = append(p, err)
 		}

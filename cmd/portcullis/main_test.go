@@ -244,15 +244,18 @@ func TestCLIErrors(t *testing.T) {
 	}
 }
 
-// TestServeDev runs the README's first command: a demo server whose printed
-// credentials get a token. It needs port 8080, which --dev always uses.
-func TestServeDev(t *testing.T) {
-	if ln, err := net.Listen("tcp", "127.0.0.1:8080"); err != nil {
-		t.Skipf("port 8080 is taken, so serve --dev cannot start here: %v", err)
-	} else {
+// TestDev runs the README's first command: the demo stack, whose printed
+// credentials get a token, whose app is served and whose agent starts a
+// sign-in. It needs the stack's fixed loopback ports.
+func TestDev(t *testing.T) {
+	for _, port := range []string{"8080", "8081", "8082", "9000", "3000"} {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			t.Skipf("port %s is taken, so portcullis dev cannot start here: %v", port, err)
+		}
 		ln.Close()
 	}
-	srv := exec.Command(binary, "serve", "--dev")
+	srv := exec.Command(binary, "dev")
 	stdout, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -261,8 +264,8 @@ func TestServeDev(t *testing.T) {
 	var secret string
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		if s, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "secret"); ok {
-			secret = strings.TrimSpace(s)
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "service client  demo-client, secret "); ok {
+			secret = rest
 			break
 		}
 	}
@@ -274,6 +277,31 @@ func TestServeDev(t *testing.T) {
 	cc := clientcredentials.Config{ClientID: "demo-client", ClientSecret: secret, TokenURL: "http://127.0.0.1:8080/token"}
 	if _, err := cc.Token(context.Background()); err != nil {
 		t.Fatalf("token with the printed demo credentials: %v", err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://127.0.0.1:3000/")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the example app is not served: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8081/oauth-agent/login/start", nil)
+	req.Header.Set("Origin", "http://127.0.0.1:3000")
+	req.Header.Set("Token-Handler-Version", "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var start struct{ AuthorizationRequestURL string }
+	json.NewDecoder(resp.Body).Decode(&start)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(start.AuthorizationRequestURL, "http://127.0.0.1:8080/authorize?") {
+		t.Fatalf("agent login/start: %d %+v", resp.StatusCode, start)
 	}
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {

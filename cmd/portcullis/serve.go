@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/config"
@@ -43,7 +43,7 @@ func serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the authorization server",
 		Long: "Run the authorization server from a configuration file (--config FILE), or with\n" +
-			"--dev on 127.0.0.1:8080 with a throwaway store, a demo API and a demo client.",
+			"--dev the whole demo stack, as portcullis dev does.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dev == (path != "") {
@@ -55,21 +55,16 @@ func serveCmd() *cobra.Command {
 			var cfg *config.Config
 			var err error
 			if dev {
-				var cleanup func()
-				cfg, cleanup, err = devConfig(cmd.OutOrStdout())
-				if err != nil {
-					return err
-				}
-				defer cleanup()
-				log = slog.New(requestid.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
-			} else if cfg, err = config.Load(path); err != nil {
+				return runDev(ctx, cmd.OutOrStdout())
+			}
+			if cfg, err = config.Load(path); err != nil {
 				return err
 			}
 			return serve(ctx, cfg, log, nil)
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "", "configuration file")
-	cmd.Flags().BoolVar(&dev, "dev", false, "run on loopback with a throwaway store and demo data")
+	cmd.Flags().BoolVar(&dev, "dev", false, "run the demo stack on loopback with a throwaway store (as portcullis dev)")
 	return cmd
 }
 
@@ -141,6 +136,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 			return err
 		}
 		log.Info("gateway listening", "addr", gaddr.String(), "audience", cfg.Gateway.Audience)
+	}
+	if cfg.OAuthAgent != nil {
+		// The agent reads the provider's discovery document at start.
+		ag, err := agent.New(ctx, *cfg.OAuthAgent, log)
+		if err != nil {
+			g.shutdown()
+			return fmt.Errorf("oauth agent: %w", err)
+		}
+		aaddr, err := g.start("oauth agent", cfg.OAuthAgent.Listen, ag)
+		if err != nil {
+			g.shutdown()
+			return err
+		}
+		log.Info("oauth agent listening", "addr", aaddr.String(), "issuer", cfg.OAuthAgent.Issuer)
 	}
 	select {
 	case err := <-g.errc:
@@ -219,65 +228,3 @@ func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger) {
 		}
 	}
 }
-
-// devConfig is the configuration of serve --dev: a loopback server with a
-// throwaway store, a demo API and a demo client whose generated secret is
-// printed once. It goes through the same parser as any file.
-func devConfig(out io.Writer) (*config.Config, func(), error) {
-	dir, err := os.MkdirTemp("", "portcullis-dev-")
-	if err != nil {
-		return nil, nil, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
-	secret, _ := authserver.NewSecret()
-	webSecret, _ := authserver.NewSecret()
-	password := newPassword()
-	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_PASSWORD": password}
-	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
-		v, ok := vars[name]
-		return v, ok
-	})
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	fmt.Fprintf(out, `Portcullis development server: %s (throwaway store in %s)
-  API     https://api.example.com  scopes: list:users read:users write:users
-  client  demo-client
-  secret  %s
-  user    demo
-  password %s
-  web client demo-web (secret %s), redirect URI http://127.0.0.1:3000/callback
-
-Get a token:
-  curl -s -u demo-client:%s -d grant_type=client_credentials %s/token
-
-`, cfg.Issuer, dir, secret, password, webSecret, secret, cfg.Issuer)
-	return cfg, cleanup, nil
-}
-
-const devYAML = `
-issuer: http://127.0.0.1:8080
-listen: 127.0.0.1:8080
-storage: sqlite://portcullis.db
-apis:
-  - identifier: https://api.example.com
-    name: Users API
-    scopes: [list:users, read:users, write:users]
-clients:
-  - client_id: demo-client
-    client_secret: ${DEV_SECRET}
-    grant_types: [client_credentials]
-    scopes: [list:users, read:users, write:users]
-  - client_id: demo-web
-    client_name: Demo web app
-    client_secret: ${DEV_WEB_SECRET}
-    grant_types: [authorization_code, refresh_token]
-    redirect_uris: [http://127.0.0.1:3000/callback]
-    post_logout_redirect_uris: [http://127.0.0.1:3000/]
-    scopes: [openid, profile, email, offline_access, list:users, read:users]
-users:
-  - username: demo
-    password: ${DEV_PASSWORD}
-    claims: {name: Demo User, given_name: Demo, family_name: User, email: demo@example.com, email_verified: true}
-`

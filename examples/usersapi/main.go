@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/portcullis/portcullis/examples/usersapi/api"
 	"github.com/portcullis/portcullis/guard"
 )
 
@@ -40,7 +41,7 @@ func run(ctx context.Context, issuer, audience, listen string) error {
 		return err
 	}
 	defer g.Close()
-	srv := &http.Server{Addr: listen, Handler: newHandler(g, sampleUsers), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: listen, Handler: api.Handler(g, api.SampleUsers), ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe() }()
 	slog.Info("usersapi: listening", "addr", listen, "issuer", issuer, "audience", audience)

@@ -1,4 +1,8 @@
-package main
+// Package api is the example users API, protected by package guard:
+// GET /users needs the list:users scope and GET /users/{id} needs
+// read:users. Command usersapi serves it alone; portcullis dev serves it
+// beside the rest of the stack.
+package api
 
 import (
 	"encoding/json"
@@ -15,15 +19,15 @@ type User struct {
 	Email string `json:"email"`
 }
 
-// sampleUsers is the data the example serves.
-var sampleUsers = []User{
+// SampleUsers is the data the example serves.
+var SampleUsers = []User{
 	{ID: "1", Name: "Ada Lovelace", Email: "ada@example.com"},
 	{ID: "2", Name: "Alan Turing", Email: "alan@example.com"},
 }
 
-// newHandler is the API: the guard authenticates every request, and each
+// Handler is the API: the guard authenticates every request, and each
 // route requires its scope.
-func newHandler(g *guard.Guard, users []User) http.Handler {
+func Handler(g *guard.Guard, users []User) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /users", g.RequireScopes("list:users")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, users)

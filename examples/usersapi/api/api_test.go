@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"encoding/json"
@@ -23,7 +23,7 @@ func TestUsersAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	api := httptest.NewServer(newHandler(g, sampleUsers))
+	api := httptest.NewServer(Handler(g, SampleUsers))
 	defer api.Close()
 
 	list, read := issuer.Token(t, "list:users"), issuer.Token(t, "read:users")

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/examples/spa"
+	"github.com/portcullis/portcullis/examples/usersapi/api"
+	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/requestid"
+)
+
+// The demo stack's loopback addresses.
+const (
+	devIssuer = "http://127.0.0.1:8080"
+	devAgent  = "127.0.0.1:8081"
+	devGate   = "127.0.0.1:8082"
+	devAPI    = "127.0.0.1:9000"
+	devApp    = "127.0.0.1:3000"
+)
+
+func devCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dev",
+		Short: "Run the whole demo stack on loopback: server, OAuth Agent, gateway, example API and app",
+		Long: "Run, on 127.0.0.1 with a throwaway SQLite store: the authorization server (:8080) with a\n" +
+			"demo user, the OAuth Agent (:8081), the gateway (:8082), the example users API (:9000) and\n" +
+			"the example single-page app (:3000). Open the printed URL and sign in.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runDev(ctx, cmd.OutOrStdout())
+		},
+	}
+}
+
+// runDev runs the demo stack until ctx ends.
+func runDev(ctx context.Context, out io.Writer) error {
+	cfg, cleanup, err := devConfig(out)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	log := slog.New(requestid.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
+	// The example API and app are not parts of Portcullis; they start once
+	// the issuer listens, since the API's guard reads its discovery.
+	return serve(ctx, cfg, log, func(net.Addr) {
+		g, err := guard.New(ctx, guard.Options{Issuer: devIssuer, Audience: "https://api.example.com", Logger: log})
+		if err != nil {
+			log.Error("example API", "err", err)
+			return
+		}
+		go serveUntil(ctx, log, "example users API", devAPI, api.Handler(g, api.SampleUsers), g.Close)
+		app := spa.Handler(spa.Config{AgentURL: "http://" + devAgent + "/oauth-agent", APIURL: "http://" + devGate})
+		go serveUntil(ctx, log, "example app", devApp, app, nil)
+	})
+}
+
+// serveUntil serves h on addr until ctx ends, then runs done.
+func serveUntil(ctx context.Context, log *slog.Logger, name, addr string, h http.Handler, done func()) {
+	if done != nil {
+		defer done()
+	}
+	hs := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}()
+	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Error(name, "err", err)
+	}
+}
+
+// devConfig is the demo stack's configuration: a throwaway store, a demo
+// API, a service client, a web client, the agent's client and a demo user,
+// with generated secrets printed once. It goes through the same parser as
+// any file.
+func devConfig(out io.Writer) (*config.Config, func(), error) {
+	dir, err := os.MkdirTemp("", "portcullis-dev-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	secret, _ := authserver.NewSecret()
+	webSecret, _ := authserver.NewSecret()
+	agentSecret, _ := authserver.NewSecret()
+	key := make([]byte, 32)
+	rand.Read(key)
+	password := newPassword()
+	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret,
+		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_PASSWORD": password}
+	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	fmt.Fprintf(out, `Portcullis demo stack (throwaway store in %s)
+
+  Open http://%s/ and sign in as demo, password %s
+
+  authorization server  %s
+  OAuth Agent           http://%s/oauth-agent
+  gateway               http://%s  (GET /users -> example API, with the agent's cookie)
+  example users API     http://%s
+
+  service client  demo-client, secret %s
+  web client      demo-web, secret %s, redirect URI http://127.0.0.1:3000/callback
+
+Get a token for the API:
+  curl -s -u demo-client:%s -d grant_type=client_credentials %s/token
+
+`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, secret, webSecret, secret, devIssuer)
+	return cfg, cleanup, nil
+}
+
+const devYAML = `
+issuer: http://127.0.0.1:8080
+listen: 127.0.0.1:8080
+storage: sqlite://portcullis.db
+apis:
+  - identifier: https://api.example.com
+    name: Users API
+    scopes: [list:users, read:users, write:users]
+clients:
+  - client_id: demo-client
+    client_secret: ${DEV_SECRET}
+    grant_types: [client_credentials]
+    scopes: [list:users, read:users, write:users]
+  - client_id: demo-web
+    client_name: Demo web app
+    client_secret: ${DEV_WEB_SECRET}
+    grant_types: [authorization_code, refresh_token]
+    redirect_uris: [http://127.0.0.1:3000/callback]
+    post_logout_redirect_uris: [http://127.0.0.1:3000/]
+    scopes: [openid, profile, email, offline_access, list:users, read:users]
+  - client_id: spa-agent
+    client_name: Example app
+    client_secret: ${DEV_AGENT_SECRET}
+    grant_types: [authorization_code, refresh_token]
+    redirect_uris: [http://127.0.0.1:3000/]
+    post_logout_redirect_uris: [http://127.0.0.1:3000/]
+    scopes: [openid, profile, email, offline_access, list:users]
+    skip_consent: true
+users:
+  - username: demo
+    password: ${DEV_PASSWORD}
+    claims: {name: Demo User, given_name: Demo, family_name: User, email: demo@example.com, email_verified: true}
+gateway:
+  listen: 127.0.0.1:8082
+  issuer: http://127.0.0.1:8080
+  audience: https://api.example.com
+  routes:
+    - path: /users
+      methods: [GET]
+      upstream: http://127.0.0.1:9000
+      scopes: [list:users]
+      cookies: true
+oauth_agent:
+  listen: 127.0.0.1:8081
+  base_path: /oauth-agent
+  issuer: http://127.0.0.1:8080
+  client_id: spa-agent
+  client_secret: ${DEV_AGENT_SECRET}
+  redirect_uri: http://127.0.0.1:3000/
+  post_logout_redirect_uri: http://127.0.0.1:3000/
+  scope: openid profile email offline_access list:users
+  trusted_web_origins: [http://127.0.0.1:3000]
+  cookie_prefix: pc
+  cookie_encryption_key: ${DEV_COOKIE_KEY}
+`
