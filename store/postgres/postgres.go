@@ -102,19 +102,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 
 // GetClient implements store.Store.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
-	var data []byte
-	err := s.pool.QueryRow(ctx, `SELECT data FROM clients WHERE id = $1`, id).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Client{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.Client{}, fmt.Errorf("get client: %w", err)
-	}
-	var c store.Client
-	if err := json.Unmarshal(data, &c); err != nil {
-		return store.Client{}, fmt.Errorf("get client: %w", err)
-	}
-	return c, nil
+	return getJSON[store.Client](ctx, s.pool, "get client", `SELECT data FROM clients WHERE id = $1`, id)
 }
 
 // ListClients implements store.Store.
@@ -128,6 +116,24 @@ func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
 }
 
 // scanJSON is a pgx.RowToFunc for rows of one JSON column.
+// getJSON reads the JSON document of the one row query selects, or
+// store.ErrNotFound; what names the operation in errors.
+func getJSON[T any](ctx context.Context, q querier, what, query string, args ...any) (T, error) {
+	var v T
+	var data []byte
+	err := q.QueryRow(ctx, query, args...).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, store.ErrNotFound
+	}
+	if err == nil {
+		err = json.Unmarshal(data, &v)
+	}
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
+
 func scanJSON[T any](row pgx.CollectableRow) (T, error) {
 	var data []byte
 	var v T

@@ -30,19 +30,8 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error 
 
 // GetAuthRequest implements store.Store.
 func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (store.AuthRequest, error) {
-	var data []byte
-	err := s.pool.QueryRow(ctx, `SELECT data FROM auth_requests WHERE id = $1 AND expires_at > $2`, id, now).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.AuthRequest{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
-	}
-	var r store.AuthRequest
-	if err := json.Unmarshal(data, &r); err != nil {
-		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
-	}
-	return r, nil
+	return getJSON[store.AuthRequest](ctx, s.pool, "get auth request",
+		`SELECT data FROM auth_requests WHERE id = $1 AND expires_at > $2`, id, now)
 }
 
 // DeleteAuthRequest implements store.Store. Concurrent deletions of one row
@@ -74,20 +63,10 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 
 // GetSession implements store.Store.
 func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (store.Session, error) {
-	var data []byte
-	err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > $2`, idHash, now).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Session{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.Session{}, fmt.Errorf("get session: %w", err)
-	}
-	var ss store.Session
-	if err := json.Unmarshal(data, &ss); err != nil {
-		return store.Session{}, fmt.Errorf("get session: %w", err)
-	}
+	ss, err := getJSON[store.Session](ctx, s.pool, "get session",
+		`SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > $2`, idHash, now)
 	ss.IDHash = idHash
-	return ss, nil
+	return ss, err
 }
 
 // DeleteSession implements store.Store.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -43,19 +42,7 @@ func (s *Store) GetUserByUsername(ctx context.Context, username string) (store.U
 }
 
 func getUser(ctx context.Context, q querier, query, arg string) (store.User, error) {
-	var data []byte
-	err := q.QueryRow(ctx, query, arg).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.User{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.User{}, fmt.Errorf("get user: %w", err)
-	}
-	var u store.User
-	if err := json.Unmarshal(data, &u); err != nil {
-		return store.User{}, fmt.Errorf("get user: %w", err)
-	}
-	return u, nil
+	return getJSON[store.User](ctx, q, "get user", query, arg)
 }
 
 // ListUsers implements store.Store.

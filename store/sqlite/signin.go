@@ -30,19 +30,8 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error 
 
 // GetAuthRequest implements store.Store.
 func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (store.AuthRequest, error) {
-	var data string
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM auth_requests WHERE id = ? AND expires_at > ?`, id, now.Unix()).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.AuthRequest{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
-	}
-	var r store.AuthRequest
-	if err := json.Unmarshal([]byte(data), &r); err != nil {
-		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
-	}
-	return r, nil
+	return getJSON[store.AuthRequest](ctx, s.db, "get auth request",
+		`SELECT data FROM auth_requests WHERE id = ? AND expires_at > ?`, id, now.Unix())
 }
 
 // DeleteAuthRequest implements store.Store.
@@ -73,20 +62,10 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 
 // GetSession implements store.Store.
 func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (store.Session, error) {
-	var data string
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, now.Unix()).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Session{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.Session{}, fmt.Errorf("get session: %w", err)
-	}
-	var ss store.Session
-	if err := json.Unmarshal([]byte(data), &ss); err != nil {
-		return store.Session{}, fmt.Errorf("get session: %w", err)
-	}
+	ss, err := getJSON[store.Session](ctx, s.db, "get session",
+		`SELECT data FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, now.Unix())
 	ss.IDHash = idHash
-	return ss, nil
+	return ss, err
 }
 
 // DeleteSession implements store.Store.

@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -79,19 +78,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 
 // GetClient implements store.Store.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
-	var data string
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM clients WHERE id = ?`, id).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Client{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.Client{}, fmt.Errorf("get client: %w", err)
-	}
-	var c store.Client
-	if err := json.Unmarshal([]byte(data), &c); err != nil {
-		return store.Client{}, fmt.Errorf("get client: %w", err)
-	}
-	return c, nil
+	return getJSON[store.Client](ctx, s.db, "get client", `SELECT data FROM clients WHERE id = ?`, id)
 }
 
 // ListClients implements store.Store.

@@ -44,19 +44,25 @@ type rowQuerier interface {
 }
 
 func getUser(ctx context.Context, q rowQuerier, query, arg string) (store.User, error) {
+	return getJSON[store.User](ctx, q, "get user", query, arg)
+}
+
+// getJSON reads the JSON document of the one row query selects, or
+// store.ErrNotFound; what names the operation in errors.
+func getJSON[T any](ctx context.Context, q rowQuerier, what, query string, args ...any) (T, error) {
+	var v T
 	var data string
-	err := q.QueryRowContext(ctx, query, arg).Scan(&data)
+	err := q.QueryRowContext(ctx, query, args...).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.User{}, store.ErrNotFound
+		return v, store.ErrNotFound
+	}
+	if err == nil {
+		err = json.Unmarshal([]byte(data), &v)
 	}
 	if err != nil {
-		return store.User{}, fmt.Errorf("get user: %w", err)
+		return v, fmt.Errorf("%s: %w", what, err)
 	}
-	var u store.User
-	if err := json.Unmarshal([]byte(data), &u); err != nil {
-		return store.User{}, fmt.Errorf("get user: %w", err)
-	}
-	return u, nil
+	return v, nil
 }
 
 // ListUsers implements store.Store.
