@@ -379,3 +379,54 @@ func TestNothingLost(t *testing.T) {
 		t.Errorf("login end after: %+v", s)
 	}
 }
+
+// TestRefreshKeepsRotatedTokens: when the refreshed ID token does not
+// verify, the provider has already rotated the refresh token; the agent
+// keeps the new tokens (and the previous ID token) so that the next refresh
+// still works, instead of losing them and ending the session.
+func TestRefreshKeepsRotatedTokens(t *testing.T) {
+	op := newTestOP(t, appURL)
+	cfg := op.config()
+	base, _ := startAgent(t, cfg)
+	b := newBrowser(t, base, cfg)
+	b.signIn("", "")
+	idBefore := b.cookie("pc-id", "/oauth-agent")
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	op.set(func(op *testOP) { op.signer = key })
+	if a := b.post("/refresh", nil); a.status != http.StatusNoContent {
+		t.Fatalf("refresh with an ID token that does not verify: %d %s", a.status, a.body)
+	}
+	if b.cookie("pc-id", "/oauth-agent") != idBefore {
+		t.Fatal("an unverified ID token replaced the previous one")
+	}
+	op.set(func(op *testOP) { op.signer = nil })
+	if a := b.post("/refresh", nil); a.status != http.StatusNoContent {
+		t.Fatalf("next refresh, with the rotated refresh token: %d %s", a.status, a.body)
+	}
+}
+
+// TestProviderAnswersWithoutOAuthError: a provider 404 or 429 is the
+// provider's fault, not the app's: 502 and 503, never 400.
+func TestProviderAnswersWithoutOAuthError(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		want   int
+	}{
+		{"not found", http.StatusNotFound, http.StatusBadGateway},
+		{"too many requests", http.StatusTooManyRequests, http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			op := newTestOP(t, appURL)
+			cfg := op.config()
+			base, _ := startAgent(t, cfg)
+			b := newBrowser(t, base, cfg)
+			b.signIn("", "")
+			op.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(tt.status) })
+			if a := b.get("/userInfo"); a.status != tt.want {
+				t.Fatalf("userinfo answered %d: agent said %d %s, want %d", tt.status, a.status, a.body, tt.want)
+			}
+		})
+	}
+}

@@ -192,6 +192,11 @@ func (c CookieConfig) check(p *problems) {
 	})) {
 		p.add("cookie_prefix", "must be at most 32 letters, digits, '-' or '_'")
 	}
+	// Browsers refuse __Host- cookies with a path other than / and
+	// __Secure- cookies over http, which the agent's cookies would be.
+	if l := strings.ToLower(c.CookiePrefix); strings.HasPrefix(l, "__host-") || strings.HasPrefix(l, "__secure-") {
+		p.add("cookie_prefix", "must not start with __Host- or __Secure-")
+	}
 	switch {
 	case len(c.CookieEncryptionKey) == 0 || len(c.CookieEncryptionKey) == 1 && c.CookieEncryptionKey[0] == "":
 		p.add("cookie_encryption_key", "is required: 64 hexadecimal characters (openssl rand -hex 32)")
@@ -263,7 +268,10 @@ func isLoopback(host string) bool {
 // section 6.2) as browsers send it in the Origin header.
 func validOrigin(o string) bool {
 	u, err := url.Parse(o)
-	return err == nil && u.Host != "" && secureOrLoopback(u) && origin(u) == o && strings.ToLower(o) == o
+	// Browsers leave the scheme's default port out of Origin, so an
+	// origin written with it would never match.
+	defaultPort := u != nil && (u.Scheme == "https" && u.Port() == "443" || u.Scheme == "http" && u.Port() == "80")
+	return err == nil && u.Host != "" && !defaultPort && secureOrLoopback(u) && origin(u) == o && strings.ToLower(o) == o
 }
 
 // origin is scheme://host[:port] of u.

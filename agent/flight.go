@@ -81,6 +81,13 @@ func (f *refreshes) do(ctx context.Context, key [32]byte, fn func() refreshResul
 		if c.res.final() {
 			c.until = time.Now().Add(refreshReuse)
 			f.recent = append(f.recent, c)
+			// Forget the tokens when their time is up even if no refresh
+			// comes to sweep them.
+			time.AfterFunc(refreshReuse+time.Second, func() {
+				f.mu.Lock()
+				f.expire()
+				f.mu.Unlock()
+			})
 		} else {
 			delete(f.calls, key)
 		}

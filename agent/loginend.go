@@ -42,10 +42,10 @@ func parseAuthResponse(pageURL string, redirect *url.URL) (*authResponse, error)
 	if !strings.EqualFold(u.Scheme, redirect.Scheme) || !strings.EqualFold(u.Host, redirect.Host) || orRoot(u.Path) != orRoot(redirect.Path) {
 		return nil, nil
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return nil, errPageURL
-	}
+	// A page's query may hold parts that are not form encoding; what can
+	// be read is used, and a page without a readable response just
+	// reports the session.
+	q, _ := url.ParseQuery(u.RawQuery)
 	if !q.Has("state") || !q.Has("code") && !q.Has("error") {
 		return nil, nil
 	}

@@ -224,16 +224,28 @@ func (p *provider) call(req *http.Request, what string, out any) error {
 			return fmt.Errorf("%w: %s: %w", errBadAnswer, what, err)
 		}
 		return nil
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return fmt.Errorf("%w: %s: %s", errUnreachable, what, resp.Status)
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:
-		e := &oauthError{status: resp.StatusCode}
 		var b struct {
 			Error       string `json:"error"`
 			Description string `json:"error_description"`
 		}
-		if json.Unmarshal(body, &b) == nil {
-			e.code, e.description = b.Error, b.Description
+		json.Unmarshal(body, &b)
+		switch {
+		case b.Error != "":
+		// A resource such as userinfo says 401 and 403 in its
+		// WWW-Authenticate challenge (RFC 6750 section 3), not its body.
+		case resp.StatusCode == http.StatusUnauthorized:
+			b.Error = "invalid_token"
+		case resp.StatusCode == http.StatusForbidden:
+			b.Error = "insufficient_scope"
+		default:
+			// A bare 404 or 405 says nothing about the request: the
+			// provider is misbehaving.
+			return fmt.Errorf("%w: %s: %s", errBadAnswer, what, resp.Status)
 		}
-		return e
+		return &oauthError{status: resp.StatusCode, code: b.Error, description: b.Description}
 	default:
 		return fmt.Errorf("%w: %s: %s", errBadAnswer, what, resp.Status)
 	}

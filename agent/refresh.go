@@ -61,7 +61,12 @@ func (a *Agent) callRefresh(ctx context.Context, refreshToken string, oldID []by
 	if rawID != "" {
 		t, err := a.provider.verifyIDToken(ctx, rawID, "")
 		if err != nil {
-			return refreshResult{err: err}
+			// The provider has already rotated the refresh token: dropping
+			// the new tokens now would end the session at the next
+			// refresh. Keep them with the previous ID token, which still
+			// says who signed in, and log the failure.
+			a.log.WarnContext(ctx, "oauth agent: refreshed ID token does not verify; keeping the previous one", "err", err)
+			return refreshResult{tok: tok}
 		}
 		var old struct {
 			Sub string `json:"sub"`

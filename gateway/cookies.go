@@ -18,6 +18,10 @@ func cookieAuth(cookies *agent.CookieReader, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cookies.CORS(w, r)
 		if _, ok := r.Header["Authorization"]; ok {
+			// A bearer request still must not carry the agent's cookies
+			// upstream.
+			r = r.Clone(r.Context())
+			cookies.StripCookies(r.Header)
 			next.ServeHTTP(w, r)
 			return
 		}

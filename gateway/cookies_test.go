@@ -71,6 +71,8 @@ func TestCookieRoutes(t *testing.T) {
 			header: http.Header{"Origin": {appOrigin}, "Token-Handler-Version": {"1"}, "Cookie": {good}}},
 		{name: "bearer client on a cookie route", method: "POST", path: "/users", status: 200,
 			header: http.Header{"Authorization": {"Bearer " + token}}},
+		{name: "bearer request that also carries the agent's cookies", method: "GET", path: "/users", status: 200,
+			header: http.Header{"Authorization": {"Bearer " + token}, "Cookie": {good + "; pc-id=x"}}},
 		{name: "no Origin", method: "GET", path: "/users", status: 403, wantError: "untrusted_origin",
 			header: http.Header{"Cookie": {good}}},
 		{name: "foreign Origin", method: "GET", path: "/users", status: 403, wantError: "untrusted_origin",
