@@ -60,7 +60,9 @@ func TestValidate(t *testing.T) {
 		{name: "plain http origin off loopback", change: func(c *agent.Config) { c.TrustedWebOrigins = append(c.TrustedWebOrigins, "http://app.example.com") }, wantKeys: []string{"oauth_agent.trusted_web_origins[1]"}},
 		{name: "cookie prefix with a space", change: func(c *agent.Config) { c.CookiePrefix = "my app" }, wantKeys: []string{"oauth_agent.cookie_prefix"}},
 		{name: "cookie prefix __Host-", change: func(c *agent.Config) { c.CookiePrefix = "__Host-pc" }, wantKeys: []string{"oauth_agent.cookie_prefix"}},
-		{name: "origin with its default port", change: func(c *agent.Config) { c.TrustedWebOrigins = append(c.TrustedWebOrigins, "https://app.example.com:443") }, wantKeys: []string{"oauth_agent.trusted_web_origins[1]"}},
+		{name: "origin with its default port", change: func(c *agent.Config) {
+			c.TrustedWebOrigins = append(c.TrustedWebOrigins, "https://app.example.com:443")
+		}, wantKeys: []string{"oauth_agent.trusted_web_origins[1]"}},
 		{name: "no cookie key", change: func(c *agent.Config) { c.CookieEncryptionKey = nil }, wantKeys: []string{"oauth_agent.cookie_encryption_key"}},
 		{name: "empty cookie key", change: func(c *agent.Config) { c.CookieEncryptionKey = agent.Keys{""} }, wantKeys: []string{"oauth_agent.cookie_encryption_key"}},
 		{name: "AES-128 cookie key", change: func(c *agent.Config) { c.CookieEncryptionKey = agent.Keys{testKey[:32]} }, wantKeys: []string{"oauth_agent.cookie_encryption_key"}},
