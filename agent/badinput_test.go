@@ -131,7 +131,10 @@ func TestBadInput(t *testing.T) {
 		{name: "no Origin, cross-site fetch", status: 403, code: "untrusted_origin", do: func(t *testing.T) answer {
 			return e.signedIn(t).get("/claims", delHeader("Origin"), setHeader("Sec-Fetch-Site", "same-site"))
 		}},
-		{name: "no Origin, same-origin fetch passes", status: 401, code: "no_session", do: func(t *testing.T) answer {
+		{name: "no Origin, same-origin fetch on the app's host passes", status: 401, code: "no_session", do: func(t *testing.T) answer {
+			return e.browser(t).get("/claims", delHeader("Origin"), setHeader("Sec-Fetch-Site", "same-origin"), onHost(appURL))
+		}},
+		{name: "no Origin, same-origin fetch on another host", status: 403, code: "untrusted_origin", do: func(t *testing.T) answer {
 			return e.browser(t).get("/claims", delHeader("Origin"), setHeader("Sec-Fetch-Site", "same-origin"))
 		}},
 		{name: "no CSRF header", status: 403, code: "missing_csrf_header", do: func(t *testing.T) answer {
@@ -429,4 +432,11 @@ func TestProviderAnswersWithoutOAuthError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// onHost sends the request as if to the host of origin, as in a same-origin
+// deployment where the app and the agent share one host.
+func onHost(origin string) func(*http.Request) {
+	u, _ := url.Parse(origin)
+	return func(r *http.Request) { r.Host = u.Host }
 }

@@ -125,14 +125,26 @@ func (c *CookieReader) Preflight(w http.ResponseWriter, r *http.Request, methods
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// trustedHost reports whether host (host[:port] of a request) is the host
+// of a trusted origin.
+func (c *CookieReader) trustedHost(host string) bool {
+	return slices.ContainsFunc(c.origins, func(o string) bool {
+		_, h, _ := strings.Cut(o, "://")
+		return strings.EqualFold(h, host)
+	})
+}
+
 // check applies the cross-site defences: a trusted Origin, or no Origin and
-// Sec-Fetch-Site: same-origin; and CSRFHeader on data-changing methods.
+// Sec-Fetch-Site: same-origin on a host that is itself a trusted origin's
+// (a same-origin deployment, where browsers omit Origin on GET; any other
+// page served from this host is not the app); and CSRFHeader on
+// data-changing methods.
 func (c *CookieReader) check(r *http.Request) error {
 	if o, ok := r.Header["Origin"]; ok {
 		if len(o) != 1 || !slices.Contains(c.origins, o[0]) {
 			return ErrUntrustedOrigin
 		}
-	} else if r.Header.Get("Sec-Fetch-Site") != "same-origin" {
+	} else if r.Header.Get("Sec-Fetch-Site") != "same-origin" || !c.trustedHost(r.Host) {
 		return ErrUntrustedOrigin
 	}
 	switch r.Method {

@@ -65,7 +65,9 @@ func TestCookieRoutes(t *testing.T) {
 	}{
 		{name: "cookie from a trusted origin", method: "GET", path: "/users", status: 200,
 			header: http.Header{"Origin": {appOrigin}, "Cookie": {"theme=dark; " + good + "; pc-id=x"}}},
-		{name: "same-origin without Origin", method: "GET", path: "/users", status: 200,
+		{name: "same-origin without Origin, on the app's host", method: "GET", path: "/users", status: 200,
+			header: http.Header{"Sec-Fetch-Site": {"same-origin"}, "Host": {strings.TrimPrefix(appOrigin, "http://")}, "Cookie": {good}}},
+		{name: "same-origin without Origin, on another host", method: "GET", path: "/users", status: 403, wantError: "untrusted_origin",
 			header: http.Header{"Sec-Fetch-Site": {"same-origin"}, "Cookie": {good}}},
 		{name: "POST with the CSRF header", method: "POST", path: "/users", status: 200,
 			header: http.Header{"Origin": {appOrigin}, "Token-Handler-Version": {"1"}, "Cookie": {good}}},

@@ -68,6 +68,9 @@ func do(t *testing.T, method, url, token string, header http.Header) (*http.Resp
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	if h := header.Get("Host"); h != "" {
+		req.Host = h
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
