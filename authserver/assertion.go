@@ -11,6 +11,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -79,7 +80,7 @@ func (s *Server) authenticateAssertion(r *http.Request, form url.Values, endpoin
 	if !slices.ContainsFunc([]string{s.cfg.Issuer, s.endpoints.token, endpoint}, claims.Audience.Contains) {
 		return store.Client{}, s.authFailed(r, id, "client_assertion aud must be the issuer or the endpoint URL", true, false)
 	}
-	err = s.store.UseOnce(r.Context(), "client_assertion:"+digest(id+"\x00"+claims.ID), exp.Add(clockLeeway))
+	err = s.store.UseOnce(r.Context(), "client_assertion:"+wire.Digest(id+"\x00"+claims.ID), exp.Add(clockLeeway))
 	if errors.Is(err, store.ErrReplay) {
 		return store.Client{}, s.authFailed(r, id, "client_assertion was already used", true, false)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -33,7 +34,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	}
 	ctx := r.Context()
 	now := s.cfg.Now()
-	ac, used, err := s.store.GetAuthCode(ctx, digest(code), now)
+	ac, used, err := s.store.GetAuthCode(ctx, wire.Digest(code), now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return errInvalidGrant("the code is invalid or expired")

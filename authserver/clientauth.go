@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -107,7 +108,7 @@ func (s *Server) checkSecret(r *http.Request, id, secret, method string, basic b
 // unknown client and a wrong secret read the same from outside.
 func (s *Server) authFailed(r *http.Request, clientID, reason string, disclose, basic bool) *Error {
 	s.event(r, slog.LevelWarn, audit.ClientAuthFailed,
-		"client_id", clip(clientID), "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
+		"client_id", wire.Clip(clientID), "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
 	desc := "client authentication failed"
 	if disclose {
 		desc = reason

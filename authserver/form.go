@@ -7,11 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"unicode/utf8"
-)
 
-// maxBodyBytes bounds every form body. The largest legitimate one is a
-// private_key_jwt assertion with an RSA signature, a few kilobytes.
-const maxBodyBytes = 64 << 10
+	"github.com/portcullis/portcullis/authserver/internal/wire"
+)
 
 // repeatable lists the parameters that may occur more than once: RFC 8707
 // section 2 allows several "resource" values. RFC 6749 section 3.2 forbids
@@ -30,10 +28,10 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *Error) {
 	if r.URL.RawQuery != "" {
 		return nil, errInvalidRequest("parameters must be sent in the request body, not the query string")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, newError(http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body exceeds %d bytes", maxBodyBytes))
+			return nil, newError(http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body exceeds %d bytes", wire.MaxBodyBytes))
 		}
 		return nil, errInvalidRequest("the request body is not valid form encoding")
 	}
@@ -42,21 +40,13 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *Error) {
 			return nil, errInvalidRequest("a parameter name is not valid UTF-8")
 		}
 		if len(vs) > 1 && !repeatable[k] {
-			return nil, errInvalidRequest(fmt.Sprintf("parameter %q is repeated", clip(k)))
+			return nil, errInvalidRequest(fmt.Sprintf("parameter %q is repeated", wire.Clip(k)))
 		}
 		for _, v := range vs {
 			if !utf8.ValidString(v) {
-				return nil, errInvalidRequest(fmt.Sprintf("parameter %q is not valid UTF-8", clip(k)))
+				return nil, errInvalidRequest(fmt.Sprintf("parameter %q is not valid UTF-8", wire.Clip(k)))
 			}
 		}
 	}
 	return r.PostForm, nil
-}
-
-// clip shortens attacker-chosen text before it is echoed in an error.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }

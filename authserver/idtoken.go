@@ -9,6 +9,9 @@ import (
 	"maps"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
 )
@@ -70,4 +73,27 @@ func leftHalfHash(alg, token string) string {
 		sum = h[:]
 	}
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+// parseIDTokenHint verifies an ID token this server issued. Its expiry does
+// not matter: RP-initiated logout accepts expired hints.
+func (s *Server) parseIDTokenHint(raw string) (sub string, aud []string, ok bool) {
+	var algs []jose.SignatureAlgorithm
+	for _, a := range s.keys.Algorithms() {
+		algs = append(algs, jose.SignatureAlgorithm(a))
+	}
+	tok, err := jwt.ParseSigned(raw, algs)
+	if err != nil {
+		return "", nil, false
+	}
+	h := tok.Headers[0]
+	key, found := s.keys.PublicKey(h.KeyID)
+	if typ, _ := h.ExtraHeaders["typ"].(string); !found || typ != idTokenType || key.Algorithm != h.Algorithm {
+		return "", nil, false
+	}
+	var c jwt.Claims
+	if err := tok.Claims(key.Key, &c); err != nil || c.Issuer != s.cfg.Issuer || c.Subject == "" {
+		return "", nil, false
+	}
+	return c.Subject, c.Audience, true
 }

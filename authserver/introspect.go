@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -92,7 +93,7 @@ func (s *Server) authenticateConfidential(r *http.Request, form map[string][]str
 // issued to learns anything about it: to others it is inactive.
 func (s *Server) introspectRefreshToken(w http.ResponseWriter, r *http.Request, clientID, raw string) {
 	now := s.cfg.Now()
-	rt, err := s.store.GetRefreshToken(r.Context(), digest(raw))
+	rt, err := s.store.GetRefreshToken(r.Context(), wire.Digest(raw))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.internal(r, err).Render(w)
 		return

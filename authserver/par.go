@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	ar.ID, ar.Pushed, ar.CreatedAt, ar.ExpiresAt = randomToken(), true, now, now.Add(parTTL)
+	ar.ID, ar.Pushed, ar.CreatedAt, ar.ExpiresAt = wire.RandomToken(), true, now, now.Add(parTTL)
 	if err := s.store.SaveAuthRequest(r.Context(), ar); err != nil {
 		s.internal(r, err).Render(w)
 		return

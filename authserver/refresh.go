@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	}
 	ctx := r.Context()
 	now := s.cfg.Now()
-	old, err := s.store.GetRefreshToken(ctx, digest(raw))
+	old, err := s.store.GetRefreshToken(ctx, wire.Digest(raw))
 	if errors.Is(err, store.ErrNotFound) {
 		return errInvalidGrant("the refresh token is invalid or expired")
 	}
@@ -121,7 +122,7 @@ func narrowScope(form url.Values, granted []string) ([]string, *Error) {
 	}
 	for _, sc := range req {
 		if !slices.Contains(granted, sc) {
-			return nil, errInvalidScope(fmt.Sprintf("scope %q was not granted; a refresh may only narrow the scope", clip(sc)))
+			return nil, errInvalidScope(fmt.Sprintf("scope %q was not granted; a refresh may only narrow the scope", wire.Clip(sc)))
 		}
 	}
 	return req, nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -64,7 +65,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 // requires, revoking the grant).
 func (s *Server) revokeRefreshToken(w http.ResponseWriter, r *http.Request, clientID, raw string) {
 	ctx := r.Context()
-	rt, err := s.store.GetRefreshToken(ctx, digest(raw))
+	rt, err := s.store.GetRefreshToken(ctx, wire.Digest(raw))
 	if errors.Is(err, store.ErrNotFound) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)

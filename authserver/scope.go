@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 )
 
 // API is a protected resource: its identifier is the audience of the access
@@ -39,7 +41,7 @@ func parseScope(s string) ([]string, *Error) {
 			continue
 		}
 		if !ValidScopeToken(tok) {
-			return nil, errInvalidScope(fmt.Sprintf("scope %q contains characters RFC 6749 does not allow", clip(tok)))
+			return nil, errInvalidScope(fmt.Sprintf("scope %q contains characters RFC 6749 does not allow", wire.Clip(tok)))
 		}
 		if !slices.Contains(out, tok) {
 			out = append(out, tok)
@@ -58,14 +60,14 @@ func parseScope(s string) ([]string, *Error) {
 func (s *Server) grant(allowed, requested, resources []string) (scopes, audience []string, e *Error) {
 	for _, sc := range requested {
 		if !slices.Contains(allowed, sc) {
-			return nil, nil, errInvalidScope(fmt.Sprintf("the client may not request scope %q", clip(sc)))
+			return nil, nil, errInvalidScope(fmt.Sprintf("the client may not request scope %q", wire.Clip(sc)))
 		}
 	}
 	var apis []*API
 	for _, res := range resources {
 		api, ok := s.apis[res]
 		if !ok {
-			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", clip(res)))
+			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res)))
 		}
 		apis = append(apis, api)
 	}
@@ -80,7 +82,7 @@ func (s *Server) grant(allowed, requested, resources []string) (scopes, audience
 		}
 		if len(owners) == 0 {
 			if requested != nil {
-				return nil, nil, errInvalidScope(fmt.Sprintf("scope %q is not defined by the requested resource", clip(sc)))
+				return nil, nil, errInvalidScope(fmt.Sprintf("scope %q is not defined by the requested resource", wire.Clip(sc)))
 			}
 			continue
 		}

@@ -3,6 +3,10 @@
 // introspection (RFC 7662), revocation (RFC 7009), discovery (RFC 8414 and
 // OpenID Connect Discovery) and the JWKS. It holds no state of its own; the
 // store and the key manager it is given hold it.
+//
+// It also decides what the browser-facing sign-in (package signin) cannot
+// decide alone: whether an authorization request is valid, whether a pushed
+// one exists, which clients exist. Handler serves the sign-in routes too.
 package authserver
 
 import (
@@ -12,13 +16,14 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/authserver/signin"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
@@ -95,17 +100,10 @@ func (noObserver) Request(string, string, int, string, time.Duration) {}
 func (noObserver) TokenIssued(string, string)                         {}
 
 // Throttle counts failed sign-ins per key (an account, an address) and
-// says how long the next attempt must wait. users.Throttle implements it in
-// memory, redisstate shares it between instances.
-type Throttle interface {
-	// Wait says how long the keys must wait.
-	Wait(keys ...string) time.Duration
-	// Try atomically checks the keys and, if none must wait, counts an
-	// attempt as failed in advance.
-	Try(keys ...string) time.Duration
-	Fail(keys ...string)
-	Succeed(keys ...string)
-}
+// says how long the next attempt must wait. The sign-in pages use it
+// (signin.Throttle); users.Throttle implements it in memory, redisstate
+// shares it between instances.
+type Throttle = signin.Throttle
 
 // Defaults for the zero values of Config.
 const (
@@ -140,10 +138,8 @@ type Server struct {
 	clientKeys *clientKeyCache
 	discovery  []byte
 	endpoints  endpoints
-	cookies    cookieSettings
-	// hashSlots bounds concurrent password verifications: each argon2id
-	// run holds 19 MiB, so a flood of logins must queue, not exhaust memory.
-	hashSlots chan struct{}
+	// signin serves the browser-facing endpoints (package signin).
+	signin *signin.Server
 	// origins may call the token, revocation and userinfo endpoints from
 	// browsers (cors.go).
 	origins map[string]bool
@@ -186,8 +182,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if cfg.Auditor == nil {
 		cfg.Auditor = logAuditor{log}
 	}
-	issuerURL, err := url.Parse(cfg.Issuer)
-	if err != nil {
+	if _, err := url.Parse(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("authserver: issuer: %w", err)
 	}
 	s := &Server{
@@ -206,10 +201,8 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 			login:       cfg.Issuer + "/login",
 			consent:     cfg.Issuer + "/consent",
 		},
-		cookies: newCookieSettings(issuerURL.Scheme == "https", cmp.Or(issuerURL.Path, "/")),
 	}
 	s.clientKeys = newClientKeyCache(cfg.HTTPClient, cfg.Now)
-	s.hashSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
@@ -221,7 +214,11 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	for _, c := range cfg.Clients {
 		s.clients[c.ID] = c
 	}
+	var err error
 	if s.discovery, err = s.metadata(); err != nil {
+		return nil, fmt.Errorf("authserver: %w", err)
+	}
+	if s.signin, err = newSignin(s); err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}
 	return s, nil
@@ -238,7 +235,7 @@ func (s *Server) Handler() http.Handler {
 		allow := strings.Join(methods, ", ")
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
-			newError(http.StatusMethodNotAllowed, "invalid_request", "method "+clip(r.Method)+" is not allowed; use "+allow).Render(w)
+			newError(http.StatusMethodNotAllowed, "invalid_request", "method "+wire.Clip(r.Method)+" is not allowed; use "+allow).Render(w)
 		})
 	}
 	route("/token", s.handleToken, "POST")
@@ -249,13 +246,10 @@ func (s *Server) Handler() http.Handler {
 	route("/jwks", s.handleJWKS, "GET")
 	route("/.well-known/openid-configuration", s.handleDiscovery, "GET")
 	route("/.well-known/oauth-authorization-server", s.handleDiscovery, "GET")
-	// OpenID Connect requires both GET and POST for these.
-	route("/authorize", s.handleAuthorize, "GET", "POST")
+	// OpenID Connect requires both GET and POST.
 	route("/userinfo", s.handleUserInfo, "GET", "POST")
-	route("/logout", s.handleLogout, "GET", "POST")
-	route("/login", s.handleLogin, "POST")
-	route("/consent", s.handleConsent, "POST")
-	route("/static/portcullis.css", s.handleCSS, "GET")
+	// /authorize, /login, /consent, /logout and the pages' stylesheet.
+	s.signin.Routes(route)
 	route("/healthz", s.handleHealth, "GET")
 	route("/readyz", s.handleReady, "GET")
 	return requestid.Middleware(recoverPanics(s.log, s.observe(s.cors(mux))))

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -54,7 +55,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	case grantRefreshToken:
 		handle = s.refresh
 	default:
-		errUnsupportedGrantType("grant_type " + clip(grantType) + " is not supported").Render(w)
+		errUnsupportedGrantType("grant_type " + wire.Clip(grantType) + " is not supported").Render(w)
 		return
 	}
 	if !slices.Contains(client.GrantTypes, grantType) {

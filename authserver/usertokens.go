@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -61,10 +62,10 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 	}
 	if withRefresh {
 		now := s.cfg.Now()
-		raw := randomToken()
+		raw := wire.RandomToken()
 		out.response.RefreshToken = raw
 		out.refresh = &store.RefreshToken{
-			Hash: digest(raw), GrantID: g.grantID, ClientID: g.client.ID, UserID: g.user.ID, Scopes: g.scopes,
+			Hash: wire.Digest(raw), GrantID: g.grantID, ClientID: g.client.ID, UserID: g.user.ID, Scopes: g.scopes,
 			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr,
 			ExpiresAt: minTime(now.Add(s.cfg.RefreshIdleTTL), g.familyExp), FamilyExpiresAt: g.familyExp,
 		}
@@ -118,10 +119,10 @@ func (s *Server) narrowToResources(requested, grantResources, scopes []string) (
 	}
 	for _, res := range requested {
 		if _, ok := s.apis[res]; !ok {
-			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", clip(res)))
+			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res)))
 		}
 		if len(grantResources) > 0 && !slices.Contains(grantResources, res) {
-			return nil, nil, errInvalidTarget(fmt.Sprintf("resource %q was not part of the authorization", clip(res)))
+			return nil, nil, errInvalidTarget(fmt.Sprintf("resource %q was not part of the authorization", wire.Clip(res)))
 		}
 	}
 	apiScopes := 0

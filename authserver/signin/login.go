@@ -1,4 +1,4 @@
-package authserver
+package signin
 
 import (
 	"errors"
@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
@@ -42,7 +42,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
-	account, address := "user:"+strings.ToLower(username), "ip:"+s.clientIP(r)
+	account, address := "user:"+strings.ToLower(username), "ip:"+s.core.ClientIP(r)
 	wait := s.cfg.AddressThrottle.Wait(address)
 	if wait == 0 && len(username) <= maxUsernameLength {
 		wait = s.cfg.Throttle.Try(account)
@@ -50,7 +50,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.event(r, slog.LevelWarn, audit.LoginThrottled, "username", clip(username), "client_id", c.ID)
+		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, "username", wire.Clip(username), "client_id", c.ID)
 		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
 		return
 	}
@@ -66,7 +66,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !valid.ok {
 		s.cfg.AddressThrottle.Fail(address)
-		s.event(r, slog.LevelWarn, audit.LoginFailed, "username", clip(username), "client_id", c.ID)
+		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, "username", wire.Clip(username), "client_id", c.ID)
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Wrong username or password.", username)
 		return
 	}
@@ -75,17 +75,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// A new session ID at every sign-in defeats session fixation.
 	if old, err := r.Cookie(s.cookies.session); err == nil {
-		s.store.DeleteSession(ctx, digest(old.Value))
+		s.store.DeleteSession(ctx, wire.Digest(old.Value))
 	}
 	now := s.cfg.Now()
-	sid := randomToken()
-	sess := store.Session{IDHash: digest(sid), UserID: u.ID, AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	sid := wire.RandomToken()
+	sess := store.Session{IDHash: wire.Digest(sid), UserID: u.ID, AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.pageFailure(w, r, err)
 		return
 	}
 	s.cookies.set(w, s.cookies.session, sid, int(s.cfg.SessionTTL.Seconds()))
-	s.event(r, slog.LevelInfo, audit.LoginSucceeded, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
+	s.core.Event(r, slog.LevelInfo, audit.LoginSucceeded, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
 	s.proceed(w, r, ar, c, &sess)
 }
 
@@ -127,38 +127,4 @@ func (s *Server) checkPassword(r *http.Request, username, password string) (chec
 	}
 	ok, _ := users.VerifyPassword(u.PasswordHash, password)
 	return checked{ok: ok, user: u}, nil
-}
-
-// clientIP is the client's address: the peer's, or, when the peer is a
-// trusted proxy, the last X-Forwarded-For hop that is not one. Headers from
-// anyone else are ignored, since anyone can send them.
-func (s *Server) clientIP(r *http.Request) string {
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	ip := peer.Addr().Unmap()
-	if !s.trusted(ip) {
-		return ip.String()
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if ip = hop.Unmap(); !s.trusted(ip) {
-			break
-		}
-	}
-	return ip.String()
-}
-
-func (s *Server) trusted(ip netip.Addr) bool {
-	for _, p := range s.cfg.TrustedProxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }

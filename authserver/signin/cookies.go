@@ -1,11 +1,10 @@
-package authserver
+package signin
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
+
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 )
 
 // Cookie names. The session cookie is the single sign-on session; the
@@ -47,20 +46,6 @@ func (c cookieSettings) set(w http.ResponseWriter, name, value string, maxAge in
 // clear deletes a cookie set by set.
 func (c cookieSettings) clear(w http.ResponseWriter, name string) { c.set(w, name, "", -1) }
 
-// randomToken returns 256 random bits, base64url encoded.
-func randomToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// digest is how the store keeps bearer secrets (codes, refresh tokens,
-// session IDs): a leak of the database does not leak usable values.
-func digest(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // browserID returns the browser cookie, setting a new one if there is none.
 // A new one is also added to r, so that later reads while answering this
 // request see the same value.
@@ -68,7 +53,7 @@ func (s *Server) browserID(w http.ResponseWriter, r *http.Request) string {
 	if v, ok := s.cookies.browserCookieValue(r); ok {
 		return v
 	}
-	id := randomToken()
+	id := wire.RandomToken()
 	s.cookies.set(w, s.cookies.browser, id, 0)
 	r.AddCookie(&http.Cookie{Name: s.cookies.browser, Value: id})
 	return id
@@ -89,7 +74,7 @@ func (c cookieSettings) browserCookieValue(r *http.Request) (string, bool) {
 // derived from the browser cookie, which another site can neither read nor
 // set, and from the request ID, so a token is good for one request only.
 func csrfToken(browser, requestID string) string {
-	return digest("csrf\x00" + browser + "\x00" + requestID)
+	return wire.Digest("csrf\x00" + browser + "\x00" + requestID)
 }
 
 // checkCSRF verifies a form's CSRF token for the request.

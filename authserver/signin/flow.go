@@ -1,4 +1,4 @@
-package authserver
+package signin
 
 import (
 	"errors"
@@ -9,8 +9,12 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
+
+// codeTTL is the lifetime of an authorization code.
+const codeTTL = 60 * time.Second
 
 // session returns the browser's sign-on session, or nil. A cookie that
 // names no live session (forged, tampered, ended) is cleared and logged.
@@ -19,10 +23,10 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *store.Session 
 	if err != nil {
 		return nil
 	}
-	ss, err := s.store.GetSession(r.Context(), digest(c.Value), s.cfg.Now())
+	ss, err := s.store.GetSession(r.Context(), wire.Digest(c.Value), s.cfg.Now())
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			s.event(r, slog.LevelWarn, audit.SessionInvalid, "remote", r.RemoteAddr)
+			s.core.Event(r, slog.LevelWarn, audit.SessionInvalid, "remote", r.RemoteAddr)
 		} else {
 			s.log.ErrorContext(r.Context(), "load session", "err", err)
 		}
@@ -105,14 +109,14 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 		return
 	}
 	now := s.cfg.Now()
-	grantID := randomToken()
+	grantID := wire.RandomToken()
 	if err := s.store.CreateGrant(ctx, store.Grant{ID: grantID, UserID: u.ID, ClientID: c.ID, ExpiresAt: now.Add(s.cfg.RefreshMaxTTL + codeTTL)}); err != nil {
 		s.pageFailure(w, r, err)
 		return
 	}
-	code := randomToken()
+	code := wire.RandomToken()
 	err := s.store.CreateAuthCode(ctx, store.AuthCode{
-		Hash: digest(code), GrantID: grantID, ClientID: c.ID, RedirectURI: ar.RedirectURI, RedirectURIGiven: ar.RedirectURIGiven,
+		Hash: wire.Digest(code), GrantID: grantID, ClientID: c.ID, RedirectURI: ar.RedirectURI, RedirectURIGiven: ar.RedirectURIGiven,
 		CodeChallenge: ar.CodeChallenge, UserID: u.ID, Scopes: ar.Scopes, Resources: ar.Resources, Nonce: ar.Nonce,
 		AuthTime: sess.AuthTime, AMR: sess.AMR, ExpiresAt: now.Add(codeTTL),
 	})
@@ -120,7 +124,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.pageFailure(w, r, err)
 		return
 	}
-	s.event(r, slog.LevelInfo, audit.CodeIssued, "client_id", c.ID, "sub", u.ID)
+	s.core.Event(r, slog.LevelInfo, audit.CodeIssued, "client_id", c.ID, "sub", u.ID)
 	s.redirectToClient(w, r, ar.RedirectURI, ar.State, url.Values{"code": {code}})
 }
 
@@ -133,7 +137,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, ar store.AuthReq
 // pendingRequest loads the request a login or consent form refers to and
 // checks that this browser started it and that the form is genuine.
 func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.AuthRequest, store.Client, bool) {
-	if err := parsePageForm(w, r); err != nil {
+	if err := s.core.ParseForm(w, r); err != nil {
 		s.renderError(w, http.StatusBadRequest, "Invalid form", err.Error())
 		return store.AuthRequest{}, store.Client{}, false
 	}
@@ -148,23 +152,15 @@ func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.A
 		s.pageFailure(w, r, err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	if b, ok := s.cookies.browserCookieValue(r); !ok || digest(b) != ar.BrowserHash || !s.cookies.checkCSRF(r, id) {
-		s.event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
+	if b, ok := s.cookies.browserCookieValue(r); !ok || wire.Digest(b) != ar.BrowserHash || !s.cookies.checkCSRF(r, id) {
+		s.core.Event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 		s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-in page in this browser. Return to the application and try again.")
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	c, err := s.client(ctx, ar.ClientID)
+	c, err := s.core.Client(ctx, ar.ClientID)
 	if err != nil {
 		s.renderError(w, http.StatusBadRequest, "Sign-in request refused", "The application is no longer registered.")
 		return store.AuthRequest{}, store.Client{}, false
 	}
 	return ar, c, true
-}
-
-// parsePageForm parses a form posted by one of the server's pages.
-func parsePageForm(w http.ResponseWriter, r *http.Request) error {
-	if _, e := readForm(w, r); e != nil {
-		return errors.New(e.Description)
-	}
-	return nil
 }

@@ -4,25 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
-	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
 
+// An authorization request (RFC 6749 section 4.1.1) is validated here for
+// both of its doors: the PAR endpoint (par.go), and the authorization
+// endpoint, which the sign-in pages serve (package signin) and which asks
+// through signinCore.Authorization (signin.go).
+
 const (
-	// authRequestTTL bounds how long a user may take to sign in.
-	authRequestTTL = 10 * time.Minute
-	// codeTTL is the lifetime of an authorization code.
-	codeTTL = 60 * time.Second
 	// maxParamLength bounds free-text parameters (state, nonce, hints).
 	maxParamLength = 1024
 	// maxResources bounds the RFC 8707 resource parameters of a request.
@@ -40,54 +38,6 @@ type authzError struct {
 }
 
 func (e *authzError) Error() string { return e.err.Error() }
-
-// handleAuthorize is the authorization endpoint (RFC 6749 section 3.1,
-// OpenID Connect Core section 3.1.2), for GET and POST.
-func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	params, err := authorizeParams(w, r)
-	if err != nil {
-		s.renderError(w, http.StatusBadRequest, "Invalid sign-in request", err.Error())
-		return
-	}
-	ctx := r.Context()
-	var ar store.AuthRequest
-	var client store.Client
-	var ae *authzError
-	if params.Has("request_uri") {
-		ar, client, ae = s.pushedRequest(ctx, params)
-	} else {
-		ar, client, ae = s.parseAuthorization(ctx, params, nil, false)
-	}
-	if ae != nil {
-		s.failAuthorization(w, r, ae)
-		return
-	}
-	now := s.cfg.Now()
-	ar.ID, ar.Pushed = randomToken(), false
-	ar.BrowserHash = digest(s.browserID(w, r))
-	ar.CreatedAt, ar.ExpiresAt = now, now.Add(authRequestTTL)
-	if err := s.store.SaveAuthRequest(ctx, ar); err != nil {
-		s.pageFailure(w, r, err)
-		return
-	}
-	s.proceed(w, r, ar, client, s.session(w, r))
-}
-
-// authorizeParams reads the request's parameters: the query of a GET, the
-// form body of a POST.
-func authorizeParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	if r.Method == http.MethodGet {
-		return url.ParseQuery(r.URL.RawQuery)
-	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-		return nil, errors.New("a POST must send the parameters as application/x-www-form-urlencoded")
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		return nil, errors.New("the request body is not valid form encoding")
-	}
-	return r.PostForm, nil
-}
 
 // parseAuthorization validates an authorization request. client is the
 // authenticated client at the PAR endpoint and nil at the authorization
@@ -126,7 +76,7 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 	}
 	for k, vs := range p {
 		if len(vs) > 1 && !repeatable[k] {
-			return fail(errInvalidRequest(fmt.Sprintf("parameter %q is repeated", clip(k))))
+			return fail(errInvalidRequest(fmt.Sprintf("parameter %q is repeated", wire.Clip(k))))
 		}
 		for _, v := range vs {
 			if !utf8.ValidString(k) || !utf8.ValidString(v) {
@@ -171,7 +121,7 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 	}
 	for _, sc := range scopes {
 		if !slices.Contains(c.Scopes, sc) {
-			return fail(errInvalidScope(fmt.Sprintf("the client may not request scope %q", clip(sc))))
+			return fail(errInvalidScope(fmt.Sprintf("the client may not request scope %q", wire.Clip(sc))))
 		}
 	}
 	challenge := p.Get("code_challenge")
@@ -187,7 +137,7 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 	prompt := strings.Fields(p.Get("prompt"))
 	for _, v := range prompt {
 		if !slices.Contains([]string{"none", "login", "consent", "select_account"}, v) {
-			return fail(errInvalidRequest(fmt.Sprintf("prompt %q is not supported", clip(v))))
+			return fail(errInvalidRequest(fmt.Sprintf("prompt %q is not supported", wire.Clip(v))))
 		}
 	}
 	if slices.Contains(prompt, "none") && len(prompt) > 1 {
@@ -204,7 +154,7 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 	resources := p["resource"]
 	for _, res := range resources {
 		if _, ok := s.apis[res]; !ok {
-			return fail(errInvalidTarget(fmt.Sprintf("unknown resource %q", clip(res))))
+			return fail(errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res))))
 		}
 	}
 	return store.AuthRequest{
@@ -252,46 +202,4 @@ func isBase64URL(s string) bool {
 		}
 	}
 	return true
-}
-
-// failAuthorization answers a refused request: by redirect when the
-// redirect URI is trusted, by an error page otherwise.
-func (s *Server) failAuthorization(w http.ResponseWriter, r *http.Request, ae *authzError) {
-	s.event(r, slog.LevelWarn, audit.AuthorizeRefused, "error", ae.err.Code,
-		"description", ae.err.Description, "remote", r.RemoteAddr)
-	if ae.redirect == "" {
-		status := http.StatusBadRequest
-		if ae.err.Status >= 500 {
-			status = ae.err.Status
-		}
-		s.renderError(w, status, "Sign-in request refused", ae.err.Description)
-		return
-	}
-	q := url.Values{"error": {ae.err.Code}, "error_description": {ae.err.Description}}
-	s.redirectToClient(w, r, ae.redirect, ae.state, q)
-}
-
-// redirectToClient sends the authorization response (RFC 6749 section
-// 4.1.2) with state and iss (RFC 9207). 303 makes the browser use GET even
-// after a form post, and is never 307, which would repost the password.
-func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, redirect, state string, q url.Values) {
-	u, _ := url.Parse(redirect) // registered URIs are validated at start
-	merged := u.Query()
-	for k, v := range q {
-		merged[k] = v
-	}
-	if state != "" {
-		merged.Set("state", state)
-	}
-	merged.Set("iss", s.cfg.Issuer)
-	u.RawQuery = merged.Encode()
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
-}
-
-// pageFailure shows a store failure to the user without its details.
-func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
-	s.renderError(w, http.StatusInternalServerError, "Something went wrong", "The server could not complete the request. Please try again.")
 }

@@ -1,4 +1,4 @@
-package authserver
+package signin
 
 import (
 	"log/slog"
@@ -17,30 +17,25 @@ type consentPage struct {
 
 type scopeLine struct{ Name, Description string }
 
+// oidcScopeText describes the OpenID Connect scopes (OpenID Connect Core
+// sections 5.4 and 11) to the user.
 var oidcScopeText = map[string]string{
-	ScopeOpenID:        "know who you are",
-	ScopeProfile:       "see your name and profile",
-	ScopeEmail:         "see your email address",
-	ScopeOfflineAccess: "keep access while you are away",
+	"openid":         "know who you are",
+	"profile":        "see your name and profile",
+	"email":          "see your email address",
+	"offline_access": "keep access while you are away",
 }
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User) {
 	p := consentPage{ClientName: clientName(c), Username: u.Username, RequestID: ar.ID, CSRF: csrfToken(s.browserID(w, r), ar.ID)}
 	for _, sc := range ar.Scopes {
 		desc := oidcScopeText[sc]
-		if apis := s.scopeAPIs[sc]; desc == "" && len(apis) > 0 {
-			desc = "use " + cmpName(apis[0])
+		if api, ok := s.cfg.ScopeAPIs[sc]; desc == "" && ok {
+			desc = "use " + api
 		}
 		p.Scopes = append(p.Scopes, scopeLine{Name: sc, Description: desc})
 	}
 	s.render(w, http.StatusOK, "consent.html", p)
-}
-
-func cmpName(a *API) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	return a.Identifier
 }
 
 // handleConsent records the user's decision. Consent is remembered per user
@@ -62,7 +57,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("decision") != "allow" {
-		s.event(r, slog.LevelInfo, audit.ConsentDenied, "sub", u.ID, "client_id", c.ID)
+		s.core.Event(r, slog.LevelInfo, audit.ConsentDenied, "sub", u.ID, "client_id", c.ID)
 		s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}})
 		return
 	}

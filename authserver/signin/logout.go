@@ -1,4 +1,4 @@
-package authserver
+package signin
 
 import (
 	"log/slog"
@@ -6,10 +6,8 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 )
 
 // logoutCSRFScope names the anti-forgery token of the logout form.
@@ -34,14 +32,14 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, vs := range params {
 		if len(vs) > 1 {
-			s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", "Parameter "+clip(k)+" is repeated.")
+			s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", "Parameter "+wire.Clip(k)+" is repeated.")
 			return
 		}
 	}
 	clientID, redirect := params.Get("client_id"), params.Get("post_logout_redirect_uri")
 	var hintSub string
 	if hint := params.Get("id_token_hint"); hint != "" {
-		sub, aud, ok := s.parseIDTokenHint(hint)
+		sub, aud, ok := s.core.IDTokenHint(hint)
 		if !ok || (clientID != "" && !slices.Contains(aud, clientID)) {
 			s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", "The id_token_hint was not issued by this server for this application.")
 			return
@@ -52,7 +50,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if redirect != "" {
-		c, err := s.client(r.Context(), clientID)
+		c, err := s.core.Client(r.Context(), clientID)
 		if err != nil || !slices.Contains(c.PostLogoutRedirectURIs, redirect) {
 			s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", "The post_logout_redirect_uri is not registered for this application.")
 			return
@@ -62,7 +60,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	confirmed := hintSub != "" && (sess == nil || sess.UserID == hintSub)
 	if r.Method == http.MethodPost && r.PostFormValue("confirm") == "yes" {
 		if !s.cookies.checkCSRF(r, logoutCSRFScope) {
-			s.event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
+			s.core.Event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 			s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-out page in this browser.")
 			return
 		}
@@ -83,7 +81,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			s.pageFailure(w, r, err)
 			return
 		}
-		s.event(r, slog.LevelInfo, audit.Logout, "sub", sess.UserID, "client_id", clientID)
+		s.core.Event(r, slog.LevelInfo, audit.Logout, "sub", sess.UserID, "client_id", clientID)
 	}
 	s.cookies.clear(w, s.cookies.session)
 	if redirect == "" {
@@ -98,27 +96,4 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
-}
-
-// parseIDTokenHint verifies an ID token this server issued. Its expiry does
-// not matter: RP-initiated logout accepts expired hints.
-func (s *Server) parseIDTokenHint(raw string) (sub string, aud []string, ok bool) {
-	var algs []jose.SignatureAlgorithm
-	for _, a := range s.keys.Algorithms() {
-		algs = append(algs, jose.SignatureAlgorithm(a))
-	}
-	tok, err := jwt.ParseSigned(raw, algs)
-	if err != nil {
-		return "", nil, false
-	}
-	h := tok.Headers[0]
-	key, found := s.keys.PublicKey(h.KeyID)
-	if typ, _ := h.ExtraHeaders["typ"].(string); !found || typ != idTokenType || key.Algorithm != h.Algorithm {
-		return "", nil, false
-	}
-	var c jwt.Claims
-	if err := tok.Claims(key.Key, &c); err != nil || c.Issuer != s.cfg.Issuer || c.Subject == "" {
-		return "", nil, false
-	}
-	return c.Subject, c.Audience, true
 }

@@ -1,0 +1,79 @@
+package authserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/portcullis/portcullis/authserver/signin"
+	"github.com/portcullis/portcullis/store"
+)
+
+// newSignin builds the sign-in pages (package signin) for s, which serves
+// their routes.
+func newSignin(s *Server) (*signin.Server, error) {
+	scopeAPIs := map[string]string{}
+	for _, api := range s.cfg.APIs {
+		name := api.Name
+		if name == "" {
+			name = api.Identifier
+		}
+		for _, sc := range api.Scopes {
+			if _, ok := scopeAPIs[sc]; !ok {
+				scopeAPIs[sc] = name
+			}
+		}
+	}
+	return signin.New(signin.Config{
+		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL, RefreshMaxTTL: s.cfg.RefreshMaxTTL,
+		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle, ScopeAPIs: scopeAPIs,
+	}, signinCore{s}, s.store, s.log)
+}
+
+// signinCore is the signin.Core of a Server: the protocol decisions the
+// sign-in pages leave to it.
+type signinCore struct{ s *Server }
+
+// Authorization validates an authorization request at the authorization
+// endpoint; a request_uri is resolved instead (par.go).
+func (c signinCore) Authorization(ctx context.Context, params url.Values) (store.AuthRequest, store.Client, *signin.Refusal) {
+	var ar store.AuthRequest
+	var client store.Client
+	var ae *authzError
+	if params.Has("request_uri") {
+		ar, client, ae = c.s.pushedRequest(ctx, params)
+	} else {
+		ar, client, ae = c.s.parseAuthorization(ctx, params, nil, false)
+	}
+	if ae != nil {
+		return ar, client, &signin.Refusal{
+			Code: ae.err.Code, Description: ae.err.Description, Status: ae.err.Status,
+			RedirectURI: ae.redirect, State: ae.state,
+		}
+	}
+	return ar, client, nil
+}
+
+func (c signinCore) Client(ctx context.Context, id string) (store.Client, error) {
+	return c.s.client(ctx, id)
+}
+
+func (c signinCore) IDTokenHint(raw string) (sub string, aud []string, ok bool) {
+	return c.s.parseIDTokenHint(raw)
+}
+
+// ParseForm reads a page's form as readForm reads the token endpoint's.
+func (c signinCore) ParseForm(w http.ResponseWriter, r *http.Request) error {
+	if _, e := readForm(w, r); e != nil {
+		return errors.New(e.Description)
+	}
+	return nil
+}
+
+func (c signinCore) ClientIP(r *http.Request) string { return c.s.clientIP(r) }
+
+func (c signinCore) Event(r *http.Request, level slog.Level, typ string, kv ...any) {
+	c.s.event(r, level, typ, kv...)
+}

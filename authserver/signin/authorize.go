@@ -1,0 +1,99 @@
+package signin
+
+import (
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/authserver/internal/wire"
+)
+
+// authRequestTTL bounds how long a user may take to sign in.
+const authRequestTTL = 10 * time.Minute
+
+// handleAuthorize is the authorization endpoint (RFC 6749 section 3.1,
+// OpenID Connect Core section 3.1.2), for GET and POST.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	params, err := authorizeParams(w, r)
+	if err != nil {
+		s.renderError(w, http.StatusBadRequest, "Invalid sign-in request", err.Error())
+		return
+	}
+	ctx := r.Context()
+	ar, client, refused := s.core.Authorization(ctx, params)
+	if refused != nil {
+		s.failAuthorization(w, r, refused)
+		return
+	}
+	now := s.cfg.Now()
+	ar.ID, ar.Pushed = wire.RandomToken(), false
+	ar.BrowserHash = wire.Digest(s.browserID(w, r))
+	ar.CreatedAt, ar.ExpiresAt = now, now.Add(authRequestTTL)
+	if err := s.store.SaveAuthRequest(ctx, ar); err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	s.proceed(w, r, ar, client, s.session(w, r))
+}
+
+// authorizeParams reads the request's parameters: the query of a GET, the
+// form body of a POST.
+func authorizeParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	if r.Method == http.MethodGet {
+		return url.ParseQuery(r.URL.RawQuery)
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		return nil, errors.New("a POST must send the parameters as application/x-www-form-urlencoded")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		return nil, errors.New("the request body is not valid form encoding")
+	}
+	return r.PostForm, nil
+}
+
+// failAuthorization answers a refused request: by redirect when the
+// redirect URI is trusted, by an error page otherwise.
+func (s *Server) failAuthorization(w http.ResponseWriter, r *http.Request, ae *Refusal) {
+	s.core.Event(r, slog.LevelWarn, audit.AuthorizeRefused, "error", ae.Code,
+		"description", ae.Description, "remote", r.RemoteAddr)
+	if ae.RedirectURI == "" {
+		status := http.StatusBadRequest
+		if ae.Status >= 500 {
+			status = ae.Status
+		}
+		s.renderError(w, status, "Sign-in request refused", ae.Description)
+		return
+	}
+	q := url.Values{"error": {ae.Code}, "error_description": {ae.Description}}
+	s.redirectToClient(w, r, ae.RedirectURI, ae.State, q)
+}
+
+// redirectToClient sends the authorization response (RFC 6749 section
+// 4.1.2) with state and iss (RFC 9207). 303 makes the browser use GET even
+// after a form post, and is never 307, which would repost the password.
+func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, redirect, state string, q url.Values) {
+	u, _ := url.Parse(redirect) // registered URIs are validated at start
+	merged := u.Query()
+	for k, v := range q {
+		merged[k] = v
+	}
+	if state != "" {
+		merged.Set("state", state)
+	}
+	merged.Set("iss", s.cfg.Issuer)
+	u.RawQuery = merged.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// pageFailure shows a store failure to the user without its details.
+func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+	s.renderError(w, http.StatusInternalServerError, "Something went wrong", "The server could not complete the request. Please try again.")
+}

@@ -1,0 +1,140 @@
+// Package signin is the browser-facing side of the authorization server:
+// the authorization endpoint as a person's browser meets it (RFC 6749
+// section 3.1, OpenID Connect Core section 3.1.2), the login, consent and
+// logout pages (OpenID Connect RP-Initiated Logout 1.0), their templates and
+// stylesheet, the browser and session cookies with the forms' CSRF tokens,
+// the sign-on session, and the flow that ends in an authorization code.
+//
+// It owns no protocol decisions: whether an authorization request is valid,
+// which clients exist, whether an ID token hint is genuine and where
+// security events go are the authorization server's (package authserver),
+// which it reaches through Core. authserver builds a Server and mounts its
+// routes; nothing else needs to.
+package signin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// Config is what the sign-in pages need from the authorization server's
+// configuration. authserver.New fills every field, defaults applied; none
+// has a default here.
+type Config struct {
+	// Issuer is the issuer identifier: the iss of authorization responses
+	// (RFC 9207), and the scheme and path of the cookies.
+	Issuer string
+	// Now returns the current time. It must not be nil.
+	Now func() time.Time
+	// SessionTTL is how long a sign-in lasts.
+	SessionTTL time.Duration
+	// RefreshMaxTTL is the absolute lifetime of a refresh token family; a
+	// grant created with a code lives that long after the code expires.
+	RefreshMaxTTL time.Duration
+	// Throttle slows down password guessing per account, AddressThrottle
+	// per client address. Neither may be nil.
+	Throttle, AddressThrottle Throttle
+	// ScopeAPIs names, for each scope an API defines, the first API that
+	// defines it, as the consent page shows it.
+	ScopeAPIs map[string]string
+}
+
+// Throttle counts failed sign-ins per key (an account, an address) and
+// says how long the next attempt must wait. users.Throttle implements it in
+// memory, redisstate shares it between instances.
+type Throttle interface {
+	// Wait says how long the keys must wait.
+	Wait(keys ...string) time.Duration
+	// Try atomically checks the keys and, if none must wait, counts an
+	// attempt as failed in advance.
+	Try(keys ...string) time.Duration
+	// Fail records a failed attempt for each key.
+	Fail(keys ...string)
+	// Succeed clears the keys' failures.
+	Succeed(keys ...string)
+}
+
+// Core is what the sign-in pages need from the authorization server.
+type Core interface {
+	// Authorization validates the parameters of an authorization request
+	// (RFC 6749 section 4.1.1, RFC 7636, OpenID Connect Core section
+	// 3.1.2.1), or resolves and consumes the pushed request its
+	// request_uri names (RFC 9126 section 4).
+	Authorization(ctx context.Context, params url.Values) (store.AuthRequest, store.Client, *Refusal)
+	// Client finds a registered client; any error means it cannot be used.
+	Client(ctx context.Context, id string) (store.Client, error)
+	// IDTokenHint verifies an ID token the server issued, expired or not,
+	// and returns its subject and audience.
+	IDTokenHint(raw string) (sub string, aud []string, ok bool)
+	// ParseForm parses a form posted by a page into r.PostForm, by the
+	// rules of the token endpoint's forms (RFC 6749 section 3.2). The
+	// error's text may be shown to the user.
+	ParseForm(w http.ResponseWriter, r *http.Request) error
+	// ClientIP is the address of the client that sent r.
+	ClientIP(r *http.Request) string
+	// Event records a security event of a request. kv are key-value
+	// pairs: "sub" and "client_id" name the user and client, the rest are
+	// detail. Never pass a secret or a token.
+	Event(r *http.Request, level slog.Level, typ string, kv ...any)
+}
+
+// Refusal is an authorization request the server refuses (RFC 6749 section
+// 4.1.2.1).
+type Refusal struct {
+	// Code and Description are the error and error_description.
+	Code, Description string
+	// Status is the HTTP status the error would have as a JSON answer; 500
+	// and above mean the server failed, not the request.
+	Status int
+	// RedirectURI is where the error goes back to the client. It is empty
+	// when the client or its redirect URI could not be verified: the user
+	// then sees an error page, since redirecting would make the server an
+	// open redirector.
+	RedirectURI string
+	// State is the client's state, returned with the error.
+	State string
+}
+
+// Server serves the sign-in endpoints.
+type Server struct {
+	cfg     Config
+	core    Core
+	store   store.Store
+	log     *slog.Logger
+	cookies cookieSettings
+	// hashSlots bounds concurrent password verifications: each argon2id
+	// run holds 19 MiB, so a flood of logins must queue, not exhaust memory.
+	hashSlots chan struct{}
+}
+
+// New builds a Server.
+func New(cfg Config, core Core, st store.Store, log *slog.Logger) (*Server, error) {
+	issuerURL, err := url.Parse(cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("signin: issuer: %w", err)
+	}
+	return &Server{
+		cfg: cfg, core: core, store: st, log: log,
+		cookies:   newCookieSettings(issuerURL.Scheme == "https", cmp.Or(issuerURL.Path, "/")),
+		hashSlots: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+	}, nil
+}
+
+// Routes registers the sign-in endpoints with route, which serves h at path
+// for the given methods.
+func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...string)) {
+	// OpenID Connect requires both GET and POST for these.
+	route("/authorize", s.handleAuthorize, "GET", "POST")
+	route("/logout", s.handleLogout, "GET", "POST")
+	route("/login", s.handleLogin, "POST")
+	route("/consent", s.handleConsent, "POST")
+	route("/static/portcullis.css", s.handleCSS, "GET")
+}
