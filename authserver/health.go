@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// Pinger is implemented by stores that can say whether their database
-// answers.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
 // handleHealth is the liveness check: the process serves HTTP.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 )
 
 // header is a request header for postForm.
@@ -78,5 +77,3 @@ func decodeSegment(t *testing.T, seg string) string {
 	}
 	return string(b)
 }
-
-func timeNow() time.Time { return time.Now() }

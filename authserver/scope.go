@@ -63,38 +63,53 @@ func (s *Server) grant(allowed, requested, resources []string) (scopes, audience
 			return nil, nil, errInvalidScope(fmt.Sprintf("the client may not request scope %q", wire.Clip(sc)))
 		}
 	}
-	var apis []*API
 	for _, res := range resources {
-		api, ok := s.apis[res]
-		if !ok {
+		if _, ok := s.apis[res]; !ok {
 			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res)))
 		}
-		apis = append(apis, api)
 	}
 	candidates := requested
 	if candidates == nil {
 		candidates = allowed
 	}
 	for _, sc := range candidates {
-		owners := s.scopeAPIs[sc]
-		if len(apis) > 0 {
-			owners = slices.DeleteFunc(slices.Clone(owners), func(a *API) bool { return !slices.Contains(apis, a) })
-		}
-		if len(owners) == 0 {
+		if !s.definedWithin(sc, resources) {
 			if requested != nil {
 				return nil, nil, errInvalidScope(fmt.Sprintf("scope %q is not defined by the requested resource", wire.Clip(sc)))
 			}
 			continue
 		}
 		scopes = append(scopes, sc)
-		for _, a := range owners {
-			if !slices.Contains(audience, a.Identifier) {
-				audience = append(audience, a.Identifier)
-			}
-		}
 	}
 	if len(scopes) == 0 {
 		return nil, nil, errInvalidScope("no scope can be granted: the client is allowed none of the requested resource's scopes")
 	}
-	return scopes, audience, nil
+	return scopes, s.audience(scopes, resources), nil
+}
+
+// definedWithin reports whether an API among resources (any API, when there
+// are none) defines the scope.
+func (s *Server) definedWithin(scope string, resources []string) bool {
+	return slices.ContainsFunc(s.scopeAPIs[scope], func(a *API) bool { return within(a, resources) })
+}
+
+func within(a *API, resources []string) bool {
+	return len(resources) == 0 || slices.Contains(resources, a.Identifier)
+}
+
+// audience is every API among resources that defines one of the scopes; a
+// token with no API scope is for the issuer's own userinfo endpoint.
+func (s *Server) audience(scopes, resources []string) []string {
+	var aud []string
+	for _, sc := range scopes {
+		for _, api := range s.scopeAPIs[sc] {
+			if within(api, resources) && !slices.Contains(aud, api.Identifier) {
+				aud = append(aud, api.Identifier)
+			}
+		}
+	}
+	if len(aud) == 0 {
+		aud = []string{s.cfg.Issuer}
+	}
+	return aud
 }

@@ -46,7 +46,7 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 	if g.audience != nil {
 		resources = g.audience
 	}
-	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.userAudience(scopes, resources))
+	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.audience(scopes, resources))
 	if err != nil {
 		return userTokens{}, err
 	}
@@ -71,24 +71,6 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 		}
 	}
 	return out, nil
-}
-
-// userAudience is every API that defines one of the scopes, limited to the
-// requested resources; a token with no API scope is for the issuer's own
-// userinfo endpoint.
-func (s *Server) userAudience(scopes, resources []string) []string {
-	var aud []string
-	for _, sc := range scopes {
-		for _, api := range s.scopeAPIs[sc] {
-			if (len(resources) == 0 || slices.Contains(resources, api.Identifier)) && !slices.Contains(aud, api.Identifier) {
-				aud = append(aud, api.Identifier)
-			}
-		}
-	}
-	if len(aud) == 0 {
-		aud = []string{s.cfg.Issuer}
-	}
-	return aud
 }
 
 // offersRefresh decides whether a grant gets refresh tokens: OpenID Connect
@@ -131,7 +113,7 @@ func (s *Server) narrowToResources(requested, grantResources, scopes []string) (
 			narrowed = append(narrowed, sc)
 			continue
 		}
-		if slices.ContainsFunc(s.scopeAPIs[sc], func(a *API) bool { return slices.Contains(requested, a.Identifier) }) {
+		if s.definedWithin(sc, requested) {
 			narrowed = append(narrowed, sc)
 			apiScopes++
 		}

@@ -210,7 +210,7 @@ func checkRedirectURI(s string, native bool) error {
 	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(s, "#") {
 		return errors.New("must be an absolute URI without a fragment")
 	}
-	if u.Scheme == "https" || (u.Scheme == "http" && IsLoopback(u.Hostname())) {
+	if u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname())) {
 		return nil
 	}
 	if native && u.Scheme != "http" && strings.Contains(u.Scheme, ".") {
@@ -274,14 +274,14 @@ func checkURL(s string) error {
 	switch {
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && IsLoopback(u.Hostname()):
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
 		return nil
 	}
 	return errors.New("must use https unless its host is loopback (127.0.0.1, ::1 or localhost)")
 }
 
-// IsLoopback reports whether host names this machine only.
-func IsLoopback(host string) bool {
+// isLoopback reports whether host names this machine only.
+func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}

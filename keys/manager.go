@@ -37,10 +37,9 @@ type Manager struct {
 // set is an immutable snapshot of the loaded keys.
 type set struct {
 	// byAlg holds each algorithm's keys in activation order.
-	byAlg  map[string][]*key
-	byKID  map[string]*key
-	jwks   []byte
-	loaded time.Time
+	byAlg map[string][]*key
+	byKID map[string]*key
+	jwks  []byte
 }
 
 type key struct {
@@ -73,7 +72,7 @@ func (m *Manager) Reload(ctx context.Context) error {
 	}
 	now := m.now()
 	old := m.set.Load()
-	next := &set{byAlg: map[string][]*key{}, byKID: map[string]*key{}, loaded: now}
+	next := &set{byAlg: map[string][]*key{}, byKID: map[string]*key{}}
 	var jwks jose.JSONWebKeySet
 	for _, sk := range live(stored, m.retention, now) {
 		k, err := m.reuseOrParse(old, sk)
@@ -208,6 +207,3 @@ func (m *Manager) Algorithms() []string {
 // JWKS returns the JSON Web Key Set (RFC 7517 section 5) of the published
 // public keys. The slice is shared; callers must not change it.
 func (m *Manager) JWKS() []byte { return m.set.Load().jwks }
-
-// Loaded reports when the key set was last loaded from the store.
-func (m *Manager) Loaded() time.Time { return m.set.Load().loaded }

@@ -72,9 +72,6 @@ func New(pool func() PoolStats) *Metrics {
 	return m
 }
 
-// Registry is where further collectors, such as the store's, register.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Handler serves the metrics in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
