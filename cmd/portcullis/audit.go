@@ -26,14 +26,17 @@ func auditListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List audit events, newest first",
 		Args:  cobra.NoArgs,
-	}, func(r *run, _ []string) error {
-		if since != "" {
-			t, err := parseSince(since, time.Now())
-			if err != nil {
-				return err
+		// Flags are checked before the configuration and the store are
+		// touched.
+		PreRunE: func(*cobra.Command, []string) error {
+			if since == "" {
+				return nil
 			}
+			t, err := parseSince(since, time.Now())
 			f.Since = t
-		}
+			return err
+		},
+	}, func(r *run, _ []string) error {
 		events, err := r.st.ListAudit(r.ctx, f)
 		if err != nil {
 			return err
