@@ -145,6 +145,9 @@ func (c Config) Validate() error {
 		key := fmt.Sprintf("routes[%d]", i)
 		if !strings.HasPrefix(r.Path, "/") || path.Clean(r.Path) != r.Path {
 			bad(key+".path", "must be a clean absolute path such as /users")
+		} else if _, err := checkPath((&url.URL{Path: r.Path}).EscapedPath()); err != nil {
+			// No request could match it.
+			bad(key+".path", "%v", err)
 		}
 		for j, m := range r.Methods {
 			if m == "" || strings.ToUpper(m) != m || !validToken(m) {

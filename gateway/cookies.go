@@ -60,14 +60,14 @@ func stripCORS(resp *http.Response) error {
 	return nil
 }
 
-// preflight answers a CORS preflight request for a cookie route, and
-// reports whether r was one.
-func (gw *Gateway) preflight(w http.ResponseWriter, r *http.Request) bool {
+// preflight answers a CORS preflight request for a cookie route at the
+// checked path p, and reports whether r was one.
+func (gw *Gateway) preflight(w http.ResponseWriter, r *http.Request, p string) bool {
 	method := r.Header.Get("Access-Control-Request-Method")
 	if gw.cookies == nil || r.Method != http.MethodOptions || method == "" {
 		return false
 	}
-	rt, _ := gw.routes.lookup(r.URL.Path, method)
+	rt, _ := gw.routes.lookup(p, method)
 	if rt == nil || !rt.cookies {
 		return false
 	}

@@ -74,18 +74,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies}, nil
 }
 
-// ServeHTTP routes, authenticates and forwards the request. A path that is
-// not clean is refused with 400, a path no route matches gets 404, and a
-// method no matching route admits gets 405 with Allow, all with JSON
-// bodies; routing happens before authentication. A CORS preflight for a
-// route with Cookies is answered by the gateway itself.
+// ServeHTTP routes, authenticates and forwards the request. A path not in
+// its one canonical spelling (see checkPath) is refused with 400, a path no
+// route matches gets 404, and a method no matching route admits gets 405
+// with Allow, all with JSON bodies; the path is checked before routing and
+// routing happens before authentication. A CORS preflight for a route with
+// Cookies is answered by the gateway itself.
 func (gw *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	if !canonical(p) {
-		reply(w, http.StatusBadRequest, "invalid_request", "the path must not contain dot segments or empty segments")
+	p, err := requestPath(r.URL)
+	if err != nil {
+		reply(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	if gw.preflight(w, r) {
+	if gw.preflight(w, r, p) {
 		return
 	}
 	rt, allow := gw.routes.lookup(p, r.Method)

@@ -3,7 +3,6 @@ package gateway
 import (
 	"cmp"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 )
@@ -58,18 +57,4 @@ func (t table) lookup(p, method string) (*route, []string) {
 		}
 	}
 	return nil, allow
-}
-
-// canonical reports whether p is a clean absolute path, a trailing slash
-// allowed. Routing on anything else would let "/public/../admin" match
-// "/public" while the upstream serves "/admin".
-func canonical(p string) bool {
-	if !strings.HasPrefix(p, "/") {
-		return false
-	}
-	trimmed := p
-	if len(p) > 1 {
-		trimmed = strings.TrimSuffix(p, "/")
-	}
-	return path.Clean(trimmed) == trimmed
 }

@@ -56,28 +56,3 @@ func TestLookup(t *testing.T) {
 		})
 	}
 }
-
-func TestCanonical(t *testing.T) {
-	tests := []struct {
-		name string
-		path string
-		want bool
-	}{
-		{name: "root", path: "/", want: true},
-		{name: "plain", path: "/users/42", want: true},
-		{name: "trailing slash", path: "/users/", want: true},
-		{name: "dot dot", path: "/public/../admin", want: false},
-		{name: "dot", path: "/users/./42", want: false},
-		{name: "double slash", path: "/users//42", want: false},
-		{name: "relative", path: "users", want: false},
-		{name: "empty", path: "", want: false},
-		{name: "trailing dot dot", path: "/users/..", want: false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := canonical(tt.path); got != tt.want {
-				t.Errorf("canonical(%q) = %v", tt.path, got)
-			}
-		})
-	}
-}

@@ -1,0 +1,163 @@
+package gateway_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/gateway"
+)
+
+// received is one request as the recording upstream got it.
+type received struct {
+	Method     string
+	Path       string
+	RawPath    string
+	RequestURI string
+	Header     http.Header
+}
+
+// recorder is an upstream that keeps every request it receives.
+type recorder struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []received
+}
+
+func record(t *testing.T) *recorder {
+	rec := &recorder{}
+	rec.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.mu.Lock()
+		rec.got = append(rec.got, received{r.Method, r.URL.Path, r.URL.RawPath, r.RequestURI, r.Header.Clone()})
+		rec.mu.Unlock()
+		_, _ = io.WriteString(w, "{}")
+	}))
+	t.Cleanup(rec.Close)
+	return rec
+}
+
+// take returns and forgets what the upstream received.
+func (rec *recorder) take() []received {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	got := rec.got
+	rec.got = nil
+	return got
+}
+
+// rawGET sends a GET with target and header lines exactly as given, which
+// net/http's client would re-encode or refuse, and returns the answer.
+func rawGET(t *testing.T, gw *httptest.Server, target, token string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", gw.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A bound on a hung gateway, not a timing assertion.
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	req := "GET " + target + " HTTP/1.1\r\nHost: api.internal:8082\r\nAuthorization: Bearer " + token + "\r\n"
+	for _, h := range header {
+		req += h + "\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("GET %q: %v", target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// TestGatewayPaths sends each path as raw bytes with a token that may
+// list users. Refused paths answer 400 and never reach the upstream;
+// accepted ones reach it byte for byte.
+func TestGatewayPaths(t *testing.T) {
+	issuer := authservertest.New(t)
+	up := record(t)
+	gw := start(t, issuer.URL, nil,
+		gateway.Route{Path: "/users", Methods: []string{"GET"}, Upstream: up.URL + "/api", Scopes: []string{"list:users"}})
+	token := issuer.Token(t, "list:users")
+
+	tests := []struct {
+		name    string
+		target  string
+		status  int
+		noJSON  bool   // refused by net/http before the gateway sees it
+		wantURI string // what the upstream received, when forwarded
+	}{
+		{name: "plain", target: "/users/42", status: 200, wantURI: "/api/users/42"},
+		{name: "trailing slash", target: "/users/", status: 200, wantURI: "/api/users/"},
+		{name: "encoded space", target: "/users/a%20b", status: 200, wantURI: "/api/users/a%20b"},
+		{name: "encoded question mark", target: "/users/a%3Fb", status: 200, wantURI: "/api/users/a%3Fb"},
+		{name: "encoded UTF-8", target: "/users/caf%C3%A9", status: 200, wantURI: "/api/users/caf%C3%A9"},
+		{name: "sub-delimiters", target: "/users/a:b@c!d$e&f'g(h)i*j+k,l=m", status: 200, wantURI: "/api/users/a:b@c!d$e&f'g(h)i*j+k,l=m"},
+		{name: "query not checked", target: "/users?a=1&b=%7e", status: 200, wantURI: "/api/users?a=1&b=%7e"},
+
+		{name: "path parameter", target: "/users/admin;x", status: 400},
+		{name: "path parameter on the route", target: "/users;x/admin", status: 400},
+		{name: "encoded semicolon", target: "/users/admin%3Bx", status: 400},
+		{name: "absolute form with a path parameter", target: "http://api.internal:8082/users/admin;x", status: 400},
+		{name: "encoded NUL", target: "/users/admin%00", status: 400},
+		{name: "encoded newline", target: "/users/admin%0D%0AX-Injected:%201", status: 400},
+		{name: "raw NUL", target: "/users/admin\x00", status: 400, noJSON: true},
+		{name: "raw DEL", target: "/users/admin\x7f", status: 400, noJSON: true},
+		{name: "backslash", target: `/users\..\admin`, status: 400},
+		{name: "encoded backslash", target: "/users/..%5Cadmin", status: 400},
+		{name: "encoded slash", target: "/users%2F..%2Fadmin", status: 400},
+		{name: "dot dot", target: "/users/../admin", status: 400},
+		{name: "dot", target: "/users/./admin", status: 400},
+		{name: "encoded dot dot", target: "/users/%2E%2E/admin", status: 400},
+		{name: "lower-case encoded dot dot", target: "/users/%2e%2e/admin", status: 400},
+		{name: "double-encoded dot dot", target: "/users/%252E%252E/admin", status: 400},
+		{name: "overlong dot", target: "/users/%C0%AE%C0%AE/admin", status: 400},
+		{name: "encoded tilde", target: "/users/%7Eadmin", status: 400},
+		{name: "encoded letter", target: "/users/%41dmin", status: 400},
+		{name: "lower-case hex", target: "/users/caf%c3%a9", status: 400},
+		{name: "empty segment", target: "/users//admin", status: 400},
+		{name: "raw non-ASCII", target: "/users/café", status: 400},
+		{name: "asterisk", target: "*", status: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := rawGET(t, gw, tt.target, token)
+			got := up.take()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tt.status, body)
+			}
+			if tt.status != 200 {
+				if len(got) != 0 {
+					t.Errorf("a refused request reached the upstream as %q", got[0].RequestURI)
+				}
+				if tt.noJSON {
+					return
+				}
+				var e struct {
+					Error       string `json:"error"`
+					Description string `json:"error_description"`
+				}
+				if resp.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &e) != nil ||
+					e.Error != "invalid_request" || e.Description == "" {
+					t.Errorf("answer %q %s, want an invalid_request JSON body", resp.Header.Get("Content-Type"), body)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].RequestURI != tt.wantURI {
+				t.Fatalf("upstream received %+v, want one request for %q", got, tt.wantURI)
+			}
+		})
+	}
+}
