@@ -24,6 +24,14 @@ type Config struct {
 	// Listen is the address to listen on, host:port. Required; the
 	// gateway itself does not listen, the caller does.
 	Listen string `yaml:"listen"`
+	// PublicURL is the gateway's URL as clients reach it, an http or
+	// https URL without path, query or fragment, for example
+	// https://api.example.com behind a TLS-terminating balancer. Its
+	// scheme and host are sent upstream as X-Forwarded-Proto and
+	// X-Forwarded-Host. Empty means those of the request as the gateway
+	// received it: "http" ("https" on a TLS connection) and the Host
+	// header the client sent.
+	PublicURL string `yaml:"public_url"`
 	// Issuer is the authorization server's issuer identifier, an http or
 	// https URL. Required.
 	Issuer string `yaml:"issuer"`
@@ -111,6 +119,13 @@ func (c Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
 		bad("listen", "must be host:port")
+	}
+	if c.PublicURL != "" {
+		if err := checkURL(c.PublicURL); err != nil {
+			bad("public_url", "%v", err)
+		} else if u, _ := url.Parse(c.PublicURL); u.Path != "" && u.Path != "/" {
+			bad("public_url", "must not have a path")
+		}
 	}
 	if err := checkURL(c.Issuer); err != nil {
 		bad("issuer", "%v", err)
@@ -231,6 +246,8 @@ func overlap(a, b []string) bool {
 
 // reserved are headers an identity header must not replace: the gateway
 // forwards the token, and hop-by-hop and framing headers belong to HTTP.
+// Nor may it take a name in stripped, which upstreams read as a method,
+// a URL or an address.
 var reserved = []string{
 	"authorization", "host", "content-length", "content-type", "transfer-encoding", "connection",
 	"te", "trailer", "upgrade", "keep-alive", "proxy-authorization", "proxy-connection", "cookie",
@@ -240,7 +257,7 @@ var reserved = []string{
 // validHeaderName reports whether name is a field name (RFC 9110
 // section 5.1) that is not reserved.
 func validHeaderName(name string) bool {
-	return validToken(name) && !slices.Contains(reserved, fold(name))
+	return validToken(name) && !slices.Contains(reserved, fold(name)) && !stripped[fold(name)]
 }
 
 // validToken reports whether s is an RFC 9110 section 5.6.2 token.

@@ -33,6 +33,10 @@ func TestValidate(t *testing.T) {
 			c.Leeway, c.UpstreamTimeout = time.Second, time.Minute
 			c.IdentityHeaders = IdentityHeaders{Subject: "X-User", ClientID: "X-Client", Scope: "X-Scope"}
 		}},
+		{name: "public URL", change: func(c *Config) { c.PublicURL = "https://api.example.com" }},
+		{name: "public URL with a slash", change: func(c *Config) { c.PublicURL = "https://api.example.com/" }},
+		{name: "public URL not http", change: func(c *Config) { c.PublicURL = "ftp://api.example.com" }, wantKey: "gateway.public_url"},
+		{name: "public URL with a path", change: func(c *Config) { c.PublicURL = "https://example.com/api" }, wantKey: "gateway.public_url"},
 		{name: "no listen", change: func(c *Config) { c.Listen = "" }, wantKey: "gateway.listen"},
 		{name: "listen without port", change: func(c *Config) { c.Listen = "127.0.0.1" }, wantKey: "gateway.listen"},
 		{name: "no issuer", change: func(c *Config) { c.Issuer = "" }, wantKey: "gateway.issuer"},
@@ -43,6 +47,7 @@ func TestValidate(t *testing.T) {
 		{name: "negative timeout", change: func(c *Config) { c.UpstreamTimeout = -time.Second }, wantKey: "gateway.upstream_timeout"},
 		{name: "identity header with a space", change: func(c *Config) { c.IdentityHeaders.Subject = "X User" }, wantKey: "gateway.identity_headers.subject"},
 		{name: "identity header Authorization", change: func(c *Config) { c.IdentityHeaders.ClientID = "authorization" }, wantKey: "gateway.identity_headers.client_id"},
+		{name: "identity header a method override", change: func(c *Config) { c.IdentityHeaders.Scope = "X-HTTP-Method-Override" }, wantKey: "gateway.identity_headers.scope"},
 		{name: "identity headers folding together", change: func(c *Config) {
 			c.IdentityHeaders.Subject, c.IdentityHeaders.Scope = "X-Who", "x_who"
 		}, wantKey: "gateway.identity_headers"},

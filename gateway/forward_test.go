@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -157,6 +158,92 @@ func TestGatewayPaths(t *testing.T) {
 			}
 			if len(got) != 1 || got[0].RequestURI != tt.wantURI {
 				t.Fatalf("upstream received %+v, want one request for %q", got, tt.wantURI)
+			}
+		})
+	}
+}
+
+// TestGatewayForwardedHeaders sends headers that would make an upstream
+// read the request differently from how the gateway checked it, in
+// canonical and underscore spellings, and checks which reach the upstream.
+func TestGatewayForwardedHeaders(t *testing.T) {
+	issuer := authservertest.New(t)
+	token := issuer.Token(t, "list:users")
+	sent := []string{
+		"X-HTTP-Method-Override: DELETE",
+		"X-Method-Override: DELETE",
+		"X-HTTP-Method: DELETE",
+		"X_HTTP_Method_Override: DELETE",
+		"X-Original-URL: /admin",
+		"X-Rewrite-URL: /admin",
+		"X_Original_URL: /admin",
+		"X-Forwarded-For: 10.0.0.1",
+		"X_Forwarded_For: 10.0.0.2",
+		"X-Forwarded-Host: evil.example",
+		"X-Forwarded-Proto: https",
+		"X-Forwarded-Prefix: /admin",
+		"X-Forwarded-Port: 443",
+		"X-Forwarded-Server: evil.example",
+		"Forwarded: for=10.0.0.1;host=evil.example;proto=https",
+		"X-Real-IP: 10.0.0.1",
+		"Connection: keep-alive, X-Hop-Named",
+		"X-Hop-Named: 1",
+		"Keep-Alive: timeout=5",
+		"Proxy-Authorization: Basic Zm9vOmJhcg==",
+		"Proxy-Connection: keep-alive",
+		"X-Kept: yes",
+	}
+	gone := []string{
+		"x-http-method-override", "x-method-override", "x-http-method", "x-original-url", "x-rewrite-url",
+		"x-forwarded-prefix", "x-forwarded-port", "x-forwarded-server", "forwarded", "x-real-ip",
+		"connection", "x-hop-named", "keep-alive", "proxy-authorization", "proxy-connection",
+	}
+	tests := []struct {
+		name      string
+		publicURL string
+		wantHost  string
+		wantProto string
+	}{
+		{name: "no public URL", wantHost: "api.internal:8082", wantProto: "http"},
+		{name: "public URL", publicURL: "https://api.example.com", wantHost: "api.example.com", wantProto: "https"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := record(t)
+			gw := start(t, issuer.URL, func(c *gateway.Config) { c.PublicURL = tt.publicURL },
+				gateway.Route{Path: "/users", Methods: []string{"GET"}, Upstream: up.URL, Scopes: []string{"list:users"}})
+			resp, body := rawGET(t, gw, "/users", token, sent...)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			got := up.take()
+			if len(got) != 1 {
+				t.Fatalf("upstream received %d requests", len(got))
+			}
+			r := got[0]
+			if r.Method != "GET" || r.RequestURI != "/users" {
+				t.Errorf("upstream received %s %s", r.Method, r.RequestURI)
+			}
+			folded := map[string][]string{}
+			for name, v := range r.Header {
+				f := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+				folded[f] = append(folded[f], v...)
+			}
+			for _, name := range gone {
+				if v, ok := folded[name]; ok {
+					t.Errorf("%s reached the upstream: %q", name, v)
+				}
+			}
+			for name, want := range map[string]string{
+				"x-forwarded-for":   "127.0.0.1",
+				"x-forwarded-host":  tt.wantHost,
+				"x-forwarded-proto": tt.wantProto,
+				"x-kept":            "yes",
+				"authorization":     "Bearer " + token,
+			} {
+				if v := folded[name]; len(v) != 1 || v[0] != want {
+					t.Errorf("%s = %q, want [%s]", name, v, want)
+				}
 			}
 		})
 	}

@@ -59,11 +59,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.ResponseHeaderTimeout = timeout
 	ids := cfg.IdentityHeaders.resolve()
+	var public *url.URL
+	if cfg.PublicURL != "" {
+		// Validate has checked the URL.
+		public, _ = url.Parse(cfg.PublicURL)
+	}
 	routes := make([]*route, len(cfg.Routes))
 	for i, r := range cfg.Routes {
 		// Validate has checked the URL.
 		upstream, _ := url.Parse(r.Upstream)
-		proxy := newProxy(upstream, transport, ids, log)
+		proxy := newProxy(upstream, public, transport, ids, log)
 		var h http.Handler = g.Middleware(g.RequireScopes(r.Scopes...)(proxy))
 		if r.Cookies {
 			proxy.ModifyResponse = stripCORS

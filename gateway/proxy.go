@@ -13,21 +13,45 @@ import (
 	"github.com/portcullis/portcullis/guard"
 )
 
-// newProxy forwards to upstream through transport. It sets the identity
-// headers from the guard's Caller after removing every client-sent copy,
-// adds X-Forwarded-* (replacing any the client sent), and keeps the
-// Authorization header so the upstream may check the token itself.
-func newProxy(upstream *url.URL, transport http.RoundTripper, ids IdentityHeaders, log *slog.Logger) *httputil.ReverseProxy {
+// stripped are request headers, folded, that would make an upstream read
+// the request differently from how the gateway routed and checked it:
+// method overrides, URL overrides (IIS, Symfony, Zend), and client and
+// proxy addresses. ReverseProxy itself removes the hop-by-hop headers,
+// those named in Connection, Forwarded and X-Forwarded-For, -Host and
+// -Proto, but only in their canonical spelling.
+var stripped = map[string]bool{
+	"x-http-method-override": true,
+	"x-method-override":      true,
+	"x-http-method":          true,
+	"x-original-url":         true,
+	"x-rewrite-url":          true,
+	"x-real-ip":              true,
+	"forwarded":              true,
+}
+
+// newProxy forwards to upstream through transport. It removes the headers
+// in stripped, every X-Forwarded-* and every client-sent copy of the
+// identity headers, under any spelling that folds to theirs; sets the
+// identity headers from the guard's Caller; and sets X-Forwarded-For from
+// the connection and X-Forwarded-Host and -Proto from public (nil: from
+// the request's Host and connection). It keeps the Authorization header
+// so the upstream may check the token itself.
+func newProxy(upstream, public *url.URL, transport http.RoundTripper, ids IdentityHeaders, log *slog.Logger) *httputil.ReverseProxy {
 	forged := map[string]bool{fold(ids.Subject): true, fold(ids.ClientID): true, fold(ids.Scope): true}
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			// SetURL also makes the Host header the upstream's.
+			// SetURL also makes the Host header the upstream's, and
+			// appends the request's EscapedPath, which ServeHTTP checked.
 			pr.SetURL(upstream)
-			pr.SetXForwarded()
 			for name := range pr.Out.Header {
-				if forged[fold(name)] {
+				if f := fold(name); forged[f] || stripped[f] || strings.HasPrefix(f, "x-forwarded-") {
 					delete(pr.Out.Header, name)
 				}
+			}
+			pr.SetXForwarded()
+			if public != nil {
+				pr.Out.Header.Set("X-Forwarded-Host", public.Host)
+				pr.Out.Header.Set("X-Forwarded-Proto", public.Scheme)
 			}
 			caller, ok := guard.CallerFromContext(pr.In.Context())
 			if !ok {
