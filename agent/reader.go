@@ -28,7 +28,8 @@ type CookieReader struct {
 }
 
 // NewCookieReader validates cfg and builds a reader for the cookies of
-// agents configured with the same prefix, keys and origins.
+// agents configured with the same prefix, keys, origins and legacy
+// transition.
 func NewCookieReader(cfg CookieConfig) (*CookieReader, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
