@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"golang.org/x/oauth2"
 )
 
 // Agent is the OAuth Agent, an http.Handler serving the endpoints under
@@ -59,17 +57,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 	redirect, _ := url.Parse(cfg.RedirectURI) // validated
 	// With base path "/", the endpoints are /login/start and so on.
 	base := strings.TrimSuffix(cfg.BasePath, "/")
-	prefix := cfg.CookiePrefix
+	prefix, secure := cfg.CookiePrefix, reader.jar.secure
 	a := &Agent{
 		log: log, provider: p, reader: reader, redirect: redirect,
 		scope: cfg.Scope, postLogout: cfg.PostLogoutRedirectURI, clientID: cfg.ClientID,
 		// The refresh token goes to /refresh alone. The ID token goes to
-		// /claims and to /logout (as id_token_hint) and /refresh (to check
-		// a new one's subject), so to the agent's whole path, but never to
-		// the gateway. Logins in progress go to /login/start and /end.
-		refresh:   cookie{name: prefix + refreshSuffix, path: base + "/refresh"},
-		id:        cookie{name: prefix + idSuffix, path: orRoot(base)},
-		login:     cookie{name: prefix + loginSuffix, path: base + "/login"},
+		// /claims, /userInfo and /refresh (to check a new one's subject),
+		// so to the agent's whole path, but never to the gateway unless
+		// the agent is at the root. Logins in progress go to /login/start
+		// and /end.
+		refresh:   newCookie(prefix, refreshSuffix, base+"/refresh", secure),
+		id:        newCookie(prefix, idSuffix, orRoot(base), secure),
+		login:     newCookie(prefix, loginSuffix, base+"/login", secure),
 		refreshes: newRefreshes(),
 	}
 	a.routes = map[string]endpoint{
@@ -129,7 +128,7 @@ func (a *Agent) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	level := slog.LevelDebug
 	if e.status >= 500 {
 		level = slog.LevelWarn
-	} else if e.code == codeInvalidCookie || e.code == codeUntrustedOrigin || e.code == codeMissingCSRFHeader {
+	} else if e.code == codeInvalidCookie || e.code == codeConflictingCookies || e.code == codeUntrustedOrigin || e.code == codeMissingCSRFHeader {
 		level = slog.LevelInfo
 	}
 	a.log.Log(r.Context(), level, "oauth agent: request refused", "path", r.URL.Path, "status", e.status, "code", e.code, "err", e)
@@ -154,23 +153,28 @@ func providerFailure(err error) *apiError {
 	}
 }
 
-// setSession stores a token response in the cookies. A login replaces the
-// whole session, so a refresh token of an earlier one is deleted when the
-// new response has none; a refresh keeps the cookies it does not replace.
-func (a *Agent) setSession(w http.ResponseWriter, tok *oauth2.Token, idToken string, login bool) *apiError {
-	if !fits(a.reader.access, len(tok.AccessToken)) || !fits(a.refresh, len(tok.RefreshToken)) || !fits(a.id, len(idToken)) {
+// tokens are what a session's cookies hold: empty strings for cookies
+// not to write.
+type tokens struct{ access, refresh, id string }
+
+// setSession stores tokens in the cookies of login sid. A login replaces
+// the whole session, so a refresh token of an earlier one is deleted when
+// the new response has none; a refresh keeps the cookies it does not
+// replace.
+func (a *Agent) setSession(w http.ResponseWriter, sid loginID, t tokens, login bool) *apiError {
+	if !fits(a.reader.access, len(t.access)) || !fits(a.refresh, len(t.refresh)) || !fits(a.id, len(t.id)) {
 		return newError(http.StatusBadGateway, codeProviderError, "a token is too large for a cookie")
 	}
 	j := a.reader.jar
-	j.set(w, a.reader.access, []byte(tok.AccessToken), 0)
+	j.set(w, a.reader.access, sid, []byte(t.access), 0)
 	switch {
-	case tok.RefreshToken != "":
-		j.set(w, a.refresh, []byte(tok.RefreshToken), 0)
+	case t.refresh != "":
+		j.set(w, a.refresh, sid, []byte(t.refresh), 0)
 	case login:
 		j.clear(w, a.refresh)
 	}
-	if idToken != "" {
-		j.set(w, a.id, []byte(idToken), 0)
+	if t.id != "" {
+		j.set(w, a.id, sid, []byte(t.id), 0)
 	}
 	return nil
 }
@@ -182,27 +186,59 @@ func (a *Agent) clearSession(w http.ResponseWriter) {
 	}
 }
 
-// readSession reads one of the session cookies: 401 no_session without it,
-// and 401 invalid_cookie with every session cookie deleted when it does
-// not decrypt.
-func (a *Agent) readSession(w http.ResponseWriter, r *http.Request, c cookie) ([]byte, *apiError) {
-	v, e := a.optionalSession(w, r, c)
-	if e == nil && v == nil {
-		return nil, newError(http.StatusUnauthorized, codeNoSession, "not signed in")
-	}
-	return v, e
+// session is the decrypted session cookies of a request, all of login
+// sid; refresh and id are nil when the request lacks them (the refresh
+// token cookie reaches /refresh only).
+type session struct {
+	sid                 loginID
+	access, refresh, id []byte
 }
 
-// optionalSession is readSession for a cookie the request may lack: nil
-// without it.
-func (a *Agent) optionalSession(w http.ResponseWriter, r *http.Request, c cookie) ([]byte, *apiError) {
-	v, err := a.reader.jar.read(r, c)
-	switch {
-	case errors.Is(err, ErrNoCookie):
-		return nil, nil
-	case err != nil:
-		a.clearSession(w)
-		return nil, &apiError{status: http.StatusUnauthorized, code: codeInvalidCookie, message: "a session cookie cannot be decrypted; sign in again", err: err}
+// errMixedLogins means a request's session cookies are of two logins.
+var errMixedLogins = errors.New("session cookies of two logins")
+
+// readSession reads the session cookies r carries. The access-token
+// cookie anchors the session: it is the one cookie at the root path, so
+// the one that can be a __Host- cookie, which no other host of the domain
+// can plant. Without it there is no session (nil, even if other cookies
+// are there); with it, every other session cookie must be of its login.
+// A cookie that does not decrypt is 401 invalid_cookie, with the session
+// cookies deleted; two of one name, or cookies of two logins, is 403
+// conflicting_cookies, deleting nothing, since the foreign copy, set by
+// another host or path, would outlive the deletion and be used alone.
+func (a *Agent) readSession(w http.ResponseWriter, r *http.Request) (*session, *apiError) {
+	s := &session{}
+	for i, c := range []struct {
+		cookie
+		value *[]byte
+	}{{a.reader.access, &s.access}, {a.refresh, &s.refresh}, {a.id, &s.id}} {
+		sid, v, err := a.reader.jar.read(r, c.cookie)
+		switch {
+		case errors.Is(err, ErrNoCookie) && i == 0:
+			return nil, nil
+		case errors.Is(err, ErrNoCookie):
+			continue
+		case errors.Is(err, ErrDuplicateCookie):
+			return nil, conflictingCookies(err)
+		case err != nil:
+			a.clearSession(w)
+			return nil, &apiError{status: http.StatusUnauthorized, code: codeInvalidCookie, message: "a session cookie cannot be decrypted; sign in again", err: err}
+		case i == 0:
+			s.sid = sid
+		case sid != s.sid:
+			return nil, conflictingCookies(errMixedLogins)
+		}
+		*c.value = v
 	}
-	return v, nil
+	return s, nil
+}
+
+// conflictingCookies is the 403 for ErrDuplicateCookie and errMixedLogins.
+func conflictingCookies(err error) *apiError {
+	return &apiError{status: http.StatusForbidden, code: codeConflictingCookies, message: "the request carries agent cookies that another host or path of this domain may have set; clear this site's cookies and sign in again", err: err}
+}
+
+// noSession is the 401 for a request without a session.
+func noSession() *apiError {
+	return newError(http.StatusUnauthorized, codeNoSession, "not signed in")
 }

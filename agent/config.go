@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Defaults for the zero values of Config.
@@ -61,13 +62,28 @@ type Config struct {
 	TrustedWebOrigins []string `yaml:"trusted_web_origins"`
 	// CookiePrefix starts the cookies' names: PREFIX-at (access token),
 	// PREFIX-auth (refresh token), PREFIX-id (ID token) and PREFIX-login
-	// (logins in progress), the names Curity's OAuth Agent uses. Empty
-	// means "pc".
+	// (logins in progress), the names Curity's OAuth Agent uses. When the
+	// cookies are Secure, the agent puts __Host- before the names of the
+	// cookies at path / (the access token's, and the ID token's when
+	// BasePath is /) and __Secure- before the others. Empty means "pc".
 	CookiePrefix string `yaml:"cookie_prefix"`
 	// CookieEncryptionKey holds the AES-256 keys that encrypt the
 	// cookies. Required; there is no default key.
 	CookieEncryptionKey Keys `yaml:"cookie_encryption_key"`
+	// LegacyCookiesUntil ends the transition from the cookies written
+	// before cookies were bound to their names and logins: until then,
+	// cookies in the Curity layout (version 1), and under the names
+	// without __Host- or __Secure-, are read too. At most
+	// MaxLegacyTransition ahead. The zero value means no transition:
+	// such cookies are refused, and their users sign in again.
+	LegacyCookiesUntil time.Time `yaml:"legacy_cookies_until"`
 }
+
+// MaxLegacyTransition bounds CookieConfig.LegacyCookiesUntil: long enough
+// for browser sessions and refresh tokens of before the upgrade to end,
+// short enough that the legacy layout, which any host of the domain may
+// plant, does not stay accepted.
+const MaxLegacyTransition = 30 * 24 * time.Hour
 
 // CookieConfig is what a reader of the agent's access-token cookie, such as
 // the gateway, must share with the agent. The YAML keys are those of the
@@ -81,12 +97,18 @@ type CookieConfig struct {
 	// TrustedWebOrigins are the origins whose pages may send the cookie.
 	// At least one is required.
 	TrustedWebOrigins []string `yaml:"trusted_web_origins"`
+	// LegacyCookiesUntil is the agent's end of the legacy transition.
+	// The zero value means none.
+	LegacyCookiesUntil time.Time `yaml:"legacy_cookies_until"`
 }
 
 // Cookies returns the cookie settings a gateway needs to accept this
 // agent's access-token cookie.
 func (c Config) Cookies() CookieConfig {
-	return CookieConfig{CookiePrefix: c.CookiePrefix, CookieEncryptionKey: c.CookieEncryptionKey, TrustedWebOrigins: c.TrustedWebOrigins}
+	return CookieConfig{
+		CookiePrefix: c.CookiePrefix, CookieEncryptionKey: c.CookieEncryptionKey,
+		TrustedWebOrigins: c.TrustedWebOrigins, LegacyCookiesUntil: c.LegacyCookiesUntil,
+	}
 }
 
 // Keys are AES-256 keys, 64 hexadecimal characters each. The first
@@ -192,10 +214,13 @@ func (c CookieConfig) check(p *problems) {
 	})) {
 		p.add("cookie_prefix", "must be at most 32 letters, digits, '-' or '_'")
 	}
-	// Browsers refuse __Host- cookies with a path other than / and
-	// __Secure- cookies over http, which the agent's cookies would be.
+	// The agent chooses these per cookie: browsers refuse __Host-
+	// cookies with a path other than /, and both over http.
 	if l := strings.ToLower(c.CookiePrefix); strings.HasPrefix(l, "__host-") || strings.HasPrefix(l, "__secure-") {
-		p.add("cookie_prefix", "must not start with __Host- or __Secure-")
+		p.add("cookie_prefix", "must not start with __Host- or __Secure-: the agent adds them itself to Secure cookies")
+	}
+	if c.LegacyCookiesUntil.After(time.Now().Add(MaxLegacyTransition)) {
+		p.add("legacy_cookies_until", "must be at most %d days ahead: legacy cookies are not bound to their names", int(MaxLegacyTransition.Hours()/24))
 	}
 	switch {
 	case len(c.CookieEncryptionKey) == 0 || len(c.CookieEncryptionKey) == 1 && c.CookieEncryptionKey[0] == "":

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -66,6 +67,11 @@ func TestValidate(t *testing.T) {
 		{name: "no cookie key", change: func(c *agent.Config) { c.CookieEncryptionKey = nil }, wantKeys: []string{"oauth_agent.cookie_encryption_key"}},
 		{name: "empty cookie key", change: func(c *agent.Config) { c.CookieEncryptionKey = agent.Keys{""} }, wantKeys: []string{"oauth_agent.cookie_encryption_key"}},
 		{name: "AES-128 cookie key", change: func(c *agent.Config) { c.CookieEncryptionKey = agent.Keys{testKey[:32]} }, wantKeys: []string{"oauth_agent.cookie_encryption_key"}},
+		{name: "legacy transition", change: func(c *agent.Config) { c.LegacyCookiesUntil = time.Now().Add(7 * 24 * time.Hour) }},
+		{name: "legacy transition over", change: func(c *agent.Config) { c.LegacyCookiesUntil = time.Now().Add(-time.Hour) }},
+		{name: "legacy transition too long", change: func(c *agent.Config) {
+			c.LegacyCookiesUntil = time.Now().Add(agent.MaxLegacyTransition + time.Hour)
+		}, wantKeys: []string{"oauth_agent.legacy_cookies_until"}},
 		{name: "second key not hex", change: func(c *agent.Config) { c.CookieEncryptionKey = agent.Keys{testKey, "z" + testKey[1:]} }, wantKeys: []string{"oauth_agent.cookie_encryption_key[1]"}},
 	}
 	for _, tt := range tests {
@@ -143,5 +149,18 @@ func TestKeysYAML(t *testing.T) {
 	var c agent.Config
 	if err := yaml.Unmarshal([]byte("cookie_encryption_key: {a: b}"), &c); err == nil {
 		t.Error("a mapping was accepted as keys")
+	}
+}
+
+// TestLegacyCookiesUntilYAML: the end of the transition is an RFC 3339
+// time, in the agent's section and in the cookie settings.
+func TestLegacyCookiesUntilYAML(t *testing.T) {
+	want := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
+	var c agent.Config
+	if err := yaml.Unmarshal([]byte("legacy_cookies_until: 2026-08-01T00:00:00Z"), &c); err != nil || !c.LegacyCookiesUntil.Equal(want) {
+		t.Errorf("%v, %v", c.LegacyCookiesUntil, err)
+	}
+	if !c.Cookies().LegacyCookiesUntil.Equal(want) {
+		t.Error("Cookies() drops legacy_cookies_until")
 	}
 }

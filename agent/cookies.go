@@ -2,10 +2,10 @@ package agent
 
 import (
 	"net/http"
+	"time"
 )
 
-// Cookie name suffixes, those of Curity's OAuth Agent, so that its gateway
-// plugins find the access token under the same name.
+// Cookie name suffixes, those of Curity's OAuth Agent.
 const (
 	accessSuffix  = "-at"
 	refreshSuffix = "-auth"
@@ -13,9 +13,36 @@ const (
 	loginSuffix   = "-login"
 )
 
+// Cookie name prefixes (RFC 6265bis section 4.1.3). Browsers accept a
+// __Host- cookie only from a secure origin, with Secure, Path=/ and no
+// Domain, so no other host, a sibling subdomain included, can set one
+// (cookie tossing); a __Secure- cookie only from a secure origin, with
+// Secure.
+const (
+	hostPrefix   = "__Host-"
+	securePrefix = "__Secure-"
+)
+
 // cookie is one of the agent's cookies: its name and the path it is scoped
 // to. Deleting a cookie must repeat its path, so both travel together.
-type cookie struct{ name, path string }
+// legacyName is the name the cookie had before the prefixes, read during
+// the transition; empty when it has not changed.
+type cookie struct{ name, path, legacyName string }
+
+// newCookie names the cookie prefix+suffix at path. With Secure cookies it
+// takes __Host- at the root path, which only that prefix protects from
+// other hosts, and __Secure- elsewhere, which at least keeps plain http
+// pages of the domain from setting it.
+func newCookie(prefix, suffix, path string, secure bool) cookie {
+	c := cookie{name: prefix + suffix, path: path}
+	switch {
+	case secure && path == "/":
+		c.name, c.legacyName = hostPrefix+c.name, c.name
+	case secure:
+		c.name, c.legacyName = securePrefix+c.name, c.name
+	}
+	return c
+}
 
 // cookieJar writes the agent's cookies with the attributes they share:
 // HttpOnly, so page scripts never see a token; SameSite=Strict, so no
@@ -25,38 +52,65 @@ type cookie struct{ name, path string }
 type cookieJar struct {
 	cipher *cookieCipher
 	secure bool
+	// legacyUntil ends the transition during which version 1 values, and
+	// cookies under their legacy names, are read.
+	legacyUntil time.Time
 }
 
-// set encrypts value into c. maxAge 0 makes a session cookie.
-func (j cookieJar) set(w http.ResponseWriter, c cookie, value []byte, maxAge int) {
-	j.write(w, c, j.cipher.seal(value), maxAge)
+// legacy reports whether the transition is on.
+func (j cookieJar) legacy() bool { return time.Now().Before(j.legacyUntil) }
+
+// set seals value of login id into c. maxAge 0 makes a session cookie.
+// During the transition it also deletes the copy under the legacy name,
+// which would otherwise be read again once c is deleted.
+func (j cookieJar) set(w http.ResponseWriter, c cookie, id loginID, value []byte, maxAge int) {
+	j.write(w, c.name, c.path, j.cipher.seal(c.name, id, value), maxAge)
+	if c.legacyName != "" && j.legacy() {
+		j.write(w, c.legacyName, c.path, "", -1)
+	}
 }
 
-// clear deletes c: the same name, path and (absent) domain it was set with.
-func (j cookieJar) clear(w http.ResponseWriter, c cookie) { j.write(w, c, "", -1) }
+// clear deletes c: the same name, path and (absent) domain it was set with,
+// and during the transition its legacy copy.
+func (j cookieJar) clear(w http.ResponseWriter, c cookie) {
+	j.write(w, c.name, c.path, "", -1)
+	if c.legacyName != "" && j.legacy() {
+		j.write(w, c.legacyName, c.path, "", -1)
+	}
+}
 
-func (j cookieJar) write(w http.ResponseWriter, c cookie, value string, maxAge int) {
+func (j cookieJar) write(w http.ResponseWriter, name, path, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
-		Name: c.name, Value: value, Path: c.path, MaxAge: maxAge,
+		Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, Secure: j.secure, SameSite: http.SameSiteStrictMode,
 	})
 }
 
-// read decrypts cookie c of r: ErrNoCookie when r has none, ErrInvalidCookie
-// when none of the copies decrypts. A browser may hold several copies of a
-// name (another path, or one planted by a sibling subdomain); the first
-// that decrypts wins, so a planted copy cannot lock the user out.
-func (j cookieJar) read(r *http.Request, c cookie) ([]byte, error) {
-	copies := r.CookiesNamed(c.name)
-	if len(copies) == 0 {
-		return nil, ErrNoCookie
+// read decrypts cookie c of r and returns its login ID and value. The
+// agent and the gateway read every cookie through it. Errors:
+// ErrNoCookie when r has none; ErrDuplicateCookie when r has two of the
+// name, since a browser sends a second copy only when another path or
+// another host of the domain set it, and which one is the agent's cannot
+// be told; ErrInvalidCookie when the copy was not sealed for c, or is a
+// version 1 value after the transition. During the transition, a request
+// without c is read for the legacy name, whose value must be version 1: a
+// version 2 value is sealed for the new name only.
+func (j cookieJar) read(r *http.Request, c cookie) (loginID, []byte, error) {
+	legacy := j.legacy()
+	name := c.name
+	copies := r.CookiesNamed(name)
+	if len(copies) == 0 && c.legacyName != "" && legacy {
+		name = c.legacyName
+		copies = r.CookiesNamed(name)
 	}
-	for _, k := range copies {
-		if v, err := j.cipher.open(k.Value); err == nil {
-			return v, nil
-		}
+	switch len(copies) {
+	case 0:
+		return loginID{}, nil, ErrNoCookie
+	case 1:
+		return j.cipher.open(name, copies[0].Value, legacy)
+	default:
+		return loginID{}, nil, ErrDuplicateCookie
 	}
-	return nil, ErrInvalidCookie
 }
 
 // fits reports whether a value sealed from n plaintext bytes, with the

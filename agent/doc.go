@@ -44,11 +44,12 @@
 //	400 not_supported         the provider has no userinfo endpoint
 //	401 login_required        the provider's error for prompt=none
 //	401 no_session            no session cookie
-//	401 invalid_cookie        a cookie does not decrypt (tampered, truncated, foreign); it is deleted
+//	401 invalid_cookie        a cookie does not decrypt (tampered, truncated, foreign, sealed for another cookie); the session cookies are deleted
 //	401 token_rejected        the provider refused the access token (refresh)
 //	401 session_expired       the provider refused the refresh token; the cookies are deleted
 //	403 untrusted_origin      Origin not trusted, or absent without Sec-Fetch-Site: same-origin
 //	403 missing_csrf_header   a POST without token-handler-version: 1
+//	403 conflicting_cookies   two cookies of one name, or session cookies of two logins; nothing is deleted
 //	404 not_found, 405 method_not_allowed
 //	502 provider_error        the provider answered badly
 //	502 invalid_id_token      the ID token failed verification
@@ -56,24 +57,41 @@
 //
 // # Cookies
 //
-// Each cookie value is base64url_nopad(0x01 ‖ nonce[12] ‖ ciphertext ‖
-// tag[16]): AES-256-GCM with a random nonce and no associated data, the
-// plaintext being the raw token. That is the layout of Curity's OAuth
-// Agent (whose version byte is 1), so its NGINX, Lua and Cloudflare
-// plugins decrypt these cookies too. The first configured key encrypts and
-// every configured key decrypts. The test vectors in
-// testdata/cookie_vectors.json pin the format; the first is
+// Each cookie value is base64url_nopad(0x02 ‖ nonce[12] ‖ ciphertext ‖
+// tag[16]): AES-256-GCM with a random nonce, the associated data being
+// 0x02 followed by the cookie's name, and the plaintext a 16-byte login ID
+// followed by the raw token. A value sealed for one cookie does not open
+// as another; the cookies of one login share its ID, which a refresh
+// keeps. The first configured key encrypts and every configured key
+// decrypts. The test vectors in testdata/cookie_vectors.json pin the
+// format; the first is
 //
 //	key        000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 //	nonce      000102030405060708090a0b
+//	name       __Host-pc-at
+//	login ID   202122232425262728292a2b2c2d2e2f
 //	plaintext  token
-//	cookie     AQABAgMEBQYHCAkKCzNtvX6rkpjfRO_LSEB1YcPXHwLrbA
+//	cookie     AgABAgMEBQYHCAkKC2cj9DjhwOQ8pWi9oJ3EVkL3uexRnvakLqQuvXBBYNCuXCALCHY
 //
 // The names are PREFIX-at (path /, for the gateway), PREFIX-auth (path
 // BASE/refresh), PREFIX-id (path BASE) and PREFIX-login (path BASE/login).
-// All are HttpOnly and SameSite=Strict, without Domain, and Secure unless
-// every trusted web origin is http on a loopback host. They last the
-// browser session, except the login cookie (ten minutes).
+// With Secure cookies, those at path / take the __Host- prefix and the
+// others __Secure-. All are HttpOnly and SameSite=Strict, without Domain,
+// and Secure unless every trusted web origin is http on a loopback host.
+// They last the browser session, except the login cookie (ten minutes).
+//
+// A browser sends two cookies of one name when another path or another
+// host of the domain set one (cookie tossing, to make the app work in the
+// attacker's account); such a request is refused, by the agent and the
+// gateway alike. The access-token cookie anchors the session: it is the
+// one that can be a __Host- cookie, which other hosts cannot set, so the
+// endpoints need it, and the other session cookies must carry its login
+// ID.
+//
+// Version 1 values, the layout of Curity's OAuth Agent (no associated
+// data, the plaintext being the token), which the agent wrote before, are
+// read until CookieConfig.LegacyCookiesUntil, under the names without the
+// prefixes too; a refresh rewrites the session in version 2.
 //
 // # Cross-site defences
 //

@@ -17,10 +17,19 @@ var (
 	// ErrMissingCSRFHeader means a data-changing request lacks the
 	// "token-handler-version: 1" header, which no cross-site form can send.
 	ErrMissingCSRFHeader = errors.New("agent: token-handler-version header missing")
-	// ErrNoCookie means the request carries no access-token cookie.
-	ErrNoCookie = errors.New("agent: no access token cookie")
+	// ErrNoCookie means the request lacks the cookie.
+	ErrNoCookie = errors.New("agent: no cookie")
+	// ErrDuplicateCookie means the request carries two cookies of the
+	// name. Browsers send a second copy when another path or another host
+	// of the domain set one, which may be an attacker's own session
+	// planted to make the app work in the attacker's account (cookie
+	// tossing), and which copy is the agent's cannot be told. Nothing is
+	// deleted: deleting the agent's copy would leave the other in use.
+	ErrDuplicateCookie = errors.New("agent: two cookies of one name")
 	// ErrInvalidCookie means a cookie was not sealed with any configured
-	// key: tampered, truncated, foreign or from a retired key.
+	// key for its name: tampered, truncated, foreign, from a retired key,
+	// sealed for another cookie, or in the legacy layout after the
+	// transition.
 	ErrInvalidCookie = errors.New("agent: cookie cannot be decrypted")
 )
 
@@ -43,6 +52,7 @@ const (
 	codeTokenRejected       = "token_rejected"       // 401: the provider refused the access token
 	codeSessionExpired      = "session_expired"      // 401: the provider refused the refresh token
 	codeUntrustedOrigin     = "untrusted_origin"     // 403
+	codeConflictingCookies  = "conflicting_cookies"  // 403: two cookies of one name, or of two logins
 	codeMissingCSRFHeader   = "missing_csrf_header"  // 403
 	codeNotFound            = "not_found"            // 404
 	codeMethodNotAllowed    = "method_not_allowed"   // 405

@@ -36,7 +36,8 @@ func ExampleNew() {
 
 // A proxy in front of an API turns the agent's access-token cookie into a
 // bearer token, as package gateway does for routes with cookies: true.
-// The cookie here is the first test vector of the published format.
+// The cookie here is the first test vector of the published format; over
+// https, the access-token cookie's name has the __Host- prefix.
 func ExampleCookieReader() {
 	cookies, err := agent.NewCookieReader(agent.CookieConfig{
 		CookieEncryptionKey: agent.Keys{"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
@@ -67,7 +68,7 @@ func ExampleCookieReader() {
 
 	r := httptest.NewRequest(http.MethodGet, "/users", nil)
 	r.Header.Set("Origin", "https://app.example.com")
-	r.Header.Set("Cookie", "pc-at=AQABAgMEBQYHCAkKCzNtvX6rkpjfRO_LSEB1YcPXHwLrbA")
+	r.Header.Set("Cookie", "__Host-pc-at=AgABAgMEBQYHCAkKC2cj9DjhwOQ8pWi9oJ3EVkL3uexRnvakLqQuvXBBYNCuXCALCHY")
 	proxy.ServeHTTP(httptest.NewRecorder(), r)
 	// Output: Bearer token
 }

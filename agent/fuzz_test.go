@@ -9,9 +9,9 @@ import (
 )
 
 // FuzzOpenCookie feeds cookie values to decryption, which sees whatever a
-// browser sends. It must never panic, must refuse what it did not seal,
-// and must open what it sealed. Seeds: testdata/fuzz/FuzzOpenCookie and
-// the test vectors.
+// browser sends, legacy layout allowed. It must never panic, must refuse
+// what it did not seal, and must open what it sealed, for its name only.
+// Seeds: testdata/fuzz/FuzzOpenCookie and the test vectors.
 func FuzzOpenCookie(f *testing.F) {
 	vs := readVectors(f)
 	for _, v := range vs {
@@ -19,15 +19,19 @@ func FuzzOpenCookie(f *testing.F) {
 	}
 	c := mustCipher(f, vs[0].Key, vs[2].Key)
 	f.Fuzz(func(t *testing.T, value string) {
-		if plain, err := c.open(value); err == nil {
+		if _, plain, err := c.open("pc-at", value, true); err == nil {
 			raw, _ := base64.RawURLEncoding.DecodeString(value)
-			if len(raw) != minSealed+len(plain) {
+			if n := minLegacy + len(plain); raw[0] == cookieVersion && len(raw) != n+loginIDSize || raw[0] == legacyVersion && len(raw) != n {
 				t.Errorf("opened %d bytes from a %d-byte value", len(plain), len(raw))
 			}
 		}
-		got, err := c.open(c.seal([]byte(value)))
-		if err != nil || !bytes.Equal(got, []byte(value)) {
+		id := newLoginID()
+		sealed := c.seal("pc-at", id, []byte(value))
+		if gotID, got, err := c.open("pc-at", sealed, false); err != nil || !bytes.Equal(got, []byte(value)) || gotID != id {
 			t.Errorf("round trip: %q, %v", got, err)
+		}
+		if _, _, err := c.open("pc-id", sealed, true); err == nil {
+			t.Error("a value sealed for pc-at opened as pc-id")
 		}
 	})
 }

@@ -95,6 +95,9 @@ func (a *Agent) loginEnd(w http.ResponseWriter, r *http.Request) *apiError {
 		return a.sessionState(w, r)
 	}
 	pending, err := a.readPending(r)
+	if errors.Is(err, ErrDuplicateCookie) {
+		return conflictingCookies(err)
+	}
 	if err != nil {
 		a.reader.jar.clear(w, a.login)
 		return &apiError{status: http.StatusUnauthorized, code: codeInvalidCookie, message: "the login cookie cannot be decrypted; sign in again", err: err}
@@ -143,7 +146,7 @@ func (a *Agent) loginEnd(w http.ResponseWriter, r *http.Request) *apiError {
 	if _, err := a.provider.verifyIDToken(ctx, rawID, login.Nonce); err != nil {
 		return providerFailure(err)
 	}
-	if e := a.setSession(w, tok, rawID, true); e != nil {
+	if e := a.setSession(w, newLoginID(), tokens{access: tok.AccessToken, refresh: tok.RefreshToken, id: rawID}, true); e != nil {
 		return e
 	}
 	out := loginState{Handled: true, IsLoggedIn: true}
@@ -155,17 +158,18 @@ func (a *Agent) loginEnd(w http.ResponseWriter, r *http.Request) *apiError {
 }
 
 // sessionState answers /login/end for an ordinary page load: signed in
-// when the access-token cookie decrypts, whether or not the token has
+// when the session cookies decrypt, whether or not the access token has
 // expired (the app then refreshes).
 func (a *Agent) sessionState(w http.ResponseWriter, r *http.Request) *apiError {
-	at, e := a.optionalSession(w, r, a.reader.access)
+	s, e := a.readSession(w, r)
 	if e != nil {
 		return e
 	}
-	if at == nil {
+	if s == nil {
 		writeJSON(w, http.StatusOK, loginState{})
 		return nil
 	}
+	at := s.access
 	out := loginState{IsLoggedIn: true}
 	var c struct {
 		Exp *int64 `json:"exp"`

@@ -8,13 +8,13 @@ import (
 // logout is POST /logout: it deletes every cookie and answers
 // {"url": ...}, where the app sends the browser to end the provider's
 // session: the end-session endpoint (OpenID Connect RP-Initiated Logout
-// 1.0 section 2) with client_id, post_logout_redirect_uri when configured
-// and the ID token as id_token_hint, which lets the provider skip asking
-// the user. Without an end-session endpoint the URL is the post-logout
-// redirect URI, or the redirect URI. It needs no session: signing out
-// twice is not an error.
+// 1.0 section 2) with client_id and post_logout_redirect_uri when
+// configured. The ID token is not sent as id_token_hint: the URL passes
+// through the app's JavaScript, which must never see a token, so the
+// provider asks the user to confirm instead. Without an end-session
+// endpoint the URL is the post-logout redirect URI, or the redirect URI.
+// It needs no session: signing out twice is not an error.
 func (a *Agent) logout(w http.ResponseWriter, r *http.Request) *apiError {
-	id, _ := a.reader.jar.read(r, a.id)
 	a.clearSession(w)
 	a.reader.jar.clear(w, a.login)
 	target := a.postLogout
@@ -30,9 +30,6 @@ func (a *Agent) logout(w http.ResponseWriter, r *http.Request) *apiError {
 		q.Set("client_id", a.clientID)
 		if a.postLogout != "" {
 			q.Set("post_logout_redirect_uri", a.postLogout)
-		}
-		if id != nil {
-			q.Set("id_token_hint", string(id))
 		}
 		u.RawQuery = q.Encode()
 		target = u.String()

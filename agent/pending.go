@@ -28,9 +28,9 @@ type pendingLogin struct {
 
 // readPending returns the unexpired logins in progress in the login
 // cookie, oldest first: none without the cookie, ErrInvalidCookie when it
-// does not decrypt.
+// does not decrypt, ErrDuplicateCookie with two of them.
 func (a *Agent) readPending(r *http.Request) ([]pendingLogin, error) {
-	v, err := a.reader.jar.read(r, a.login)
+	_, v, err := a.reader.jar.read(r, a.login)
 	if errors.Is(err, ErrNoCookie) {
 		return nil, nil
 	}
@@ -63,5 +63,6 @@ func (a *Agent) writePending(w http.ResponseWriter, pending []pendingLogin) {
 	pending = pending[max(0, len(pending)-maxPendingLogins):]
 	// Marshalling strings and integers cannot fail.
 	v, _ := json.Marshal(pending)
-	a.reader.jar.set(w, a.login, v, int(loginTTL.Seconds()))
+	// The cookie is used alone, so it needs no login ID.
+	a.reader.jar.set(w, a.login, loginID{}, v, int(loginTTL.Seconds()))
 }

@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -90,8 +91,13 @@ func TestPortcullis(t *testing.T) {
 		u := mustParse(t, out.URL)
 		q := u.Query()
 		if a.status != http.StatusOK || u.Path != "/logout" || q.Get("client_id") != as.WebClientID ||
-			q.Get("post_logout_redirect_uri") != as.App.URL+"/" || q.Get("id_token_hint") == "" {
+			q.Get("post_logout_redirect_uri") != as.App.URL+"/" {
 			t.Fatalf("%d %s", a.status, a.body)
+		}
+		// The URL goes through the app's JavaScript: no ID token in it
+		// (every JWT starts with eyJ).
+		if q.Has("id_token_hint") || strings.Contains(string(a.body), "eyJ") {
+			t.Errorf("the logout answer carries the ID token: %s", a.body)
 		}
 		want := []string{"pc-at", "pc-auth", "pc-id", "pc-login"}
 		if got := a.cleared(); !sameSet(got, want) {
@@ -104,10 +110,21 @@ func TestPortcullis(t *testing.T) {
 				t.Errorf("deletion of %s: path %q, domain %q", c.Name, c.Path, c.Domain)
 			}
 		}
-		// With the hint, the provider ends its session at once and
-		// returns to the app.
+		// Without a hint, the provider asks the user to confirm, then ends
+		// its session and returns to the app.
 		b.redirect = as.App.URL + "/"
-		if end := b.do(http.MethodGet, out.URL, nil); end.status != http.StatusSeeOther || end.header.Get("Location") != as.App.URL+"/" {
+		page := b.do(http.MethodGet, out.URL, nil)
+		if page.status != http.StatusOK || !strings.Contains(string(page.body), `name="confirm"`) {
+			t.Fatalf("end session: %d %.300s", page.status, page.body)
+		}
+		form := hiddenFields(string(page.body))
+		form.Set("confirm", "yes")
+		end := b.do(http.MethodPost, u.Scheme+"://"+u.Host+"/logout", nil, func(r *http.Request) {
+			r.Body = io.NopCloser(strings.NewReader(form.Encode()))
+			r.ContentLength = int64(len(form.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		})
+		if end.status != http.StatusSeeOther || end.header.Get("Location") != as.App.URL+"/" {
 			t.Errorf("end session: %d %s", end.status, end.header.Get("Location"))
 		}
 		if a := b.get("/claims"); a.status != http.StatusUnauthorized || a.code(t) != "no_session" {
@@ -148,7 +165,7 @@ func TestSecureCookies(t *testing.T) {
 	base, _ := startAgent(t, cfg)
 	a := newBrowser(t, base, cfg).post("/login/start", nil)
 	c := (&http.Response{Header: a.header}).Cookies()
-	if a.status != http.StatusOK || len(c) != 1 || c[0].Name != "pc-login" || !c[0].Secure || c[0].Path != "/oauth-agent/login" || c[0].MaxAge != 600 {
+	if a.status != http.StatusOK || len(c) != 1 || c[0].Name != "__Secure-pc-login" || !c[0].Secure || c[0].Path != "/oauth-agent/login" || c[0].MaxAge != 600 {
 		t.Fatalf("%d %v", a.status, a.header.Values("Set-Cookie"))
 	}
 }

@@ -28,7 +28,8 @@ type CookieReader struct {
 }
 
 // NewCookieReader validates cfg and builds a reader for the cookies of
-// agents configured with the same prefix, keys and origins.
+// agents configured with the same prefix, keys, origins and legacy
+// transition.
 func NewCookieReader(cfg CookieConfig) (*CookieReader, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -45,11 +46,11 @@ func NewCookieReader(cfg CookieConfig) (*CookieReader, error) {
 		return u.Scheme != "http"
 	})
 	return &CookieReader{
-		jar:     cookieJar{cipher: ciph, secure: secure},
+		jar:     cookieJar{cipher: ciph, secure: secure, legacyUntil: cfg.LegacyCookiesUntil},
 		origins: slices.Clone(cfg.TrustedWebOrigins),
 		// The access token goes to the gateway, wherever on the host its
 		// routes are.
-		access: cookie{name: cfg.CookiePrefix + accessSuffix, path: "/"},
+		access: newCookie(cfg.CookiePrefix, accessSuffix, "/", secure),
 		prefix: cfg.CookiePrefix + "-",
 	}, nil
 }
@@ -59,12 +60,14 @@ func NewCookieReader(cfg CookieConfig) (*CookieReader, error) {
 // trusted web origin, or, for browsers that omit it on same-origin GETs,
 // Sec-Fetch-Site says same-origin; and a request other than GET, HEAD or
 // OPTIONS carries CSRFHeader. Errors are ErrUntrustedOrigin,
-// ErrMissingCSRFHeader, ErrNoCookie or ErrInvalidCookie, unwrapped.
+// ErrMissingCSRFHeader, ErrNoCookie, ErrDuplicateCookie or
+// ErrInvalidCookie, unwrapped. The cookie is read as the agent reads it:
+// sealed for its name, one copy only.
 func (c *CookieReader) AccessToken(r *http.Request) (string, error) {
 	if err := c.check(r); err != nil {
 		return "", err
 	}
-	v, err := c.jar.read(r, c.access)
+	_, v, err := c.jar.read(r, c.access)
 	return string(v), err
 }
 
@@ -72,13 +75,16 @@ func (c *CookieReader) AccessToken(r *http.Request) (string, error) {
 // cookie failed with ErrInvalidCookie.
 func (c *CookieReader) ClearAccessToken(w http.ResponseWriter) { c.jar.clear(w, c.access) }
 
-// StripCookies removes the agent's cookies from the Cookie headers in h, so
-// that an upstream never receives them, even encrypted.
+// StripCookies removes the agent's cookies, with or without the __Host-
+// and __Secure- prefixes, from the Cookie headers in h, so that an
+// upstream never receives them, even encrypted.
 func (c *CookieReader) StripCookies(h http.Header) {
 	var keep []string
 	for _, line := range h.Values("Cookie") {
 		for part := range strings.SplitSeq(line, ";") {
-			if name, _, _ := strings.Cut(strings.TrimSpace(part), "="); name != "" && !strings.HasPrefix(name, c.prefix) {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			bare := strings.TrimPrefix(strings.TrimPrefix(name, hostPrefix), securePrefix)
+			if name != "" && !strings.HasPrefix(bare, c.prefix) {
 				keep = append(keep, strings.TrimSpace(part))
 			}
 		}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -16,24 +17,30 @@ import (
 // request that lost a race gets the winner's tokens, and never deletes
 // cookies.
 func (a *Agent) refreshTokens(w http.ResponseWriter, r *http.Request) *apiError {
-	rt, e := a.readSession(w, r, a.refresh)
-	if e != nil {
-		if e.code == codeNoSession {
-			a.clearSession(w)
-		}
-		return e
-	}
-	oldID, e := a.optionalSession(w, r, a.id)
+	s, e := a.readSession(w, r)
 	if e != nil {
 		return e
 	}
-	res, leader := a.refreshes.do(r.Context(), sha256.Sum256(rt), func() refreshResult {
-		return a.callRefresh(context.WithoutCancel(r.Context()), string(rt), oldID)
+	if s == nil || s.refresh == nil {
+		a.clearSession(w)
+		return noSession()
+	}
+	res, leader := a.refreshes.do(r.Context(), sha256.Sum256(s.refresh), func() refreshResult {
+		return a.callRefresh(context.WithoutCancel(r.Context()), string(s.refresh), s.id)
 	})
 	var oe *oauthError
 	switch {
 	case res.err == nil:
-		if e := a.setSession(w, res.tok, res.idToken, false); e != nil {
+		t, sid := tokens{access: res.tok.AccessToken, refresh: res.tok.RefreshToken, id: res.idToken}, s.sid
+		if sid == (loginID{}) {
+			// Legacy cookies have no login ID: the session gets one, and
+			// every cookie is sealed anew, those the provider did not
+			// replace included, so that none is left without it.
+			sid = newLoginID()
+			t.refresh = cmp.Or(t.refresh, string(s.refresh))
+			t.id = cmp.Or(t.id, string(s.id))
+		}
+		if e := a.setSession(w, sid, t, false); e != nil {
 			return e
 		}
 		w.Header().Set("Cache-Control", "no-store")

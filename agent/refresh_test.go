@@ -18,7 +18,7 @@ func parallelRefreshes(t *testing.T, op *testOP, b *browser, n int) []answer {
 	op.set(func(op *testOP) { op.gate = gate })
 	t.Cleanup(func() { op.set(func(op *testOP) { op.gate = nil }) })
 	arrived := make(chan struct{}, n)
-	cookies := "pc-auth=" + b.cookie("pc-auth", "/oauth-agent/refresh") + "; pc-id=" + b.cookie("pc-id", "/oauth-agent")
+	cookies := "pc-auth=" + b.cookie("pc-auth", "/oauth-agent/refresh") + "; pc-id=" + b.cookie("pc-id", "/oauth-agent") + "; pc-at=" + b.cookie("pc-at", "/")
 	answers := make([]answer, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -115,12 +115,18 @@ func TestRefreshAcrossInstances(t *testing.T) {
 	second, _ := startAgent(t, cfg)
 	b := newBrowser(t, first, cfg)
 	b.signIn(as.Username, as.Password)
-	rt := b.cookie("pc-auth", "/oauth-agent/refresh")
+	old := map[string][2]string{
+		"pc-at":   {"/", b.cookie("pc-at", "/")},
+		"pc-auth": {"/oauth-agent/refresh", b.cookie("pc-auth", "/oauth-agent/refresh")},
+		"pc-id":   {"/oauth-agent", b.cookie("pc-id", "/oauth-agent")},
+	}
 	if a := b.post("/refresh", nil); a.status != http.StatusNoContent {
 		t.Fatalf("first refresh: %d %s", a.status, a.body)
 	}
 	late := newBrowser(t, second, cfg)
-	late.setCookie("pc-auth", "/oauth-agent/refresh", rt)
+	for name, c := range old {
+		late.setCookie(name, c[0], c[1])
+	}
 	if a := late.post("/refresh", nil); a.status != http.StatusNoContent || len(a.cleared()) > 0 {
 		t.Errorf("old cookies at the other instance: %d %s, cleared %v", a.status, a.body, a.cleared())
 	}

@@ -11,16 +11,34 @@ import (
 )
 
 // vector is a cookie test vector: testdata/cookie_vectors.json, computed
-// by testdata/cookie_vectors.js with Node's crypto the way Curity's OAuth
-// Agents encrypt cookies, independently of this package.
+// by testdata/cookie_vectors.js with Node's crypto, independently of this
+// package. Version 1 vectors are the legacy layout of Curity's OAuth
+// Agents; they have no cookie name and no login ID.
 type vector struct {
-	Name      string `json:"name"`
-	Key       string `json:"key"`
-	Nonce     string `json:"nonce"`
-	Plaintext string `json:"plaintext"`
-	Cookie    string `json:"cookie"`
+	Name       string `json:"name"`
+	Version    int    `json:"version"`
+	Key        string `json:"key"`
+	Nonce      string `json:"nonce"`
+	CookieName string `json:"cookie_name"`
+	LoginID    string `json:"login_id"`
+	Plaintext  string `json:"plaintext"`
+	Cookie     string `json:"cookie"`
 }
 
+func (v vector) loginID(t testing.TB) loginID {
+	t.Helper()
+	var id loginID
+	if v.Version == 2 {
+		b, err := hex.DecodeString(v.LoginID)
+		if err != nil || len(b) != loginIDSize {
+			t.Fatalf("vector %s: bad login ID", v.Name)
+		}
+		id = loginID(b)
+	}
+	return id
+}
+
+// readVectors returns the version 2 vectors, then the legacy ones.
 func readVectors(t testing.TB) []vector {
 	t.Helper()
 	b, err := os.ReadFile("testdata/cookie_vectors.json")
@@ -47,13 +65,19 @@ func TestCookieVectors(t *testing.T) {
 	for _, v := range readVectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			c := mustCipher(t, v.Key)
-			nonce, _ := hex.DecodeString(v.Nonce)
-			if got := c.sealWithNonce(nonce, []byte(v.Plaintext)); got != v.Cookie {
-				t.Errorf("seal = %s, want %s", got, v.Cookie)
+			if v.Version == 2 {
+				nonce, _ := hex.DecodeString(v.Nonce)
+				if got := c.sealWithNonce(nonce, v.CookieName, v.loginID(t), []byte(v.Plaintext)); got != v.Cookie {
+					t.Errorf("seal = %s, want %s", got, v.Cookie)
+				}
 			}
-			got, err := c.open(v.Cookie)
-			if err != nil || string(got) != v.Plaintext {
-				t.Errorf("open = %q, %v; want %q", got, err, v.Plaintext)
+			id, got, err := c.open(v.CookieName, v.Cookie, true)
+			if err != nil || string(got) != v.Plaintext || id != v.loginID(t) {
+				t.Errorf("open = %x %q, %v; want %s %q", id, got, err, v.LoginID, v.Plaintext)
+			}
+			_, _, err = c.open(v.CookieName, v.Cookie, false)
+			if legacy := v.Version == 1; legacy != errors.Is(err, ErrInvalidCookie) {
+				t.Errorf("open without the transition: %v", err)
 			}
 		})
 	}
@@ -62,7 +86,8 @@ func TestCookieVectors(t *testing.T) {
 func TestSealLayout(t *testing.T) {
 	v := readVectors(t)[0]
 	c := mustCipher(t, v.Key)
-	a, b := c.seal([]byte(v.Plaintext)), c.seal([]byte(v.Plaintext))
+	id := newLoginID()
+	a, b := c.seal(v.CookieName, id, []byte(v.Plaintext)), c.seal(v.CookieName, id, []byte(v.Plaintext))
 	if a == b {
 		t.Error("two seals of one plaintext are equal: the nonce is not random")
 	}
@@ -70,8 +95,11 @@ func TestSealLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if raw[0] != 1 || len(raw) != 1+12+len(v.Plaintext)+16 {
+	if raw[0] != 2 || len(raw) != 1+12+16+len(v.Plaintext)+16 {
 		t.Errorf("layout: version %d, length %d", raw[0], len(raw))
+	}
+	if newLoginID() == id {
+		t.Error("two login IDs are equal")
 	}
 }
 
@@ -80,21 +108,23 @@ func TestCookieKeyRotation(t *testing.T) {
 	oldKey, newKey := vs[0].Key, vs[2].Key
 	old := mustCipher(t, oldKey)
 	rotated := mustCipher(t, newKey, oldKey)
-	sealedOld := old.seal([]byte("before"))
-	if got, err := rotated.open(sealedOld); err != nil || string(got) != "before" {
-		t.Errorf("a cookie of the old key: %q, %v", got, err)
+	id := newLoginID()
+	sealedOld := old.seal("pc-at", id, []byte("before"))
+	if got, v, err := rotated.open("pc-at", sealedOld, false); err != nil || string(v) != "before" || got != id {
+		t.Errorf("a cookie of the old key: %q, %v", v, err)
 	}
-	sealedNew := rotated.seal([]byte("after"))
-	if _, err := old.open(sealedNew); !errors.Is(err, ErrInvalidCookie) {
+	sealedNew := rotated.seal("pc-at", id, []byte("after"))
+	if _, _, err := old.open("pc-at", sealedNew, false); !errors.Is(err, ErrInvalidCookie) {
 		t.Errorf("the new key encrypts: the old cipher opened its cookie (%v)", err)
 	}
-	if got, err := mustCipher(t, newKey).open(sealedNew); err != nil || string(got) != "after" {
-		t.Errorf("the first key does not encrypt: %q, %v", got, err)
+	if _, v, err := mustCipher(t, newKey).open("pc-at", sealedNew, false); err != nil || string(v) != "after" {
+		t.Errorf("the first key does not encrypt: %q, %v", v, err)
 	}
 }
 
 func TestOpenRefuses(t *testing.T) {
-	v := readVectors(t)[2]
+	vs := readVectors(t)
+	v, legacy := vs[2], vs[5]
 	c := mustCipher(t, v.Key)
 	raw, _ := base64.RawURLEncoding.DecodeString(v.Cookie)
 	enc := base64.RawURLEncoding.EncodeToString
@@ -104,25 +134,36 @@ func TestOpenRefuses(t *testing.T) {
 		return enc(b)
 	}
 	tests := []struct {
-		name, value string
+		name, cookie, value string
+		legacy              bool
 	}{
 		{name: "empty", value: ""},
 		{name: "not base64url", value: "a+b/c="},
 		{name: "padded", value: v.Cookie + "="},
-		{name: "version 2", value: flip(0)},
+		{name: "version 3", value: flip(0)},
+		{name: "version 1 byte on a version 2 value", value: enc(append([]byte{1}, raw[1:]...)), legacy: true},
 		{name: "version 0", value: enc(append([]byte{0}, raw[1:]...))},
 		{name: "nonce flipped", value: flip(5)},
-		{name: "ciphertext flipped", value: flip(20)},
+		{name: "login ID flipped", value: flip(15)},
+		{name: "ciphertext flipped", value: flip(40)},
 		{name: "tag flipped", value: flip(len(raw) - 1)},
 		{name: "truncated tag", value: enc(raw[:len(raw)-1])},
 		{name: "header only", value: enc(raw[:13])},
-		{name: "shorter than a tag", value: enc(raw[:28])},
-		{name: "foreign key", value: readVectors(t)[0].Cookie},
-		{name: "too long", value: strings.Repeat("A", maxCookieValue+1)},
+		{name: "shorter than a login ID and a tag", value: enc(raw[:minSealed-1])},
+		{name: "foreign key", value: vs[0].Cookie},
+		{name: "sealed for another cookie", cookie: "pc-id", value: v.Cookie, legacy: true},
+		{name: "sealed with a __Host- name, read without", cookie: "pc-at", value: c.seal("__Host-pc-at", newLoginID(), []byte("t"))},
+		{name: "legacy after the transition", value: legacy.Cookie},
+		{name: "legacy of another key", value: vs[3].Cookie, legacy: true},
+		{name: "too long", value: strings.Repeat("A", maxCookieValue+1), legacy: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, err := c.open(tt.value); !errors.Is(err, ErrInvalidCookie) {
+			name := tt.cookie
+			if name == "" {
+				name = v.CookieName
+			}
+			if _, got, err := c.open(name, tt.value, tt.legacy); !errors.Is(err, ErrInvalidCookie) {
 				t.Errorf("open = %q, %v; want ErrInvalidCookie", got, err)
 			}
 		})

@@ -12,15 +12,14 @@ func (a *Agent) userInfo(w http.ResponseWriter, r *http.Request) *apiError {
 	if a.provider.meta.UserinfoEndpoint == "" {
 		return newError(http.StatusBadRequest, codeNotSupported, "the OpenID provider has no userinfo endpoint")
 	}
-	at, e := a.readSession(w, r, a.reader.access)
+	s, e := a.readSession(w, r)
 	if e != nil {
 		return e
 	}
-	id, e := a.optionalSession(w, r, a.id)
-	if e != nil {
-		return e
+	if s == nil {
+		return noSession()
 	}
-	claims, err := a.provider.userInfo(r.Context(), string(at))
+	claims, err := a.provider.userInfo(r.Context(), string(s.access))
 	var oe *oauthError
 	switch {
 	case errors.As(err, &oe) && oe.status == http.StatusUnauthorized:
@@ -32,11 +31,11 @@ func (a *Agent) userInfo(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	// Section 5.3.2: the sub must be the ID token's, or the answer may be
 	// about someone else.
-	if id != nil {
+	if s.id != nil {
 		var got, want struct {
 			Sub string `json:"sub"`
 		}
-		if json.Unmarshal(claims, &got) != nil || jwtClaims(string(id), &want) != nil || got.Sub != want.Sub {
+		if json.Unmarshal(claims, &got) != nil || jwtClaims(string(s.id), &want) != nil || got.Sub != want.Sub {
 			return providerFailure(errors.New("userinfo is about another subject than the ID token"))
 		}
 	}
@@ -47,12 +46,15 @@ func (a *Agent) userInfo(w http.ResponseWriter, r *http.Request) *apiError {
 // claims is GET /claims: the claims of the ID token in the cookie, which
 // was verified when it arrived.
 func (a *Agent) claims(w http.ResponseWriter, r *http.Request) *apiError {
-	id, e := a.readSession(w, r, a.id)
+	s, e := a.readSession(w, r)
 	if e != nil {
 		return e
 	}
+	if s == nil || s.id == nil {
+		return noSession()
+	}
 	var claims map[string]any
-	if err := jwtClaims(string(id), &claims); err != nil {
+	if err := jwtClaims(string(s.id), &claims); err != nil {
 		// Only the agent seals this cookie, with a verified ID token.
 		a.clearSession(w)
 		return &apiError{status: http.StatusUnauthorized, code: codeInvalidCookie, message: "the ID token cookie does not hold an ID token; sign in again", err: err}

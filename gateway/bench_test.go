@@ -44,7 +44,7 @@ func BenchmarkBearerRoute(b *testing.B) {
 func BenchmarkCookieRoute(b *testing.B) {
 	benchmarkRoute(b, func(r *http.Request, token string) {
 		r.Header.Set("Origin", appOrigin)
-		r.Header.Set("Cookie", "pc-at="+sealCookie(b, cookieKey, token))
+		r.Header.Set("Cookie", "pc-at="+sealCookie(b, cookieKey, "pc-at", token))
 	})
 }
 

@@ -33,6 +33,10 @@ func cookieAuth(cookies *agent.CookieReader, next http.Handler) http.Handler {
 		case errors.Is(err, agent.ErrMissingCSRFHeader):
 			reply(w, http.StatusForbidden, "missing_csrf_header", "cookie requests that change data must carry the header token-handler-version: 1")
 			return
+		case errors.Is(err, agent.ErrDuplicateCookie):
+			// Nothing is deleted: the other copy would be used alone.
+			reply(w, http.StatusForbidden, "conflicting_cookies", "the request carries two access token cookies; another host of this domain may have set one: clear this site's cookies and sign in again")
+			return
 		case errors.Is(err, agent.ErrInvalidCookie):
 			cookies.ClearAccessToken(w)
 			reply(w, http.StatusUnauthorized, "invalid_token", "the access token cookie cannot be decrypted; call the OAuth Agent's /refresh")

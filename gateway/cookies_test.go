@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/authserver/authservertest"
@@ -22,10 +23,25 @@ const (
 	appOrigin = "http://127.0.0.1:3000"
 )
 
-// sealCookie encrypts token as the OAuth Agent does, written here from the
-// published format alone: base64url(1 ‖ nonce ‖ AES-256-GCM(token) ‖ tag).
-func sealCookie(t testing.TB, keyHex, token string) string {
+// sealCookie encrypts token for the cookie named name as the OAuth Agent
+// does, written here from the published format alone:
+// base64url(2 ‖ nonce ‖ AES-256-GCM(login ID ‖ token) ‖ tag), the
+// associated data being 2 ‖ name.
+func sealCookie(t testing.TB, keyHex, name, token string) string {
 	t.Helper()
+	loginID := make([]byte, 16)
+	rand.Read(loginID)
+	return seal(t, keyHex, 2, append(loginID, token...), append([]byte{2}, name...))
+}
+
+// legacySealCookie encrypts token in the agent's former layout, that of
+// Curity's OAuth Agent: base64url(1 ‖ nonce ‖ AES-256-GCM(token) ‖ tag).
+func legacySealCookie(t testing.TB, keyHex, token string) string {
+	t.Helper()
+	return seal(t, keyHex, 1, []byte(token), nil)
+}
+
+func seal(t testing.TB, keyHex string, version byte, plaintext, ad []byte) string {
 	key, _ := hex.DecodeString(keyHex)
 	block, err := aes.NewCipher(key)
 	if err != nil {
@@ -34,8 +50,8 @@ func sealCookie(t testing.TB, keyHex, token string) string {
 	aead, _ := cipher.NewGCM(block)
 	nonce := make([]byte, 12)
 	rand.Read(nonce)
-	out := append([]byte{1}, nonce...)
-	return base64.RawURLEncoding.EncodeToString(aead.Seal(out, nonce, []byte(token), nil))
+	out := append([]byte{version}, nonce...)
+	return base64.RawURLEncoding.EncodeToString(aead.Seal(out, nonce, plaintext, ad))
 }
 
 func cookieSettings() *agent.CookieConfig {
@@ -53,7 +69,7 @@ func TestCookieRoutes(t *testing.T) {
 		gateway.Route{Path: "/bearer-only", Upstream: up.URL},
 	)
 	token := issuer.Token(t, "list:users")
-	good := "pc-at=" + sealCookie(t, cookieKey, token)
+	good := "pc-at=" + sealCookie(t, cookieKey, "pc-at", token)
 	tests := []struct {
 		name      string
 		method    string
@@ -86,11 +102,17 @@ func TestCookieRoutes(t *testing.T) {
 		{name: "tampered cookie", method: "GET", path: "/users", status: 401, wantError: "invalid_token", clears: true,
 			header: http.Header{"Origin": {appOrigin}, "Cookie": {good[:40] + "A" + good[41:]}}},
 		{name: "cookie of another key", method: "GET", path: "/users", status: 401, wantError: "invalid_token", clears: true,
-			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, strings.Repeat("ab", 32), token)}}},
+			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, strings.Repeat("ab", 32), "pc-at", token)}}},
+		{name: "second access-token cookie, planted by another host of the domain", method: "GET", path: "/users", status: 403, wantError: "conflicting_cookies",
+			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, "pc-at", issuer.Token(t, "list:users")) + "; " + good}}},
+		{name: "cookie sealed for the ID token cookie", method: "GET", path: "/users", status: 401, wantError: "invalid_token", clears: true,
+			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, "pc-id", token)}}},
+		{name: "cookie in the legacy layout, without a transition", method: "GET", path: "/users", status: 401, wantError: "invalid_token", clears: true,
+			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + legacySealCookie(t, cookieKey, token)}}},
 		{name: "cookie holding a bad token", method: "GET", path: "/users", status: 401, wantError: "invalid_token",
-			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, "not-a-token")}}},
+			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, "pc-at", "not-a-token")}}},
 		{name: "cookie holding a token without the scope", method: "GET", path: "/users", status: 403, wantError: "insufficient_scope",
-			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, issuer.Token(t, "read:users"))}}},
+			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, "pc-at", issuer.Token(t, "read:users"))}}},
 		{name: "cookie on a bearer-only route", method: "GET", path: "/bearer-only", status: 401,
 			header: http.Header{"Origin": {appOrigin}, "Cookie": {good}}},
 	}
@@ -162,8 +184,59 @@ func TestCookiePreflight(t *testing.T) {
 	if r := preflight("/bearer-only", appOrigin, "GET"); r.StatusCode != 401 || r.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight on a bearer route: %d %v", r.StatusCode, r.Header)
 	}
-	resp, _ := do(t, "GET", gw.URL+"/users", "", http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, issuer.Token(t, ""))}})
+	resp, _ := do(t, "GET", gw.URL+"/users", "", http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, cookieKey, "pc-at", issuer.Token(t, ""))}})
 	if v := resp.Header.Values("Access-Control-Allow-Origin"); resp.StatusCode != 200 || len(v) != 1 || v[0] != appOrigin {
 		t.Errorf("status %d, Access-Control-Allow-Origin %q", resp.StatusCode, v)
+	}
+}
+
+// TestCookieRouteSettings: the cookie route reads the cookie the agent
+// writes for its settings: __Host-PREFIX-at when the origins are https,
+// and during the legacy transition the former layout and name too; the
+// upstream receives none of the agent's cookies, prefixed or not.
+func TestCookieRouteSettings(t *testing.T) {
+	issuer := authservertest.New(t)
+	up := echo(t)
+	token := issuer.Token(t, "list:users")
+	const httpsOrigin = "https://app.example.com"
+	tests := []struct {
+		name     string
+		settings agent.CookieConfig
+		origin   string
+		cookie   string
+		status   int
+	}{
+		{name: "https origin, __Host- name", origin: httpsOrigin, status: 200,
+			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{httpsOrigin}},
+			cookie:   "__Host-pc-at=" + sealCookie(t, cookieKey, "__Host-pc-at", token) + "; pc-at=x; __Secure-pc-id=y; theme=dark"},
+		{name: "https origin, cookie without the prefix", origin: httpsOrigin, status: 401,
+			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{httpsOrigin}},
+			cookie:   "pc-at=" + sealCookie(t, cookieKey, "pc-at", token)},
+		{name: "legacy layout and name during the transition", origin: httpsOrigin, status: 200,
+			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{httpsOrigin}, LegacyCookiesUntil: time.Now().Add(time.Hour)},
+			cookie:   "pc-at=" + legacySealCookie(t, cookieKey, token) + "; theme=dark"},
+		{name: "legacy layout after the transition", origin: appOrigin, status: 401,
+			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{appOrigin}, LegacyCookiesUntil: time.Now().Add(-time.Second)},
+			cookie:   "pc-at=" + legacySealCookie(t, cookieKey, token)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gw := start(t, issuer.URL, func(c *gateway.Config) { c.Cookies = &tt.settings },
+				gateway.Route{Path: "/users", Upstream: up.URL, Scopes: []string{"list:users"}, Cookies: true})
+			resp, body := do(t, "GET", gw.URL+"/users", "", http.Header{"Origin": {tt.origin}, "Cookie": {tt.cookie}})
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if tt.status != 200 {
+				return
+			}
+			var got seen
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if c := got.Headers.Get("Cookie"); c != "theme=dark" {
+				t.Errorf("the upstream got Cookie %q", c)
+			}
+		})
 	}
 }

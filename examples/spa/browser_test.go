@@ -174,8 +174,11 @@ func TestBrowser(t *testing.T) {
 	}
 	listUsers(t, ctx)
 
+	// The agent's logout URL carries no ID token, so the provider asks
+	// the user to confirm.
 	if err := chromedp.Do(ctx,
 		chromedp.Click(`#sign-out`),
+		chromedp.Click(`button[name="confirm"]`),
 		chromedp.WaitVisible(`#sign-in`),
 	); err != nil {
 		t.Fatalf("sign out: %v", err)
