@@ -322,6 +322,11 @@ func TestResourceAtTokenEndpoint(t *testing.T) {
 	if status, body := refreshed(t, as, next["refresh_token"].(string), url.Values{"resource": {"https://nope.example"}}); status != 400 || body["error"] != "invalid_target" {
 		t.Fatalf("refresh with an unknown resource: %d %v", status, body)
 	}
+	// A narrowed refresh leaves the other resource without a scope.
+	rt = next["refresh_token"].(string)
+	if status, body := refreshed(t, as, rt, url.Values{"scope": {"read:users"}, "resource": {authservertest.API, billing}}); status != 400 || body["error"] != "invalid_target" {
+		t.Fatalf("refresh for a resource the narrowed scope is not at: %d %v", status, body)
+	}
 }
 
 // TestPublicClientRevokes: a public client revokes its own refresh token
