@@ -26,6 +26,7 @@ const (
 	TokenRevoked       = "token_revoked"
 	TokenRefused       = "token_refused"
 	RefreshReuse       = "refresh_reuse"
+	RefreshRetry       = "refresh_retry"
 	CodeReplay         = "code_replay"
 	LoginSucceeded     = "login_succeeded"
 	LoginFailed        = "login_failed"

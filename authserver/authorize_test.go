@@ -45,6 +45,7 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"no scope", with(func(v url.Values) { v.Del("scope") }), false, "invalid_scope"},
 		{"scope not allowed", with(func(v url.Values) { v.Set("scope", "openid write:users") }), false, "invalid_scope"},
 		{"unknown resource", with(func(v url.Values) { v.Set("resource", "https://nope.example") }), false, "invalid_target"},
+		{"resource without a requested scope", with(func(v url.Values) { v.Set("resource", authservertest.API) }), false, "invalid_target"},
 		{"repeated state", with(func(v url.Values) { v.Add("state", "other") }), false, "invalid_request"},
 		{"repeated scope", with(func(v url.Values) { v.Add("scope", "profile") }), false, "invalid_request"},
 		{"prompt none with login", with(func(v url.Values) { v.Set("prompt", "none login") }), false, "invalid_request"},

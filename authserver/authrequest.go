@@ -157,6 +157,9 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 			return fail(errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res))))
 		}
 	}
+	if e := s.everyResourceScoped(resources, scopes); e != nil {
+		return fail(e)
+	}
 	return store.AuthRequest{
 		ClientID: c.ID, RedirectURI: redirect, RedirectURIGiven: given, Scopes: scopes, State: state,
 		Nonce: p.Get("nonce"), CodeChallenge: challenge, Prompt: prompt, MaxAge: maxAge,

@@ -16,9 +16,8 @@ import (
 // HTTP Basic, client_secret in the body, or a private_key_jwt assertion
 // (RFC 7523 section 2.2). A client may only use the method it registered.
 // A request with no credentials yields the client named by client_id only if
-// it is a public client. endpoint is the URL being called, an acceptable
-// assertion audience.
-func (s *Server) authenticateClient(r *http.Request, form url.Values, endpoint string) (store.Client, *Error) {
+// it is a public client.
+func (s *Server) authenticateClient(r *http.Request, form url.Values) (store.Client, *Error) {
 	authz := r.Header.Get("Authorization")
 	_, postSecret := form["client_secret"]
 	_, assertion := form["client_assertion"]
@@ -48,7 +47,7 @@ func (s *Server) authenticateClient(r *http.Request, form url.Values, endpoint s
 		}
 		return s.checkSecret(r, formID, form.Get("client_secret"), store.AuthSecretPost, false)
 	case assertion:
-		return s.authenticateAssertion(r, form, endpoint)
+		return s.authenticateAssertion(r, form)
 	case formID == "":
 		return store.Client{}, s.authFailed(r, "", "client authentication is required", true, true)
 	}

@@ -127,8 +127,10 @@ func TestClientSecretPost(t *testing.T) {
 // TestScopesAndAudience covers scope selection and RFC 8707 resources.
 func TestScopesAndAudience(t *testing.T) {
 	const other = "https://billing.example.com"
+	const audit = "https://audit.example.com"
 	as := authservertest.New(t, func(c *authserver.Config) {
-		c.APIs = append(c.APIs, authserver.API{Identifier: other, Scopes: []string{"read:invoices", "read:users"}})
+		c.APIs = append(c.APIs, authserver.API{Identifier: other, Scopes: []string{"read:invoices", "read:users"}},
+			authserver.API{Identifier: audit, Scopes: []string{"read:audit"}})
 		c.Clients[0].Scopes = append(c.Clients[0].Scopes, "read:invoices")
 	})
 	tests := []struct {
@@ -148,6 +150,9 @@ func TestScopesAndAudience(t *testing.T) {
 		{"scope not allowed", map[string][]string{"scope": {"admin"}}, "", nil, "invalid_scope"},
 		{"scope outside the resource", map[string][]string{"scope": {"list:users"}, "resource": {other}}, "", nil, "invalid_scope"},
 		{"unknown resource", map[string][]string{"resource": {"https://nope.example"}}, "", nil, "invalid_target"},
+		{"resource the client has no scope at", map[string][]string{"resource": {audit}}, "", nil, "invalid_target"},
+		{"resource among others the client has no scope at", map[string][]string{"resource": {authservertest.API, audit}}, "", nil, "invalid_target"},
+		{"resource no requested scope is at", map[string][]string{"scope": {"list:users"}, "resource": {authservertest.API, other}}, "", nil, "invalid_target"},
 		{"scope with a quote", map[string][]string{"scope": {`list"users`}}, "", nil, "invalid_scope"},
 	}
 	for _, tt := range tests {

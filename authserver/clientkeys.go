@@ -2,7 +2,9 @@ package authserver
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +22,24 @@ const (
 	// maxJWKSBytes bounds a fetched key set document.
 	maxJWKSBytes = 1 << 20
 )
+
+// MinRSAKeyBits is the smallest RSA modulus accepted in a client's keys
+// (NIST SP 800-131A: shorter keys are disallowed for signatures).
+const MinRSAKeyBits = 2048
+
+// CheckClientKey reports why a key of a client's key set cannot verify its
+// private_key_jwt assertions: it must be a valid public asymmetric key, and
+// an RSA key must have at least MinRSAKeyBits. The configuration refuses
+// such keys in jwks; keys fetched from a jwks_uri are checked at use.
+func CheckClientKey(k jose.JSONWebKey) error {
+	if !k.IsPublic() || !k.Valid() {
+		return errors.New("must be a public asymmetric key")
+	}
+	if pub, ok := k.Key.(*rsa.PublicKey); ok && pub.N.BitLen() < MinRSAKeyBits {
+		return fmt.Errorf("is an RSA key of %d bits; at least %d are required", pub.N.BitLen(), MinRSAKeyBits)
+	}
+	return nil
+}
 
 // clientKeyCache holds the key sets fetched from clients' jwks_uri.
 type clientKeyCache struct {

@@ -248,13 +248,16 @@ func TestRefreshConcurrently(t *testing.T) {
 	if len(successors) != 1 {
 		t.Fatalf("50 concurrent refreshes produced %d different successors, want 1", len(successors))
 	}
+	if _, err := f.conf.TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
+		t.Fatalf("the original token within the grace, its successor unused: %v", err)
+	}
 	for rt := range successors {
 		if status, body := refreshed(t, as, rt, nil); status != 200 {
 			t.Fatalf("the single successor does not refresh: %d %v", status, body)
 		}
 	}
-	if _, err := f.conf.TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
-		t.Fatalf("the original token within the grace: %v", err)
+	if _, err := f.conf.TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+		t.Fatal("the original token still refreshes after its successor was used")
 	}
 }
 
@@ -318,6 +321,11 @@ func TestResourceAtTokenEndpoint(t *testing.T) {
 	}
 	if status, body := refreshed(t, as, next["refresh_token"].(string), url.Values{"resource": {"https://nope.example"}}); status != 400 || body["error"] != "invalid_target" {
 		t.Fatalf("refresh with an unknown resource: %d %v", status, body)
+	}
+	// A narrowed refresh leaves the other resource without a scope.
+	rt = next["refresh_token"].(string)
+	if status, body := refreshed(t, as, rt, url.Values{"scope": {"read:users"}, "resource": {authservertest.API, billing}}); status != 400 || body["error"] != "invalid_target" {
+		t.Fatalf("refresh for a resource the narrowed scope is not at: %d %v", status, body)
 	}
 }
 

@@ -35,7 +35,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 		return
 	}
-	clientID, e := s.authenticateConfidential(r, form, s.endpoints.introspect)
+	clientID, e := s.authenticateConfidential(r, form)
 	if e != nil {
 		e.Render(w)
 		return
@@ -78,8 +78,8 @@ func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClai
 
 // authenticateConfidential authenticates a client that must hold
 // credentials: introspection and revocation are not for public clients.
-func (s *Server) authenticateConfidential(r *http.Request, form map[string][]string, endpoint string) (clientID string, e *Error) {
-	c, e := s.authenticateClient(r, form, endpoint)
+func (s *Server) authenticateConfidential(r *http.Request, form map[string][]string) (clientID string, e *Error) {
+	c, e := s.authenticateClient(r, form)
 	if e != nil {
 		return "", e
 	}

@@ -28,7 +28,7 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 		return
 	}
-	client, e := s.authenticateClient(r, form, s.endpoints.par)
+	client, e := s.authenticateClient(r, form)
 	if e != nil {
 		e.Render(w)
 		return

@@ -16,29 +16,43 @@ import (
 
 // refresh is the refresh token grant (RFC 6749 section 6) with rotation
 // (RFC 9700 section 4.14.2): every use returns a new refresh token and
-// retires the old one. An old token presented again within the grace period
-// gets the same successor (its client lost the response); later, it is
-// taken as stolen and the whole family is revoked.
+// retires the old one. A rotated token presented again is a retry (its
+// client lost the response) only in the narrow case RetryRefreshToken
+// decides, and gets the same successor; otherwise it is taken as stolen and
+// the whole family is revoked.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) *Error {
 	raw := form.Get("refresh_token")
 	if raw == "" {
 		return errInvalidRequest("refresh_token is required")
 	}
-	ctx := r.Context()
-	now := s.cfg.Now()
-	old, err := s.store.GetRefreshToken(ctx, wire.Digest(raw))
+	old, err := s.store.GetRefreshToken(r.Context(), wire.Digest(raw))
 	if errors.Is(err, store.ErrNotFound) {
 		return errInvalidGrant("the refresh token is invalid or expired")
 	}
 	if err != nil {
 		return s.internal(r, err)
 	}
+	if !old.RotatedAt.IsZero() {
+		return s.retriedRefresh(w, r, raw, old, c.ID)
+	}
+	e := s.rotateRefresh(w, r, form, c, raw, old)
+	if e != nil {
+		// Whoever presented the token holds it, so a retry of its
+		// predecessor is no longer a harmless one.
+		if err := s.store.MarkRefreshTokenPresented(r.Context(), old.Hash, s.cfg.Now()); err != nil {
+			s.log.ErrorContext(r.Context(), "recording a refused refresh token failed", "err", err)
+		}
+	}
+	return e
+}
+
+// rotateRefresh exchanges a token that was never rotated for its successor.
+func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, raw string, old store.RefreshToken) *Error {
+	ctx := r.Context()
+	now := s.cfg.Now()
 	if old.ClientID != c.ID {
 		s.event(r, slog.LevelWarn, audit.RefreshWrongClient, "client_id", c.ID, "token_client_id", old.ClientID)
 		return errInvalidGrant("the refresh token was issued to another client")
-	}
-	if !old.RotatedAt.IsZero() {
-		return s.replayedRefresh(w, r, raw, old)
 	}
 	if !old.RevokedAt.IsZero() || !now.Before(old.ExpiresAt) || !now.Before(old.FamilyExpiresAt) {
 		return errInvalidGrant("the refresh token is revoked or expired")
@@ -77,10 +91,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	switch {
 	case errors.Is(err, store.ErrReplay):
 		// Another request rotated it first: answer as a retry would be.
-		if old, err = s.store.GetRefreshToken(ctx, old.Hash); err != nil {
-			return s.internal(r, err)
-		}
-		return s.replayedRefresh(w, r, raw, old)
+		return s.retriedRefresh(w, r, raw, old, c.ID)
 	case errors.Is(err, store.ErrRevoked):
 		return errInvalidGrant("the refresh token is revoked")
 	case err != nil:
@@ -89,25 +100,34 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	return s.issued(w, r, grantRefreshToken, c.ID, u.ID, tokens.access.jti, tokens.response)
 }
 
-// replayedRefresh answers a rotated token: the same successor within the
-// grace period, reuse detection after it.
-func (s *Server) replayedRefresh(w http.ResponseWriter, r *http.Request, raw string, old store.RefreshToken) *Error {
+// retriedRefresh answers a rotated token presented again by clientID: the
+// identical successor response for a retry, invalid_grant and a revoked
+// family for reuse. The store decides which, in one transaction with the
+// successor's state, so no use of the successor slips between the check and
+// the answer.
+func (s *Server) retriedRefresh(w http.ResponseWriter, r *http.Request, raw string, old store.RefreshToken, clientID string) *Error {
 	now := s.cfg.Now()
-	if old.RevokedAt.IsZero() && old.Successor != nil && now.Sub(old.RotatedAt) <= s.cfg.RefreshGrace {
-		resp, err := openSuccessor(raw, old.Successor, now)
-		if err != nil {
-			return s.internal(r, err)
+	sealed, err := s.store.RetryRefreshToken(r.Context(), old.Hash, clientID, now, s.cfg.RefreshGrace)
+	switch {
+	case errors.Is(err, store.ErrReplay):
+		kv := []any{"client_id", old.ClientID, "sub", old.UserID}
+		if clientID != old.ClientID {
+			kv = append(kv, "presented_by", clientID)
 		}
-		writeJSON(w, http.StatusOK, resp)
-		return nil
+		s.event(r, slog.LevelWarn, audit.RefreshReuse, kv...)
+		return errInvalidGrant("the refresh token was already used; its family is revoked")
+	case errors.Is(err, store.ErrRevoked):
+		return errInvalidGrant("the refresh token is revoked")
+	case err != nil:
+		return s.internal(r, err)
 	}
-	if old.RevokedAt.IsZero() {
-		if err := s.store.RevokeGrant(r.Context(), old.GrantID, now); err != nil {
-			return s.internal(r, err)
-		}
-		s.event(r, slog.LevelWarn, audit.RefreshReuse, "client_id", old.ClientID, "sub", old.UserID, "remote", r.RemoteAddr)
+	resp, err := openSuccessor(raw, sealed, now)
+	if err != nil {
+		return s.internal(r, err)
 	}
-	return errInvalidGrant("the refresh token was already used; its family is revoked")
+	s.event(r, slog.LevelInfo, audit.RefreshRetry, "client_id", clientID, "sub", old.UserID)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
 }
 
 // narrowScope applies a refresh request's scope, which may only narrow the

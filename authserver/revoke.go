@@ -24,7 +24,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	// Public clients revoke by client_id alone (RFC 7009 section 2.1,
 	// OAuth 2.1): the token they present is proof enough to end it.
-	client, e := s.authenticateClient(r, form, s.endpoints.revoke)
+	client, e := s.authenticateClient(r, form)
 	if e != nil {
 		e.Render(w)
 		return

@@ -54,9 +54,10 @@ func parseScope(s string) ([]string, *Error) {
 //
 // requested is the parsed scope parameter (nil when absent: every allowed
 // scope), resources the RFC 8707 resource indicators. With resources, the
-// token carries only scopes those APIs define; either way its audience is
-// every (requested) API that defines a granted scope, so no token names an
-// audience it grants nothing at.
+// token carries only scopes those APIs define, and a resource it would
+// carry no scope at is refused as invalid_target (RFC 8707 section 2);
+// either way its audience is every (requested) API that defines a granted
+// scope, so no token names an audience it grants nothing at.
 func (s *Server) grant(allowed, requested, resources []string) (scopes, audience []string, e *Error) {
 	for _, sc := range requested {
 		if !slices.Contains(allowed, sc) {
@@ -81,10 +82,25 @@ func (s *Server) grant(allowed, requested, resources []string) (scopes, audience
 		}
 		scopes = append(scopes, sc)
 	}
+	if e := s.everyResourceScoped(resources, scopes); e != nil {
+		return nil, nil, e
+	}
 	if len(scopes) == 0 {
 		return nil, nil, errInvalidScope("no scope can be granted: the client is allowed none of the requested resource's scopes")
 	}
 	return scopes, s.audience(scopes, resources), nil
+}
+
+// everyResourceScoped refuses, as invalid_target (RFC 8707 section 2), a
+// requested resource that defines none of scopes: the client has no scope
+// there (or asked for none), so a token for it would grant nothing.
+func (s *Server) everyResourceScoped(resources, scopes []string) *Error {
+	for _, res := range resources {
+		if !slices.ContainsFunc(scopes, func(sc string) bool { return s.definedWithin(sc, []string{res}) }) {
+			return errInvalidTarget(fmt.Sprintf("no requested or allowed scope is defined by resource %q", wire.Clip(res)))
+		}
+	}
+	return nil
 }
 
 // definedWithin reports whether an API among resources (any API, when there

@@ -62,7 +62,8 @@ type Config struct {
 	RefreshMaxTTL time.Duration
 	// RefreshGrace is how long after a rotation the old refresh token
 	// still yields the same successor, for clients whose response got
-	// lost. Zero means 5 seconds; at most store.MaxRefreshGrace.
+	// lost, provided the successor was never presented. Zero means 5
+	// seconds; at most store.MaxRefreshGrace.
 	RefreshGrace time.Duration
 	// SessionTTL is how long a sign-in lasts. Zero means 12 hours.
 	SessionTTL time.Duration

@@ -41,7 +41,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		errInvalidRequest("grant_type is required").Render(w)
 		return
 	}
-	client, e := s.authenticateClient(r, form, s.endpoints.token)
+	client, e := s.authenticateClient(r, form)
 	if e != nil {
 		e.Render(w)
 		return

@@ -107,19 +107,13 @@ func (s *Server) narrowToResources(requested, grantResources, scopes []string) (
 			return nil, nil, errInvalidTarget(fmt.Sprintf("resource %q was not part of the authorization", wire.Clip(res)))
 		}
 	}
-	apiScopes := 0
 	for _, sc := range scopes {
-		if slices.Contains(OIDCScopes, sc) {
+		if slices.Contains(OIDCScopes, sc) || s.definedWithin(sc, requested) {
 			narrowed = append(narrowed, sc)
-			continue
-		}
-		if s.definedWithin(sc, requested) {
-			narrowed = append(narrowed, sc)
-			apiScopes++
 		}
 	}
-	if apiScopes == 0 {
-		return nil, nil, errInvalidTarget("the grant has no scope for the requested resource")
+	if e := s.everyResourceScoped(requested, narrowed); e != nil {
+		return nil, nil, e
 	}
 	return requested, narrowed, nil
 }

@@ -102,6 +102,11 @@ type Client struct {
 	// ({keys: [...]}); JWKSURI is where to fetch them instead.
 	JWKS    map[string]any `yaml:"jwks"`
 	JWKSURI string         `yaml:"jwks_uri"`
+	// AssertionAudience is what a private_key_jwt assertion's aud may be:
+	// issuer (the issuer identifier alone) or token_endpoint (also the
+	// token endpoint URL alone, for older client libraries). Empty means
+	// issuer.
+	AssertionAudience string `yaml:"assertion_audience"`
 	// RedirectURIs are where authorization responses may go, matched
 	// exactly. Required with the authorization_code grant.
 	RedirectURIs []string `yaml:"redirect_uris"`

@@ -1,10 +1,16 @@
 package config
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/store"
@@ -130,7 +136,10 @@ func TestInvalid(t *testing.T) {
 		{"unknown scope", client("    client_secret: " + secret + "\n    scopes: [zzz]\n"), `clients[0].scopes[0]: "zzz" is neither`},
 		{"unsupported grant", base("clients:\n  - client_id: c\n    client_secret: " + secret + "\n    grant_types: [password]\n"), "clients[0].grant_types[0]: must be one of"},
 		{"private_key_jwt without keys", client("    token_endpoint_auth_method: private_key_jwt\n"), "exactly one of jwks and jwks_uri"},
-		{"private_key_jwt with a private key", client("    token_endpoint_auth_method: private_key_jwt\n    jwks: {keys: [{kty: oct, k: c2VjcmV0}]}\n"), "clients[0].jwks: must hold only public asymmetric keys"},
+		{"private_key_jwt with a private key", client("    token_endpoint_auth_method: private_key_jwt\n    jwks: {keys: [{kty: oct, k: c2VjcmV0}]}\n"), "clients[0].jwks: key 0 (kid \"\"): must be a public asymmetric key"},
+		{"private_key_jwt with a 1024-bit RSA key", client("    token_endpoint_auth_method: private_key_jwt\n    jwks: " + rsaJWKS(t, 1024) + "\n"), `clients[0].jwks: key 0 (kid "k1024"): is an RSA key of 1024 bits; at least 2048 are required`},
+		{"unknown assertion audience", client("    token_endpoint_auth_method: private_key_jwt\n    jwks_uri: https://keys.example.com/jwks\n    assertion_audience: anything\n"), "clients[0].assertion_audience: must be issuer or token_endpoint"},
+		{"assertion audience for a secret client", client("    client_secret: " + secret + "\n    assertion_audience: token_endpoint\n"), "clients[0].assertion_audience: is only for private_key_jwt"},
 		{"jwks_uri over http", client("    token_endpoint_auth_method: private_key_jwt\n    jwks_uri: http://keys.example.com/jwks\n"), "clients[0].jwks_uri: must use https"},
 		{"public client with client credentials", base("clients:\n  - {client_id: c, token_endpoint_auth_method: none, grant_types: [client_credentials]}\n"), "a public client cannot use client_credentials"},
 		{"duplicate key", client("    client_secret: " + secret + "\n    grant_types: [authorization_code]\n"), `mapping key "grant_types" already defined`},
@@ -165,6 +174,49 @@ func TestAllProblemsAtOnce(t *testing.T) {
 	_, err := Parse([]byte("issuer: http://id.example.com\nstorage: nope\n"), "/", env(nil))
 	if err == nil || !strings.Contains(err.Error(), "issuer:") || !strings.Contains(err.Error(), "storage:") {
 		t.Fatalf("got %v, want both the issuer and the storage problem", err)
+	}
+}
+
+// rsaJWKS is a JWK Set, as YAML, holding one RSA public key of bits.
+func rsaJWKS(t *testing.T, bits int) string {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k.Public(), KeyID: fmt.Sprint("k", bits), Algorithm: "RS256"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestPrivateKeyJWTClient: a 2048-bit RSA key and assertion_audience reach
+// the store's client.
+func TestPrivateKeyJWTClient(t *testing.T) {
+	tests := []struct {
+		name     string
+		audience string
+		want     string
+	}{
+		{"default", "", ""},
+		{"issuer spelled out", "issuer", ""},
+		{"token endpoint", "token_endpoint", store.AssertionAudienceTokenEndpoint},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a]}]\n" +
+				"clients:\n  - client_id: signer\n    token_endpoint_auth_method: private_key_jwt\n    grant_types: [client_credentials]\n" +
+				"    jwks: " + rsaJWKS(t, 2048) + "\n    assertion_audience: \"" + tt.audience + "\"\n"
+			cfg, err := Parse([]byte(doc), "/", env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := cfg.AuthServer().Clients[0]
+			if c.AssertionAudience != tt.want || len(c.JWKS) == 0 {
+				t.Fatalf("client = %+v, want assertion audience %q and its keys", c, tt.want)
+			}
+		})
 	}
 }
 

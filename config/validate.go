@@ -145,7 +145,15 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 			p.add(key+".client_secret", fmt.Sprintf("must have at least %d characters", MinSecretLength))
 		}
 		p.check(cl.JWKS == nil && cl.JWKSURI == "", key, "jwks and jwks_uri are only for private_key_jwt")
+		p.check(cl.AssertionAudience == "", key+".assertion_audience", "is only for private_key_jwt")
 	case store.AuthPrivateKey:
+		switch cl.AssertionAudience {
+		case "issuer":
+			cl.AssertionAudience = ""
+		case "", store.AssertionAudienceTokenEndpoint:
+		default:
+			p.add(key+".assertion_audience", "must be issuer or token_endpoint")
+		}
 		p.check(cl.ClientSecret == "", key+".client_secret", "must not be set for private_key_jwt")
 		p.check((cl.JWKS != nil) != (cl.JWKSURI != ""), key, "private_key_jwt needs exactly one of jwks and jwks_uri")
 		if cl.JWKS != nil {
@@ -160,6 +168,7 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 		}
 	case store.AuthNone:
 		p.check(cl.ClientSecret == "" && cl.JWKS == nil && cl.JWKSURI == "", key, "a public client (none) has no secret and no keys")
+		p.check(cl.AssertionAudience == "", key+".assertion_audience", "is only for private_key_jwt")
 		p.check(!slices.Contains(cl.GrantTypes, "client_credentials"), key+".grant_types", "a public client cannot use client_credentials")
 	default:
 		p.add(key+".token_endpoint_auth_method", "must be client_secret_basic, client_secret_post, private_key_jwt or none")
@@ -219,7 +228,8 @@ func checkRedirectURI(s string, native bool) error {
 	return errors.New("must use https (http only on a loopback host; native apps may use a reverse-domain scheme)")
 }
 
-// clientJWKS checks a client's key set: public asymmetric keys only.
+// clientJWKS checks a client's key set: public asymmetric keys only, RSA
+// ones of at least authserver.MinRSAKeyBits.
 func clientJWKS(v map[string]any) (json.RawMessage, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -232,9 +242,9 @@ func clientJWKS(v map[string]any) (json.RawMessage, error) {
 	if len(set.Keys) == 0 {
 		return nil, errors.New("has no keys")
 	}
-	for _, k := range set.Keys {
-		if !k.IsPublic() || !k.Valid() {
-			return nil, errors.New("must hold only public asymmetric keys")
+	for i, k := range set.Keys {
+		if err := authserver.CheckClientKey(k); err != nil {
+			return nil, fmt.Errorf("key %d (kid %q): %w", i, k.KeyID, err)
 		}
 	}
 	return raw, nil
@@ -344,7 +354,7 @@ func (c *Config) AuthServer() authserver.Config {
 func (cl Client) storeClient() store.Client {
 	sc := store.Client{
 		ID: cl.ClientID, Name: cl.Name, AuthMethod: cl.TokenEndpointAuthMethod,
-		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI,
+		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI, AssertionAudience: cl.AssertionAudience,
 		RedirectURIs: cl.RedirectURIs, PostLogoutRedirectURIs: cl.PostLogoutRedirectURIs,
 		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequirePAR: cl.RequirePAR,
 		IDTokenAlg: cl.IDTokenSignedResponseAlg,

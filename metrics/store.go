@@ -61,6 +61,10 @@ func (s timedStore) RotateRefreshToken(ctx context.Context, oldHash string, at t
 	return err
 }
 
+func (s timedStore) RetryRefreshToken(ctx context.Context, hash, clientID string, now time.Time, grace time.Duration) ([]byte, error) {
+	return timed(s, "retry_refresh_token", func() ([]byte, error) { return s.Store.RetryRefreshToken(ctx, hash, clientID, now, grace) })
+}
+
 func (s timedStore) ExchangeAuthCode(ctx context.Context, hash string, now time.Time, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
 	_, err := timed(s, "exchange_code", func() (struct{}, error) {
 		return struct{}{}, s.Store.ExchangeAuthCode(ctx, hash, now, jti, jtiExp, rt)

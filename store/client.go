@@ -14,6 +14,10 @@ const (
 	AuthNone        = "none"
 )
 
+// AssertionAudienceTokenEndpoint is the Client.AssertionAudience that also
+// accepts the token endpoint URL as a private_key_jwt assertion's aud.
+const AssertionAudienceTokenEndpoint = "token_endpoint"
+
 // Client is an OAuth client. Field names in JSON follow the RFC 7591 client
 // metadata where one exists.
 type Client struct {
@@ -33,6 +37,11 @@ type Client struct {
 	// where to fetch them instead.
 	JWKS    json.RawMessage `json:"jwks,omitempty"`
 	JWKSURI string          `json:"jwks_uri,omitempty"`
+	// AssertionAudience is empty, and a private_key_jwt assertion's aud must
+	// then be the issuer identifier alone (draft-ietf-oauth-rfc7523bis), or
+	// AssertionAudienceTokenEndpoint, which also accepts the token endpoint
+	// URL alone, for client libraries that predate that rule.
+	AssertionAudience string `json:"assertion_audience,omitempty"`
 	// RedirectURIs are matched exactly (RFC 9700 section 4.1.3), except
 	// that a native client's loopback URI matches any port (RFC 8252
 	// section 7.3).

@@ -132,8 +132,24 @@ type Store interface {
 	// belongs to next's grant and is neither rotated nor revoked.
 	// Otherwise it changes nothing and returns ErrReplay: of concurrent
 	// rotations of one token, exactly one succeeds. ErrRevoked means the
-	// grant was revoked.
+	// grant was revoked. The old token remembers next.Hash as its direct
+	// successor, for RetryRefreshToken.
 	RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next RefreshToken, jti string, jtiExpiresAt time.Time) error
+	// RetryRefreshToken decides, in one transaction, what presenting the
+	// rotated token hash again at now means (RFC 9700 section 4.14.2). It
+	// is a retry, answered with the token's encrypted successor response,
+	// only if clientID is the token's client, the token was rotated at most
+	// grace before now, and its direct successor was never presented
+	// (MarkRefreshTokenPresented), rotated or revoked. Anything else is
+	// reuse: the grant is revoked in the same transaction and ErrReplay
+	// returned. ErrRevoked means the grant was already revoked, ErrNotFound
+	// that the token is unknown or was never rotated.
+	RetryRefreshToken(ctx context.Context, hash, clientID string, now time.Time, grace time.Duration) (successor []byte, err error)
+	// MarkRefreshTokenPresented records that the token hash was presented
+	// at now and refused, so that a later retry of its predecessor counts
+	// as reuse. Marking a token twice keeps the first time; marking an
+	// unknown token is not an error.
+	MarkRefreshTokenPresented(ctx context.Context, hash string, now time.Time) error
 
 	// RevokeGrant revokes, in one transaction, the grant, every refresh
 	// token of it and every unexpired access token issued from it.

@@ -30,18 +30,21 @@ type clientView struct {
 	GrantTypes []string `json:"grant_types"`
 	Scopes     []string `json:"scopes"`
 	JWKSURI    string   `json:"jwks_uri,omitempty"`
-	Source     string   `json:"source"`
+	// AssertionAudience is set when the client also accepts the token
+	// endpoint as its assertions' aud.
+	AssertionAudience string `json:"assertion_audience,omitempty"`
+	Source            string `json:"source"`
 	// ClientSecret is set only in the answer to create: it is shown once.
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
 func view(c store.Client, source string) clientView {
 	return clientView{ClientID: c.ID, Name: c.Name, AuthMethod: c.AuthMethod, GrantTypes: c.GrantTypes,
-		Scopes: c.Scopes, JWKSURI: c.JWKSURI, Source: source}
+		Scopes: c.Scopes, JWKSURI: c.JWKSURI, AssertionAudience: c.AssertionAudience, Source: source}
 }
 
 func clientsCreateCmd() *cobra.Command {
-	var id, name, method, jwksURI string
+	var id, name, method, jwksURI, assertionAudience string
 	var grants, scopes []string
 	cmd := stateCmd(&cobra.Command{
 		Use:   "create",
@@ -49,7 +52,7 @@ func clientsCreateCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		cl := config.Client{ClientID: id, Name: name, TokenEndpointAuthMethod: method,
-			GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI}
+			GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI, AssertionAudience: assertionAudience}
 		var secret string
 		if method != store.AuthPrivateKey {
 			secret, _ = authserver.NewSecret()
@@ -83,6 +86,7 @@ func clientsCreateCmd() *cobra.Command {
 	f.StringVar(&name, "name", "", "human-readable client name")
 	f.StringVar(&method, "auth-method", store.AuthSecretBasic, "client_secret_basic, client_secret_post or private_key_jwt")
 	f.StringVar(&jwksURI, "jwks-uri", "", "where the client publishes its keys (private_key_jwt)")
+	f.StringVar(&assertionAudience, "assertion-audience", "", "issuer (the default), or token_endpoint to also accept the token endpoint URL as the aud of the client's assertions (private_key_jwt)")
 	f.StringSliceVar(&grants, "grant-types", []string{"client_credentials"}, "grant types")
 	f.StringSliceVar(&scopes, "scopes", nil, "scopes the client may be granted")
 	cmd.MarkFlagRequired("id")

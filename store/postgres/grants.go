@@ -186,8 +186,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 			return fmt.Errorf("rotate refresh token: %w", err)
 		}
 		tag, err := tx.Exec(ctx,
-			`UPDATE refresh_tokens SET rotated_at = $1, successor = $2 WHERE hash = $3 AND grant_id = $4 AND rotated_at IS NULL AND revoked_at IS NULL`,
-			rotatedAt, successor, oldHash, next.GrantID)
+			`UPDATE refresh_tokens SET rotated_at = $1, successor = $2, successor_hash = $3 WHERE hash = $4 AND grant_id = $5 AND rotated_at IS NULL AND revoked_at IS NULL`,
+			rotatedAt, successor, next.Hash, oldHash, next.GrantID)
 		if err != nil {
 			return fmt.Errorf("rotate refresh token: %w", err)
 		}
@@ -202,6 +202,73 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 		}
 		return nil
 	})
+}
+
+// RetryRefreshToken implements store.Store. The grant's row lock (see
+// liveGrant) orders the decision against rotations and revocations in the
+// family, and the successor's row is read FOR SHARE, which waits for a
+// concurrent MarkRefreshTokenPresented; every statement reads after those
+// locks, so nothing lands between the check and the answer.
+func (s *Store) RetryRefreshToken(ctx context.Context, hash, clientID string, now time.Time, grace time.Duration) ([]byte, error) {
+	var successor []byte
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var grantID string
+		err := tx.QueryRow(ctx, `SELECT grant_id FROM refresh_tokens WHERE hash = $1`, hash).Scan(&grantID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := liveGrant(ctx, tx, grantID); err != nil {
+			return err
+		}
+		var tokenClient string
+		var rotated *time.Time
+		var successorHash *string
+		if err := tx.QueryRow(ctx, `SELECT client_id, rotated_at, successor, successor_hash FROM refresh_tokens WHERE hash = $1`, hash).
+			Scan(&tokenClient, &rotated, &successor, &successorHash); err != nil {
+			return err
+		}
+		if rotated == nil {
+			return store.ErrNotFound
+		}
+		retry := tokenClient == clientID && now.Sub(*rotated) <= grace && successor != nil && successorHash != nil
+		if retry {
+			err := tx.QueryRow(ctx,
+				`SELECT rotated_at IS NULL AND revoked_at IS NULL AND presented_at IS NULL FROM refresh_tokens WHERE hash = $1 FOR SHARE`,
+				*successorHash).Scan(&retry)
+			if errors.Is(err, pgx.ErrNoRows) {
+				retry = false
+			} else if err != nil {
+				return err
+			}
+		}
+		if retry {
+			return nil
+		}
+		// Reuse: the revocation must commit, so the function succeeds and
+		// the outcome is told by the cleared successor.
+		successor = nil
+		return revokeGrants(ctx, tx, []string{grantID}, now)
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRevoked):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("retry refresh token: %w", err)
+	case successor == nil:
+		return nil, store.ErrReplay
+	}
+	return successor, nil
+}
+
+// MarkRefreshTokenPresented implements store.Store.
+func (s *Store) MarkRefreshTokenPresented(ctx context.Context, hash string, now time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET presented_at = $1 WHERE hash = $2 AND presented_at IS NULL`, now, hash); err != nil {
+		return fmt.Errorf("mark refresh token presented: %w", err)
+	}
+	return nil
 }
 
 // RevokeGrant implements store.Store.

@@ -188,8 +188,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 		return err
 	}
 	res, err := tx.ExecContext(ctx,
-		`UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ? AND grant_id = ? AND rotated_at IS NULL AND revoked_at IS NULL`,
-		rotatedAt.UnixMilli(), successor, oldHash, next.GrantID)
+		`UPDATE refresh_tokens SET rotated_at = ?, successor = ?, successor_hash = ? WHERE hash = ? AND grant_id = ? AND rotated_at IS NULL AND revoked_at IS NULL`,
+		rotatedAt.UnixMilli(), successor, next.Hash, oldHash, next.GrantID)
 	if err != nil {
 		return fmt.Errorf("rotate refresh token: %w", err)
 	}
@@ -204,6 +204,62 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return nil
+}
+
+// RetryRefreshToken implements store.Store. The immediate transaction
+// holds the write lock from its start, so no rotation, presentation or
+// revocation lands between the check of the successor and the answer.
+func (s *Store) RetryRefreshToken(ctx context.Context, hash, clientID string, now time.Time, grace time.Duration) ([]byte, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("retry refresh token: %w", err)
+	}
+	defer tx.Rollback()
+	var grantID, tokenClient string
+	var rotated sql.NullInt64
+	var successor []byte
+	var successorHash sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT grant_id, client_id, rotated_at, successor, successor_hash FROM refresh_tokens WHERE hash = ?`, hash).
+		Scan(&grantID, &tokenClient, &rotated, &successor, &successorHash)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !rotated.Valid) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("retry refresh token: %w", err)
+	}
+	if err := liveGrant(ctx, tx, grantID); err != nil {
+		return nil, err
+	}
+	retry := tokenClient == clientID && now.Sub(time.UnixMilli(rotated.Int64)) <= grace && successor != nil && successorHash.Valid
+	if retry {
+		var fresh bool
+		err := tx.QueryRowContext(ctx,
+			`SELECT rotated_at IS NULL AND revoked_at IS NULL AND presented_at IS NULL FROM refresh_tokens WHERE hash = ?`,
+			successorHash.String).Scan(&fresh)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("retry refresh token: %w", err)
+		}
+		retry = fresh
+	}
+	if retry {
+		return successor, nil
+	}
+	if err := revokeGrant(ctx, tx, grantID, now); err != nil {
+		return nil, fmt.Errorf("retry refresh token: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("retry refresh token: %w", err)
+	}
+	return nil, store.ErrReplay
+}
+
+// MarkRefreshTokenPresented implements store.Store.
+func (s *Store) MarkRefreshTokenPresented(ctx context.Context, hash string, now time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE refresh_tokens SET presented_at = ? WHERE hash = ? AND presented_at IS NULL`,
+		now.UnixMilli(), hash); err != nil {
+		return fmt.Errorf("mark refresh token presented: %w", err)
 	}
 	return nil
 }

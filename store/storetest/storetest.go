@@ -34,6 +34,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SessionsAndConsent", testSessionsAndConsent},
 		{"AuthCodes", testAuthCodes},
 		{"RefreshRotation", testRefreshRotation},
+		{"RefreshRetry", testRefreshRetry},
+		{"RefreshRetryRace", testRefreshRetryRace},
 		{"DeleteExpiredSignin", testDeleteExpiredSignin},
 		{"RevokeRacesIssue", testRevokeRacesIssue},
 		{"Audit", testAudit},
