@@ -231,6 +231,9 @@ func TestKeyEncryptionKey(t *testing.T) {
 			if (ring.Current != nil) != tt.current || (ring.Previous != nil) != tt.previous {
 				t.Fatalf("KeyRing = %+v, want current %v, previous %v", ring, tt.current, tt.previous)
 			}
+			if cfg.AuthServer().KeysEncrypted != tt.current {
+				t.Fatalf("AuthServer().KeysEncrypted = %v, want %v", cfg.AuthServer().KeysEncrypted, tt.current)
+			}
 		})
 	}
 }

@@ -349,6 +349,7 @@ func (c *Config) AuthServer() authserver.Config {
 		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg,
 		IDTokenTTL: c.IDTokenTTL, RefreshIdleTTL: c.RefreshTokenIdleTTL, RefreshMaxTTL: c.RefreshTokenMaxTTL,
 		RefreshGrace: c.RefreshTokenGrace, SessionTTL: c.SessionTTL,
+		KeysEncrypted: c.keyRing.Current != nil,
 	}
 	for _, api := range c.APIs {
 		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes})
