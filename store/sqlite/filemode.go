@@ -59,7 +59,7 @@ func CheckFileModes(path string) error {
 	if len(open) == 0 {
 		return nil
 	}
-	return fmt.Errorf("sqlite: group or others can access %s, which hold credentials and signing keys; run: chmod 600 %s",
+	return fmt.Errorf("sqlite: group or others can access %s, and the database holds credentials and signing keys: run chmod 600 %s",
 		strings.Join(open, ", "), strings.Join(paths, " "))
 }
 
