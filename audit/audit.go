@@ -36,6 +36,7 @@ const (
 	SessionInvalid     = "session_cookie_invalid"
 	Logout             = "logout"
 	KeyRotated         = "key_rotated"
+	KeysRewrapped      = "keys_rewrapped"
 	ConfigChanged      = "config_changed"
 	GrantsRevoked      = "grants_revoked"
 )

@@ -13,11 +13,15 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 
 // handleReady is the readiness check: the store answers within two seconds
 // and signing keys are loaded. A load balancer sends no traffic to an
-// instance that fails it.
+// instance that fails it. It also reports, without failing, whether signing
+// keys are encrypted at rest ("keys_at_rest": "encrypted" or "plaintext").
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	checks := map[string]string{"store": "ok", "keys": "ok"}
+	checks := map[string]string{"store": "ok", "keys": "ok", "keys_at_rest": "plaintext"}
+	if s.cfg.KeysEncrypted {
+		checks["keys_at_rest"] = "encrypted"
+	}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "readiness: store unreachable", "err", err)

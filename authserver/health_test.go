@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 )
 
@@ -15,7 +16,7 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("healthz = %v", body)
 	}
 	getJSON(t, as.URL+"/readyz", &body)
-	if body["store"] != "ok" || body["keys"] != "ok" {
+	if body["store"] != "ok" || body["keys"] != "ok" || body["keys_at_rest"] != "plaintext" {
 		t.Fatalf("readyz = %v", body)
 	}
 	// With the database gone the instance is alive but not ready.
@@ -29,6 +30,32 @@ func TestHealth(t *testing.T) {
 	}
 	if resp, _ := http.Get(as.URL + "/healthz"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz without a store: %d", resp.StatusCode)
+	}
+}
+
+// TestReadyReportsKeysAtRest: an instance whose signing keys are encrypted
+// at rest says so; one without a key-encryption key says "plaintext" and
+// is still ready.
+func TestReadyReportsKeysAtRest(t *testing.T) {
+	tests := []struct {
+		name      string
+		encrypted bool
+		want      string
+	}{
+		{"with a key-encryption key", true, "encrypted"},
+		{"without one", false, "plaintext"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as := authservertest.New(t, func(c *authserver.Config) { c.KeysEncrypted = tt.encrypted })
+			resp, err := http.Get(as.URL + "/readyz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decode(t, resp); resp.StatusCode != http.StatusOK || got["keys_at_rest"] != tt.want {
+				t.Fatalf("readyz = %d %v, want 200 with keys_at_rest %s", resp.StatusCode, got, tt.want)
+			}
+		})
 	}
 }
 

@@ -84,6 +84,10 @@ type Config struct {
 	Observer Observer
 	// Auditor records security events. Nil means they are only logged.
 	Auditor Auditor
+	// KeysEncrypted says whether signing keys are encrypted at rest with a
+	// key-encryption key; /readyz reports it. False (plaintext) does not
+	// make the instance unready.
+	KeysEncrypted bool
 }
 
 // Observer is told what the server does.

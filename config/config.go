@@ -8,6 +8,7 @@ import (
 
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/gateway"
+	"github.com/portcullis/portcullis/keys"
 )
 
 // Config is the configuration file. Zero values are documented per field.
@@ -39,6 +40,15 @@ type Config struct {
 	SessionTTL time.Duration `yaml:"session_ttl"`
 	// Keys configures the signing keys.
 	Keys Keys `yaml:"keys"`
+	// KeyEncryptionKey encrypts the signing keys' private parts in the
+	// store (AES-256-GCM): 64 hexadecimal characters, normally given as
+	// ${VAR}. Empty means they are stored in plaintext; serve warns and
+	// /readyz says so.
+	KeyEncryptionKey string `yaml:"key_encryption_key"`
+	// KeyEncryptionKeyPrevious is the key-encryption key being replaced:
+	// keys encrypted with it still load until `portcullis keys rewrap`
+	// moves them to KeyEncryptionKey. Empty means none.
+	KeyEncryptionKeyPrevious string `yaml:"key_encryption_key_previous"`
 	// APIs are the protected resources.
 	APIs []API `yaml:"apis"`
 	// Clients are the OAuth clients fixed by this file.
@@ -64,6 +74,8 @@ type Config struct {
 
 	// dir is the folder of the configuration file, for relative paths.
 	dir string
+	// keyRing holds KeyEncryptionKey and KeyEncryptionKeyPrevious parsed.
+	keyRing keys.KeyRing
 }
 
 // Keys configures signing. Every listed algorithm gets a key; RS256 always
@@ -138,3 +150,7 @@ type User struct {
 func (c *Config) KeyRetention() time.Duration {
 	return max(c.AccessTokenTTL, c.IDTokenTTL) + 5*time.Minute
 }
+
+// KeyRing is the key-encryption keys that keep signing keys encrypted in
+// the store; its Current is nil without key_encryption_key.
+func (c *Config) KeyRing() keys.KeyRing { return c.keyRing }

@@ -236,3 +236,56 @@ func TestNewClient(t *testing.T) {
 		t.Fatalf("NewClient = %+v, %v", c, err)
 	}
 }
+
+// TestKeyEncryptionKey: the key-encryption keys are 64 hexadecimal
+// characters, read through ${VAR}; a bad one is named by its key, never
+// repeated.
+func TestKeyEncryptionKey(t *testing.T) {
+	const kek = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	const other = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+	base := "issuer: https://id.example.com\nstorage: sqlite://x.db\n"
+	tests := []struct {
+		name      string
+		doc       string
+		vars      map[string]string
+		current   bool
+		previous  bool
+		wantError string
+	}{
+		{"absent", "", nil, false, false, ""},
+		{"from the environment", "key_encryption_key: ${KEK}\n", map[string]string{"KEK": kek}, true, false, ""},
+		{"with the previous one", "key_encryption_key: ${KEK}\nkey_encryption_key_previous: ${OLD}\n", map[string]string{"KEK": kek, "OLD": other}, true, true, ""},
+		{"variable not set", "key_encryption_key: ${KEK}\n", nil, false, false, "key_encryption_key: environment variable KEK is not set"},
+		{"too short", "key_encryption_key: ${KEK}\n", map[string]string{"KEK": kek[:32]}, false, false, "key_encryption_key: must be 64 hexadecimal characters (32 bytes, AES-256; openssl rand -hex 32), got 32 characters"},
+		{"base64", "key_encryption_key: ${KEK}\n", map[string]string{"KEK": "ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8="}, false, false, "key_encryption_key: must be 64 hexadecimal characters"},
+		{"previous not hex", "key_encryption_key: ${KEK}\nkey_encryption_key_previous: ${OLD}\n", map[string]string{"KEK": kek, "OLD": "x" + other[1:]}, false, false, "key_encryption_key_previous: must be 64 hexadecimal characters"},
+		{"previous without current", "key_encryption_key_previous: ${OLD}\n", map[string]string{"OLD": other}, false, false, "key_encryption_key_previous: needs key_encryption_key"},
+		{"previous equals current", "key_encryption_key: ${KEK}\nkey_encryption_key_previous: ${OLD}\n", map[string]string{"KEK": kek, "OLD": strings.ToUpper(kek)}, false, false, "key_encryption_key_previous: must differ from key_encryption_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(base+tt.doc), "/", env(tt.vars))
+			if tt.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantError) {
+					t.Fatalf("Parse = %v, want %q", err, tt.wantError)
+				}
+				for _, v := range tt.vars {
+					if strings.Contains(err.Error(), v) {
+						t.Fatalf("error repeats a key: %v", err)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ring := cfg.KeyRing()
+			if (ring.Current != nil) != tt.current || (ring.Previous != nil) != tt.previous {
+				t.Fatalf("KeyRing = %+v, want current %v, previous %v", ring, tt.current, tt.previous)
+			}
+			if cfg.AuthServer().KeysEncrypted != tt.current {
+				t.Fatalf("AuthServer().KeysEncrypted = %v, want %v", cfg.AuthServer().KeysEncrypted, tt.current)
+			}
+		})
+	}
+}

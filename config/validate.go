@@ -98,6 +98,7 @@ func (c *Config) validate() error {
 	for i, a := range c.Keys.Algorithms {
 		p.check(keys.Supported(a), fmt.Sprintf("keys.algorithms[%d]", i), "must be ES256, RS256 or EdDSA")
 	}
+	c.validateKeyRing(&p)
 
 	ids := map[string]bool{}
 	for i, api := range c.APIs {
@@ -131,6 +132,27 @@ func (c *Config) validate() error {
 		c.validateClient(&c.Clients[i], key, scopes, &p)
 	}
 	return p.err()
+}
+
+// validateKeyRing parses the key-encryption keys. Its messages give the
+// length of a bad value, never the value.
+func (c *Config) validateKeyRing(p *problems) {
+	parse := func(key, v string) *keys.KEK {
+		if v == "" {
+			return nil
+		}
+		kek, err := keys.ParseKEK(v)
+		if err != nil {
+			p.add(key, fmt.Sprintf("must be %d hexadecimal characters (%d bytes, AES-256; openssl rand -hex 32), got %d characters", 2*keys.KEKSize, keys.KEKSize, len(v)))
+		}
+		return kek
+	}
+	c.keyRing.Current = parse("key_encryption_key", c.KeyEncryptionKey)
+	c.keyRing.Previous = parse("key_encryption_key_previous", c.KeyEncryptionKeyPrevious)
+	if c.KeyEncryptionKeyPrevious != "" {
+		p.check(c.KeyEncryptionKey != "", "key_encryption_key_previous", "needs key_encryption_key, the key that replaces it")
+		p.check(!strings.EqualFold(c.KeyEncryptionKey, c.KeyEncryptionKeyPrevious), "key_encryption_key_previous", "must differ from key_encryption_key")
+	}
 }
 
 func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, p *problems) {
@@ -337,6 +359,7 @@ func (c *Config) AuthServer() authserver.Config {
 		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg,
 		IDTokenTTL: c.IDTokenTTL, RefreshIdleTTL: c.RefreshTokenIdleTTL, RefreshMaxTTL: c.RefreshTokenMaxTTL,
 		RefreshGrace: c.RefreshTokenGrace, SessionTTL: c.SessionTTL,
+		KeysEncrypted: c.keyRing.Current != nil,
 	}
 	for _, api := range c.APIs {
 		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes})

@@ -1,7 +1,8 @@
 // Package keys owns the authorization server's signing keys: generating them,
 // rotating them so that a new key is published before it signs and an old
-// one stays published until the tokens it signed have expired, and serving a
-// read-only snapshot (signers and the JWKS document) to the request path.
+// one stays published until the tokens it signed have expired, serving a
+// read-only snapshot (signers and the JWKS document) to the request path,
+// and keeping private keys encrypted at rest under a key-encryption key.
 package keys
 
 import (

@@ -91,8 +91,9 @@ func serveUntil(ctx context.Context, log *slog.Logger, name, addr string, h http
 
 // devConfig is the demo stack's configuration: a throwaway store, a demo
 // API, a service client, a web client, the agent's client and a demo user,
-// with generated secrets printed once. It goes through the same parser as
-// any file.
+// with generated secrets printed once, and a generated key-encryption key
+// that is never printed, since the store goes with it. It goes through the
+// same parser as any file.
 func devConfig(out io.Writer) (*config.Config, func(), error) {
 	dir, err := os.MkdirTemp("", "portcullis-dev-")
 	if err != nil {
@@ -102,11 +103,12 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	secret, _ := authserver.NewSecret()
 	webSecret, _ := authserver.NewSecret()
 	agentSecret, _ := authserver.NewSecret()
-	key := make([]byte, 32)
+	key, kek := make([]byte, 32), make([]byte, 32)
 	rand.Read(key)
+	rand.Read(kek)
 	password := newPassword()
 	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret,
-		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_PASSWORD": password}
+		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_KEK": hex.EncodeToString(kek), "DEV_PASSWORD": password}
 	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
 		v, ok := vars[name]
 		return v, ok
@@ -138,6 +140,7 @@ const devYAML = `
 issuer: http://127.0.0.1:8080
 listen: 127.0.0.1:8080
 storage: sqlite://portcullis.db
+key_encryption_key: ${DEV_KEK}
 apis:
   - identifier: https://api.example.com
     name: Users API

@@ -276,6 +276,9 @@ func TestDev(t *testing.T) {
 		}
 	}()
 	waitReady(t, "http://127.0.0.1:8080")
+	if resp, err := http.Get("http://127.0.0.1:8080/readyz"); err != nil || decodeReady(resp)["keys_at_rest"] != "encrypted" {
+		t.Fatalf("the demo stack does not encrypt its signing keys: %v", err)
+	}
 	cc := clientcredentials.Config{ClientID: "demo-client", ClientSecret: secret, TokenURL: "http://127.0.0.1:8080/token"}
 	if _, err := cc.Token(context.Background()); err != nil {
 		t.Fatalf("token with the printed demo credentials: %v", err)

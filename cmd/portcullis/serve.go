@@ -23,6 +23,7 @@ import (
 	"github.com/portcullis/portcullis/metrics"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/store/sqlite"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -71,18 +72,29 @@ func serveCmd() *cobra.Command {
 // serve runs the server until ctx is done, then drains in-flight requests.
 // ready, if set, is called with the listening address.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(net.Addr)) error {
+	if backend, path, _ := cfg.Store(); backend == config.SQLite {
+		if err := sqlite.CheckFileModes(path); err != nil {
+			return err
+		}
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := keys.Ensure(ctx, st, cfg.Algorithms(), cfg.KeyRetention(), time.Now()); err != nil {
+	if err := reportKeysAtRest(ctx, cfg, st, log); err != nil {
+		return err
+	}
+	// Every key is read through the key-encryption keys: one that cannot
+	// be decrypted stops the start here, naming its kid.
+	ks := keys.Sealed(st, cfg.KeyRing())
+	if err := keys.Ensure(ctx, ks, cfg.Algorithms(), cfg.KeyRetention(), time.Now()); err != nil {
 		return err
 	}
 	if err := users.Sync(ctx, st, cfg.ConfiguredUsers(), time.Now()); err != nil {
 		return err
 	}
-	km, err := keys.NewManager(ctx, st, cfg.KeyRetention(), nil)
+	km, err := keys.NewManager(ctx, ks, cfg.KeyRetention(), nil)
 	if err != nil {
 		return err
 	}
@@ -159,6 +171,24 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	log.Info("shutting down: draining requests")
 	return g.shutdown()
+}
+
+// reportKeysAtRest warns, once at start, when signing keys are kept in
+// plaintext: with no key_encryption_key at all, or with keys stored before
+// one was configured, which keys rewrap encrypts.
+func reportKeysAtRest(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) error {
+	if cfg.KeyRing().Current == nil {
+		log.Warn("no key_encryption_key configured: signing keys are stored in plaintext (/readyz reports keys_at_rest: plaintext)")
+		return nil
+	}
+	plain, err := keys.Plaintext(ctx, st)
+	if err != nil {
+		return err
+	}
+	if len(plain) > 0 {
+		log.Warn("signing keys stored before key_encryption_key was set are still in plaintext: run portcullis keys rewrap", "kids", plain)
+	}
+	return nil
 }
 
 // servers are the HTTP servers of one process, stopped together.

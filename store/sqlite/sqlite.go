@@ -27,10 +27,15 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path, with its parent
-// directory, and applies the embedded migrations.
+// directory, and applies the embedded migrations. It creates the file, and
+// so its -wal and -shm files, readable by the owner alone. A file or folder
+// it may not write is reported as fs.ErrPermission with the path.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := create(path); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	// Immediate transactions take the write lock at BEGIN, so that two
 	// writers wait on the busy timeout instead of one failing with
@@ -47,7 +52,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	return &Store{db: db}, nil
 }
