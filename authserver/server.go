@@ -83,6 +83,12 @@ type Config struct {
 	Observer Observer
 	// Auditor records security events. Nil means they are only logged.
 	Auditor Auditor
+	// Secret keys the MACs the server computes for itself: the sign-in
+	// forms' CSRF tokens and the digests of unknown usernames in the audit
+	// trail. Every instance behind one issuer must have the same one;
+	// keys.Secret reads it from the store, creating it on first start.
+	// Required: at least keys.SecretSize bytes.
+	Secret []byte
 }
 
 // Observer is told what the server does.
@@ -184,6 +190,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	}
 	if _, err := url.Parse(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("authserver: issuer: %w", err)
+	}
+	if len(cfg.Secret) < keys.SecretSize {
+		return nil, fmt.Errorf("authserver: the secret must have at least %d bytes (keys.Secret)", keys.SecretSize)
 	}
 	s := &Server{
 		cfg: cfg, store: st, keys: km, log: log,
