@@ -48,9 +48,12 @@ type Config struct {
 	Clients []store.Client
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
-	// HTTPClient fetches clients' jwks_uri documents. Nil means a client
-	// with a 10-second timeout.
-	HTTPClient *http.Client
+	// AllowPrivateJWKSURI lets clients' jwks_uri documents be fetched
+	// from loopback, link-local, private and reserved addresses. False
+	// refuses them, so that a client cannot make the server reach into its
+	// own network; tests and development, whose key servers run on
+	// loopback, set it.
+	AllowPrivateJWKSURI bool
 
 	// IDTokenTTL is the lifetime of ID tokens. Zero means one hour.
 	IDTokenTTL time.Duration
@@ -168,9 +171,6 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
 	cfg.IDTokenTTL = cmp.Or(cfg.IDTokenTTL, DefaultIDTokenTTL)
 	cfg.RefreshIdleTTL = cmp.Or(cfg.RefreshIdleTTL, DefaultRefreshIdleTTL)
 	cfg.RefreshMaxTTL = cmp.Or(cfg.RefreshMaxTTL, DefaultRefreshMaxTTL)
@@ -211,7 +211,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 			consent:     cfg.Issuer + "/consent",
 		},
 	}
-	s.clientKeys = newClientKeyCache(cfg.HTTPClient, cfg.Now)
+	s.clientKeys = newClientKeyCache(newJWKSClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
