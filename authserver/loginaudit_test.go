@@ -8,11 +8,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 // eventLog is an authserver.Auditor that keeps the events it is given.
@@ -45,7 +47,12 @@ func (l *eventLog) ofType(typ string) []store.AuditEvent {
 // typed password is never recorded. A failure for a real account names it.
 func TestLoginAuditKeepsNoTypedText(t *testing.T) {
 	events := &eventLog{}
-	as := authservertest.New(t, func(c *authserver.Config) { c.Auditor = events })
+	// The throttle's clock stands still, so its lock cannot lapse while
+	// slow password hashing (as under the race detector) runs.
+	throttle := users.NewThrottle()
+	frozen := time.Now()
+	throttle.Now = func() time.Time { return frozen }
+	as := authservertest.New(t, func(c *authserver.Config) { c.Auditor, c.Throttle = events, throttle })
 	const unknown, password = "Tr0ub4dor-typed-as-username", "some-typed-password"
 
 	b := newBrowser(t, as)
