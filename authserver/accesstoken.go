@@ -79,7 +79,7 @@ func (s *Server) parseAccessToken(raw string) (AccessTokenClaims, error) {
 	for _, a := range s.keys.Algorithms() {
 		algs = append(algs, jose.SignatureAlgorithm(a))
 	}
-	tok, err := jwt.ParseSigned(raw, algs)
+	tok, err := parseJWT(raw, algs)
 	if err != nil {
 		return AccessTokenClaims{}, errNotOurToken
 	}

@@ -41,7 +41,7 @@ func (s *Server) authenticateAssertion(r *http.Request, form url.Values) (store.
 	if form.Get("client_assertion_type") != assertionType {
 		return store.Client{}, errInvalidRequest("client_assertion_type must be " + assertionType)
 	}
-	tok, err := jwt.ParseSigned(form.Get("client_assertion"), AssertionAlgorithms)
+	tok, err := parseJWT(form.Get("client_assertion"), AssertionAlgorithms)
 	if err != nil {
 		return store.Client{}, s.authFailed(r, "", "client_assertion is not a JWT signed with an accepted algorithm", true, false)
 	}

@@ -109,6 +109,19 @@ func TestCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("a login form served by A is accepted by B", func(t *testing.T) {
+		// The CSRF token is keyed with the server secret, which every node
+		// reads from the shared database. Cookies ignore the port, so the
+		// browser cookie A set reaches B.
+		br := newBrowser(t, a)
+		form := hidden(br.get(webFlow(a, "openid").authURL()).body)
+		form.Set("username", a.Username)
+		form.Set("password", a.Password)
+		if p := br.post(b.URL+"/login", form); p.status != http.StatusSeeOther {
+			t.Fatalf("login form of A posted to B: %d %s", p.status, p.body)
+		}
+	})
+
 	t.Run("one code redeemed concurrently at A and B: one success", func(t *testing.T) {
 		br := newBrowser(t, a)
 		f := webFlow(a, "openid", "offline_access")

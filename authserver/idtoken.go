@@ -82,7 +82,7 @@ func (s *Server) parseIDTokenHint(raw string) (sub string, aud []string, ok bool
 	for _, a := range s.keys.Algorithms() {
 		algs = append(algs, jose.SignatureAlgorithm(a))
 	}
-	tok, err := jwt.ParseSigned(raw, algs)
+	tok, err := parseJWT(raw, algs)
 	if err != nil {
 		return "", nil, false
 	}

@@ -48,9 +48,12 @@ type Config struct {
 	Clients []store.Client
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
-	// HTTPClient fetches clients' jwks_uri documents. Nil means a client
-	// with a 10-second timeout.
-	HTTPClient *http.Client
+	// AllowPrivateJWKSURI lets clients' jwks_uri documents be fetched
+	// from loopback, link-local, private and reserved addresses. False
+	// refuses them, so that a client cannot make the server reach into its
+	// own network; tests and development, whose key servers run on
+	// loopback, set it.
+	AllowPrivateJWKSURI bool
 
 	// IDTokenTTL is the lifetime of ID tokens. Zero means one hour.
 	IDTokenTTL time.Duration
@@ -88,6 +91,12 @@ type Config struct {
 	// key-encryption key; /readyz reports it. False (plaintext) does not
 	// make the instance unready.
 	KeysEncrypted bool
+	// Secret keys the MACs the server computes for itself: the sign-in
+	// forms' CSRF tokens and the digests of unknown usernames in the audit
+	// trail. Every instance behind one issuer must have the same one;
+	// keys.Secret reads it from the store, creating it on first start.
+	// Required: at least keys.SecretSize bytes.
+	Secret []byte
 }
 
 // Observer is told what the server does.
@@ -167,9 +176,6 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
 	cfg.IDTokenTTL = cmp.Or(cfg.IDTokenTTL, DefaultIDTokenTTL)
 	cfg.RefreshIdleTTL = cmp.Or(cfg.RefreshIdleTTL, DefaultRefreshIdleTTL)
 	cfg.RefreshMaxTTL = cmp.Or(cfg.RefreshMaxTTL, DefaultRefreshMaxTTL)
@@ -190,6 +196,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if _, err := url.Parse(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("authserver: issuer: %w", err)
 	}
+	if len(cfg.Secret) < keys.SecretSize {
+		return nil, fmt.Errorf("authserver: the secret must have at least %d bytes (keys.Secret)", keys.SecretSize)
+	}
 	s := &Server{
 		cfg: cfg, store: st, keys: km, log: log,
 		apis: map[string]*API{}, scopeAPIs: map[string][]*API{}, clients: map[string]store.Client{},
@@ -207,7 +216,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 			consent:     cfg.Issuer + "/consent",
 		},
 	}
-	s.clientKeys = newClientKeyCache(cfg.HTTPClient, cfg.Now)
+	s.clientKeys = newClientKeyCache(newJWKSClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]

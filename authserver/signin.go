@@ -29,6 +29,7 @@ func newSignin(s *Server) (*signin.Server, error) {
 	return signin.New(signin.Config{
 		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL, RefreshMaxTTL: s.cfg.RefreshMaxTTL,
 		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle, ScopeAPIs: scopeAPIs,
+		Secret: s.cfg.Secret,
 	}, signinCore{s}, s.store, s.log)
 }
 

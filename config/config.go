@@ -66,6 +66,16 @@ type Config struct {
 	// address (for login throttling and the audit trail). Empty means no
 	// proxy is trusted.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AllowInsecureLocalhost lets web (non-native) clients use plain http
+	// redirect URIs on a loopback host, for development. False refuses
+	// them: on a shared machine any local process can listen there. Native
+	// clients may always use loopback redirect URIs (RFC 8252 section 7.3).
+	AllowInsecureLocalhost bool `yaml:"allow_insecure_localhost"`
+	// AllowPrivateJWKSURI lets clients' jwks_uri be fetched from loopback,
+	// link-local, private and reserved addresses, for development and
+	// tests. False refuses them when connecting, so that a client cannot
+	// make the server reach into its own network.
+	AllowPrivateJWKSURI bool `yaml:"allow_private_jwks_uri"`
 	// Gateway, when present, runs the API gateway beside the server.
 	Gateway *gateway.Config `yaml:"gateway"`
 	// OAuthAgent, when present, runs the OAuth Agent for single-page apps

@@ -80,6 +80,22 @@ func TestNativeClient(t *testing.T) {
 	}
 }
 
+// TestDevelopmentOptIns: loopback http redirect URIs of web clients and
+// loopback jwks_uri are accepted once the file opts in, and reach the
+// server's configuration.
+func TestDevelopmentOptIns(t *testing.T) {
+	doc := "issuer: http://127.0.0.1:8080\nstorage: sqlite://x.db\nallow_insecure_localhost: true\nallow_private_jwks_uri: true\nclients:\n" +
+		"  - {client_id: web, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"http://localhost:3000/cb\"], post_logout_redirect_uris: [\"http://127.0.0.1:3000/\"]}\n" +
+		"  - {client_id: svc, token_endpoint_auth_method: private_key_jwt, grant_types: [client_credentials], jwks_uri: \"http://127.0.0.1:9000/jwks\"}\n"
+	cfg, err := Parse([]byte(doc), "/", env(nil))
+	if err != nil {
+		t.Fatalf("opted-in loopback URIs refused: %v", err)
+	}
+	if !cfg.AuthServer().AllowPrivateJWKSURI {
+		t.Fatal("allow_private_jwks_uri not passed to the server")
+	}
+}
+
 func TestEnvExpansionKeepsStructure(t *testing.T) {
 	doc := `
 issuer: ${ISSUER}
@@ -146,6 +162,9 @@ func TestInvalid(t *testing.T) {
 		{"refresh without code", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [refresh_token]}\n"), "refresh_token needs authorization_code"},
 		{"redirect over http", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"http://app.example.com/cb\"]}\n"), "clients[0].redirect_uris[0]: must use https"},
 		{"redirect with fragment", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://app.example.com/cb#x\"]}\n"), "without a fragment"},
+		{"loopback http redirect for a web client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"http://127.0.0.1:3000/cb\"]}\n"), "clients[0].redirect_uris[0]: must use https: http on a loopback host is for native apps, or for web clients when allow_insecure_localhost is set"},
+		{"localhost logout URI for a web client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"], post_logout_redirect_uris: [\"http://localhost/\"]}\n"), "clients[0].post_logout_redirect_uris[0]: must use https: http on a loopback host"},
+		{"loopback jwks_uri", client("    token_endpoint_auth_method: private_key_jwt\n    jwks_uri: http://127.0.0.1:9000/jwks\n"), "clients[0].jwks_uri: is on a loopback host, which is refused unless allow_private_jwks_uri is set"},
 		{"custom scheme for a web client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"com.example.app:/cb\"]}\n"), "must use https"},
 		{"missing redirect URIs", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code]}\n"), "clients[0].redirect_uris: is required"},
 		{"offline_access without refresh", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"], scopes: [openid, offline_access]}\n"), "offline_access needs the refresh_token grant"},

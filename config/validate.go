@@ -186,6 +186,8 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 		if cl.JWKSURI != "" {
 			if err := checkURL(cl.JWKSURI); err != nil {
 				p.add(key+".jwks_uri", err.Error())
+			} else if u, _ := url.Parse(cl.JWKSURI); isLoopback(u.Hostname()) && !c.AllowPrivateJWKSURI {
+				p.add(key+".jwks_uri", "is on a loopback host, which is refused unless allow_private_jwks_uri is set (development)")
 			}
 		}
 	case store.AuthNone:
@@ -209,13 +211,14 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 	default:
 		p.add(key+".application_type", "must be web or native")
 	}
+	native := cl.ApplicationType == "native"
 	for j, u := range cl.RedirectURIs {
-		if err := checkRedirectURI(u, cl.ApplicationType == "native"); err != nil {
+		if err := checkRedirectURI(u, native, c.AllowInsecureLocalhost); err != nil {
 			p.add(fmt.Sprintf("%s.redirect_uris[%d]", key, j), err.Error())
 		}
 	}
 	for j, u := range cl.PostLogoutRedirectURIs {
-		if err := checkRedirectURI(u, cl.ApplicationType == "native"); err != nil {
+		if err := checkRedirectURI(u, native, c.AllowInsecureLocalhost); err != nil {
 			p.add(fmt.Sprintf("%s.post_logout_redirect_uris[%d]", key, j), err.Error())
 		}
 	}
@@ -234,15 +237,22 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 }
 
 // checkRedirectURI enforces RFC 9700 section 4.1: absolute, no fragment,
-// https or loopback http; native apps may also use private-use schemes
-// (RFC 8252 section 7.1).
-func checkRedirectURI(s string, native bool) error {
+// https. Native apps may also use loopback http (RFC 8252 section 7.3) and
+// private-use schemes (section 7.1); web clients may use loopback http
+// only when insecureLocalhost allows it, for development.
+func checkRedirectURI(s string, native, insecureLocalhost bool) error {
 	u, err := url.Parse(s)
 	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(s, "#") {
 		return errors.New("must be an absolute URI without a fragment")
 	}
-	if u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname())) {
+	if u.Scheme == "https" {
 		return nil
+	}
+	if u.Scheme == "http" && isLoopback(u.Hostname()) {
+		if native || insecureLocalhost {
+			return nil
+		}
+		return errors.New("must use https: http on a loopback host is for native apps, or for web clients when allow_insecure_localhost is set (development)")
 	}
 	if native && u.Scheme != "http" && strings.Contains(u.Scheme, ".") {
 		return nil
@@ -358,7 +368,7 @@ func (c *Config) AuthServer() authserver.Config {
 	out := authserver.Config{
 		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg,
 		IDTokenTTL: c.IDTokenTTL, RefreshIdleTTL: c.RefreshTokenIdleTTL, RefreshMaxTTL: c.RefreshTokenMaxTTL,
-		RefreshGrace: c.RefreshTokenGrace, SessionTTL: c.SessionTTL,
+		RefreshGrace: c.RefreshTokenGrace, SessionTTL: c.SessionTTL, AllowPrivateJWKSURI: c.AllowPrivateJWKSURI,
 		KeysEncrypted: c.keyRing.Current != nil,
 	}
 	for _, api := range c.APIs {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -55,6 +56,11 @@ func (g *Guard) verifyJWT(ctx context.Context, token string, now time.Time) (*Ca
 	payload, err := jws.Verify(key.key)
 	if err != nil {
 		return nil, 0, invalidToken(ErrSignature, err)
+	}
+	// RFC 7519 section 7.2 requires UTF-8. encoding/json would silently
+	// replace bad bytes with U+FFFD, reading claims the signer never wrote.
+	if !utf8.Valid(payload) {
+		return nil, 0, invalidToken(ErrMalformedToken, errors.New("payload is not valid UTF-8"))
 	}
 	var c claims
 	if err := json.Unmarshal(payload, &c); err != nil {

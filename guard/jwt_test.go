@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -90,6 +91,15 @@ func TestVerifyJWT(t *testing.T) {
 	junk := func(n int) func([]byte) []byte {
 		return func([]byte) []byte { return make([]byte, n) }
 	}
+	// notUTF8 is a genuinely signed token whose sub holds a byte that is
+	// not UTF-8, which encoding/json would read as U+FFFD.
+	notUTF8 := func(bad string) string {
+		h, _ := json.Marshal(header())
+		c, _ := json.Marshal(claims())
+		c = []byte(strings.Replace(string(c), `"sub":"user-1"`, `"sub":"user-1`+bad+`"`, 1))
+		input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
+		return input + "." + base64.RawURLEncoding.EncodeToString(guardtest.SignES256(key, []byte(input)))
+	}
 	now := time.Now()
 	valid := iss.Token("list:users")
 	validParts := strings.Split(valid, ".")
@@ -141,6 +151,8 @@ func TestVerifyJWT(t *testing.T) {
 		{name: "no iss", token: iss.Sign(nil, claims("iss", nil)), wantErr: guard.ErrMissingClaim},
 		{name: "exp a string", token: iss.Sign(nil, claims("exp", "tomorrow")), wantErr: guard.ErrMalformedToken},
 		{name: "aud a number", token: iss.Sign(nil, claims("aud", 7)), wantErr: guard.ErrMalformedToken},
+		{name: "payload with a byte that is not UTF-8", token: notUTF8("\xff"), wantErr: guard.ErrMalformedToken},
+		{name: "payload with a UTF-8 surrogate half", token: notUTF8("\xed\xa0\x80"), wantErr: guard.ErrMalformedToken},
 
 		{name: "three parts of nothing", token: "a.b.c", wantErr: guard.ErrMalformedToken},
 		{name: "two dots only", token: "..", wantErr: guard.ErrMalformedToken},

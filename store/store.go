@@ -51,6 +51,12 @@ type Store interface {
 	// or rotations never both add a key. An error from update aborts it.
 	UpdateKeys(ctx context.Context, update func(current []Key) ([]Key, error)) error
 
+	// Secret returns the server secret stored under name. If there is
+	// none it stores fresh first. Of concurrent first calls with one name,
+	// from any number of processes, every one returns the same value: the
+	// first one stored. Secrets are never changed or deleted by the store.
+	Secret(ctx context.Context, name string, fresh []byte) ([]byte, error)
+
 	// RevokeToken records that the token with r.JTI is revoked until
 	// r.ExpiresAt. Revoking a token twice is not an error.
 	RevokeToken(ctx context.Context, r Revocation) error

@@ -233,6 +233,10 @@ func (s *Server) start(t testing.TB, ts *httptest.Server, st store.Store) {
 	if s.Keys, err = keys.NewManager(context.Background(), st, s.tokenTTL(), s.Config.Now); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
+	// Each node reads the secret from the shared database, as instances do.
+	if s.Config.Secret, err = keys.Secret(context.Background(), st); err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
 	srv, err := authserver.New(s.Config, st, s.Keys, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err != nil {
 		t.Fatalf("authservertest: %v", err)

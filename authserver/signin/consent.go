@@ -27,7 +27,7 @@ var oidcScopeText = map[string]string{
 }
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User) {
-	p := consentPage{ClientName: clientName(c), Username: u.Username, RequestID: ar.ID, CSRF: csrfToken(s.browserID(w, r), ar.ID)}
+	p := consentPage{ClientName: clientName(c), Username: u.Username, RequestID: ar.ID, CSRF: s.csrfToken(w, r, formConsent, ar.ID)}
 	for _, sc := range ar.Scopes {
 		desc := oidcScopeText[sc]
 		if api, ok := s.cfg.ScopeAPIs[sc]; desc == "" && ok {
@@ -41,7 +41,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.
 // handleConsent records the user's decision. Consent is remembered per user
 // and client, so the page is not shown again for the same scopes.
 func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
-	ar, c, ok := s.pendingRequest(w, r)
+	ar, c, ok := s.pendingRequest(w, r, formConsent)
 	if !ok {
 		return
 	}

@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"crypto/subtle"
 	"net/http"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
@@ -68,21 +67,4 @@ func (c cookieSettings) browserCookieValue(r *http.Request) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// csrfToken is the anti-forgery token of a form for one pending request:
-// derived from the browser cookie, which another site can neither read nor
-// set, and from the request ID, so a token is good for one request only.
-func csrfToken(browser, requestID string) string {
-	return wire.Digest("csrf\x00" + browser + "\x00" + requestID)
-}
-
-// checkCSRF verifies a form's CSRF token for the request.
-func (c cookieSettings) checkCSRF(r *http.Request, requestID string) bool {
-	b, ok := c.browserCookieValue(r)
-	if !ok {
-		return false
-	}
-	want := csrfToken(b, requestID)
-	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(want)) == 1
 }

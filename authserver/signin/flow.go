@@ -136,7 +136,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, ar store.AuthReq
 
 // pendingRequest loads the request a login or consent form refers to and
 // checks that this browser started it and that the form is genuine.
-func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.AuthRequest, store.Client, bool) {
+func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request, form string) (store.AuthRequest, store.Client, bool) {
 	if err := s.core.ParseForm(w, r); err != nil {
 		s.renderError(w, http.StatusBadRequest, "Invalid form", err.Error())
 		return store.AuthRequest{}, store.Client{}, false
@@ -152,7 +152,7 @@ func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request) (store.A
 		s.pageFailure(w, r, err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	if b, ok := s.cookies.browserCookieValue(r); !ok || wire.Digest(b) != ar.BrowserHash || !s.cookies.checkCSRF(r, id) {
+	if b, ok := s.cookies.browserCookieValue(r); !ok || wire.Digest(b) != ar.BrowserHash || !s.checkCSRF(r, form, id) {
 		s.core.Event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 		s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-in page in this browser. Return to the application and try again.")
 		return store.AuthRequest{}, store.Client{}, false

@@ -22,7 +22,7 @@ type loginPage struct {
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, status int, msg, username string) {
 	s.render(w, status, "login.html", loginPage{
-		ClientName: clientName(c), RequestID: ar.ID, CSRF: csrfToken(s.browserID(w, r), ar.ID), Username: username, Error: msg,
+		ClientName: clientName(c), RequestID: ar.ID, CSRF: s.csrfToken(w, r, formLogin, ar.ID), Username: username, Error: msg,
 	})
 }
 
@@ -37,7 +37,7 @@ func clientName(c store.Client) string {
 // Failures are slowed down per account and per client address, and an
 // unknown username costs the same time as a wrong password.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	ar, c, ok := s.pendingRequest(w, r)
+	ar, c, ok := s.pendingRequest(w, r, formLogin)
 	if !ok {
 		return
 	}
@@ -50,7 +50,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, "username", wire.Clip(username), "client_id", c.ID)
+		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, append(s.typedUsername(r, username), "client_id", c.ID)...)
 		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
 		return
 	}
@@ -66,7 +66,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !valid.ok {
 		s.cfg.AddressThrottle.Fail(address)
-		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, "username", wire.Clip(username), "client_id", c.ID)
+		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, append(s.typedUsername(r, username), "client_id", c.ID)...)
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Wrong username or password.", username)
 		return
 	}

@@ -10,13 +10,10 @@ import (
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 )
 
-// logoutCSRFScope names the anti-forgery token of the logout form.
-const logoutCSRFScope = "logout"
-
 type logoutPage struct {
-	Done            bool
-	RequestID, CSRF string
-	Params          map[string]string
+	Done   bool
+	CSRF   string
+	Params map[string]string
 }
 
 // handleLogout is the end-session endpoint (OpenID Connect RP-Initiated
@@ -59,7 +56,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sess := s.session(w, r)
 	confirmed := hintSub != "" && (sess == nil || sess.UserID == hintSub)
 	if r.Method == http.MethodPost && r.PostFormValue("confirm") == "yes" {
-		if !s.cookies.checkCSRF(r, logoutCSRFScope) {
+		if !s.checkCSRF(r, formLogout, "") {
 			s.core.Event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 			s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-out page in this browser.")
 			return
@@ -73,7 +70,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 				keep[k] = v
 			}
 		}
-		s.render(w, http.StatusOK, "logout.html", logoutPage{RequestID: logoutCSRFScope, CSRF: csrfToken(s.browserID(w, r), logoutCSRFScope), Params: keep})
+		s.render(w, http.StatusOK, "logout.html", logoutPage{CSRF: s.csrfToken(w, r, formLogout, ""), Params: keep})
 		return
 	}
 	if sess != nil {

@@ -45,6 +45,10 @@ type Config struct {
 	// ScopeAPIs names, for each scope an API defines, the first API that
 	// defines it, as the consent page shows it.
 	ScopeAPIs map[string]string
+	// Secret is the server secret (keys.Secret) that keys the forms' CSRF
+	// tokens and the audit trail's digests of unknown usernames. Instances
+	// behind one issuer share it, so each accepts the others' forms.
+	Secret []byte
 }
 
 // Throttle counts failed sign-ins per key (an account, an address) and
@@ -110,6 +114,7 @@ type Server struct {
 	store   store.Store
 	log     *slog.Logger
 	cookies cookieSettings
+	keys    macKeys
 	// hashSlots bounds concurrent password verifications: each argon2id
 	// run holds 19 MiB, so a flood of logins must queue, not exhaust memory.
 	hashSlots chan struct{}
@@ -124,6 +129,7 @@ func New(cfg Config, core Core, st store.Store, log *slog.Logger) (*Server, erro
 	return &Server{
 		cfg: cfg, core: core, store: st, log: log,
 		cookies:   newCookieSettings(issuerURL.Scheme == "https", cmp.Or(issuerURL.Path, "/")),
+		keys:      newMACKeys(cfg.Secret),
 		hashSlots: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
 	}, nil
 }

@@ -141,6 +141,10 @@ issuer: http://127.0.0.1:8080
 listen: 127.0.0.1:8080
 storage: sqlite://portcullis.db
 key_encryption_key: ${DEV_KEK}
+# Development on loopback: the example app's redirect URIs are plain http,
+# and a client's jwks_uri may be a key server on this machine.
+allow_insecure_localhost: true
+allow_private_jwks_uri: true
 apis:
   - identifier: https://api.example.com
     name: Users API

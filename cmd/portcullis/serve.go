@@ -103,6 +103,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	defer rec.Close() // before the store closes: stores what is queued
 	ascfg := cfg.AuthServer()
 	ascfg.Observer, ascfg.Auditor = m, rec
+	if ascfg.Secret, err = keys.Secret(ctx, st); err != nil {
+		return err
+	}
 	shared, rs, err := withRedis(ctx, cfg, st, log)
 	if err != nil {
 		return err

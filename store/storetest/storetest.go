@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeRacesIssue", testRevokeRacesIssue},
 		{"Audit", testAudit},
 		{"RevokeGrants", testRevokeGrants},
+		{"SecretConcurrent", testSecretConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
