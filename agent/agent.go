@@ -5,10 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/portcullis/portcullis/internal/ratelimit"
 )
 
 // Agent is the OAuth Agent, an http.Handler serving the endpoints under
@@ -28,6 +31,10 @@ type Agent struct {
 	refresh, id, login cookie
 	routes             map[string]endpoint
 	refreshes          *refreshes
+	// starts counts the logins started per client address (loginstart.go),
+	// told behind trustedProxies.
+	starts         *ratelimit.Limiter
+	trustedProxies []netip.Prefix
 }
 
 // endpoint is one of the agent's endpoints.
@@ -71,6 +78,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 		id:        cookie{name: prefix + idSuffix, path: orRoot(base)},
 		login:     cookie{name: prefix + loginSuffix, path: base + "/login"},
 		refreshes: newRefreshes(),
+		starts:    ratelimit.New(cfg.LoginStartsPerMinute, max(loginStartsTotal, cfg.LoginStartsPerMinute)), trustedProxies: cfg.TrustedProxies,
 	}
 	a.routes = map[string]endpoint{
 		base + "/login/start": {http.MethodPost, a.loginStart},

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpiredSignin", testDeleteExpiredSignin},
 		{"RevokeRacesIssue", testRevokeRacesIssue},
 		{"Audit", testAudit},
+		{"AuditRetention", testAuditRetention},
 		{"RevokeGrants", testRevokeGrants},
 	}
 	for _, tt := range tests {
