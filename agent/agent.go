@@ -145,7 +145,8 @@ func (a *Agent) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 }
 
 // providerFailure turns a failed call to the provider into the answer:
-// 503 when it could not be reached (the app may retry; nothing was lost),
+// 503 when it could not be reached or is over its limits (429: the app
+// may retry; nothing was lost),
 // 502 when it answered badly, and 400 with the provider's error code for
 // an OAuth error, which means a bad request or a misconfiguration.
 func providerFailure(err error) *apiError {
@@ -155,6 +156,8 @@ func providerFailure(err error) *apiError {
 		return &apiError{status: http.StatusServiceUnavailable, code: codeProviderUnavailable, message: "the OpenID provider cannot be reached; try again later", err: err}
 	case errors.Is(err, errInvalidIDToken):
 		return &apiError{status: http.StatusBadGateway, code: codeInvalidIDToken, message: "the OpenID provider's ID token failed verification", err: err}
+	case errors.As(err, &oe) && oe.status == http.StatusTooManyRequests:
+		return &apiError{status: http.StatusServiceUnavailable, code: codeProviderUnavailable, message: "the OpenID provider is busy; try again later", err: err}
 	case errors.As(err, &oe):
 		return &apiError{status: http.StatusBadRequest, code: safeCode(oe.code), message: safeText(oe.description, "the OpenID provider refused the request"), err: err}
 	default:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 )
 
@@ -56,5 +57,18 @@ func TestLoginStartsBounded(t *testing.T) {
 				t.Fatalf("admitted %d logins, want %d", admitted, tt.admitted)
 			}
 		})
+	}
+}
+
+// TestProviderOverItsLimit: a provider refusing a push with 429 is busy,
+// not a bad request: the app gets 503 provider_unavailable and may retry.
+func TestProviderOverItsLimit(t *testing.T) {
+	as := authservertest.New(t, func(c *authserver.Config) { c.PendingPerAddress, c.PendingTotal = 1, 1 })
+	cfg := portcullisConfig(as)
+	base, _ := startAgent(t, cfg)
+	b := newBrowser(t, base, cfg)
+	b.start()
+	if a := b.post("/login/start", nil); a.status != http.StatusServiceUnavailable || a.code(t) != "provider_unavailable" {
+		t.Fatalf("start with the provider over its limit: %d %s", a.status, a.body)
 	}
 }

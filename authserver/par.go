@@ -44,7 +44,7 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.cfg.Now()
 	ar.ID, ar.Pushed, ar.CreatedAt, ar.ExpiresAt = wire.RandomToken(), true, now, now.Add(parTTL)
-	if ok, wait := s.holdPending(r, ar.ID, ar.ExpiresAt); !ok {
+	if ok, wait := s.holdPending(r, ar.ID, ar.ExpiresAt, client.AuthMethod != store.AuthNone); !ok {
 		errTooManyPending(w, wait).Render(w)
 		return
 	}

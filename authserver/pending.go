@@ -20,12 +20,21 @@ const (
 )
 
 // holdPending counts a pending authorization request about to be stored
-// under id until until against r's client address, in the one limiter
-// /authorize and /par share: anyone can send either (a public client has
-// no secret), and each call stores a request. It says how long to wait
-// when the address or the instance already holds its share.
-func (s *Server) holdPending(r *http.Request, id string, until time.Time) (ok bool, retryAfter time.Duration) {
-	key := clientaddr.Key(clientaddr.Of(r, s.cfg.TrustedProxies))
+// under id until until, in the one limiter /authorize and /par share:
+// anyone can send either (a public client has no secret), and each call
+// stores a request. It says how long to wait when the instance, or the
+// address, already holds its share.
+//
+// A request pushed by a confidential client counts in the total only
+// (answerable is true): that client authenticated, and it is typically a
+// backend, such as an OAuth Agent, pushing for all its users from one
+// address, which a per-address share would let a few of those users use
+// up for everyone. Everything else counts against r's client address too.
+func (s *Server) holdPending(r *http.Request, id string, until time.Time, answerable bool) (ok bool, retryAfter time.Duration) {
+	key := ""
+	if !answerable {
+		key = clientaddr.Key(clientaddr.Of(r, s.cfg.TrustedProxies))
+	}
 	return s.pending.Take(key, id, s.cfg.Now(), until)
 }
 

@@ -43,14 +43,18 @@ func authorizeFrom(t *testing.T, as *authservertest.Server, addr string) (int, s
 	return resp.StatusCode, resp.Header.Get("Retry-After")
 }
 
-// parFrom pushes an authorization request of the web client from addr and
+// parFrom pushes an authorization request from addr, of the public SPA
+// client, or of the confidential web client when confidential is set, and
 // returns the status, the JSON body and the Retry-After header.
-func parFrom(t *testing.T, as *authservertest.Server, addr string) (int, map[string]any, string) {
+func parFrom(t *testing.T, as *authservertest.Server, addr string, confidential bool) (int, map[string]any, string) {
 	t.Helper()
-	f := webFlow(as, "openid")
+	f := newFlow(as, as.SPAClientID, "", "openid")
+	auth := header{"X-Forwarded-For", addr}
+	if confidential {
+		f, auth = webFlow(as, "openid"), basic(as.WebClientID, as.WebClientSecret)
+	}
 	u, _ := url.Parse(f.authURL())
-	resp := post(t, as.URL+"/par", "application/x-www-form-urlencoded", u.Query().Encode(),
-		basic(as.WebClientID, as.WebClientSecret), header{"X-Forwarded-For", addr})
+	resp := post(t, as.URL+"/par", "application/x-www-form-urlencoded", u.Query().Encode(), auth, header{"X-Forwarded-For", addr})
 	return resp.StatusCode, decode(t, resp), resp.Header.Get("Retry-After")
 }
 
@@ -80,19 +84,33 @@ func TestPendingRequestsBounded(t *testing.T) {
 				t.Fatalf("another address: status %d", status)
 			}
 		}},
-		{"par per address, shared with authorize", func(t *testing.T) {
+		{"public client's pushes per address, shared with authorize", func(t *testing.T) {
 			as := pendingServer(t, 3, 100)
 			for range 2 {
-				if status, body, _ := parFrom(t, as, "192.0.2.1"); status != http.StatusCreated {
+				if status, body, _ := parFrom(t, as, "192.0.2.1", false); status != http.StatusCreated {
 					t.Fatalf("push: %d %v", status, body)
 				}
 			}
 			if status, _ := authorizeFrom(t, as, "192.0.2.1"); status != http.StatusOK {
 				t.Fatalf("authorize: status %d", status)
 			}
-			status, body, retry := parFrom(t, as, "192.0.2.1")
+			status, body, retry := parFrom(t, as, "192.0.2.1", false)
 			if n, _ := strconv.Atoi(retry); status != http.StatusTooManyRequests || body["error"] != "temporarily_unavailable" || n < 1 || n > 60 {
 				t.Fatalf("push over the limit: %d %v, Retry-After %q; want 429 temporarily_unavailable within 60 s", status, body, retry)
+			}
+		}},
+		{"confidential client's pushes count in the total only", func(t *testing.T) {
+			as := pendingServer(t, 2, 6)
+			for i := range 6 {
+				if status, body, _ := parFrom(t, as, "192.0.2.1", true); status != http.StatusCreated {
+					t.Fatalf("push %d from one backend: %d %v", i, status, body)
+				}
+			}
+			if status, body, retry := parFrom(t, as, "192.0.2.1", true); status != http.StatusTooManyRequests || retry == "" {
+				t.Fatalf("push over the total: %d %v, Retry-After %q; want 429", status, body, retry)
+			}
+			if status, _ := authorizeFrom(t, as, "192.0.2.9"); status != http.StatusTooManyRequests {
+				t.Fatalf("authorize over the total: status %d, want 429", status)
 			}
 		}},
 		{"IPv6 by /64", func(t *testing.T) {

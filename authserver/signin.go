@@ -76,7 +76,7 @@ func (c signinCore) ParseForm(w http.ResponseWriter, r *http.Request) error {
 func (c signinCore) ClientIP(r *http.Request) string { return c.s.clientIP(r) }
 
 func (c signinCore) HoldPending(r *http.Request, id string, until time.Time) (bool, time.Duration) {
-	return c.s.holdPending(r, id, until)
+	return c.s.holdPending(r, id, until, false)
 }
 
 func (c signinCore) ReleasePending(id string) { c.s.pending.Release(id) }

@@ -42,14 +42,15 @@ func New(perKey, total int) *Limiter {
 }
 
 // Take holds a slot for key from now until until, or, when key or the
-// limiter is full, says how long until a slot frees. id names the slot
-// for Release; an empty id makes a slot that only expires. An id must not
-// be taken twice while its slot lives.
+// limiter is full, says how long until a slot frees. An empty key counts
+// in the total only, for callers who answer for what they hold. id names
+// the slot for Release; an empty id makes a slot that only expires. An id
+// must not be taken twice while its slot lives.
 func (l *Limiter) Take(key, id string, now, until time.Time) (ok bool, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	slots := l.prune(key, now)
-	if len(slots) >= l.perKey {
+	if key != "" && len(slots) >= l.perKey {
 		first := slots[0].until
 		for _, s := range slots[1:] {
 			first = minTime(first, s.until)

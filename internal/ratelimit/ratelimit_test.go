@@ -55,6 +55,12 @@ func TestTake(t *testing.T) {
 			{key: "b", at: 0, ttl: time.Minute, wait: time.Minute},
 			{key: "b", at: 0, ttl: time.Minute, release: "r1", ok: true},
 		}},
+		{"the empty key counts in the total only", 1, 3, []step{
+			{key: "", at: 0, ttl: time.Minute, ok: true},
+			{key: "", at: 0, ttl: time.Minute, ok: true},
+			{key: "a", at: 0, ttl: time.Minute, ok: true},
+			{key: "", at: 0, ttl: time.Minute, wait: time.Minute},
+		}},
 		{"unknown and repeated releases are ignored", 1, 5, []step{
 			{key: "a", id: "r1", at: 0, ttl: time.Minute, ok: true},
 			{key: "b", id: "r2", at: 0, ttl: time.Minute, release: "r1", ok: true},
