@@ -5,8 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/portcullis/portcullis/internal/ratelimit"
 )
 
 // Agent is the OAuth Agent, an http.Handler serving the endpoints under
@@ -26,6 +29,10 @@ type Agent struct {
 	refresh, id, login cookie
 	routes             map[string]endpoint
 	refreshes          *refreshes
+	// starts counts the logins started per client address (loginstart.go),
+	// told behind trustedProxies.
+	starts         *ratelimit.Limiter
+	trustedProxies []netip.Prefix
 }
 
 // endpoint is one of the agent's endpoints.
@@ -70,6 +77,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 		id:        newCookie(prefix, idSuffix, orRoot(base), secure),
 		login:     newCookie(prefix, loginSuffix, base+"/login", secure),
 		refreshes: newRefreshes(),
+		starts:    ratelimit.New(cfg.LoginStartsPerMinute, max(loginStartsTotal, cfg.LoginStartsPerMinute)), trustedProxies: cfg.TrustedProxies,
 	}
 	a.routes = map[string]endpoint{
 		base + "/login/start": {http.MethodPost, a.loginStart},
@@ -136,7 +144,8 @@ func (a *Agent) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 }
 
 // providerFailure turns a failed call to the provider into the answer:
-// 503 when it could not be reached (the app may retry; nothing was lost),
+// 503 when it could not be reached or is over its limits (429: the app
+// may retry; nothing was lost),
 // 502 when it answered badly, and 400 with the provider's error code for
 // an OAuth error, which means a bad request or a misconfiguration.
 func providerFailure(err error) *apiError {
@@ -146,6 +155,8 @@ func providerFailure(err error) *apiError {
 		return &apiError{status: http.StatusServiceUnavailable, code: codeProviderUnavailable, message: "the OpenID provider cannot be reached; try again later", err: err}
 	case errors.Is(err, errInvalidIDToken):
 		return &apiError{status: http.StatusBadGateway, code: codeInvalidIDToken, message: "the OpenID provider's ID token failed verification", err: err}
+	case errors.As(err, &oe) && oe.status == http.StatusTooManyRequests:
+		return &apiError{status: http.StatusServiceUnavailable, code: codeProviderUnavailable, message: "the OpenID provider is busy; try again later", err: err}
 	case errors.As(err, &oe):
 		return &apiError{status: http.StatusBadRequest, code: safeCode(oe.code), message: safeText(oe.description, "the OpenID provider refused the request"), err: err}
 	default:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
@@ -17,6 +18,9 @@ const (
 	DefaultBasePath     = "/oauth-agent"
 	DefaultScope        = "openid"
 	DefaultCookiePrefix = "pc"
+	// DefaultLoginStartsPerMinute is the zero value's meaning of
+	// Config.LoginStartsPerMinute.
+	DefaultLoginStartsPerMinute = 30
 )
 
 // Config is the oauth_agent: section of the configuration file. Zero values
@@ -77,6 +81,16 @@ type Config struct {
 	// MaxLegacyTransition ahead. The zero value means no transition:
 	// such cookies are refused, and their users sign in again.
 	LegacyCookiesUntil time.Time `yaml:"legacy_cookies_until"`
+	// TrustedProxies are the reverse proxies in front of the agent whose
+	// X-Forwarded-For tells the client's address, which limits how often
+	// one address may start a login. Empty means the peer address is the
+	// client's. The configuration file sets it from its top-level
+	// trusted_proxies.
+	TrustedProxies []netip.Prefix `yaml:"-"`
+	// LoginStartsPerMinute is how many logins one client address (an
+	// IPv6 /64) may start per minute: each pushes a request the provider
+	// stores. Zero means 30.
+	LoginStartsPerMinute int `yaml:"login_starts_per_minute"`
 }
 
 // MaxLegacyTransition bounds CookieConfig.LegacyCookiesUntil: long enough
@@ -194,6 +208,9 @@ func (c Config) Validate() error {
 			p.add("scope", "must contain openid: the agent signs users in with OpenID Connect")
 		}
 	}
+	if c.LoginStartsPerMinute < 0 {
+		p.add("login_starts_per_minute", "must not be negative")
+	}
 	c.Cookies().check(p)
 	return errors.Join(p.errs...)
 }
@@ -257,6 +274,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CookiePrefix == "" {
 		c.CookiePrefix = DefaultCookiePrefix
+	}
+	if c.LoginStartsPerMinute == 0 {
+		c.LoginStartsPerMinute = DefaultLoginStartsPerMinute
 	}
 	return c
 }

@@ -43,6 +43,7 @@ func TestValidate(t *testing.T) {
 			c.BasePath, c.CookiePrefix = "/api/oauth-agent", "example_app"
 		}},
 		{name: "no listen", change: func(c *agent.Config) { c.Listen = "" }, wantKeys: []string{"oauth_agent.listen"}},
+		{name: "negative login starts", change: func(c *agent.Config) { c.LoginStartsPerMinute = -1 }, wantKeys: []string{"oauth_agent.login_starts_per_minute"}},
 		{name: "base path with trailing slash", change: func(c *agent.Config) { c.BasePath = "/oauth-agent/" }, wantKeys: []string{"oauth_agent.base_path"}},
 		{name: "relative base path", change: func(c *agent.Config) { c.BasePath = "oauth-agent" }, wantKeys: []string{"oauth_agent.base_path"}},
 		{name: "base path with a semicolon", change: func(c *agent.Config) { c.BasePath = "/a;b" }, wantKeys: []string{"oauth_agent.base_path"}},

@@ -56,6 +56,7 @@ const (
 	codeMissingCSRFHeader   = "missing_csrf_header"  // 403
 	codeNotFound            = "not_found"            // 404
 	codeMethodNotAllowed    = "method_not_allowed"   // 405
+	codeTooManyRequests     = "too_many_requests"    // 429: too many logins started from one address; see Retry-After
 	codeProviderError       = "provider_error"       // 502: the provider answered badly
 	codeInvalidIDToken      = "invalid_id_token"     // 502: the ID token failed verification
 	codeProviderUnavailable = "provider_unavailable" // 503: the provider could not be reached

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/portcullis/portcullis/internal/clientaddr"
+	"github.com/portcullis/portcullis/internal/ratelimit"
 )
 
 const (
@@ -21,6 +24,16 @@ const (
 	maxBody = 16 << 10
 	// maxExtraParams bounds extraParams.
 	maxExtraParams = 20
+)
+
+// Every login started pushes a request the provider stores (RFC 9126), and
+// anyone on a trusted origin's page can start one, so one client address
+// may start only Config.LoginStartsPerMinute logins per loginStartWindow,
+// and all addresses together at least loginStartsTotal (this also bounds
+// the limiter's memory); IPv6 addresses count by /64.
+const (
+	loginStartsTotal = 10000
+	loginStartWindow = time.Minute
 )
 
 // reservedParams are the authorization request parameters the agent sets
@@ -46,6 +59,13 @@ type startRequest struct {
 // when the provider has a PAR endpoint (RFC 9126), and remembers it in the
 // login cookie beside the browser's other logins in progress.
 func (a *Agent) loginStart(w http.ResponseWriter, r *http.Request) *apiError {
+	now := time.Now()
+	if ok, wait := a.starts.Take(clientaddr.Key(clientaddr.Of(r, a.trustedProxies)), "", now, now.Add(loginStartWindow)); !ok {
+		h := w.Header()
+		h.Set("Retry-After", ratelimit.RetryAfter(wait))
+		h.Set("Access-Control-Expose-Headers", "Retry-After")
+		return newError(http.StatusTooManyRequests, codeTooManyRequests, "too many logins were started from this address; retry after Retry-After seconds")
+	}
 	var req startRequest
 	if e := readJSON(w, r, &req); e != nil {
 		return e
@@ -53,7 +73,7 @@ func (a *Agent) loginStart(w http.ResponseWriter, r *http.Request) *apiError {
 	if len(req.ExtraParams) > maxExtraParams {
 		return badRequest(fmt.Sprintf("at most %d extraParams", maxExtraParams))
 	}
-	p := pendingLogin{State: randomString(), Verifier: oauth2.GenerateVerifier(), Nonce: randomString(), Expires: time.Now().Add(loginTTL).Unix()}
+	p := pendingLogin{State: randomString(), Verifier: oauth2.GenerateVerifier(), Nonce: randomString(), Expires: now.Add(loginTTL).Unix()}
 	params := url.Values{
 		"response_type": {"code"}, "client_id": {a.clientID}, "redirect_uri": {a.redirect.String()},
 		"scope": {a.scope}, "state": {p.State}, "nonce": {p.Nonce},

@@ -62,6 +62,12 @@ const (
 	flushEvery = 200 * time.Millisecond
 )
 
+// DefaultRetention is how long stored events are kept unless configured
+// otherwise (audit_retention): older ones are deleted by the server's
+// periodic sweep (store.Store.DeleteAuditBefore), so the trail does not
+// grow without bound.
+const DefaultRetention = 90 * 24 * time.Hour
+
 // New starts a recorder writing to w. dropped, if not nil, is called for
 // each event lost because the queue was full (the store is too slow or
 // down); the event is still logged.

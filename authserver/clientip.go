@@ -2,40 +2,17 @@ package authserver
 
 import (
 	"net/http"
-	"net/netip"
-	"strings"
+
+	"github.com/portcullis/portcullis/internal/clientaddr"
 )
 
-// clientIP is the client's address: the peer's, or, when the peer is a
-// trusted proxy, the last X-Forwarded-For hop that is not one. Headers from
-// anyone else are ignored, since anyone can send them.
+// clientIP is the client's address (clientaddr.Of with the configured
+// trusted proxies), as throttles and the audit trail name it; RemoteAddr
+// as it is when it cannot be read.
 func (s *Server) clientIP(r *http.Request) string {
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
+	ip := clientaddr.Of(r, s.cfg.TrustedProxies)
+	if !ip.IsValid() {
 		return r.RemoteAddr
 	}
-	ip := peer.Addr().Unmap()
-	if !s.trusted(ip) {
-		return ip.String()
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if ip = hop.Unmap(); !s.trusted(ip) {
-			break
-		}
-	}
 	return ip.String()
-}
-
-func (s *Server) trusted(ip netip.Addr) bool {
-	for _, p := range s.cfg.TrustedProxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }

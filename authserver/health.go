@@ -6,6 +6,17 @@ import (
 	"time"
 )
 
+// Health returns the liveness and readiness checks alone (GET /healthz,
+// GET /readyz), for an operations listener that does not serve the
+// protocol endpoints. Handler serves them too, for load balancers that
+// probe the public address.
+func (s *Server) Health() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	return mux
+}
+
 // handleHealth is the liveness check: the process serves HTTP.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

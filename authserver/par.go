@@ -44,7 +44,12 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.cfg.Now()
 	ar.ID, ar.Pushed, ar.CreatedAt, ar.ExpiresAt = wire.RandomToken(), true, now, now.Add(parTTL)
+	if ok, wait := s.holdPending(r, ar.ID, ar.ExpiresAt, client.AuthMethod != store.AuthNone); !ok {
+		errTooManyPending(w, wait).Render(w)
+		return
+	}
 	if err := s.store.SaveAuthRequest(r.Context(), ar); err != nil {
+		s.pending.Release(ar.ID)
 		s.internal(r, err).Render(w)
 		return
 	}
@@ -68,6 +73,9 @@ func (s *Server) pushedRequest(ctx context.Context, p url.Values) (store.AuthReq
 	}
 	if err == nil {
 		err = s.store.DeleteAuthRequest(ctx, id)
+	}
+	if err == nil {
+		s.pending.Release(id)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return store.AuthRequest{}, store.Client{}, page("The request_uri is unknown, expired, already used or belongs to another client.")

@@ -24,6 +24,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/authserver/signin"
+	"github.com/portcullis/portcullis/internal/ratelimit"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
@@ -97,6 +98,14 @@ type Config struct {
 	// keys.Secret reads it from the store, creating it on first start.
 	// Required: at least keys.SecretSize bytes.
 	Secret []byte
+	// PendingPerAddress bounds the pending authorization requests (from
+	// /authorize and /par, until used or expired) one client address may
+	// hold on this instance; IPv6 addresses count by /64. Zero means
+	// DefaultPendingPerAddress.
+	PendingPerAddress int
+	// PendingTotal bounds the pending authorization requests of this
+	// instance. Zero means DefaultPendingTotal.
+	PendingTotal int
 }
 
 // Observer is told what the server does.
@@ -157,6 +166,9 @@ type Server struct {
 	// origins may call the token, revocation and userinfo endpoints from
 	// browsers (cors.go).
 	origins map[string]bool
+	// pending counts the pending authorization requests of client
+	// addresses (pending.go).
+	pending *ratelimit.Limiter
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -181,6 +193,8 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	cfg.RefreshMaxTTL = cmp.Or(cfg.RefreshMaxTTL, DefaultRefreshMaxTTL)
 	cfg.RefreshGrace = min(cmp.Or(cfg.RefreshGrace, DefaultRefreshGrace), store.MaxRefreshGrace)
 	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, DefaultSessionTTL)
+	cfg.PendingPerAddress = cmp.Or(cfg.PendingPerAddress, DefaultPendingPerAddress)
+	cfg.PendingTotal = cmp.Or(cfg.PendingTotal, DefaultPendingTotal)
 	if cfg.Throttle == nil {
 		cfg.Throttle = users.NewThrottle()
 	}
@@ -217,6 +231,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 		},
 	}
 	s.clientKeys = newClientKeyCache(newJWKSClient(cfg.AllowPrivateJWKSURI), cfg.Now)
+	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
 	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]

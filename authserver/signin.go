@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/portcullis/portcullis/authserver/signin"
 	"github.com/portcullis/portcullis/store"
@@ -74,6 +75,12 @@ func (c signinCore) ParseForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (c signinCore) ClientIP(r *http.Request) string { return c.s.clientIP(r) }
+
+func (c signinCore) HoldPending(r *http.Request, id string, until time.Time) (bool, time.Duration) {
+	return c.s.holdPending(r, id, until, false)
+}
+
+func (c signinCore) ReleasePending(id string) { c.s.pending.Release(id) }
 
 func (c signinCore) Event(r *http.Request, level slog.Level, typ string, kv ...any) {
 	c.s.event(r, level, typ, kv...)

@@ -19,6 +19,13 @@ type Config struct {
 	// Listen is the address the authorization server listens on. Empty
 	// means 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
+	// OpsListen is the address of the operations listener, which serves
+	// /metrics, /healthz and /readyz and nothing else, apart from the
+	// public listener so that metrics are never exposed to the internet
+	// by accident. Use a loopback or private address, such as
+	// 127.0.0.1:9090. Empty means no operations listener: metrics are
+	// not served at all (portcullis dev sets 127.0.0.1:9090).
+	OpsListen string `yaml:"ops_listen"`
 	// Storage is the store URL: sqlite://PATH, where a relative PATH is
 	// relative to the configuration file's folder, or
 	// postgres://user@host:port/db?options. Required.
@@ -38,6 +45,17 @@ type Config struct {
 	RefreshTokenGrace time.Duration `yaml:"refresh_token_grace"`
 	// SessionTTL is how long a sign-in lasts. Zero means 12h.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// AuditRetention is how long audit events are kept; older ones are
+	// deleted by the periodic sweep. Zero means 2160h (90 days); at least
+	// 24h.
+	AuditRetention time.Duration `yaml:"audit_retention"`
+	// PendingRequestsPerAddress bounds the live pending authorization
+	// requests (from /authorize and /par) one client address may hold on
+	// an instance; IPv6 addresses count by /64. Zero means 100.
+	PendingRequestsPerAddress int `yaml:"pending_requests_per_address"`
+	// PendingRequestsTotal bounds the live pending authorization requests
+	// of an instance, whoever sent them. Zero means 10000.
+	PendingRequestsTotal int `yaml:"pending_requests_total"`
 	// Keys configures the signing keys.
 	Keys Keys `yaml:"keys"`
 	// KeyEncryptionKey encrypts the signing keys' private parts in the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/store"
 )
@@ -70,6 +71,50 @@ func TestSigninFile(t *testing.T) {
 	}
 	if as.RefreshGrace != authserver.DefaultRefreshGrace || as.RefreshIdleTTL != authserver.DefaultRefreshIdleTTL || as.SessionTTL != authserver.DefaultSessionTTL {
 		t.Fatalf("defaults not applied: %+v", as)
+	}
+	if as.PendingPerAddress != authserver.DefaultPendingPerAddress || as.PendingTotal != authserver.DefaultPendingTotal {
+		t.Fatalf("pending request limits: %d, %d; want the defaults", as.PendingPerAddress, as.PendingTotal)
+	}
+	if cfg.AuditRetention != audit.DefaultRetention || cfg.OpsListen != "" {
+		t.Fatalf("audit_retention %v, ops_listen %q; want 2160h and none", cfg.AuditRetention, cfg.OpsListen)
+	}
+}
+
+// TestLimitsAndOperations reads the keys that bound what unauthenticated
+// callers can make the server hold, and the operations listener; the agent
+// is told the server's trusted proxies.
+func TestLimitsAndOperations(t *testing.T) {
+	doc := `
+issuer: http://127.0.0.1:8080
+storage: sqlite://x.db
+ops_listen: 127.0.0.1:9090
+audit_retention: 720h
+pending_requests_per_address: 20
+pending_requests_total: 500
+trusted_proxies: [10.0.0.0/8]
+oauth_agent:
+  listen: 127.0.0.1:8081
+  issuer: http://127.0.0.1:8080
+  client_id: spa-agent
+  client_secret: agent-secret
+  redirect_uri: http://127.0.0.1:3000/
+  trusted_web_origins: [http://127.0.0.1:3000]
+  cookie_encryption_key: ` + strings.Repeat("ab", 32) + `
+  login_starts_per_minute: 10
+`
+	cfg, err := Parse([]byte(doc), "/", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := cfg.AuthServer()
+	if cfg.OpsListen != "127.0.0.1:9090" || cfg.AuditRetention != 720*time.Hour || as.PendingPerAddress != 20 || as.PendingTotal != 500 {
+		t.Fatalf("config = %+v, authserver = %+v", cfg, as)
+	}
+	if ag := cfg.OAuthAgent; len(ag.TrustedProxies) != 1 || ag.TrustedProxies[0].String() != "10.0.0.0/8" || ag.LoginStartsPerMinute != 10 {
+		t.Fatalf("agent trusted proxies %v, login starts %d", ag.TrustedProxies, ag.LoginStartsPerMinute)
+	}
+	if _, err := Parse([]byte(strings.Replace(doc, "  login_starts_per_minute: 10\n", "  trusted_proxies: [10.0.0.0/8]\n", 1)), "/", env(nil)); err == nil || !strings.Contains(err.Error(), "oauth_agent.trusted_proxies: unknown key") {
+		t.Fatalf("oauth_agent.trusted_proxies: got %v, want an unknown key: the agent takes the top-level list", err)
 	}
 }
 
@@ -175,6 +220,11 @@ func TestInvalid(t *testing.T) {
 		{"bad redis URL", base("redis: localhost:6379\n"), "redis: must be redis://"},
 		{"bad trusted proxy", base("trusted_proxies: [10.0.0.0/33]\n"), "trusted_proxies[0]: must be an IP address or a CIDR"},
 		{"grace too long", base("refresh_token_grace: 5m\n"), "refresh_token_grace: must be between"},
+		{"bad ops_listen", base("ops_listen: 9090\n"), "ops_listen: must be host:port"},
+		{"ops_listen on the public address", base("listen: 127.0.0.1:8080\nops_listen: 127.0.0.1:8080\n"), "ops_listen: must differ from listen"},
+		{"audit retention too short", base("audit_retention: 1h\n"), "audit_retention: must be at least 24h"},
+		{"negative pending limit", base("pending_requests_per_address: -1\n"), "pending_requests_per_address: must be positive"},
+		{"pending total under the per-address limit", base("pending_requests_per_address: 50\npending_requests_total: 10\n"), "pending_requests_total: must be at least"},
 		{"duplicate client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n"), "clients[1].client_id: is defined twice"},
 	}
 	for _, tt := range tests {

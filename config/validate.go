@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
@@ -45,6 +46,12 @@ func (c *Config) validate() error {
 	} else if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		p.add("listen", "must be host:port")
 	}
+	if c.OpsListen != "" {
+		if _, _, err := net.SplitHostPort(c.OpsListen); err != nil {
+			p.add("ops_listen", "must be host:port")
+		}
+		p.check(c.OpsListen != c.Listen, "ops_listen", "must differ from listen: the operations listener is apart from the public one")
+	}
 	p.check(c.Storage != "", "storage", "is required")
 	if c.Storage != "" {
 		if _, _, err := c.Store(); err != nil {
@@ -62,6 +69,8 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.OAuthAgent != nil {
+		// The agent runs behind the same proxies as the server.
+		c.OAuthAgent.TrustedProxies = c.trustedProxies()
 		if err := c.OAuthAgent.Validate(); err != nil {
 			p = append(p, err)
 		}
@@ -91,6 +100,12 @@ func (c *Config) validate() error {
 	p.check(c.RefreshTokenGrace > 0 && c.RefreshTokenGrace <= store.MaxRefreshGrace, "refresh_token_grace", "must be between 1s and 1m")
 	c.SessionTTL = cmp.Or(c.SessionTTL, authserver.DefaultSessionTTL)
 	p.check(c.SessionTTL >= time.Minute, "session_ttl", "must be at least 1m")
+	c.AuditRetention = cmp.Or(c.AuditRetention, audit.DefaultRetention)
+	p.check(c.AuditRetention >= 24*time.Hour, "audit_retention", "must be at least 24h")
+	c.PendingRequestsPerAddress = cmp.Or(c.PendingRequestsPerAddress, authserver.DefaultPendingPerAddress)
+	c.PendingRequestsTotal = cmp.Or(c.PendingRequestsTotal, authserver.DefaultPendingTotal)
+	p.check(c.PendingRequestsPerAddress > 0, "pending_requests_per_address", "must be positive")
+	p.check(c.PendingRequestsTotal >= c.PendingRequestsPerAddress, "pending_requests_total", "must be at least pending_requests_per_address")
 	if c.Keys.AccessTokenAlg == "" {
 		c.Keys.AccessTokenAlg = keys.ES256
 	}
@@ -369,7 +384,9 @@ func (c *Config) AuthServer() authserver.Config {
 		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg,
 		IDTokenTTL: c.IDTokenTTL, RefreshIdleTTL: c.RefreshTokenIdleTTL, RefreshMaxTTL: c.RefreshTokenMaxTTL,
 		RefreshGrace: c.RefreshTokenGrace, SessionTTL: c.SessionTTL, AllowPrivateJWKSURI: c.AllowPrivateJWKSURI,
-		KeysEncrypted: c.keyRing.Current != nil,
+		KeysEncrypted:     c.keyRing.Current != nil,
+		PendingPerAddress: c.PendingRequestsPerAddress, PendingTotal: c.PendingRequestsTotal,
+		TrustedProxies: c.trustedProxies(),
 	}
 	for _, api := range c.APIs {
 		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes})
@@ -377,9 +394,16 @@ func (c *Config) AuthServer() authserver.Config {
 	for _, cl := range c.Clients {
 		out.Clients = append(out.Clients, cl.storeClient())
 	}
+	return out
+}
+
+// trustedProxies are the valid entries of trusted_proxies, parsed.
+func (c *Config) trustedProxies() []netip.Prefix {
+	var out []netip.Prefix
 	for _, tp := range c.TrustedProxies {
-		p, _ := parsePrefix(tp) // validated
-		out.TrustedProxies = append(out.TrustedProxies, p)
+		if p, err := parsePrefix(tp); err == nil {
+			out = append(out, p)
+		}
 	}
 	return out
 }

@@ -6,7 +6,6 @@ package metrics
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,16 +76,20 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// Request implements authserver.Observer.
+// Request implements authserver.Observer. route must be a pattern of the
+// server's mux (a fixed set) or "unmatched"; the method, status and error
+// code are reduced to fixed sets here (labels.go).
 func (m *Metrics) Request(route, method string, status int, oauthError string, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Observe(d.Seconds())
+	m.requests.WithLabelValues(route, methodLabel(method), statusLabel(status)).Observe(d.Seconds())
 	if oauthError != "" {
-		m.errors.WithLabelValues(route, oauthError).Inc()
+		m.errors.WithLabelValues(route, errorLabel(oauthError)).Inc()
 	}
 }
 
-// TokenIssued implements authserver.Observer. Client IDs are a bounded set
-// registered by operators, so they make a safe label.
+// TokenIssued implements authserver.Observer. It is told only of tokens
+// issued to authenticated clients, so client IDs are the set operators
+// registered, and grant types those the server implements: both make safe
+// labels.
 func (m *Metrics) TokenIssued(grantType, clientID string) {
 	m.tokens.WithLabelValues(grantType, clientID).Inc()
 }

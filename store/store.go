@@ -171,6 +171,10 @@ type Store interface {
 	AppendAudit(ctx context.Context, events []AuditEvent) error
 	// ListAudit returns the events the filter selects, newest first.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	// DeleteAuditBefore deletes the events older than before and returns
+	// how many it deleted. It deletes in batches, each its own statement,
+	// so a large backlog never holds the database's locks for long.
+	DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error)
 
 	// DeleteExpired removes what expired before now and can no longer
 	// matter: revocations, single-use marks, pending requests, sessions,

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/internal/ratelimit"
 )
 
 // authRequestTTL bounds how long a user may take to sign in.
@@ -23,17 +25,26 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, http.StatusBadRequest, "Invalid sign-in request", err.Error())
 		return
 	}
+	// The limit is checked first, so a caller over it costs no store
+	// access, and a pushed request is not consumed for nothing.
+	now := s.cfg.Now()
+	id, expires := wire.RandomToken(), now.Add(authRequestTTL)
+	if ok, wait := s.core.HoldPending(r, id, expires); !ok {
+		s.tooManyPending(w, wait)
+		return
+	}
 	ctx := r.Context()
 	ar, client, refused := s.core.Authorization(ctx, params)
 	if refused != nil {
+		s.core.ReleasePending(id)
 		s.failAuthorization(w, r, refused)
 		return
 	}
-	now := s.cfg.Now()
-	ar.ID, ar.Pushed = wire.RandomToken(), false
+	ar.ID, ar.Pushed = id, false
 	ar.BrowserHash = wire.Digest(s.browserID(w, r))
-	ar.CreatedAt, ar.ExpiresAt = now, now.Add(authRequestTTL)
+	ar.CreatedAt, ar.ExpiresAt = now, expires
 	if err := s.store.SaveAuthRequest(ctx, ar); err != nil {
+		s.core.ReleasePending(id)
 		s.pageFailure(w, r, err)
 		return
 	}
@@ -90,6 +101,22 @@ func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, redire
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// tooManyPending answers a browser whose address holds too many
+// unfinished sign-ins (Core.HoldPending) with 429, Retry-After and a page
+// saying so. It does not redirect to the client with
+// temporarily_unavailable: many clients start a new sign-in on an error,
+// which here would loop, and the wait only means something on the answer
+// the person sees.
+func (s *Server) tooManyPending(w http.ResponseWriter, retryAfter time.Duration) {
+	w.Header().Set("Retry-After", ratelimit.RetryAfter(retryAfter))
+	wait := fmt.Sprintf("%d seconds", int(retryAfter.Seconds())+1)
+	if retryAfter > 90*time.Second {
+		wait = fmt.Sprintf("%d minutes", int(retryAfter.Minutes())+1)
+	}
+	s.renderError(w, http.StatusTooManyRequests, "Too many sign-ins in progress",
+		"Too many sign-ins were started from your network and not finished. Try again in "+wait+".")
 }
 
 // pageFailure shows a store failure to the user without its details.

@@ -108,6 +108,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.pageFailure(w, r, err)
 		return
 	}
+	s.core.ReleasePending(ar.ID)
 	now := s.cfg.Now()
 	grantID := wire.RandomToken()
 	if err := s.store.CreateGrant(ctx, store.Grant{ID: grantID, UserID: u.ID, ClientID: c.ID, ExpiresAt: now.Add(s.cfg.RefreshMaxTTL + codeTTL)}); err != nil {
@@ -130,7 +131,9 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 
 // finish ends a request with an error sent to the client.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, q url.Values) {
-	s.store.DeleteAuthRequest(r.Context(), ar.ID)
+	if s.store.DeleteAuthRequest(r.Context(), ar.ID) == nil {
+		s.core.ReleasePending(ar.ID)
+	}
 	s.redirectToClient(w, r, ar.RedirectURI, ar.State, q)
 }
 

@@ -84,6 +84,13 @@ type Core interface {
 	ParseForm(w http.ResponseWriter, r *http.Request) error
 	// ClientIP is the address of the client that sent r.
 	ClientIP(r *http.Request) string
+	// HoldPending counts an authorization request about to be stored
+	// under id until until against r's client address, in the limit it
+	// shares with pushed requests; when the address or the server holds
+	// too many, it says how long to wait instead.
+	HoldPending(r *http.Request, id string, until time.Time) (ok bool, retryAfter time.Duration)
+	// ReleasePending uncounts the request stored under id, once used up.
+	ReleasePending(id string)
 	// Event records a security event of a request. kv are key-value
 	// pairs: "sub" and "client_id" name the user and client, the rest are
 	// detail. Never pass a secret or a token.

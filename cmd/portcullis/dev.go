@@ -32,6 +32,7 @@ const (
 	devGate   = "127.0.0.1:8082"
 	devAPI    = "127.0.0.1:9000"
 	devApp    = "127.0.0.1:3000"
+	devOps    = "127.0.0.1:9090"
 )
 
 func devCmd() *cobra.Command {
@@ -39,8 +40,9 @@ func devCmd() *cobra.Command {
 		Use:   "dev",
 		Short: "Run the whole demo stack on loopback: server, OAuth Agent, gateway, example API and app",
 		Long: "Run, on 127.0.0.1 with a throwaway SQLite store: the authorization server (:8080) with a\n" +
-			"demo user, the OAuth Agent (:8081), the gateway (:8082), the example users API (:9000) and\n" +
-			"the example single-page app (:3000). Open the printed URL and sign in.",
+			"demo user, the OAuth Agent (:8081), the gateway (:8082), the example users API (:9000),\n" +
+			"the example single-page app (:3000) and the operations listener with /metrics (:9090).\n" +
+			"Open the printed URL and sign in.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -125,6 +127,7 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
   OAuth Agent           http://%s/oauth-agent
   gateway               http://%s  (GET /users -> example API, with the agent's cookie)
   example users API     http://%s
+  metrics               http://%s/metrics
 
   service client  demo-client, secret %s
   web client      demo-web, secret %s, redirect URI http://127.0.0.1:3000/callback
@@ -132,13 +135,14 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 Get a token for the API:
   curl -s -u demo-client:%s -d grant_type=client_credentials %s/token
 
-`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, secret, webSecret, secret, devIssuer)
+`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, webSecret, secret, devIssuer)
 	return cfg, cleanup, nil
 }
 
 const devYAML = `
 issuer: http://127.0.0.1:8080
 listen: 127.0.0.1:8080
+ops_listen: 127.0.0.1:9090
 storage: sqlite://portcullis.db
 key_encryption_key: ${DEV_KEK}
 # Development on loopback: the example app's redirect URIs are plain http,

@@ -64,14 +64,17 @@ func cli(t *testing.T, env []string, args ...string) string {
 // server runs, then stops it with SIGTERM.
 func TestServeWithCLI(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
+	port, opsPort := freePort(t), freePort(t)
 	issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
+	ops := fmt.Sprintf("http://127.0.0.1:%d", opsPort)
 	doc, err := os.ReadFile("../../config/testdata/issue.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "portcullis.yaml")
-	os.WriteFile(conf, []byte(strings.ReplaceAll(string(doc), "127.0.0.1:8080", fmt.Sprintf("127.0.0.1:%d", port))), 0o600)
+	doc = []byte(strings.ReplaceAll(string(doc), "127.0.0.1:8080", fmt.Sprintf("127.0.0.1:%d", port)))
+	doc = fmt.Appendf(doc, "ops_listen: 127.0.0.1:%d\n", opsPort)
+	os.WriteFile(conf, doc, 0o600)
 	secret := "reporting-secret-with-at-least-32-chars"
 	env := []string{"REPORTING_SECRET=" + secret}
 
@@ -164,13 +167,20 @@ func TestServeWithCLI(t *testing.T) {
 		t.Fatalf("tokens revoke: %q", out)
 	}
 
-	// Operations: health, readiness, metrics.
-	for _, path := range []string{"/healthz", "/readyz"} {
-		if resp, err := http.Get(issuer + path); err != nil || resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %v %v", path, resp, err)
+	// Operations: health and readiness on both listeners, metrics only on
+	// the operations listener.
+	for _, u := range []string{issuer + "/healthz", issuer + "/readyz", ops + "/healthz", ops + "/readyz"} {
+		if resp, err := http.Get(u); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", u, resp, err)
 		}
 	}
-	resp, err := http.Get(issuer + "/metrics")
+	if resp, err := http.Get(issuer + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /metrics on the public listener: %v %v; want 404", resp, err)
+	}
+	if resp, err := http.Get(ops + "/token"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /token on the operations listener: %v %v; want 404", resp, err)
+	}
+	resp, err := http.Get(ops + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +260,7 @@ func TestCLIErrors(t *testing.T) {
 // credentials get a token, whose app is served and whose agent starts a
 // sign-in. It needs the stack's fixed loopback ports.
 func TestDev(t *testing.T) {
-	for _, port := range []string{"8080", "8081", "8082", "9000", "3000"} {
+	for _, port := range []string{"8080", "8081", "8082", "9000", "3000", "9090"} {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+port)
 		if err != nil {
 			t.Skipf("port %s is taken, so portcullis dev cannot start here: %v", port, err)
@@ -307,6 +317,9 @@ func TestDev(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.HasPrefix(start.AuthorizationRequestURL, "http://127.0.0.1:8080/authorize?") {
 		t.Fatalf("agent login/start: %d %+v", resp.StatusCode, start)
+	}
+	if resp, err := http.Get("http://127.0.0.1:9090/metrics"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("metrics on the operations listener: %v %v", resp, err)
 	}
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {

@@ -31,7 +31,8 @@ const (
 	// keyReloadInterval is how often a server picks up keys rotated by the
 	// CLI or another instance. Rotation activates new keys later than this.
 	keyReloadInterval = 30 * time.Second
-	// gcInterval is how often expired revocations and replay marks go.
+	// gcInterval is how often expired records, and audit events past
+	// their retention, go.
 	gcInterval = 5 * time.Minute
 	// shutdownGrace is how long in-flight requests get to finish.
 	shutdownGrace = 20 * time.Second
@@ -119,14 +120,26 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
-	root := http.NewServeMux()
-	root.Handle("GET /metrics", m.Handler())
-	root.Handle("/", srv.Handler())
 	go km.Run(ctx, keyReloadInterval, log)
-	go collectGarbage(ctx, st, log)
-	g := &servers{log: log, errc: make(chan error, 2)}
-	addr, err := g.start("authorization server", cfg.Listen, root)
+	go collectGarbage(ctx, st, log, cfg.AuditRetention)
+	g := &servers{log: log, errc: make(chan error, 4)}
+	// Metrics are served only on the operations listener, never beside
+	// the public endpoints: they describe the clients and the traffic.
+	if cfg.OpsListen != "" {
+		ops := http.NewServeMux()
+		ops.Handle("GET /metrics", m.Handler())
+		ops.Handle("/", srv.Health())
+		oaddr, err := g.start("operations", cfg.OpsListen, ops)
+		if err != nil {
+			return err
+		}
+		log.Info("operations listening", "addr", oaddr.String(), "paths", "/metrics /healthz /readyz")
+	} else {
+		log.Info("no operations listener (ops_listen is not set): metrics are not served")
+	}
+	addr, err := g.start("authorization server", cfg.Listen, srv.Handler())
 	if err != nil {
+		g.shutdown()
 		return err
 	}
 	log.Info("portcullis listening", "addr", addr.String(), "issuer", cfg.Issuer, "version", versionString())
@@ -247,7 +260,9 @@ func poolStats(st store.Store) func() metrics.PoolStats {
 	}
 }
 
-func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger) {
+// collectGarbage deletes, every gcInterval, what expired and the audit
+// events older than retention.
+func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger, retention time.Duration) {
 	t := time.NewTicker(gcInterval)
 	defer t.Stop()
 	for {
@@ -255,8 +270,14 @@ func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := st.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			now := time.Now()
+			if err := st.DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
 				log.Error("delete expired records", "err", err)
+			}
+			if n, err := st.DeleteAuditBefore(ctx, now.Add(-retention)); err != nil && ctx.Err() == nil {
+				log.Error("delete audit events past retention", "err", err)
+			} else if n > 0 {
+				log.Info("audit events past retention deleted", "count", n, "retention", retention.String())
 			}
 		}
 	}

@@ -29,6 +29,28 @@ func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) erro
 	return nil
 }
 
+// auditDeleteBatch is how many events one statement of DeleteAuditBefore
+// deletes.
+const auditDeleteBatch = 5000
+
+// DeleteAuditBefore implements store.Store.
+func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		tag, err := s.pool.Exec(ctx,
+			`DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE time < $1 ORDER BY time LIMIT $2)`,
+			before, auditDeleteBatch)
+		if err != nil {
+			return total, fmt.Errorf("delete audit: %w", err)
+		}
+		n := tag.RowsAffected()
+		total += n
+		if n < auditDeleteBatch {
+			return total, nil
+		}
+	}
+}
+
 // ListAudit implements store.Store.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
 	var where []string

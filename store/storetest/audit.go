@@ -45,6 +45,37 @@ func testAudit(t *testing.T, s store.Store) {
 	}
 }
 
+// testAuditRetention deletes events older than a cutoff, more than one
+// batch of them, and keeps the rest.
+func testAuditRetention(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	cutoff := time.Now().Truncate(time.Microsecond)
+	var old []store.AuditEvent
+	for i := range 11000 {
+		old = append(old, store.AuditEvent{Time: cutoff.Add(-time.Duration(i+1) * time.Second), Type: "login_failed"})
+	}
+	if err := s.AppendAudit(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	kept := []store.AuditEvent{
+		{Time: cutoff, Type: "token_issued", ClientID: "at-cutoff"},
+		{Time: cutoff.Add(time.Hour), Type: "token_issued", ClientID: "newer"},
+	}
+	if err := s.AppendAudit(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DeleteAuditBefore(ctx, cutoff); err != nil || n != 11000 {
+		t.Fatalf("DeleteAuditBefore = %d, %v; want 11000", n, err)
+	}
+	left, err := s.ListAudit(ctx, store.AuditFilter{})
+	if err != nil || len(left) != 2 || left[0].ClientID != "newer" || left[1].ClientID != "at-cutoff" {
+		t.Fatalf("left after the sweep: %+v, %v; want the event at the cutoff and the newer one", left, err)
+	}
+	if n, err := s.DeleteAuditBefore(ctx, cutoff); err != nil || n != 0 {
+		t.Fatalf("second sweep = %d, %v; want 0", n, err)
+	}
+}
+
 func testRevokeGrants(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now()

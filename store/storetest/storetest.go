@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpiredSignin", testDeleteExpiredSignin},
 		{"RevokeRacesIssue", testRevokeRacesIssue},
 		{"Audit", testAudit},
+		{"AuditRetention", testAuditRetention},
 		{"RevokeGrants", testRevokeGrants},
 		{"SecretConcurrent", testSecretConcurrent},
 	}

@@ -1,0 +1,54 @@
+package clientaddr
+
+import (
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+)
+
+func TestOf(t *testing.T) {
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	tests := []struct {
+		name, remote string
+		forwarded    []string
+		want         string
+	}{
+		{"direct", "192.0.2.1:1234", nil, "192.0.2.1"},
+		{"forwarded by an untrusted peer is ignored", "192.0.2.1:1234", []string{"198.51.100.7"}, "192.0.2.1"},
+		{"forwarded by a trusted proxy", "10.0.0.2:1234", []string{"198.51.100.7"}, "198.51.100.7"},
+		{"last untrusted hop wins", "10.0.0.2:1234", []string{"203.0.113.9, 198.51.100.7, 10.0.0.3"}, "198.51.100.7"},
+		{"several headers", "10.0.0.2:1234", []string{"203.0.113.9", "198.51.100.7"}, "198.51.100.7"},
+		{"garbage hop stops the walk", "10.0.0.2:1234", []string{"198.51.100.7, junk"}, "10.0.0.2"},
+		{"mapped IPv4", "[::ffff:192.0.2.1]:1234", nil, "192.0.2.1"},
+		{"unreadable peer", "pipe", nil, "invalid IP"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		for _, f := range tt.forwarded {
+			r.Header.Add("X-Forwarded-For", f)
+		}
+		if got := Of(r, proxies).String(); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestKey(t *testing.T) {
+	tests := []struct {
+		name string
+		addr netip.Addr
+		want string
+	}{
+		{"IPv4 by address", netip.MustParseAddr("192.0.2.1"), "192.0.2.1"},
+		{"IPv6 by /64", netip.MustParseAddr("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64"},
+		{"same /64, same key", netip.MustParseAddr("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64"},
+		{"zone ignored", netip.MustParseAddr("fe80::1%eth0"), "fe80::/64"},
+		{"unknown", netip.Addr{}, "unknown"},
+	}
+	for _, tt := range tests {
+		if got := Key(tt.addr); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
