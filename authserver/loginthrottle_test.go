@@ -22,6 +22,20 @@ func behindProxy(c *authserver.Config) {
 	c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 }
 
+// frozen stops th's clock, so that no lock ends while a test runs, however
+// slowly argon2id hashes (as under the race detector).
+func frozen(th *users.Throttle) *users.Throttle {
+	now := time.Now()
+	th.Now = func() time.Time { return now }
+	return th
+}
+
+// frozenThrottles gives the server the default throttles with stopped
+// clocks.
+func frozenThrottles(c *authserver.Config) {
+	c.Throttle, c.AddressThrottle = frozen(users.NewThrottle()), frozen(users.NewAddressThrottle())
+}
+
 // browserAt returns a browser whose requests come from ip.
 func browserAt(t *testing.T, as *authservertest.Server, ip string) *browser {
 	b := newBrowser(t, as)
@@ -33,7 +47,7 @@ func browserAt(t *testing.T, as *authservertest.Server, ip string) *browser {
 // one address locks the account there only; the owner signs in from
 // another address, and the attacker stays locked.
 func TestLoginLockIsPerAddress(t *testing.T) {
-	as := authservertest.New(t, behindProxy)
+	as := authservertest.New(t, behindProxy, frozenThrottles)
 	attacker, owner := browserAt(t, as, "203.0.113.7"), browserAt(t, as, "198.51.100.9")
 	p := attacker.get(webFlow(as, "openid").authURL())
 	for range 10 {
@@ -55,9 +69,8 @@ func TestLoginLockIsPerAddress(t *testing.T) {
 // they are then evaluated (200) or find every hashing slot busy (503).
 func TestLoginAddressThrottleIsAtomic(t *testing.T) {
 	const attempts = 300
-	now := time.Now()
 	th := &decideTogether{
-		Throttle: &users.Throttle{FreeAttempts: 50, Window: time.Minute, MaxDelay: time.Minute, Now: func() time.Time { return now }},
+		Throttle: frozen(&users.Throttle{FreeAttempts: 50, Window: time.Minute, MaxDelay: time.Minute}),
 		want:     attempts, all: make(chan struct{}),
 	}
 	as := authservertest.New(t, func(c *authserver.Config) { c.AddressThrottle = th })
@@ -124,7 +137,7 @@ func (d *decideTogether) Try(keys ...string) time.Duration {
 func TestLoginIPv6SharesA64(t *testing.T) {
 	as := authservertest.New(t, func(c *authserver.Config) {
 		behindProxy(c)
-		c.AddressThrottle = &users.Throttle{FreeAttempts: 2, Window: time.Minute, MaxDelay: time.Minute}
+		c.AddressThrottle = frozen(&users.Throttle{FreeAttempts: 2, Window: time.Minute, MaxDelay: time.Minute})
 	})
 	tests := []struct {
 		name, ip string

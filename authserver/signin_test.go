@@ -226,7 +226,7 @@ func TestForgedForms(t *testing.T) {
 }
 
 func TestLoginThrottle(t *testing.T) {
-	as := authservertest.New(t)
+	as := authservertest.New(t, frozenThrottles)
 	b := newBrowser(t, as)
 	p := b.get(webFlow(as, "openid").authURL())
 	for i := range 5 {
@@ -408,7 +408,7 @@ func TestDeletedUser(t *testing.T) {
 func TestThrottleBehindProxy(t *testing.T) {
 	as := authservertest.New(t, func(c *authserver.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-		c.AddressThrottle = &users.Throttle{FreeAttempts: 2, Window: time.Minute, MaxDelay: time.Minute}
+		c.AddressThrottle = frozen(&users.Throttle{FreeAttempts: 2, Window: time.Minute, MaxDelay: time.Minute})
 	})
 	from := func(b *browser, ip string) { b.c.Transport = forwardedFor{ip} }
 	attacker, person := newBrowser(t, as), newBrowser(t, as)
