@@ -71,9 +71,10 @@ type Config struct {
 	RefreshGrace time.Duration
 	// SessionTTL is how long a sign-in lasts. Zero means 12 hours.
 	SessionTTL time.Duration
-	// Throttle slows down password guessing per account. Nil means an
-	// in-memory users.NewThrottle; several instances share one through
-	// Redis.
+	// Throttle slows down password guessing per account at one client
+	// address (users.LoginKeys), so that guesses from elsewhere never lock
+	// the owner out. Nil means an in-memory users.NewThrottle; several
+	// instances share one through Redis.
 	Throttle Throttle
 	// AddressThrottle slows down guessing per client address, more
 	// leniently since people share addresses. Nil means an in-memory
@@ -122,8 +123,8 @@ type noObserver struct{}
 func (noObserver) Request(string, string, int, string, time.Duration) {}
 func (noObserver) TokenIssued(string, string)                         {}
 
-// Throttle counts failed sign-ins per key (an account, an address) and
-// says how long the next attempt must wait. The sign-in pages use it
+// Throttle counts sign-in attempts per key (an account at an address, an
+// address) and says how long the next attempt must wait. The sign-in pages use it
 // (signin.Throttle); users.Throttle implements it in memory, redisstate
 // shares it between instances.
 type Throttle = signin.Throttle

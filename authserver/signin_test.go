@@ -226,10 +226,10 @@ func TestForgedForms(t *testing.T) {
 }
 
 func TestLoginThrottle(t *testing.T) {
-	as := authservertest.New(t)
+	as := authservertest.New(t, frozenThrottles)
 	b := newBrowser(t, as)
 	p := b.get(webFlow(as, "openid").authURL())
-	for i := range 6 {
+	for i := range 5 {
 		p = b.login(p, as.Username, "wrong")
 		if p.status != http.StatusOK || !strings.Contains(p.body, "Wrong username or password.") {
 			t.Fatalf("failure %d: %d", i, p.status)
@@ -237,7 +237,7 @@ func TestLoginThrottle(t *testing.T) {
 	}
 	p = b.login(p, as.Username, as.Password)
 	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || !strings.Contains(p.body, "Too many failed attempts") {
-		t.Fatalf("after 6 failures: %d %q", p.status, p.header.Get("Retry-After"))
+		t.Fatalf("after 5 failures: %d %q", p.status, p.header.Get("Retry-After"))
 	}
 }
 
@@ -408,18 +408,18 @@ func TestDeletedUser(t *testing.T) {
 func TestThrottleBehindProxy(t *testing.T) {
 	as := authservertest.New(t, func(c *authserver.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-		c.AddressThrottle = &users.Throttle{FreeAttempts: 2, Window: time.Minute, MaxDelay: time.Minute}
+		c.AddressThrottle = frozen(&users.Throttle{FreeAttempts: 2, Window: time.Minute, MaxDelay: time.Minute})
 	})
 	from := func(b *browser, ip string) { b.c.Transport = forwardedFor{ip} }
 	attacker, person := newBrowser(t, as), newBrowser(t, as)
 	from(attacker, "203.0.113.7")
 	from(person, "198.51.100.9")
 	p := attacker.get(webFlow(as, "openid").authURL())
-	for i := range 3 {
+	for i := range 2 {
 		p = attacker.login(p, fmt.Sprint("nobody", i), "wrong")
 	}
 	if p = attacker.login(p, "nobody9", "wrong"); p.status != http.StatusTooManyRequests {
-		t.Fatalf("attacker address after 3 failures: %d, want 429", p.status)
+		t.Fatalf("attacker address after 2 failures: %d, want 429", p.status)
 	}
 	if p := person.login(person.get(webFlow(as, "openid").authURL()), as.Username, as.Password); p.status != http.StatusSeeOther {
 		t.Fatalf("a person at another address: %d, want a sign-in", p.status)

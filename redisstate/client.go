@@ -134,7 +134,7 @@ func (h *health) try() bool {
 func (h *health) failed(op string, err error) {
 	h.retryAt.Store(time.Now().Add(probeInterval).UnixNano())
 	if h.down.CompareAndSwap(false, true) {
-		h.log.Warn("redisstate: Redis unreachable; replay marks fall back to the store, login throttling to memory, and guards learn of revocations at their poll interval",
+		h.log.Warn("redisstate: Redis unreachable; single-use checks go to the store alone, login throttling to memory, and guards learn of revocations at their poll interval",
 			"op", op, "err", err)
 	}
 }

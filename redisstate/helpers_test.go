@@ -138,14 +138,19 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 var discard = slog.New(slog.DiscardHandler)
 
 // proxy forwards TCP connections to Redis and can cut them, to take Redis
-// away from one Client and give it back while the test runs.
+// away from one Client and give it back while the test runs, or pause
+// them: Redis still receives and executes commands, but its answers are
+// held, as from a Redis that stalls in mid-call.
 type proxy struct {
 	ln     net.Listener
 	target string
 
-	mu    sync.Mutex
-	down  bool
-	conns []net.Conn
+	mu     sync.Mutex
+	down   bool
+	paused bool
+	// resumed is broadcast when paused or down changes.
+	resumed sync.Cond
+	conns   []net.Conn
 }
 
 // newProxy starts a proxy to target, closed when the test ends.
@@ -156,6 +161,7 @@ func newProxy(t testing.TB, target string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{ln: ln, target: target}
+	p.resumed.L = &p.mu
 	t.Cleanup(func() {
 		ln.Close()
 		p.setDown(true)
@@ -213,8 +219,42 @@ func (p *proxy) forward(in net.Conn) {
 		_, _ = io.Copy(out, in)
 		out.Close()
 	}()
-	_, _ = io.Copy(in, out)
+	// Answers go back one read at a time, each held while paused.
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := out.Read(buf)
+		if n > 0 {
+			if p.hold() {
+				break
+			}
+			if _, err := in.Write(buf[:n]); err != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	in.Close()
+}
+
+// hold waits while the proxy is paused and reports whether it went down
+// meanwhile.
+func (p *proxy) hold() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.paused && !p.down {
+		p.resumed.Wait()
+	}
+	return p.down
+}
+
+// setPaused holds, or releases, every answer from Redis.
+func (p *proxy) setPaused(paused bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paused = paused
+	p.resumed.Broadcast()
 }
 
 // setDown cuts every connection and, while down, every new one.
@@ -222,6 +262,7 @@ func (p *proxy) setDown(down bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.down = down
+	p.resumed.Broadcast()
 	if down {
 		for _, c := range p.conns {
 			c.Close()

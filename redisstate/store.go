@@ -11,7 +11,7 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
-// sharedStore is a store.Store whose single-use marks live in Redis and
+// sharedStore is a store.Store whose single-use checks Redis screens and
 // whose revocations are announced through it; every other method is the
 // decorated store's.
 type sharedStore struct {
@@ -19,43 +19,55 @@ type sharedStore struct {
 	c *Client
 }
 
-// Store returns s with UseOnce answered by Redis, falling back to s when
-// Redis is unreachable, and with a revocation notice published after each
-// successful RevokeToken, RevokeGrant, RevokeGrants and DeleteUser.
-// Closing the result closes s, not the Client. See the package
-// documentation for what marks kept in Redis only trade.
+// Store returns s with UseOnce screened by Redis, which refuses a replay it
+// knows of without a database write, and with a revocation notice
+// published after each successful RevokeToken, RevokeGrant, RevokeGrants
+// and DeleteUser. Closing the result closes s, not the Client. See the
+// package documentation for what each Redis outage costs.
 func (c *Client) Store(s store.Store) store.Store {
 	return &sharedStore{Store: s, c: c}
 }
 
-// UseOnce implements store.Store with one SET NX PXAT, which checks and
-// marks atomically in Redis: of concurrent calls on every instance, one
-// succeeds. A mark whose expiresAt has already passed blocks nothing, as
-// the store contract says: Redis answers such a SET without storing
-// anything, so the call succeeds unless a live mark exists. When Redis
-// fails, the decorated store answers.
+// UseOnce implements store.Store. The decorated store decides: a key is
+// used only when the store's UseOnce succeeds, so a key is used at most
+// once whatever Redis does, slow, cut off, restarted empty or flushed. Redis
+// only refuses early: one SET NX PXAT marks the key there, and a live mark
+// already present means a replay, answered without touching the store. A
+// mark whose expiresAt has already passed blocks nothing, as the store
+// contract says: Redis answers such a SET without storing anything.
 func (s *sharedStore) UseOnce(ctx context.Context, key string, expiresAt time.Time) error {
-	if !s.c.health.try() {
-		return s.Store.UseOnce(ctx, key, expiresAt)
+	if err := s.c.screen(ctx, key, expiresAt); err != nil {
+		return err
+	}
+	return s.Store.UseOnce(ctx, key, expiresAt)
+}
+
+// screen marks key in Redis and returns store.ErrReplay when Redis holds a
+// live mark for it already. Anything else Redis does (no answer, an error,
+// an outage) returns nil: the store decides alone then. Only ctx's end is
+// an error of its own.
+func (c *Client) screen(ctx context.Context, key string, expiresAt time.Time) error {
+	if !c.health.try() {
+		return nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	// PXAT refuses times before the epoch (a zero time.Time); any past
 	// time means the same thing.
 	at := max(expiresAt.UnixMilli(), 1)
-	err := s.c.rdb.Do(rctx, "SET", s.c.key("once", key), "1", "NX", "PXAT", at).Err()
+	err := c.rdb.Do(rctx, "SET", c.key("once", key), "1", "NX", "PXAT", at).Err()
 	switch {
 	case err == nil:
-		s.c.health.ok()
+		c.health.ok()
 		return nil
 	case errors.Is(err, redis.Nil):
-		s.c.health.ok()
+		c.health.ok()
 		return store.ErrReplay
 	case ctx.Err() != nil:
 		return fmt.Errorf("redisstate: use once: %w", ctx.Err())
 	}
-	s.c.health.failed("use once", err)
-	return s.Store.UseOnce(ctx, key, expiresAt)
+	c.health.failed("use once", err)
+	return nil
 }
 
 // RevokeToken implements store.Store and announces the revocation.

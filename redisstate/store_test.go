@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,8 +144,8 @@ func TestUseOnceUnreachable(t *testing.T) {
 }
 
 // TestUseOnceOutage takes Redis away from a running Client and gives it
-// back: marks go to the store during the outage and to Redis after it, and
-// the outage and its end are logged once each.
+// back: every mark is in the store, before, during and after the outage,
+// and the outage and its end are logged once each.
 func TestUseOnceOutage(t *testing.T) {
 	var logs logBuffer
 	p := newProxy(t, redisOptions(t).Addr)
@@ -174,16 +175,164 @@ func TestUseOnceOutage(t *testing.T) {
 	use("after", nil)
 	use("before", store.ErrReplay)
 
-	if inStore("before") || inStore("after") {
-		t.Error("a mark made while Redis was up went to the store")
-	}
-	if !inStore("during") {
-		t.Error("a mark made during the outage is not in the store")
+	for _, key := range []string{"before", "during", "after"} {
+		if !inStore(key) {
+			t.Errorf("the mark %q is not in the store", key)
+		}
 	}
 	if n := logs.count("Redis unreachable"); n != 1 {
 		t.Errorf("outage logged %d times, want once:\n%s", n, logs.String())
 	}
 	if n := logs.count("Redis reachable again"); n != 1 {
 		t.Errorf("recovery logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// flush deletes every key of c's prefix, as FLUSHDB or a restart without
+// persistence would, without touching other tests' keys.
+func flush(t *testing.T, c *Client) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := c.rdb.Keys(ctx, c.prefix+"*").Result()
+	if err == nil && len(keys) > 0 {
+		err = c.rdb.Del(ctx, keys...).Err()
+	}
+	if err != nil {
+		t.Errorf("flush: %v", err)
+	}
+}
+
+// faultyPair is two instances on one database and one Redis: a reaches
+// Redis through a proxy the test cuts or pauses, b directly.
+type faultyPair struct {
+	p      *proxy
+	ca, cb *Client
+	a, b   store.Store
+}
+
+func newFaultyPair(t *testing.T) faultyPair {
+	prefix, db := newPrefix(t), openSQLite(t)
+	p := newProxy(t, redisOptions(t).Addr)
+	f := faultyPair{p: p, ca: p.client(t, prefix, discard), cb: openClient(t, prefix, discard)}
+	f.a, f.b = f.ca.Store(db), f.cb.Store(db)
+	return f
+}
+
+// TestUseOnceNeverTwice uses a key once, lets Redis fail in one way, and
+// presents the key again at both instances: every replay is refused.
+func TestUseOnceNeverTwice(t *testing.T) {
+	tests := []struct {
+		name string
+		// before runs before the first use, after between it and the
+		// replays.
+		before, after func(t *testing.T, f faultyPair)
+	}{
+		{name: "Redis cut off", after: func(t *testing.T, f faultyPair) { f.p.setDown(true) }},
+		{name: "Redis paused", after: func(t *testing.T, f faultyPair) { f.p.setPaused(true) }},
+		{
+			name: "Redis paused mid-call, then back",
+			before: func(t *testing.T, f faultyPair) {
+				// A connection first, so that the pause holds the answer
+				// to the SET and not the handshake.
+				if err := f.ca.rdb.Ping(t.Context()).Err(); err != nil {
+					t.Fatal(err)
+				}
+				f.p.setPaused(true)
+			},
+			after: func(t *testing.T, f faultyPair) {
+				f.p.setPaused(false)
+				f.ca.health.retryAt.Store(0) // as if the probe interval had passed
+				if n, err := f.cb.rdb.Exists(t.Context(), f.cb.key("once", "jti")).Result(); n != 1 || err != nil {
+					t.Fatalf("the SET whose answer was held did not reach Redis: %d, %v", n, err)
+				}
+			},
+		},
+		{name: "Redis flushed", after: func(t *testing.T, f faultyPair) { flush(t, f.cb) }},
+		{name: "Redis restarted empty", after: func(t *testing.T, f faultyPair) {
+			f.p.setDown(true)
+			flush(t, f.cb)
+			f.p.setDown(false)
+			f.ca.health.retryAt.Store(0)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFaultyPair(t)
+			ctx := context.Background()
+			exp := time.Now().Add(time.Minute)
+			if tt.before != nil {
+				tt.before(t, f)
+			}
+			if err := f.a.UseOnce(ctx, "jti", exp); err != nil {
+				t.Fatalf("first use: %v", err)
+			}
+			tt.after(t, f)
+			for name, s := range map[string]store.Store{"the same instance": f.a, "another instance": f.b} {
+				if err := s.UseOnce(ctx, "jti", exp); !errors.Is(err, store.ErrReplay) {
+					t.Errorf("replay at %s: %v, want ErrReplay", name, err)
+				}
+			}
+		})
+	}
+}
+
+// TestUseOnceConcurrentFaults races 20 calls per key over two instances
+// while Redis fails for one of them or is flushed under them: each key
+// is used exactly once.
+func TestUseOnceConcurrentFaults(t *testing.T) {
+	tests := []struct {
+		name string
+		// fault starts before the race and returns a function that ends
+		// it once the race is over.
+		fault func(t *testing.T, f faultyPair) (end func())
+	}{
+		{"Redis paused for one instance", func(t *testing.T, f faultyPair) func() {
+			f.p.setPaused(true)
+			return func() {}
+		}},
+		{"Redis flushed during the race", func(t *testing.T, f faultyPair) func() {
+			done := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for range 200 {
+					select {
+					case <-done:
+						return
+					default:
+						flush(t, f.cb)
+					}
+				}
+			})
+			return func() { close(done); wg.Wait() }
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFaultyPair(t)
+			end := tt.fault(t, f)
+			exp := time.Now().Add(time.Minute)
+			const keys, calls = 10, 20
+			var wins [keys]atomic.Int32
+			var wg sync.WaitGroup
+			for k := range keys {
+				for i := range calls {
+					wg.Go(func() {
+						switch err := []store.Store{f.a, f.b}[i%2].UseOnce(context.Background(), fmt.Sprint("jti-", k), exp); {
+						case err == nil:
+							wins[k].Add(1)
+						case !errors.Is(err, store.ErrReplay):
+							t.Errorf("UseOnce: %v", err)
+						}
+					})
+				}
+			}
+			wg.Wait()
+			end()
+			for k := range keys {
+				if n := wins[k].Load(); n != 1 {
+					t.Errorf("key %d: %d of %d concurrent calls won, want 1", k, n, calls)
+				}
+			}
+		})
 	}
 }

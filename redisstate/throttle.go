@@ -11,26 +11,40 @@ import (
 )
 
 // throttleScript applies one operation of users.Throttle to KEYS,
-// atomically. An entry is a hash: n failures, the last one at last, locked
-// until lock (Unix milliseconds). It expires once it can no longer matter:
-// a window after the last failure, or when the lock ends if that is later.
-// ARGV: the operation ("wait", "try" or "fail"), now, window and max delay
+// atomically, so that of concurrent attempts on every instance exactly the
+// free attempts pass. An entry is a hash: n failures, the last one at last,
+// locked until lock (Unix milliseconds). It expires once it can no longer
+// matter: a window after the last failure, or when the lock ends if that is
+// later. ARGV: the operation ("try" or "refund"), now, window and max delay
 // in milliseconds, then the free attempts. It returns the wait in
-// milliseconds, zero for "fail".
+// milliseconds: for "try", zero when the attempt passed and was counted;
+// zero for "refund".
 var throttleScript = redis.NewScript(`
 local op, now = ARGV[1], tonumber(ARGV[2])
 local window, maxDelay, free = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local wait = 0
-if op ~= 'fail' then
+if op == 'refund' then
 	for _, k in ipairs(KEYS) do
-		local lock = tonumber(redis.call('HGET', k, 'lock'))
-		if lock and lock - now > wait then
-			wait = lock - now
+		local e = redis.call('HMGET', k, 'n', 'last')
+		local n = tonumber(e[1]) or 0
+		if n > 0 and now - (tonumber(e[2]) or 0) <= window then
+			n = n - 1
+			redis.call('HSET', k, 'n', n)
+			if n < free then
+				redis.call('HSET', k, 'lock', 0)
+			end
 		end
 	end
-	if op == 'wait' or wait > 0 then
-		return wait
+	return 0
+end
+local wait = 0
+for _, k in ipairs(KEYS) do
+	local lock = tonumber(redis.call('HGET', k, 'lock'))
+	if lock and lock - now > wait then
+		wait = lock - now
 	end
+end
+if wait > 0 then
+	return wait
 end
 for _, k in ipairs(KEYS) do
 	local e = redis.call('HMGET', k, 'n', 'last', 'lock')
@@ -40,8 +54,8 @@ for _, k in ipairs(KEYS) do
 	end
 	n = n + 1
 	local over = n - free
-	if over > 0 then
-		lock = now + math.min(1000 * 2 ^ math.min(over - 1, 20), maxDelay)
+	if over >= 0 then
+		lock = now + math.min(1000 * 2 ^ math.min(over, 20), maxDelay)
 	end
 	redis.call('HSET', k, 'n', n, 'last', now, 'lock', lock)
 	redis.call('PEXPIRE', k, math.max(window, lock - now, 1))
@@ -54,9 +68,11 @@ return 0
 // same rules and method set, and it is safe for concurrent use.
 //
 // Each call waits for Redis at most a quarter of a second. When Redis
-// fails, attempts are counted in memory instead, and Wait and Try answer
-// with the longer of the two delays, so locks made during an outage hold
-// after it.
+// fails, attempts are counted in memory instead, and Try also refuses
+// while a lock made in memory lasts, so locks made during an outage hold
+// after it. A refund goes where Redis answers: one made after an outage
+// for an attempt counted during it lets at most that one more attempt
+// through.
 type Throttle struct {
 	c *Client
 	// scope starts every hashed key, so that throttles with different
@@ -88,21 +104,10 @@ func (c *Client) Throttle(freeAttempts int, window, maxDelay time.Duration) *Thr
 	}
 }
 
-// Wait returns how long the keys must wait before the next attempt; zero
-// means an attempt may be made now.
-func (t *Throttle) Wait(keys ...string) time.Duration {
-	wait := t.local.Wait(keys...)
-	ms, err := t.run("wait", keys)
-	if err != nil {
-		return wait
-	}
-	return max(wait, ms)
-}
-
-// Try is Wait and Fail in one step: if no key must wait, it counts the
-// attempt as failed before it is made and returns zero; Succeed clears it.
-// Concurrent attempts on every instance cannot all pass the check before
-// any counts.
+// Try checks and counts in one step: if no key must wait, it counts the
+// attempt as failed before it is made and returns zero; otherwise it counts
+// nothing and returns the wait. Concurrent attempts on every instance
+// cannot all pass the check before any counts.
 func (t *Throttle) Try(keys ...string) time.Duration {
 	if wait := t.local.Wait(keys...); wait > 0 {
 		return wait
@@ -114,10 +119,12 @@ func (t *Throttle) Try(keys ...string) time.Duration {
 	return wait
 }
 
-// Fail records a failed attempt for each key.
-func (t *Throttle) Fail(keys ...string) {
-	if _, err := t.run("fail", keys); err != nil {
-		t.local.Fail(keys...)
+// Refund takes back one attempt Try counted, for an attempt that was not a
+// failure after all; a key left with fewer than the free attempts is
+// unlocked.
+func (t *Throttle) Refund(keys ...string) {
+	if _, err := t.run("refund", keys); err != nil {
+		t.local.Refund(keys...)
 	}
 }
 

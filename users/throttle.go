@@ -5,16 +5,19 @@ import (
 	"time"
 )
 
-// Throttle slows down password guessing. Each failure for a key (an account
-// or a client address) makes the next attempt wait longer: after
-// FreeAttempts failures within Window, the key is locked for a delay that
-// doubles with each further failure, up to MaxDelay. Success clears it.
-// It is in memory; a deployment with several instances shares counters
-// through Redis instead.
+// Throttle slows down password guessing. Each attempt for a key (an account
+// at a client address, or a client address) is counted as failed before it
+// is evaluated: after FreeAttempts failures within Window, the key is
+// locked for a delay that starts at 1 s and doubles with each further
+// failure, up to MaxDelay. Success clears an account's key; an attempt that
+// turns out not to be a failure is taken back with Refund. It is in memory;
+// a deployment with several instances shares counters through Redis
+// instead.
 type Throttle struct {
-	// FreeAttempts failures are allowed before delays start.
+	// FreeAttempts failures are allowed before delays start: that many
+	// attempts pass at once, the next one waits.
 	FreeAttempts int
-	// Window is how long a failure counts.
+	// Window is how long a failure counts, from a key's last failure.
 	Window time.Duration
 	// MaxDelay caps the lock time.
 	MaxDelay time.Duration
@@ -32,7 +35,9 @@ type throttleEntry struct {
 }
 
 // NewThrottle returns the account throttle: 5 free attempts per 15
-// minutes, then delays from 1 s doubling up to 15 minutes.
+// minutes, then delays from 1 s doubling up to 15 minutes. Its keys are an
+// account at one client address (LoginKeys), so that guesses from
+// elsewhere cannot lock the owner out.
 func NewThrottle() *Throttle {
 	return &Throttle{FreeAttempts: 5, Window: 15 * time.Minute, MaxDelay: 15 * time.Minute}
 }
@@ -52,7 +57,7 @@ func (t *Throttle) now() time.Time {
 }
 
 // Wait returns how long the keys must wait before the next attempt; zero
-// means an attempt may be made now.
+// means an attempt may be made now. It counts nothing.
 func (t *Throttle) Wait(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -70,16 +75,10 @@ func (t *Throttle) wait(now time.Time, keys []string) time.Duration {
 	return wait
 }
 
-// Fail records a failed attempt for each key.
-func (t *Throttle) Fail(keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.fail(t.now(), keys)
-}
-
-// Try is Wait and Fail in one step: if no key must wait, it counts the
-// attempt as failed before it is made and returns zero; Succeed clears it.
-// Concurrent attempts cannot all pass the check before any counts.
+// Try checks and counts in one step: if no key must wait, it counts the
+// attempt as failed before it is made and returns zero; otherwise it counts
+// nothing and returns the wait. Concurrent attempts cannot all pass the
+// check before any counts: of any number, exactly FreeAttempts pass.
 func (t *Throttle) Try(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -91,6 +90,7 @@ func (t *Throttle) Try(keys ...string) time.Duration {
 	return wait
 }
 
+// fail counts a failure for each key; t.mu must be held.
 func (t *Throttle) fail(now time.Time, keys []string) {
 	if t.entries == nil {
 		t.entries = map[string]*throttleEntry{}
@@ -104,9 +104,27 @@ func (t *Throttle) fail(now time.Time, keys []string) {
 		}
 		e.failures++
 		e.last = now
-		if over := e.failures - t.FreeAttempts; over > 0 {
-			delay := min(time.Second<<min(over-1, 20), t.MaxDelay)
-			e.lockedUntil = now.Add(delay)
+		if over := e.failures - t.FreeAttempts; over >= 0 {
+			e.lockedUntil = now.Add(min(time.Second<<min(over, 20), t.MaxDelay))
+		}
+	}
+}
+
+// Refund takes back one attempt Try counted, for an attempt that was not a
+// failure after all (a success at an address, or one never evaluated). A
+// key left with fewer than FreeAttempts failures is unlocked.
+func (t *Throttle) Refund(keys ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	for _, k := range keys {
+		e := t.entries[k]
+		if e == nil || now.Sub(e.last) > t.Window || e.failures == 0 {
+			continue
+		}
+		e.failures--
+		if e.failures < t.FreeAttempts {
+			e.lockedUntil = time.Time{}
 		}
 	}
 }

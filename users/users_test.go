@@ -4,12 +4,11 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/portcullis/portcullis/store/sqlite"
+	"github.com/portcullis/portcullis/users/throttletest"
 )
 
 func TestPassword(t *testing.T) {
@@ -45,44 +44,39 @@ func TestPassword(t *testing.T) {
 	}
 }
 
+// TestThrottle runs the throttle conformance suite on the in-memory
+// throttle; one instance stands for every instance.
 func TestThrottle(t *testing.T) {
-	now := time.Unix(1700000000, 0)
-	th := NewThrottle()
-	th.Now = func() time.Time { return now }
-	for range 5 {
-		if w := th.Wait("user:a", "ip:1"); w != 0 {
-			t.Fatalf("waiting %v within the free attempts", w)
-		}
-		th.Fail("user:a", "ip:1")
+	throttletest.Run(t, func(t *testing.T, r throttletest.Rules) func() throttletest.Throttle {
+		th := &Throttle{FreeAttempts: r.FreeAttempts, Window: r.Window, MaxDelay: r.MaxDelay, Now: r.Now}
+		return func() throttletest.Throttle { return th }
+	})
+}
+
+// TestLoginKeys: the account key is the account at an address, so another
+// address has another key; IPv6 addresses count by their /64.
+func TestLoginKeys(t *testing.T) {
+	tests := []struct {
+		name, username, ip string
+		account, address   string
+	}{
+		{"IPv4", "Demo", "198.51.100.7", "user:demo\x00ip:198.51.100.7", "ip:198.51.100.7"},
+		{"IPv4 mapped into IPv6", "demo", "::ffff:198.51.100.7", "user:demo\x00ip:198.51.100.7", "ip:198.51.100.7"},
+		{"IPv6 by its /64", "demo", "2001:db8:1:2:aaaa::1", "user:demo\x00ip:2001:db8:1:2::/64", "ip:2001:db8:1:2::/64"},
+		{"another address of that /64", "demo", "2001:db8:1:2:ffff:ffff:ffff:fffe", "user:demo\x00ip:2001:db8:1:2::/64", "ip:2001:db8:1:2::/64"},
+		{"IPv6 with a zone", "demo", "fe80::1%eth0", "user:demo\x00ip:fe80::/64", "ip:fe80::/64"},
+		{"not an address", "demo", "pipe", "user:demo\x00ip:pipe", "ip:pipe"},
 	}
-	if w := th.Wait("user:a"); w != 0 {
-		t.Fatalf("waiting %v after exactly the free attempts", w)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			account, address := LoginKeys(tt.username, tt.ip)
+			if account != tt.account || address != tt.address {
+				t.Fatalf("LoginKeys = %q, %q; want %q, %q", account, address, tt.account, tt.address)
+			}
+		})
 	}
-	th.Fail("user:a", "ip:1")
-	if w := th.Wait("user:a"); w != time.Second {
-		t.Fatalf("after 6 failures wait %v, want 1s", w)
-	}
-	th.Fail("user:a")
-	if w := th.Wait("ip:2", "user:a"); w != 2*time.Second {
-		t.Fatalf("after 7 failures wait %v, want 2s; the longest key decides", w)
-	}
-	for range 30 {
-		th.Fail("user:a")
-	}
-	if w := th.Wait("user:a"); w != 15*time.Minute {
-		t.Fatalf("wait %v, want the 15m cap", w)
-	}
-	th.Succeed("user:a")
-	if w := th.Wait("user:a"); w != 0 {
-		t.Fatalf("success did not clear: %v", w)
-	}
-	if w := th.Wait("ip:1"); w == 0 {
-		t.Fatal("success for the account cleared the address too")
-	}
-	now = now.Add(16 * time.Minute)
-	th.Fail("ip:1")
-	if w := th.Wait("ip:1"); w != 0 {
-		t.Fatalf("old failures still count after the window: %v", w)
+	if a, _ := LoginKeys("demo", "2001:db8:1:3::1"); a == "user:demo\x00ip:2001:db8:1:2::/64" {
+		t.Fatal("another /64 shares the key")
 	}
 }
 
@@ -117,30 +111,5 @@ func TestSync(t *testing.T) {
 	}
 	if u3, _ := s.GetUserByUsername(ctx, "demo"); u3.PasswordHash != u2.PasswordHash {
 		t.Fatal("an unchanged password was hashed again")
-	}
-}
-
-// TestThrottleTryIsAtomic: 40 concurrent attempts on one account pass the
-// check at most FreeAttempts+1 times.
-func TestThrottleTryIsAtomic(t *testing.T) {
-	th := NewThrottle()
-	var passed atomic.Int32
-	var wg sync.WaitGroup
-	for range 40 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if th.Try("user:a") == 0 {
-				passed.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if n := passed.Load(); n != 6 {
-		t.Fatalf("%d of 40 concurrent attempts passed, want 6 (5 free and the one that locks)", n)
-	}
-	th.Succeed("user:a")
-	if th.Try("user:a") != 0 {
-		t.Fatal("success did not clear the account")
 	}
 }

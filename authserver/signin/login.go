@@ -34,18 +34,29 @@ func clientName(c store.Client) string {
 }
 
 // handleLogin checks a username and password posted by the login page.
-// Failures are slowed down per account and per client address, and an
-// unknown username costs the same time as a wrong password.
+// Attempts are counted per client address and per account at that address
+// before they are evaluated, so concurrent guesses cannot overtake the
+// count, and failures elsewhere never lock the account here. An unknown
+// username costs the same time as a wrong password.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ar, c, ok := s.pendingRequest(w, r, formLogin)
 	if !ok {
 		return
 	}
 	username, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
-	account, address := "user:"+strings.ToLower(username), "ip:"+s.core.ClientIP(r)
-	wait := s.cfg.AddressThrottle.Wait(address)
-	if wait == 0 && len(username) <= maxUsernameLength {
-		wait = s.cfg.Throttle.Try(account)
+	account, address := users.LoginKeys(username, s.core.ClientIP(r))
+	// A username too long to exist gets no account entry, so that it
+	// cannot fill the throttle; the address still counts it.
+	accounts := []string{account}
+	if len(username) > maxUsernameLength {
+		accounts = nil
+	}
+	wait := s.cfg.AddressThrottle.Try(address)
+	if wait == 0 {
+		if wait = s.cfg.Throttle.Try(accounts...); wait > 0 {
+			// Refused unevaluated: the address does not pay for it.
+			s.cfg.AddressThrottle.Refund(address)
+		}
 	}
 	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
@@ -55,6 +66,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	valid, err := s.checkPassword(r, username, password)
+	if err != nil {
+		// Not evaluated: neither count keeps the attempt.
+		s.cfg.AddressThrottle.Refund(address)
+		s.cfg.Throttle.Refund(accounts...)
+	}
 	if errors.Is(err, errBusy) {
 		w.Header().Set("Retry-After", "1")
 		s.renderLogin(w, r, ar, c, http.StatusServiceUnavailable, "The server is busy. Try again in a moment.", username)
@@ -65,13 +81,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !valid.ok {
-		s.cfg.AddressThrottle.Fail(address)
 		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, append(s.typedUsername(r, username), "client_id", c.ID)...)
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Wrong username or password.", username)
 		return
 	}
-	u := valid.user
+	// A success clears the account here, but only takes back its own
+	// attempt at the address: signing in to an account of one's own must
+	// not reset the count of guesses against others.
 	s.cfg.Throttle.Succeed(account)
+	s.cfg.AddressThrottle.Refund(address)
+	u := valid.user
 	ctx := r.Context()
 	// A new session ID at every sign-in defeats session fixation.
 	if old, err := r.Cookie(s.cookies.session); err == nil {

@@ -39,8 +39,8 @@ type Config struct {
 	// RefreshMaxTTL is the absolute lifetime of a refresh token family; a
 	// grant created with a code lives that long after the code expires.
 	RefreshMaxTTL time.Duration
-	// Throttle slows down password guessing per account, AddressThrottle
-	// per client address. Neither may be nil.
+	// Throttle slows down password guessing per account at a client
+	// address, AddressThrottle per client address. Neither may be nil.
 	Throttle, AddressThrottle Throttle
 	// ScopeAPIs names, for each scope an API defines, the first API that
 	// defines it, as the consent page shows it.
@@ -51,17 +51,17 @@ type Config struct {
 	Secret []byte
 }
 
-// Throttle counts failed sign-ins per key (an account, an address) and
-// says how long the next attempt must wait. users.Throttle implements it in
-// memory, redisstate shares it between instances.
+// Throttle counts sign-in attempts per key (an account at an address, an
+// address; users.LoginKeys makes them) and says how long the next attempt
+// must wait. users.Throttle implements it in memory, redisstate shares it
+// between instances.
 type Throttle interface {
-	// Wait says how long the keys must wait.
-	Wait(keys ...string) time.Duration
 	// Try atomically checks the keys and, if none must wait, counts an
-	// attempt as failed in advance.
+	// attempt as failed in advance; otherwise it counts nothing and
+	// returns the wait.
 	Try(keys ...string) time.Duration
-	// Fail records a failed attempt for each key.
-	Fail(keys ...string)
+	// Refund takes back one attempt Try counted that was not a failure.
+	Refund(keys ...string)
 	// Succeed clears the keys' failures.
 	Succeed(keys ...string)
 }
