@@ -3,12 +3,9 @@ package users
 import (
 	"net/netip"
 	"strings"
-)
 
-// ipv6Group is the prefix length that counts as one IPv6 client: a /64 is
-// the smallest network a site is given, so one holder has all of its 2^64
-// addresses and would otherwise get a fresh throttle with each.
-const ipv6Group = 64
+	"github.com/portcullis/portcullis/internal/clientaddr"
+)
 
 // LoginKeys returns the throttle keys of a sign-in attempt: the account key
 // names the account at the client's address, so that failures from one
@@ -28,11 +25,5 @@ func addressGroup(clientIP string) string {
 	if err != nil {
 		return clientIP
 	}
-	ip = ip.Unmap()
-	if ip.Is4() {
-		return ip.String()
-	}
-	// A zone names an interface of this host, not a different client.
-	p, _ := ip.WithZone("").Prefix(ipv6Group)
-	return p.String()
+	return clientaddr.Key(ip)
 }

@@ -48,8 +48,10 @@ func isTrusted(trusted []netip.Prefix, ip netip.Addr) bool {
 // Key is what a per-address limit counts a's requests under: the address
 // itself for IPv4, its /64 network for IPv6, since one subscriber is
 // usually given a whole /64 and could otherwise take a fresh address per
-// request. The zero Addr has the key "unknown".
+// request; an IPv4-mapped IPv6 address counts as its IPv4 address. The
+// zero Addr has the key "unknown".
 func Key(a netip.Addr) string {
+	a = a.Unmap()
 	switch {
 	case !a.IsValid():
 		return "unknown"
