@@ -9,8 +9,8 @@
 //   - Client.Store decorates a store.Store: UseOnce marks single-use keys
 //     (private_key_jwt assertion jtis) with one atomic SET NX in Redis
 //     instead of a database write, and RevokeToken, RevokeGrant,
-//     RevokeGrants and DeleteUser publish a revocation notice once the
-//     store has committed.
+//     RevokeAll, RevokeSessionGrants, DeleteClient and DeleteUser publish
+//     a revocation notice once the store has committed.
 //   - Client.Throttle counts failed sign-ins for every instance at once.
 //   - Client.SubscribeRevocations tells a guard of each notice, so that it
 //     polls the issuer's revocation list at once instead of at its interval.
