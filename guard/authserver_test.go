@@ -173,7 +173,8 @@ func TestAuthServerRevocation(t *testing.T) {
 // issued in the next second is accepted.
 func TestAuthServerRevokeClient(t *testing.T) {
 	var clock atomic.Int64
-	start := time.Now().Truncate(time.Second).Add(300 * time.Millisecond)
+	// Two seconds back, so that no token is issued in the guard's future.
+	start := time.Now().Truncate(time.Second).Add(-2*time.Second + 300*time.Millisecond)
 	clock.Store(start.UnixNano())
 	srv := authservertest.New(t, func(c *authserver.Config) { c.Now = func() time.Time { return time.Unix(0, clock.Load()) } })
 	g := newGuard(t, srv.URL, func(o *guard.Options) { o.RevocationInterval = time.Hour })

@@ -123,7 +123,7 @@ func clientsDeleteCmd() *cobra.Command {
 		Long: "Delete a client from the store and, in the same transaction, revoke every token issued\n" +
 			"to it, as tokens revoke --client does. The revocation outlives the client: creating a\n" +
 			"client with the same ID later revives none of the old tokens.",
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		id := args[0]
 		if slices.ContainsFunc(r.cfg.Clients, func(c config.Client) bool { return c.ClientID == id }) {

@@ -149,7 +149,7 @@ func usersDeleteCmd() *cobra.Command {
 		Short: "Delete a user, ending their sessions and revoking their tokens",
 		Long: "Delete a user: their sessions end and every token issued to them is revoked, as\n" +
 			"tokens revoke --subject does.",
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		u, err := r.findUser(args[0])
 		if err != nil {
@@ -180,7 +180,7 @@ func usersSetPasswordCmd() *cobra.Command {
 		Long: "Set a user's password (from --password-stdin, or generated and printed once). Their\n" +
 			"sessions end and every token issued to them is revoked, as tokens revoke --subject\n" +
 			"does: whoever knew the old password keeps nothing it won.",
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		pw, generated, err := readPassword(r.in, stdin)
 		if err != nil {

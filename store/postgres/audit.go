@@ -76,4 +76,3 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	}
 	return out, rows.Err()
 }
-
