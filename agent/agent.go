@@ -23,11 +23,12 @@ type Agent struct {
 	scope      string
 	postLogout string
 	clientID   string
-	// refresh, id and login are the cookies only the agent reads; the
-	// access-token cookie is reader.access.
-	refresh, id, login cookie
-	routes             map[string]endpoint
-	refreshes          *refreshes
+	// refresh, logoutRefresh, id and login are the cookies only the agent
+	// reads; the access-token cookie is reader.access. logoutRefresh is
+	// the refresh token again, scoped to /logout.
+	refresh, logoutRefresh, id, login cookie
+	routes                            map[string]endpoint
+	refreshes                         *refreshes
 }
 
 // endpoint is one of the agent's endpoints.
@@ -63,14 +64,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 	a := &Agent{
 		log: log, provider: p, reader: reader, redirect: redirect,
 		scope: cfg.Scope, postLogout: cfg.PostLogoutRedirectURI, clientID: cfg.ClientID,
-		// The refresh token goes to /refresh alone. The ID token goes to
+		// The refresh token goes to /refresh and, in a copy of the same
+		// name, to /logout (to revoke it) alone. The ID token goes to
 		// /claims and to /logout (as id_token_hint) and /refresh (to check
 		// a new one's subject), so to the agent's whole path, but never to
 		// the gateway. Logins in progress go to /login/start and /end.
-		refresh:   cookie{name: prefix + refreshSuffix, path: base + "/refresh"},
-		id:        cookie{name: prefix + idSuffix, path: orRoot(base)},
-		login:     cookie{name: prefix + loginSuffix, path: base + "/login"},
-		refreshes: newRefreshes(),
+		refresh:       cookie{name: prefix + refreshSuffix, path: base + "/refresh"},
+		logoutRefresh: cookie{name: prefix + refreshSuffix, path: base + "/logout"},
+		id:            cookie{name: prefix + idSuffix, path: orRoot(base)},
+		login:         cookie{name: prefix + loginSuffix, path: base + "/login"},
+		refreshes:     newRefreshes(),
 	}
 	a.routes = map[string]endpoint{
 		base + "/login/start": {http.MethodPost, a.loginStart},
@@ -165,9 +168,12 @@ func (a *Agent) setSession(w http.ResponseWriter, tok *oauth2.Token, idToken str
 	j.set(w, a.reader.access, []byte(tok.AccessToken), 0)
 	switch {
 	case tok.RefreshToken != "":
-		j.set(w, a.refresh, []byte(tok.RefreshToken), 0)
+		for _, c := range []cookie{a.refresh, a.logoutRefresh} {
+			j.set(w, c, []byte(tok.RefreshToken), 0)
+		}
 	case login:
 		j.clear(w, a.refresh)
+		j.clear(w, a.logoutRefresh)
 	}
 	if idToken != "" {
 		j.set(w, a.id, []byte(idToken), 0)
@@ -177,7 +183,7 @@ func (a *Agent) setSession(w http.ResponseWriter, tok *oauth2.Token, idToken str
 
 // clearSession deletes the session cookies.
 func (a *Agent) clearSession(w http.ResponseWriter) {
-	for _, c := range []cookie{a.reader.access, a.refresh, a.id} {
+	for _, c := range []cookie{a.reader.access, a.refresh, a.logoutRefresh, a.id} {
 		a.reader.jar.clear(w, c)
 	}
 }
