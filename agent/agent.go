@@ -24,11 +24,12 @@ type Agent struct {
 	scope      string
 	postLogout string
 	clientID   string
-	// refresh, id and login are the cookies only the agent reads; the
-	// access-token cookie is reader.access.
-	refresh, id, login cookie
-	routes             map[string]endpoint
-	refreshes          *refreshes
+	// refresh, logoutRefresh, id and login are the cookies only the agent
+	// reads; the access-token cookie is reader.access. logoutRefresh is
+	// the refresh token again, scoped to /logout.
+	refresh, logoutRefresh, id, login cookie
+	routes                            map[string]endpoint
+	refreshes                         *refreshes
 	// starts counts the logins started per client address (loginstart.go),
 	// told behind trustedProxies.
 	starts         *ratelimit.Limiter
@@ -68,16 +69,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 	a := &Agent{
 		log: log, provider: p, reader: reader, redirect: redirect,
 		scope: cfg.Scope, postLogout: cfg.PostLogoutRedirectURI, clientID: cfg.ClientID,
-		// The refresh token goes to /refresh alone. The ID token goes to
+		// The refresh token goes to /refresh and, in a copy of the same
+		// name, to /logout (to revoke it) alone. The ID token goes to
 		// /claims, /userInfo and /refresh (to check a new one's subject),
 		// so to the agent's whole path, but never to the gateway unless
 		// the agent is at the root. Logins in progress go to /login/start
 		// and /end.
-		refresh:   newCookie(prefix, refreshSuffix, base+"/refresh", secure),
-		id:        newCookie(prefix, idSuffix, orRoot(base), secure),
-		login:     newCookie(prefix, loginSuffix, base+"/login", secure),
-		refreshes: newRefreshes(),
-		starts:    ratelimit.New(cfg.LoginStartsPerMinute, max(loginStartsTotal, cfg.LoginStartsPerMinute)), trustedProxies: cfg.TrustedProxies,
+		refresh:       newCookie(prefix, refreshSuffix, base+"/refresh", secure),
+		logoutRefresh: newCookie(prefix, refreshSuffix, base+"/logout", secure),
+		id:            newCookie(prefix, idSuffix, orRoot(base), secure),
+		login:         newCookie(prefix, loginSuffix, base+"/login", secure),
+		refreshes:     newRefreshes(),
+		starts:        ratelimit.New(cfg.LoginStartsPerMinute, max(loginStartsTotal, cfg.LoginStartsPerMinute)), trustedProxies: cfg.TrustedProxies,
 	}
 	a.routes = map[string]endpoint{
 		base + "/login/start": {http.MethodPost, a.loginStart},
@@ -180,9 +183,12 @@ func (a *Agent) setSession(w http.ResponseWriter, sid loginID, t tokens, login b
 	j.set(w, a.reader.access, sid, []byte(t.access), 0)
 	switch {
 	case t.refresh != "":
-		j.set(w, a.refresh, sid, []byte(t.refresh), 0)
+		for _, c := range []cookie{a.refresh, a.logoutRefresh} {
+			j.set(w, c, sid, []byte(t.refresh), 0)
+		}
 	case login:
 		j.clear(w, a.refresh)
+		j.clear(w, a.logoutRefresh)
 	}
 	if t.id != "" {
 		j.set(w, a.id, sid, []byte(t.id), 0)
@@ -192,7 +198,7 @@ func (a *Agent) setSession(w http.ResponseWriter, sid loginID, t tokens, login b
 
 // clearSession deletes the session cookies.
 func (a *Agent) clearSession(w http.ResponseWriter) {
-	for _, c := range []cookie{a.reader.access, a.refresh, a.id} {
+	for _, c := range []cookie{a.reader.access, a.refresh, a.logoutRefresh, a.id} {
 		a.reader.jar.clear(w, c)
 	}
 }

@@ -86,7 +86,9 @@ func extra(kv ...string) map[string]any {
 	return map[string]any{"extraParams": params}
 }
 
-var session = []string{"pc-at", "pc-auth", "pc-id"}
+// session is the cookies of a session: the refresh token twice, for
+// /refresh and for /logout.
+var session = []string{"pc-at", "pc-auth", "pc-auth", "pc-id"}
 
 // TestBadInput sends the agent every kind of bad request the issue lists,
 // and more: each must get its status, its JSON error code, and delete

@@ -5,16 +5,30 @@ import (
 	"net/url"
 )
 
-// logout is POST /logout: it deletes every cookie and answers
-// {"url": ...}, where the app sends the browser to end the provider's
-// session: the end-session endpoint (OpenID Connect RP-Initiated Logout
-// 1.0 section 2) with client_id and post_logout_redirect_uri when
-// configured. The ID token is not sent as id_token_hint: the URL passes
-// through the app's JavaScript, which must never see a token, so the
-// provider asks the user to confirm instead. Without an end-session
-// endpoint the URL is the post-logout redirect URI, or the redirect URI.
-// It needs no session: signing out twice is not an error.
+// logout is POST /logout: it revokes the refresh token at the provider,
+// deletes every cookie and answers {"url": ...}, where the app sends the
+// browser to end the provider's session: the end-session endpoint (OpenID
+// Connect RP-Initiated Logout 1.0 section 2) with client_id and
+// post_logout_redirect_uri when configured. The ID token is not sent as
+// id_token_hint: the URL passes through the app's JavaScript, which must
+// never see a token, so the provider asks the user to confirm instead.
+// Without an end-session endpoint the URL is the post-logout redirect URI,
+// or the redirect URI. It needs no session: signing out twice is not an
+// error.
+//
+// Ending the provider's session need not end the refresh token's grant
+// (offline access outlives it), so the agent revokes the token itself
+// (RFC 7009), with its client authentication, when the provider publishes
+// a revocation_endpoint. A failed revocation is logged, without the token,
+// and the logout goes on: the user asked to be signed out of this browser,
+// which clearing the cookies does, and the token, which no cookie holds any
+// more, ends at its expiry.
 func (a *Agent) logout(w http.ResponseWriter, r *http.Request) *apiError {
+	if _, rt, err := a.reader.jar.read(r, a.logoutRefresh); err == nil && a.provider.meta.RevocationEndpoint != "" {
+		if err := a.provider.revoke(r.Context(), string(rt)); err != nil {
+			a.log.WarnContext(r.Context(), "oauth agent: revoking the refresh token at logout failed; it stays valid until it expires", "err", err)
+		}
+	}
 	a.clearSession(w)
 	a.reader.jar.clear(w, a.login)
 	target := a.postLogout

@@ -24,7 +24,8 @@ import (
 // testOP is a minimal OpenID provider, unlike Portcullis wherever the agent
 // must not depend on Portcullis: it publishes no PAR endpoint, sends no iss
 // in authorization responses, accepts client_secret_post only, has no
-// end-session endpoint, and issues opaque access tokens. It approves every
+// end-session endpoint, and issues opaque access tokens. Its revocation
+// endpoint answers 200 with no body, as RFC 7009 allows. It approves every
 // authorization request at once, without a login page.
 type testOP struct {
 	*httptest.Server
@@ -47,6 +48,9 @@ type testOP struct {
 	gate     chan struct{}
 	idClaims func(map[string]any)
 	signer   *ecdsa.PrivateKey
+	// revokeStatus, when not 0, is the revocation endpoint's answer
+	// instead of revoking.
+	revokeStatus int
 }
 
 // set changes the provider's behaviour while it may be serving.
@@ -76,6 +80,7 @@ func newTestOP(t testing.TB, redirectURI string) *testOP {
 	mux.HandleFunc("POST /token", op.token)
 	mux.HandleFunc("GET /jwks", op.jwks)
 	mux.HandleFunc("GET /userinfo", op.userinfo)
+	mux.HandleFunc("POST /revoke", op.revoke)
 	op.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if op.down.Load() {
 			conn, _, _ := w.(http.Hijacker).Hijack()
@@ -106,7 +111,7 @@ func mustOrigin(raw string) string {
 func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
 	writeTestJSON(w, http.StatusOK, map[string]any{
 		"issuer": op.URL, "authorization_endpoint": op.URL + "/authorize", "token_endpoint": op.URL + "/token",
-		"jwks_uri": op.URL + "/jwks", "userinfo_endpoint": op.URL + "/userinfo",
+		"jwks_uri": op.URL + "/jwks", "userinfo_endpoint": op.URL + "/userinfo", "revocation_endpoint": op.URL + "/revoke",
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"ES256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
@@ -173,6 +178,24 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeTestJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 	}
+}
+
+// revoke is the revocation endpoint (RFC 7009): it spends a refresh token.
+func (op *testOP) revoke(w http.ResponseWriter, r *http.Request) {
+	if _, _, basic := r.BasicAuth(); basic || r.PostFormValue("client_id") != op.clientID || r.PostFormValue("client_secret") != op.secret {
+		writeTestJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+		return
+	}
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	if op.revokeStatus != 0 {
+		w.WriteHeader(op.revokeStatus)
+		return
+	}
+	if _, ok := op.refresh[r.PostFormValue("token")]; ok {
+		op.refresh[r.PostFormValue("token")] = true
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // issue answers with new tokens: an opaque access token, a refresh token

@@ -83,6 +83,7 @@ func TestPortcullis(t *testing.T) {
 		}
 	})
 	t.Run("logout", func(t *testing.T) {
+		refreshCookie := b.cookie("pc-auth", "/oauth-agent/refresh")
 		a := b.post("/logout", nil)
 		var out struct {
 			URL string `json:"url"`
@@ -99,14 +100,15 @@ func TestPortcullis(t *testing.T) {
 		if q.Has("id_token_hint") || strings.Contains(string(a.body), "eyJ") {
 			t.Errorf("the logout answer carries the ID token: %s", a.body)
 		}
-		want := []string{"pc-at", "pc-auth", "pc-id", "pc-login"}
+		want := []string{"pc-at", "pc-auth", "pc-auth", "pc-id", "pc-login"}
 		if got := a.cleared(); !sameSet(got, want) {
 			t.Errorf("cleared %v, want %v", got, want)
 		}
 		// A deletion only works with the path the cookie was set with.
-		paths := map[string]string{"pc-at": "/", "pc-auth": "/oauth-agent/refresh", "pc-id": "/oauth-agent", "pc-login": "/oauth-agent/login"}
+		paths := map[string]bool{"pc-at /": true, "pc-auth /oauth-agent/refresh": true, "pc-auth /oauth-agent/logout": true,
+			"pc-id /oauth-agent": true, "pc-login /oauth-agent/login": true}
 		for _, c := range (&http.Response{Header: a.header}).Cookies() {
-			if c.Path != paths[c.Name] || c.Domain != "" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+			if !paths[c.Name+" "+c.Path] || c.Domain != "" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
 				t.Errorf("deletion of %s: path %q, domain %q", c.Name, c.Path, c.Domain)
 			}
 		}
@@ -133,21 +135,27 @@ func TestPortcullis(t *testing.T) {
 		if s := b.end(as.App.URL + "/"); s.IsLoggedIn {
 			t.Error("still signed in")
 		}
+		// The agent revoked the refresh token (RFC 7009): ending the
+		// provider's session alone would have left it, an offline_access
+		// one, alive. A copy kept from before the logout is refused.
+		b.setCookie("pc-auth", "/oauth-agent/refresh", refreshCookie)
+		if a := b.post("/refresh", nil); a.status != http.StatusUnauthorized || a.code(t) != "session_expired" {
+			t.Errorf("refresh token kept from before logout: %d %s", a.status, a.body)
+		}
 	})
 }
 
 // checkSessionCookies checks the attributes of the cookies an answer sets.
 func checkSessionCookies(t *testing.T, a answer, secure bool) {
 	t.Helper()
-	paths := map[string]string{"pc-at": "/", "pc-auth": "/oauth-agent/refresh", "pc-id": "/oauth-agent"}
+	paths := map[string]bool{"pc-at /": true, "pc-auth /oauth-agent/refresh": true, "pc-auth /oauth-agent/logout": true, "pc-id /oauth-agent": true}
 	found := 0
 	for _, c := range (&http.Response{Header: a.header}).Cookies() {
-		want, ok := paths[c.Name]
-		if !ok || c.MaxAge < 0 {
+		if c.MaxAge < 0 || !slices.Contains([]string{"pc-at", "pc-auth", "pc-id"}, c.Name) {
 			continue
 		}
 		found++
-		if c.Path != want || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure != secure || c.Domain != "" || c.MaxAge != 0 {
+		if !paths[c.Name+" "+c.Path] || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure != secure || c.Domain != "" || c.MaxAge != 0 {
 			t.Errorf("cookie %s: path %q, HttpOnly %v, SameSite %v, Secure %v, Domain %q, MaxAge %d", c.Name, c.Path, c.HttpOnly, c.SameSite, c.Secure, c.Domain, c.MaxAge)
 		}
 	}

@@ -31,6 +31,7 @@ type metadata struct {
 	TokenEndpoint         string   `json:"token_endpoint"`
 	UserinfoEndpoint      string   `json:"userinfo_endpoint"`
 	EndSessionEndpoint    string   `json:"end_session_endpoint"`
+	RevocationEndpoint    string   `json:"revocation_endpoint"`
 	PAREndpoint           string   `json:"pushed_authorization_request_endpoint"`
 	RequirePAR            bool     `json:"require_pushed_authorization_requests"`
 	IssParameter          bool     `json:"authorization_response_iss_parameter_supported"`
@@ -154,33 +155,48 @@ func isNetworkError(err error) bool {
 // pushAuthorization sends an authorization request to the PAR endpoint
 // (RFC 9126 section 2) and returns its request_uri.
 func (p *provider) pushAuthorization(ctx context.Context, params url.Values) (string, error) {
-	form := url.Values{}
-	for k, v := range params {
-		form[k] = v
-	}
-	basic := p.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInHeader
-	if !basic {
-		form.Set("client_secret", p.oauth.ClientSecret)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.meta.PAREndpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", fmt.Errorf("%w: PAR endpoint: %w", errBadAnswer, err)
-	}
-	if basic {
-		// RFC 6749 section 2.3.1: both form-urlencoded before Basic.
-		req.SetBasicAuth(url.QueryEscape(p.oauth.ClientID), url.QueryEscape(p.oauth.ClientSecret))
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	var out struct {
 		RequestURI string `json:"request_uri"`
 	}
-	if err := p.call(req, "PAR endpoint", &out); err != nil {
+	if err := p.postAuthenticated(ctx, p.meta.PAREndpoint, "PAR endpoint", params, &out); err != nil {
 		return "", err
 	}
 	if out.RequestURI == "" {
 		return "", fmt.Errorf("%w: PAR endpoint: no request_uri", errBadAnswer)
 	}
 	return out.RequestURI, nil
+}
+
+// revoke revokes a refresh token at the revocation endpoint (RFC 7009
+// section 2.1), which ends its grant at the provider.
+func (p *provider) revoke(ctx context.Context, refreshToken string) error {
+	form := url.Values{"token": {refreshToken}, "token_type_hint": {"refresh_token"}}
+	return p.postAuthenticated(ctx, p.meta.RevocationEndpoint, "revocation endpoint", form, nil)
+}
+
+// postAuthenticated posts params to one of the provider's endpoints with
+// the agent's client authentication, the token endpoint's method, and
+// decodes the answer into out (nil: any 2xx answer will do).
+func (p *provider) postAuthenticated(ctx context.Context, endpoint, what string, params url.Values, out any) error {
+	form := url.Values{}
+	for k, v := range params {
+		form[k] = v
+	}
+	basic := p.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInHeader
+	if !basic {
+		form.Set("client_id", p.oauth.ClientID)
+		form.Set("client_secret", p.oauth.ClientSecret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", errBadAnswer, what, err)
+	}
+	if basic {
+		// RFC 6749 section 2.3.1: both form-urlencoded before Basic.
+		req.SetBasicAuth(url.QueryEscape(p.oauth.ClientID), url.QueryEscape(p.oauth.ClientSecret))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return p.call(req, what, out)
 }
 
 // userInfo returns the UserInfo claims for an access token (OpenID Connect
@@ -202,7 +218,8 @@ func (p *provider) userInfo(ctx context.Context, accessToken string) (json.RawMe
 	return out, nil
 }
 
-// call sends req and decodes a 2xx JSON answer into out. A 4xx answer is an
+// call sends req and decodes a 2xx JSON answer into out, unless out is
+// nil. A 4xx answer is an
 // *oauthError; a 401 from a resource (RFC 6750) carries its code in
 // WWW-Authenticate, or none.
 func (p *provider) call(req *http.Request, what string, out any) error {
@@ -216,6 +233,8 @@ func (p *provider) call(req *http.Request, what string, out any) error {
 		return fmt.Errorf("%w: %s: %w", errUnreachable, what, err)
 	}
 	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300 && out == nil:
+		return nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			return fmt.Errorf("%w: %s: content type %q", errBadAnswer, what, ct)

@@ -62,7 +62,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	}
 	tokens, err := s.issueUserTokens(userGrant{
 		grantID: ac.GrantID, client: c, user: u, scopes: ac.Scopes, narrowed: narrowed, resources: ac.Resources,
-		audience: audience, nonce: ac.Nonce, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.cfg.RefreshMaxTTL),
+		audience: audience, nonce: ac.Nonce, sid: ac.SessionID, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.cfg.RefreshMaxTTL),
 	}, offersRefresh(c, ac.Scopes))
 	if err != nil {
 		return s.internal(r, err)

@@ -82,6 +82,8 @@ func TestBadRequests(t *testing.T) {
 		{"revocations: bad cursor", "/revocations?after=-1", "GET", "", "", nil, 400, "invalid_request", false},
 		{"revocations: text cursor", "/revocations?after=abc", "GET", "", "", nil, 400, "invalid_request", false},
 		{"revocations: repeated cursor", "/revocations?after=1&after=2", "GET", "", "", nil, 400, "invalid_request", false},
+		{"revocations: bad cutoff cursor", "/revocations?cutoffs_after=-1", "GET", "", "", nil, 400, "invalid_request", false},
+		{"revocations: repeated cutoff cursor", "/revocations?cutoffs_after=1&cutoffs_after=2", "GET", "", "", nil, 400, "invalid_request", false},
 		{"revocations: POST", "/revocations", "POST", form, "", nil, 405, "invalid_request", false},
 		{"jwks: POST", "/jwks", "POST", form, "", nil, 405, "invalid_request", false},
 		{"discovery: DELETE", "/.well-known/openid-configuration", "DELETE", "", "", nil, 405, "invalid_request", false},

@@ -25,6 +25,7 @@ type idTokenInput struct {
 	user        store.User
 	scopes      []string
 	nonce       string
+	sid         string
 	authTime    time.Time
 	amr         []string
 	accessToken string
@@ -48,6 +49,12 @@ func (s *Server) mintIDToken(in idTokenInput) (string, error) {
 	})
 	if in.nonce != "" {
 		claims["nonce"] = in.nonce
+	}
+	// sid names the sign-on session (OpenID Connect Front-Channel Logout
+	// 1.0 section 3): a relying party matches logouts with it. Sessions
+	// from before sids existed have none.
+	if in.sid != "" {
+		claims["sid"] = in.sid
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {

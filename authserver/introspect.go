@@ -62,7 +62,8 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 }
 
 // activeAccessToken reports whether raw is an access token of this server
-// that has neither expired nor been revoked. The error is for a store
+// that has neither expired nor been revoked, by its jti or by a cutoff of
+// its client or subject (one indexed read each). The error is for a store
 // failure only; a token that is not ours is simply inactive.
 func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClaims, bool, error) {
 	c, err := s.parseAccessToken(raw)
@@ -72,6 +73,14 @@ func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClai
 	revoked, err := s.store.IsRevoked(r.Context(), c.ID)
 	if err != nil || revoked {
 		return AccessTokenClaims{}, false, err
+	}
+	nb, err := s.store.NotBefore(r.Context(), c.ClientID, c.Subject)
+	if err != nil {
+		return AccessTokenClaims{}, false, err
+	}
+	// A missing iat reads as the zero time: before any cutoff.
+	if c.IssuedAt.Time().Before(nb) {
+		return AccessTokenClaims{}, false, nil
 	}
 	return c, true, nil
 }

@@ -78,7 +78,7 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	}
 	tokens, err := s.issueUserTokens(userGrant{
 		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources, audience: audience,
-		authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
+		sid: old.SessionID, authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
 	}, true)
 	if err != nil {
 		return s.internal(r, err)

@@ -390,7 +390,7 @@ func TestDeletedUser(t *testing.T) {
 	}
 	ctx := context.Background()
 	u, _ := as.Store.GetUserByUsername(ctx, as.Username)
-	if err := as.Store.DeleteUser(ctx, u.ID, time.Now()); err != nil {
+	if err := as.Store.DeleteUser(ctx, store.NewCutoff("", u.ID, time.Now(), time.Hour), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {

@@ -22,6 +22,7 @@ type userGrant struct {
 	// endpoint for this access token, within resources.
 	audience  []string
 	nonce     string
+	sid       string // the sign-on session's
 	authTime  time.Time
 	amr       []string
 	familyExp time.Time
@@ -55,7 +56,7 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 	}}
 	if isOIDC(scopes) {
 		out.response.IDToken, err = s.mintIDToken(idTokenInput{client: g.client, user: g.user, scopes: scopes,
-			nonce: g.nonce, authTime: g.authTime, amr: g.amr, accessToken: at.raw})
+			nonce: g.nonce, sid: g.sid, authTime: g.authTime, amr: g.amr, accessToken: at.raw})
 		if err != nil {
 			return userTokens{}, err
 		}
@@ -66,7 +67,7 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 		out.response.RefreshToken = raw
 		out.refresh = &store.RefreshToken{
 			Hash: wire.Digest(raw), GrantID: g.grantID, ClientID: g.client.ID, UserID: g.user.ID, Scopes: g.scopes,
-			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr,
+			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr, SessionID: g.sid,
 			ExpiresAt: minTime(now.Add(s.cfg.RefreshIdleTTL), g.familyExp), FamilyExpiresAt: g.familyExp,
 		}
 	}

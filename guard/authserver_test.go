@@ -6,12 +6,14 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/store"
 )
 
 // These tests run the guard against a real Portcullis authorization server
@@ -160,5 +162,51 @@ func TestAuthServerRevocation(t *testing.T) {
 	}
 	if _, err := g.Verify(t.Context(), kept); err != nil {
 		t.Errorf("token not revoked: %v", err)
+	}
+}
+
+// TestAuthServerRevokeClient revokes everything of the client credentials
+// client at a real server, as portcullis tokens revoke --client does, with
+// the server's clock in the middle of a second: the token issued before is
+// refused by the guard after its next poll, and so is one issued in the
+// same second after the revocation (iat counts whole seconds), while one
+// issued in the next second is accepted.
+func TestAuthServerRevokeClient(t *testing.T) {
+	var clock atomic.Int64
+	// Two seconds back, so that no token is issued in the guard's future.
+	start := time.Now().Truncate(time.Second).Add(-2*time.Second + 300*time.Millisecond)
+	clock.Store(start.UnixNano())
+	srv := authservertest.New(t, func(c *authserver.Config) { c.Now = func() time.Time { return time.Unix(0, clock.Load()) } })
+	g := newGuard(t, srv.URL, func(o *guard.Options) { o.RevocationInterval = time.Hour })
+	before := srv.Token(t, "list:users")
+	if _, err := g.Verify(t.Context(), before); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(200 * time.Millisecond))
+	now := time.Unix(0, clock.Load())
+	if _, err := srv.Store.RevokeAll(t.Context(), store.NewCutoff(srv.ClientID, "", now, time.Hour), now); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(200 * time.Millisecond))
+	sameSecond := srv.Token(t, "list:users")
+	clock.Add(int64(time.Second))
+	after := srv.Token(t, "list:users")
+
+	polls := g.Stats().RevocationPolls
+	g.RefreshRevocations()
+	waitFor(t, "the triggered poll", func() bool { return g.Stats().RevocationPolls > polls })
+	for _, tt := range []struct {
+		name    string
+		token   string
+		revoked bool
+	}{
+		{"issued before", before, true},
+		{"issued in the revocation's second", sameSecond, true},
+		{"issued after", after, false},
+	} {
+		_, err := g.Verify(t.Context(), tt.token)
+		if got := errors.Is(err, guard.ErrRevoked); got != tt.revoked || (!tt.revoked && err != nil) {
+			t.Errorf("%s: %v; want revoked %v", tt.name, err, tt.revoked)
+		}
 	}
 }

@@ -42,7 +42,10 @@
 //
 // A JWT is valid by itself until it expires, so a guard learns of its
 // revocation only from the issuer. Portcullis publishes the JTIs of revoked,
-// unexpired JWTs at portcullis_revocation_list_endpoint; the guard polls it
+// unexpired JWTs at portcullis_revocation_list_endpoint, with cutoffs: "every
+// token of this client_id, this sub, or this sub at this client_id whose iat
+// is before not_before is revoked", which is how revoking everything of a
+// client reaches its client credentials tokens. The guard polls it
 // every Options.RevocationInterval, so a revoked JWT is refused at most one
 // interval (plus one request's latency) after revocation, while every
 // request is still answered from memory. If the list cannot be fetched, the

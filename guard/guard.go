@@ -172,7 +172,7 @@ func (g *Guard) Verify(ctx context.Context, token string) (*Caller, error) {
 
 // admit refuses a caller whose token the issuer has revoked since.
 func (g *Guard) admit(c *Caller) (*Caller, error) {
-	if g.revocations != nil && c.tokenID != "" && g.revocations.isRevoked(c.tokenID) {
+	if g.revocations != nil && g.revocations.isRevoked(c) {
 		return nil, invalidToken(ErrRevoked, nil)
 	}
 	return c, nil

@@ -24,15 +24,33 @@ const maxRevocationPages = 100
 const minRefreshGap = 500 * time.Millisecond
 
 // revocationPage is one answer of Portcullis's revocation list:
-// GET {endpoint}?after=CURSOR lists the JWTs revoked after CURSOR that have
-// not expired yet, and the cursor to ask with next.
+// GET {endpoint}?after=CURSOR&cutoffs_after=CUTOFF_CURSOR lists the JWTs
+// revoked after CURSOR that have not expired yet, the cutoffs recorded
+// after CUTOFF_CURSOR that can still revoke an unexpired token, and the
+// cursors to ask with next. An issuer that predates cutoffs answers
+// without them, and its cutoff cursor stays 0.
 type revocationPage struct {
 	Cursor  int64 `json:"cursor"`
 	Revoked []struct {
 		JTI string `json:"jti"`
 		Exp int64  `json:"exp"`
 	} `json:"revoked"`
+	CutoffCursor int64 `json:"cutoff_cursor"`
+	Cutoffs      []struct {
+		ClientID  string `json:"client_id"`
+		Sub       string `json:"sub"`
+		NotBefore int64  `json:"not_before"`
+		Exp       int64  `json:"exp"`
+	} `json:"cutoffs"`
 }
+
+// cutoffKey names whom a cutoff is for: a client, a subject, or a subject
+// at a client; the member it does not name is empty.
+type cutoffKey struct{ clientID, sub string }
+
+// cutoff revokes the tokens of its key issued before notBefore (Unix
+// seconds); it is dropped after exp, when all of them have expired.
+type cutoff struct{ notBefore, exp int64 }
 
 // revocations polls the issuer's revocation list and answers, without
 // locking, whether a jti is revoked. Polling bounds how long a revoked JWT
@@ -46,11 +64,14 @@ type revocations struct {
 	now      func() time.Time
 	leeway   time.Duration
 
-	// cursor is touched only by poll, which runs in one goroutine at a
-	// time (New, then run).
-	cursor int64
+	// cursor and cutoffCursor are touched only by poll, which runs in one
+	// goroutine at a time (New, then run).
+	cursor, cutoffCursor int64
 	// revoked maps jti to exp in Unix seconds; replaced, never modified.
 	revoked atomic.Pointer[map[string]int64]
+	// cutoffs holds the latest cutoff of each key; replaced, never
+	// modified.
+	cutoffs atomic.Pointer[map[cutoffKey]cutoff]
 
 	polls, failures atomic.Int64
 
@@ -91,10 +112,30 @@ func (r *revocations) refreshes() chan struct{} {
 	return r.refresh
 }
 
-// isRevoked reports whether the issuer listed jti as revoked.
-func (r *revocations) isRevoked(jti string) bool {
-	_, ok := (*r.revoked.Load())[jti]
-	return ok
+// isRevoked reports whether the issuer revoked c's token: listed its jti,
+// or cut off its client, its subject, or its subject at its client at a
+// time after the token's iat. A token without iat counts as issued at
+// the epoch, so any cutoff that names it revokes it.
+func (r *revocations) isRevoked(c *Caller) bool {
+	if c.tokenID != "" {
+		if _, ok := (*r.revoked.Load())[c.tokenID]; ok {
+			return true
+		}
+	}
+	cuts := *r.cutoffs.Load()
+	if len(cuts) == 0 {
+		return false
+	}
+	var iat int64
+	if !c.issuedAt.IsZero() {
+		iat = c.issuedAt.Unix()
+	}
+	for _, k := range [...]cutoffKey{{c.clientID, ""}, {"", c.subject}, {c.clientID, c.subject}} {
+		if cut, ok := cuts[k]; ok && iat < cut.notBefore {
+			return true
+		}
+	}
+	return false
 }
 
 // run polls every interval, and when RefreshRevocations asks, until ctx
@@ -138,6 +179,10 @@ func (r *revocations) poll(ctx context.Context) error {
 	if cur := r.revoked.Load(); cur != nil {
 		maps.Copy(next, *cur)
 	}
+	nextCuts := make(map[cutoffKey]cutoff)
+	if cur := r.cutoffs.Load(); cur != nil {
+		maps.Copy(nextCuts, *cur)
+	}
 	var err error
 	for range maxRevocationPages {
 		var page revocationPage
@@ -147,17 +192,27 @@ func (r *revocations) poll(ctx context.Context) error {
 		for _, e := range page.Revoked {
 			next[e.JTI] = e.Exp
 		}
-		// A page can advance the cursor past entries that expired and were
-		// left out, so only an unmoved cursor means the poller caught up.
-		caughtUp := page.Cursor == r.cursor
-		r.cursor = page.Cursor
+		for _, e := range page.Cutoffs {
+			if e.ClientID == "" && e.Sub == "" {
+				continue // names no one; refusing every token is not what it means
+			}
+			k := cutoffKey{e.ClientID, e.Sub}
+			cur := nextCuts[k]
+			nextCuts[k] = cutoff{notBefore: max(cur.notBefore, e.NotBefore), exp: max(cur.exp, e.Exp)}
+		}
+		// A page can advance a cursor past entries that expired and were
+		// left out, so only unmoved cursors mean the poller caught up.
+		caughtUp := page.Cursor == r.cursor && page.CutoffCursor == r.cutoffCursor
+		r.cursor, r.cutoffCursor = page.Cursor, page.CutoffCursor
 		if caughtUp {
 			break
 		}
 	}
 	horizon := r.now().Add(-r.leeway).Unix()
 	maps.DeleteFunc(next, func(_ string, exp int64) bool { return exp < horizon })
+	maps.DeleteFunc(nextCuts, func(_ cutoffKey, c cutoff) bool { return c.exp < horizon })
 	r.revoked.Store(&next)
+	r.cutoffs.Store(&nextCuts)
 	if err != nil {
 		n := r.failures.Add(1)
 		r.log.Warn("guard: revocation list poll failed; revocations newer than the last poll are not yet enforced", "url", r.endpoint.Redacted(), "failures", n, "err", err)
@@ -171,6 +226,7 @@ func (r *revocations) pageURL() string {
 	u := *r.endpoint
 	q := u.Query()
 	q.Set("after", strconv.FormatInt(r.cursor, 10))
+	q.Set("cutoffs_after", strconv.FormatInt(r.cutoffCursor, 10))
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -9,8 +9,9 @@
 //   - Client.Store decorates a store.Store: UseOnce screens single-use
 //     keys (private_key_jwt assertion jtis) with one atomic SET NX in
 //     Redis, which refuses a replay it knows of without a database write,
-//     and RevokeToken, RevokeGrant, RevokeGrants and DeleteUser publish a
-//     revocation notice once the store has committed.
+//     and RevokeToken, RevokeGrant, RevokeAll, RevokeSessionGrants,
+//     DeleteClient and DeleteUser publish a revocation notice once the
+//     store has committed.
 //   - Client.Throttle counts sign-in attempts for every instance at once.
 //   - Client.SubscribeRevocations tells a guard of each notice, so that it
 //     polls the issuer's revocation list at once instead of at its interval.

@@ -56,7 +56,13 @@ func TestRevocationNotices(t *testing.T) {
 	if err := s.CreateUser(ctx, store.User{ID: "u1", Username: "alice", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateGrant(ctx, store.Grant{ID: "grant-2", UserID: "u1", ClientID: "web", ExpiresAt: now.Add(time.Hour)}); err != nil {
+	for _, g := range []store.Grant{{ID: "grant-2", UserID: "u1", ClientID: "web"}, {ID: "grant-3", UserID: "u2", ClientID: "web", SessionID: "sid-1"}} {
+		g.ExpiresAt = now.Add(time.Hour)
+		if err := s.CreateGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateClient(ctx, store.Client{ID: "svc", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -67,13 +73,26 @@ func TestRevocationNotices(t *testing.T) {
 			return s.RevokeToken(ctx, store.Revocation{JTI: "jti-1", ExpiresAt: now.Add(time.Hour), RevokedAt: now})
 		}},
 		{"RevokeGrant", func() error { return s.RevokeGrant(ctx, "grant-1", now) }},
-		{"RevokeGrants", func() error {
-			if n, err := s.RevokeGrants(ctx, "u1", "", now); err != nil || n != 1 {
-				return fmt.Errorf("RevokeGrants = %d, %v; want 1 grant", n, err)
+		{"RevokeAll", func() error {
+			if n, err := s.RevokeAll(ctx, store.NewCutoff("", "u1", now, time.Hour), now); err != nil || n != 1 {
+				return fmt.Errorf("RevokeAll = %d, %v; want 1 grant", n, err)
 			}
 			return nil
 		}},
-		{"DeleteUser", func() error { return s.DeleteUser(ctx, "u1", now) }},
+		// A client credentials client has no grant: its cutoff alone
+		// must be announced.
+		{"RevokeAll without grants", func() error {
+			_, err := s.RevokeAll(ctx, store.NewCutoff("svc", "", now, time.Hour), now)
+			return err
+		}},
+		{"RevokeSessionGrants", func() error {
+			if n, err := s.RevokeSessionGrants(ctx, "sid-1", now); err != nil || n != 1 {
+				return fmt.Errorf("RevokeSessionGrants = %d, %v; want 1 grant", n, err)
+			}
+			return nil
+		}},
+		{"DeleteClient", func() error { return s.DeleteClient(ctx, store.NewCutoff("svc", "", now, time.Hour), now) }},
+		{"DeleteUser", func() error { return s.DeleteUser(ctx, store.NewCutoff("", "u1", now, time.Hour), now) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,9 +21,10 @@ type sharedStore struct {
 
 // Store returns s with UseOnce screened by Redis, which refuses a replay it
 // knows of without a database write, and with a revocation notice
-// published after each successful RevokeToken, RevokeGrant, RevokeGrants
-// and DeleteUser. Closing the result closes s, not the Client. See the
-// package documentation for what each Redis outage costs.
+// published after each successful RevokeToken, RevokeGrant, RevokeAll,
+// RevokeSessionGrants, DeleteClient and DeleteUser. Closing the result
+// closes s, not the Client. See the package documentation for what each
+// Redis outage costs.
 func (c *Client) Store(s store.Store) store.Store {
 	return &sharedStore{Store: s, c: c}
 }
@@ -89,20 +90,41 @@ func (s *sharedStore) RevokeGrant(ctx context.Context, grantID string, now time.
 	return nil
 }
 
-// RevokeGrants implements store.Store and announces the revocation when
-// there was a grant to revoke.
-func (s *sharedStore) RevokeGrants(ctx context.Context, userID, clientID string, now time.Time) (int, error) {
-	n, err := s.Store.RevokeGrants(ctx, userID, clientID, now)
+// RevokeAll implements store.Store and announces the revocation: it
+// always records a cutoff, which guards must learn of even when no grant
+// was revoked.
+func (s *sharedStore) RevokeAll(ctx context.Context, c store.Cutoff, now time.Time) (int, error) {
+	n, err := s.Store.RevokeAll(ctx, c, now)
+	if err == nil {
+		s.c.publishRevocation(ctx)
+	}
+	return n, err
+}
+
+// RevokeSessionGrants implements store.Store and announces the revocation
+// when there was a grant to revoke.
+func (s *sharedStore) RevokeSessionGrants(ctx context.Context, sid string, now time.Time) (int, error) {
+	n, err := s.Store.RevokeSessionGrants(ctx, sid, now)
 	if err == nil && n > 0 {
 		s.c.publishRevocation(ctx)
 	}
 	return n, err
 }
 
-// DeleteUser implements store.Store and announces the revocation of the
-// user's grants.
-func (s *sharedStore) DeleteUser(ctx context.Context, id string, now time.Time) error {
-	if err := s.Store.DeleteUser(ctx, id, now); err != nil {
+// DeleteClient implements store.Store and announces the cutoff of the
+// client's tokens.
+func (s *sharedStore) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) error {
+	if err := s.Store.DeleteClient(ctx, c, now); err != nil {
+		return err
+	}
+	s.c.publishRevocation(ctx)
+	return nil
+}
+
+// DeleteUser implements store.Store and announces the cutoff of the
+// user's tokens.
+func (s *sharedStore) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) error {
+	if err := s.Store.DeleteUser(ctx, c, now); err != nil {
 		return err
 	}
 	s.c.publishRevocation(ctx)

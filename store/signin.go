@@ -31,7 +31,10 @@ type AuthRequest struct {
 // Session is a signed-in browser (single sign-on).
 type Session struct {
 	// IDHash is the SHA-256 of the session cookie's value.
-	IDHash    string    `json:"-"`
+	IDHash string `json:"-"`
+	// SID identifies the session in ID tokens (the sid claim) and in the
+	// grants issued in it; random, unrelated to the cookie.
+	SID       string    `json:"sid,omitempty"`
 	UserID    string    `json:"user_id"`
 	AuthTime  time.Time `json:"auth_time"`
 	AMR       []string  `json:"amr"`
@@ -53,15 +56,22 @@ type AuthCode struct {
 	Nonce            string    `json:"nonce,omitempty"`
 	AuthTime         time.Time `json:"auth_time"`
 	AMR              []string  `json:"amr"`
-	ExpiresAt        time.Time `json:"expires_at"`
+	// SessionID is the SID of the session the code was issued in.
+	SessionID string    `json:"sid,omitempty"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // Grant is one authorization of a client by a user: the code, the refresh
 // token family and the access tokens issued from them.
 type Grant struct {
-	ID        string
-	UserID    string
-	ClientID  string
+	ID       string
+	UserID   string
+	ClientID string
+	// SessionID is the SID of the sign-on session the grant was issued in.
+	SessionID string
+	// Offline records that the user authorized offline_access: the grant
+	// outlives the session (OpenID Connect Core section 11).
+	Offline   bool
 	ExpiresAt time.Time
 }
 
@@ -76,6 +86,9 @@ type RefreshToken struct {
 	Resources []string  `json:"resources,omitempty"`
 	AuthTime  time.Time `json:"auth_time"`
 	AMR       []string  `json:"amr"`
+	// SessionID is the SID of the session the grant was issued in, for
+	// the ID tokens refreshes mint.
+	SessionID string `json:"sid,omitempty"`
 	// ExpiresAt is the idle expiry: a token unused until then is dead.
 	ExpiresAt time.Time `json:"expires_at"`
 	// FamilyExpiresAt is the absolute expiry of the whole family.

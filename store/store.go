@@ -40,8 +40,12 @@ type Store interface {
 	GetClient(ctx context.Context, id string) (Client, error)
 	// ListClients returns every stored client ordered by ID.
 	ListClients(ctx context.Context) ([]Client, error)
-	// DeleteClient removes a client; ErrNotFound if there was none.
-	DeleteClient(ctx context.Context, id string) error
+	// DeleteClient removes the client c.ClientID and, in the same
+	// transaction, does what RevokeAll(c) does, so that none of its tokens
+	// outlives it and re-creating the client revives none; ErrNotFound,
+	// and nothing changes, if there was no such client. c.Subject must be
+	// empty.
+	DeleteClient(ctx context.Context, c Cutoff, now time.Time) error
 
 	// ListKeys returns every signing key ordered by activation time, then
 	// creation time; times keep at least microsecond precision.
@@ -82,9 +86,11 @@ type Store interface {
 	// UpdateUser runs update on the user inside a transaction and saves
 	// the result; ErrNotFound if there is no such user.
 	UpdateUser(ctx context.Context, id string, update func(*User) error) error
-	// DeleteUser removes a user with their sessions and consents and
-	// revokes every grant they hold; ErrNotFound if there was none.
-	DeleteUser(ctx context.Context, id string, now time.Time) error
+	// DeleteUser removes the user c.Subject with their consents and, in
+	// the same transaction, does what RevokeAll(c) does; ErrNotFound, and
+	// nothing changes, if there was no such user. c.ClientID must be
+	// empty.
+	DeleteUser(ctx context.Context, c Cutoff, now time.Time) error
 
 	// SaveAuthRequest stores a pending authorization request, replacing
 	// one with the same ID.
@@ -162,10 +168,25 @@ type Store interface {
 	// Revoking a revoked or unknown grant is not an error.
 	RevokeGrant(ctx context.Context, grantID string, now time.Time) error
 
-	// RevokeGrants revokes every live grant of a user (userID) or of a
-	// client (clientID), or of both together when both are set, and
-	// returns how many it revoked.
-	RevokeGrants(ctx context.Context, userID, clientID string, now time.Time) (int, error)
+	// RevokeAll revokes everything issued to c's client, user, or user at
+	// the client, in one transaction: it records the cutoff c, revokes
+	// every live grant they name (as RevokeGrant does) and, for a user
+	// alone (no ClientID), ends their sign-on sessions, which could
+	// otherwise mint new grants without a password. It returns how many
+	// grants it revoked; ErrCutoffTarget if c names no one.
+	RevokeAll(ctx context.Context, c Cutoff, now time.Time) (int, error)
+	// ListCutoffs returns up to limit cutoffs with Seq greater than after,
+	// in Seq order, so that pollers can follow them with a cursor.
+	ListCutoffs(ctx context.Context, after int64, limit int) ([]Cutoff, error)
+	// NotBefore returns the latest NotBefore of the cutoffs that apply to
+	// a token issued to clientID for subject (zero if none): the token is
+	// revoked if its iat is before it.
+	NotBefore(ctx context.Context, clientID, subject string) (time.Time, error)
+
+	// RevokeSessionGrants revokes the live grants issued in the sign-on
+	// session sid that were not authorized for offline access, and
+	// returns how many; an empty sid revokes nothing.
+	RevokeSessionGrants(ctx context.Context, sid string, now time.Time) (int, error)
 
 	// AppendAudit stores audit events.
 	AppendAudit(ctx context.Context, events []AuditEvent) error
@@ -177,7 +198,7 @@ type Store interface {
 	DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error)
 
 	// DeleteExpired removes what expired before now and can no longer
-	// matter: revocations, single-use marks, pending requests, sessions,
+	// matter: revocations, cutoffs, single-use marks, pending requests, sessions,
 	// codes and refresh tokens. Successor responses of tokens rotated more
 	// than MaxRefreshGrace ago are erased.
 	DeleteExpired(ctx context.Context, now time.Time) error

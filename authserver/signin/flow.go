@@ -111,7 +111,9 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 	s.core.ReleasePending(ar.ID)
 	now := s.cfg.Now()
 	grantID := wire.RandomToken()
-	if err := s.store.CreateGrant(ctx, store.Grant{ID: grantID, UserID: u.ID, ClientID: c.ID, ExpiresAt: now.Add(s.cfg.RefreshMaxTTL + codeTTL)}); err != nil {
+	g := store.Grant{ID: grantID, UserID: u.ID, ClientID: c.ID, SessionID: sess.SID,
+		Offline: slices.Contains(ar.Scopes, "offline_access"), ExpiresAt: now.Add(s.cfg.RefreshMaxTTL + codeTTL)}
+	if err := s.store.CreateGrant(ctx, g); err != nil {
 		s.pageFailure(w, r, err)
 		return
 	}
@@ -119,7 +121,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 	err := s.store.CreateAuthCode(ctx, store.AuthCode{
 		Hash: wire.Digest(code), GrantID: grantID, ClientID: c.ID, RedirectURI: ar.RedirectURI, RedirectURIGiven: ar.RedirectURIGiven,
 		CodeChallenge: ar.CodeChallenge, UserID: u.ID, Scopes: ar.Scopes, Resources: ar.Resources, Nonce: ar.Nonce,
-		AuthTime: sess.AuthTime, AMR: sess.AMR, ExpiresAt: now.Add(codeTTL),
+		AuthTime: sess.AuthTime, AMR: sess.AMR, SessionID: sess.SID, ExpiresAt: now.Add(codeTTL),
 	})
 	if err != nil {
 		s.pageFailure(w, r, err)

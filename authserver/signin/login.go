@@ -98,7 +98,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.cfg.Now()
 	sid := wire.RandomToken()
-	sess := store.Session{IDHash: wire.Digest(sid), UserID: u.ID, AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.pageFailure(w, r, err)
 		return

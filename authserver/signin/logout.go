@@ -18,7 +18,8 @@ type logoutPage struct {
 
 // handleLogout is the end-session endpoint (OpenID Connect RP-Initiated
 // Logout 1.0). With a valid id_token_hint for the signed-in user it ends the
-// session at once; otherwise the user confirms, so that another site
+// session, and revokes the grants issued in it that are not for offline
+// access, at once; otherwise the user confirms, so that another site
 // cannot sign them out. It returns to post_logout_redirect_uri only if that
 // is registered for the client, exactly.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -74,11 +75,21 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess != nil {
+		// The grants issued in the session end with it, their refresh
+		// tokens included, except those the user authorized for offline
+		// access, which exist to outlive it (OpenID Connect Core section
+		// 11). Revoked first, so that a failure leaves the session to
+		// retry the logout with.
+		n, err := s.store.RevokeSessionGrants(r.Context(), sess.SID, s.cfg.Now())
+		if err != nil {
+			s.pageFailure(w, r, err)
+			return
+		}
 		if err := s.store.DeleteSession(r.Context(), sess.IDHash); err != nil {
 			s.pageFailure(w, r, err)
 			return
 		}
-		s.core.Event(r, slog.LevelInfo, audit.Logout, "sub", sess.UserID, "client_id", clientID)
+		s.core.Event(r, slog.LevelInfo, audit.Logout, "sub", sess.UserID, "client_id", clientID, "revoked_grants", n)
 	}
 	s.cookies.clear(w, s.cookies.session)
 	if redirect == "" {

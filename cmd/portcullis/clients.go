@@ -123,22 +123,29 @@ func clientsListCmd() *cobra.Command {
 func clientsDeleteCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
 		Use:   "delete CLIENT_ID",
-		Short: "Delete a client from the store",
-		Args:  cobra.ExactArgs(1),
+		Short: "Delete a client from the store and revoke every token issued to it",
+		Long: "Delete a client from the store and, in the same transaction, revoke every token issued\n" +
+			"to it, as tokens revoke --client does. The revocation outlives the client: creating a\n" +
+			"client with the same ID later revives none of the old tokens.",
+		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		id := args[0]
 		if slices.ContainsFunc(r.cfg.Clients, func(c config.Client) bool { return c.ClientID == id }) {
 			return fmt.Errorf("client %q is defined in the configuration file; remove it there", id)
 		}
-		if err := r.st.DeleteClient(r.ctx, id); errors.Is(err, store.ErrNotFound) {
+		c := r.cutoff(id, "")
+		if err := r.st.DeleteClient(r.ctx, c, time.Now()); errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no client %q in the store", id)
 		} else if err != nil {
+			return err
+		}
+		if err := r.awaitCutoff(c); err != nil {
 			return err
 		}
 		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{ClientID: id,
 			Detail: map[string]any{"change": "client deleted"}}); err != nil {
 			return err
 		}
-		return r.print(map[string]string{"deleted": id}, func(w io.Writer) { fmt.Fprintf(w, "deleted client %s\n", id) })
+		return r.print(map[string]string{"deleted": id}, func(w io.Writer) { fmt.Fprintf(w, "deleted client %s; its tokens are revoked\n", id) })
 	})
 }

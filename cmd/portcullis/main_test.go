@@ -163,7 +163,7 @@ func TestServeWithCLI(t *testing.T) {
 	if out := cli(t, env, "audit", "list", "--config", conf, "--client", "batch", "--type", "config_changed"); strings.Count(out, "config_changed") != 2 {
 		t.Fatalf("audit list --client batch: %s", out)
 	}
-	if out := cli(t, env, "tokens", "revoke", "--config", conf, "--client", "reporting-service", "--reason", "test"); !strings.Contains(out, "revoked 0 grants") {
+	if out := cli(t, env, "tokens", "revoke", "--config", conf, "--client", "reporting-service", "--reason", "test"); !strings.Contains(out, "revoked 0 grants and every access token issued before") {
 		t.Fatalf("tokens revoke: %q", out)
 	}
 
@@ -215,6 +215,14 @@ func TestServeWithCLI(t *testing.T) {
 	if requestIDs == 0 {
 		t.Fatal("no log line carries a request_id")
 	}
+}
+
+// redisLine configures the Redis of PORTCULLIS_TEST_REDIS, if set.
+func redisLine() string {
+	if u := os.Getenv("PORTCULLIS_TEST_REDIS"); u != "" {
+		return "redis: " + u
+	}
+	return ""
 }
 
 func waitReady(t *testing.T, issuer string) {
@@ -350,6 +358,7 @@ clients:
     client_secret: ${SVC_SECRET}
     grant_types: [client_credentials]
     scopes: [list:users]
+%[5]s
 gateway:
   listen: 127.0.0.1:%[3]d
   issuer: %[1]s
@@ -359,7 +368,7 @@ gateway:
       methods: [GET]
       upstream: %[4]s
       scopes: [list:users]
-`, issuer, port, gwPort, upstream.URL), 0o600)
+`, issuer, port, gwPort, upstream.URL, redisLine()), 0o600)
 	secret := "svc-secret-with-at-least-32-characters!"
 	srv := exec.Command(binary, "serve", "--config", conf)
 	srv.Env = append(os.Environ(), "SVC_SECRET="+secret)
@@ -394,6 +403,37 @@ gateway:
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(body) != "subject=svc scope=list:users" {
 		t.Fatalf("gateway with a token: %d %q", resp.StatusCode, body)
+	}
+
+	// Revoking everything of the client reaches its client credentials
+	// token within the revocation bound: at once with Redis, at the
+	// gateway's next poll (30 s) without. A token issued afterwards works.
+	old, err := cc.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli(t, []string{"SVC_SECRET=" + secret}, "tokens", "revoke", "--config", conf, "--client", "svc", "--reason", "test")
+	fresh, err := cc.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(tok string) int {
+		req, _ := http.NewRequest(http.MethodGet, gw+"/users", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for deadline := time.Now().Add(45 * time.Second); call(old.AccessToken) != http.StatusUnauthorized; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway still accepts a token of a client whose tokens were all revoked")
+		}
+	}
+	if code := call(fresh.AccessToken); code != http.StatusOK {
+		t.Fatalf("token issued after the revocation: %d, want 200", code)
 	}
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {

@@ -22,12 +22,15 @@ func tokensRevokeCmd() *cobra.Command {
 	var subject, client, reason string
 	cmd := stateCmd(&cobra.Command{
 		Use:   "revoke",
-		Short: "Revoke every live grant (refresh tokens and the access tokens issued from them) of a user or a client",
-		Long: "Revoke every live grant of a user (--subject, the sub claim) or of a client (--client),\n" +
-			"or of one user at one client with both. Refresh tokens stop working at once; access\n" +
-			"tokens issued from them introspect inactive at once and are refused by guards within\n" +
-			"their revocation bound. Client credentials tokens are not grants: they end at their\n" +
-			"expiry (access_token_ttl) or when revoked one by one.",
+		Short: "Revoke every token issued so far to a user or a client",
+		Long: "Revoke every token issued so far to a user (--subject, the sub claim) or to a client\n" +
+			"(--client), or to one user at one client with both: every live grant (refresh tokens\n" +
+			"and the access tokens issued from them) and every access token, client credentials\n" +
+			"tokens included, issued before the command returns. Revoking a user alone also ends\n" +
+			"their sign-on sessions. Refresh tokens stop working at once; access tokens introspect\n" +
+			"inactive at once and are refused by guards and the gateway within their revocation\n" +
+			"bound (at once with Redis). The command takes up to a second: tokens issued in the\n" +
+			"second it runs are revoked too, and tokens issued after it returns work.",
 		Args: cobra.NoArgs,
 		PreRunE: func(*cobra.Command, []string) error {
 			if subject == "" && client == "" {
@@ -39,16 +42,22 @@ func tokensRevokeCmd() *cobra.Command {
 			return nil
 		},
 	}, func(r *run, _ []string) error {
-		n, err := r.st.RevokeGrants(r.ctx, subject, client, time.Now())
+		c := r.cutoff(client, subject)
+		n, err := r.st.RevokeAll(r.ctx, c, time.Now())
 		if err != nil {
+			return err
+		}
+		if err := r.awaitCutoff(c); err != nil {
 			return err
 		}
 		err = recordChange(r.ctx, r.st, audit.GrantsRevoked, store.AuditEvent{Subject: subject, ClientID: client,
-			Detail: map[string]any{"reason": reason, "grants": n}})
+			Detail: map[string]any{"reason": reason, "grants": n, "not_before": c.NotBefore.Unix()}})
 		if err != nil {
 			return err
 		}
-		return r.print(map[string]any{"revoked_grants": n}, func(w io.Writer) { fmt.Fprintf(w, "revoked %d grants\n", n) })
+		return r.print(map[string]any{"revoked_grants": n, "not_before": c.NotBefore.Unix()}, func(w io.Writer) {
+			fmt.Fprintf(w, "revoked %d grants and every access token issued before %s\n", n, c.NotBefore.UTC().Format(time.RFC3339))
+		})
 	})
 	cmd.Flags().StringVar(&subject, "subject", "", "the user's sub")
 	cmd.Flags().StringVar(&client, "client", "", "the client_id")

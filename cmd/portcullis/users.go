@@ -147,13 +147,19 @@ func usersDeleteCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
 		Use:   "delete USERNAME",
 		Short: "Delete a user, ending their sessions and revoking their tokens",
-		Args:  cobra.ExactArgs(1),
+		Long: "Delete a user: their sessions end and every token issued to them is revoked, as\n" +
+			"tokens revoke --subject does.",
+		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		u, err := r.findUser(args[0])
 		if err != nil {
 			return err
 		}
-		if err := r.st.DeleteUser(r.ctx, u.ID, time.Now()); err != nil {
+		c := r.cutoff("", u.ID)
+		if err := r.st.DeleteUser(r.ctx, c, time.Now()); err != nil {
+			return err
+		}
+		if err := r.awaitCutoff(c); err != nil {
 			return err
 		}
 		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
@@ -171,7 +177,10 @@ func usersSetPasswordCmd() *cobra.Command {
 	cmd := stateCmd(&cobra.Command{
 		Use:   "set-password USERNAME",
 		Short: "Set a user's password (from --password-stdin, or generated and printed once)",
-		Args:  cobra.ExactArgs(1),
+		Long: "Set a user's password (from --password-stdin, or generated and printed once). Their\n" +
+			"sessions end and every token issued to them is revoked, as tokens revoke --subject\n" +
+			"does: whoever knew the old password keeps nothing it won.",
+		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		pw, generated, err := readPassword(r.in, stdin)
 		if err != nil {
@@ -185,8 +194,18 @@ func usersSetPasswordCmd() *cobra.Command {
 		if err := r.st.UpdateUser(r.ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
 			return err
 		}
+		// After the change, so that nothing won with the old password in
+		// between survives it.
+		c := r.cutoff("", u.ID)
+		n, err := r.st.RevokeAll(r.ctx, c, time.Now())
+		if err != nil {
+			return fmt.Errorf("password changed, but revoking the old tokens failed (run tokens revoke --subject %s): %w", u.ID, err)
+		}
+		if err := r.awaitCutoff(c); err != nil {
+			return err
+		}
 		if err := recordChange(r.ctx, r.st, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
-			Detail: map[string]any{"change": "password set", "username": u.Username}}); err != nil {
+			Detail: map[string]any{"change": "password set", "username": u.Username, "revoked_grants": n}}); err != nil {
 			return err
 		}
 		v := map[string]string{"username": u.Username}
@@ -194,7 +213,7 @@ func usersSetPasswordCmd() *cobra.Command {
 			v["password"] = pw
 		}
 		return r.print(v, func(w io.Writer) {
-			fmt.Fprintf(w, "password of %s changed\n", u.Username)
+			fmt.Fprintf(w, "password of %s changed; their sessions are ended and their tokens revoked\n", u.Username)
 			if generated {
 				fmt.Fprintf(w, "password: %s\nIt is shown only now.\n", pw)
 			}

@@ -99,27 +99,3 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	}
 	return out, rows.Err()
 }
-
-// RevokeGrants implements store.Store. Grants are locked in ID order, as
-// DeleteUser does, so overlapping revocations wait instead of deadlocking.
-func (s *Store) RevokeGrants(ctx context.Context, userID, clientID string, now time.Time) (int, error) {
-	if userID == "" && clientID == "" {
-		return 0, fmt.Errorf("revoke grants: a user or a client is required")
-	}
-	var n int
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx,
-			`SELECT id FROM grants WHERE revoked_at IS NULL AND ($1 = '' OR user_id = $1) AND ($2 = '' OR client_id = $2) ORDER BY id FOR UPDATE`,
-			userID, clientID)
-		grants, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return fmt.Errorf("revoke grants: %w", err)
-		}
-		n = len(grants)
-		if err := revokeGrants(ctx, tx, grants, now); err != nil {
-			return fmt.Errorf("revoke grants: %w", err)
-		}
-		return nil
-	})
-	return n, err
-}

@@ -95,8 +95,8 @@ func insertRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) er
 
 // CreateGrant implements store.Store.
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
-	if _, err := s.pool.Exec(ctx, `INSERT INTO grants (id, user_id, client_id, expires_at) VALUES ($1, $2, $3, $4)`,
-		g.ID, g.UserID, g.ClientID, g.ExpiresAt); err != nil {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO grants (id, user_id, client_id, session_id, offline, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		g.ID, g.UserID, g.ClientID, g.SessionID, g.Offline, g.ExpiresAt); err != nil {
 		return fmt.Errorf("create grant: %w", err)
 	}
 	return nil

@@ -145,15 +145,23 @@ func scanJSON[T any](row pgx.CollectableRow) (T, error) {
 }
 
 // DeleteClient implements store.Store.
-func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM clients WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("delete client: %w", err)
+func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) error {
+	if c.ClientID == "" || c.Subject != "" {
+		return fmt.Errorf("delete client: %w", store.ErrCutoffTarget)
 	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM clients WHERE id = $1`, c.ClientID)
+		if err != nil {
+			return fmt.Errorf("delete client: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		if _, err := revokeAll(ctx, tx, c, now); err != nil {
+			return fmt.Errorf("delete client: %w", err)
+		}
+		return nil
+	})
 }
 
 // ListKeys implements store.Store.
@@ -322,6 +330,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 		arg time.Time
 	}{
 		{`DELETE FROM revocations WHERE expires_at < $1`, now},
+		{`DELETE FROM cutoffs WHERE expires_at < $1`, now},
 		{`DELETE FROM used_once WHERE expires_at < $1`, now},
 		{`DELETE FROM auth_requests WHERE expires_at < $1`, now},
 		{`DELETE FROM sessions WHERE expires_at < $1`, now},

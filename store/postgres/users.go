@@ -81,30 +81,22 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 }
 
 // DeleteUser implements store.Store.
-func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
+func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) error {
+	if c.Subject == "" || c.ClientID != "" {
+		return fmt.Errorf("delete user: %w", store.ErrCutoffTarget)
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, c.Subject)
 		if err != nil {
 			return fmt.Errorf("delete user: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
 			return store.ErrNotFound
 		}
-		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM consents WHERE user_id = $1`} {
-			if _, err := tx.Exec(ctx, q, id); err != nil {
-				return fmt.Errorf("delete user: %w", err)
-			}
-		}
-		// Lock every grant before revoking any, in ID order: revokeGrants
-		// then takes the revocation writers' lock once, after all row
-		// locks, and two transactions locking overlapping sets of grants
-		// wait for each other instead of deadlocking.
-		rows, _ := tx.Query(ctx, `SELECT id FROM grants WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE`, id)
-		grants, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM consents WHERE user_id = $1`, c.Subject); err != nil {
 			return fmt.Errorf("delete user: %w", err)
 		}
-		if err := revokeGrants(ctx, tx, grants, now); err != nil {
+		if _, err := revokeAll(ctx, tx, c, now); err != nil {
 			return fmt.Errorf("delete user: %w", err)
 		}
 		return nil

@@ -94,8 +94,8 @@ func insertRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) e
 
 // CreateGrant implements store.Store.
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO grants (id, user_id, client_id, expires_at) VALUES (?, ?, ?, ?)`,
-		g.ID, g.UserID, g.ClientID, g.ExpiresAt.Unix()); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO grants (id, user_id, client_id, session_id, offline, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		g.ID, g.UserID, g.ClientID, g.SessionID, g.Offline, g.ExpiresAt.Unix()); err != nil {
 		return fmt.Errorf("create grant: %w", err)
 	}
 	return nil

@@ -109,15 +109,26 @@ func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
 }
 
 // DeleteClient implements store.Store.
-func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)
+func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) error {
+	if c.ClientID == "" || c.Subject != "" {
+		return fmt.Errorf("delete client: %w", store.ErrCutoffTarget)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete client: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, c.ClientID)
 	if err != nil {
 		return fmt.Errorf("delete client: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
 	}
-	return nil
+	if _, err := revokeAll(ctx, tx, c, now); err != nil {
+		return fmt.Errorf("delete client: %w", err)
+	}
+	return tx.Commit()
 }
 
 // ListKeys implements store.Store.
@@ -244,6 +255,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 		arg int64
 	}{
 		{`DELETE FROM revocations WHERE expires_at < ?`, t},
+		{`DELETE FROM cutoffs WHERE expires_at < ?`, t},
 		{`DELETE FROM used_once WHERE expires_at < ?`, t},
 		{`DELETE FROM auth_requests WHERE expires_at < ?`, t},
 		{`DELETE FROM sessions WHERE expires_at < ?`, t},

@@ -113,42 +113,27 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 }
 
 // DeleteUser implements store.Store.
-func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
+func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) error {
+	if c.Subject == "" || c.ClientID != "" {
+		return fmt.Errorf("delete user: %w", store.ErrCutoffTarget)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, c.Subject)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
 	}
-	for _, q := range []string{`DELETE FROM sessions WHERE user_id = ?`, `DELETE FROM consents WHERE user_id = ?`} {
-		if _, err := tx.ExecContext(ctx, q, id); err != nil {
-			return fmt.Errorf("delete user: %w", err)
-		}
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM grants WHERE user_id = ? AND revoked_at IS NULL`, id)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM consents WHERE user_id = ?`, c.Subject); err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
-	var grants []string
-	for rows.Next() {
-		var g string
-		if err := rows.Scan(&g); err != nil {
-			rows.Close()
-			return fmt.Errorf("delete user: %w", err)
-		}
-		grants = append(grants, g)
-	}
-	rows.Close()
-	for _, g := range grants {
-		if err := revokeGrant(ctx, tx, g, now); err != nil {
-			return fmt.Errorf("delete user: %w", err)
-		}
+	if _, err := revokeAll(ctx, tx, c, now); err != nil {
+		return fmt.Errorf("delete user: %w", err)
 	}
 	return tx.Commit()
 }

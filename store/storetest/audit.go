@@ -75,27 +75,3 @@ func testAuditRetention(t *testing.T, s store.Store) {
 		t.Fatalf("second sweep = %d, %v; want 0", n, err)
 	}
 }
-
-func testRevokeGrants(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	now := time.Now()
-	for _, g := range []struct{ id, user, client string }{{"a", "u1", "web"}, {"b", "u1", "spa"}, {"c", "u2", "web"}} {
-		issue(t, s, store.RefreshToken{Hash: "rt-" + g.id, GrantID: g.id, UserID: g.user, ClientID: g.client, ExpiresAt: now.Add(time.Hour)})
-	}
-	revoked := func(id string) bool {
-		rt, _ := s.GetRefreshToken(ctx, "rt-"+id)
-		return !rt.RevokedAt.IsZero()
-	}
-	if n, err := s.RevokeGrants(ctx, "u1", "", now); err != nil || n != 2 || !revoked("a") || !revoked("b") || revoked("c") {
-		t.Fatalf("revoke by user: %d, %v", n, err)
-	}
-	if n, err := s.RevokeGrants(ctx, "", "web", now); err != nil || n != 1 || !revoked("c") {
-		t.Fatalf("revoke by client: %d, %v; want only the one still live", n, err)
-	}
-	if ok, _ := s.IsRevoked(ctx, "jti-rt-c"); !ok {
-		t.Fatal("access token of a revoked grant not revoked")
-	}
-	if _, err := s.RevokeGrants(ctx, "", "", now); err == nil {
-		t.Fatal("revoking every grant of nobody must be refused")
-	}
-}

@@ -40,8 +40,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeRacesIssue", testRevokeRacesIssue},
 		{"Audit", testAudit},
 		{"AuditRetention", testAuditRetention},
-		{"RevokeGrants", testRevokeGrants},
 		{"SecretConcurrent", testSecretConcurrent},
+		{"RevokeAll", testRevokeAll},
+		{"Cutoffs", testCutoffs},
+		{"CutoffsConcurrent", testCutoffsConcurrent},
+		{"DeleteClientRevokes", testDeleteClientRevokes},
+		{"RevokeSessionGrants", testRevokeSessionGrants},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
@@ -75,10 +79,11 @@ func testClients(t *testing.T, s store.Store) {
 	if err != nil || len(all) != 1 {
 		t.Fatalf("ListClients = %v, %v; want one client", all, err)
 	}
-	if err := s.DeleteClient(ctx, "svc"); err != nil {
+	cut := store.NewCutoff("svc", "", time.Now(), time.Hour)
+	if err := s.DeleteClient(ctx, cut, time.Now()); err != nil {
 		t.Fatalf("DeleteClient: %v", err)
 	}
-	if err := s.DeleteClient(ctx, "svc"); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteClient(ctx, cut, time.Now()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("DeleteClient twice: got %v, want ErrNotFound", err)
 	}
 }
