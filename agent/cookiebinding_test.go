@@ -215,7 +215,7 @@ func TestLegacyCookies(t *testing.T) {
 			if tt.secure {
 				names = []string{"__Host-pc-at", "__Secure-pc-auth", "__Secure-pc-id"}
 				// The copies under the old names go.
-				if !sameSet(got.cleared(), []string{"pc-at", "pc-auth", "pc-id"}) {
+				if !sameSet(got.cleared(), []string{"pc-at", "pc-auth", "pc-auth", "pc-id"}) {
 					t.Errorf("cleared %v", got.cleared())
 				}
 			}
@@ -260,13 +260,14 @@ func TestCookieNames(t *testing.T) {
 	op := newTestOP(t, appURL)
 	tests := []struct {
 		name, basePath string
-		want           map[string]string // name → path
+		want           map[string]string // name and path → path
 	}{
 		{name: "agent under /oauth-agent", basePath: "/oauth-agent", want: map[string]string{
-			"__Host-pc-at": "/", "__Secure-pc-auth": "/oauth-agent/refresh", "__Secure-pc-id": "/oauth-agent",
+			"__Host-pc-at /": "/", "__Secure-pc-auth /oauth-agent/refresh": "/oauth-agent/refresh",
+			"__Secure-pc-auth /oauth-agent/logout": "/oauth-agent/logout", "__Secure-pc-id /oauth-agent": "/oauth-agent",
 		}},
 		{name: "agent at the root", basePath: "/", want: map[string]string{
-			"__Host-pc-at": "/", "__Secure-pc-auth": "/refresh", "__Host-pc-id": "/",
+			"__Host-pc-at /": "/", "__Secure-pc-auth /refresh": "/refresh", "__Secure-pc-auth /logout": "/logout", "__Host-pc-id /": "/",
 		}},
 	}
 	for _, tt := range tests {
@@ -282,7 +283,9 @@ func TestCookieNames(t *testing.T) {
 			set := map[string]string{}
 			for _, c := range (&http.Response{Header: got.header}).Cookies() {
 				if c.MaxAge >= 0 {
-					set[c.Name] = c.Path
+					// The refresh token is set twice under one name, for
+					// /refresh and for /logout.
+					set[c.Name+" "+c.Path] = c.Path
 					if !c.Secure || c.Domain != "" {
 						t.Errorf("cookie %s: Secure %v, Domain %q", c.Name, c.Secure, c.Domain)
 					}

@@ -84,6 +84,7 @@ func TestPortcullis(t *testing.T) {
 	})
 	t.Run("logout", func(t *testing.T) {
 		refreshCookie := b.cookie("pc-auth", "/oauth-agent/refresh")
+		accessCookie := b.cookie("pc-at", "/")
 		a := b.post("/logout", nil)
 		var out struct {
 			URL string `json:"url"`
@@ -139,6 +140,7 @@ func TestPortcullis(t *testing.T) {
 		// provider's session alone would have left it, an offline_access
 		// one, alive. A copy kept from before the logout is refused.
 		b.setCookie("pc-auth", "/oauth-agent/refresh", refreshCookie)
+		b.setCookie("pc-at", "/", accessCookie)
 		if a := b.post("/refresh", nil); a.status != http.StatusUnauthorized || a.code(t) != "session_expired" {
 			t.Errorf("refresh token kept from before logout: %d %s", a.status, a.body)
 		}

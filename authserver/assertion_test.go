@@ -236,6 +236,7 @@ func TestPrivateKeyJWTWeakRemoteKey(t *testing.T) {
 	}))
 	defer keySrv.Close()
 	as := authservertest.New(t, func(c *authserver.Config) {
+		c.AllowPrivateJWKSURI = true // the key server is on loopback
 		c.Clients = append(c.Clients, store.Client{ID: "remote", AuthMethod: store.AuthPrivateKey, JWKSURI: keySrv.URL,
 			GrantTypes: []string{"client_credentials"}, Scopes: []string{"list:users"}})
 	})

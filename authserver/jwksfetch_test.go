@@ -56,8 +56,7 @@ func TestJWKSURIAddresses(t *testing.T) {
 		{"redirect within the host with the opt-in", lax, "same-host", http.StatusOK},
 	}
 	for _, tt := range tests {
-		tokenURL := tt.as.URL + "/token"
-		if status, body := postForm(t, tokenURL, assertionForm(key.assertion(t, tt.client, tokenURL, nil))); status != tt.want {
+		if status, body := postForm(t, tt.as.URL+"/token", assertionForm(key.assertion(t, tt.client, tt.as.URL, nil))); status != tt.want {
 			t.Errorf("%s: %d %v, want %d", tt.name, status, body, tt.want)
 		}
 	}

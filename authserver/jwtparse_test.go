@@ -36,7 +36,7 @@ func TestJWTPayloadNotUTF8(t *testing.T) {
 		return tok
 	}
 	assertion := func(jti string) string {
-		payload := fmt.Sprintf(`{"iss":"signer","sub":"signer","aud":%q,"iat":%d,"exp":%d,"jti":"%s"}`, tokenURL, now, now+60, jti)
+		payload := fmt.Sprintf(`{"iss":"signer","sub":"signer","aud":%q,"iat":%d,"exp":%d,"jti":"%s"}`, as.URL, now, now+60, jti)
 		sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key.priv, KeyID: key.kid}}, nil)
 		if err != nil {
 			t.Fatal(err)
