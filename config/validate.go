@@ -146,6 +146,7 @@ func (c *Config) validate() error {
 // audiencePolicyProblem is the message for a bad default_audience.
 const audiencePolicyProblem = "must be single or all"
 
+// validAudiencePolicy reports whether v names a default audience policy.
 func validAudiencePolicy(v string) bool {
 	return v == store.AudienceSingle || v == store.AudienceAll
 }
