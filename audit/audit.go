@@ -22,6 +22,7 @@ const (
 	ConsentDenied      = "consent_denied"
 	RefreshWrongClient = "refresh_wrong_client"
 	RevokeRefused      = "revoke_refused"
+	IntrospectRefused  = "introspect_refused"
 	TokenIssued        = "token_issued"
 	TokenRevoked       = "token_revoked"
 	TokenRefused       = "token_refused"

@@ -56,7 +56,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	if err != nil {
 		return errInvalidGrant("the user no longer exists")
 	}
-	audience, narrowed, e := s.narrowToResources(form["resource"], ac.Resources, ac.Scopes)
+	audience, narrowed, e := s.narrowToResources(c, form["resource"], ac.Resources, ac.Scopes)
 	if e != nil {
 		return e
 	}

@@ -22,7 +22,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 			return e
 		}
 	}
-	scopes, audience, e := s.grant(c.Scopes, requested, form["resource"])
+	scopes, audience, e := s.grant(c, requested, form["resource"])
 	if e != nil {
 		return e
 	}

@@ -124,7 +124,8 @@ func TestClientSecretPost(t *testing.T) {
 	}
 }
 
-// TestScopesAndAudience covers scope selection and RFC 8707 resources.
+// TestScopesAndAudience covers scope selection and RFC 8707 resources under
+// the default audience policy, single (audience_test.go covers all).
 func TestScopesAndAudience(t *testing.T) {
 	const other = "https://billing.example.com"
 	const audit = "https://audit.example.com"
@@ -140,9 +141,9 @@ func TestScopesAndAudience(t *testing.T) {
 		wantAud   []string
 		wantErr   string
 	}{
-		{"no scope gets every allowed scope", nil, "list:users read:users write:users read:invoices", []string{authservertest.API, other}, ""},
+		{"no scope gets every allowed scope, of two APIs: resource needed", nil, "", nil, "invalid_target"},
 		{"one API's scope", map[string][]string{"scope": {"list:users"}}, "list:users", []string{authservertest.API}, ""},
-		{"shared scope names both APIs", map[string][]string{"scope": {"read:users"}}, "read:users", []string{authservertest.API, other}, ""},
+		{"shared scope of two APIs: resource needed", map[string][]string{"scope": {"read:users"}}, "", nil, "invalid_target"},
 		{"resource picks the API", map[string][]string{"scope": {"read:users"}, "resource": {other}}, "read:users", []string{other}, ""},
 		{"resource alone narrows scopes", map[string][]string{"resource": {other}}, "read:users read:invoices", []string{other}, ""},
 		{"two resources", map[string][]string{"scope": {"list:users read:invoices"}, "resource": {authservertest.API, other}}, "list:users read:invoices", []string{authservertest.API, other}, ""},

@@ -113,7 +113,7 @@ func TestCodeRedeemedConcurrently(t *testing.T) {
 		t.Fatalf("%d of 50 concurrent redemptions succeeded, want exactly 1", len(wins))
 	}
 	// The replays revoked the winner's tokens (RFC 9700 section 4.5).
-	status, body := postForm(t, as.URL+"/introspect", url.Values{"token": {wins[0]["access_token"].(string)}}, basic(as.ClientID, as.ClientSecret))
+	status, body := postForm(t, as.URL+"/introspect", url.Values{"token": {wins[0]["access_token"].(string)}}, auth)
 	if status != 200 || body["active"] != false {
 		t.Fatalf("access token of a replayed code: %v", body)
 	}
@@ -180,7 +180,7 @@ func TestRefreshRotation(t *testing.T) {
 	if status, body := refreshed(t, as, full["refresh_token"].(string), nil); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("the family's newest token after reuse: %d %v", status, body)
 	}
-	_, intro := postForm(t, as.URL+"/introspect", url.Values{"token": {full["access_token"].(string)}}, basic(as.ClientID, as.ClientSecret))
+	_, intro := postForm(t, as.URL+"/introspect", url.Values{"token": {full["access_token"].(string)}}, basic(as.WebClientID, as.WebClientSecret))
 	if intro["active"] != false {
 		t.Fatal("access token of a revoked family still active")
 	}

@@ -26,20 +26,22 @@ type introspection struct {
 	JTI       string       `json:"jti,omitempty"`
 }
 
-// handleIntrospect is the introspection endpoint (RFC 7662). Any client that
-// authenticates may introspect: resource servers are clients. Public clients
-// cannot authenticate, so they cannot use it.
+// handleIntrospect is the introspection endpoint (RFC 7662). Clients that
+// authenticate may introspect (resource servers are clients), and learn
+// about the tokens mayIntrospect allows them; public clients cannot
+// authenticate, so they cannot use it.
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	form, e := readForm(w, r)
 	if e != nil {
 		e.Render(w)
 		return
 	}
-	clientID, e := s.authenticateConfidential(r, form)
+	client, e := s.authenticateConfidential(r, form)
 	if e != nil {
 		e.Render(w)
 		return
 	}
+	clientID := client.ID
 	raw := form.Get("token")
 	if raw == "" {
 		errInvalidRequest("token is required").Render(w)
@@ -52,6 +54,10 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	}
 	if !active {
 		s.introspectRefreshToken(w, r, clientID, raw)
+		return
+	}
+	if !s.mayIntrospect(r, client, c) {
+		writeJSON(w, http.StatusOK, introspection{Active: false})
 		return
 	}
 	writeJSON(w, http.StatusOK, introspection{
@@ -87,15 +93,15 @@ func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClai
 
 // authenticateConfidential authenticates a client that must hold
 // credentials: introspection and revocation are not for public clients.
-func (s *Server) authenticateConfidential(r *http.Request, form map[string][]string) (clientID string, e *Error) {
+func (s *Server) authenticateConfidential(r *http.Request, form map[string][]string) (store.Client, *Error) {
 	c, e := s.authenticateClient(r, form)
 	if e != nil {
-		return "", e
+		return store.Client{}, e
 	}
 	if c.AuthMethod == store.AuthNone {
-		return "", s.authFailed(r, c.ID, "this endpoint requires client authentication; public clients cannot use it", true, false)
+		return store.Client{}, s.authFailed(r, c.ID, "this endpoint requires client authentication; public clients cannot use it", true, false)
 	}
-	return c.ID, nil
+	return c, nil
 }
 
 // introspectRefreshToken answers for a refresh token. Only the client it was

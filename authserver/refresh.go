@@ -65,7 +65,7 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	if narrowed != nil {
 		scopes = narrowed
 	}
-	audience, forResources, e := s.narrowToResources(form["resource"], old.Resources, scopes)
+	audience, forResources, e := s.narrowToResources(c, form["resource"], old.Resources, scopes)
 	if e != nil {
 		return e
 	}

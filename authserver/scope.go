@@ -1,11 +1,13 @@
 package authserver
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/store"
 )
 
 // API is a protected resource: its identifier is the audience of the access
@@ -15,6 +17,10 @@ type API struct {
 	Identifier string
 	Name       string
 	Scopes     []string
+	// IntrospectionClients are the clients, besides the one a token was
+	// issued to, that may introspect tokens whose audience includes this
+	// API: its resource servers.
+	IntrospectionClients []string
 }
 
 // ValidScopeToken reports whether s is a scope-token of RFC 6749 section 3.3:
@@ -52,13 +58,16 @@ func parseScope(s string) ([]string, *Error) {
 
 // grant decides the scopes and audiences of a client credentials token.
 //
-// requested is the parsed scope parameter (nil when absent: every allowed
-// scope), resources the RFC 8707 resource indicators. With resources, the
-// token carries only scopes those APIs define, and a resource it would
-// carry no scope at is refused as invalid_target (RFC 8707 section 2);
-// either way its audience is every (requested) API that defines a granted
-// scope, so no token names an audience it grants nothing at.
-func (s *Server) grant(allowed, requested, resources []string) (scopes, audience []string, e *Error) {
+// requested is the parsed scope parameter (nil when absent: every scope
+// the client is allowed), resources the RFC 8707 resource indicators. With
+// resources, the token carries only scopes those APIs define, and a
+// resource it would carry no scope at is refused as invalid_target (RFC
+// 8707 section 2); either way its audience is every (requested) API that
+// defines a granted scope, so no token names an audience it grants nothing
+// at. Without resources, the client's audience policy (oneAudience) may
+// refuse a token for several APIs.
+func (s *Server) grant(c store.Client, requested, resources []string) (scopes, audience []string, e *Error) {
+	allowed := c.Scopes
 	for _, sc := range requested {
 		if !slices.Contains(allowed, sc) {
 			return nil, nil, errInvalidScope(fmt.Sprintf("the client may not request scope %q", wire.Clip(sc)))
@@ -88,7 +97,33 @@ func (s *Server) grant(allowed, requested, resources []string) (scopes, audience
 	if len(scopes) == 0 {
 		return nil, nil, errInvalidScope("no scope can be granted: the client is allowed none of the requested resource's scopes")
 	}
-	return scopes, s.audience(scopes, resources), nil
+	audience = s.audience(scopes, resources)
+	if len(resources) == 0 {
+		if e := s.oneAudience(c, audience, requested != nil); e != nil {
+			return nil, nil, e
+		}
+	}
+	return scopes, audience, nil
+}
+
+// oneAudience applies the client's default audience policy to a token
+// requested without resource. Under store.AudienceSingle a token whose
+// scopes belong to several APIs, which each of them would accept and so
+// could replay at the others, is refused as invalid_target (RFC 8707
+// section 2), naming the APIs to choose from. Scopes of no API (the OpenID
+// Connect ones) leave audience empty of APIs and never count.
+// scopeRequested tells whether the scopes were asked for or are every
+// scope the client is allowed, which the description explains.
+func (s *Server) oneAudience(c store.Client, audience []string, scopeRequested bool) *Error {
+	if len(audience) < 2 || cmp.Or(c.DefaultAudience, s.cfg.DefaultAudience) == store.AudienceAll {
+		return nil
+	}
+	apis := strings.Join(audience, ", ")
+	if !scopeRequested {
+		return errInvalidTarget("no scope was requested and the client's scopes belong to several APIs (" + apis +
+			"): pass resource to choose one, or scope")
+	}
+	return errInvalidTarget("the scopes belong to several APIs (" + apis + "): pass resource to choose one")
 }
 
 // everyResourceScoped refuses, as invalid_target (RFC 8707 section 2), a

@@ -43,6 +43,10 @@ type Config struct {
 	AccessTokenAlg string
 	// APIs are the protected resources tokens are issued for.
 	APIs []API
+	// DefaultAudience is the default audience policy of clients that set
+	// none: store.AudienceSingle or store.AudienceAll. Empty means
+	// store.AudienceSingle.
+	DefaultAudience string
 	// Clients are the clients defined in the configuration file. They take
 	// precedence over clients in the store and cannot be changed at run
 	// time.

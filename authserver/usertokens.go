@@ -95,10 +95,13 @@ func minTime(a, b time.Time) time.Time {
 // request: the access token is for those APIs only, with their scopes and
 // the OpenID Connect ones. They must be APIs the grant covers, so a client
 // can ask for a narrower token than it was authorized for, never a wider
-// one. With none, nothing changes.
-func (s *Server) narrowToResources(requested, grantResources, scopes []string) (audience, narrowed []string, e *Error) {
+// one. With none, nothing changes, unless the client's audience policy
+// refuses a token for every API of the grant's scopes (oneAudience): the
+// choice is made here rather than at /authorize, where the same grant may
+// serve tokens for each of its APIs in turn.
+func (s *Server) narrowToResources(c store.Client, requested, grantResources, scopes []string) (audience, narrowed []string, e *Error) {
 	if len(requested) == 0 {
-		return nil, nil, nil
+		return nil, nil, s.oneAudience(c, s.audience(scopes, grantResources), true)
 	}
 	for _, res := range requested {
 		if _, ok := s.apis[res]; !ok {

@@ -69,6 +69,12 @@ type Config struct {
 	KeyEncryptionKeyPrevious string `yaml:"key_encryption_key_previous"`
 	// APIs are the protected resources.
 	APIs []API `yaml:"apis"`
+	// DefaultAudience is whom a token requested without an RFC 8707
+	// resource is for when its scopes belong to several APIs: single
+	// refuses the request (invalid_target), all issues one token for every
+	// such API. A client's own default_audience overrides it. Empty means
+	// single.
+	DefaultAudience string `yaml:"default_audience"`
 	// Clients are the OAuth clients fixed by this file.
 	Clients []Client `yaml:"clients"`
 	// Users are people who sign in, fixed by this file. More can be added
@@ -124,6 +130,11 @@ type API struct {
 	Name string `yaml:"name"`
 	// Scopes are the scopes the API defines.
 	Scopes []string `yaml:"scopes"`
+	// IntrospectionClients are the IDs of clients of this file (the API's
+	// resource servers) that may introspect tokens whose audience includes
+	// the API. Empty means none beyond each token's own client and clients
+	// with introspect: any.
+	IntrospectionClients []string `yaml:"introspection_clients"`
 }
 
 // Client is an OAuth client defined in the file. Names follow RFC 7591.
@@ -162,6 +173,13 @@ type Client struct {
 	// IDTokenSignedResponseAlg signs the client's ID tokens. Empty means
 	// RS256.
 	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
+	// DefaultAudience is single or all (see Config.DefaultAudience). Empty
+	// means the file's default_audience.
+	DefaultAudience string `yaml:"default_audience"`
+	// Introspect is any for a client that may introspect every token (a
+	// gateway). Empty means only the tokens issued to it and those for
+	// APIs that list it in introspection_clients.
+	Introspect string `yaml:"introspect"`
 }
 
 // User is a person defined in the file.

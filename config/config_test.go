@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,12 @@ func TestInvalid(t *testing.T) {
 		{"audit retention too short", base("audit_retention: 1h\n"), "audit_retention: must be at least 24h"},
 		{"negative pending limit", base("pending_requests_per_address: -1\n"), "pending_requests_per_address: must be positive"},
 		{"pending total under the per-address limit", base("pending_requests_per_address: 50\npending_requests_total: 10\n"), "pending_requests_total: must be at least"},
+		{"bad default_audience", base("default_audience: one\n"), "default_audience: must be single or all"},
+		{"bad client default_audience", client("    client_secret: " + secret + "\n    default_audience: every\n"), "clients[0].default_audience: must be single or all"},
+		{"bad introspect", client("    client_secret: " + secret + "\n    introspect: all\n"), "clients[0].introspect: must be any, or absent"},
+		{"introspect any for a public client", base("clients:\n  - {client_id: c, token_endpoint_auth_method: none, introspect: any, grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"]}\n"), "clients[0].introspect: a public client cannot introspect"},
+		{"unknown introspection client", "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a], introspection_clients: [rs, nobody]}]\nclients: [{client_id: rs, client_secret: " + secret + ", grant_types: [client_credentials]}]\n", `apis[0].introspection_clients[1]: "nobody" is not a client_id of clients`},
+		{"public introspection client", "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a], introspection_clients: [spa]}]\nclients: [{client_id: spa, token_endpoint_auth_method: none, grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"]}]\n", `apis[0].introspection_clients[0]: "spa" is a public client`},
 		{"duplicate client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n"), "clients[1].client_id: is defined twice"},
 	}
 	for _, tt := range tests {
@@ -289,6 +296,38 @@ func TestPrivateKeyJWTClient(t *testing.T) {
 	}
 }
 
+// TestAudienceAndIntrospectionSettings: default_audience (file and client),
+// introspect and introspection_clients reach the server's configuration.
+func TestAudienceAndIntrospectionSettings(t *testing.T) {
+	const head = "issuer: https://id.example.com\nstorage: sqlite://x.db\n"
+	const clients = "clients:\n  - {client_id: gw, client_secret: " + secret + ", grant_types: [client_credentials], introspect: any, default_audience: all}\n" +
+		"  - {client_id: rs, client_secret: " + secret + ", grant_types: [client_credentials]}\n"
+	tests := []struct {
+		name, doc    string
+		wantDefault  string
+		wantRSPolicy string
+	}{
+		{"default single", head + "apis: [{identifier: \"https://a.example\", scopes: [a], introspection_clients: [rs]}]\n" + clients, store.AudienceSingle, ""},
+		{"file all", head + "default_audience: all\napis: [{identifier: \"https://a.example\", scopes: [a], introspection_clients: [rs]}]\n" + clients, store.AudienceAll, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(tt.doc), "/", env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			as := cfg.AuthServer()
+			if as.DefaultAudience != tt.wantDefault || !slices.Equal(as.APIs[0].IntrospectionClients, []string{"rs"}) {
+				t.Fatalf("server config: default audience %q, API %+v", as.DefaultAudience, as.APIs[0])
+			}
+			gw, rs := as.Clients[0], as.Clients[1]
+			if !gw.IntrospectAny || gw.DefaultAudience != store.AudienceAll || rs.IntrospectAny || rs.DefaultAudience != tt.wantRSPolicy {
+				t.Fatalf("clients: %+v, %+v", gw, rs)
+			}
+		})
+	}
+}
+
 func TestNewClient(t *testing.T) {
 	cfg, err := Parse([]byte("issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a]}]\nclients: [{client_id: fixed, client_secret: "+secret+", grant_types: [client_credentials]}]\n"), "/", env(nil))
 	if err != nil {
@@ -300,8 +339,12 @@ func TestNewClient(t *testing.T) {
 	if _, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"b"}}); err == nil {
 		t.Fatal("created a client with an unknown scope")
 	}
-	c, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"a"}})
-	if err != nil || c.AuthMethod != store.AuthSecretBasic || len(c.SecretHash) != 32 {
+	if _, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, DefaultAudience: "both"}); err == nil {
+		t.Fatal("created a client with an unknown default audience")
+	}
+	c, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"a"},
+		DefaultAudience: store.AudienceAll, Introspect: "any"})
+	if err != nil || c.AuthMethod != store.AuthSecretBasic || len(c.SecretHash) != 32 || c.DefaultAudience != store.AudienceAll || !c.IntrospectAny {
 		t.Fatalf("NewClient = %+v, %v", c, err)
 	}
 }

@@ -30,6 +30,10 @@ const MinSecretLength = 32
 // supportedGrants are the grant types the server implements.
 var supportedGrants = []string{"client_credentials", "authorization_code", "refresh_token"}
 
+// introspectAny is the clients[].introspect value that lets a client
+// introspect every token.
+const introspectAny = "any"
+
 // MinPasswordLength is the shortest password accepted (NIST SP 800-63B).
 const MinPasswordLength = 8
 
@@ -114,6 +118,10 @@ func (c *Config) validate() error {
 		p.check(keys.Supported(a), fmt.Sprintf("keys.algorithms[%d]", i), "must be ES256, RS256 or EdDSA")
 	}
 	c.validateKeyRing(&p)
+	if c.DefaultAudience == "" {
+		c.DefaultAudience = store.AudienceSingle
+	}
+	p.check(validAudiencePolicy(c.DefaultAudience), "default_audience", audiencePolicyProblem)
 
 	ids := map[string]bool{}
 	for i, api := range c.APIs {
@@ -146,7 +154,35 @@ func (c *Config) validate() error {
 		clientIDs[cl.ClientID] = true
 		c.validateClient(&c.Clients[i], key, scopes, &p)
 	}
+	c.validateIntrospectionClients(&p)
 	return p.err()
+}
+
+// audiencePolicyProblem is the message for a bad default_audience.
+const audiencePolicyProblem = "must be single or all"
+
+// validAudiencePolicy reports whether v names a default audience policy.
+func validAudiencePolicy(v string) bool {
+	return v == store.AudienceSingle || v == store.AudienceAll
+}
+
+// validateIntrospectionClients checks that every client an API lets
+// introspect its tokens is a client of this file that can authenticate:
+// a typo would otherwise leave the API's resource server with every token
+// inactive, and a public client cannot introspect at all.
+func (c *Config) validateIntrospectionClients(p *problems) {
+	for i, api := range c.APIs {
+		for j, id := range api.IntrospectionClients {
+			key := fmt.Sprintf("apis[%d].introspection_clients[%d]", i, j)
+			k := slices.IndexFunc(c.Clients, func(cl Client) bool { return cl.ClientID == id })
+			switch {
+			case k < 0:
+				p.add(key, fmt.Sprintf("%q is not a client_id of clients", id))
+			case c.Clients[k].TokenEndpointAuthMethod == store.AuthNone:
+				p.add(key, fmt.Sprintf("%q is a public client, which cannot introspect", id))
+			}
+		}
+	}
 }
 
 // validateKeyRing parses the key-encryption keys. Its messages give the
@@ -243,6 +279,14 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 		key+".skip_consent", "is not allowed for public or native clients, whose identity cannot be proven")
 	if a := cl.IDTokenSignedResponseAlg; a != "" && !slices.Contains(c.Algorithms(), a) {
 		p.add(key+".id_token_signed_response_alg", "must be one of the algorithms keys are kept for: "+strings.Join(c.Algorithms(), ", "))
+	}
+	p.check(cl.DefaultAudience == "" || validAudiencePolicy(cl.DefaultAudience), key+".default_audience", audiencePolicyProblem)
+	switch cl.Introspect {
+	case "":
+	case introspectAny:
+		p.check(cl.TokenEndpointAuthMethod != store.AuthNone, key+".introspect", "a public client cannot introspect")
+	default:
+		p.add(key+".introspect", "must be any, or absent")
 	}
 	for j, sc := range cl.Scopes {
 		p.check(scopes[sc], fmt.Sprintf("%s.scopes[%d]", key, j), fmt.Sprintf("%q is neither an OpenID Connect scope nor a scope of any API", sc))
@@ -381,7 +425,7 @@ func (c *Config) Algorithms() []string {
 // AuthServer returns the authorization server's part of the configuration.
 func (c *Config) AuthServer() authserver.Config {
 	out := authserver.Config{
-		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg,
+		Issuer: c.Issuer, AccessTokenTTL: c.AccessTokenTTL, AccessTokenAlg: c.Keys.AccessTokenAlg, DefaultAudience: c.DefaultAudience,
 		IDTokenTTL: c.IDTokenTTL, RefreshIdleTTL: c.RefreshTokenIdleTTL, RefreshMaxTTL: c.RefreshTokenMaxTTL,
 		RefreshGrace: c.RefreshTokenGrace, SessionTTL: c.SessionTTL, AllowPrivateJWKSURI: c.AllowPrivateJWKSURI,
 		KeysEncrypted:     c.keyRing.Current != nil,
@@ -389,7 +433,8 @@ func (c *Config) AuthServer() authserver.Config {
 		TrustedProxies: c.trustedProxies(),
 	}
 	for _, api := range c.APIs {
-		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes})
+		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes,
+			IntrospectionClients: api.IntrospectionClients})
 	}
 	for _, cl := range c.Clients {
 		out.Clients = append(out.Clients, cl.storeClient())
@@ -414,7 +459,7 @@ func (cl Client) storeClient() store.Client {
 		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI, AssertionAudience: cl.AssertionAudience,
 		RedirectURIs: cl.RedirectURIs, PostLogoutRedirectURIs: cl.PostLogoutRedirectURIs,
 		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequirePAR: cl.RequirePAR,
-		IDTokenAlg: cl.IDTokenSignedResponseAlg,
+		IDTokenAlg: cl.IDTokenSignedResponseAlg, DefaultAudience: cl.DefaultAudience, IntrospectAny: cl.Introspect == introspectAny,
 	}
 	if cl.ClientSecret != "" {
 		sc.SecretHash = authserver.HashSecret(cl.ClientSecret)

@@ -91,6 +91,9 @@ type Introspection struct {
 	// ClientID and ClientSecret authenticate the guard to the
 	// introspection endpoint with client_secret_basic (RFC 7662 section 2.1,
 	// RFC 6749 section 2.3.1). An empty ClientID disables introspection.
+	// A Portcullis issuer answers inactive for tokens of other clients
+	// unless this client is among the API's introspection_clients (or has
+	// introspect: any).
 	ClientID     string
 	ClientSecret string
 

@@ -18,6 +18,20 @@ const (
 // accepts the token endpoint URL as a private_key_jwt assertion's aud.
 const AssertionAudienceTokenEndpoint = "token_endpoint"
 
+// Default audience policies (Client.DefaultAudience): whom an access token
+// is for when its request names no RFC 8707 resource and its scopes belong
+// to several APIs.
+const (
+	// AudienceSingle refuses such a request as invalid_target: the client
+	// names the API it wants, so no token is good at two APIs and one API
+	// cannot replay a token it received at another.
+	AudienceSingle = "single"
+	// AudienceAll issues one token for every API that defines a granted
+	// scope, for a client whose APIs all trust one token (a gateway
+	// fronting them, say).
+	AudienceAll = "all"
+)
+
 // Client is an OAuth client. Field names in JSON follow the RFC 7591 client
 // metadata where one exists.
 type Client struct {
@@ -57,6 +71,14 @@ type Client struct {
 	// section 6).
 	RequirePAR bool `json:"require_pushed_authorization_requests,omitempty"`
 	// IDTokenAlg signs the client's ID tokens; empty means RS256.
-	IDTokenAlg string    `json:"id_token_signed_response_alg,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	IDTokenAlg string `json:"id_token_signed_response_alg,omitempty"`
+	// DefaultAudience is AudienceSingle or AudienceAll; empty means the
+	// deployment's default.
+	DefaultAudience string `json:"default_audience,omitempty"`
+	// IntrospectAny lets the client introspect every token, as a gateway
+	// in front of several APIs must. Otherwise it may introspect only the
+	// tokens issued to it and those for an API that lists it among its
+	// introspection clients.
+	IntrospectAny bool      `json:"introspect_any,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }

@@ -33,26 +33,37 @@ type clientView struct {
 	// AssertionAudience is set when the client also accepts the token
 	// endpoint as its assertions' aud.
 	AssertionAudience string `json:"assertion_audience,omitempty"`
-	Source            string `json:"source"`
+	// DefaultAudience is set when the client overrides the file's
+	// default_audience.
+	DefaultAudience string `json:"default_audience,omitempty"`
+	// IntrospectAny is set when the client may introspect every token.
+	IntrospectAny bool   `json:"introspect_any,omitempty"`
+	Source        string `json:"source"`
 	// ClientSecret is set only in the answer to create: it is shown once.
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
 func view(c store.Client, source string) clientView {
 	return clientView{ClientID: c.ID, Name: c.Name, AuthMethod: c.AuthMethod, GrantTypes: c.GrantTypes,
-		Scopes: c.Scopes, JWKSURI: c.JWKSURI, AssertionAudience: c.AssertionAudience, Source: source}
+		Scopes: c.Scopes, JWKSURI: c.JWKSURI, AssertionAudience: c.AssertionAudience,
+		DefaultAudience: c.DefaultAudience, IntrospectAny: c.IntrospectAny, Source: source}
 }
 
 func clientsCreateCmd() *cobra.Command {
-	var id, name, method, jwksURI, assertionAudience string
+	var id, name, method, jwksURI, assertionAudience, defaultAudience string
 	var grants, scopes []string
+	var introspectAny bool
 	cmd := stateCmd(&cobra.Command{
 		Use:   "create",
 		Short: "Register a client; a generated secret is printed once",
 		Args:  cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		cl := config.Client{ClientID: id, Name: name, TokenEndpointAuthMethod: method,
-			GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI, AssertionAudience: assertionAudience}
+			GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI, AssertionAudience: assertionAudience,
+			DefaultAudience: defaultAudience}
+		if introspectAny {
+			cl.Introspect = "any"
+		}
 		var secret string
 		if method != store.AuthPrivateKey {
 			secret, _ = authserver.NewSecret()
@@ -87,6 +98,8 @@ func clientsCreateCmd() *cobra.Command {
 	f.StringVar(&method, "auth-method", store.AuthSecretBasic, "client_secret_basic, client_secret_post or private_key_jwt")
 	f.StringVar(&jwksURI, "jwks-uri", "", "where the client publishes its keys (private_key_jwt)")
 	f.StringVar(&assertionAudience, "assertion-audience", "", "issuer (the default), or token_endpoint to also accept the token endpoint URL as the aud of the client's assertions (private_key_jwt)")
+	f.StringVar(&defaultAudience, "default-audience", "", "single or all: whether a token requested without resource may be for several APIs (default: the file's default_audience)")
+	f.BoolVar(&introspectAny, "introspect-any", false, "let the client introspect every token, as a gateway in front of several APIs must")
 	f.StringSliceVar(&grants, "grant-types", []string{"client_credentials"}, "grant types")
 	f.StringSliceVar(&scopes, "scopes", nil, "scopes the client may be granted")
 	cmd.MarkFlagRequired("id")

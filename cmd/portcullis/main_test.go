@@ -97,22 +97,42 @@ func TestServeWithCLI(t *testing.T) {
 
 	ctx := context.Background()
 	cc := clientcredentials.Config{ClientID: "reporting-service", ClientSecret: secret, TokenURL: issuer + "/token"}
-	if _, err := cc.Token(ctx); err != nil {
+	reporting, err := cc.Token(ctx)
+	if err != nil {
 		t.Fatalf("token for the configured client: %v", err)
 	}
 
-	// A client created by the CLI works at once against the running server.
+	// A client created by the CLI works at once against the running server,
+	// with the settings it was created with.
 	var created struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
+		ClientID        string `json:"client_id"`
+		ClientSecret    string `json:"client_secret"`
+		DefaultAudience string `json:"default_audience"`
+		IntrospectAny   bool   `json:"introspect_any"`
 	}
-	out := cli(t, env, "clients", "create", "--config", conf, "--id", "batch", "--scopes", "read:users", "--json")
-	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created.ClientSecret) != 43 {
+	out := cli(t, env, "clients", "create", "--config", conf, "--id", "batch", "--scopes", "read:users",
+		"--default-audience", "all", "--introspect-any", "--json")
+	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created.ClientSecret) != 43 || created.DefaultAudience != "all" || !created.IntrospectAny {
 		t.Fatalf("clients create: %q", out)
 	}
 	cc2 := clientcredentials.Config{ClientID: "batch", ClientSecret: created.ClientSecret, TokenURL: issuer + "/token"}
 	if _, err := cc2.Token(ctx); err != nil {
 		t.Fatalf("token for the CLI-created client: %v", err)
+	}
+	var intro struct {
+		Active bool `json:"active"`
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, issuer+"/introspect", strings.NewReader("token="+reporting.AccessToken))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("batch", created.ClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&intro)
+	resp.Body.Close()
+	if !intro.Active {
+		t.Fatal("a client created with --introspect-any cannot introspect another client's token")
 	}
 	if out := cli(t, env, "clients", "list", "--config", conf); !strings.Contains(out, "batch") || !strings.Contains(out, "reporting-service") || strings.Contains(out, created.ClientSecret) {
 		t.Fatalf("clients list:\n%s", out)
@@ -180,7 +200,7 @@ func TestServeWithCLI(t *testing.T) {
 	if resp, err := http.Get(ops + "/token"); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET /token on the operations listener: %v %v; want 404", resp, err)
 	}
-	resp, err := http.Get(ops + "/metrics")
+	resp, err = http.Get(ops + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

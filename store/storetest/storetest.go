@@ -57,6 +57,7 @@ func testClients(t *testing.T, s store.Store) {
 	c := store.Client{
 		ID: "svc", AuthMethod: store.AuthSecretBasic, SecretHash: []byte{1, 2, 3},
 		GrantTypes: []string{"client_credentials"}, Scopes: []string{"a", "b"},
+		DefaultAudience: store.AudienceAll, IntrospectAny: true,
 		CreatedAt: time.Unix(1700000000, 0).UTC(),
 	}
 	if err := s.CreateClient(ctx, c); err != nil {
@@ -69,7 +70,8 @@ func testClients(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("GetClient: %v", err)
 	}
-	if got.ID != c.ID || string(got.SecretHash) != string(c.SecretHash) || len(got.Scopes) != 2 || !got.CreatedAt.Equal(c.CreatedAt) {
+	if got.ID != c.ID || string(got.SecretHash) != string(c.SecretHash) || len(got.Scopes) != 2 || !got.CreatedAt.Equal(c.CreatedAt) ||
+		got.DefaultAudience != store.AudienceAll || !got.IntrospectAny {
 		t.Fatalf("GetClient = %+v, want %+v", got, c)
 	}
 	if _, err := s.GetClient(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
