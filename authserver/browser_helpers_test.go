@@ -164,3 +164,17 @@ func (b *browser) signIn(f *flow, extra ...oauth2.AuthCodeOption) string {
 	}
 	return f.code(b.t, b.as, p.location(b.t))
 }
+
+// signedIn signs the demo user in through the pages with a fresh browser
+// and redeems the code of the web client, for tests that start from a
+// user's tokens.
+func signedIn(t *testing.T, as *authservertest.Server, scopes ...string) (*browser, *flow, *oauth2.Token) {
+	t.Helper()
+	b := newBrowser(t, as)
+	f := webFlow(as, scopes...)
+	tok, err := f.exchange(b.signIn(f))
+	if err != nil {
+		t.Fatalf("sign in and redeem the code: %v", err)
+	}
+	return b, f, tok
+}

@@ -90,12 +90,7 @@ func TestRevokeClientCutoff(t *testing.T) {
 // token is dead and the browser must sign in again.
 func TestRevokeSubjectCutoff(t *testing.T) {
 	as := authservertest.New(t)
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, f, tok := signedIn(t, as, "openid", "offline_access")
 	ctx := context.Background()
 	u, _ := as.Store.GetUserByUsername(ctx, as.Username)
 	now := time.Now()

@@ -136,12 +136,7 @@ func refreshed(t *testing.T, as *authservertest.Server, rt string, extra url.Val
 func TestRefreshRotation(t *testing.T) {
 	clk := &clock{t: time.Now()}
 	as := authservertest.New(t, func(c *authserver.Config) { c.Now = clk.Now })
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access", "read:users")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, tok := signedIn(t, as, "openid", "offline_access", "read:users")
 	status, first := refreshed(t, as, tok.RefreshToken, nil)
 	if status != 200 || first["refresh_token"] == tok.RefreshToken || first["id_token"] == nil {
 		t.Fatalf("refresh: %d %v", status, first)
@@ -193,12 +188,7 @@ func TestRefreshExpiry(t *testing.T) {
 		c.RefreshIdleTTL = time.Hour
 		c.RefreshMaxTTL = 90 * time.Minute
 	})
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, tok := signedIn(t, as, "openid", "offline_access")
 	rt := tok.RefreshToken
 	for range 2 {
 		clk.Add(40 * time.Minute) // within the idle expiry each time
@@ -218,12 +208,7 @@ func TestRefreshExpiry(t *testing.T) {
 // one gets the same successor, so the family never branches.
 func TestRefreshConcurrently(t *testing.T) {
 	as := authservertest.New(t)
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, f, tok := signedIn(t, as, "openid", "offline_access")
 	var mu sync.Mutex
 	successors := map[string]int{}
 	var wg sync.WaitGroup
@@ -263,12 +248,7 @@ func TestRefreshConcurrently(t *testing.T) {
 
 func TestRevokeRefreshTokenRevokesFamily(t *testing.T) {
 	as := authservertest.New(t)
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, tok := signedIn(t, as, "openid", "offline_access")
 	_, next := refreshed(t, as, tok.RefreshToken, nil)
 	web := basic(as.WebClientID, as.WebClientSecret)
 	if status, body := postForm(t, as.URL+"/introspect", url.Values{"token": {next["refresh_token"].(string)}}, web); status != 200 || body["active"] != true || body["token_type"] != nil || body["exp"] == nil {

@@ -83,12 +83,7 @@ func TestIntrospectAnyRefreshToken(t *testing.T) {
 		c.Clients = append(c.Clients, store.Client{ID: "gateway", SecretHash: gwHash, AuthMethod: store.AuthSecretBasic,
 			GrantTypes: []string{"client_credentials"}, IntrospectAny: true})
 	})
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access", "read:users")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, tok := signedIn(t, as, "openid", "offline_access", "read:users")
 	introspect := func(raw string, h header) map[string]any {
 		t.Helper()
 		_, body := postForm(t, as.URL+"/introspect", url.Values{"token": {raw}}, h)

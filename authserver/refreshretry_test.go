@@ -83,12 +83,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := newBrowser(t, as)
-			f := webFlow(as, "openid", "offline_access", "read:users")
-			tok, err := f.exchange(b.signIn(f))
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, _, tok := signedIn(t, as, "openid", "offline_access", "read:users")
 			a := tok.RefreshToken
 			status, first := refreshed(t, as, a, nil)
 			if status != http.StatusOK {
@@ -139,12 +134,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 // leaves the family revoked.
 func TestRefreshRetryRace(t *testing.T) {
 	as := authservertest.New(t)
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, tok := signedIn(t, as, "openid", "offline_access")
 	a := tok.RefreshToken
 	status, first := refreshed(t, as, a, nil)
 	if status != http.StatusOK {

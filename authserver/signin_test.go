@@ -25,12 +25,7 @@ import (
 func TestCodeFlowInterop(t *testing.T) {
 	as := authservertest.New(t)
 	ctx := context.Background()
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "profile", "email", "offline_access", "read:users")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatalf("exchange: %v", err)
-	}
+	_, f, tok := signedIn(t, as, "openid", "profile", "email", "offline_access", "read:users")
 	if tok.RefreshToken == "" {
 		t.Fatal("no refresh token for offline_access")
 	}
@@ -278,12 +273,7 @@ func TestPushedAuthorizationRequest(t *testing.T) {
 
 func TestLogout(t *testing.T) {
 	as := authservertest.New(t)
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, f, tok := signedIn(t, as, "openid")
 	idToken := tok.Extra("id_token").(string)
 	back := as.App.URL + "/"
 	bad := as.URL + "/logout?" + url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {back + "evil"}}.Encode()
@@ -322,12 +312,7 @@ func TestLogout(t *testing.T) {
 
 func TestUserInfo(t *testing.T) {
 	as := authservertest.New(t)
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "email")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, tok := signedIn(t, as, "openid", "email")
 	get := func(method, authz string, form url.Values) (int, http.Header, map[string]any) {
 		req, _ := http.NewRequest(method, as.URL+"/userinfo", strings.NewReader(form.Encode()))
 		if form != nil {
@@ -382,12 +367,7 @@ func TestUserInfo(t *testing.T) {
 // TestDeletedUser: deleting a user revokes their grants.
 func TestDeletedUser(t *testing.T) {
 	as := authservertest.New(t)
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, f, tok := signedIn(t, as, "openid", "offline_access")
 	ctx := context.Background()
 	u, _ := as.Store.GetUserByUsername(ctx, as.Username)
 	if err := as.Store.DeleteUser(ctx, store.NewCutoff("", u.ID, time.Now(), time.Hour), time.Now()); err != nil {
