@@ -42,7 +42,11 @@ type Client struct {
 	// prefix starts every key and the channel name; tests set a random one
 	// so that concurrent runs do not see each other's state.
 	prefix string
-	health health
+	// timeout bounds each call on a request's path: callTimeout, except in
+	// tests about atomicity, which must not fall back because a loaded
+	// machine made Redis slow.
+	timeout time.Duration
+	health  health
 }
 
 // Open connects to the Redis server at rawURL, redis://[user:password@]host:port/db
@@ -85,7 +89,7 @@ func newClient(opts *redis.Options, log *slog.Logger) *Client {
 	if opts.DialerRetries == 0 {
 		opts.DialerRetries = 1
 	}
-	return &Client{rdb: redis.NewClient(opts), log: log, prefix: defaultPrefix, health: health{log: log}}
+	return &Client{rdb: redis.NewClient(opts), log: log, prefix: defaultPrefix, timeout: callTimeout, health: health{log: log}}
 }
 
 // Close closes the connection pool. Decorated stores stay usable and fall

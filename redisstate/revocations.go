@@ -36,7 +36,7 @@ func (c *Client) publishRevocation(ctx context.Context) {
 	if !c.health.try() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 	defer cancel()
 	payload := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	if err := c.rdb.Publish(ctx, c.channel(), payload).Err(); err != nil {

@@ -51,7 +51,7 @@ func (c *Client) screen(ctx context.Context, key string, expiresAt time.Time) er
 	if !c.health.try() {
 		return nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, callTimeout)
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	// PXAT refuses times before the epoch (a zero time.Time); any past
 	// time means the same thing.

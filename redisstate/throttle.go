@@ -136,7 +136,7 @@ func (t *Throttle) Succeed(keys ...string) {
 		// success should have lifted, never miss one.
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), t.c.timeout)
 	defer cancel()
 	if err := t.c.rdb.Del(ctx, t.keys(keys)...).Err(); err != nil {
 		t.c.health.failed("throttle succeed", err)
@@ -154,7 +154,7 @@ func (t *Throttle) run(op string, keys []string) (time.Duration, error) {
 	if !t.c.health.try() {
 		return 0, errOutage
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), t.c.timeout)
 	defer cancel()
 	ms, err := throttleScript.Run(ctx, t.c.rdb, t.keys(keys),
 		op, t.now().UnixMilli(), t.window.Milliseconds(), t.maxDelay.Milliseconds(), t.free).Int64()
