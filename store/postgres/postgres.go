@@ -28,6 +28,9 @@ import (
 // Store implements store.Store on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	// deadline bounds Ping, which sends no statement and so escapes
+	// statementDeadline.
+	deadline time.Duration
 }
 
 var _ store.Store = (*Store)(nil)
@@ -43,32 +46,37 @@ const (
 
 // Open connects to the database at dsn and applies the embedded migrations.
 // It fails with ErrSchemaTooNew if a newer Portcullis migrated the schema.
+// Every connection gets the bounds in conn.go, so a database that does not
+// answer makes Open fail after connect_timeout rather than hang.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := poolConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	// The guarantees below rest on READ COMMITTED: every statement sees
-	// what was committed before it started, and a conditional UPDATE that
-	// waited for a row lock re-checks its condition on the newest row
-	// instead of failing. A server or role default of REPEATABLE READ or
-	// SERIALIZABLE would turn lost races into serialization errors rather
-	// than ErrReplay, and would let RevokeGrant miss tokens committed while
-	// it waited for the grant, so the level is pinned per connection.
-	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	s := &Store{pool: pool, deadline: cfg.ConnConfig.ConnectTimeout}
+	// The pool connects lazily; connecting here first gives a database that
+	// accepts connections but never answers an error of its own.
+	if err := s.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: no answer from %s:%d within connect_timeout (%s): %w",
+			cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.ConnectTimeout, err)
 	}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return s, nil
 }
 
-// Ping implements store.Store.
+// Ping implements store.Store. It is bounded by connect_timeout, like
+// opening a connection, since it may have to open one.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.deadline)
+	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping postgres: %w", err)
 	}
