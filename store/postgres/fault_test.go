@@ -179,7 +179,9 @@ func TestFaultStalledDatabase(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make([]error, 2)
 	for j, s := range []*Store{healthy, stalled} {
-		wg.Go(func() { results[j] = s.ExchangeAuthCode(ctx, code(rounds), now, fmt.Sprintf("at-race-%d", j), exp, nil) })
+		wg.Go(func() {
+			results[j] = s.ExchangeAuthCode(ctx, code(rounds), now, fmt.Sprintf("at-race-%d", j), exp, nil)
+		})
 	}
 	wg.Wait()
 	if (results[0] == nil) == (results[1] == nil) {
