@@ -5,10 +5,14 @@
 // conditional updates and upserts for single use, a row lock on the grant
 // when tokens are issued from it or it is revoked, a table lock when keys are
 // updated, and an advisory lock that keeps the revocation cursor in commit
-// order.
+// order. Every lock wait, statement and idle transaction is bounded per
+// connection (conn.go), so no instance can hold a lock for the others for
+// long.
 //
 // The DSN is a pgx connection string, URL or key=value. A search_path
-// parameter puts the tables in a schema other than the user's default.
+// parameter puts the tables in a schema other than the user's default;
+// lock_timeout, statement_timeout, idle_in_transaction_session_timeout and
+// connect_timeout override the defaults of conn.go.
 package postgres
 
 import (
@@ -28,6 +32,9 @@ import (
 // Store implements store.Store on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	// deadline bounds Ping, which sends no statement and so escapes
+	// statementDeadline.
+	deadline time.Duration
 }
 
 var _ store.Store = (*Store)(nil)
@@ -43,32 +50,37 @@ const (
 
 // Open connects to the database at dsn and applies the embedded migrations.
 // It fails with ErrSchemaTooNew if a newer Portcullis migrated the schema.
+// Every connection gets the bounds in conn.go, so a database that does not
+// answer makes Open fail after connect_timeout rather than hang.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := poolConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	// The guarantees below rest on READ COMMITTED: every statement sees
-	// what was committed before it started, and a conditional UPDATE that
-	// waited for a row lock re-checks its condition on the newest row
-	// instead of failing. A server or role default of REPEATABLE READ or
-	// SERIALIZABLE would turn lost races into serialization errors rather
-	// than ErrReplay, and would let RevokeGrant miss tokens committed while
-	// it waited for the grant, so the level is pinned per connection.
-	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	s := &Store{pool: pool, deadline: cfg.ConnConfig.ConnectTimeout}
+	// The pool connects lazily; connecting here first gives a database that
+	// accepts connections but never answers an error of its own.
+	if err := s.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: no answer from %s:%d within connect_timeout (%s): %w",
+			cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.ConnectTimeout, err)
 	}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return s, nil
 }
 
-// Ping implements store.Store.
+// Ping implements store.Store. It is bounded by connect_timeout, like
+// opening a connection, since it may have to open one.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.deadline)
+	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping postgres: %w", err)
 	}
@@ -250,8 +262,27 @@ func (s *Store) UpdateKeys(ctx context.Context, update func([]store.Key) ([]stor
 // stays open longer than the window, as RevokeGrant may while it waits for a
 // grant's row lock. Readers (IsRevoked, ListRevocations) never take the lock.
 //
+// The lock is shared by every instance, so one whose connection stalls
+// while holding it would stop revocations everywhere; the bounds of conn.go
+// limit that. A waiter gives up after lock_timeout (the call fails with
+// SQLSTATE 55P03 and may be retried), and the server ends the stalled
+// holder's transaction after idle_in_transaction_session_timeout, releasing
+// the lock; the holder's own call fails on its statement deadline. So a
+// stalled instance blocks others' revocations for at most the idle timeout
+// (10 s by default), never for the hours a vanished host could before.
+//
+// Doing without the lock would mean assigning the cursor by commit order at
+// read time: recording each row's transaction ID (xid8, a schema change) and
+// listing only rows of transactions older than the oldest still running
+// (pg_snapshot_xmin). That trades a write lock for a read stall: any long
+// transaction in the database, the stalled one included, would hold back
+// every guard's cursor, and a row's sequence value may be taken before its
+// transaction has an ID, which reopens the gap. The bounded lock keeps the
+// cursor exact and its cost visible.
+//
 // Callers take it after any row lock they need, as their last lock, so that
-// no cycle of waits can form with transactions holding a grant.
+// no cycle of waits can form with transactions holding a grant, and hold it
+// only for one INSERT and the commit.
 func lockRevocationWriters(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 'revocations'::regclass::oid::int)`, lockRevocations)
 	return err
