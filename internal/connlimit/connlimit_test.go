@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 )
@@ -162,4 +163,30 @@ func TestFaultConnectionsPerAddress(t *testing.T) {
 			waitFor(t, ln, "the counts", func(s Stats) bool { s.Idle = 0; return s == want })
 		})
 	}
+}
+
+// TestConcurrentConnectionsStayCounted: many clients connecting, asking
+// and closing at once never leave more than the limit open, and every
+// slot is freed when they are done.
+func TestConcurrentConnectionsStayCounted(t *testing.T) {
+	const limit = 10
+	ln, addr := serve(t, Limits{Connections: limit, ConnectionsPerAddress: limit})
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			for range 20 {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					continue
+				}
+				get(c)
+				if s := ln.Stats(); s.Open > limit {
+					t.Errorf("%d connections open, limit %d", s.Open, limit)
+				}
+				c.Close()
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, ln, "every slot to be freed", func(s Stats) bool { return s.Open == 0 && s.Idle == 0 })
 }
