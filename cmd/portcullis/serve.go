@@ -230,7 +230,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		log.Info("shutting down: /readyz answers 503 while requests are still served", "shutdown_delay", cfg.ShutdownDelay.String())
 		time.Sleep(cfg.ShutdownDelay)
 	}
-	log.Info("shutting down: listeners closed, draining requests", "shutdown_grace", cfg.ShutdownGrace.String())
+	log.Info("shutting down: closing the listeners, draining requests", "shutdown_grace", cfg.ShutdownGrace.String())
 	if cut := g.shutdown(cfg.ShutdownGrace); cut > 0 {
 		log.Warn(fmt.Sprintf("shutdown_grace ended: cut %d connections", cut), "cut", cut)
 	}
