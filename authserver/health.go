@@ -27,6 +27,10 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // instance that fails it. It also reports, without failing, whether signing
 // keys are encrypted at rest ("keys_at_rest": "encrypted" or "plaintext").
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"store": "ok", "keys": "ok", "keys_at_rest": "plaintext"}
@@ -43,3 +47,8 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, status, checks)
 }
+
+// Drain makes /readyz answer 503 from now on while every other endpoint
+// still serves: the process is shutting down, and load balancers should
+// stop sending it requests before its listeners close.
+func (s *Server) Drain() { s.draining.Store(true) }

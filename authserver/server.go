@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -174,6 +175,8 @@ type Server struct {
 	// pending counts the pending authorization requests of client
 	// addresses (pending.go).
 	pending *ratelimit.Limiter
+	// draining is set once the process is shutting down (health.go).
+	draining atomic.Bool
 }
 
 // endpoints are the absolute URLs of the server's endpoints.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/gateway"
+	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/keys"
 )
 
@@ -56,6 +57,18 @@ type Config struct {
 	// PendingRequestsTotal bounds the live pending authorization requests
 	// of an instance, whoever sent them. Zero means 10000.
 	PendingRequestsTotal int `yaml:"pending_requests_total"`
+	// Limits bounds the connections each listener (listen, ops_listen,
+	// the gateway's and the agent's) holds open. Zero values mean 10000
+	// per listener and 256 per client address.
+	Limits connlimit.Limits `yaml:"limits"`
+	// ShutdownDelay is how long, after SIGTERM, /readyz answers 503 while
+	// requests are still served, so that load balancers stop sending
+	// before the listeners close. Zero means 5s; at most 5m.
+	ShutdownDelay time.Duration `yaml:"shutdown_delay"`
+	// ShutdownGrace is how long requests in flight get to finish once
+	// the listeners are closed; connections still open then are cut.
+	// Zero means 20s; at most 10m.
+	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
 	// Keys configures the signing keys.
 	Keys Keys `yaml:"keys"`
 	// KeyEncryptionKey encrypts the signing keys' private parts in the

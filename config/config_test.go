@@ -15,6 +15,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -76,6 +77,9 @@ func TestSigninFile(t *testing.T) {
 	if as.PendingPerAddress != authserver.DefaultPendingPerAddress || as.PendingTotal != authserver.DefaultPendingTotal {
 		t.Fatalf("pending request limits: %d, %d; want the defaults", as.PendingPerAddress, as.PendingTotal)
 	}
+	if cfg.Limits.Connections != connlimit.DefaultConnections || cfg.Limits.ConnectionsPerAddress != connlimit.DefaultConnectionsPerAddress || cfg.ShutdownDelay != DefaultShutdownDelay || cfg.ShutdownGrace != DefaultShutdownGrace {
+		t.Fatalf("limits %+v, shutdown_delay %v, shutdown_grace %v; want the defaults", cfg.Limits, cfg.ShutdownDelay, cfg.ShutdownGrace)
+	}
 	if cfg.AuditRetention != audit.DefaultRetention || cfg.OpsListen != "" {
 		t.Fatalf("audit_retention %v, ops_listen %q; want 2160h and none", cfg.AuditRetention, cfg.OpsListen)
 	}
@@ -92,6 +96,8 @@ ops_listen: 127.0.0.1:9090
 audit_retention: 720h
 pending_requests_per_address: 20
 pending_requests_total: 500
+limits: {connections: 2000, connections_per_address: 50}
+shutdown_delay: 1s
 trusted_proxies: [10.0.0.0/8]
 oauth_agent:
   listen: 127.0.0.1:8081
@@ -110,6 +116,9 @@ oauth_agent:
 	as := cfg.AuthServer()
 	if cfg.OpsListen != "127.0.0.1:9090" || cfg.AuditRetention != 720*time.Hour || as.PendingPerAddress != 20 || as.PendingTotal != 500 {
 		t.Fatalf("config = %+v, authserver = %+v", cfg, as)
+	}
+	if cfg.Limits != (connlimit.Limits{Connections: 2000, ConnectionsPerAddress: 50}) || cfg.ShutdownDelay != time.Second || cfg.ShutdownGrace != DefaultShutdownGrace {
+		t.Fatalf("limits %+v, shutdown_delay %v, shutdown_grace %v", cfg.Limits, cfg.ShutdownDelay, cfg.ShutdownGrace)
 	}
 	if ag := cfg.OAuthAgent; len(ag.TrustedProxies) != 1 || ag.TrustedProxies[0].String() != "10.0.0.0/8" || ag.LoginStartsPerMinute != 10 {
 		t.Fatalf("agent trusted proxies %v, login starts %d", ag.TrustedProxies, ag.LoginStartsPerMinute)
@@ -225,6 +234,10 @@ func TestInvalid(t *testing.T) {
 		{"ops_listen on the public address", base("listen: 127.0.0.1:8080\nops_listen: 127.0.0.1:8080\n"), "ops_listen: must differ from listen"},
 		{"audit retention too short", base("audit_retention: 1h\n"), "audit_retention: must be at least 24h"},
 		{"negative pending limit", base("pending_requests_per_address: -1\n"), "pending_requests_per_address: must be positive"},
+		{"negative connection limit", base("limits: {connections: -1}\n"), "limits.connections: must not be negative"},
+		{"per-address limit above the total", base("limits: {connections: 100, connections_per_address: 200}\n"), "limits.connections_per_address: must be at most limits.connections"},
+		{"negative shutdown delay", base("shutdown_delay: -1s\n"), "shutdown_delay: must be between"},
+		{"shutdown grace too long", base("shutdown_grace: 1h\n"), "shutdown_grace: must be between"},
 		{"pending total under the per-address limit", base("pending_requests_per_address: 50\npending_requests_total: 10\n"), "pending_requests_total: must be at least"},
 		{"bad default_audience", base("default_audience: one\n"), "default_audience: must be single or all"},
 		{"bad client default_audience", client("    client_secret: " + secret + "\n    default_audience: every\n"), "clients[0].default_audience: must be single or all"},

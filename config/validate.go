@@ -110,6 +110,7 @@ func (c *Config) validate() error {
 	c.PendingRequestsTotal = cmp.Or(c.PendingRequestsTotal, authserver.DefaultPendingTotal)
 	p.check(c.PendingRequestsPerAddress > 0, "pending_requests_per_address", "must be positive")
 	p.check(c.PendingRequestsTotal >= c.PendingRequestsPerAddress, "pending_requests_total", "must be at least pending_requests_per_address")
+	c.validateServing(&p)
 	if c.Keys.AccessTokenAlg == "" {
 		c.Keys.AccessTokenAlg = keys.ES256
 	}
@@ -523,3 +524,22 @@ func (p *problems) check(ok bool, key, msg string) {
 }
 
 func (p problems) err() error { return errors.Join(p...) }
+
+// Defaults for the zero values of Config.ShutdownDelay and ShutdownGrace.
+const (
+	DefaultShutdownDelay = 5 * time.Second
+	DefaultShutdownGrace = 20 * time.Second
+)
+
+// validateServing checks the connection limits and the shutdown timing,
+// and fills in their defaults.
+func (c *Config) validateServing(p *problems) {
+	p.check(c.Limits.Connections >= 0, "limits.connections", "must not be negative")
+	p.check(c.Limits.ConnectionsPerAddress >= 0, "limits.connections_per_address", "must not be negative")
+	c.Limits = c.Limits.WithDefaults()
+	p.check(c.Limits.ConnectionsPerAddress <= c.Limits.Connections, "limits.connections_per_address", "must be at most limits.connections")
+	c.ShutdownDelay = cmp.Or(c.ShutdownDelay, DefaultShutdownDelay)
+	p.check(c.ShutdownDelay > 0 && c.ShutdownDelay <= 5*time.Minute, "shutdown_delay", "must be between 1ms and 5m")
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
+	p.check(c.ShutdownGrace > 0 && c.ShutdownGrace <= 10*time.Minute, "shutdown_grace", "must be between 1ms and 10m")
+}

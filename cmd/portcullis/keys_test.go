@@ -53,7 +53,7 @@ func TestKeysAtRest(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
 	issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
-	base := fmt.Sprintf("issuer: %s\nlisten: 127.0.0.1:%d\nstorage: sqlite://p.db\n", issuer, port)
+	base := fmt.Sprintf("issuer: %s\nlisten: 127.0.0.1:%d\nstorage: sqlite://p.db\nshutdown_delay: 100ms\n", issuer, port)
 	write := func(name, extra string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(base+extra), 0o600); err != nil {

@@ -73,7 +73,7 @@ func TestServeWithCLI(t *testing.T) {
 	}
 	conf := filepath.Join(dir, "portcullis.yaml")
 	doc = []byte(strings.ReplaceAll(string(doc), "127.0.0.1:8080", fmt.Sprintf("127.0.0.1:%d", port)))
-	doc = fmt.Appendf(doc, "ops_listen: 127.0.0.1:%d\n", opsPort)
+	doc = fmt.Appendf(doc, "ops_listen: 127.0.0.1:%d\nshutdown_delay: 100ms\n", opsPort)
 	os.WriteFile(conf, doc, 0o600)
 	secret := "reporting-secret-with-at-least-32-chars"
 	env := []string{"REPORTING_SECRET=" + secret}
@@ -370,6 +370,7 @@ func TestServeWithGateway(t *testing.T) {
 issuer: %[1]s
 listen: 127.0.0.1:%[2]d
 storage: sqlite://portcullis.db
+shutdown_delay: 100ms
 apis:
   - identifier: https://api.example.com
     scopes: [list:users, read:users]

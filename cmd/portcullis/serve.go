@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/gateway"
+	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/metrics"
 	"github.com/portcullis/portcullis/requestid"
@@ -34,9 +36,38 @@ const (
 	// gcInterval is how often expired records, and audit events past
 	// their retention, go.
 	gcInterval = 5 * time.Minute
-	// shutdownGrace is how long in-flight requests get to finish.
-	shutdownGrace = 20 * time.Second
+	// shutdownGrace is how long the example servers of portcullis dev
+	// give requests in flight to finish.
+	shutdownGrace = config.DefaultShutdownGrace
 )
+
+// errTerminated ends serve's context when the process gets SIGTERM, the
+// signal of process managers and orchestrators, whose load balancers
+// are told to stop sending (shutdown_delay) before the listeners close.
+// Any other stop (SIGINT from a person) closes them at once.
+var errTerminated = errors.New("SIGTERM received")
+
+// stopContext is a context that ends at the first SIGINT or SIGTERM, with
+// errTerminated as its cause for SIGTERM. Signals are let through again
+// then, so a second one ends the process at once.
+func stopContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		defer signal.Stop(sigs)
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGTERM {
+				cancel(errTerminated)
+			} else {
+				cancel(fmt.Errorf("%v received", sig))
+			}
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(nil) }
+}
 
 func serveCmd() *cobra.Command {
 	var path string
@@ -51,7 +82,7 @@ func serveCmd() *cobra.Command {
 			if dev == (path != "") {
 				return errors.New("serve needs exactly one of --config FILE and --dev")
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := stopContext(cmd.Context())
 			defer stop()
 			log := slog.New(requestid.LogHandler(slog.NewJSONHandler(os.Stderr, nil)))
 			var cfg *config.Config
@@ -70,9 +101,16 @@ func serveCmd() *cobra.Command {
 	return cmd
 }
 
-// serve runs the server until ctx is done, then drains in-flight requests.
-// ready, if set, is called with the listening address.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(net.Addr)) error {
+// serve runs the server until stop is done, then shuts down: after
+// SIGTERM (stopContext) /readyz fails for shutdown_delay while requests
+// are still served; then the listeners close, requests in flight get
+// shutdown_grace, and connections still open are cut. ready, if set, is
+// called with the listening address.
+func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready func(net.Addr)) error {
+	// Background work and the parts' contexts outlive the stop signal,
+	// until the requests they serve are done.
+	ctx, end := context.WithCancel(context.WithoutCancel(stop))
+	defer end()
 	if backend, path, _ := cfg.Store(); backend == config.SQLite {
 		if err := sqlite.CheckFileModes(path); err != nil {
 			return err
@@ -122,14 +160,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	go km.Run(ctx, keyReloadInterval, log)
 	go collectGarbage(ctx, st, log, cfg.AuditRetention)
-	g := &servers{log: log, errc: make(chan error, 4)}
+	g := &servers{log: log, limits: cfg.Limits, errc: make(chan error, 4)}
 	// Metrics are served only on the operations listener, never beside
 	// the public endpoints: they describe the clients and the traffic.
 	if cfg.OpsListen != "" {
 		ops := http.NewServeMux()
 		ops.Handle("GET /metrics", m.Handler())
 		ops.Handle("/", srv.Health())
-		oaddr, err := g.start("operations", cfg.OpsListen, ops)
+		oaddr, err := g.start("operations", cfg.OpsListen, ops, true)
 		if err != nil {
 			return err
 		}
@@ -137,9 +175,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	} else {
 		log.Info("no operations listener (ops_listen is not set): metrics are not served")
 	}
-	addr, err := g.start("authorization server", cfg.Listen, srv.Handler())
+	addr, err := g.start("authorization server", cfg.Listen, srv.Handler(), true)
 	if err != nil {
-		g.shutdown()
+		g.close()
 		return err
 	}
 	log.Info("portcullis listening", "addr", addr.String(), "issuer", cfg.Issuer, "version", versionString())
@@ -151,16 +189,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		// the server just started.
 		gw, err := gateway.New(ctx, *cfg.Gateway, log)
 		if err != nil {
-			g.shutdown()
+			g.close()
 			return fmt.Errorf("gateway: %w", err)
 		}
 		defer gw.Close()
 		if rs != nil {
 			go rs.SubscribeRevocations(ctx, gw.RefreshRevocations)
 		}
-		gaddr, err := g.start("gateway", cfg.Gateway.Listen, gw)
+		// The gateway streams bodies both ways (server-sent events, large
+		// downloads): no write deadline there.
+		gaddr, err := g.start("gateway", cfg.Gateway.Listen, gw, false)
 		if err != nil {
-			g.shutdown()
+			g.close()
 			return err
 		}
 		log.Info("gateway listening", "addr", gaddr.String(), "audience", cfg.Gateway.Audience)
@@ -169,24 +209,33 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		// The agent reads the provider's discovery document at start.
 		ag, err := agent.New(ctx, *cfg.OAuthAgent, log)
 		if err != nil {
-			g.shutdown()
+			g.close()
 			return fmt.Errorf("oauth agent: %w", err)
 		}
-		aaddr, err := g.start("oauth agent", cfg.OAuthAgent.Listen, ag)
+		aaddr, err := g.start("oauth agent", cfg.OAuthAgent.Listen, ag, true)
 		if err != nil {
-			g.shutdown()
+			g.close()
 			return err
 		}
 		log.Info("oauth agent listening", "addr", aaddr.String(), "issuer", cfg.OAuthAgent.Issuer)
 	}
 	select {
 	case err := <-g.errc:
-		g.shutdown()
+		g.close()
 		return err
-	case <-ctx.Done():
+	case <-stop.Done():
 	}
-	log.Info("shutting down: draining requests")
-	return g.shutdown()
+	if errors.Is(context.Cause(stop), errTerminated) {
+		srv.Drain()
+		log.Info("shutting down: /readyz answers 503 while requests are still served", "shutdown_delay", cfg.ShutdownDelay.String())
+		time.Sleep(cfg.ShutdownDelay)
+	}
+	log.Info("shutting down: closing the listeners, draining requests", "shutdown_grace", cfg.ShutdownGrace.String())
+	if cut := g.shutdown(cfg.ShutdownGrace); cut > 0 {
+		log.Warn(fmt.Sprintf("shutdown_grace ended: cut %d connections", cut), "cut", cut)
+	}
+	log.Info("shut down")
+	return nil
 }
 
 // reportKeysAtRest warns, once at start, when signing keys are kept in
@@ -209,26 +258,35 @@ func reportKeysAtRest(ctx context.Context, cfg *config.Config, st store.Store, l
 
 // servers are the HTTP servers of one process, stopped together.
 type servers struct {
-	log  *slog.Logger
-	errc chan error
-	all  []*http.Server
+	log    *slog.Logger
+	limits connlimit.Limits
+	errc   chan error
+	all    []*http.Server
+	lns    []*connlimit.Listener
 }
 
-// start listens on addr and serves h until shutdown.
-func (g *servers) start(name, addr string, h http.Handler) (net.Addr, error) {
-	ln, err := net.Listen("tcp", addr)
+// start listens on addr and serves h until shutdown, holding at most
+// g.limits connections open. bounded sets a write deadline on every
+// response, for handlers that never stream.
+func (g *servers) start(name, addr string, h http.Handler, bounded bool) (net.Addr, error) {
+	raw, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: listen: %w", name, err)
 	}
+	ln := connlimit.Wrap(raw, g.limits)
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         ln.ConnState,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
-	g.all = append(g.all, hs)
+	if bounded {
+		hs.WriteTimeout = 30 * time.Second
+	}
+	g.all, g.lns = append(g.all, hs), append(g.lns, ln)
 	go func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			g.errc <- fmt.Errorf("%s: %w", name, err)
@@ -237,15 +295,30 @@ func (g *servers) start(name, addr string, h http.Handler) (net.Addr, error) {
 	return ln.Addr(), nil
 }
 
-// shutdown drains in-flight requests, for at most shutdownGrace.
-func (g *servers) shutdown() error {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+// shutdown closes the listeners and idle connections, waits up to grace
+// for requests in flight, then cuts the connections still open and says
+// how many it cut.
+func (g *servers) shutdown(grace time.Duration) int {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	var errs []error
+	var wg sync.WaitGroup
 	for _, hs := range g.all {
-		errs = append(errs, hs.Shutdown(ctx))
+		wg.Go(func() { hs.Shutdown(ctx) })
 	}
-	return errors.Join(errs...)
+	wg.Wait()
+	cut := 0
+	for _, ln := range g.lns {
+		cut += ln.Stats().Open
+	}
+	g.close()
+	return cut
+}
+
+// close closes every listener and connection at once.
+func (g *servers) close() {
+	for _, hs := range g.all {
+		hs.Close()
+	}
 }
 
 // poolStats reads the store's connection pool, for the metrics.
