@@ -110,7 +110,14 @@ func repeatKey(e store.AuditEvent) string {
 		b.WriteByte(0)
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Detail)) {
-		fmt.Fprintf(&b, "%s=%v\x00", k, e.Detail[k])
+		b.WriteString(k)
+		b.WriteByte('=')
+		if s, ok := e.Detail[k].(string); ok { // what the server passes
+			b.WriteString(s)
+		} else {
+			fmt.Fprint(&b, e.Detail[k])
+		}
+		b.WriteByte(0)
 	}
 	return b.String()
 }
