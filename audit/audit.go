@@ -1,12 +1,23 @@
 // Package audit owns the security audit trail: it logs each event at once
 // and stores it in the background, in batches, so that recording never adds
-// a database write to a request's path. Events still queued when the
-// process dies without a graceful stop (SIGKILL, power loss) are lost; the
-// log has them.
+// a database write to a request's path.
+//
+// Durability: a batch the store refuses is retried with capped,
+// jittered exponential backoff while new events wait in a bounded buffer;
+// events carry a unique ID so a retried batch is stored once. Every event
+// that is not stored (the buffer was full, the store refused a batch for
+// too long, shutdown ran out of time) is counted by reason and summarised
+// in the log once per interval. Repeated identical refusals are folded
+// into one event with a count per interval, so a flood of wrong secrets
+// costs a few rows, not one each. Events still buffered when the process
+// dies without a graceful stop (SIGKILL, power loss) are lost; the log has
+// them.
 package audit
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,20 +58,32 @@ type Writer interface {
 	AppendAudit(ctx context.Context, events []store.AuditEvent) error
 }
 
-// Recorder records events. Its zero value is not usable; use New.
-type Recorder struct {
-	w       Writer
-	log     *slog.Logger
-	queue   chan store.AuditEvent
-	done    chan struct{}
-	once    sync.Once
-	dropped func()
+// Options tune a Recorder. Every zero value picks the default named.
+type Options struct {
+	// Buffer bounds the events waiting for the store, in events (plus
+	// at most one batch being written); zero means DefaultBuffer. When it
+	// is full a new event is dropped (DropBufferFull), not an old one:
+	// the trail keeps the start of an incident, which explains the rest,
+	// and the log has every event anyway.
+	Buffer int
+	// Interval is the window over which repeated refusals are folded
+	// into one event and the period of the dropped-events log line; zero
+	// means DefaultInterval.
+	Interval time.Duration
+	// ShutdownTimeout bounds how long Close keeps trying to store what
+	// is buffered; zero means DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+	// Dropped, if not nil, is told of every event not stored: n events
+	// for reason, one of DropReasons. It is called on request paths, so
+	// it must be cheap and must not block.
+	Dropped func(reason string, n int)
 }
 
+// Defaults of Options.
 const (
-	queueSize  = 10000
-	batchSize  = 200
-	flushEvery = 200 * time.Millisecond
+	DefaultBuffer          = 20000
+	DefaultInterval        = 10 * time.Second
+	DefaultShutdownTimeout = 5 * time.Second
 )
 
 // DefaultRetention is how long stored events are kept unless configured
@@ -69,17 +92,62 @@ const (
 // grow without bound.
 const DefaultRetention = 90 * 24 * time.Hour
 
-// New starts a recorder writing to w. dropped, if not nil, is called for
-// each event lost because the queue was full (the store is too slow or
-// down); the event is still logged.
-func New(w Writer, log *slog.Logger, dropped func()) *Recorder {
-	r := &Recorder{w: w, log: log, queue: make(chan store.AuditEvent, queueSize), done: make(chan struct{}), dropped: dropped}
+// Recorder records events. Its zero value is not usable; use New.
+type Recorder struct {
+	w     Writer
+	log   *slog.Logger
+	opts  Options
+	queue chan store.AuditEvent
+	stop  chan struct{}
+	done  chan struct{}
+	// ctx is the context of store writes: Close cancels it when the
+	// shutdown timeout passes, which also ends a write in flight.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	once    sync.Once
+	repeats repeats
+	drops   drops
+	retry   backoff
+	// uidPrefix is random per recorder and seq counts its events: each
+	// event's UID is unique across processes and restarts.
+	uidPrefix string
+	seq       uint64
+}
+
+// New starts a recorder writing to w.
+func New(w Writer, log *slog.Logger, o Options) *Recorder {
+	r := newRecorder(w, log, o)
 	go r.run()
 	return r
 }
 
+// newRecorder builds a recorder without starting it, so that tests can
+// shorten its backoff first.
+func newRecorder(w Writer, log *slog.Logger, o Options) *Recorder {
+	if o.Buffer <= 0 {
+		o.Buffer = DefaultBuffer
+	}
+	if o.Interval <= 0 {
+		o.Interval = DefaultInterval
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	var p [8]byte
+	_, _ = rand.Read(p[:]) // never fails (crypto/rand)
+	r := &Recorder{w: w, log: log, opts: o, queue: make(chan store.AuditEvent, o.Buffer),
+		stop: make(chan struct{}), done: make(chan struct{}), retry: defaultBackoff,
+		uidPrefix: hex.EncodeToString(p[:]) + "-"}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.repeats.init()
+	r.drops.report = o.Dropped
+	return r
+}
+
 // Record logs the event and queues it for the store. level is the log
-// level: Warn for refusals and attacks, Info for the rest.
+// level: Warn for refusals and attacks, Info for the rest. A refusal
+// identical to one recorded in the current interval is only counted; it is
+// logged and stored, with its count, when the interval ends.
 func (r *Recorder) Record(ctx context.Context, level slog.Level, e store.AuditEvent) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
@@ -87,60 +155,50 @@ func (r *Recorder) Record(ctx context.Context, level slog.Level, e store.AuditEv
 	if e.RequestID == "" {
 		e.RequestID = requestid.From(ctx)
 	}
-	attrs := []any{"event", e.Type}
-	for k, v := range map[string]string{"sub": e.Subject, "client_id": e.ClientID, "remote": e.Remote} {
-		if v != "" {
-			attrs = append(attrs, k, v)
+	if r.repeats.fold(level, e) {
+		return
+	}
+	r.logEvent(ctx, level, e)
+	r.enqueue(e)
+}
+
+// logEvent writes e to the log.
+func (r *Recorder) logEvent(ctx context.Context, level slog.Level, e store.AuditEvent) {
+	if !r.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]any, 0, 8+2*len(e.Detail))
+	attrs = append(attrs, "event", e.Type)
+	for _, kv := range [...][2]string{{"sub", e.Subject}, {"client_id", e.ClientID}, {"remote", e.Remote}} {
+		if kv[1] != "" {
+			attrs = append(attrs, kv[0], kv[1])
 		}
 	}
 	for k, v := range e.Detail {
 		attrs = append(attrs, k, v)
 	}
 	r.log.Log(ctx, level, e.Type, attrs...)
+}
+
+// enqueue hands e to the writer, or drops it when the buffer is full.
+func (r *Recorder) enqueue(e store.AuditEvent) {
 	select {
 	case r.queue <- e:
 	default:
-		if r.dropped != nil {
-			r.dropped()
-		}
+		r.drops.add(DropBufferFull, 1)
 	}
 }
 
-func (r *Recorder) run() {
-	defer close(r.done)
-	t := time.NewTicker(flushEvery)
-	defer t.Stop()
-	var batch []store.AuditEvent
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := r.w.AppendAudit(ctx, batch); err != nil {
-			r.log.Error("store audit events", "events", len(batch), "err", err)
-		}
-		batch = batch[:0]
-	}
-	for {
-		select {
-		case e, ok := <-r.queue:
-			if !ok {
-				flush()
-				return
-			}
-			batch = append(batch, e)
-			if len(batch) >= batchSize {
-				flush()
-			}
-		case <-t.C:
-			flush()
-		}
-	}
-}
-
-// Close stores what is queued and stops. Record must not be called after.
+// Close stores what is buffered, trying for at most the shutdown timeout,
+// counts what it could not store (DropShutdown) and stops. Record must not
+// be called after.
 func (r *Recorder) Close() {
-	r.once.Do(func() { close(r.queue) })
+	r.once.Do(func() {
+		t := time.AfterFunc(r.opts.ShutdownTimeout, r.cancel)
+		defer t.Stop()
+		close(r.stop)
+		<-r.done
+		r.cancel()
+	})
 	<-r.done
 }

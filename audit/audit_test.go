@@ -21,7 +21,7 @@ func TestRecorder(t *testing.T) {
 	}
 	defer st.Close()
 	var logs bytes.Buffer
-	r := New(st, slog.New(slog.NewJSONHandler(&logs, nil)), nil)
+	r := New(st, slog.New(slog.NewJSONHandler(&logs, nil)), Options{})
 	reqCtx := requestid.With(ctx, "rid-7")
 	for i := range 450 { // more than two batches
 		r.Record(reqCtx, slog.LevelInfo, store.AuditEvent{Type: TokenIssued, ClientID: "svc", Detail: map[string]any{"n": i}})
@@ -50,8 +50,8 @@ func (w slowWriter) AppendAudit(context.Context, []store.AuditEvent) error { <-w
 func TestRecorderNeverBlocks(t *testing.T) {
 	w := slowWriter{block: make(chan struct{})}
 	dropped := 0
-	r := New(w, slog.New(slog.DiscardHandler), func() { dropped++ })
-	for range queueSize + batchSize + 100 {
+	r := New(w, slog.New(slog.DiscardHandler), Options{Buffer: 100, Dropped: func(string, int) { dropped++ }})
+	for range 100 + batchSize + 100 {
 		r.Record(context.Background(), slog.LevelInfo, store.AuditEvent{Type: TokenIssued})
 	}
 	if dropped == 0 {

@@ -1,16 +1,19 @@
 // Package metrics owns the Prometheus metrics of a Portcullis process:
 // requests by endpoint with their latency and OAuth error codes, tokens
-// issued by grant and client, the latency of store operations and the use
+// issued by grant and client, audit events not stored by reason, the latency of store operations and the use
 // of the store's connection pool.
 package metrics
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/portcullis/portcullis/audit"
 )
 
 // Metrics holds the collectors. It implements authserver.Observer.
@@ -19,7 +22,7 @@ type Metrics struct {
 	requests *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	tokens   *prometheus.CounterVec
-	dropped  prometheus.Counter
+	dropped  *prometheus.CounterVec
 	storeOps *prometheus.HistogramVec
 }
 
@@ -49,10 +52,13 @@ func New(pool func() PoolStats) *Metrics {
 			Help: "Access tokens issued, by grant type and client.",
 		}, []string{"grant_type", "client_id"}),
 	}
-	m.dropped = prometheus.NewCounter(prometheus.CounterOpts{
+	m.dropped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "portcullis_audit_events_dropped_total",
-		Help: "Audit events logged but not stored because the store fell behind.",
-	})
+		Help: "Audit events logged but not stored, by reason: buffer_full, store_error, shutdown.",
+	}, []string{"reason"})
+	for _, r := range audit.DropReasons {
+		m.dropped.WithLabelValues(r) // every reason shows, at zero, before the first loss
+	}
 	m.reg.MustRegister(m.requests, m.errors, m.tokens, m.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
@@ -94,5 +100,12 @@ func (m *Metrics) TokenIssued(grantType, clientID string) {
 	m.tokens.WithLabelValues(grantType, clientID).Inc()
 }
 
-// AuditDropped counts an audit event the store could not take in time.
-func (m *Metrics) AuditDropped() { m.dropped.Inc() }
+// AuditDropped counts n audit events not stored for reason; it is the
+// audit.Options Dropped hook. A reason outside audit.DropReasons counts as
+// "other".
+func (m *Metrics) AuditDropped(reason string, n int) {
+	if !slices.Contains(audit.DropReasons[:], reason) {
+		reason = "other"
+	}
+	m.dropped.WithLabelValues(reason).Add(float64(n))
+}

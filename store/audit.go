@@ -5,7 +5,12 @@ import "time"
 // AuditEvent is one entry of the security audit trail.
 type AuditEvent struct {
 	// ID orders events; the store assigns it.
-	ID        int64
+	ID int64
+	// UID, when set, identifies the event uniquely: storing an event whose
+	// UID is already stored does nothing, so a batch retried after a
+	// write whose answer was lost is stored once. The recorder sets it;
+	// events without one (the CLI's) are always stored.
+	UID       string
 	Time      time.Time
 	Type      string // for example token_issued, refresh_reuse, login_failed
 	Subject   string // the user's sub, if any

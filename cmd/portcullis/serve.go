@@ -138,8 +138,8 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		return err
 	}
 	m := metrics.New(poolStats(st))
-	rec := audit.New(st, log, m.AuditDropped)
-	defer rec.Close() // before the store closes: stores what is queued
+	rec := audit.New(st, log, audit.Options{Dropped: m.AuditDropped})
+	defer rec.Close() // before the store closes: stores what is buffered, within a deadline
 	ascfg := cfg.AuthServer()
 	ascfg.Observer, ascfg.Auditor = m, rec
 	if ascfg.Secret, err = keys.Secret(ctx, st); err != nil {

@@ -12,7 +12,9 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
-// AppendAudit implements store.Store. One batch, one round trip.
+// AppendAudit implements store.Store. One batch, one round trip. An
+// event whose UID is stored already is skipped (migration 0009's unique
+// index).
 func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) error {
 	batch := &pgx.Batch{}
 	for _, e := range events {
@@ -20,8 +22,9 @@ func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) erro
 		if err != nil {
 			return fmt.Errorf("append audit: %w", err)
 		}
-		batch.Queue(`INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			e.Time, e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, detail)
+		batch.Queue(`INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail, uid) VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''))
+			 ON CONFLICT (uid) DO NOTHING`,
+			e.Time, e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, detail, e.UID)
 	}
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("append audit: %w", err)
@@ -71,7 +74,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	if !f.Since.IsZero() {
 		add("time >= $%d", f.Since)
 	}
-	q := `SELECT id, time, type, subject, client_id, remote, request_id, detail FROM audit_events`
+	q := `SELECT id, COALESCE(uid, ''), time, type, subject, client_id, remote, request_id, detail FROM audit_events`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -89,7 +92,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	for rows.Next() {
 		var e store.AuditEvent
 		var detail []byte
-		if err := rows.Scan(&e.ID, &e.Time, &e.Type, &e.Subject, &e.ClientID, &e.Remote, &e.RequestID, &detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.UID, &e.Time, &e.Type, &e.Subject, &e.ClientID, &e.Remote, &e.RequestID, &detail); err != nil {
 			return nil, fmt.Errorf("list audit: %w", err)
 		}
 		if err := json.Unmarshal(detail, &e.Detail); err != nil {

@@ -10,7 +10,8 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
-// AppendAudit implements store.Store.
+// AppendAudit implements store.Store. An event whose UID is stored
+// already is skipped (migration 0009's unique index).
 func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -23,8 +24,9 @@ func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) erro
 			return fmt.Errorf("append audit: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.Time.UnixMicro(), e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, string(detail)); err != nil {
+			`INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail, uid) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))
+			 ON CONFLICT (uid) DO NOTHING`,
+			e.Time.UnixMicro(), e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, string(detail), e.UID); err != nil {
 			return fmt.Errorf("append audit: %w", err)
 		}
 	}
@@ -70,7 +72,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 		where = append(where, "time >= ?")
 		args = append(args, f.Since.UnixMicro())
 	}
-	q := `SELECT id, time, type, subject, client_id, remote, request_id, detail FROM audit_events`
+	q := `SELECT id, COALESCE(uid, ''), time, type, subject, client_id, remote, request_id, detail FROM audit_events`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -88,7 +90,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 		var e store.AuditEvent
 		var t int64
 		var detail string
-		if err := rows.Scan(&e.ID, &t, &e.Type, &e.Subject, &e.ClientID, &e.Remote, &e.RequestID, &detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.UID, &t, &e.Type, &e.Subject, &e.ClientID, &e.Remote, &e.RequestID, &detail); err != nil {
 			return nil, fmt.Errorf("list audit: %w", err)
 		}
 		e.Time = time.UnixMicro(t)

@@ -75,3 +75,35 @@ func testAuditRetention(t *testing.T, s store.Store) {
 		t.Fatalf("second sweep = %d, %v; want 0", n, err)
 	}
 }
+
+// testAuditIdempotent stores a batch twice, as a retry after a lost answer
+// does: events with a UID are stored once, a new event in the retried
+// batch is stored, and events without a UID (the CLI's) are stored each
+// time.
+func testAuditIdempotent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	t0 := time.Now().Truncate(time.Microsecond)
+	batch := []store.AuditEvent{
+		{Time: t0, Type: "token_issued", ClientID: "idem", UID: "p-1"},
+		{Time: t0, Type: "token_issued", ClientID: "idem", UID: "p-2"},
+		{Time: t0, Type: "config_changed", ClientID: "idem"},
+	}
+	if err := s.AppendAudit(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	retried := append(batch, store.AuditEvent{Time: t0, Type: "token_issued", ClientID: "idem", UID: "p-3"})
+	if err := s.AppendAudit(ctx, retried); err != nil {
+		t.Fatalf("retried batch: %v", err)
+	}
+	got, err := s.ListAudit(ctx, store.AuditFilter{ClientID: "idem"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids := map[string]int{}
+	for _, e := range got {
+		uids[e.UID]++
+	}
+	if len(got) != 5 || uids["p-1"] != 1 || uids["p-2"] != 1 || uids["p-3"] != 1 || uids[""] != 2 {
+		t.Fatalf("stored %d events by UID %v; want p-1, p-2, p-3 once and the two without UID", len(got), uids)
+	}
+}

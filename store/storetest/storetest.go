@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeRacesIssue", testRevokeRacesIssue},
 		{"Audit", testAudit},
 		{"AuditRetention", testAuditRetention},
+		{"AuditIdempotent", testAuditIdempotent},
 		{"SecretConcurrent", testSecretConcurrent},
 		{"RevokeAll", testRevokeAll},
 		{"Cutoffs", testCutoffs},
