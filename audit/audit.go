@@ -51,6 +51,8 @@ const (
 	KeysRewrapped      = "keys_rewrapped"
 	ConfigChanged      = "config_changed"
 	GrantsRevoked      = "grants_revoked"
+	UserDisabled       = "user_disabled"
+	UserEnabled        = "user_enabled"
 )
 
 // Writer is the part of the store the recorder writes to.

@@ -12,6 +12,7 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 // authorizationCode is the authorization code grant (RFC 6749 section
@@ -52,9 +53,9 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	case !pkceMatches(verifier, ac.CodeChallenge):
 		return errInvalidGrant("code_verifier does not match the code_challenge")
 	}
-	u, err := s.store.GetUser(ctx, ac.UserID)
+	u, err := users.Active(ctx, s.store, ac.UserID)
 	if err != nil {
-		return errInvalidGrant("the user no longer exists")
+		return errInvalidGrant("the user no longer exists or is disabled")
 	}
 	audience, narrowed, e := s.narrowToResources(c, form["resource"], ac.Resources, ac.Scopes)
 	if e != nil {

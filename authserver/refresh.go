@@ -12,6 +12,7 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 // refresh is the refresh token grant (RFC 6749 section 6) with rotation
@@ -72,9 +73,9 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	if forResources != nil {
 		narrowed = forResources
 	}
-	u, err := s.store.GetUser(ctx, old.UserID)
+	u, err := users.Active(ctx, s.store, old.UserID)
 	if err != nil {
-		return errInvalidGrant("the user no longer exists")
+		return errInvalidGrant("the user no longer exists or is disabled")
 	}
 	tokens, err := s.issueUserTokens(userGrant{
 		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources, audience: audience,

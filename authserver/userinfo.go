@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/portcullis/portcullis/users"
 )
 
 // bearerError is an RFC 6750 section 3 error: a WWW-Authenticate challenge
@@ -53,9 +55,9 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		bearerError(w, http.StatusForbidden, "insufficient_scope", "the access token lacks the openid scope", ScopeOpenID)
 		return
 	}
-	u, err := s.store.GetUser(r.Context(), c.Subject)
+	u, err := users.Active(r.Context(), s.store, c.Subject)
 	if err != nil {
-		bearerError(w, http.StatusUnauthorized, "invalid_token", "the token's user no longer exists", "")
+		bearerError(w, http.StatusUnauthorized, "invalid_token", "the token's user no longer exists or is disabled", "")
 		return
 	}
 	writeJSON(w, http.StatusOK, userClaims(u, scopes))

@@ -13,4 +13,9 @@ type User struct {
 	// Claims are the user's OpenID Connect claims (name, email, ...).
 	Claims    map[string]any `json:"claims,omitempty"`
 	CreatedAt time.Time      `json:"created_at"`
+	// Disabled users cannot sign in, their sessions are refused, and no
+	// token is issued to them or served for them (users.Active). Users
+	// are stored as JSON documents, so the field needs no migration: a
+	// user stored before it existed reads as enabled.
+	Disabled bool `json:"disabled,omitempty"`
 }

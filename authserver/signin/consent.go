@@ -8,6 +8,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 type consentPage struct {
@@ -51,7 +52,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.store.GetUser(ctx, sess.UserID)
+	u, err := users.Active(ctx, s.store, sess.UserID)
 	if err != nil {
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
 		return

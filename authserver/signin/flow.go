@@ -11,6 +11,7 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
 // codeTTL is the lifetime of an authorization code.
@@ -42,9 +43,11 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, ar store.AuthRe
 	ctx := r.Context()
 	var user store.User
 	if sess != nil {
-		u, err := s.store.GetUser(ctx, sess.UserID)
+		u, err := users.Active(ctx, s.store, sess.UserID)
 		if err != nil {
-			sess = nil // the user was deleted since signing in
+			// The user was deleted or disabled since signing in: the
+			// session no longer counts, whatever ended it or not.
+			sess = nil
 		}
 		user = u
 	}

@@ -82,7 +82,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !valid.ok {
 		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, append(s.typedUsername(r, username), "client_id", c.ID)...)
-		s.renderLogin(w, r, ar, c, http.StatusOK, "Wrong username or password.", username)
+		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, username)
+		return
+	}
+	if valid.user.Disabled {
+		// The right password for a disabled account gets the page a wrong
+		// one gets, in the same time, so the page tells no one that the
+		// account exists or what state it is in; the audit trail does.
+		// The attempt stays counted, as a failure's does.
+		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, "sub", valid.user.ID, "username", valid.user.Username, "client_id", c.ID, "reason", "disabled")
+		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, username)
 		return
 	}
 	// A success clears the account here, but only takes back its own
@@ -107,6 +116,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.core.Event(r, slog.LevelInfo, audit.LoginSucceeded, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
 	s.proceed(w, r, ar, c, &sess)
 }
+
+// wrongPassword is the login page's message for every refused password
+// check: a wrong password, an unknown username, a disabled account.
+const wrongPassword = "Wrong username or password."
 
 // maxUsernameLength bounds usernames: longer ones cannot exist, so they are
 // refused before any hashing or throttle bookkeeping.

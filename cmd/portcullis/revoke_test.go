@@ -115,7 +115,7 @@ func TestCLIRevokesEverything(t *testing.T) {
 		cli(t, nil, "clients", "create", "--config", conf, "--id", "svc", "--scopes", "a")
 		revokedNow(t, st, "g1", "svc", "", before)
 	})
-	for _, cmd := range [][]string{{"users", "set-password"}, {"users", "delete"}} {
+	for _, cmd := range [][]string{{"users", "set-password"}, {"users", "delete"}, {"users", "disable"}} {
 		t.Run(cmd[0]+" "+cmd[1], func(t *testing.T) {
 			conf, st := revokeFixture(t)
 			var u userView

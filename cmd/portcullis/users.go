@@ -21,7 +21,7 @@ import (
 
 func usersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage the people who sign in"}
-	cmd.AddCommand(usersAddCmd(), usersListCmd(), usersDeleteCmd(), usersSetPasswordCmd())
+	cmd.AddCommand(usersAddCmd(), usersListCmd(), usersDeleteCmd(), usersSetPasswordCmd(), usersDisableCmd(), usersEnableCmd())
 	return cmd
 }
 
@@ -30,6 +30,7 @@ type userView struct {
 	Sub      string         `json:"sub"`
 	Username string         `json:"username"`
 	Claims   map[string]any `json:"claims,omitempty"`
+	Disabled bool           `json:"disabled"`
 	// Password is set only when the CLI generated it: shown once.
 	Password string `json:"password,omitempty"`
 }
@@ -113,11 +114,15 @@ func usersListCmd() *cobra.Command {
 		}
 		views := []userView{}
 		for _, u := range all {
-			views = append(views, userView{Sub: u.ID, Username: u.Username, Claims: u.Claims})
+			views = append(views, userView{Sub: u.ID, Username: u.Username, Claims: u.Claims, Disabled: u.Disabled})
 		}
-		return r.print(views, table("USERNAME\tSUB\tNAME\tEMAIL", func(w io.Writer) {
+		return r.print(views, table("USERNAME\tSUB\tSTATE\tNAME\tEMAIL", func(w io.Writer) {
 			for _, v := range views {
-				fmt.Fprintf(w, "%s\t%s\t%v\t%v\n", v.Username, v.Sub, orEmpty(v.Claims["name"]), orEmpty(v.Claims["email"]))
+				state := "enabled"
+				if v.Disabled {
+					state = "disabled"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%v\n", v.Username, v.Sub, state, orEmpty(v.Claims["name"]), orEmpty(v.Claims["email"]))
 			}
 		}))
 	})
@@ -136,6 +141,12 @@ func (r *run) findUser(username string) (store.User, error) {
 	if slices.ContainsFunc(r.cfg.Users, func(u config.User) bool { return strings.EqualFold(u.Username, username) }) {
 		return store.User{}, fmt.Errorf("user %q is defined in the configuration file; change it there", username)
 	}
+	return r.storedUser(username)
+}
+
+// storedUser loads a user by username, whether or not the configuration
+// file defines them.
+func (r *run) storedUser(username string) (store.User, error) {
 	u, err := r.st.GetUserByUsername(r.ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, fmt.Errorf("no user %q", username)
@@ -147,8 +158,8 @@ func usersDeleteCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
 		Use:   "delete USERNAME",
 		Short: "Delete a user, ending their sessions and revoking their tokens",
-		Long: "Delete a user: their sessions end and every token issued to them is revoked, as\n" +
-			"tokens revoke --subject does.",
+		Long: "Delete a user: their sessions end and every token issued to them (refresh tokens,\n" +
+			"access tokens, grants) is revoked, as tokens revoke --subject does.",
 		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		u, err := r.findUser(args[0])
@@ -176,10 +187,11 @@ func usersSetPasswordCmd() *cobra.Command {
 	var stdin bool
 	cmd := stateCmd(&cobra.Command{
 		Use:   "set-password USERNAME",
-		Short: "Set a user's password (from --password-stdin, or generated and printed once)",
+		Short: "Set a user's password, ending their sessions and revoking their tokens",
 		Long: "Set a user's password (from --password-stdin, or generated and printed once). Their\n" +
-			"sessions end and every token issued to them is revoked, as tokens revoke --subject\n" +
-			"does: whoever knew the old password keeps nothing it won.",
+			"sessions end and every token issued to them (refresh tokens, access tokens, grants)\n" +
+			"is revoked, as tokens revoke --subject does: whoever knew the old password keeps\n" +
+			"nothing it won.",
 		Args: cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		pw, generated, err := readPassword(r.in, stdin)
@@ -221,4 +233,76 @@ func usersSetPasswordCmd() *cobra.Command {
 	})
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
 	return cmd
+}
+
+func usersDisableCmd() *cobra.Command {
+	var reason string
+	cmd := stateCmd(&cobra.Command{
+		Use:   "disable USERNAME",
+		Short: "Disable a user, ending their sessions and revoking their tokens",
+		Long: "Disable a user: they cannot sign in (the login page answers as for a wrong\n" +
+			"password), their sessions end and every token issued to them (refresh tokens,\n" +
+			"access tokens, grants) is revoked, as tokens revoke --subject does. The user and\n" +
+			"their consents are kept; users enable lets them sign in again, with new tokens.\n" +
+			"Users defined in the configuration file can be disabled too: starting the server\n" +
+			"does not undo it. Disabling a disabled user revokes their tokens again.",
+		Args: cobra.ExactArgs(1),
+	}, func(r *run, args []string) error {
+		u, err := r.storedUser(args[0])
+		if err != nil {
+			return err
+		}
+		c := r.cutoff("", u.ID)
+		n, err := users.Disable(r.ctx, r.st, c, time.Now())
+		if err != nil {
+			return err
+		}
+		if err := r.awaitCutoff(c); err != nil {
+			return err
+		}
+		detail := map[string]any{"username": u.Username, "revoked_grants": n, "not_before": c.NotBefore.Unix()}
+		if reason != "" {
+			detail["reason"] = reason
+		}
+		if err := recordChange(r.ctx, r.st, audit.UserDisabled, store.AuditEvent{Subject: u.ID, Detail: detail}); err != nil {
+			return err
+		}
+		return r.print(map[string]any{"disabled": u.Username, "revoked_grants": n}, func(w io.Writer) {
+			fmt.Fprintf(w, "disabled user %s; their sessions are ended and their tokens revoked (%d grants)\n", u.Username, n)
+		})
+	})
+	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail")
+	return cmd
+}
+
+func usersEnableCmd() *cobra.Command {
+	return stateCmd(&cobra.Command{
+		Use:   "enable USERNAME",
+		Short: "Let a disabled user sign in again",
+		Long: "Let a disabled user sign in again. What disabling revoked stays revoked: the user\n" +
+			"signs in afresh and their applications get new tokens.",
+		Args: cobra.ExactArgs(1),
+	}, func(r *run, args []string) error {
+		u, err := r.storedUser(args[0])
+		if err != nil {
+			return err
+		}
+		was, err := users.Enable(r.ctx, r.st, u.ID)
+		if err != nil {
+			return err
+		}
+		if was {
+			if err := recordChange(r.ctx, r.st, audit.UserEnabled, store.AuditEvent{Subject: u.ID,
+				Detail: map[string]any{"username": u.Username}}); err != nil {
+				return err
+			}
+		}
+		return r.print(map[string]any{"enabled": u.Username, "was_disabled": was}, func(w io.Writer) {
+			if was {
+				fmt.Fprintf(w, "enabled user %s\n", u.Username)
+			} else {
+				fmt.Fprintf(w, "user %s was not disabled\n", u.Username)
+			}
+		})
+	})
 }

@@ -65,8 +65,31 @@ func testUsers(t *testing.T, s store.Store) {
 	if err := s.UpdateUser(ctx, "nope", func(*store.User) error { return nil }); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("UpdateUser unknown: %v", err)
 	}
-	if all, _ := s.ListUsers(ctx); len(all) != 1 {
+	if all, _ := s.ListUsers(ctx); len(all) != 1 || all[0].Disabled {
 		t.Fatalf("ListUsers = %v", all)
+	}
+
+	// The disabled flag round-trips through every read, and clears.
+	if err := s.UpdateUser(ctx, "u1", func(u *store.User) error { u.Disabled = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	byID, _ := s.GetUser(ctx, "u1")
+	byName, _ := s.GetUserByUsername(ctx, "alicia")
+	all, _ := s.ListUsers(ctx)
+	if !byID.Disabled || !byName.Disabled || len(all) != 1 || !all[0].Disabled || byID.PasswordHash != "h2" {
+		t.Fatalf("after disabling: %+v, %+v, %+v", byID, byName, all)
+	}
+	if err := s.UpdateUser(ctx, "u1", func(u *store.User) error { u.Disabled = false; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetUser(ctx, "u1"); got.Disabled {
+		t.Fatal("the disabled flag did not clear")
+	}
+	if err := s.CreateUser(ctx, store.User{ID: "u3", Username: "mallory", Disabled: true, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetUser(ctx, "u3"); !got.Disabled {
+		t.Fatal("a user created disabled reads enabled")
 	}
 
 	// Deleting a user ends their sessions and revokes their grants.
