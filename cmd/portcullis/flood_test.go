@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -63,15 +65,22 @@ limits: {connections: %d, connections_per_address: %d}
 		defer conns[i].Close()
 	}
 	// A connection the server closed reads EOF at once; one it holds open
-	// reads nothing until the deadline, shared by all.
-	open, deadline := 0, time.Now().Add(500*time.Millisecond)
+	// reads nothing until the deadline. The reads run side by side: a read
+	// started after a deadline has passed reports a timeout without
+	// looking for the EOF.
+	var open atomic.Int32
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(time.Second)
 	for _, c := range conns {
 		c.SetReadDeadline(deadline)
-		if _, err := c.Read(make([]byte, 1)); os.IsTimeout(err) {
-			open++
-		}
+		wg.Go(func() {
+			if _, err := c.Read(make([]byte, 1)); os.IsTimeout(err) {
+				open.Add(1)
+			}
+		})
 	}
-	if open > limit {
+	wg.Wait()
+	if open := int(open.Load()); open > limit {
 		t.Fatalf("%d connections held open, limit %d", open, limit)
 	}
 	resp, err := http.Get(base + "/healthz")
