@@ -174,6 +174,9 @@ type Server struct {
 	// pending counts the pending authorization requests of client
 	// addresses (pending.go).
 	pending *ratelimit.Limiter
+	// writes tells whether the store takes writes, for /readyz
+	// (writecheck.go).
+	writes *writeCheck
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -237,6 +240,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	}
 	s.clientKeys = newClientKeyCache(newJWKSClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
+	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
 	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
