@@ -163,8 +163,11 @@ func TestBadInput(t *testing.T) {
 		{name: "two JSON values", status: 400, code: "invalid_request", do: func(t *testing.T) answer {
 			return e.browser(t).post("/login/end", nil, rawBody(`{"pageUrl": "x"} {}`))
 		}},
-		{name: "body too large", status: 400, code: "invalid_request", do: func(t *testing.T) answer {
+		{name: "body too large, login end", status: 413, code: "request_too_large", do: func(t *testing.T) answer {
 			return e.browser(t).post("/login/end", pageURL(appURL+"?"+strings.Repeat("a", 20<<10)))
+		}},
+		{name: "body too large, login start", status: 413, code: "request_too_large", do: func(t *testing.T) answer {
+			return e.browser(t).post("/login/start", extra("ui_locales", strings.Repeat("a", 20<<10)))
 		}},
 		{name: "extraParams sets state", status: 400, code: "invalid_request", do: func(t *testing.T) answer {
 			return e.browser(t).post("/login/start", extra("ui_locales", "fr", "state", "mine"))

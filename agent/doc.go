@@ -51,6 +51,7 @@
 //	403 missing_csrf_header   a POST without token-handler-version: 1
 //	403 conflicting_cookies   two cookies of one name, or session cookies of two logins; nothing is deleted
 //	404 not_found, 405 method_not_allowed
+//	413 request_too_large     the JSON body exceeds 16 KiB
 //	502 provider_error        the provider answered badly
 //	502 invalid_id_token      the ID token failed verification
 //	503 provider_unavailable  the provider could not be reached

@@ -55,6 +55,7 @@ const (
 	codeConflictingCookies  = "conflicting_cookies"  // 403: two cookies of one name, or of two logins
 	codeMissingCSRFHeader   = "missing_csrf_header"  // 403
 	codeNotFound            = "not_found"            // 404
+	codeTooLarge            = "request_too_large"    // 413: the body exceeds the limit
 	codeMethodNotAllowed    = "method_not_allowed"   // 405
 	codeTooManyRequests     = "too_many_requests"    // 429: too many logins started from one address; see Retry-After
 	codeProviderError       = "provider_error"       // 502: the provider answered badly

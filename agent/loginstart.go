@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/portcullis/portcullis/internal/bodylimit"
 	"github.com/portcullis/portcullis/internal/clientaddr"
 	"github.com/portcullis/portcullis/internal/ratelimit"
 )
@@ -144,9 +145,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
 		return nil
 	}
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return badRequest(fmt.Sprintf("the body exceeds %d bytes", maxBody))
+		if bodylimit.TooLarge(err) {
+			return newError(http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("the body exceeds %d bytes", maxBody))
 		}
 		return badRequest("the body is not the expected JSON object: " + safeText(err.Error(), ""))
 	}

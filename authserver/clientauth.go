@@ -116,8 +116,10 @@ func (s *Server) authFailed(r *http.Request, clientID, reason string, disclose, 
 }
 
 // internal logs an unexpected failure (the store is down) and returns the
-// error the client sees; its details stay in the log.
+// error the client sees; its details stay in the log. A write fault counts
+// against readiness.
 func (s *Server) internal(r *http.Request, err error) *Error {
 	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+	s.writes.observe(err)
 	return errServer()
 }

@@ -20,9 +20,15 @@ type Error struct {
 	// HTTP Basic credentials: RFC 6749 section 5.2 then requires 401 with a
 	// WWW-Authenticate challenge.
 	basicChallenge bool
+	// cause is the error behind this one, for errors.As: the
+	// *http.MaxBytesError of a body over the limit.
+	cause error
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Description }
+
+// Unwrap returns the error behind e, if any.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Render writes e as a JSON response that must not be cached.
 func (e *Error) Render(w http.ResponseWriter) {

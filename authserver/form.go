@@ -1,7 +1,6 @@
 package authserver
 
 import (
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/internal/bodylimit"
 )
 
 // repeatable lists the parameters that may occur more than once: RFC 8707
@@ -30,8 +30,10 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *Error) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, newError(http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body exceeds %d bytes", wire.MaxBodyBytes))
+		if bodylimit.TooLarge(err) {
+			e := newError(http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body exceeds %d bytes", wire.MaxBodyBytes))
+			e.cause = err
+			return nil, e
 		}
 		return nil, errInvalidRequest("the request body is not valid form encoding")
 	}

@@ -3,6 +3,7 @@ package authserver
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReady is the readiness check: the store answers within two seconds
-// and signing keys are loaded. A load balancer sends no traffic to an
+// and takes writes (writecheck.go), and signing keys are loaded. A load balancer sends no traffic to an
 // instance that fails it. It also reports, without failing, whether signing
 // keys are encrypted at rest ("keys_at_rest": "encrypted" or "plaintext").
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +42,9 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "readiness: store unreachable", "err", err)
 		checks["store"], status = "unreachable", http.StatusServiceUnavailable
+	} else if cause, err := s.writes.check(ctx); cause != "" || err != nil {
+		s.log.WarnContext(r.Context(), "readiness: store not writable", "cause", cause, "err", err)
+		checks["store"], status = strings.TrimSuffix("not writable: "+cause, ": "), http.StatusServiceUnavailable
 	}
 	if len(s.keys.Algorithms()) == 0 {
 		checks["keys"], status = "not loaded", http.StatusServiceUnavailable

@@ -177,6 +177,9 @@ type Server struct {
 	pending *ratelimit.Limiter
 	// draining is set once the process is shutting down (health.go).
 	draining atomic.Bool
+	// writes tells whether the store takes writes, for /readyz
+	// (writecheck.go).
+	writes *writeCheck
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -240,6 +243,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	}
 	s.clientKeys = newClientKeyCache(newJWKSClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
+	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
 	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]

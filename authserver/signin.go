@@ -66,9 +66,13 @@ func (c signinCore) IDTokenHint(raw string) (sub string, aud []string, ok bool) 
 	return c.s.parseIDTokenHint(raw)
 }
 
-// ParseForm reads a page's form as readForm reads the token endpoint's.
+// ParseForm reads a page's form as readForm reads the token endpoint's. A
+// body over the limit is reported by its *http.MaxBytesError.
 func (c signinCore) ParseForm(w http.ResponseWriter, r *http.Request) error {
 	if _, e := readForm(w, r); e != nil {
+		if e.cause != nil {
+			return e.cause
+		}
 		return errors.New(e.Description)
 	}
 	return nil

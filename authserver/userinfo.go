@@ -32,9 +32,9 @@ func bearerError(w http.ResponseWriter, status int, code, desc, scope string) {
 // handleUserInfo is the UserInfo endpoint (OpenID Connect Core section
 // 5.3): the claims the access token's scopes release, for GET and POST.
 func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
-	tok, problem := userInfoToken(w, r)
-	if problem != "" {
-		bearerError(w, http.StatusBadRequest, "invalid_request", problem, "")
+	tok, e := userInfoToken(w, r)
+	if e != nil {
+		bearerError(w, e.Status, e.Code, e.Description, "")
 		return
 	}
 	if tok == "" {
@@ -66,29 +66,29 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 // userInfoToken reads the access token from the Authorization header or, for
 // a form POST, the access_token parameter (RFC 6750 section 2), refusing
 // requests that use both or repeat it.
-func userInfoToken(w http.ResponseWriter, r *http.Request) (token, problem string) {
+func userInfoToken(w http.ResponseWriter, r *http.Request) (token string, e *Error) {
 	authz := r.Header.Values("Authorization")
 	if len(authz) > 1 {
-		return "", "more than one Authorization header"
+		return "", errInvalidRequest("more than one Authorization header")
 	}
 	if len(authz) == 1 {
 		scheme, tok, ok := strings.Cut(authz[0], " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
-			return "", "the Authorization header must be \"Bearer <token>\""
+			return "", errInvalidRequest("the Authorization header must be \"Bearer <token>\"")
 		}
 		token = tok
 	}
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		form, e := readForm(w, r)
-		if e != nil {
-			return "", e.Description
+		form, fe := readForm(w, r)
+		if fe != nil {
+			return "", fe
 		}
 		if form.Has("access_token") {
 			if token != "" {
-				return "", "send the access token in one place only"
+				return "", errInvalidRequest("send the access token in one place only")
 			}
 			token = form.Get("access_token")
 		}
 	}
-	return token, ""
+	return token, nil
 }

@@ -205,6 +205,11 @@ type Store interface {
 
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
+	// Probe reports whether the database takes a write now: it writes
+	// and removes a small row in one transaction, leaving nothing behind.
+	// A refusal for the database's state (disk full, read-only, lock
+	// timeout) is a *WriteFault. Readiness calls it, at most once a second.
+	Probe(ctx context.Context) error
 	// Close releases the database handle.
 	Close() error
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/internal/bodylimit"
 	"github.com/portcullis/portcullis/internal/ratelimit"
 )
 
@@ -22,7 +23,7 @@ const authRequestTTL = 10 * time.Minute
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	params, err := authorizeParams(w, r)
 	if err != nil {
-		s.renderError(w, http.StatusBadRequest, "Invalid sign-in request", err.Error())
+		s.refuseForm(w, "Invalid sign-in request", err)
 		return
 	}
 	// The limit is checked first, so a caller over it costs no store
@@ -52,7 +53,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorizeParams reads the request's parameters: the query of a GET, the
-// form body of a POST.
+// form body of a POST. A body over the limit is reported by its
+// *http.MaxBytesError.
 func authorizeParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	if r.Method == http.MethodGet {
 		return url.ParseQuery(r.URL.RawQuery)
@@ -62,9 +64,22 @@ func authorizeParams(w http.ResponseWriter, r *http.Request) (url.Values, error)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
+		if bodylimit.TooLarge(err) {
+			return nil, err
+		}
 		return nil, errors.New("the request body is not valid form encoding")
 	}
 	return r.PostForm, nil
+}
+
+// refuseForm answers a request whose parameters could not be read with the
+// error page: 413 for a body over the limit, 400 otherwise, with err's text.
+func (s *Server) refuseForm(w http.ResponseWriter, title string, err error) {
+	if bodylimit.TooLarge(err) {
+		s.renderError(w, http.StatusRequestEntityTooLarge, title, fmt.Sprintf("The request body exceeds %d bytes.", wire.MaxBodyBytes))
+		return
+	}
+	s.renderError(w, http.StatusBadRequest, title, err.Error())
 }
 
 // failAuthorization answers a refused request: by redirect when the

@@ -146,7 +146,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, ar store.AuthReq
 // checks that this browser started it and that the form is genuine.
 func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request, form string) (store.AuthRequest, store.Client, bool) {
 	if err := s.core.ParseForm(w, r); err != nil {
-		s.renderError(w, http.StatusBadRequest, "Invalid form", err.Error())
+		s.refuseForm(w, "Invalid form", err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
 	ctx := r.Context()

@@ -25,7 +25,7 @@ type logoutPage struct {
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	params, err := authorizeParams(w, r)
 	if err != nil {
-		s.renderError(w, http.StatusBadRequest, "Invalid sign-out request", err.Error())
+		s.refuseForm(w, "Invalid sign-out request", err)
 		return
 	}
 	for k, vs := range params {

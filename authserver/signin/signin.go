@@ -80,7 +80,8 @@ type Core interface {
 	IDTokenHint(raw string) (sub string, aud []string, ok bool)
 	// ParseForm parses a form posted by a page into r.PostForm, by the
 	// rules of the token endpoint's forms (RFC 6749 section 3.2). The
-	// error's text may be shown to the user.
+	// error's text may be shown to the user; a body over the limit is
+	// reported by its *http.MaxBytesError.
 	ParseForm(w http.ResponseWriter, r *http.Request) error
 	// ClientIP is the address of the client that sent r.
 	ClientIP(r *http.Request) string

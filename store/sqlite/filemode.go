@@ -69,13 +69,20 @@ func CheckFileModes(path string) error {
 // denied" with what to fix, wrapping fs.ErrPermission so callers can
 // branch on it, instead of a SQLite code.
 func openError(path string, err error) error {
-	var se *msqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
-			return fmt.Errorf("open sqlite %s: %w: this user cannot write the file, or create files in %s (SQLite keeps -wal and -shm files beside the database)",
-				path, fs.ErrPermission, filepath.Dir(path))
-		}
+	if se, ok := errors.AsType[*msqlite.Error](err); ok && notWritable(se.Code()) {
+		return fmt.Errorf("open sqlite %s: %w: this user cannot write the file, or create files in %s (SQLite keeps -wal and -shm files beside the database)",
+			path, fs.ErrPermission, filepath.Dir(path))
 	}
 	return fmt.Errorf("open sqlite %s: %w", path, err)
+}
+
+// notWritable reports whether a SQLite result code means a file or folder
+// this process may not write: SQLITE_READONLY and its extended codes,
+// SQLITE_CANTOPEN, SQLITE_PERM.
+func notWritable(code int) bool {
+	switch code & 0xff {
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+		return true
+	}
+	return false
 }

@@ -7,17 +7,28 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/store"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
+
+// driverSQLite is the driver registered as "sqlite", so that connection
+// hooks registered with modernc.org/sqlite apply to the store's
+// connections.
+var driverSQLite = func() driver.Driver {
+	db, _ := sql.Open("sqlite", "")
+	defer db.Close()
+	return db.Driver()
+}()
 
 // Store implements store.Store on SQLite.
 type Store struct {
@@ -46,10 +57,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	db := sql.OpenDB(connector{dsn: "file:" + path + "?" + q.Encode(), drv: driverSQLite})
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, openError(path, err)
@@ -59,6 +67,30 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Ping implements store.Store.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// probeKey is the single-use mark Probe writes and removes. Its length
+// makes the row need pages of its own: a database that cannot grow by them
+// fails the probe, as it would fail the requests' writes.
+var probeKey = "portcullis:probe:" + strings.Repeat("p", 5000)
+
+// Probe implements store.Store.
+func (s *Store) Probe(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO used_once (key, expires_at) VALUES (?, 0) ON CONFLICT (key) DO NOTHING`, probeKey); err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM used_once WHERE key = ?`, probeKey); err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	return nil
+}
 
 // Close implements store.Store.
 func (s *Store) Close() error { return s.db.Close() }

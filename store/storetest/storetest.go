@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CutoffsConcurrent", testCutoffsConcurrent},
 		{"DeleteClientRevokes", testDeleteClientRevokes},
 		{"RevokeSessionGrants", testRevokeSessionGrants},
+		{"ProbeConcurrent", testProbeConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })

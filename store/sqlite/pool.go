@@ -1,0 +1,116 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"sync/atomic"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/portcullis/portcullis/store"
+)
+
+// connector opens the pool's connections through the modernc driver and
+// wraps each so that one which met a write fault leaves the pool. SQLite
+// opens a file it may not write read-only without saying so, and such a
+// connection stays read-only after the permissions are restored; a
+// connection that saw the disk full is dropped too, so that fresh ones
+// start over once there is room.
+type connector struct {
+	dsn string
+	drv driver.Driver
+}
+
+func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return &conn{Conn: dc}, nil
+}
+
+func (c connector) Driver() driver.Driver { return c.drv }
+
+// conn is a driver connection that remembers a write fault.
+type conn struct {
+	driver.Conn
+	faulted atomic.Bool
+}
+
+// check classifies err, marking the connection for removal on a fault.
+func (c *conn) check(err error) error {
+	err = classify(err)
+	if errors.Is(err, store.ErrNotWritable) {
+		c.faulted.Store(true)
+	}
+	return err
+}
+
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	r, err := c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+	return r, c.check(err)
+}
+
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	r, err := c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+	return r, c.check(err)
+}
+
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	s, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	return s, c.check(err)
+}
+
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	t, err := c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	if err != nil {
+		return nil, c.check(err)
+	}
+	return tx{t, c}, nil
+}
+
+func (c *conn) Ping(ctx context.Context) error {
+	return c.check(c.Conn.(driver.Pinger).Ping(ctx))
+}
+
+// ResetSession implements driver.SessionResetter: a faulted connection is
+// not used again.
+func (c *conn) ResetSession(ctx context.Context) error {
+	if c.faulted.Load() {
+		return driver.ErrBadConn
+	}
+	return c.Conn.(driver.SessionResetter).ResetSession(ctx)
+}
+
+// IsValid implements driver.Validator: a faulted connection is closed
+// instead of returning to the pool.
+func (c *conn) IsValid() bool {
+	return !c.faulted.Load() && c.Conn.(driver.Validator).IsValid()
+}
+
+// tx classifies the errors of Commit, where a full disk shows when the
+// write-ahead log cannot grow.
+type tx struct {
+	driver.Tx
+	c *conn
+}
+
+func (t tx) Commit() error { return t.c.check(t.Tx.Commit()) }
+
+// classify turns SQLite's errors for a full database or disk and for a
+// file this process may not write into a *store.WriteFault; others pass.
+func classify(err error) error {
+	se, ok := errors.AsType[*msqlite.Error](err)
+	if !ok {
+		return err
+	}
+	switch {
+	case se.Code()&0xff == sqlite3.SQLITE_FULL:
+		return &store.WriteFault{Cause: store.CauseDiskFull, Err: err}
+	case notWritable(se.Code()):
+		return &store.WriteFault{Cause: store.CauseReadOnly, Err: err}
+	}
+	return err
+}
