@@ -25,13 +25,21 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // handleReady is the readiness check: the store answers within two seconds
 // and signing keys are loaded. A load balancer sends no traffic to an
 // instance that fails it. It also reports, without failing, whether signing
-// keys are encrypted at rest ("keys_at_rest": "encrypted" or "plaintext").
+// keys are encrypted at rest ("keys_at_rest": "encrypted" or "plaintext")
+// and, with Redis configured, whether it answers ("redis": "ok" or
+// "degraded").
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"store": "ok", "keys": "ok", "keys_at_rest": "plaintext"}
 	if s.cfg.KeysEncrypted {
 		checks["keys_at_rest"] = "encrypted"
+	}
+	if s.cfg.RedisHealthy != nil {
+		checks["redis"] = "degraded"
+		if s.cfg.RedisHealthy() {
+			checks["redis"] = "ok"
+		}
 	}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
