@@ -26,7 +26,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // handleReady is the readiness check: the store answers within two seconds
 // and takes writes (writecheck.go), and signing keys are loaded. A load balancer sends no traffic to an
 // instance that fails it. It also reports, without failing, whether signing
-// keys are encrypted at rest ("keys_at_rest": "encrypted" or "plaintext").
+// keys are encrypted at rest ("keys_at_rest": "encrypted" or "plaintext")
+// and, with Redis configured, whether it answers ("redis": "ok" or
+// "degraded").
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
@@ -37,6 +39,12 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	checks := map[string]string{"store": "ok", "keys": "ok", "keys_at_rest": "plaintext"}
 	if s.cfg.KeysEncrypted {
 		checks["keys_at_rest"] = "encrypted"
+	}
+	if s.cfg.RedisHealthy != nil {
+		checks["redis"] = "degraded"
+		if s.cfg.RedisHealthy() {
+			checks["redis"] = "ok"
+		}
 	}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {

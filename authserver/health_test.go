@@ -59,6 +59,32 @@ func TestReadyReportsKeysAtRest(t *testing.T) {
 	}
 }
 
+// TestReadyReportsRedis: an instance whose Redis does not answer is still
+// ready and says "redis": "degraded"; one without Redis leaves it out.
+func TestReadyReportsRedis(t *testing.T) {
+	tests := []struct {
+		name    string
+		healthy func() bool
+		want    any // nil: not reported
+	}{
+		{"Redis answers", func() bool { return true }, "ok"},
+		{"Redis down", func() bool { return false }, "degraded"},
+		{"no Redis", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as := authservertest.New(t, func(c *authserver.Config) { c.RedisHealthy = tt.healthy })
+			resp, err := http.Get(as.URL + "/readyz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decode(t, resp); resp.StatusCode != http.StatusOK || got["redis"] != tt.want {
+				t.Fatalf("readyz = %d %v, want 200 with redis %v", resp.StatusCode, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestRequestID(t *testing.T) {
 	as := authservertest.New(t)
 	req, _ := http.NewRequest(http.MethodGet, as.URL+"/jwks", nil)

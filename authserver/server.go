@@ -98,6 +98,11 @@ type Config struct {
 	// key-encryption key; /readyz reports it. False (plaintext) does not
 	// make the instance unready.
 	KeysEncrypted bool
+	// RedisHealthy reports, without waiting, whether the shared Redis
+	// answers; /readyz reports it as "redis": "ok" or "degraded", without
+	// failing, since everything Redis does falls back without it. Nil
+	// means no Redis is configured, and /readyz leaves it out.
+	RedisHealthy func() bool
 	// Secret keys the MACs the server computes for itself: the sign-in
 	// forms' CSRF tokens and the digests of unknown usernames in the audit
 	// trail. Every instance behind one issuer must have the same one;

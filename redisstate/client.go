@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/portcullis/portcullis/internal/ratelog"
 )
 
 // callTimeout bounds every Redis call on a request's path. Redis answers in
@@ -19,11 +20,6 @@ import (
 // treated as down, so that a sign-in or a token request falls back instead
 // of hanging.
 const callTimeout = 250 * time.Millisecond
-
-// probeInterval is how often, during an outage, one call tries Redis
-// again; the others fall back at once instead of each waiting for Redis to
-// fail.
-const probeInterval = time.Second
 
 // errOutage is what a call skipped during an outage reports to its
 // fallback.
@@ -47,13 +43,18 @@ type Client struct {
 	// machine made Redis slow.
 	timeout time.Duration
 	health  health
+	// stop ends the watcher.
+	stop context.CancelFunc
 }
 
 // Open connects to the Redis server at rawURL, redis://[user:password@]host:port/db
-// or rediss:// for TLS (the query options of go-redis's ParseURL apply),
-// and pings it once within ctx: a Redis that is configured but unreachable
-// stops the start. log receives outages, never a key; nil means
-// slog.Default(). Close releases the pool.
+// or rediss:// for TLS (the query options of go-redis's ParseURL apply).
+// Only a URL that does not parse is an error: a Redis that does not answer
+// is tried once, within ctx and a second, logged, and then tried again in
+// the background while every feature falls back, so that an instance
+// starts, degraded, during an outage (Healthy reports it). log receives
+// outages, and go-redis's own messages (see routeLibraryLog), never a key;
+// nil means slog.Default(). Close releases the pool.
 func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Client, error) {
 	// url.Parse errors quote the whole URL, password included, so parse
 	// first and keep only the reason.
@@ -69,14 +70,13 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Client, error)
 		return nil, fmt.Errorf("redisstate: parse URL: %w", err)
 	}
 	c := newClient(opts, log)
-	if err := c.rdb.Ping(ctx).Err(); err != nil {
-		c.rdb.Close()
-		return nil, fmt.Errorf("redisstate: ping %s: %w", opts.Addr, err)
-	}
+	routeLibraryLog(c.log)
+	c.ping(ctx)
 	return c, nil
 }
 
-// newClient builds a Client without contacting Redis.
+// newClient builds a Client and starts its watcher, without waiting for
+// Redis.
 func newClient(opts *redis.Options, log *slog.Logger) *Client {
 	if log == nil {
 		log = slog.Default()
@@ -89,12 +89,24 @@ func newClient(opts *redis.Options, log *slog.Logger) *Client {
 	if opts.DialerRetries == 0 {
 		opts.DialerRetries = 1
 	}
-	return &Client{rdb: redis.NewClient(opts), log: log, prefix: defaultPrefix, timeout: callTimeout, health: health{log: log}}
+	ctx, stop := context.WithCancel(context.Background())
+	c := &Client{
+		rdb:     redis.NewClient(opts),
+		log:     log,
+		prefix:  defaultPrefix,
+		timeout: callTimeout,
+		health:  health{log: ratelog.New(log, logInterval)},
+		stop:    stop,
+	}
+	c.health.okAt.Store(time.Now().UnixNano())
+	go c.watch(ctx)
+	return c
 }
 
 // Close closes the connection pool. Decorated stores stay usable and fall
 // back to their database; close them separately.
 func (c *Client) Close() error {
+	c.stop()
 	if err := c.rdb.Close(); err != nil {
 		return fmt.Errorf("redisstate: close: %w", err)
 	}
@@ -107,45 +119,4 @@ func (c *Client) Close() error {
 func (c *Client) key(kind, k string) string {
 	sum := sha256.Sum256([]byte(k))
 	return c.prefix + kind + ":" + hex.EncodeToString(sum[:])
-}
-
-// health tracks whether Redis answers. It logs each outage once, the first
-// failure after a success as a warning and the first success after a
-// failure as information, so that a Redis down under load does not flood
-// the log; and during an outage it lets one call per probeInterval try
-// Redis while the others fall back at once.
-type health struct {
-	log  *slog.Logger
-	down atomic.Bool
-	// retryAt is when, during an outage, the next call may try Redis, in
-	// Unix nanoseconds.
-	retryAt atomic.Int64
-}
-
-// try reports whether a call should go to Redis: always while it answers,
-// and during an outage for one call per probeInterval.
-func (h *health) try() bool {
-	if !h.down.Load() {
-		return true
-	}
-	now := time.Now().UnixNano()
-	at := h.retryAt.Load()
-	return now >= at && h.retryAt.CompareAndSwap(at, now+int64(probeInterval))
-}
-
-// failed records a failed call; op says what was being done, never with
-// which key.
-func (h *health) failed(op string, err error) {
-	h.retryAt.Store(time.Now().Add(probeInterval).UnixNano())
-	if h.down.CompareAndSwap(false, true) {
-		h.log.Warn("redisstate: Redis unreachable; single-use checks go to the store alone, login throttling to memory, and guards learn of revocations at their poll interval",
-			"op", op, "err", err)
-	}
-}
-
-// ok records a successful call.
-func (h *health) ok() {
-	if h.down.CompareAndSwap(true, false) {
-		h.log.Info("redisstate: Redis reachable again")
-	}
 }

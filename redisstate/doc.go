@@ -21,10 +21,14 @@
 // Every call has a short deadline. When Redis does not answer, UseOnce
 // leaves the decision to the decorated store, the throttle counts in an
 // in-memory users.Throttle, and publishing is skipped (guards still poll
-// at their interval). The outage is logged once, and its end once; while
-// it lasts one call a second tries Redis and the others go on without it
-// at once, so only that call waits for Redis. Open itself fails when Redis
-// cannot be reached, so that a wrong URL is found at start.
+// at their interval). The outage is logged once, and its end once (at
+// most once a minute each, however Redis flaps); while it lasts the Client
+// pings Redis every second, one call a second tries it too, and the others
+// go on without it at once, so only that call waits for Redis. Open does
+// not fail when Redis cannot be reached: the instance starts degraded,
+// Client.Healthy says so (for /readyz), and the Client and the revocation
+// subscription take Redis up again when it answers. go-redis's own
+// messages go to the same slog.Logger, one line a minute for each kind.
 //
 // # Single use whatever Redis does
 //

@@ -74,16 +74,22 @@ func openClient(t testing.TB, prefix string, log *slog.Logger) *Client {
 // instance sees Redis during an outage.
 func unreachableClient(t testing.TB, log *slog.Logger) *Client {
 	t.Helper()
+	c := newClient(&redis.Options{Addr: closedAddr(t)}, log)
+	c.prefix = "portcullis-test:unreachable:"
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// closedAddr returns a loopback address nothing listens on.
+func closedAddr(t testing.TB) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	c := newClient(&redis.Options{Addr: addr}, log)
-	c.prefix = "portcullis-test:unreachable:"
-	t.Cleanup(func() { c.Close() })
-	return c
+	return addr
 }
 
 // openSQLite returns a fresh SQLite store, closed when the test ends.
@@ -156,7 +162,14 @@ type proxy struct {
 // newProxy starts a proxy to target, closed when the test ends.
 func newProxy(t testing.TB, target string) *proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return newProxyOn(t, "127.0.0.1:0", target)
+}
+
+// newProxyOn starts a proxy to target listening on addr, for a Redis that
+// appears at an address where nothing listened.
+func newProxyOn(t testing.TB, addr, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,12 +50,15 @@ func (c *Client) publishRevocation(ctx context.Context) {
 // instance publishes, until ctx is done; a guard passes its
 // RefreshRevocations. It also calls notify after each successful
 // subscription, the first included, because notices published while it was
-// not subscribed are lost. When the subscription fails it subscribes again
-// after a delay that doubles from 250 ms up to 30 s. notify must not block
-// for long: notices wait for it.
+// not subscribed are lost. It may start while Redis is down. When the
+// subscription fails it subscribes again as soon as Redis answers the
+// Client's probe (within probeInterval of Redis returning), after a pause
+// that doubles with each failure in a row from 250 ms up to 30 s, so that
+// a subscription failing on a Redis that answers pings does not spin.
+// notify must not block for long: notices wait for it.
 func (c *Client) SubscribeRevocations(ctx context.Context, notify func()) {
 	delay := minBackoff
-	for {
+	for c.health.waitUp(ctx) {
 		subscribed, err := c.listen(ctx, notify)
 		if ctx.Err() != nil {
 			return

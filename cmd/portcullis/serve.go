@@ -153,6 +153,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		defer rs.Close()
 		ascfg.Throttle = rs.Throttle(5, 15*time.Minute, 15*time.Minute)
 		ascfg.AddressThrottle = rs.Throttle(50, 15*time.Minute, 15*time.Minute)
+		ascfg.RedisHealthy = rs.Healthy
 	}
 	srv, err := authserver.New(ascfg, m.Store(shared), km, log)
 	if err != nil {

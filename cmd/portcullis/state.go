@@ -25,8 +25,9 @@ func configFlag(cmd *cobra.Command, path *string) {
 
 // openState loads the configuration and opens the store it names. With
 // Redis configured, revocations made through the returned store are
-// announced to guards at once; if Redis is down the CLI warns and goes on,
-// and guards learn of them at their next poll.
+// announced to guards at once; if Redis is down (redisstate logs it) or its
+// URL does not parse, the CLI warns and goes on, and guards learn of them
+// at their next poll.
 func openState(ctx context.Context, path string) (*config.Config, store.Store, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -50,6 +51,8 @@ func openState(ctx context.Context, path string) (*config.Config, store.Store, e
 
 // withRedis wraps the store with the Redis replay cache and revocation
 // announcements when the configuration names a Redis; rs is nil otherwise.
+// A Redis that does not answer is no error: the client starts degraded and
+// takes Redis up when it answers. Only a URL that does not parse is.
 func withRedis(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (store.Store, *redisstate.Client, error) {
 	if cfg.Redis == "" {
 		return st, nil, nil
