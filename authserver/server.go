@@ -25,6 +25,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/authserver/signin"
+	"github.com/portcullis/portcullis/internal/outbound"
 	"github.com/portcullis/portcullis/internal/ratelimit"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
@@ -246,7 +247,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 			consent:     cfg.Issuer + "/consent",
 		},
 	}
-	s.clientKeys = newClientKeyCache(newJWKSClient(cfg.AllowPrivateJWKSURI), cfg.Now)
+	s.clientKeys = newClientKeyCache(outbound.NewClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
 	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
 	s.origins = clientOrigins(cfg)

@@ -1,4 +1,9 @@
-package authserver
+// Package outbound owns the HTTP client for URLs that OAuth clients choose
+// (a client's jwks_uri today; webhooks and upstream providers later). Such
+// a fetch must not become a way into the server's own network
+// (server-side request forgery), so the client refuses non-public
+// addresses when it connects and redirects to another host.
+package outbound
 
 import (
 	"errors"
@@ -10,23 +15,21 @@ import (
 	"time"
 )
 
-// errForbiddenAddress refuses a jwks_uri connection to an address inside
-// the server's own network.
-var errForbiddenAddress = errors.New("jwks_uri address is loopback, link-local, private or reserved")
+// ErrForbiddenAddress refuses a connection to an address inside the
+// server's own network.
+var ErrForbiddenAddress = errors.New("outbound: address is loopback, link-local, private or reserved")
 
-// errCrossHostRedirect refuses a jwks_uri redirect to another host.
-var errCrossHostRedirect = errors.New("jwks_uri redirects to another host or scheme")
+// ErrCrossHostRedirect refuses a redirect to another host or scheme.
+var ErrCrossHostRedirect = errors.New("outbound: redirect to another host or scheme")
 
-// newJWKSClient returns the client that fetches clients' jwks_uri
-// documents. Clients choose those URLs, so the fetch must not become a way
-// into the server's own network (server-side request forgery): unless
+// NewClient returns the client for URLs that OAuth clients choose. Unless
 // allowPrivate, an address that is not public is refused when the
 // connection is made, after DNS resolution, so a name that resolves to a
 // public address when looked up and to a private one when connecting (DNS
 // rebinding) cannot slip through. A redirect must stay on the same scheme
 // and host. No proxy is used: a proxy would connect on the server's behalf
 // to addresses this check never sees.
-func newJWKSClient(allowPrivate bool) *http.Client {
+func NewClient(allowPrivate bool) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if !allowPrivate {
 		dialer.Control = refuseNonPublic
@@ -44,10 +47,10 @@ func newJWKSClient(allowPrivate bool) *http.Client {
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			first := via[0].URL
 			if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
-				return errCrossHostRedirect
+				return ErrCrossHostRedirect
 			}
 			if len(via) >= 3 {
-				return errors.New("jwks_uri redirects more than 3 times")
+				return errors.New("outbound: more than 3 redirects")
 			}
 			return nil
 		},
@@ -59,10 +62,10 @@ func newJWKSClient(allowPrivate bool) *http.Client {
 func refuseNonPublic(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: %s", errForbiddenAddress, address)
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
 	}
 	if !publicAddr(ap.Addr()) {
-		return fmt.Errorf("%w: %s", errForbiddenAddress, ap.Addr())
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, ap.Addr())
 	}
 	return nil
 }

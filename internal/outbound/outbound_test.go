@@ -1,4 +1,4 @@
-package authserver
+package outbound
 
 import (
 	"errors"
@@ -39,8 +39,8 @@ func TestPublicAddr(t *testing.T) {
 			t.Errorf("%s: publicAddr(%s) = %v, want %v", tt.name, tt.addr, got, tt.public)
 		}
 	}
-	if err := refuseNonPublic("tcp4", "10.0.0.1:443", nil); !errors.Is(err, errForbiddenAddress) {
-		t.Errorf("dial to 10.0.0.1: %v, want errForbiddenAddress", err)
+	if err := refuseNonPublic("tcp4", "10.0.0.1:443", nil); !errors.Is(err, ErrForbiddenAddress) {
+		t.Errorf("dial to 10.0.0.1: %v, want ErrForbiddenAddress", err)
 	}
 	if err := refuseNonPublic("tcp4", "8.8.8.8:443", nil); err != nil {
 		t.Errorf("dial to 8.8.8.8: %v", err)
