@@ -117,9 +117,12 @@ func (s *Server) authFailed(r *http.Request, clientID, reason string, disclose, 
 
 // internal logs an unexpected failure (the store is down) and returns the
 // error the client sees; its details stay in the log. A write fault counts
-// against readiness.
+// against readiness, and a lock timeout asks the client to retry.
 func (s *Server) internal(r *http.Request, err error) *Error {
 	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	s.writes.observe(err)
+	if f, ok := errors.AsType[*store.WriteFault](err); ok && f.Cause == store.CauseLockTimeout {
+		return errBusy()
+	}
 	return errServer()
 }

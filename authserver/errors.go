@@ -20,6 +20,8 @@ type Error struct {
 	// HTTP Basic credentials: RFC 6749 section 5.2 then requires 401 with a
 	// WWW-Authenticate challenge.
 	basicChallenge bool
+	// retryAfter, if set, is the Retry-After header's value.
+	retryAfter string
 	// cause is the error behind this one, for errors.As: the
 	// *http.MaxBytesError of a body over the limit.
 	cause error
@@ -37,6 +39,9 @@ func (e *Error) Render(w http.ResponseWriter) {
 	}
 	if e.basicChallenge {
 		w.Header().Set("WWW-Authenticate", `Basic realm="portcullis", charset="UTF-8"`)
+	}
+	if e.retryAfter != "" {
+		w.Header().Set("Retry-After", e.retryAfter)
 	}
 	writeJSON(w, e.Status, e)
 }
@@ -84,6 +89,15 @@ func errUnsupportedGrantType(desc string) *Error {
 }
 func errServer() *Error {
 	return newError(http.StatusInternalServerError, "server_error", "the server could not complete the request")
+}
+
+// errBusy answers a request whose write waited too long for a lock another
+// one held: 503 temporarily_unavailable with Retry-After, since the same
+// request is likely to succeed a moment later.
+func errBusy() *Error {
+	e := newError(http.StatusServiceUnavailable, "temporarily_unavailable", "the server is busy; retry in a moment")
+	e.retryAfter = "1"
+	return e
 }
 
 // errInvalidClient is always 401: RFC 6749 allows it for every

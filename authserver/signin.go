@@ -89,3 +89,5 @@ func (c signinCore) ReleasePending(id string) { c.s.pending.Release(id) }
 func (c signinCore) Event(r *http.Request, level slog.Level, typ string, kv ...any) {
 	c.s.event(r, level, typ, kv...)
 }
+
+func (c signinCore) StoreFailed(err error) { c.s.writes.observe(err) }

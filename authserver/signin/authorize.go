@@ -134,8 +134,10 @@ func (s *Server) tooManyPending(w http.ResponseWriter, retryAfter time.Duration)
 		"Too many sign-ins were started from your network and not finished. Try again in "+wait+".")
 }
 
-// pageFailure shows a store failure to the user without its details.
+// pageFailure shows a store failure to the user without its details and
+// reports it to the core.
 func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+	s.core.StoreFailed(err)
 	s.renderError(w, http.StatusInternalServerError, "Something went wrong", "The server could not complete the request. Please try again.")
 }

@@ -96,6 +96,10 @@ type Core interface {
 	// pairs: "sub" and "client_id" name the user and client, the rest are
 	// detail. Never pass a secret or a token.
 	Event(r *http.Request, level slog.Level, typ string, kv ...any)
+	// StoreFailed reports a store failure a page met, so that write
+	// faults (*store.WriteFault) count against readiness as the token
+	// endpoints' do.
+	StoreFailed(err error)
 }
 
 // Refusal is an authorization request the server refuses (RFC 6749 section

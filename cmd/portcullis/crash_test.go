@@ -17,11 +17,11 @@ import (
 	"github.com/portcullis/portcullis/store/postgres/pgtest"
 )
 
-// TestSIGKILLLosesNoToken runs two instances on one PostgreSQL database,
+// TestFaultSIGKILLLosesNoToken runs two instances on one PostgreSQL database,
 // kills one with SIGKILL while clients get and revoke tokens through it,
 // and checks at the survivor that every token a client received still
 // introspects active, and every revocation a client saw confirmed holds.
-func TestSIGKILLLosesNoToken(t *testing.T) {
+func TestFaultSIGKILLLosesNoToken(t *testing.T) {
 	dsn := pgtest.FreshSchema(t)
 	dir := t.TempDir()
 	issuer := fmt.Sprintf("http://127.0.0.1:%d", freePort(t)) // one issuer, as behind a balancer

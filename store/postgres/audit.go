@@ -15,7 +15,8 @@ import (
 // AppendAudit implements store.Store. One batch, one round trip. An
 // event whose UID is stored already is skipped (migration 0009's unique
 // index).
-func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) error {
+func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) (err error) {
+	defer fault(&err)
 	batch := &pgx.Batch{}
 	for _, e := range events {
 		detail, err := json.Marshal(e.Detail)
@@ -37,7 +38,8 @@ func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) erro
 const auditDeleteBatch = 5000
 
 // DeleteAuditBefore implements store.Store.
-func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error) {
+func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time) (_ int64, err error) {
+	defer fault(&err)
 	var total int64
 	for {
 		tag, err := s.pool.Exec(ctx,
@@ -55,7 +57,8 @@ func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time) (int64,
 }
 
 // ListAudit implements store.Store.
-func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) (_ []store.AuditEvent, err error) {
+	defer fault(&err)
 	var where []string
 	var args []any
 	add := func(cond string, v any) {

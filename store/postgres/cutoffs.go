@@ -11,9 +11,10 @@ import (
 )
 
 // RevokeAll implements store.Store.
-func (s *Store) RevokeAll(ctx context.Context, c store.Cutoff, now time.Time) (int, error) {
+func (s *Store) RevokeAll(ctx context.Context, c store.Cutoff, now time.Time) (_ int, err error) {
+	defer fault(&err)
 	var n int
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		n, err = revokeAll(ctx, tx, c, now)
 		return err
@@ -59,7 +60,8 @@ func revokeAll(ctx context.Context, tx pgx.Tx, c store.Cutoff, now time.Time) (i
 
 // ListCutoffs implements store.Store. A negative limit means no limit, as
 // it does on SQLite.
-func (s *Store) ListCutoffs(ctx context.Context, after int64, limit int) ([]store.Cutoff, error) {
+func (s *Store) ListCutoffs(ctx context.Context, after int64, limit int) (_ []store.Cutoff, err error) {
+	defer fault(&err)
 	var lim *int
 	if limit >= 0 {
 		lim = &limit
@@ -79,9 +81,10 @@ func (s *Store) ListCutoffs(ctx context.Context, after int64, limit int) ([]stor
 
 // NotBefore implements store.Store. The three pairs a token can match are
 // three lookups of the (client_id, subject) index.
-func (s *Store) NotBefore(ctx context.Context, clientID, subject string) (time.Time, error) {
+func (s *Store) NotBefore(ctx context.Context, clientID, subject string) (_ time.Time, err error) {
+	defer fault(&err)
 	var nb *time.Time
-	err := s.pool.QueryRow(ctx,
+	err = s.pool.QueryRow(ctx,
 		`SELECT MAX(not_before) FROM cutoffs WHERE (client_id, subject) IN (VALUES ($1::text, ''), ('', $2::text), ($1, $2))`,
 		clientID, subject).Scan(&nb)
 	if err != nil {
@@ -94,12 +97,13 @@ func (s *Store) NotBefore(ctx context.Context, clientID, subject string) (time.T
 }
 
 // RevokeSessionGrants implements store.Store.
-func (s *Store) RevokeSessionGrants(ctx context.Context, sid string, now time.Time) (int, error) {
+func (s *Store) RevokeSessionGrants(ctx context.Context, sid string, now time.Time) (_ int, err error) {
+	defer fault(&err)
 	if sid == "" {
 		return 0, nil
 	}
 	var n int
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx,
 			`SELECT id FROM grants WHERE session_id = $1 AND NOT offline AND revoked_at IS NULL ORDER BY id FOR UPDATE`, sid)
 		grants, err := pgx.CollectRows(rows, pgx.RowTo[string])

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/portcullis/portcullis/internal/faultproxy"
 	"github.com/portcullis/portcullis/store"
@@ -122,7 +121,7 @@ func TestFaultStalledDatabase(t *testing.T) {
 
 	// Meanwhile the healthy instance serves. Exchanges and rotations take
 	// no lock the stalled one holds and must succeed at once; revocations
-	// may be refused with lock_timeout (55P03) until the server ends the
+	// may be refused with lock_timeout (55P03, a lock-timeout WriteFault) until the server ends the
 	// stalled transaction, and must then succeed.
 	acked := map[string]bool{}
 	served := make(chan error, 1)
@@ -135,7 +134,7 @@ func TestFaultStalledDatabase(t *testing.T) {
 					if err == nil {
 						break
 					}
-					if pgErr, ok := errors.AsType[*pgconn.PgError](err); !ok || pgErr.Code != "55P03" {
+					if f, ok := errors.AsType[*store.WriteFault](err); !ok || f.Cause != store.CauseLockTimeout {
 						return fmt.Errorf("revocation %s: %w", jti, err)
 					}
 				}

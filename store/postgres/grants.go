@@ -13,7 +13,8 @@ import (
 )
 
 // CreateAuthCode implements store.Store.
-func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) (err error) {
+	defer fault(&err)
 	data, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create code: %w", err)
@@ -26,10 +27,11 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 }
 
 // GetAuthCode implements store.Store.
-func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, bool, error) {
+func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (_ store.AuthCode, _ bool, err error) {
+	defer fault(&err)
 	var data []byte
 	var used *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&data, &used)
+	err = s.pool.QueryRow(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&data, &used)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.AuthCode{}, false, store.ErrNotFound
 	}
@@ -43,7 +45,8 @@ func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (st
 // ExchangeAuthCode implements store.Store. The conditional UPDATE decides
 // which of concurrent exchanges wins; losers wait for the winner's row lock
 // and update nothing.
-func (s *Store) ExchangeAuthCode(ctx context.Context, hash string, now time.Time, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
+func (s *Store) ExchangeAuthCode(ctx context.Context, hash string, now time.Time, jti string, jtiExp time.Time, rt *store.RefreshToken) (err error) {
+	defer fault(&err)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var data []byte
 		err := tx.QueryRow(ctx,
@@ -94,7 +97,8 @@ func insertRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) er
 }
 
 // CreateGrant implements store.Store.
-func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
+func (s *Store) CreateGrant(ctx context.Context, g store.Grant) (err error) {
+	defer fault(&err)
 	if _, err := s.pool.Exec(ctx, `INSERT INTO grants (id, user_id, client_id, session_id, offline, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		g.ID, g.UserID, g.ClientID, g.SessionID, g.Offline, g.ExpiresAt); err != nil {
 		return fmt.Errorf("create grant: %w", err)
@@ -122,7 +126,8 @@ func recordAccessToken(ctx context.Context, tx pgx.Tx, grantID, jti string, exp 
 }
 
 // IssueTokens implements store.Store.
-func (s *Store) IssueTokens(ctx context.Context, grantID, jti string, jtiExp time.Time, rt *store.RefreshToken) error {
+func (s *Store) IssueTokens(ctx context.Context, grantID, jti string, jtiExp time.Time, rt *store.RefreshToken) (err error) {
+	defer fault(&err)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return issue(ctx, tx, grantID, jti, jtiExp, rt)
 	})
@@ -148,10 +153,11 @@ func issue(ctx context.Context, tx pgx.Tx, grantID, jti string, jtiExp time.Time
 }
 
 // GetRefreshToken implements store.Store.
-func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (_ store.RefreshToken, err error) {
+	defer fault(&err)
 	var data, successor []byte
 	var rotated, revoked *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT data, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = $1`, hash).
+	err = s.pool.QueryRow(ctx, `SELECT data, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = $1`, hash).
 		Scan(&data, &rotated, &successor, &revoked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.RefreshToken{}, store.ErrNotFound
@@ -177,7 +183,8 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 // rotation against RevokeGrant; the conditional UPDATE decides which of
 // concurrent rotations wins, the others finding rotated_at set once they get
 // the row.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next store.RefreshToken, jti string, jtiExp time.Time) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedAt time.Time, successor []byte, next store.RefreshToken, jti string, jtiExp time.Time) (err error) {
+	defer fault(&err)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := liveGrant(ctx, tx, next.GrantID); err != nil {
 			if errors.Is(err, store.ErrRevoked) {
@@ -209,9 +216,10 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, rotatedA
 // family, and the successor's row is read FOR SHARE, which waits for a
 // concurrent MarkRefreshTokenPresented; every statement reads after those
 // locks, so nothing lands between the check and the answer.
-func (s *Store) RetryRefreshToken(ctx context.Context, hash, clientID string, now time.Time, grace time.Duration) ([]byte, error) {
+func (s *Store) RetryRefreshToken(ctx context.Context, hash, clientID string, now time.Time, grace time.Duration) (_ []byte, err error) {
+	defer fault(&err)
 	var successor []byte
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var grantID string
 		err := tx.QueryRow(ctx, `SELECT grant_id FROM refresh_tokens WHERE hash = $1`, hash).Scan(&grantID)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -264,7 +272,8 @@ func (s *Store) RetryRefreshToken(ctx context.Context, hash, clientID string, no
 }
 
 // MarkRefreshTokenPresented implements store.Store.
-func (s *Store) MarkRefreshTokenPresented(ctx context.Context, hash string, now time.Time) error {
+func (s *Store) MarkRefreshTokenPresented(ctx context.Context, hash string, now time.Time) (err error) {
+	defer fault(&err)
 	if _, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET presented_at = $1 WHERE hash = $2 AND presented_at IS NULL`, now, hash); err != nil {
 		return fmt.Errorf("mark refresh token presented: %w", err)
 	}
@@ -272,8 +281,9 @@ func (s *Store) MarkRefreshTokenPresented(ctx context.Context, hash string, now 
 }
 
 // RevokeGrant implements store.Store.
-func (s *Store) RevokeGrant(ctx context.Context, grantID string, now time.Time) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) RevokeGrant(ctx context.Context, grantID string, now time.Time) (err error) {
+	defer fault(&err)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return revokeGrants(ctx, tx, []string{grantID}, now)
 	})
 	if err != nil {

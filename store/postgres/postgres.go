@@ -78,7 +78,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // Ping implements store.Store. It is bounded by connect_timeout, like
 // opening a connection, since it may have to open one.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer fault(&err)
 	ctx, cancel := context.WithTimeout(ctx, s.deadline)
 	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
@@ -95,7 +96,8 @@ func (s *Store) Close() error {
 }
 
 // CreateClient implements store.Store.
-func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
+func (s *Store) CreateClient(ctx context.Context, c store.Client) (err error) {
+	defer fault(&err)
 	data, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
@@ -113,12 +115,14 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 }
 
 // GetClient implements store.Store.
-func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
+func (s *Store) GetClient(ctx context.Context, id string) (_ store.Client, err error) {
+	defer fault(&err)
 	return getJSON[store.Client](ctx, s.pool, "get client", `SELECT data FROM clients WHERE id = $1`, id)
 }
 
 // ListClients implements store.Store.
-func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
+func (s *Store) ListClients(ctx context.Context) (_ []store.Client, err error) {
+	defer fault(&err)
 	rows, _ := s.pool.Query(ctx, `SELECT data FROM clients ORDER BY id`)
 	out, err := pgx.CollectRows(rows, scanJSON[store.Client])
 	if err != nil {
@@ -157,7 +161,8 @@ func scanJSON[T any](row pgx.CollectableRow) (T, error) {
 }
 
 // DeleteClient implements store.Store.
-func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) error {
+func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) (err error) {
+	defer fault(&err)
 	if c.ClientID == "" || c.Subject != "" {
 		return fmt.Errorf("delete client: %w", store.ErrCutoffTarget)
 	}
@@ -177,7 +182,8 @@ func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time)
 }
 
 // ListKeys implements store.Store.
-func (s *Store) ListKeys(ctx context.Context) ([]store.Key, error) {
+func (s *Store) ListKeys(ctx context.Context) (_ []store.Key, err error) {
+	defer fault(&err)
 	return listKeys(ctx, s.pool)
 }
 
@@ -202,7 +208,8 @@ func listKeys(ctx context.Context, q querier) ([]store.Key, error) {
 }
 
 // UpdateKeys implements store.Store.
-func (s *Store) UpdateKeys(ctx context.Context, update func([]store.Key) ([]store.Key, error)) error {
+func (s *Store) UpdateKeys(ctx context.Context, update func([]store.Key) ([]store.Key, error)) (err error) {
+	defer fault(&err)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Row locks cannot stop two first starts that each find no key
 		// and each insert one: there is no row to lock. EXCLUSIVE mode
@@ -289,8 +296,9 @@ func lockRevocationWriters(ctx context.Context, tx pgx.Tx) error {
 }
 
 // RevokeToken implements store.Store.
-func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) (err error) {
+	defer fault(&err)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockRevocationWriters(ctx, tx); err != nil {
 			return err
 		}
@@ -306,7 +314,8 @@ func (s *Store) RevokeToken(ctx context.Context, r store.Revocation) error {
 }
 
 // IsRevoked implements store.Store.
-func (s *Store) IsRevoked(ctx context.Context, jti string) (bool, error) {
+func (s *Store) IsRevoked(ctx context.Context, jti string) (_ bool, err error) {
+	defer fault(&err)
 	var revoked bool
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM revocations WHERE jti = $1)`, jti).Scan(&revoked); err != nil {
 		return false, fmt.Errorf("is revoked: %w", err)
@@ -316,7 +325,8 @@ func (s *Store) IsRevoked(ctx context.Context, jti string) (bool, error) {
 
 // ListRevocations implements store.Store. A negative limit means no limit,
 // as it does on SQLite.
-func (s *Store) ListRevocations(ctx context.Context, after int64, limit int) ([]store.Revocation, error) {
+func (s *Store) ListRevocations(ctx context.Context, after int64, limit int) (_ []store.Revocation, err error) {
+	defer fault(&err)
 	var lim *int
 	if limit >= 0 {
 		lim = &limit
@@ -337,7 +347,8 @@ func (s *Store) ListRevocations(ctx context.Context, after int64, limit int) ([]
 // UseOnce implements store.Store. The conditional upsert makes the check and
 // the mark one statement: concurrent inserts of one key wait for the first,
 // then take the DO UPDATE path, whose condition fails on its live mark.
-func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) error {
+func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) (err error) {
+	defer fault(&err)
 	tag, err := s.pool.Exec(ctx,
 		`INSERT INTO used_once (key, expires_at) VALUES ($1, $2)
 		 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= $3`,
@@ -355,7 +366,8 @@ func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) er
 // nothing needs them together, and several instances collect at the same
 // time, so holding the locks of one only as long as it runs keeps their
 // collections from waiting on, or deadlocking with, one another.
-func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (err error) {
+	defer fault(&err)
 	for _, q := range []struct {
 		sql string
 		arg time.Time

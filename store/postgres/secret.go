@@ -9,9 +9,10 @@ import (
 // taken, returns the stored value, in one statement: a concurrent insert
 // of one name waits for the first and then takes the DO UPDATE path, so
 // every instance starting at once gets the same value.
-func (s *Store) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+func (s *Store) Secret(ctx context.Context, name string, fresh []byte) (_ []byte, err error) {
+	defer fault(&err)
 	var v []byte
-	err := s.pool.QueryRow(ctx,
+	err = s.pool.QueryRow(ctx,
 		`INSERT INTO server_secrets (name, value) VALUES ($1, $2)
 		 ON CONFLICT (name) DO UPDATE SET value = server_secrets.value RETURNING value`,
 		name, fresh).Scan(&v)

@@ -13,7 +13,8 @@ import (
 )
 
 // SaveAuthRequest implements store.Store.
-func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error {
+func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) (err error) {
+	defer fault(&err)
 	data, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("save auth request: %w", err)
@@ -29,14 +30,16 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error 
 }
 
 // GetAuthRequest implements store.Store.
-func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (store.AuthRequest, error) {
+func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (_ store.AuthRequest, err error) {
+	defer fault(&err)
 	return getJSON[store.AuthRequest](ctx, s.pool, "get auth request",
 		`SELECT data FROM auth_requests WHERE id = $1 AND expires_at > $2`, id, now)
 }
 
 // DeleteAuthRequest implements store.Store. Concurrent deletions of one row
 // queue on its lock, and those after the first find it gone.
-func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
+func (s *Store) DeleteAuthRequest(ctx context.Context, id string) (err error) {
+	defer fault(&err)
 	tag, err := s.pool.Exec(ctx, `DELETE FROM auth_requests WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete auth request: %w", err)
@@ -48,7 +51,8 @@ func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
 }
 
 // CreateSession implements store.Store.
-func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
+func (s *Store) CreateSession(ctx context.Context, ss store.Session) (err error) {
+	defer fault(&err)
 	data, err := json.Marshal(ss)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -62,7 +66,8 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 }
 
 // GetSession implements store.Store.
-func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (store.Session, error) {
+func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (_ store.Session, err error) {
+	defer fault(&err)
 	ss, err := getJSON[store.Session](ctx, s.pool, "get session",
 		`SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > $2`, idHash, now)
 	ss.IDHash = idHash
@@ -70,7 +75,8 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (s
 }
 
 // DeleteSession implements store.Store.
-func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+func (s *Store) DeleteSession(ctx context.Context, idHash string) (err error) {
+	defer fault(&err)
 	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
@@ -78,9 +84,10 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 }
 
 // GetConsent implements store.Store.
-func (s *Store) GetConsent(ctx context.Context, userID, clientID string) ([]string, error) {
+func (s *Store) GetConsent(ctx context.Context, userID, clientID string) (_ []string, err error) {
+	defer fault(&err)
 	var scopes []string
-	err := s.pool.QueryRow(ctx, `SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2`, userID, clientID).Scan(&scopes)
+	err = s.pool.QueryRow(ctx, `SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2`, userID, clientID).Scan(&scopes)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -91,11 +98,12 @@ func (s *Store) GetConsent(ctx context.Context, userID, clientID string) ([]stri
 }
 
 // SaveConsent implements store.Store.
-func (s *Store) SaveConsent(ctx context.Context, userID, clientID string, scopes []string) error {
+func (s *Store) SaveConsent(ctx context.Context, userID, clientID string, scopes []string) (err error) {
+	defer fault(&err)
 	if scopes == nil {
 		scopes = []string{} // the column is NOT NULL; nil would encode as NULL
 	}
-	_, err := s.pool.Exec(ctx,
+	_, err = s.pool.Exec(ctx,
 		`INSERT INTO consents (user_id, client_id, scopes) VALUES ($1, $2, $3)
 		 ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes`,
 		userID, clientID, scopes)

@@ -12,7 +12,8 @@ import (
 )
 
 // CreateUser implements store.Store.
-func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+func (s *Store) CreateUser(ctx context.Context, u store.User) (err error) {
+	defer fault(&err)
 	data, err := json.Marshal(u)
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
@@ -32,12 +33,14 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 }
 
 // GetUser implements store.Store.
-func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+func (s *Store) GetUser(ctx context.Context, id string) (_ store.User, err error) {
+	defer fault(&err)
 	return getUser(ctx, s.pool, `SELECT data FROM users WHERE id = $1`, id)
 }
 
 // GetUserByUsername implements store.Store.
-func (s *Store) GetUserByUsername(ctx context.Context, username string) (store.User, error) {
+func (s *Store) GetUserByUsername(ctx context.Context, username string) (_ store.User, err error) {
+	defer fault(&err)
 	return getUser(ctx, s.pool, `SELECT data FROM users WHERE username = $1`, username)
 }
 
@@ -46,7 +49,8 @@ func getUser(ctx context.Context, q querier, query, arg string) (store.User, err
 }
 
 // ListUsers implements store.Store.
-func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
+func (s *Store) ListUsers(ctx context.Context) (_ []store.User, err error) {
+	defer fault(&err)
 	rows, _ := s.pool.Query(ctx, `SELECT data FROM users ORDER BY username`)
 	out, err := pgx.CollectRows(rows, scanJSON[store.User])
 	if err != nil {
@@ -59,7 +63,8 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 // lock, two concurrent updates (a password change and a login counter, say)
 // would both start from the same user and the second to commit would undo
 // the first.
-func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) error {
+func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (err error) {
+	defer fault(&err)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		u, err := getUser(ctx, tx, `SELECT data FROM users WHERE id = $1 FOR UPDATE`, id)
 		if err != nil {
@@ -81,7 +86,8 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 }
 
 // DeleteUser implements store.Store.
-func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) error {
+func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) (err error) {
+	defer fault(&err)
 	if c.Subject == "" || c.ClientID != "" {
 		return fmt.Errorf("delete user: %w", store.ErrCutoffTarget)
 	}

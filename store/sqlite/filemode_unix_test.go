@@ -5,14 +5,13 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/portcullis/portcullis/internal/asnobody"
 )
 
 // TestOpenPermissionDenied opens stores this user may not write: the
@@ -20,8 +19,8 @@ import (
 // Root writes whatever the modes say, so as root the test runs itself
 // again as user nobody.
 func TestOpenPermissionDenied(t *testing.T) {
-	if os.Geteuid() == 0 {
-		runAsNobody(t)
+	if asnobody.Needed() {
+		asnobody.Run(t) // TestPermissionErrorFromSQLite covers the wording where it cannot
 		return
 	}
 	tests := []struct {
@@ -73,60 +72,4 @@ func TestOpenPermissionDenied(t *testing.T) {
 			}
 		})
 	}
-}
-
-// runAsNobody runs the calling test in a copy of this test binary as user
-// nobody, with a temporary folder nobody may write, and fails with its
-// output if it fails.
-func runAsNobody(t *testing.T) {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "portcullis-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	tmp := filepath.Join(dir, "tmp")
-	if err := os.Mkdir(tmp, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	os.Chmod(tmp, 0o777)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "sqlite.test")
-	if err := copyFile(exe, bin); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
-	cmd.Dir, cmd.Env = tmp, append(os.Environ(), "TMPDIR="+tmp)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		t.Fatalf("as user nobody:\n%s", out)
-	case err != nil:
-		t.Skipf("cannot run as user nobody (%v); TestPermissionErrorFromSQLite covers the wording", err)
-	case !strings.Contains(string(out), "--- PASS: "+t.Name()):
-		t.Fatalf("as user nobody the test did not run:\n%s", out)
-	}
-}
-
-func copyFile(from, to string) error {
-	src, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return err
-	}
-	return dst.Close()
 }

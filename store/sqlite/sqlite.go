@@ -32,7 +32,8 @@ var driverSQLite = func() driver.Driver {
 
 // Store implements store.Store on SQLite.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	path string // the database file, for Probe
 }
 
 var _ store.Store = (*Store)(nil)
@@ -62,7 +63,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, openError(path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, path: path}, nil
 }
 
 // Ping implements store.Store.
@@ -73,8 +74,12 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // fails the probe, as it would fail the requests' writes.
 var probeKey = "portcullis:probe:" + strings.Repeat("p", 5000)
 
-// Probe implements store.Store.
+// Probe implements store.Store. Besides writing, it checks that new
+// connections could write too (see writable).
 func (s *Store) Probe(ctx context.Context) error {
+	if err := writable(s.path); err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("probe: %w", err)
