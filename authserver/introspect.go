@@ -113,7 +113,7 @@ func (s *Server) introspectRefreshToken(w http.ResponseWriter, r *http.Request, 
 		s.internal(r, err).Render(w)
 		return
 	}
-	if err != nil || rt.ClientID != clientID || !rt.RotatedAt.IsZero() || !rt.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) {
+	if err != nil || rt.ClientID != clientID || !rt.RotatedAt.IsZero() || !rt.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) || !now.Before(rt.FamilyExpiresAt) {
 		writeJSON(w, http.StatusOK, introspection{Active: false})
 		return
 	}

@@ -119,6 +119,9 @@ func (s *Server) retriedRefresh(w http.ResponseWriter, r *http.Request, raw stri
 		return errInvalidGrant("the refresh token was already used; its family is revoked")
 	case errors.Is(err, store.ErrRevoked):
 		return errInvalidGrant("the refresh token is revoked")
+	case errors.Is(err, store.ErrNotFound):
+		// Expired and collected since it was read.
+		return errInvalidGrant("the refresh token has expired")
 	case err != nil:
 		return s.internal(r, err)
 	}

@@ -19,6 +19,9 @@ const (
 	probeInterval  = time.Second
 	faultWindow    = 10 * time.Second
 	faultThreshold = 3
+	// probeTimeout bounds a probe, which runs apart from the request that
+	// asked for it.
+	probeTimeout = 5 * time.Second
 )
 
 // writeCheck tells whether the store takes writes, from store.Probe and
@@ -66,7 +69,12 @@ func (c *writeCheck) check(ctx context.Context) (cause string, err error) {
 	now := c.now()
 	c.faults = c.recent(now)
 	if c.probed.IsZero() || now.Sub(c.probed) >= probeInterval || now.Before(c.probed) {
-		c.probed, c.err = now, c.probe(ctx)
+		// The probe's result is shared for probeInterval, so it must not
+		// end with the request that ran it: a caller hanging up would
+		// otherwise make every readiness check fail for a second.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
+		c.probed, c.err = now, c.probe(pctx)
+		cancel()
 		if c.err == nil {
 			c.faults = nil
 		}

@@ -40,7 +40,28 @@ func (s *sharedStore) UseOnce(ctx context.Context, key string, expiresAt time.Ti
 	if err := s.c.screen(ctx, key, expiresAt); err != nil {
 		return err
 	}
-	return s.Store.UseOnce(ctx, key, expiresAt)
+	err := s.Store.UseOnce(ctx, key, expiresAt)
+	if err != nil && !errors.Is(err, store.ErrReplay) {
+		// The database recorded no use: the mark would refuse the honest
+		// retry of a request that failed here (a 503 asks for one).
+		s.c.unscreen(ctx, key)
+	}
+	return err
+}
+
+// unscreen removes the mark screen set, best effort: a mark left behind
+// only refuses a value the database never accepted.
+func (c *Client) unscreen(ctx context.Context, key string) {
+	if !c.health.try() {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
+	defer cancel()
+	if err := c.rdb.Del(rctx, c.key("once", key)).Err(); err != nil {
+		c.health.failed("unscreen", err)
+		return
+	}
+	c.health.ok()
 }
 
 // screen marks key in Redis and returns store.ErrReplay when Redis holds a

@@ -336,3 +336,37 @@ func TestUseOnceConcurrentFaults(t *testing.T) {
 		})
 	}
 }
+
+// failingOnce is a store whose next UseOnce fails as a database fault
+// would, before recording anything.
+type failingOnce struct {
+	store.Store
+	fail bool
+}
+
+func (f *failingOnce) UseOnce(ctx context.Context, key string, exp time.Time) error {
+	if f.fail {
+		f.fail = false
+		return errors.New("database unavailable")
+	}
+	return f.Store.UseOnce(ctx, key, exp)
+}
+
+// TestUseOnceRetryAfterStoreFault: when the database fails a use it never
+// recorded, the Redis mark goes too, so the client's retry of the same
+// value succeeds once, and only once.
+func TestUseOnceRetryAfterStoreFault(t *testing.T) {
+	db := &failingOnce{Store: openSQLite(t), fail: true}
+	s := openClient(t, newPrefix(t), discard).Store(db)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Minute)
+	if err := s.UseOnce(ctx, "k", exp); err == nil || errors.Is(err, store.ErrReplay) {
+		t.Fatalf("first use while the database fails: %v, want its error", err)
+	}
+	if err := s.UseOnce(ctx, "k", exp); err != nil {
+		t.Fatalf("retry after the fault: %v, want success", err)
+	}
+	if err := s.UseOnce(ctx, "k", exp); !errors.Is(err, store.ErrReplay) {
+		t.Fatalf("a third use: %v, want ErrReplay", err)
+	}
+}

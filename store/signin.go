@@ -71,7 +71,12 @@ type Grant struct {
 	SessionID string
 	// Offline records that the user authorized offline_access: the grant
 	// outlives the session (OpenID Connect Core section 11).
-	Offline   bool
+	Offline bool
+	// CreatedAt is when the user authorized the grant. A cutoff for its
+	// client, user or both whose NotBefore is later covers the grant:
+	// nothing more is issued from it, even when it was created while the
+	// revocation ran and so escaped it.
+	CreatedAt time.Time
 	ExpiresAt time.Time
 }
 

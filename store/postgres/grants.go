@@ -99,8 +99,8 @@ func insertRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) er
 // CreateGrant implements store.Store.
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) (err error) {
 	defer fault(&err)
-	if _, err := s.pool.Exec(ctx, `INSERT INTO grants (id, user_id, client_id, session_id, offline, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		g.ID, g.UserID, g.ClientID, g.SessionID, g.Offline, g.ExpiresAt); err != nil {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO grants (id, user_id, client_id, session_id, offline, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		g.ID, g.UserID, g.ClientID, g.SessionID, g.Offline, g.CreatedAt, g.ExpiresAt); err != nil {
 		return fmt.Errorf("create grant: %w", err)
 	}
 	return nil
@@ -110,10 +110,16 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant) (err error) {
 // ErrRevoked unless the grant exists and is not revoked. RevokeGrant starts
 // by updating that row, so it runs wholly before the caller (which then
 // finds revoked_at set) or wholly after it (and, reading in READ COMMITTED,
-// sees and revokes what the caller committed).
+// sees and revokes what the caller committed). A cutoff created later than
+// the grant, for its client, its user or both, covers it too: RevokeAll
+// writes the cutoff in the transaction that revokes the grants it finds,
+// so a grant created while it ran, which it could not find, is refused
+// here once it commits.
 func liveGrant(ctx context.Context, tx pgx.Tx, grantID string) error {
 	var revoked bool
-	err := tx.QueryRow(ctx, `SELECT revoked_at IS NOT NULL FROM grants WHERE id = $1 FOR UPDATE`, grantID).Scan(&revoked)
+	err := tx.QueryRow(ctx, `SELECT g.revoked_at IS NOT NULL OR COALESCE(g.created_at < (SELECT MAX(c.not_before) FROM cutoffs c
+		WHERE (c.client_id, c.subject) IN (VALUES (g.client_id, ''), ('', g.user_id), (g.client_id, g.user_id))), false)
+		FROM grants g WHERE g.id = $1 FOR UPDATE OF g`, grantID).Scan(&revoked)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && revoked) {
 		return store.ErrRevoked
 	}

@@ -94,20 +94,25 @@ func insertRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) e
 
 // CreateGrant implements store.Store.
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO grants (id, user_id, client_id, session_id, offline, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		g.ID, g.UserID, g.ClientID, g.SessionID, g.Offline, g.ExpiresAt.Unix()); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO grants (id, user_id, client_id, session_id, offline, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, g.UserID, g.ClientID, g.SessionID, g.Offline, g.CreatedAt.Unix(), g.ExpiresAt.Unix()); err != nil {
 		return fmt.Errorf("create grant: %w", err)
 	}
 	return nil
 }
 
-// liveGrant fails with ErrRevoked unless the grant exists and is not
-// revoked. Inside an immediate transaction it holds the write lock, so a
-// concurrent RevokeGrant runs wholly before or after the caller.
+// liveGrant fails with ErrRevoked unless the grant exists, is not revoked
+// and no cutoff covers it (one created later than the grant, for its
+// client, its user or both). Inside an immediate transaction it holds the
+// write lock, so a concurrent RevokeGrant or RevokeAll runs wholly before
+// or after the caller.
 func liveGrant(ctx context.Context, tx *sql.Tx, grantID string) error {
-	var revoked sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM grants WHERE id = ?`, grantID).Scan(&revoked)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && revoked.Valid) {
+	var revoked, notBefore sql.NullInt64
+	var created int64
+	err := tx.QueryRowContext(ctx, `SELECT g.revoked_at, g.created_at,
+		(SELECT MAX(c.not_before) FROM cutoffs c WHERE (c.client_id, c.subject) IN (VALUES (g.client_id, ''), ('', g.user_id), (g.client_id, g.user_id)))
+		FROM grants g WHERE g.id = ?`, grantID).Scan(&revoked, &created, &notBefore)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (revoked.Valid || (notBefore.Valid && created < notBefore.Int64))) {
 		return store.ErrRevoked
 	}
 	return err

@@ -235,3 +235,33 @@ func testRevokeSessionGrants(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testCutoffCoversLaterGrant: a grant created while RevokeAll ran escapes
+// its revocation, since the row did not exist yet, but a cutoff later than
+// its creation still stops every issuance from it; a grant authorized at
+// or after the cutoff is untouched.
+func testCutoffCoversLaterGrant(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	c := store.NewCutoff("", "u-late", now, time.Hour)
+	if _, err := s.RevokeAll(ctx, c, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		created time.Time
+		want    error
+	}{
+		{"created in the revocation's second", now, store.ErrRevoked},
+		{"created at the cutoff", c.NotBefore, nil},
+	} {
+		id := "late-" + tt.created.Format("150405.000000000")
+		if err := s.CreateGrant(ctx, store.Grant{ID: id, UserID: "u-late", ClientID: "web", CreatedAt: tt.created, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		rt := &store.RefreshToken{Hash: "rt-" + id, GrantID: id, UserID: "u-late", ClientID: "web", ExpiresAt: now.Add(time.Hour), FamilyExpiresAt: now.Add(time.Hour)}
+		if err := s.IssueTokens(ctx, id, "jti-"+id, now.Add(time.Hour), rt); !errors.Is(err, tt.want) {
+			t.Errorf("%s: IssueTokens = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}

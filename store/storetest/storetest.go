@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Cutoffs", testCutoffs},
 		{"CutoffsConcurrent", testCutoffsConcurrent},
 		{"DeleteClientRevokes", testDeleteClientRevokes},
+		{"CutoffCoversLaterGrant", testCutoffCoversLaterGrant},
 		{"RevokeSessionGrants", testRevokeSessionGrants},
 		{"ProbeConcurrent", testProbeConcurrent},
 	}
