@@ -89,6 +89,14 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			s.pageFailure(w, r, err)
 			return
 		}
+		// Once more now that the session is gone: a sign-in that read it
+		// before the deletion may have created a grant since the first pass.
+		m, err := s.store.RevokeSessionGrants(r.Context(), sess.SID, s.cfg.Now())
+		if err != nil {
+			s.pageFailure(w, r, err)
+			return
+		}
+		n += m
 		s.core.Event(r, slog.LevelInfo, audit.Logout, "sub", sess.UserID, "client_id", clientID, "revoked_grants", n)
 	}
 	s.cookies.clear(w, s.cookies.session)
