@@ -131,3 +131,18 @@ func (statementDeadline) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.T
 		cancel()
 	}
 }
+
+// TraceBatchStart implements pgx.BatchTracer: a batch (AppendAudit sends
+// one) gets the same deadline as a statement, since pgx calls no
+// QueryTracer for it.
+func (d statementDeadline) TraceBatchStart(ctx context.Context, c *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return d.TraceQueryStart(ctx, c, pgx.TraceQueryStartData{})
+}
+
+// TraceBatchQuery implements pgx.BatchTracer.
+func (statementDeadline) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (d statementDeadline) TraceBatchEnd(ctx context.Context, c *pgx.Conn, _ pgx.TraceBatchEndData) {
+	d.TraceQueryEnd(ctx, c, pgx.TraceQueryEndData{})
+}

@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestPoolConfig(t *testing.T) {
@@ -63,5 +66,23 @@ func TestPoolConfig(t *testing.T) {
 				t.Errorf("statement deadline = %s, want %s", time.Duration(got), tc.deadline)
 			}
 		})
+	}
+}
+
+// TestStatementDeadlineCoversBatches: pgx calls only a BatchTracer for
+// SendBatch (AppendAudit's path), so the deadline must come from it too.
+func TestStatementDeadlineCoversBatches(t *testing.T) {
+	var tracer any = statementDeadline(2 * time.Second)
+	bt, ok := tracer.(pgx.BatchTracer)
+	if !ok {
+		t.Fatal("statementDeadline is not a pgx.BatchTracer: batches run without a deadline")
+	}
+	ctx := bt.TraceBatchStart(context.Background(), nil, pgx.TraceBatchStartData{})
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > 2*time.Second {
+		t.Fatalf("batch context deadline %v, %v; want within 2s", dl, ok)
+	}
+	bt.TraceBatchEnd(ctx, nil, pgx.TraceBatchEndData{})
+	if ctx.Err() == nil {
+		t.Fatal("TraceBatchEnd left the batch's context running")
 	}
 }
