@@ -42,7 +42,9 @@ type conn struct {
 // check classifies err, marking the connection for removal on a fault.
 func (c *conn) check(err error) error {
 	err = classify(err)
-	if errors.Is(err, store.ErrNotWritable) {
+	// A lock timeout says nothing about this connection; a full disk or a
+	// file gone read-only does, and a fresh connection is what recovers.
+	if f, ok := errors.AsType[*store.WriteFault](err); ok && f.Cause != store.CauseLockTimeout {
 		c.faulted.Store(true)
 	}
 	return err
@@ -99,8 +101,9 @@ type tx struct {
 
 func (t tx) Commit() error { return t.c.check(t.Tx.Commit()) }
 
-// classify turns SQLite's errors for a full database or disk and for a
-// file this process may not write into a *store.WriteFault; others pass.
+// classify turns SQLite's errors for a full database or disk, for a file
+// this process may not write and for a lock not had within busy_timeout
+// into a *store.WriteFault; others pass.
 func classify(err error) error {
 	se, ok := errors.AsType[*msqlite.Error](err)
 	if !ok {
@@ -111,6 +114,8 @@ func classify(err error) error {
 		return &store.WriteFault{Cause: store.CauseDiskFull, Err: err}
 	case notWritable(se.Code()):
 		return &store.WriteFault{Cause: store.CauseReadOnly, Err: err}
+	case se.Code()&0xff == sqlite3.SQLITE_BUSY:
+		return &store.WriteFault{Cause: store.CauseLockTimeout, Err: err}
 	}
 	return err
 }
