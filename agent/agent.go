@@ -73,12 +73,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 		// name, to /logout (to revoke it) alone. The ID token goes to
 		// /claims, /userInfo and /refresh (to check a new one's subject),
 		// so to the agent's whole path, but never to the gateway unless
-		// the agent is at the root. Logins in progress go to /login/start
-		// and /end.
+		// the agent is at the root. Logins in progress sit at the root
+		// too, though only /login/start and /end read them: there alone
+		// the cookie can be __Host-, which no sibling host can plant with
+		// its own login's state to sign the victim into its account
+		// (login CSRF). The gateway strips it with the others.
 		refresh:       newCookie(prefix, refreshSuffix, base+"/refresh", secure),
 		logoutRefresh: newCookie(prefix, refreshSuffix, base+"/logout", secure),
 		id:            newCookie(prefix, idSuffix, orRoot(base), secure),
-		login:         newCookie(prefix, loginSuffix, base+"/login", secure),
+		login:         newCookie(prefix, loginSuffix, "/", secure),
 		refreshes:     newRefreshes(),
 		starts:        ratelimit.New(cfg.LoginStartsPerMinute, max(loginStartsTotal, cfg.LoginStartsPerMinute)), trustedProxies: cfg.TrustedProxies,
 	}

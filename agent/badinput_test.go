@@ -305,7 +305,7 @@ func TestBadInput(t *testing.T) {
 		}},
 		{name: "tampered login cookie", status: 401, code: "invalid_cookie", cleared: []string{"pc-login"}, do: func(t *testing.T) answer {
 			b, page := e.landed(t)
-			b.setCookie("pc-login", "/oauth-agent/login", tamper(b.cookie("pc-login", "/oauth-agent/login")))
+			b.setCookie("pc-login", "/", tamper(b.cookie("pc-login", "/")))
 			return b.post("/login/end", pageURL(page))
 		}},
 		// Sessions the provider ended.

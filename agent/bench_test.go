@@ -65,7 +65,7 @@ func BenchmarkLoginEndCallback(b *testing.B) {
 		b.StopTimer()
 		br := newBrowser(b, base, cfg)
 		page := br.landing(br.start(), "", "")
-		cookie := "pc-login=" + br.cookie("pc-login", "/oauth-agent/login")
+		cookie := "pc-login=" + br.cookie("pc-login", "/")
 		b.StartTimer()
 		if w := serve(a, `{"pageUrl": "`+page+`"}`, cookie); w.Code != http.StatusOK {
 			b.Fatalf("%d %s", w.Code, w.Body)

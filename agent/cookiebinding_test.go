@@ -56,7 +56,7 @@ func TestCookiePlanting(t *testing.T) {
 	// The attacker's login cookie, from a login of their own.
 	attacker.start()
 	cookie := func(b *browser, name string) string {
-		paths := map[string]string{"pc-at": "/", "pc-auth": "/oauth-agent/refresh", "pc-id": "/oauth-agent", "pc-login": "/oauth-agent/login"}
+		paths := map[string]string{"pc-at": "/", "pc-auth": "/oauth-agent/refresh", "pc-id": "/oauth-agent", "pc-login": "/"}
 		v := b.cookie(name, paths[name])
 		if v == "" {
 			t.Fatalf("no cookie %s", name)
@@ -70,7 +70,7 @@ func TestCookiePlanting(t *testing.T) {
 	victimLogin := func() (string, string) {
 		b := e.browser(t)
 		page := b.landing(b.start(), "", "")
-		return page, b.cookie("pc-login", "/oauth-agent/login")
+		return page, b.cookie("pc-login", "/")
 	}
 
 	tests := []struct {
@@ -151,8 +151,9 @@ func TestCookiePlanting(t *testing.T) {
 
 // TestLegacyCookies: cookies in the Curity layout, written before cookies
 // were bound to their names and logins, are read until the end of the
-// transition, under the names without __Host- and __Secure- too, and
-// refused after it; a refresh rewrites them all in the new layout.
+// transition, under the names without __Host- and __Secure- too (never
+// under those, which only version 2 values hold), and refused after it; a
+// refresh rewrites them all in the new layout.
 func TestLegacyCookies(t *testing.T) {
 	op := newTestOP(t, appURL)
 	// legacyCookies returns the Cookie header of a session written before
@@ -166,16 +167,22 @@ func TestLegacyCookies(t *testing.T) {
 		legacy := func(name, value string) string { return name + "=" + legacySeal(t, testKey, value) }
 		return strings.Join([]string{legacy("pc-at", "legacy-access-token"), legacy("pc-id", idToken), legacy("pc-auth", rt)}, "; ")
 	}
+	// prefixed gives header's cookies the names with __Host- and
+	// __Secure-, under which only version 2 values are accepted: a
+	// version 1 value has no login ID to bind it to the others.
+	prefixed := strings.NewReplacer("pc-at=", "__Host-pc-at=", "pc-id=", "__Secure-pc-id=", "pc-auth=", "__Secure-pc-auth=")
 
 	tests := []struct {
-		name   string
-		until  time.Time
-		secure bool
-		status int
-		code   string
+		name     string
+		until    time.Time
+		secure   bool
+		prefixed bool
+		status   int
+		code     string
 	}{
 		{name: "during the transition", until: time.Now().Add(time.Hour), status: 200},
 		{name: "during the transition, under the names before the prefixes", until: time.Now().Add(time.Hour), secure: true, status: 200},
+		{name: "during the transition, under the names with the prefixes", until: time.Now().Add(time.Hour), secure: true, prefixed: true, status: 401, code: "invalid_cookie"},
 		{name: "after the transition", until: time.Now().Add(-time.Second), status: 401, code: "invalid_cookie"},
 		{name: "without a transition", status: 401, code: "invalid_cookie"},
 		{name: "without a transition, under the names before the prefixes", secure: true, status: 401, code: "no_session"},
@@ -193,6 +200,9 @@ func TestLegacyCookies(t *testing.T) {
 				b = newBrowser(t, base, cfg)
 			}
 			header := legacyCookies()
+			if tt.prefixed {
+				header = prefixed.Replace(header)
+			}
 			got := b.get("/claims", setHeader("Cookie", header))
 			if got.status != tt.status || tt.code != "" && got.code(t) != tt.code {
 				t.Fatalf("claims: %d %s, want %d %s", got.status, got.body, tt.status, tt.code)
@@ -304,8 +314,76 @@ func TestCookieNames(t *testing.T) {
 					t.Errorf("%d %s", step.status, step.body)
 				}
 			}
-			if cleared := b.post("/logout", nil).cleared(); !slices.Contains(cleared, "__Host-pc-at") || !slices.Contains(cleared, "__Secure-pc-login") {
+			if cleared := b.post("/logout", nil).cleared(); !slices.Contains(cleared, "__Host-pc-at") || !slices.Contains(cleared, "__Host-pc-login") {
 				t.Errorf("logout cleared %v", cleared)
+			}
+		})
+	}
+}
+
+// TestLoginCookiePlanting: the login cookie is a __Host- cookie at the
+// root path, which no other host of the domain can set. One that another
+// host planted under another name, with the state of its planter's login,
+// does not make /login/end sign the browser into the planter's account
+// (login CSRF); only the cookie under its own name finishes a login.
+func TestLoginCookiePlanting(t *testing.T) {
+	op := newTestOP(t, appURL)
+	cfg := op.config()
+	cfg.TrustedWebOrigins = append(cfg.TrustedWebOrigins, "https://app.example.com")
+	cfg.LegacyCookiesUntil = time.Now().Add(time.Hour)
+	attacker := startTLSAgent(t, cfg)
+	newTab := func() *browser {
+		b := newBrowser(t, attacker.agent, cfg)
+		b.c.Transport = attacker.c.Transport
+		return b
+	}
+	// login starts a login and returns the page it lands on and its login
+	// cookie.
+	login := func(b *browser) (string, string) {
+		page := b.landing(b.start(), "", "")
+		v := b.cookie("__Host-pc-login", "/")
+		if v == "" {
+			t.Fatal("no __Host-pc-login cookie at /")
+		}
+		return page, v
+	}
+	tests := []struct {
+		name   string
+		cookie func(attackers, victims string) func(*http.Request)
+		status int
+		code   string
+	}{
+		{name: "planted under __Secure-", status: 400, code: "invalid_state", cookie: func(a, _ string) func(*http.Request) {
+			return cookieHeader("__Secure-pc-login", a)
+		}},
+		{name: "planted under the name before the prefixes", status: 401, code: "invalid_cookie", cookie: func(a, _ string) func(*http.Request) {
+			return cookieHeader("pc-login", a)
+		}},
+		{name: "planted under __Secure- beside the browser's own", status: 400, code: "invalid_state", cookie: func(a, v string) func(*http.Request) {
+			return cookieHeader("__Secure-pc-login", a, "__Host-pc-login", v)
+		}},
+		{name: "planted under the name before the prefixes beside the browser's own", status: 400, code: "invalid_state", cookie: func(a, v string) func(*http.Request) {
+			return cookieHeader("pc-login", a, "__Host-pc-login", v)
+		}},
+		// What the prefix guards: the attacker's cookie, were it there
+		// under its own name, would finish the attacker's login.
+		{name: "under its own name", status: 200, cookie: func(a, _ string) func(*http.Request) {
+			return cookieHeader("__Host-pc-login", a)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page, planted := login(newTab())
+			_, own := login(newTab())
+			got := newTab().post("/login/end", pageURL(page), tt.cookie(planted, own))
+			if got.status != tt.status || tt.code != "" && got.code(t) != tt.code {
+				t.Fatalf("%d %s, want %d %s", got.status, got.body, tt.status, tt.code)
+			}
+			signedIn := slices.ContainsFunc((&http.Response{Header: got.header}).Cookies(), func(c *http.Cookie) bool {
+				return c.Name == "__Host-pc-at" && c.MaxAge >= 0
+			})
+			if signedIn != (tt.status == http.StatusOK) {
+				t.Errorf("session cookies set: %v", signedIn)
 			}
 		})
 	}

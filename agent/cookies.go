@@ -92,25 +92,53 @@ func (j cookieJar) write(w http.ResponseWriter, name, path, value string, maxAge
 // name, since a browser sends a second copy only when another path or
 // another host of the domain set it, and which one is the agent's cannot
 // be told; ErrInvalidCookie when the copy was not sealed for c, or is a
-// version 1 value after the transition. During the transition, a request
-// without c is read for the legacy name, whose value must be version 1: a
-// version 2 value is sealed for the new name only.
+// version 1 value it may not hold (see copies).
 func (j cookieJar) read(r *http.Request, c cookie) (loginID, []byte, error) {
+	name, values, v1 := j.copies(r, c)
+	switch len(values) {
+	case 0:
+		return loginID{}, nil, ErrNoCookie
+	case 1:
+		return j.cipher.open(name, values[0], v1)
+	default:
+		return loginID{}, nil, ErrDuplicateCookie
+	}
+}
+
+// openAll returns the value of every copy of c in r that decrypts, for
+// a request whose copies read refuses as duplicates but which must still
+// act on each (logout revokes every refresh token it is shown).
+func (j cookieJar) openAll(r *http.Request, c cookie) [][]byte {
+	name, values, v1 := j.copies(r, c)
+	var out [][]byte
+	for _, v := range values {
+		if _, plain, err := j.cipher.open(name, v, v1); err == nil {
+			out = append(out, plain)
+		}
+	}
+	return out
+}
+
+// copies returns the values of cookie c in r and the name they were read
+// under: c's name, or during the transition, when r has none, its legacy
+// name. v1 reports whether a version 1 value may open: only during the
+// transition and under the name without __Host- or __Secure-, the one
+// version 1 values were written under. A prefixed name holds version 2
+// values alone, which bind the cookie to its login; a version 1 value has
+// no login ID, so accepted there it would pass any login's cookies (the
+// zero ID matching the zero ID) and undo the prefix's protection.
+func (j cookieJar) copies(r *http.Request, c cookie) (name string, values []string, v1 bool) {
 	legacy := j.legacy()
-	name := c.name
+	name = c.name
 	copies := r.CookiesNamed(name)
 	if len(copies) == 0 && c.legacyName != "" && legacy {
 		name = c.legacyName
 		copies = r.CookiesNamed(name)
 	}
-	switch len(copies) {
-	case 0:
-		return loginID{}, nil, ErrNoCookie
-	case 1:
-		return j.cipher.open(name, copies[0].Value, legacy)
-	default:
-		return loginID{}, nil, ErrDuplicateCookie
+	for _, k := range copies {
+		values = append(values, k.Value)
 	}
+	return name, values, legacy && (c.legacyName == "" || name == c.legacyName)
 }
 
 // fits reports whether a value sealed from n plaintext bytes, with the

@@ -75,9 +75,12 @@
 //	cookie     AgABAgMEBQYHCAkKC2cj9DjhwOQ8pWi9oJ3EVkL3uexRnvakLqQuvXBBYNCuXCALCHY
 //
 // The names are PREFIX-at (path /, for the gateway), PREFIX-auth (path
-// BASE/refresh), PREFIX-id (path BASE) and PREFIX-login (path BASE/login).
-// With Secure cookies, those at path / take the __Host- prefix and the
-// others __Secure-. All are HttpOnly and SameSite=Strict, without Domain,
+// BASE/refresh, and a copy at BASE/logout), PREFIX-id (path BASE) and
+// PREFIX-login (path /). With Secure cookies, those at path / take the
+// __Host- prefix and the others __Secure-. The login cookie is at / for
+// that prefix alone: no sibling host can plant one holding the state of
+// its own login to sign the user into its account (login CSRF); the
+// gateway strips it, like every cookie of the prefix. All are HttpOnly and SameSite=Strict, without Domain,
 // and Secure unless every trusted web origin is http on a loopback host.
 // They last the browser session, except the login cookie (ten minutes).
 //
@@ -91,8 +94,11 @@
 //
 // Version 1 values, the layout of Curity's OAuth Agent (no associated
 // data, the plaintext being the token), which the agent wrote before, are
-// read until CookieConfig.LegacyCookiesUntil, under the names without the
-// prefixes too; a refresh rewrites the session in version 2.
+// read until CookieConfig.LegacyCookiesUntil, and only under the names
+// without the prefixes, which they were written under: a version 1 value
+// has no login ID, so under a prefixed name it would escape the binding
+// to the access-token cookie's login. A refresh rewrites the session in
+// version 2.
 //
 // # Cross-site defences
 //

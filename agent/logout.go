@@ -22,11 +22,15 @@ import (
 // a revocation_endpoint. A failed revocation is logged, without the token,
 // and the logout goes on: the user asked to be signed out of this browser,
 // which clearing the cookies does, and the token, which no cookie holds any
-// more, ends at its expiry.
+// more, ends at its expiry. A refresh token cookie another path or host
+// duplicated is no reason to keep a token alive: every copy that decrypts
+// is revoked, the planted one (its planter's own token) included.
 func (a *Agent) logout(w http.ResponseWriter, r *http.Request) *apiError {
-	if _, rt, err := a.reader.jar.read(r, a.logoutRefresh); err == nil && a.provider.meta.RevocationEndpoint != "" {
-		if err := a.provider.revoke(r.Context(), string(rt)); err != nil {
-			a.log.WarnContext(r.Context(), "oauth agent: revoking the refresh token at logout failed; it stays valid until it expires", "err", err)
+	if a.provider.meta.RevocationEndpoint != "" {
+		for _, rt := range a.reader.jar.openAll(r, a.logoutRefresh) {
+			if err := a.provider.revoke(r.Context(), string(rt)); err != nil {
+				a.log.WarnContext(r.Context(), "oauth agent: revoking the refresh token at logout failed; it stays valid until it expires", "err", err)
+			}
 		}
 	}
 	a.clearSession(w)

@@ -76,3 +76,44 @@ func TestLogoutRevocation(t *testing.T) {
 		})
 	}
 }
+
+// TestLogoutDuplicateRefreshCookies: a logout whose refresh token cookie
+// another path or host duplicated still revokes the tokens, every copy
+// that decrypts, and skips the copies that do not.
+func TestLogoutDuplicateRefreshCookies(t *testing.T) {
+	op := newTestOP(t, appURL)
+	cfg := op.config()
+	base, _ := startAgent(t, cfg)
+	e := &badEnv{op: op, cfg: cfg, base: base}
+	tokens := func() map[string]bool {
+		out := map[string]bool{}
+		op.set(func(op *testOP) {
+			for tok, revoked := range op.refresh {
+				out[tok] = revoked
+			}
+		})
+		return out
+	}
+	before := tokens()
+	victim, other := e.signedIn(t), e.signedIn(t)
+	var issued []string
+	for tok := range tokens() {
+		if _, ok := before[tok]; !ok {
+			issued = append(issued, tok)
+		}
+	}
+	if len(issued) != 2 {
+		t.Fatalf("%d refresh tokens issued, want 2", len(issued))
+	}
+	rt := func(b *browser) string { return b.cookie("pc-auth", "/oauth-agent/logout") }
+	out := e.browser(t).post("/logout", nil, cookieHeader("pc-auth", rt(other), "pc-auth", "garbage", "pc-auth", rt(victim)))
+	if out.status != http.StatusOK || !sameSet(out.cleared(), []string{"pc-at", "pc-auth", "pc-auth", "pc-id", "pc-login"}) {
+		t.Fatalf("logout: %d %s, cleared %v", out.status, out.body, out.cleared())
+	}
+	after := tokens()
+	for i, tok := range issued {
+		if !after[tok] {
+			t.Errorf("refresh token %d not revoked", i)
+		}
+	}
+}

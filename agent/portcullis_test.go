@@ -107,7 +107,7 @@ func TestPortcullis(t *testing.T) {
 		}
 		// A deletion only works with the path the cookie was set with.
 		paths := map[string]bool{"pc-at /": true, "pc-auth /oauth-agent/refresh": true, "pc-auth /oauth-agent/logout": true,
-			"pc-id /oauth-agent": true, "pc-login /oauth-agent/login": true}
+			"pc-id /oauth-agent": true, "pc-login /": true}
 		for _, c := range (&http.Response{Header: a.header}).Cookies() {
 			if !paths[c.Name+" "+c.Path] || c.Domain != "" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
 				t.Errorf("deletion of %s: path %q, domain %q", c.Name, c.Path, c.Domain)
@@ -175,7 +175,7 @@ func TestSecureCookies(t *testing.T) {
 	base, _ := startAgent(t, cfg)
 	a := newBrowser(t, base, cfg).post("/login/start", nil)
 	c := (&http.Response{Header: a.header}).Cookies()
-	if a.status != http.StatusOK || len(c) != 1 || c[0].Name != "__Secure-pc-login" || !c[0].Secure || c[0].Path != "/oauth-agent/login" || c[0].MaxAge != 600 {
+	if a.status != http.StatusOK || len(c) != 1 || c[0].Name != "__Host-pc-login" || !c[0].Secure || c[0].Path != "/" || c[0].MaxAge != 600 {
 		t.Fatalf("%d %v", a.status, a.header.Values("Set-Cookie"))
 	}
 }

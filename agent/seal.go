@@ -112,7 +112,8 @@ func (c *cookieCipher) sealWithNonce(nonce []byte, name string, id loginID, valu
 
 // open decrypts the value of the cookie named name with whichever key
 // sealed it, and returns its login ID and value. A version 1 value opens
-// only when legacy is true, with the zero login ID. Anything that is not a
+// only when legacy is true (during the transition, under an unprefixed
+// name: cookieJar.copies), with the zero login ID. Anything that is not a
 // value sealed by one of the keys for this name is ErrInvalidCookie.
 func (c *cookieCipher) open(name, value string, legacy bool) (loginID, []byte, error) {
 	if len(value) > maxCookieValue {

@@ -192,8 +192,9 @@ func TestCookiePreflight(t *testing.T) {
 
 // TestCookieRouteSettings: the cookie route reads the cookie the agent
 // writes for its settings: __Host-PREFIX-at when the origins are https,
-// and during the legacy transition the former layout and name too; the
-// upstream receives none of the agent's cookies, prefixed or not.
+// and during the legacy transition the former layout under the former name
+// (never under the prefixed one) too; the upstream receives none of the
+// agent's cookies, prefixed or not, the login cookie included.
 func TestCookieRouteSettings(t *testing.T) {
 	issuer := authservertest.New(t)
 	up := echo(t)
@@ -208,13 +209,16 @@ func TestCookieRouteSettings(t *testing.T) {
 	}{
 		{name: "https origin, __Host- name", origin: httpsOrigin, status: 200,
 			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{httpsOrigin}},
-			cookie:   "__Host-pc-at=" + sealCookie(t, cookieKey, "__Host-pc-at", token) + "; pc-at=x; __Secure-pc-id=y; theme=dark"},
+			cookie:   "__Host-pc-at=" + sealCookie(t, cookieKey, "__Host-pc-at", token) + "; pc-at=x; __Secure-pc-id=y; __Host-pc-login=z; theme=dark"},
 		{name: "https origin, cookie without the prefix", origin: httpsOrigin, status: 401,
 			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{httpsOrigin}},
 			cookie:   "pc-at=" + sealCookie(t, cookieKey, "pc-at", token)},
 		{name: "legacy layout and name during the transition", origin: httpsOrigin, status: 200,
 			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{httpsOrigin}, LegacyCookiesUntil: time.Now().Add(time.Hour)},
 			cookie:   "pc-at=" + legacySealCookie(t, cookieKey, token) + "; theme=dark"},
+		{name: "legacy layout under the prefixed name during the transition", origin: httpsOrigin, status: 401,
+			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{httpsOrigin}, LegacyCookiesUntil: time.Now().Add(time.Hour)},
+			cookie:   "__Host-pc-at=" + legacySealCookie(t, cookieKey, token)},
 		{name: "legacy layout after the transition", origin: appOrigin, status: 401,
 			settings: agent.CookieConfig{CookieEncryptionKey: agent.Keys{cookieKey}, TrustedWebOrigins: []string{appOrigin}, LegacyCookiesUntil: time.Now().Add(-time.Second)},
 			cookie:   "pc-at=" + legacySealCookie(t, cookieKey, token)},
