@@ -76,7 +76,8 @@ type IdentityHeaders struct {
 type Route struct {
 	// Path is a clean absolute path; it matches itself and everything
 	// below it ("/users" matches "/users" and "/users/42", not
-	// "/usersx"). When several routes match, the longest path wins.
+	// "/usersx"), ignoring ASCII case ("/USERS/42" too). When several
+	// routes match, the longest path wins.
 	// Required.
 	Path string `yaml:"path"`
 	// Methods limits the route to these methods; GET also admits HEAD.
@@ -181,8 +182,8 @@ func (c Config) Validate() error {
 			bad(key+".cookies", "needs gateway.cookies, the OAuth Agent's cookie settings")
 		}
 		for j, prev := range c.Routes[:i] {
-			if prev.Path == r.Path && overlap(prev.Methods, r.Methods) {
-				bad(key, "same path and methods as routes[%d]", j)
+			if foldEqual(prev.Path, r.Path) && overlap(prev.Methods, r.Methods) {
+				bad(key, "same path (ignoring ASCII case) and methods as routes[%d]", j)
 			}
 		}
 	}

@@ -57,13 +57,16 @@ func TestValidate(t *testing.T) {
 		{name: "path with dot segment", change: func(c *Config) { c.Routes[0].Path = "/a/../users" }, wantKey: "gateway.routes[0].path"},
 		{name: "path with a parameter", change: func(c *Config) { c.Routes[0].Path = "/users;v=1" }, wantKey: "gateway.routes[0].path"},
 		{name: "path with a backslash", change: func(c *Config) { c.Routes[0].Path = `/users\admin` }, wantKey: "gateway.routes[0].path"},
-		{name: "path with a space", change: func(c *Config) { c.Routes[0].Path = "/user list" }},
+		{name: "path with UTF-8", change: func(c *Config) { c.Routes[0].Path = "/café" }},
+		// No request could reach it: requests with encoded spaces are refused.
+		{name: "path with a space", change: func(c *Config) { c.Routes[0].Path = "/user list" }, wantKey: "gateway.routes[0].path"},
 		{name: "lower-case method", change: func(c *Config) { c.Routes[1].Methods = []string{"post"} }, wantKey: "gateway.routes[1].methods[0]"},
 		{name: "no upstream", change: func(c *Config) { c.Routes[1].Upstream = "" }, wantKey: "gateway.routes[1].upstream"},
 		{name: "upstream with query", change: func(c *Config) { c.Routes[1].Upstream = "http://127.0.0.1:9000/?a=b" }, wantKey: "gateway.routes[1].upstream"},
 		{name: "bad scope", change: func(c *Config) { c.Routes[0].Scopes = []string{"list users"} }, wantKey: "gateway.routes[0].scopes[0]"},
 		{name: "duplicate route", change: func(c *Config) { c.Routes[1].Methods = []string{"GET", "PUT"} }, wantKey: "gateway.routes[1]"},
 		{name: "duplicate route, all methods", change: func(c *Config) { c.Routes[1].Methods = nil }, wantKey: "gateway.routes[1]"},
+		{name: "duplicate route, other case", change: func(c *Config) { c.Routes[1].Path, c.Routes[1].Methods = "/USERS", []string{"GET"} }, wantKey: "gateway.routes[1]"},
 		{name: "valid cookie route", change: func(c *Config) {
 			c.Routes[0].Cookies = true
 			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"}}

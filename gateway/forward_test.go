@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net"
@@ -84,27 +85,40 @@ func rawGET(t *testing.T, gw *httptest.Server, target, token string, header ...s
 }
 
 // TestGatewayPaths sends each path as raw bytes with a token that may
-// list users. Refused paths answer 400 and never reach the upstream;
-// accepted ones reach it byte for byte.
+// list users but not use the stricter /users/admin route. Refused paths
+// answer 400 (or 403, for another spelling of the admin route) and never
+// reach the upstream; accepted ones reach it byte for byte.
 func TestGatewayPaths(t *testing.T) {
 	issuer := authservertest.New(t)
 	up := record(t)
 	gw := start(t, issuer.URL, nil,
-		gateway.Route{Path: "/users", Methods: []string{"GET"}, Upstream: up.URL + "/api", Scopes: []string{"list:users"}})
+		gateway.Route{Path: "/users", Methods: []string{"GET"}, Upstream: up.URL + "/api", Scopes: []string{"list:users"}},
+		gateway.Route{Path: "/users/admin", Methods: []string{"GET"}, Upstream: up.URL + "/api", Scopes: []string{"write:users"}})
 	token := issuer.Token(t, "list:users")
 
 	tests := []struct {
-		name    string
-		target  string
-		status  int
-		noJSON  bool   // refused by net/http before the gateway sees it
-		wantURI string // what the upstream received, when forwarded
+		name      string
+		target    string
+		status    int
+		noJSON    bool   // refused by net/http before the gateway sees it
+		wantURI   string // what the upstream received, when forwarded
+		wantError string // error member of a refusal; invalid_request if empty
 	}{
 		{name: "plain", target: "/users/42", status: 200, wantURI: "/api/users/42"},
 		{name: "trailing slash", target: "/users/", status: 200, wantURI: "/api/users/"},
-		{name: "encoded space", target: "/users/a%20b", status: 200, wantURI: "/api/users/a%20b"},
-		{name: "encoded question mark", target: "/users/a%3Fb", status: 200, wantURI: "/api/users/a%3Fb"},
+		{name: "upper-case route forwarded as received", target: "/USERS/42", status: 200, wantURI: "/api/USERS/42"},
 		{name: "encoded UTF-8", target: "/users/caf%C3%A9", status: 200, wantURI: "/api/users/caf%C3%A9"},
+		{name: "admin route", target: "/users/admin", status: 403, wantError: "insufficient_scope"},
+		{name: "admin route, upper case", target: "/users/ADMIN", status: 403, wantError: "insufficient_scope"},
+		{name: "admin route, mixed case below", target: "/Users/Admin/7", status: 403, wantError: "insufficient_scope"},
+		{name: "encoded question mark", target: "/users/admin%3F", status: 400},
+		{name: "encoded hash", target: "/users/admin%23x", status: 400},
+		{name: "encoded space", target: "/users/admin%20", status: 400},
+		{name: "encoded tab", target: "/users/admin%09", status: 400},
+		{name: "encoded no-break space", target: "/users/admin%C2%A0", status: 400},
+		{name: "full-width dot dot", target: "/users/%EF%BC%8E%EF%BC%8E/x", status: 400},
+		{name: "full-width solidus", target: "/users%EF%BC%8Fadmin", status: 400},
+		{name: "full-width letters", target: "/users/%EF%BD%81dmin", status: 400},
 		{name: "sub-delimiters", target: "/users/a:b@c!d$e&f'g(h)i*j+k,l=m", status: 200, wantURI: "/api/users/a:b@c!d$e&f'g(h)i*j+k,l=m"},
 		{name: "query not checked", target: "/users?a=1&b=%7e", status: 200, wantURI: "/api/users?a=1&b=%7e"},
 
@@ -150,9 +164,10 @@ func TestGatewayPaths(t *testing.T) {
 					Error       string `json:"error"`
 					Description string `json:"error_description"`
 				}
+				wantError := cmp.Or(tt.wantError, "invalid_request")
 				if resp.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &e) != nil ||
-					e.Error != "invalid_request" || e.Description == "" {
-					t.Errorf("answer %q %s, want an invalid_request JSON body", resp.Header.Get("Content-Type"), body)
+					e.Error != wantError || e.Description == "" {
+					t.Errorf("answer %q %s, want an %s JSON body", resp.Header.Get("Content-Type"), body, wantError)
 				}
 				return
 			}

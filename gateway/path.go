@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Reasons a request path is refused. The gateway routes on the decoded
@@ -14,7 +16,10 @@ import (
 // or decode twice, and "/users/%2e%2e/admin" is "/admin" to one and a file
 // named ".." to another. A path that two decoders could read differently
 // would let a route's scope check guard one resource while the upstream
-// serves another, so only one spelling of each path is accepted.
+// serves another, so only one spelling of each path is accepted. A hop
+// that decodes and forwards again turns an encoded '?' or '#' into a query
+// or fragment; servers that trim or split on whitespace, or normalise
+// Unicode (NFKC turns a full-width '．' into '.'), read yet another path.
 var (
 	errNotAbsolute    = errors.New("the path must be absolute")
 	errSemicolon      = errors.New("the path must not contain ';' (path parameters), raw or encoded")
@@ -22,6 +27,10 @@ var (
 	errBackslash      = errors.New("the path must not contain a backslash, raw or encoded")
 	errEncodedSlash   = errors.New("the path must not contain an encoded '/' (%2F)")
 	errEncodedPercent = errors.New("the path must not contain an encoded '%' (%25)")
+	errEncodedQuery   = errors.New("the path must not contain an encoded '?' (%3F)")
+	errEncodedHash    = errors.New("the path must not contain an encoded '#' (%23)")
+	errSpace          = errors.New("the path must not contain whitespace, raw or encoded")
+	errCompatibility  = errors.New("the path must not contain an encoded character that Unicode normalisation (NFKC) or best-fit mapping turns into ASCII, such as a full-width '.' or a division slash")
 	errBadEscape      = errors.New("the path has an invalid percent-encoding")
 	errLowerHex       = errors.New("the path's percent-encodings must use upper-case hex digits")
 	errEncodedPlain   = errors.New("the path must not percent-encode letters, digits or -._~")
@@ -61,10 +70,11 @@ func requestPath(u *url.URL) (string, error) {
 // decoded. It must be absolute and made of segments of unreserved
 // characters, sub-delimiters other than ';', ':' and '@', and
 // percent-encodings with upper-case hex digits of bytes outside the
-// unreserved set. It refuses encoded '/', '\', ';' and '%', which
-// decoders disagree on, control characters raw or encoded, a decoding
-// that is not UTF-8, and dot segments and empty segments (a trailing
-// slash is allowed).
+// unreserved set. It refuses encoded '/', '\', ';', '%', '?' and '#',
+// which decoders disagree on, control characters and whitespace raw or
+// encoded, a decoding that is not UTF-8, a non-ASCII character whose NFKC
+// form holds ASCII (compatibility forms of '.', '/', letters, spaces), and
+// dot segments and empty segments (a trailing slash is allowed).
 func checkPath(raw string) (string, error) {
 	if !strings.HasPrefix(raw, "/") {
 		return "", errNotAbsolute
@@ -115,9 +125,8 @@ func checkPath(raw string) (string, error) {
 		return "", errUTF8
 	}
 	for _, r := range decoded {
-		if unicode.IsControl(r) {
-			// C1 controls (U+0080 to U+009F), encoded in UTF-8.
-			return "", errControl
+		if err := checkRune(r); err != nil {
+			return "", err
 		}
 	}
 	return decoded, nil
@@ -126,6 +135,9 @@ func checkPath(raw string) (string, error) {
 // checkEscaped refuses the bytes that must not appear percent-encoded.
 func checkEscaped(b byte) error {
 	switch {
+	case b == ' ' || '\t' <= b && b <= '\r':
+		// Trimmed or split on by some servers and logs.
+		return errSpace
 	case b < ' ' || b == 0x7f:
 		return errControl
 	case b == '/':
@@ -138,11 +150,50 @@ func checkEscaped(b byte) error {
 		// Decoded once it is "%2e"; an upstream that decodes twice
 		// would see a dot segment the gateway never saw.
 		return errEncodedPercent
+	case b == '?':
+		// A hop that decodes and forwards again starts a query here.
+		return errEncodedQuery
+	case b == '#':
+		return errEncodedHash
 	case unreserved(b):
 		return errEncodedPlain
 	}
 	return nil
 }
+
+// checkRune refuses a non-ASCII character of a decoded path that upstreams
+// could read as another: C1 controls, Unicode whitespace, and characters
+// that NFKC normalisation maps to a string holding ASCII. The last covers
+// the compatibility forms of '.', '/' and '\' (U+FF0E, U+2024, U+2025,
+// U+FE52, U+FF0F, U+FF3C, U+FE68, ...), which make dot segments and
+// separators the gateway never saw, and full-width letters, which would
+// spell a route's path ("/users/ａｄｍｉｎ") without matching it. It uses
+// the Unicode tables rather than a list so that no compatibility form is
+// missed. The slashes in lookalikes have no NFKC mapping but Windows
+// best-fit code page conversion turns some into '/' or '\'.
+func checkRune(r rune) error {
+	switch {
+	case r < utf8.RuneSelf:
+		return nil
+	case unicode.IsControl(r):
+		return errControl
+	case unicode.IsSpace(r):
+		return errSpace
+	case strings.ContainsRune(lookalikes, r):
+		return errCompatibility
+	}
+	var buf [utf8.UTFMax]byte
+	for _, c := range norm.NFKC.Bytes(buf[:utf8.EncodeRune(buf[:], r)]) {
+		if c < utf8.RuneSelf {
+			return errCompatibility
+		}
+	}
+	return nil
+}
+
+// lookalikes are the solidus forms without an NFKC mapping to ASCII:
+// division slash, fraction slash, big solidus and big reverse solidus.
+const lookalikes = "\u2215\u2044\u29f8\u29f9"
 
 // validSegment reports whether a segment between two slashes may be
 // routed: not empty and not a dot segment. Encoded dots are refused

@@ -6,6 +6,9 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestCheckPath(t *testing.T) {
@@ -19,9 +22,9 @@ func TestCheckPath(t *testing.T) {
 		{name: "plain", raw: "/users/42", want: "/users/42"},
 		{name: "trailing slash", raw: "/users/", want: "/users/"},
 		{name: "sub-delimiters, colon and at", raw: "/a/b:c@d!$&'()*+,=", want: "/a/b:c@d!$&'()*+,="},
-		{name: "encoded space", raw: "/a%20b", want: "/a b"},
-		{name: "encoded reserved characters", raw: "/a%3F%23%40%2B", want: "/a?#@+"},
+		{name: "encoded reserved characters", raw: "/a%40%2B%3A%5B%5D", want: "/a@+:[]"},
 		{name: "encoded UTF-8", raw: "/caf%C3%A9", want: "/café"},
+		{name: "encoded CJK, NFKC-stable", raw: "/%E6%97%A5%E6%9C%AC", want: "/日本"},
 		{name: "dots inside a segment", raw: "/a/..b/c...", want: "/a/..b/c..."},
 
 		{name: "relative", raw: "users", wantErr: errNotAbsolute},
@@ -34,7 +37,28 @@ func TestCheckPath(t *testing.T) {
 		{name: "raw tab", raw: "/users\t", wantErr: errControl},
 		{name: "raw DEL", raw: "/users\x7f", wantErr: errControl},
 		{name: "encoded NUL", raw: "/users/admin%00", wantErr: errControl},
-		{name: "encoded newline", raw: "/users/%0A", wantErr: errControl},
+		{name: "encoded newline", raw: "/users/%0A", wantErr: errSpace},
+		{name: "encoded tab", raw: "/users/admin%09", wantErr: errSpace},
+		{name: "encoded space", raw: "/users/admin%20", wantErr: errSpace},
+		{name: "encoded form feed", raw: "/users/admin%0C", wantErr: errSpace},
+		{name: "encoded no-break space", raw: "/users/admin%C2%A0", wantErr: errSpace},
+		{name: "encoded ideographic space", raw: "/users/admin%E3%80%80", wantErr: errSpace},
+		{name: "encoded line separator", raw: "/users/admin%E2%80%A8", wantErr: errSpace},
+		{name: "encoded ogham space", raw: "/users/admin%E1%9A%80", wantErr: errSpace},
+		{name: "encoded question mark", raw: "/users/admin%3F", wantErr: errEncodedQuery},
+		{name: "encoded hash", raw: "/users/admin%23x", wantErr: errEncodedHash},
+		{name: "full-width dot dot", raw: "/users/%EF%BC%8E%EF%BC%8E/x", wantErr: errCompatibility},
+		{name: "full-width solidus", raw: "/users%EF%BC%8Fadmin", wantErr: errCompatibility},
+		{name: "full-width reverse solidus", raw: "/users%EF%BC%BCadmin", wantErr: errCompatibility},
+		{name: "one dot leader", raw: "/users/%E2%80%A4%E2%80%A4/admin", wantErr: errCompatibility},
+		{name: "two dot leader", raw: "/users/%E2%80%A5/admin", wantErr: errCompatibility},
+		{name: "small full stop", raw: "/users/%EF%B9%92%EF%B9%92/admin", wantErr: errCompatibility},
+		{name: "division slash", raw: "/users%E2%88%95admin", wantErr: errCompatibility},
+		{name: "fraction slash", raw: "/users%E2%81%84admin", wantErr: errCompatibility},
+		{name: "small reverse solidus", raw: "/users%EF%B9%A8admin", wantErr: errCompatibility},
+		{name: "big solidus", raw: "/users%E2%A7%B8admin", wantErr: errCompatibility},
+		{name: "big reverse solidus", raw: "/users%E2%A7%B9admin", wantErr: errCompatibility},
+		{name: "full-width letters", raw: "/users/%EF%BD%81dmin", wantErr: errCompatibility},
 		{name: "encoded DEL", raw: "/users/%7F", wantErr: errControl},
 		{name: "encoded C1 control", raw: "/users/%C2%85", wantErr: errControl},
 		{name: "backslash", raw: `/users\admin`, wantErr: errBackslash},
@@ -92,6 +116,7 @@ func FuzzCheckPath(f *testing.F) {
 	for _, s := range []string{
 		"/", "/users/42", "/users/", "/a%20b", "/caf%C3%A9", "/users/admin;x", "/users%2Fadmin",
 		"/users/%2E%2E/admin", "/%7e", "/users\\admin", "/users/..", "//x", "/%C0%AE", "/%25", "/a%3F",
+		"/%EF%BC%8E%EF%BC%8E", "/%E2%88%95", "/%E6%97%A5", "/%C2%A0", "/%23",
 	} {
 		f.Add(s)
 	}
@@ -113,7 +138,7 @@ func FuzzCheckPath(f *testing.F) {
 		if u.Path != decoded || u.EscapedPath() != raw {
 			t.Fatalf("url.Parse(%q): Path %q, EscapedPath %q", raw, u.Path, u.EscapedPath())
 		}
-		if strings.Count(decoded, "/") != strings.Count(raw, "/") || strings.ContainsAny(decoded, ";\\%") {
+		if strings.Count(decoded, "/") != strings.Count(raw, "/") || strings.ContainsAny(decoded, ";\\%?#") {
 			t.Fatalf("checkPath(%q) = %q: segments changed or a separator survived", raw, decoded)
 		}
 		trimmed := decoded
@@ -123,9 +148,17 @@ func FuzzCheckPath(f *testing.F) {
 		if path.Clean(trimmed) != trimmed {
 			t.Fatalf("checkPath(%q) = %q, which is not clean", raw, decoded)
 		}
-		for _, c := range []byte(decoded) {
-			if c < ' ' || c == 0x7f {
-				t.Fatalf("checkPath(%q) = %q, with a control character", raw, decoded)
+		for _, r := range decoded {
+			if r <= ' ' || r == 0x7f || unicode.IsControl(r) || unicode.IsSpace(r) {
+				t.Fatalf("checkPath(%q) = %q, with a control or space character", raw, decoded)
+			}
+		}
+		// An upstream that normalises to NFKC must see the same
+		// separators and dots, so no new segment or dot segment.
+		nfkc := norm.NFKC.String(decoded)
+		for _, sep := range []string{"/", ".", "\\"} {
+			if strings.Count(nfkc, sep) != strings.Count(decoded, sep) {
+				t.Fatalf("checkPath(%q) = %q, which NFKC turns into %q", raw, decoded, nfkc)
 			}
 		}
 	})

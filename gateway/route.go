@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
-	"strings"
 )
 
 // route is a configured route with its handler: the guard, the scope
@@ -16,9 +15,36 @@ type route struct {
 	cookies bool // accepts the OAuth Agent's cookie (Route.Cookies)
 }
 
-// matches reports whether p is the route's path or lies below it.
+// matches reports whether p is the route's path or lies below it,
+// ignoring ASCII case: IIS, ASP.NET and case-insensitive file systems serve
+// "/users/ADMIN" as "/users/admin", so the route that guards one must guard
+// the other. The path is still forwarded as received.
 func (rt *route) matches(p string) bool {
-	return rt.path == "/" || p == rt.path || strings.HasPrefix(p, rt.path) && p[len(rt.path)] == '/'
+	n := len(rt.path)
+	return rt.path == "/" || len(p) >= n && foldEqual(p[:n], rt.path) && (len(p) == n || p[n] == '/')
+}
+
+// foldEqual reports whether a and b are equal under ASCII case folding.
+// strings.EqualFold folds Unicode too (the Kelvin sign to 'k'), which
+// upstreams do not agree on, and would let strings of different lengths
+// match.
+func foldEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // allows reports whether method may use the route; GET also admits HEAD,

@@ -26,6 +26,10 @@ func TestLookup(t *testing.T) {
 		{name: "HEAD with GET", path: "/users", method: "HEAD", wantPath: "/users"},
 		{name: "method falls through to a less specific route", path: "/users/admin", method: "DELETE", wantPath: "/"},
 		{name: "root", path: "/other", method: "PATCH", wantPath: "/"},
+		{name: "upper case", path: "/USERS/42", method: "GET", wantPath: "/users"},
+		{name: "upper case, most specific", path: "/users/ADMIN", method: "GET", wantPath: "/users/admin"},
+		{name: "mixed case below", path: "/Users/AdMiN/7", method: "POST", wantPath: "/users/admin"},
+		{name: "Unicode case folding not applied", path: "/u\u017fers", method: "GET", wantPath: "/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
