@@ -48,12 +48,7 @@ func TestDisabledUserRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	tok, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _, tok := signedIn(t, as, "openid", "offline_access")
 	// A code issued before the flag, exchanged after it.
 	pending := webFlow(as, "openid")
 	code := newBrowser(t, as).signIn(pending)
@@ -111,12 +106,7 @@ func TestEnableRestoresSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, as)
-	f := webFlow(as, "openid", "offline_access")
-	old, err := f.exchange(b.signIn(f))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _, old := signedIn(t, as, "openid", "offline_access")
 
 	if n, err := users.Disable(ctx, as.Store, store.NewCutoff("", u.ID, clk.Now(), time.Hour), clk.Now()); err != nil || n != 1 {
 		t.Fatalf("Disable = %d, %v; want the one grant revoked", n, err)

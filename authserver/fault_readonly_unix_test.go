@@ -61,17 +61,7 @@ func TestFaultReadOnlyStore(t *testing.T) {
 	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ready := false
-	for range 20 {
-		advance()
-		if status, _ := readyz(t, node); status == http.StatusOK {
-			ready = true
-			break
-		}
-	}
-	if !ready {
-		t.Fatal("readyz stayed 503 after the file was writable again")
-	}
+	awaitReady(t, node, advance, "readyz stayed 503 after the file was writable again")
 	// In a row and at once: a burst takes every idle connection, so none
 	// that went read-only can hide at the bottom of the pool.
 	for range 400 {

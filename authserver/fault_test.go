@@ -68,6 +68,20 @@ func faultCluster(t *testing.T, path string) (node *authservertest.Server, advan
 }
 
 // readyz returns the status and the store check of node's /readyz.
+// awaitReady moves the clock past the probe interval and asks /readyz
+// until it answers 200, a bounded number of times; why says what the test
+// waited for.
+func awaitReady(t *testing.T, node *authservertest.Server, advance func(), why string) {
+	t.Helper()
+	for range 20 {
+		advance()
+		if status, _ := readyz(t, node); status == http.StatusOK {
+			return
+		}
+	}
+	t.Fatal(why)
+}
+
 func readyz(t *testing.T, node *authservertest.Server) (int, any) {
 	t.Helper()
 	resp, err := http.Get(node.URL + "/readyz")
@@ -110,17 +124,7 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 
 	pageLimits.Store(&map[string]int64{})
-	ready := false
-	for range 20 {
-		advance()
-		if status, _ := readyz(t, node); status == http.StatusOK {
-			ready = true
-			break
-		}
-	}
-	if !ready {
-		t.Fatal("readyz stayed 503 after the disk had room again")
-	}
+	awaitReady(t, node, advance, "readyz stayed 503 after the disk had room again")
 	for range 200 {
 		node.Revoke(t, node.Token(t, "list:users"))
 	}

@@ -1,8 +1,6 @@
 package authserver_test
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"sync"
@@ -13,33 +11,7 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
-	"github.com/portcullis/portcullis/store"
 )
-
-// auditLog is an Auditor that keeps the events, for tests that check them.
-type auditLog struct {
-	mu     sync.Mutex
-	events []store.AuditEvent
-}
-
-func (l *auditLog) Record(_ context.Context, _ slog.Level, e store.AuditEvent) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, e)
-}
-
-// count is how many events of type typ were recorded.
-func (l *auditLog) count(typ string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, e := range l.events {
-		if e.Type == typ {
-			n++
-		}
-	}
-	return n
-}
 
 // TestRefreshRetryIsNotReplay: a rotated token presented again gets the
 // same successor only while that successor was never presented, by the same
@@ -47,7 +19,7 @@ func (l *auditLog) count(typ string) int {
 // case is the issue's: A → B → C within the grace, then A again.
 func TestRefreshRetryIsNotReplay(t *testing.T) {
 	clk := &clock{t: time.Now()}
-	events := &auditLog{}
+	events := &eventLog{}
 	as := authservertest.New(t, func(c *authserver.Config) { c.Now = clk.Now; c.Auditor = events })
 	web := basic(as.WebClientID, as.WebClientSecret)
 	tests := []struct {
@@ -94,7 +66,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 				tt.touch(t, successor)
 			}
 			clk.Add(tt.wait)
-			retries, reuses := events.count(audit.RefreshRetry), events.count(audit.RefreshReuse)
+			retries, reuses := len(events.ofType(audit.RefreshRetry)), len(events.ofType(audit.RefreshReuse))
 			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {a}}
 			if tt.presenter == nil {
 				form.Set("client_id", as.SPAClientID)
@@ -104,7 +76,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 				if status != http.StatusOK || again["refresh_token"] != successor || again["access_token"] != first["access_token"] {
 					t.Fatalf("retry: %d %v, want the identical successor response", status, again)
 				}
-				if events.count(audit.RefreshRetry) != retries+1 || events.count(audit.RefreshReuse) != reuses {
+				if len(events.ofType(audit.RefreshRetry)) != retries+1 || len(events.ofType(audit.RefreshReuse)) != reuses {
 					t.Fatal("a retry was not audited as refresh_retry")
 				}
 				if status, body := refreshed(t, as, successor, nil); status != http.StatusOK {
@@ -115,7 +87,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 			if status != http.StatusBadRequest || again["error"] != "invalid_grant" {
 				t.Fatalf("reuse: %d %v, want 400 invalid_grant", status, again)
 			}
-			if events.count(audit.RefreshReuse) != reuses+1 || events.count(audit.RefreshRetry) != retries {
+			if len(events.ofType(audit.RefreshReuse)) != reuses+1 || len(events.ofType(audit.RefreshRetry)) != retries {
 				t.Fatal("a reuse was not audited as refresh_reuse")
 			}
 			if status, body := refreshed(t, as, successor, nil); status != http.StatusBadRequest || body["error"] != "invalid_grant" {
