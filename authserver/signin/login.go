@@ -61,7 +61,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, append(s.typedUsername(r, username), "client_id", c.ID)...)
+		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, append(s.typedUsername(s.lookupTyped(r, username), username), "client_id", c.ID)...)
 		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
 		return
 	}
@@ -81,7 +81,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !valid.ok {
-		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, append(s.typedUsername(r, username), "client_id", c.ID)...)
+		// The password check found the account, if there is one.
+		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, append(s.typedUsername(valid.user, username), "client_id", c.ID)...)
 		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, username)
 		return
 	}

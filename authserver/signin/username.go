@@ -4,19 +4,30 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"github.com/portcullis/portcullis/store"
 )
 
 // typedUsername returns the audit fields that name the account a sign-in
-// attempt typed: its sub and username if the account exists, else only a
-// digest of the typed text. People type passwords into the username field,
-// so text that names no account must not be kept.
-func (s *Server) typedUsername(r *http.Request, username string) []any {
-	if len(username) <= maxUsernameLength {
-		if u, err := s.store.GetUserByUsername(r.Context(), username); err == nil {
-			return []any{"sub", u.ID, "username", u.Username}
-		}
+// attempt typed: u's sub and username when the typed name found one (u's
+// ID is set), else only a digest of the typed text. People type passwords
+// into the username field, so text that names no account must not be kept.
+func (s *Server) typedUsername(u store.User, username string) []any {
+	if u.ID != "" {
+		return []any{"sub", u.ID, "username", u.Username}
 	}
 	return []any{"username_hash", s.usernameDigest(username)}
+}
+
+// lookupTyped finds the account a typed username names, for attempts
+// refused before the password check looked it up; the zero User if none.
+func (s *Server) lookupTyped(r *http.Request, username string) store.User {
+	if len(username) <= maxUsernameLength {
+		if u, err := s.store.GetUserByUsername(r.Context(), username); err == nil {
+			return u
+		}
+	}
+	return store.User{}
 }
 
 // usernameDigest stands for a typed username in the audit trail. Being a
