@@ -106,8 +106,8 @@ func TestPendingRequestsBounded(t *testing.T) {
 					t.Fatalf("push %d from one backend: %d %v", i, status, body)
 				}
 			}
-			if status, body, retry := parFrom(t, as, "192.0.2.1", true); status != http.StatusTooManyRequests || retry == "" {
-				t.Fatalf("push over the total: %d %v, Retry-After %q; want 429", status, body, retry)
+			if status, body, retry := parFrom(t, as, "192.0.2.1", true); status != http.StatusTooManyRequests || body["error"] != "temporarily_unavailable" || retry == "" {
+				t.Fatalf("push over the total: %d %v, Retry-After %q; want 429 temporarily_unavailable", status, body, retry)
 			}
 			if status, _ := authorizeFrom(t, as, "192.0.2.9"); status != http.StatusTooManyRequests {
 				t.Fatalf("authorize over the total: status %d, want 429", status)
