@@ -7,21 +7,26 @@ import (
 	"testing"
 )
 
-func TestBearerToken(t *testing.T) {
+func TestCredentials(t *testing.T) {
 	tests := []struct {
-		name    string
-		headers []string
-		want    string
-		wantErr error
+		name       string
+		headers    []string
+		wantScheme scheme
+		want       string
+		wantErr    error
 	}{
-		{name: "bearer", headers: []string{"Bearer abc.def.ghi"}, want: "abc.def.ghi"},
-		{name: "scheme is case-insensitive", headers: []string{"bEaReR abc"}, want: "abc"},
-		{name: "several spaces", headers: []string{"Bearer   abc"}, want: "abc"},
+		{name: "bearer", headers: []string{"Bearer abc.def.ghi"}, wantScheme: bearerScheme, want: "abc.def.ghi"},
+		{name: "scheme is case-insensitive", headers: []string{"bEaReR abc"}, wantScheme: bearerScheme, want: "abc"},
+		{name: "several spaces", headers: []string{"Bearer   abc"}, wantScheme: bearerScheme, want: "abc"},
+		{name: "dpop", headers: []string{"DPoP abc.def.ghi"}, wantScheme: dpopScheme, want: "abc.def.ghi"},
+		{name: "dpop in lower case", headers: []string{"dpop abc"}, wantScheme: dpopScheme, want: "abc"},
 		{name: "absent", wantErr: ErrNoToken},
 		{name: "basic", headers: []string{"Basic dXNlcjpwYXNz"}, wantErr: ErrNoToken},
-		{name: "scheme only", headers: []string{"Bearer"}, wantErr: ErrMalformedRequest},
-		{name: "scheme and space", headers: []string{"Bearer "}, wantErr: ErrMalformedRequest},
+		{name: "scheme only", headers: []string{"Bearer"}, wantScheme: bearerScheme, wantErr: ErrMalformedRequest},
+		{name: "scheme and space", headers: []string{"Bearer "}, wantScheme: bearerScheme, wantErr: ErrMalformedRequest},
+		{name: "dpop scheme only", headers: []string{"DPoP"}, wantScheme: dpopScheme, wantErr: ErrMalformedRequest},
 		{name: "two headers", headers: []string{"Bearer a", "Bearer b"}, wantErr: ErrMalformedRequest},
+		{name: "two schemes", headers: []string{"Bearer a", "DPoP a"}, wantErr: ErrMalformedRequest},
 		{name: "empty", headers: []string{""}, wantErr: ErrNoToken},
 	}
 	for _, tt := range tests {
@@ -30,9 +35,9 @@ func TestBearerToken(t *testing.T) {
 			for _, v := range tt.headers {
 				h.Add("Authorization", v)
 			}
-			got, err := bearerToken(h)
-			if !errors.Is(err, tt.wantErr) || got != tt.want {
-				t.Errorf("bearerToken = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
+			s, got, err := credentials(h)
+			if !errors.Is(err, tt.wantErr) || got != tt.want || s != tt.wantScheme {
+				t.Errorf("credentials = %d, %q, %v; want %d, %q, %v", s, got, err, tt.wantScheme, tt.want, tt.wantErr)
 			}
 		})
 	}

@@ -20,6 +20,8 @@ type Caller struct {
 	tokenID   string
 	issuedAt  time.Time
 	expiresAt time.Time
+	// jkt is cnf.jkt, the thumbprint of the key the token is bound to.
+	jkt string
 	// claims is the JWT payload or the introspection response, kept raw so
 	// that the hot path never decodes claims nobody asks for.
 	claims []byte
@@ -57,6 +59,11 @@ func (c *Caller) IssuedAt() time.Time { return c.issuedAt }
 // ExpiresAt returns the "exp" claim; zero when absent from an introspection
 // response.
 func (c *Caller) ExpiresAt() time.Time { return c.expiresAt }
+
+// Thumbprint returns the "cnf" claim's "jkt": the RFC 7638 SHA-256
+// thumbprint of the key the token is bound to (RFC 9449 section 6.1), the
+// key whose proof the request carried. It is empty for a bearer token.
+func (c *Caller) Thumbprint() string { return c.jkt }
 
 // Claims decodes all claims into v with encoding/json: the JWT claims set
 // (RFC 7519 section 4) or the introspection response (RFC 7662

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portcullis/portcullis/dpop"
 )
 
 // claims are the members of a JWT access token (RFC 9068 section 2.2) and
@@ -24,6 +26,12 @@ type claims struct {
 	NotBefore numericDate `json:"nbf"`
 	Expiry    numericDate `json:"exp"`
 	ID        string      `json:"jti"`
+	// Confirmation is "cnf" (RFC 7800 section 3.1): the key a token is
+	// bound to, as cnf.jkt (RFC 9449 section 6).
+	Confirmation map[string]json.RawMessage `json:"cnf"`
+
+	// jkt is cnf.jkt once check has accepted the binding.
+	jkt string
 }
 
 // audience is "aud", a string or an array of strings (RFC 7519
@@ -104,6 +112,23 @@ func (c *claims) check(issuer, aud string, now time.Time, leeway time.Duration, 
 	if c.NotBefore.set && later.Before(c.NotBefore.time()) || c.IssuedAt.set && later.Before(c.IssuedAt.time()) {
 		return ErrNotYetValid
 	}
+	return c.checkBinding()
+}
+
+// checkBinding reads cnf into jkt. A token bound other than by one JWK
+// SHA-256 thumbprint (a certificate thumbprint of RFC 8705, an empty cnf,
+// a jkt of the wrong form) is refused rather than taken for unbound: the
+// guard could not check that binding, and ignoring it would accept the
+// token from whoever stole it.
+func (c *claims) checkBinding() error {
+	if c.Confirmation == nil {
+		return nil
+	}
+	raw, ok := c.Confirmation["jkt"]
+	if !ok || len(c.Confirmation) != 1 || json.Unmarshal(raw, &c.jkt) != nil || !dpop.ValidThumbprint(c.jkt) {
+		c.jkt = ""
+		return ErrUnsupportedBinding
+	}
 	return nil
 }
 
@@ -118,6 +143,7 @@ func (c *claims) caller(raw []byte) *Caller {
 		tokenID:   c.ID,
 		issuedAt:  c.IssuedAt.time(),
 		expiresAt: c.Expiry.time(),
+		jkt:       c.jkt,
 		claims:    raw,
 	}
 }

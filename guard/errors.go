@@ -19,6 +19,10 @@ var (
 	ErrUnsafeAlgorithm = errors.New("guard: algorithm is not an allowed asymmetric signature algorithm")
 	// ErrInvalidOption means an option has a value outside its domain.
 	ErrInvalidOption = errors.New("guard: invalid option")
+	// ErrMissingPublicURL means a DPoP mode other than DPoPOff is asked
+	// for without DPoP.PublicURL, against which proofs' htu is checked
+	// (RFC 9449 section 4.3).
+	ErrMissingPublicURL = errors.New("guard: DPoP.PublicURL is required to accept DPoP")
 )
 
 // Errors about the issuer's endpoints. New returns them when the issuer
@@ -80,4 +84,33 @@ var (
 	// ErrInsufficientScope means the token lacks a scope the route requires
 	// (RFC 6750 section 3.1).
 	ErrInsufficientScope = errors.New("guard: insufficient scope")
+)
+
+// Errors about proof-of-possession (RFC 9449). The middleware answers them
+// with 401 and a DPoP challenge, except ErrTokenBound under the Bearer
+// scheme, whose challenge is the Bearer one.
+var (
+	// ErrTokenBound means a token bound to a key (cnf.jkt) came without a
+	// proof: as a bearer token, through Verify, or to a route that does
+	// not accept DPoP (RFC 9449 section 7.2).
+	ErrTokenBound = errors.New("guard: the token is bound to a key and needs the DPoP scheme with a proof")
+	// ErrTokenNotBound means a token bound to no key came under the DPoP
+	// scheme: a proof cannot show possession of a token nobody bound
+	// (RFC 9449 section 7.1).
+	ErrTokenNotBound = errors.New("guard: the token is not bound to a key")
+	// ErrDPoPRequired means a bearer token came to a route that accepts
+	// DPoP-bound tokens only.
+	ErrDPoPRequired = errors.New("guard: this API accepts DPoP-bound tokens only")
+	// ErrUnsupportedBinding means the token's cnf claim binds it other
+	// than by a JWK thumbprint (cnf.jkt), for example to a TLS client
+	// certificate (RFC 8705): the guard cannot check that binding, and
+	// ignoring it would accept a stolen token.
+	ErrUnsupportedBinding = errors.New("guard: the token is bound in a way the guard cannot check")
+	// ErrNoProof means a DPoP request carries no DPoP header (RFC 9449
+	// section 7.1: invalid_dpop_proof).
+	ErrNoProof = errors.New("guard: no DPoP proof")
+	// ErrProof means the DPoP proof was refused (RFC 9449 section 4.3);
+	// it wraps the *dpop.Error that says why, whose code
+	// (invalid_dpop_proof or use_dpop_nonce) the answer carries.
+	ErrProof = errors.New("guard: invalid DPoP proof")
 )

@@ -12,22 +12,22 @@ import (
 	"github.com/portcullis/portcullis/guard/guardtest"
 )
 
-// FuzzBearerToken feeds arbitrary Authorization headers to the parser.
-func FuzzBearerToken(f *testing.F) {
+// FuzzCredentials feeds arbitrary Authorization headers to the parser.
+func FuzzCredentials(f *testing.F) {
 	for _, seed := range []string{
 		"Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
 		"bearer abc==", "Bearer", "Bearer ", "Bearer  a b", "Basic dXNlcjpwYXNz",
-		"", "Bearer\tabc", "Bearer a=b", "Bearer é", "Bearer ===",
+		"", "Bearer\tabc", "Bearer a=b", "Bearer é", "Bearer ===", "DPoP abc", "dPoP", "DPoP\tx",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, value string) {
-		token, err := bearerToken(http.Header{"Authorization": {value}})
+		s, token, err := credentials(http.Header{"Authorization": {value}})
 		switch {
-		case err == nil && (token == "" || !strings.HasSuffix(value, token)):
-			t.Fatalf("bearerToken(%q) = %q", value, token)
+		case err == nil && (token == "" || !strings.HasSuffix(value, token) || s == otherScheme):
+			t.Fatalf("credentials(%q) = %d, %q", value, s, token)
 		case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrMalformedRequest):
-			t.Fatalf("bearerToken(%q): unexpected error %v", value, err)
+			t.Fatalf("credentials(%q): unexpected error %v", value, err)
 		}
 		if validToken68(token) && strings.ContainsAny(token, " \t\",\\") {
 			t.Fatalf("validToken68 accepted %q", token)

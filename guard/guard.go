@@ -19,6 +19,7 @@ type Guard struct {
 	revocations  *revocations // nil when the issuer publishes no list or polling is off
 	introspector *introspector
 	cache        *tokenCache
+	proofs       *proofs // nil without Options.DPoP.PublicURL
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -45,8 +46,12 @@ func New(ctx context.Context, opts Options) (*Guard, error) {
 	if err := s.pickAlgorithms(m.SigningAlgorithms); err != nil {
 		return nil, err
 	}
+	p, err := newProofs(s.DPoP, s.Clock)
+	if err != nil {
+		return nil, err
+	}
 	bg, stop := context.WithCancel(context.Background())
-	g := &Guard{s: s, cache: newTokenCache(s.CacheSize), stop: stop}
+	g := &Guard{s: s, cache: newTokenCache(s.CacheSize), proofs: p, stop: stop}
 	if err := g.start(ctx, bg, m); err != nil {
 		stop()
 		return nil, err
@@ -89,51 +94,107 @@ func (g *Guard) Close() {
 }
 
 // Middleware returns next wrapped so that it only sees requests with a
-// valid bearer token, whose Caller it finds with CallerFromContext. Other
-// requests are answered as RFC 6750 section 3 says: 401 without an error
-// code when there is no token, 400 invalid_request for a malformed
-// Authorization header, 401 invalid_token for a bad token, and 503 when an
-// opaque token cannot be introspected now. Tokens are read from the
-// Authorization header only (RFC 6750 section 2.1); the form and query
-// methods of sections 2.2 and 2.3 are not supported.
+// valid token, whose Caller it finds with CallerFromContext: a bearer
+// token, or a token bound to a key under the DPoP scheme with a proof of
+// that key, as Options.DPoP.Mode admits. Other requests are answered as
+// RFC 6750 section 3 and RFC 9449 section 7.1 say, with one
+// WWW-Authenticate challenge per accepted scheme, the error on the
+// challenge of the scheme the request used: 401 without an error code when
+// there is no token, 400 invalid_request for a malformed Authorization
+// header, 401 invalid_token for a bad token or a token under the wrong
+// scheme, 401 invalid_dpop_proof or use_dpop_nonce for a refused proof,
+// and 503 when an opaque token cannot be introspected, or a proof checked
+// against the replay cache, now. Tokens are read from the Authorization
+// header only (RFC 6750 section 2.1); the form and query methods of
+// sections 2.2 and 2.3 are not supported.
 func (g *Guard) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		caller, err := g.authenticate(r)
-		if err != nil {
-			g.reject(w, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
-	})
+	return g.MiddlewareWith(g.s.DPoP.Mode)(next)
 }
 
-// authenticate finds and verifies the request's bearer token.
-func (g *Guard) authenticate(r *http.Request) (*Caller, error) {
-	token, err := bearerToken(r.Header)
+// MiddlewareWith returns Middleware accepting the schemes of mode instead
+// of Options.DPoP.Mode's, for servers whose routes differ, as the
+// gateway's do. It panics if mode is not a DPoPMode, or is not DPoPOff
+// while Options.DPoP.PublicURL is empty: that is a wiring mistake, found
+// at start-up.
+func (g *Guard) MiddlewareWith(mode DPoPMode) func(http.Handler) http.Handler {
+	if err := (DPoP{Mode: mode, PublicURL: g.s.DPoP.PublicURL}).check(); err != nil {
+		panic(fmt.Sprintf("guard: MiddlewareWith(%v): %v", mode, err))
+	}
+	ch := challenge{realm: g.s.Realm, bearer: mode != DPoPRequired}
+	if mode != DPoPOff {
+		ch.algs = g.proofs.algs
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			caller, used, err := g.authenticate(r, mode)
+			if ch.algs != "" && (used == dpopScheme || err != nil) {
+				g.proofs.nonce(w.Header())
+			}
+			if err != nil {
+				ch := ch
+				ch.onDPoP = used == dpopScheme
+				g.reject(w, err, ch)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
+		})
+	}
+}
+
+// authenticate finds and verifies the request's token, and its proof
+// under the DPoP scheme, as mode admits them. It also returns the scheme
+// the request used, whose challenge carries the error.
+func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, scheme, error) {
+	used, token, err := credentials(r.Header)
+	if used == dpopScheme && mode == DPoPOff {
+		// To an API without DPoP, the scheme is any other.
+		used, err = otherScheme, ErrNoToken
+	}
 	switch {
 	case errors.Is(err, ErrNoToken):
 		// RFC 6750 section 3.1: no error code when no token was sent.
-		return nil, &Error{Status: http.StatusUnauthorized, Description: describe(err), Err: err}
+		return nil, used, &Error{Status: http.StatusUnauthorized, Description: describe(err), Err: err}
 	case err != nil:
-		return nil, newError(http.StatusBadRequest, CodeInvalidRequest, err, nil)
+		return nil, used, newError(http.StatusBadRequest, CodeInvalidRequest, err, nil)
+	case used == bearerScheme && mode == DPoPRequired:
+		return nil, used, invalidToken(ErrDPoPRequired, nil)
 	}
-	return g.Verify(r.Context(), token)
+	c, err := g.verify(r.Context(), token)
+	switch {
+	case err != nil:
+	case used == bearerScheme && c.jkt != "":
+		// RFC 9449 section 7.2: a bound token is no bearer token.
+		err = invalidToken(ErrTokenBound, nil)
+	case used == dpopScheme && c.jkt == "":
+		err = invalidToken(ErrTokenNotBound, nil)
+	case used == dpopScheme:
+		// The proof is checked on every request, the token's cache hit
+		// or not: each proof is for one request.
+		err = g.proofs.check(r, token, c.jkt)
+	}
+	if err != nil {
+		return nil, used, err
+	}
+	return c, used, nil
 }
 
-// reject writes err, an *Error from authenticate or a scope check.
-func (g *Guard) reject(w http.ResponseWriter, err error) {
+// reject writes err, an *Error from authenticate or a scope check, with
+// the challenges ch describes.
+func (g *Guard) reject(w http.ResponseWriter, err error, ch challenge) {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = newError(http.StatusUnauthorized, CodeInvalidToken, ErrMalformedToken, err)
 	}
 	g.s.Logger.Debug("guard: request refused", "status", e.Status, "reason", e.Err)
-	e.Write(w, g.s.Realm)
+	e.write(w, ch)
 }
 
 // Verify validates a bearer token, as the middleware does, and returns its
 // Caller. It is for servers that receive tokens outside an HTTP
 // Authorization header. Errors are *Error values wrapping one of the
-// package's sentinel errors.
+// package's sentinel errors. A token bound to a key (cnf.jkt, RFC 9449) is
+// refused with ErrTokenBound: without the request's proof nothing shows
+// that the caller holds the key.
 //
 // A token seen before is answered from a cache keyed by its SHA-256, for no
 // longer than its exp, and still refused if it is revoked meanwhile or its
@@ -141,6 +202,16 @@ func (g *Guard) reject(w http.ResponseWriter, err error) {
 // locally; other tokens are introspected (RFC 7662) when
 // Options.Introspection is set.
 func (g *Guard) Verify(ctx context.Context, token string) (*Caller, error) {
+	c, err := g.verify(ctx, token)
+	if err == nil && c.jkt != "" {
+		return nil, invalidToken(ErrTokenBound, nil)
+	}
+	return c, err
+}
+
+// verify is Verify without the refusal of bound tokens, which the
+// middleware checks against the request's scheme and proof.
+func (g *Guard) verify(ctx context.Context, token string) (*Caller, error) {
 	now := g.s.Clock()
 	k := hashToken(token)
 	if e, ok := g.cache.get(k, now.UnixNano()); ok && (!e.jwt || e.gen == g.keys.current.Load().gen) {

@@ -64,16 +64,24 @@ func (g *Guard) introspect(ctx context.Context, token string, k tokenKey) (*Call
 }
 
 // judge returns why an introspection answer does not admit the token, or
-// nil. A token_type, when given, must be a bearer access token: a refresh
-// token is active too, but is no credential for an API.
+// nil. A token_type, when given, must be that of an access token: a
+// refresh token is active too, but is no credential for an API. A DPoP
+// token (RFC 9449 section 6.2) must say which key it is bound to in cnf.
 func (in *introspector) judge(resp *introspectionResponse, issuer, aud string, now time.Time, leeway time.Duration) error {
 	if !resp.Active {
 		return ErrInactive
 	}
-	if t := strings.ToLower(resp.TokenType); t != "" && t != "bearer" && t != "access_token" {
+	t := strings.ToLower(resp.TokenType)
+	if t != "" && t != "bearer" && t != "access_token" && t != "dpop" {
 		return fmt.Errorf("%w: token_type %q", ErrInactive, resp.TokenType)
 	}
-	return resp.check(issuer, aud, now, leeway, false)
+	if err := resp.check(issuer, aud, now, leeway, false); err != nil {
+		return err
+	}
+	if t == "dpop" && resp.jkt == "" {
+		return fmt.Errorf("%w: token_type DPoP without cnf.jkt", ErrUnsupportedBinding)
+	}
+	return nil
 }
 
 // call posts the token (RFC 7662 section 2.1) and returns the raw answer

@@ -81,6 +81,10 @@ type Options struct {
 	// slog.Default().
 	Logger *slog.Logger
 
+	// DPoP configures tokens bound to a key (RFC 9449). Zero means bearer
+	// tokens only, bound tokens refused; see DPoP.
+	DPoP DPoP
+
 	// Clock returns the current time for validation and rate limits. Zero
 	// means time.Now; tests set it to move time without sleeping.
 	Clock func() time.Time
@@ -158,7 +162,7 @@ func (o Options) check() error {
 			return fmt.Errorf("%w: %q", ErrUnsafeAlgorithm, alg)
 		}
 	}
-	return nil
+	return o.DPoP.check()
 }
 
 // resolve applies the defaults that do not depend on the issuer.

@@ -25,20 +25,29 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			caller, ok := CallerFromContext(r.Context())
 			if !ok {
-				g.reject(w, &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken})
+				g.reject(w, &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}, challenge{realm: g.s.Realm, bearer: true})
 				return
 			}
 			for _, s := range scopes {
 				if !caller.HasScope(s) {
 					e := newError(http.StatusForbidden, CodeInsufficientScope, ErrInsufficientScope, nil)
 					e.Scope = required
-					g.reject(w, e)
+					g.reject(w, e, g.schemeChallenge(caller))
 					return
 				}
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// schemeChallenge is the challenge of the scheme caller's token came
+// under: an authenticated caller needs no other.
+func (g *Guard) schemeChallenge(caller *Caller) challenge {
+	if caller.jkt != "" && g.proofs != nil {
+		return challenge{realm: g.s.Realm, algs: g.proofs.algs}
+	}
+	return challenge{realm: g.s.Realm, bearer: true}
 }
 
 // ValidScope reports whether s is a scope-token: 1*( %x21 / %x23-5B /

@@ -240,11 +240,34 @@ func SignES256(key *ecdsa.PrivateKey, input []byte) []byte {
 	return sig
 }
 
+// BoundToken mints an access token for scope bound to the key whose
+// RFC 7638 thumbprint is jkt, as cnf.jkt (RFC 9449 section 6.1): an API
+// accepts it only under the DPoP scheme with a proof of that key.
+func (i *Issuer) BoundToken(scope, jkt string) string {
+	return i.Sign(nil, Bind(i.Claims(scope), jkt))
+}
+
+// Bind adds cnf.jkt to claims and returns them.
+func Bind(claims map[string]any, jkt string) map[string]any {
+	claims["cnf"] = map[string]any{"jkt": jkt}
+	return claims
+}
+
 // OpaqueToken registers a random opaque token for scope that introspection
 // reports active for an hour.
 func (i *Issuer) OpaqueToken(scope string) string {
+	return i.opaqueToken(i.Claims(scope))
+}
+
+// BoundOpaqueToken is OpaqueToken bound to the key of thumbprint jkt:
+// introspection answers token_type DPoP and cnf.jkt (RFC 9449
+// section 6.2).
+func (i *Issuer) BoundOpaqueToken(scope, jkt string) string {
+	return i.opaqueToken(Bind(i.Claims(scope), jkt))
+}
+
+func (i *Issuer) opaqueToken(claims map[string]any) string {
 	token := randomID()
-	claims := i.Claims(scope)
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.opaque[token] = claims
@@ -321,6 +344,9 @@ func (i *Issuer) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer := map[string]any{"active": true, "token_type": "Bearer"}
+	if claims["cnf"] != nil {
+		answer["token_type"] = "DPoP"
+	}
 	for k, v := range claims {
 		answer[k] = v
 	}
