@@ -15,13 +15,17 @@
 //   - Client.Throttle counts sign-in attempts for every instance at once.
 //   - Client.SubscribeRevocations tells a guard of each notice, so that it
 //     polls the issuer's revocation list at once instead of at its interval.
+//   - Client.DPoPReplay is the replay cache of DPoP proofs (RFC 9449) for
+//     the guards and gateways of one API, one namespace per checker.
 //
 // # When Redis fails
 //
 // Every call has a short deadline. When Redis does not answer, UseOnce
 // leaves the decision to the decorated store, the throttle counts in an
 // in-memory users.Throttle, and publishing is skipped (guards still poll
-// at their interval). The outage is logged once, and its end once (at
+// at their interval), except that DPoPReplay, which has no database
+// behind it, fails closed: its UseOnce returns an error and the guard
+// answers 503. The outage is logged once, and its end once (at
 // most once a minute each, however Redis flaps); while it lasts the Client
 // pings Redis every second, one call a second tries it too, and the others
 // go on without it at once, so only that call waits for Redis. Open does
@@ -49,8 +53,10 @@
 // Every key starts with "portcullis:". Replay marks are
 // "portcullis:once:" followed by the hex SHA-256 of the store key, and
 // throttle entries "portcullis:throttle:" followed by the hex SHA-256 of
-// the throttle's rules and key, so Redis never holds a raw jti, username
-// or address, and throttles with different rules never share an entry.
+// the throttle's rules and key, and DPoP proof marks "portcullis:dpop:"
+// followed by the namespace, a colon and the hex SHA-256 of the proof's
+// key and jti, so Redis never holds a raw jti, username or address, and
+// throttles with different rules never share an entry.
 // Notices go to the channel "portcullis:revocations"; their payload is the
 // time of the revocation in Unix milliseconds and nothing else.
 package redisstate
