@@ -194,7 +194,7 @@ func TestDPoPSchemes(t *testing.T) {
 			want: refusal{status: 403, schemes: "DPoP", on: "DPoP", code: "insufficient_scope"}},
 		{name: "allowed: insufficient scope as bearer", handler: narrow.Middleware(narrow.RequireScopes("write:users")(whoami)),
 			authorization: "Bearer " + unbound,
-			want: refusal{status: 403, schemes: "Bearer", on: "Bearer", code: "insufficient_scope"}},
+			want:          refusal{status: 403, schemes: "Bearer", on: "Bearer", code: "insufficient_scope"}},
 		{name: "required: bound token with proof", mode: guard.DPoPRequired, authorization: "DPoP " + bound, proof: proof(bound), want: refusal{status: 200}},
 		{name: "required: bearer refused", mode: guard.DPoPRequired, authorization: "Bearer " + unbound,
 			want: refusal{status: 401, schemes: "DPoP", on: "DPoP", code: "invalid_token"}},

@@ -38,11 +38,21 @@ func TestNewRefuses(t *testing.T) {
 		{name: "DPoP allowed without a public URL", change: func(o *guard.Options) { o.DPoP.Mode = guard.DPoPAllowed }, wantErr: guard.ErrMissingPublicURL},
 		{name: "DPoP required without a public URL", change: func(o *guard.Options) { o.DPoP.Mode = guard.DPoPRequired }, wantErr: guard.ErrMissingPublicURL},
 		{name: "DPoP mode out of range", change: func(o *guard.Options) { o.DPoP.Mode = 7 }, wantErr: guard.ErrInvalidOption},
-		{name: "DPoP public URL with a query", change: func(o *guard.Options) { o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "https://api.example.com/?a=b"} }, wantErr: guard.ErrInvalidOption},
-		{name: "DPoP public URL not http", change: func(o *guard.Options) { o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "ftp://api.example.com"} }, wantErr: guard.ErrInvalidOption},
-		{name: "DPoP public URL with user information", change: func(o *guard.Options) { o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "https://u@api.example.com"} }, wantErr: guard.ErrInvalidOption},
-		{name: "DPoP negative window", change: func(o *guard.Options) { o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: testAPI, Window: -time.Second} }, wantErr: guard.ErrInvalidOption},
-		{name: "DPoP HS256", change: func(o *guard.Options) { o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: testAPI, Algorithms: []string{"ES256", "HS256"}} }, wantErr: guard.ErrUnsafeAlgorithm},
+		{name: "DPoP public URL with a query", change: func(o *guard.Options) {
+			o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "https://api.example.com/?a=b"}
+		}, wantErr: guard.ErrInvalidOption},
+		{name: "DPoP public URL not http", change: func(o *guard.Options) {
+			o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "ftp://api.example.com"}
+		}, wantErr: guard.ErrInvalidOption},
+		{name: "DPoP public URL with user information", change: func(o *guard.Options) {
+			o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "https://u@api.example.com"}
+		}, wantErr: guard.ErrInvalidOption},
+		{name: "DPoP negative window", change: func(o *guard.Options) {
+			o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: testAPI, Window: -time.Second}
+		}, wantErr: guard.ErrInvalidOption},
+		{name: "DPoP HS256", change: func(o *guard.Options) {
+			o.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: testAPI, Algorithms: []string{"ES256", "HS256"}}
+		}, wantErr: guard.ErrUnsafeAlgorithm},
 		{name: "DPoP HS256 while off", change: func(o *guard.Options) { o.DPoP.Algorithms = []string{"HS256"} }, wantErr: guard.ErrUnsafeAlgorithm},
 		{name: "issuer mismatch", change: func(o *guard.Options) { o.Issuer = iss.URL + "/" }, wantErr: guard.ErrDiscovery},
 		{name: "issuer unreachable", change: func(o *guard.Options) { o.Issuer = "http://127.0.0.1:1" }, wantErr: guard.ErrDiscovery},
