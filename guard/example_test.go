@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"time"
 
+	"golang.org/x/oauth2"
+
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/guard/guardtest"
 )
@@ -116,4 +120,73 @@ func ExampleCaller_Claims() {
 	}
 	fmt.Println(extra.Tenant)
 	// Output: acme
+}
+
+// An API that accepts only tokens bound to the caller's key (RFC 9449):
+// each request carries "Authorization: DPoP <token>" and a proof, signed
+// with that key, of its method and URL. The proof's URL is checked against
+// PublicURL, never the Host header, so the guard needs to know it before
+// the server starts.
+func ExampleDPoP() {
+	issuer := guardtest.NewIssuer()
+	defer issuer.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	public := "http://" + ln.Addr().String() // https://api.example.com in production
+
+	g, err := guard.New(context.Background(), guard.Options{
+		Issuer:   issuer.URL,
+		Audience: guardtest.Audience,
+		DPoP: guard.DPoP{
+			// DPoPAllowed would also accept unbound bearer tokens.
+			Mode:      guard.DPoPRequired,
+			PublicURL: public,
+			// Replay is left nil: proofs are remembered in memory, which
+			// is right for one instance; several share
+			// redisstate.Client.DPoPReplay.
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer g.Close()
+	api := &httptest.Server{Listener: ln, Config: &http.Server{Handler: g.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, _ := guard.CallerFromContext(r.Context())
+		fmt.Fprintf(w, "hello %s, holder of the key the token is bound to: %t", caller.Subject(), caller.Thumbprint() != "")
+	}))}}
+	api.Start()
+	defer api.Close()
+
+	// The client's key; the authorization server binds its tokens to it
+	// (guardtest stands in here).
+	key, err := dpop.GenerateKey()
+	if err != nil {
+		log.Fatal(err)
+	}
+	token := issuer.BoundToken("list:users", key.Thumbprint())
+
+	// A bearer request is refused...
+	req, _ := http.NewRequest(http.MethodGet, public+"/users", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+
+	// ...while dpop's client sends the token with a fresh proof each time.
+	client := dpop.NewClient(key, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "DPoP"}), nil)
+	resp, err = client.Get(public + "/users")
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, string(body))
+	// Output:
+	// 401 DPoP realm="https://api.example.com", error="invalid_token", error_description="this API accepts DPoP-bound tokens only", algs="ES256 ES384 ES512 EdDSA PS256 PS384 PS512 RS256 RS384 RS512"
+	// 200 hello user-1, holder of the key the token is bound to: true
 }
