@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
 )
 
@@ -28,9 +30,13 @@ type Config struct {
 	// https URL without path, query or fragment, for example
 	// https://api.example.com behind a TLS-terminating balancer. Its
 	// scheme and host are sent upstream as X-Forwarded-Proto and
-	// X-Forwarded-Host. Empty means those of the request as the gateway
-	// received it: "http" ("https" on a TLS connection) and the Host
-	// header the client sent.
+	// X-Forwarded-Host, and a DPoP proof's htu must be it followed by
+	// the request's path (RFC 9449 section 4.3). Empty means those of
+	// the request as the gateway received it: "http" ("https" on a TLS
+	// connection) and the Host header the client sent; DPoP-bound tokens
+	// are then refused on every route, since their proofs cannot be
+	// checked against a URL the client chose, and no route may have
+	// dpop: required.
 	PublicURL string `yaml:"public_url"`
 	// Issuer is the authorization server's issuer identifier, an http or
 	// https URL. Required.
@@ -51,6 +57,16 @@ type Config struct {
 	IdentityHeaders IdentityHeaders `yaml:"identity_headers"`
 	// Routes map path prefixes to upstreams. At least one is required.
 	Routes []Route `yaml:"routes"`
+	// DPoPNonceKey, when set, makes DPoP proofs carry a nonce the
+	// gateway issued (RFC 9449 section 9): 64 hexadecimal characters
+	// (openssl rand -hex 32), the same at every instance of the gateway.
+	// Empty means no nonces.
+	DPoPNonceKey string `yaml:"dpop_nonce_key"`
+	// DPoPReplay remembers DPoP proofs' jti so that each is used once
+	// across the gateway's instances; serve sets a Redis one when Redis
+	// is configured. Not read from the file. Nil means each instance's
+	// memory (see guard.DPoP.Replay).
+	DPoPReplay dpop.ReplayCache `yaml:"-"`
 	// Cookies are the OAuth Agent's cookie settings (the cookie_prefix,
 	// cookie_encryption_key and trusted_web_origins of its oauth_agent
 	// section), which routes with Cookies set need to read its
@@ -98,6 +114,14 @@ type Route struct {
 	// request as on any route. Requires Config.Cookies. False means the
 	// Authorization header only.
 	Cookies bool `yaml:"cookies"`
+	// DPoP is which tokens the route accepts (RFC 9449): "required",
+	// tokens bound to a key under the DPoP scheme with a proof only
+	// (needs PublicURL); "allowed", those and unbound bearer tokens;
+	// "off", unbound bearer tokens only. Whatever the value, a bound token
+	// presented as a bearer token is refused. The token and the proof are
+	// forwarded unchanged. Empty means "allowed" (which, without
+	// PublicURL, refuses bound tokens as "off" does).
+	DPoP string `yaml:"dpop"`
 }
 
 // ConfigError is one bad value in the gateway configuration. Key names it
@@ -178,6 +202,15 @@ func (c Config) Validate() error {
 				bad(fmt.Sprintf("%s.scopes[%d]", key, j), "%q is not a scope", s)
 			}
 		}
+		switch r.DPoP {
+		case "", dpopAllowed, dpopOff:
+		case dpopRequired:
+			if c.PublicURL == "" {
+				bad(key+".dpop", "required needs gateway.public_url, which proofs' htu is checked against")
+			}
+		default:
+			bad(key+".dpop", "%q is not required, allowed or off", r.DPoP)
+		}
 		if r.Cookies && c.Cookies == nil {
 			bad(key+".cookies", "needs gateway.cookies, the OAuth Agent's cookie settings")
 		}
@@ -185,6 +218,11 @@ func (c Config) Validate() error {
 			if foldEqual(prev.Path, r.Path) && overlap(prev.Methods, r.Methods) {
 				bad(key, "same path (ignoring ASCII case) and methods as routes[%d]", j)
 			}
+		}
+	}
+	if c.DPoPNonceKey != "" {
+		if b, err := hex.DecodeString(c.DPoPNonceKey); err != nil || len(b) != dpop.MinNonceKeySize {
+			bad("dpop_nonce_key", "must be 64 hexadecimal characters (openssl rand -hex 32)")
 		}
 	}
 	if c.Cookies != nil {
@@ -197,6 +235,26 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Route.DPoP's values.
+const (
+	dpopRequired = "required"
+	dpopAllowed  = "allowed"
+	dpopOff      = "off"
+)
+
+// dpopMode is the guard mode of route r. A route that allows DPoP
+// without a PublicURL has nothing to check proofs' htu against, so it
+// takes bearer tokens only, and refuses bound ones.
+func (c Config) dpopMode(r Route) guard.DPoPMode {
+	switch {
+	case r.DPoP == dpopRequired:
+		return guard.DPoPRequired
+	case r.DPoP == dpopOff || c.PublicURL == "":
+		return guard.DPoPOff
+	}
+	return guard.DPoPAllowed
 }
 
 // unjoin returns the errors joined in err.

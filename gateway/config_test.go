@@ -67,6 +67,16 @@ func TestValidate(t *testing.T) {
 		{name: "duplicate route", change: func(c *Config) { c.Routes[1].Methods = []string{"GET", "PUT"} }, wantKey: "gateway.routes[1]"},
 		{name: "duplicate route, all methods", change: func(c *Config) { c.Routes[1].Methods = nil }, wantKey: "gateway.routes[1]"},
 		{name: "duplicate route, other case", change: func(c *Config) { c.Routes[1].Path, c.Routes[1].Methods = "/USERS", []string{"GET"} }, wantKey: "gateway.routes[1]"},
+		{name: "dpop required with a public URL", change: func(c *Config) {
+			c.PublicURL, c.Routes[0].DPoP, c.Routes[1].DPoP = "https://api.example.com", "required", "off"
+		}},
+		{name: "dpop allowed without a public URL", change: func(c *Config) { c.Routes[0].DPoP = "allowed" }},
+		{name: "dpop required without a public URL", change: func(c *Config) { c.Routes[1].DPoP = "required" }, wantKey: "gateway.routes[1].dpop"},
+		{name: "dpop in upper case", change: func(c *Config) { c.Routes[0].DPoP = "Required" }, wantKey: "gateway.routes[0].dpop"},
+		{name: "dpop true", change: func(c *Config) { c.Routes[0].DPoP = "true" }, wantKey: "gateway.routes[0].dpop"},
+		{name: "dpop nonce key", change: func(c *Config) { c.DPoPNonceKey = strings.Repeat("0f", 32) }},
+		{name: "dpop nonce key too short", change: func(c *Config) { c.DPoPNonceKey = strings.Repeat("0f", 16) }, wantKey: "gateway.dpop_nonce_key"},
+		{name: "dpop nonce key not hex", change: func(c *Config) { c.DPoPNonceKey = strings.Repeat("zz", 32) }, wantKey: "gateway.dpop_nonce_key"},
 		{name: "valid cookie route", change: func(c *Config) {
 			c.Routes[0].Cookies = true
 			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"}}

@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
 )
 
@@ -16,7 +18,8 @@ const defaultUpstreamTimeout = 30 * time.Second
 
 // Gateway is the authenticating reverse proxy, an http.Handler. Each
 // request is routed by path and method, authenticated and scope-checked
-// by the guard (RFC 6750 answers), and forwarded to the route's upstream.
+// by the guard (RFC 6750 and RFC 9449 answers, in the route's DPoP mode),
+// and forwarded to the route's upstream.
 type Gateway struct {
 	guard   *guard.Guard
 	routes  table
@@ -42,15 +45,29 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 			return nil, err
 		}
 	}
+	var nonces *dpop.Nonces
+	if cfg.DPoPNonceKey != "" {
+		// Validate has checked the key.
+		key, _ := hex.DecodeString(cfg.DPoPNonceKey)
+		var err error
+		if nonces, err = dpop.NewNonces(key, 0); err != nil {
+			return nil, err
+		}
+	}
 	g, err := guard.New(ctx, guard.Options{
 		Issuer:     cfg.Issuer,
 		Audience:   cfg.Audience,
 		Algorithms: cfg.Algorithms,
 		Leeway:     cfg.Leeway,
 		Logger:     log,
+		// Each route picks its mode; the guard holds what they share.
+		DPoP: guard.DPoP{PublicURL: cfg.PublicURL, Replay: cfg.DPoPReplay, Nonces: nonces},
 	})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.PublicURL == "" {
+		log.Info("gateway: no public_url, so DPoP proofs cannot be checked: tokens bound to a key are refused on every route")
 	}
 	timeout := cfg.UpstreamTimeout
 	if timeout == 0 {
@@ -69,7 +86,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		// Validate has checked the URL.
 		upstream, _ := url.Parse(r.Upstream)
 		proxy := newProxy(upstream, public, transport, ids, log)
-		var h http.Handler = g.Middleware(g.RequireScopes(r.Scopes...)(proxy))
+		var h http.Handler = g.MiddlewareWith(cfg.dpopMode(r))(g.RequireScopes(r.Scopes...)(proxy))
 		if r.Cookies {
 			proxy.ModifyResponse = stripCORS
 			h = cookieAuth(cookies, h)

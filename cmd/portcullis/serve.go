@@ -188,7 +188,14 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	if cfg.Gateway != nil {
 		// The gateway reads discovery and keys from the issuer, which may be
 		// the server just started.
-		gw, err := gateway.New(ctx, *cfg.Gateway, log)
+		gwcfg := *cfg.Gateway
+		if rs != nil {
+			// Every instance of the gateway sees every proof's jti; an
+			// API behind it that checks the proofs again uses a
+			// namespace of its own.
+			gwcfg.DPoPReplay = rs.DPoPReplay("gateway")
+		}
+		gw, err := gateway.New(ctx, gwcfg, log)
 		if err != nil {
 			g.close()
 			return fmt.Errorf("gateway: %w", err)
