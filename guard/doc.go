@@ -1,5 +1,5 @@
-// Package guard protects HTTP APIs with OAuth 2.0 bearer access tokens
-// issued by Portcullis or any authorization server that publishes
+// Package guard protects HTTP APIs with OAuth 2.0 access tokens, bearer
+// or bound to a key with DPoP (RFC 9449), issued by Portcullis or any authorization server that publishes
 // discovery metadata (RFC 8414) and a JWK Set.
 //
 // A Guard is built from Options that must name the issuer and the API's
@@ -37,6 +37,21 @@
 // A JWT seen before is served from a cache keyed by its SHA-256, bounded by
 // its exp, dropped when its signing key leaves the key set, and checked
 // against revocations on every request.
+//
+// # DPoP-bound tokens
+//
+// A token whose claims, or introspection answer, carry cnf.jkt is bound to
+// its client's key (RFC 9449): it is accepted only under the DPoP
+// authentication scheme, with a DPoP header holding a proof, signed by
+// that key, of the request's method, of its URL (Options.DPoP.PublicURL
+// and the request's path; never the Host header) and of the token (ath).
+// Options.DPoP.Mode says whether such tokens, bearer tokens or both are
+// welcome (see DPoPMode); Guard.MiddlewareWith picks another mode per
+// route. The token cache serves the token as for bearer tokens; the proof,
+// which is for one request, is checked on every request with the dpop
+// package's Verifier, whose replay cache (Options.DPoP.Replay) sees each
+// proof once. Answers carry a DPoP challenge beside, or instead of, the
+// Bearer one (RFC 9449 section 7.1).
 //
 // # Revocation: polling versus introspection
 //
