@@ -1,6 +1,7 @@
 // Package guard protects HTTP APIs with OAuth 2.0 access tokens, bearer
-// or bound to a key with DPoP (RFC 9449), issued by Portcullis or any authorization server that publishes
-// discovery metadata (RFC 8414) and a JWK Set.
+// or bound to a key with DPoP (RFC 9449), issued by Portcullis or any
+// authorization server that publishes discovery metadata (RFC 8414) and a
+// JWK Set.
 //
 // A Guard is built from Options that must name the issuer and the API's
 // audience; the accepted signature algorithms come from Options.Algorithms
