@@ -131,9 +131,9 @@ func (g *Guard) MiddlewareWith(mode DPoPMode) func(http.Handler) http.Handler {
 				g.proofs.nonce(w.Header())
 			}
 			if err != nil {
-				ch := ch
-				ch.onDPoP = used == dpopScheme
-				g.reject(w, err, ch)
+				answer := ch
+				answer.onDPoP = used == dpopScheme
+				g.reject(w, err, answer)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
