@@ -188,7 +188,7 @@ func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
 	op.mu.Unlock()
 	writeTestJSON(w, http.StatusOK, map[string]any{
 		"dpop_signing_alg_values_supported": algs,
-		"issuer": op.URL, "authorization_endpoint": op.URL + "/authorize", "token_endpoint": op.URL + "/token",
+		"issuer":                            op.URL, "authorization_endpoint": op.URL + "/authorize", "token_endpoint": op.URL + "/token",
 		"jwks_uri": op.URL + "/jwks", "userinfo_endpoint": op.URL + "/userinfo", "revocation_endpoint": op.URL + "/revoke",
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"ES256"},
