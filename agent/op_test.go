@@ -187,12 +187,12 @@ func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
 	}
 	op.mu.Unlock()
 	writeTestJSON(w, http.StatusOK, map[string]any{
-		"dpop_signing_alg_values_supported": algs,
-		"issuer":                            op.URL, "authorization_endpoint": op.URL + "/authorize", "token_endpoint": op.URL + "/token",
+		"issuer": op.URL, "authorization_endpoint": op.URL + "/authorize", "token_endpoint": op.URL + "/token",
 		"jwks_uri": op.URL + "/jwks", "userinfo_endpoint": op.URL + "/userinfo", "revocation_endpoint": op.URL + "/revoke",
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"ES256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
+		"dpop_signing_alg_values_supported":     algs,
 	})
 }
 
