@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/portcullis/portcullis/agent"
@@ -98,9 +99,17 @@ func TestDPoPSignIn(t *testing.T) {
 	if asked != 1 {
 		t.Errorf("the provider asked for a nonce %d times, want once: the agent keeps it", asked)
 	}
-	if a := b.get("/userInfo"); a.status != http.StatusOK {
-		t.Errorf("userInfo with a bound token: %d %s", a.status, a.body)
+	// Concurrent calls share the key's transport: each gets a proof of
+	// its own, which the provider accepts once.
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if a := b.get("/userInfo"); a.status != http.StatusOK {
+				t.Errorf("userInfo with a bound token: %d %s", a.status, a.body)
+			}
+		})
 	}
+	wg.Wait()
 	if a := b.post("/refresh", nil); a.status != http.StatusNoContent {
 		t.Fatalf("refresh: %d %s", a.status, a.body)
 	}
