@@ -62,6 +62,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.prove(reader.dpop)
 	redirect, _ := url.Parse(cfg.RedirectURI) // validated
 	// With base path "/", the endpoints are /login/start and so on.
 	base := strings.TrimSuffix(cfg.BasePath, "/")

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -91,6 +92,18 @@ type Config struct {
 	// IPv6 /64) may start per minute: each pushes a request the provider
 	// stores. Zero means 30.
 	LoginStartsPerMinute int `yaml:"login_starts_per_minute"`
+	// DPoP binds the agent's tokens to a key only the agent and the
+	// gateway hold (RFC 9449): the agent sends a proof with every code
+	// exchange and refresh and requires token_type DPoP, and the gateway's
+	// cookie routes present a proof with the token. Requires DPoPKeys.
+	// False means bearer tokens.
+	DPoP bool `yaml:"dpop"`
+	// DPoPKeys are the secrets the DPoP keys are derived from (see
+	// DPoPKey), 64 hexadecimal characters each, none a cookie key. The
+	// first binds new tokens; the others still sign proofs for the tokens
+	// bound to them, so a new key is rotated in by putting it first and an
+	// old one retired by removing it. Required with DPoP, refused without.
+	DPoPKeys Keys `yaml:"dpop_keys"`
 }
 
 // MaxLegacyTransition bounds CookieConfig.LegacyCookiesUntil: long enough
@@ -114,14 +127,22 @@ type CookieConfig struct {
 	// LegacyCookiesUntil is the agent's end of the legacy transition.
 	// The zero value means none.
 	LegacyCookiesUntil time.Time `yaml:"legacy_cookies_until"`
+	// DPoP and DPoPKeys are the agent's: with them, the access token is
+	// presented with a proof of the key it is bound to (see
+	// CookieReader.Present). False means the agent's tokens are bearer
+	// tokens.
+	DPoP     bool `yaml:"dpop"`
+	DPoPKeys Keys `yaml:"dpop_keys"`
 }
 
 // Cookies returns the cookie settings a gateway needs to accept this
-// agent's access-token cookie.
+// agent's access-token cookie and present the token as the agent's
+// provider bound it.
 func (c Config) Cookies() CookieConfig {
 	return CookieConfig{
 		CookiePrefix: c.CookiePrefix, CookieEncryptionKey: c.CookieEncryptionKey,
 		TrustedWebOrigins: c.TrustedWebOrigins, LegacyCookiesUntil: c.LegacyCookiesUntil,
+		DPoP: c.DPoP, DPoPKeys: c.DPoPKeys,
 	}
 }
 
@@ -146,6 +167,27 @@ func (k *Keys) UnmarshalYAML(unmarshal func(any) error) error {
 	}
 	*k = many
 	return nil
+}
+
+// check adds a problem for each key that is not 64 hexadecimal
+// characters, under key name and its index when there are several; use
+// says what the 32 bytes are for.
+func (k Keys) check(p *problems, name, use string) {
+	for i, v := range k {
+		if b, err := hex.DecodeString(v); err != nil || len(b) != 32 {
+			// The value is a secret: the message never quotes it.
+			p.add(k.name(name, i), "must be 64 hexadecimal characters (32 bytes, %s), got %d characters", use, len(v))
+		}
+	}
+}
+
+// name is the configuration key of the i-th key: name, or name[i] in a
+// list of several.
+func (k Keys) name(name string, i int) string {
+	if len(k) > 1 {
+		return fmt.Sprintf("%s[%d]", name, i)
+	}
+	return name
 }
 
 // ConfigError is one bad value in the agent's configuration. Key names it
@@ -239,18 +281,21 @@ func (c CookieConfig) check(p *problems) {
 	if c.LegacyCookiesUntil.After(time.Now().Add(MaxLegacyTransition)) {
 		p.add("legacy_cookies_until", "must be at most %d days ahead: legacy cookies are not bound to their names", int(MaxLegacyTransition.Hours()/24))
 	}
-	switch {
-	case len(c.CookieEncryptionKey) == 0 || len(c.CookieEncryptionKey) == 1 && c.CookieEncryptionKey[0] == "":
+	if len(c.CookieEncryptionKey) == 0 || len(c.CookieEncryptionKey) == 1 && c.CookieEncryptionKey[0] == "" {
 		p.add("cookie_encryption_key", "is required: 64 hexadecimal characters (openssl rand -hex 32)")
+	} else {
+		c.CookieEncryptionKey.check(p, "cookie_encryption_key", "AES-256")
+	}
+	switch {
+	case c.DPoP && len(c.DPoPKeys) == 0:
+		p.add("dpop_keys", "is required with dpop: true: 64 hexadecimal characters (openssl rand -hex 32)")
+	case !c.DPoP && len(c.DPoPKeys) > 0:
+		p.add("dpop_keys", "is set but dpop is not true: set dpop: true to bind tokens, or remove the keys")
 	default:
-		for i, k := range c.CookieEncryptionKey {
-			if b, err := hex.DecodeString(k); err != nil || len(b) != 32 {
-				key := "cookie_encryption_key"
-				if len(c.CookieEncryptionKey) > 1 {
-					key = fmt.Sprintf("%s[%d]", key, i)
-				}
-				// The value is a secret: the message never quotes it.
-				p.add(key, "must be 64 hexadecimal characters (32 bytes, AES-256), got %d characters", len(k))
+		c.DPoPKeys.check(p, "dpop_keys", "a P-256 key is derived from them")
+		for i, k := range c.DPoPKeys {
+			if slices.ContainsFunc(c.CookieEncryptionKey, func(ck string) bool { return subtle.ConstantTimeCompare([]byte(ck), []byte(k)) == 1 }) {
+				p.add(c.DPoPKeys.name("dpop_keys", i), "must not be a cookie_encryption_key: whoever learns one key must not have the other")
 			}
 		}
 	}

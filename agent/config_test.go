@@ -74,6 +74,16 @@ func TestValidate(t *testing.T) {
 			c.LegacyCookiesUntil = time.Now().Add(agent.MaxLegacyTransition + time.Hour)
 		}, wantKeys: []string{"oauth_agent.legacy_cookies_until"}},
 		{name: "second key not hex", change: func(c *agent.Config) { c.CookieEncryptionKey = agent.Keys{testKey, "z" + testKey[1:]} }, wantKeys: []string{"oauth_agent.cookie_encryption_key[1]"}},
+		{name: "dpop", change: func(c *agent.Config) { c.DPoP, c.DPoPKeys = true, agent.Keys{dpopSecret} }},
+		{name: "dpop with rotation", change: func(c *agent.Config) { c.DPoP, c.DPoPKeys = true, agent.Keys{otherDPoPSecret, dpopSecret} }},
+		{name: "dpop without keys", change: func(c *agent.Config) { c.DPoP = true }, wantKeys: []string{"oauth_agent.dpop_keys"}},
+		{name: "dpop keys without dpop", change: func(c *agent.Config) { c.DPoPKeys = agent.Keys{dpopSecret} }, wantKeys: []string{"oauth_agent.dpop_keys"}},
+		{name: "empty dpop key", change: func(c *agent.Config) { c.DPoP, c.DPoPKeys = true, agent.Keys{""} }, wantKeys: []string{"oauth_agent.dpop_keys"}},
+		{name: "second dpop key too short", change: func(c *agent.Config) { c.DPoP, c.DPoPKeys = true, agent.Keys{dpopSecret, dpopSecret[:32]} }, wantKeys: []string{"oauth_agent.dpop_keys[1]"}},
+		{name: "dpop key that is a cookie key", change: func(c *agent.Config) {
+			c.CookieEncryptionKey = agent.Keys{otherKey, testKey}
+			c.DPoP, c.DPoPKeys = true, agent.Keys{dpopSecret, testKey}
+		}, wantKeys: []string{"oauth_agent.dpop_keys[1]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +121,15 @@ func TestValidateNeverQuotesKeys(t *testing.T) {
 	if err := c.Validate(); err == nil || strings.Contains(err.Error(), secret[:16]) {
 		t.Errorf("error %v", err)
 	}
+	c.CookieEncryptionKey = agent.Keys{testKey}
+	c.DPoP, c.DPoPKeys = true, agent.Keys{secret}
+	if err := c.Validate(); err == nil || strings.Contains(err.Error(), secret[:16]) {
+		t.Errorf("dpop key: error %v", err)
+	}
+	c.DPoPKeys = agent.Keys{testKey}
+	if err := c.Validate(); err == nil || strings.Contains(err.Error(), testKey[:16]) {
+		t.Errorf("dpop key equal to the cookie key: error %v", err)
+	}
 }
 
 func TestCookieConfigValidate(t *testing.T) {
@@ -118,9 +137,29 @@ func TestCookieConfigValidate(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
-	c.CookieEncryptionKey, c.TrustedWebOrigins = nil, []string{"*"}
-	if got, want := configKeys(t, c.Validate()), []string{"cookie_encryption_key", "trusted_web_origins[0]"}; !slices.Equal(got, want) {
+	c.CookieEncryptionKey, c.TrustedWebOrigins, c.DPoP = nil, []string{"*"}, true
+	if got, want := configKeys(t, c.Validate()), []string{"cookie_encryption_key", "dpop_keys", "trusted_web_origins[0]"}; !slices.Equal(got, want) {
 		t.Errorf("keys %q, want %q", got, want)
+	}
+}
+
+// TestDPoPYAML: dpop and dpop_keys read like the cookie key, and the
+// gateway gets them from the agent's section through Cookies.
+func TestDPoPYAML(t *testing.T) {
+	var c agent.Config
+	if err := yaml.Unmarshal([]byte("dpop: true\ndpop_keys: ["+otherDPoPSecret+", "+dpopSecret+"]"), &c); err != nil {
+		t.Fatal(err)
+	}
+	want := agent.Keys{otherDPoPSecret, dpopSecret}
+	if !c.DPoP || !slices.Equal(c.DPoPKeys, want) {
+		t.Errorf("dpop %v, keys %q", c.DPoP, c.DPoPKeys)
+	}
+	if ck := c.Cookies(); !ck.DPoP || !slices.Equal(ck.DPoPKeys, want) {
+		t.Error("Cookies() drops dpop or dpop_keys")
+	}
+	var ck agent.CookieConfig
+	if err := yaml.Unmarshal([]byte("dpop: true\ndpop_keys: "+dpopSecret), &ck); err != nil || !ck.DPoP || !slices.Equal(ck.DPoPKeys, agent.Keys{dpopSecret}) {
+		t.Errorf("cookie settings: %+v, %v", ck, err)
 	}
 }
 

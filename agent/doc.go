@@ -107,6 +107,18 @@
 // token-handler-version: 1, which forces a CORS preflight that only trusted
 // origins pass. CORS answers trusted origins only, with credentials.
 //
+// # DPoP
+//
+// With Config.DPoP the tokens are bound to a key of the agent (RFC 9449):
+// the agent proves it at the code exchange, at each refresh and at
+// userinfo, through a dpop.Transport per key, and refuses token responses
+// whose token_type is not DPoP. The keys are derived from
+// Config.DPoPKeys (DPoPKey), so every agent and gateway with the same
+// secrets holds the same keys. The first binds new tokens; a token is
+// presented with the key its cnf.jkt names (CookieReader.Present, which
+// the gateway calls), and refreshed with that key while it is configured,
+// with the first otherwise.
+//
 // # Refresh
 //
 // Requests carrying the same refresh token share one call to the provider

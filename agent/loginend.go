@@ -126,7 +126,7 @@ func (a *Agent) loginEnd(w http.ResponseWriter, r *http.Request) *apiError {
 		return newError(status, safeCode(resp.err), safeText(resp.description, "the provider refused the login"))
 	}
 	ctx := r.Context()
-	tok, err := a.provider.exchange(ctx, resp.code, login.Verifier)
+	tok, err := a.provider.exchange(ctx, resp.code, login.Verifier, a.reader.dpop.current())
 	var oe *oauthError
 	switch {
 	case errors.As(err, &oe):

@@ -7,10 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/dpop"
 )
 
 // testOP is a minimal OpenID provider, unlike Portcullis wherever the agent
@@ -51,6 +54,19 @@ type testOP struct {
 	// revokeStatus, when not 0, is the revocation endpoint's answer
 	// instead of revoking.
 	revokeStatus int
+	// dpop, when set (useDPoP), makes the provider take DPoP proofs
+	// (RFC 9449) at its token and userinfo endpoints; see testOP.proof.
+	dpop *dpop.Verifier
+	// bindRefresh binds refresh tokens to the proof's key, as a
+	// provider must for a public client; bearerAnswer answers token_type
+	// Bearer to a request with a proof.
+	bindRefresh, bearerAnswer bool
+	// proofs holds the thumbprint of each token request's proof, "" for
+	// none; bound, the key each token issued with a proof is bound to.
+	proofs []string
+	bound  map[string]string
+	// nonceAsked counts use_dpop_nonce answers.
+	nonceAsked int
 }
 
 // set changes the provider's behaviour while it may be serving.
@@ -72,7 +88,7 @@ func newTestOP(t testing.TB, redirectURI string) *testOP {
 	}
 	op := &testOP{
 		clientID: "agent", secret: "agent-secret", redirectURI: redirectURI, key: key,
-		codes: map[string]opCode{}, access: map[string]bool{}, refresh: map[string]bool{},
+		codes: map[string]opCode{}, access: map[string]bool{}, refresh: map[string]bool{}, bound: map[string]string{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", op.discovery)
@@ -108,13 +124,75 @@ func mustOrigin(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
+// useDPoP makes the provider take DPoP proofs, advertise them, and, with
+// nonces, require server nonces in them (RFC 9449 section 8). Proofs stay
+// optional: a token request without one gets bearer tokens.
+func (op *testOP) useDPoP(t testing.TB, nonces bool) {
+	opts := dpop.Options{Replay: dpop.NewMemoryReplay(0, nil)}
+	if nonces {
+		n, err := dpop.NewNonces([]byte(strings.Repeat("n", dpop.MinNonceKeySize)), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Nonces = n
+	}
+	v, err := dpop.NewVerifier(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.set(func(op *testOP) { op.dpop = v })
+}
+
+// proof checks r's DPoP proof for the endpoint at path and returns its
+// key's thumbprint: "" without a proof where none is required (want.JKT
+// empty), or without DPoP. A refused proof is answered, RFC 9449 section
+// 5 (the token endpoint) or 7.1 (a resource), and ok is false.
+func (op *testOP) proof(w http.ResponseWriter, r *http.Request, path string, want dpop.Request) (jkt string, ok bool) {
+	op.mu.Lock()
+	v := op.dpop
+	op.mu.Unlock()
+	if v == nil {
+		return "", true
+	}
+	want.Method, want.URL = r.Method, op.URL+path
+	p, err := v.Verify(r.Context(), r.Header, want)
+	if errors.Is(err, dpop.ErrNoProof) && want.JKT == "" {
+		return "", true
+	}
+	if err == nil {
+		return p.JKT, true
+	}
+	code := dpop.CodeInvalidProof
+	if e := (*dpop.Error)(nil); errors.As(err, &e) && e.Code == dpop.CodeUseNonce {
+		code = e.Code
+		w.Header().Set(dpop.NonceHeader, v.Nonce())
+		op.mu.Lock()
+		op.nonceAsked++
+		op.mu.Unlock()
+	}
+	if want.AccessToken != "" {
+		w.Header().Set("WWW-Authenticate", `DPoP error="`+code+`"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	} else {
+		writeTestJSON(w, http.StatusBadRequest, map[string]string{"error": code})
+	}
+	return "", false
+}
+
 func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
+	op.mu.Lock()
+	var algs []string
+	if op.dpop != nil {
+		algs = op.dpop.Algorithms()
+	}
+	op.mu.Unlock()
 	writeTestJSON(w, http.StatusOK, map[string]any{
 		"issuer": op.URL, "authorization_endpoint": op.URL + "/authorize", "token_endpoint": op.URL + "/token",
 		"jwks_uri": op.URL + "/jwks", "userinfo_endpoint": op.URL + "/userinfo", "revocation_endpoint": op.URL + "/revoke",
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"ES256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
+		"dpop_signing_alg_values_supported":     algs,
 	})
 }
 
@@ -144,6 +222,13 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	invalidGrant := func() { writeTestJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"}) }
+	jkt, ok := op.proof(w, r, "/token", dpop.Request{})
+	if !ok {
+		return
+	}
+	op.mu.Lock()
+	op.proofs = append(op.proofs, jkt)
+	op.mu.Unlock()
 	switch r.PostFormValue("grant_type") {
 	case "authorization_code":
 		op.mu.Lock()
@@ -155,7 +240,7 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 			invalidGrant()
 			return
 		}
-		op.issue(w, c.nonce)
+		op.issue(w, c.nonce, jkt)
 	case "refresh_token":
 		op.refreshCalls.Add(1)
 		op.mu.Lock()
@@ -167,14 +252,18 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 		rt := r.PostFormValue("refresh_token")
 		op.mu.Lock()
 		used, ok := op.refresh[rt]
-		op.refresh[rt] = true
+		// A proof of another key does not spend a bound token.
+		ok = ok && !(op.bindRefresh && op.bound[rt] != jkt)
+		if ok {
+			op.refresh[rt] = true
+		}
 		op.mu.Unlock()
 		if !ok || used {
 			// A rotated token is spent: a reuse is refused.
 			invalidGrant()
 			return
 		}
-		op.issue(w, "")
+		op.issue(w, "", jkt)
 	default:
 		writeTestJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 	}
@@ -198,16 +287,23 @@ func (op *testOP) revoke(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// issue answers with new tokens: an opaque access token, a refresh token
-// and an ID token.
-func (op *testOP) issue(w http.ResponseWriter, nonce string) {
-	at, rt := rand.Text(), rand.Text()
+// issue answers with new tokens: an access token, a refresh token and an
+// ID token. The access token is opaque, or, bound to the key of
+// thumbprint jkt, an unsigned JWT naming it in cnf.jkt (RFC 9449 section
+// 6.1), which the agent reads without verifying.
+func (op *testOP) issue(w http.ResponseWriter, nonce, jkt string) {
+	at, rt, typ := rand.Text(), rand.Text(), "Bearer"
 	op.mu.Lock()
+	if jkt != "" && !op.bearerAnswer {
+		claims, _ := json.Marshal(map[string]any{"jti": at, "cnf": map[string]string{"jkt": jkt}})
+		at, typ = "eyJhbGciOiJub25lIn0."+base64.RawURLEncoding.EncodeToString(claims)+".", "DPoP"
+		op.bound[at], op.bound[rt] = jkt, jkt
+	}
 	op.access[at], op.refresh[rt] = true, false
 	id := op.idToken(nonce)
 	op.mu.Unlock()
 	writeTestJSON(w, http.StatusOK, map[string]any{
-		"access_token": at, "token_type": "Bearer", "expires_in": 300, "refresh_token": rt, "id_token": id,
+		"access_token": at, "token_type": typ, "expires_in": 300, "refresh_token": rt, "id_token": id,
 	})
 }
 
@@ -245,15 +341,26 @@ func (op *testOP) jwks(w http.ResponseWriter, r *http.Request) {
 	writeTestJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: op.key.Public(), KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
 }
 
+// userinfo requires a bound token under the DPoP scheme with a proof of
+// its key (RFC 9449 section 7.1), and any other under Bearer.
 func (op *testOP) userinfo(w http.ResponseWriter, r *http.Request) {
-	at, ok := bearer(r)
+	scheme, at, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	op.mu.Lock()
-	ok = ok && op.access[at]
+	jkt, known := op.bound[at], op.access[at]
 	op.mu.Unlock()
-	if !ok {
+	want := "Bearer"
+	if jkt != "" {
+		want = "DPoP"
+	}
+	if !known || scheme != want {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
+	}
+	if jkt != "" {
+		if _, ok := op.proof(w, r, "/userinfo", dpop.Request{AccessToken: at, JKT: jkt}); !ok {
+			return
+		}
 	}
 	writeTestJSON(w, http.StatusOK, map[string]any{"sub": opSubject, "name": "Alice Example", "locale": "en"})
 }
@@ -263,15 +370,6 @@ func (op *testOP) revokeAccess() {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	maps.DeleteFunc(op.access, func(string, bool) bool { return true })
-}
-
-func bearer(r *http.Request) (string, bool) {
-	const prefix = "Bearer "
-	h := r.Header.Get("Authorization")
-	if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
-		return "", false
-	}
-	return h[len(prefix):], true
 }
 
 func writeTestJSON(w http.ResponseWriter, status int, v any) {

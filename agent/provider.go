@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
+
+	"github.com/portcullis/portcullis/dpop"
 )
 
 const (
@@ -37,6 +40,7 @@ type metadata struct {
 	IssParameter          bool     `json:"authorization_response_iss_parameter_supported"`
 	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 	CodeChallengeMethods  []string `json:"code_challenge_methods_supported"`
+	DPoPAlgorithms        []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // provider is the OpenID provider: its metadata, the agent's client
@@ -47,6 +51,27 @@ type provider struct {
 	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
 	client   *http.Client
+	// proving holds, per DPoP key thumbprint, a client like client whose
+	// requests carry a proof of that key (RFC 9449 section 4.1) and are
+	// sent again once when the provider asks for a nonce (section 8).
+	proving map[string]*http.Client
+}
+
+// prove gives p a proving client for each of keys.
+func (p *provider) prove(keys *dpopKeys) {
+	p.proving = map[string]*http.Client{}
+	for _, k := range keys.keys {
+		p.proving[k.Thumbprint()] = &http.Client{Timeout: p.client.Timeout, Transport: &dpop.Transport{Key: k, Base: p.client.Transport}}
+	}
+}
+
+// clientFor is the client that proves possession of key, or the plain
+// client for a nil key.
+func (p *provider) clientFor(key *dpop.Key) *http.Client {
+	if key == nil {
+		return p.client
+	}
+	return p.proving[key.Thumbprint()]
 }
 
 // discover reads the provider's discovery document within ctx and checks
@@ -65,6 +90,11 @@ func discover(ctx context.Context, cfg Config, client *http.Client) (*provider, 
 	}
 	if len(m.CodeChallengeMethods) > 0 && !slices.Contains(m.CodeChallengeMethods, "S256") {
 		return nil, fmt.Errorf("%w: the provider does not support PKCE with S256", ErrDiscovery)
+	}
+	// RFC 9449 section 5.1: a provider that takes proofs says with which
+	// algorithms. Without ES256 every login would fail; better at start.
+	if cfg.DPoP && !slices.Contains(m.DPoPAlgorithms, string(jose.ES256)) {
+		return nil, fmt.Errorf("%w: dpop is on but the provider does not list ES256 in dpop_signing_alg_values_supported", ErrDiscovery)
 	}
 	if m.RequirePAR && m.PAREndpoint == "" {
 		return nil, fmt.Errorf("%w: pushed authorization requests are required but no endpoint is published", ErrDiscovery)
@@ -111,21 +141,41 @@ func (e *oauthError) Error() string {
 }
 
 // exchange redeems an authorization code with its PKCE verifier
-// (RFC 6749 section 4.1.3, RFC 7636 section 4.5).
-func (p *provider) exchange(ctx context.Context, code, verifier string) (*oauth2.Token, error) {
-	tok, err := p.oauth.Exchange(p.ctx(ctx), code, oauth2.VerifierOption(verifier))
-	return tok, tokenError(err)
+// (RFC 6749 section 4.1.3, RFC 7636 section 4.5), with a proof of key
+// unless it is nil (RFC 9449 section 5).
+func (p *provider) exchange(ctx context.Context, code, verifier string, key *dpop.Key) (*oauth2.Token, error) {
+	tok, err := p.oauth.Exchange(p.ctx(ctx, key), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, tokenError(err)
+	}
+	return tok, checkBound(tok, key)
 }
 
-// refresh uses a refresh token (RFC 6749 section 6).
-func (p *provider) refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-	tok, err := p.oauth.TokenSource(p.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
-	return tok, tokenError(err)
+// refresh uses a refresh token (RFC 6749 section 6), with a proof of key
+// unless it is nil.
+func (p *provider) refresh(ctx context.Context, refreshToken string, key *dpop.Key) (*oauth2.Token, error) {
+	tok, err := p.oauth.TokenSource(p.ctx(ctx, key), &oauth2.Token{RefreshToken: refreshToken}).Token()
+	if err != nil {
+		return nil, tokenError(err)
+	}
+	return tok, checkBound(tok, key)
 }
 
-// ctx makes x/oauth2 use the agent's HTTP client.
-func (p *provider) ctx(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, p.client)
+// checkBound refuses a token response to a request with a proof whose
+// token_type is not DPoP (RFC 9449 section 5): the provider ignored the
+// proof and issued bearer tokens, which the operator asked the agent
+// never to hold.
+func checkBound(tok *oauth2.Token, key *dpop.Key) error {
+	if key != nil && !strings.EqualFold(tok.TokenType, "DPoP") {
+		return fmt.Errorf("%w: token endpoint: token_type %q instead of DPoP: the provider does not bind tokens to the agent's DPoP key", errBadAnswer, tok.TokenType)
+	}
+	return nil
+}
+
+// ctx makes x/oauth2 use the agent's HTTP client, the one proving
+// possession of key when it is not nil.
+func (p *provider) ctx(ctx context.Context, key *dpop.Key) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, p.clientFor(key))
 }
 
 // tokenError sorts an x/oauth2 error into errUnreachable, errBadAnswer or
@@ -196,20 +246,25 @@ func (p *provider) postAuthenticated(ctx context.Context, endpoint, what string,
 		req.SetBasicAuth(url.QueryEscape(p.oauth.ClientID), url.QueryEscape(p.oauth.ClientSecret))
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return p.call(req, what, out)
+	return p.call(req, nil, what, out)
 }
 
 // userInfo returns the UserInfo claims for an access token (OpenID Connect
-// Core section 5.3), as the provider sent them.
-func (p *provider) userInfo(ctx context.Context, accessToken string) (json.RawMessage, error) {
+// Core section 5.3), as the provider sent them. A token bound to key (nil:
+// a bearer token) goes with a proof of it (RFC 9449 section 7.1).
+func (p *provider) userInfo(ctx context.Context, accessToken string, key *dpop.Key) (json.RawMessage, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.meta.UserinfoEndpoint, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: userinfo endpoint: %w", errBadAnswer, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
+	scheme := "Bearer "
+	if key != nil {
+		scheme = "DPoP "
+	}
+	req.Header.Set("Authorization", scheme+accessToken)
 	req.Header.Set("Accept", "application/json")
 	var out json.RawMessage
-	if err := p.call(req, "userinfo endpoint", &out); err != nil {
+	if err := p.call(req, key, "userinfo endpoint", &out); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 || out[0] != '{' {
@@ -218,12 +273,12 @@ func (p *provider) userInfo(ctx context.Context, accessToken string) (json.RawMe
 	return out, nil
 }
 
-// call sends req and decodes a 2xx JSON answer into out, unless out is
-// nil. A 4xx answer is an
+// call sends req, with proofs of key unless it is nil, and decodes a 2xx
+// JSON answer into out, unless out is nil. A 4xx answer is an
 // *oauthError; a 401 from a resource (RFC 6750) carries its code in
 // WWW-Authenticate, or none.
-func (p *provider) call(req *http.Request, what string, out any) error {
-	resp, err := p.client.Do(req)
+func (p *provider) call(req *http.Request, key *dpop.Key, what string, out any) error {
+	resp, err := p.clientFor(key).Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", errUnreachable, what, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/portcullis/portcullis/dpop"
 )
 
 // CSRFHeader is the header every data-changing request to the agent, and
@@ -25,6 +27,7 @@ type CookieReader struct {
 	origins []string
 	access  cookie
 	prefix  string
+	dpop    *dpopKeys
 }
 
 // NewCookieReader validates cfg and builds a reader for the cookies of
@@ -41,6 +44,10 @@ func NewCookieReader(cfg CookieConfig) (*CookieReader, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := newDPoPKeys(cfg.DPoP, cfg.DPoPKeys)
+	if err != nil {
+		return nil, err
+	}
 	secure := slices.ContainsFunc(cfg.TrustedWebOrigins, func(o string) bool {
 		u, _ := url.Parse(o) // validated
 		return u.Scheme != "http"
@@ -52,6 +59,7 @@ func NewCookieReader(cfg CookieConfig) (*CookieReader, error) {
 		// routes are.
 		access: newCookie(cfg.CookiePrefix, accessSuffix, "/", secure),
 		prefix: cfg.CookiePrefix + "-",
+		dpop:   keys,
 	}, nil
 }
 
@@ -69,6 +77,34 @@ func (c *CookieReader) AccessToken(r *http.Request) (string, error) {
 	}
 	_, v, err := c.jar.read(r, c.access)
 	return string(v), err
+}
+
+// Present puts accessToken into h the way a resource server must receive
+// it for a request of method to target, the URL the resource server knows
+// itself by (its configured public URL and the request's path, without
+// query): a token bound to one of the agent's DPoP keys as
+// "Authorization: DPoP" with a DPoP proof of that key carrying ath
+// (RFC 9449 section 7.1), any other as "Authorization: Bearer" (RFC 6750
+// section 2.1) without a DPoP header. It replaces whatever h held under
+// either name. It returns ErrUnknownDPoPKey, leaving h as it was, for a
+// token bound to a key the reader does not hold.
+func (c *CookieReader) Present(h http.Header, accessToken, method, target string) error {
+	key, err := c.dpop.forToken(accessToken)
+	if err != nil {
+		return err
+	}
+	if key == nil {
+		h.Set("Authorization", "Bearer "+accessToken)
+		h.Del(dpop.Header)
+		return nil
+	}
+	proof, err := key.Proof(method, target, accessToken, "")
+	if err != nil {
+		return err
+	}
+	h.Set("Authorization", "DPoP "+accessToken)
+	h.Set(dpop.Header, proof)
+	return nil
 }
 
 // ClearAccessToken deletes the access-token cookie, for a request whose

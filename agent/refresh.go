@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/portcullis/portcullis/dpop"
 )
 
 // refreshTokens is POST /refresh: new tokens from the refresh token in its
@@ -26,7 +28,7 @@ func (a *Agent) refreshTokens(w http.ResponseWriter, r *http.Request) *apiError 
 		return noSession()
 	}
 	res, leader := a.refreshes.do(r.Context(), sha256.Sum256(s.refresh), func() refreshResult {
-		return a.callRefresh(context.WithoutCancel(r.Context()), string(s.refresh), s.id)
+		return a.callRefresh(context.WithoutCancel(r.Context()), string(s.refresh), s.id, a.reader.dpop.forRefresh(string(s.access)))
 	})
 	var oe *oauthError
 	switch {
@@ -56,11 +58,12 @@ func (a *Agent) refreshTokens(w http.ResponseWriter, r *http.Request) *apiError 
 	}
 }
 
-// callRefresh refreshes at the provider and verifies a new ID token as
-// OpenID Connect Core section 12.2 requires: like the first, except for
-// the nonce, and about the same subject as the one it replaces.
-func (a *Agent) callRefresh(ctx context.Context, refreshToken string, oldID []byte) refreshResult {
-	tok, err := a.provider.refresh(ctx, refreshToken)
+// callRefresh refreshes at the provider, with a proof of key unless it is
+// nil, and verifies a new ID token as OpenID Connect Core section 12.2
+// requires: like the first, except for the nonce, and about the same
+// subject as the one it replaces.
+func (a *Agent) callRefresh(ctx context.Context, refreshToken string, oldID []byte, key *dpop.Key) refreshResult {
+	tok, err := a.provider.refresh(ctx, refreshToken, key)
 	if err != nil {
 		return refreshResult{err: err}
 	}

@@ -19,7 +19,11 @@ func (a *Agent) userInfo(w http.ResponseWriter, r *http.Request) *apiError {
 	if s == nil {
 		return noSession()
 	}
-	claims, err := a.provider.userInfo(r.Context(), string(s.access))
+	key, err := a.reader.dpop.forToken(string(s.access))
+	if err != nil {
+		return &apiError{status: http.StatusUnauthorized, code: codeTokenRejected, message: "the access token is bound to a DPoP key the agent no longer holds; refresh", err: err}
+	}
+	claims, err := a.provider.userInfo(r.Context(), string(s.access), key)
 	var oe *oauthError
 	switch {
 	case errors.As(err, &oe) && oe.status == http.StatusUnauthorized:

@@ -225,6 +225,9 @@ func (c Config) Validate() error {
 			bad("dpop_nonce_key", "must be 64 hexadecimal characters (openssl rand -hex 32)")
 		}
 	}
+	if c.Cookies != nil && c.Cookies.DPoP && c.PublicURL == "" && slices.ContainsFunc(c.Routes, func(r Route) bool { return r.Cookies }) {
+		bad("public_url", "is required when cookie routes present DPoP-bound tokens (the OAuth Agent's dpop: true): the gateway's proofs are for public_url and the request's path")
+	}
 	if c.Cookies != nil {
 		for _, err := range unjoin(c.Cookies.Validate()) {
 			if ce := (*agent.ConfigError)(nil); errors.As(err, &ce) {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/portcullis/portcullis/agent"
@@ -10,11 +11,17 @@ import (
 
 // cookieAuth lets a browser on a trusted web origin authenticate with the
 // OAuth Agent's access-token cookie: after the agent's Origin and CSRF
-// checks, the decrypted token is forwarded as a bearer token to next, the
-// guard, whose 401 tells the app to call the agent's /refresh. The agent's
-// cookies never reach the upstream. A request that carries an
-// Authorization header is a bearer client's and passes as it is.
-func cookieAuth(cookies *agent.CookieReader, next http.Handler) http.Handler {
+// checks, the decrypted token is forwarded to next, the guard, whose 401
+// tells the app to call the agent's /refresh. A token the agent's provider
+// bound to the agent's DPoP key goes under the DPoP scheme with a proof of
+// that key for this request, its htu being public (the gateway's
+// public_url) and the request's path (RFC 9449 section 7.1), so that the
+// guard checks it like any DPoP request and the token alone, lifted from
+// a cookie or an upstream's log, is worthless; any other token goes as a
+// bearer token. The agent's cookies never reach the upstream. A request
+// that carries an Authorization header is a client's own and passes as it
+// is.
+func cookieAuth(cookies *agent.CookieReader, public *url.URL, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cookies.CORS(w, r)
 		if _, ok := r.Header["Authorization"]; ok {
@@ -47,9 +54,27 @@ func cookieAuth(cookies *agent.CookieReader, next http.Handler) http.Handler {
 		}
 		r = r.Clone(r.Context())
 		cookies.StripCookies(r.Header)
-		r.Header.Set("Authorization", "Bearer "+token)
+		switch err := cookies.Present(r.Header, token, r.Method, proofTarget(public, r)); {
+		case errors.Is(err, agent.ErrUnknownDPoPKey):
+			reply(w, http.StatusUnauthorized, "invalid_token", "the access token is bound to a DPoP key the OAuth Agent no longer holds; call the OAuth Agent's /refresh")
+			return
+		case err != nil:
+			reply(w, http.StatusInternalServerError, "server_error", "the gateway could not sign a DPoP proof")
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// proofTarget is the htu of the gateway's proofs for r: the public URL
+// and the path as the client sent it, which the gateway has checked is in
+// its one canonical spelling and forwards unchanged. Empty without a
+// public URL, which Config.Validate requires when proofs are made.
+func proofTarget(public *url.URL, r *http.Request) string {
+	if public == nil {
+		return ""
+	}
+	return public.Scheme + "://" + public.Host + r.URL.EscapedPath()
 }
 
 // stripCORS removes an upstream's own CORS headers on cookie routes, where

@@ -2,6 +2,8 @@ package spa_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,13 +32,15 @@ import (
 type stack struct {
 	app, agent, gateway string // base URLs
 	as                  *authservertest.Server
+	cookies             agent.CookieConfig // the agent's, which the gateway reads
 }
 
 // startStack runs the authorization server, the users API, the agent, the
 // gateway and the app, each on its own loopback port as in production
 // where they are separate services; cookies are per host, so the
-// gateway receives the agent's.
-func startStack(t *testing.T) *stack {
+// gateway receives the agent's. With dpop, the agent's tokens are bound to
+// its DPoP key, and the gateway presents them with proofs.
+func startStack(t *testing.T, dpop bool) *stack {
 	t.Helper()
 	appSrv, agentSrv, gwSrv := httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil)
 	s := &stack{app: "http://" + appSrv.Listener.Addr().String(), agent: "http://" + agentSrv.Listener.Addr().String(), gateway: "http://" + gwSrv.Listener.Addr().String()}
@@ -50,17 +54,21 @@ func startStack(t *testing.T) *stack {
 		})
 	})
 	log := slog.New(slog.DiscardHandler)
-	cookies := agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("5a", 32)}, TrustedWebOrigins: []string{s.app}}
-	ag, err := agent.New(t.Context(), agent.Config{
+	cfg := agent.Config{
 		Listen: agentSrv.Listener.Addr().String(), Issuer: s.as.URL, ClientID: "spa-agent", ClientSecret: secret,
 		RedirectURI: s.app + "/", PostLogoutRedirectURI: s.app + "/", Scope: "openid profile email offline_access list:users",
-		TrustedWebOrigins: cookies.TrustedWebOrigins, CookieEncryptionKey: cookies.CookieEncryptionKey,
-	}, log)
+		TrustedWebOrigins: []string{s.app}, CookieEncryptionKey: agent.Keys{strings.Repeat("5a", 32)},
+	}
+	if dpop {
+		cfg.DPoP, cfg.DPoPKeys = true, agent.Keys{strings.Repeat("d0", 32)}
+	}
+	ag, err := agent.New(t.Context(), cfg, log)
 	if err != nil {
 		t.Fatalf("agent.New: %v", err)
 	}
+	s.cookies = cfg.Cookies()
 	gw, err := gateway.New(t.Context(), gateway.Config{
-		Listen: gwSrv.Listener.Addr().String(), Issuer: s.as.URL, Audience: authservertest.API, Cookies: &cookies,
+		Listen: gwSrv.Listener.Addr().String(), PublicURL: s.gateway, Issuer: s.as.URL, Audience: authservertest.API, Cookies: &s.cookies,
 		Routes: []gateway.Route{{Path: "/users", Methods: []string{"GET"}, Upstream: startUsersAPI(t, s.as.URL), Scopes: []string{"list:users"}, Cookies: true}},
 	}, log)
 	if err != nil {
@@ -114,10 +122,21 @@ func startUsersAPI(t *testing.T, issuer string) string {
 
 // TestBrowser drives the example app in headless Chromium through the
 // issue's scenario: sign in as the demo user, see the name, list users
-// through the gateway, refresh, sign out, and find the API closed.
+// through the gateway, refresh, sign out, and find the API closed; with
+// bearer tokens, and with tokens bound to the agent's DPoP key (issue 11,
+// which needs the authorization server's and the guard's DPoP support).
 func TestBrowser(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		dpop bool
+	}{{"bearer", false}, {"dpop", true}} {
+		t.Run(tt.name, func(t *testing.T) { browse(t, tt.dpop) })
+	}
+}
+
+func browse(t *testing.T, dpop bool) {
 	ctx := browsertest.Chromium(t, 120*time.Second, chromedp.WindowSize(900, 1000))
-	s := startStack(t)
+	s := startStack(t, dpop)
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(s.app+"/"),
@@ -160,6 +179,9 @@ func TestBrowser(t *testing.T) {
 	if jar["pc-login"] != nil {
 		t.Error("the login cookie outlived the login")
 	}
+	if dpop {
+		checkBound(t, s, jar["pc-at"])
+	}
 
 	listUsers(t, ctx)
 
@@ -169,8 +191,12 @@ func TestBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
-	if after := cookies(t, ctx, s.agent+"/oauth-agent/refresh"); after["pc-at"] == nil || after["pc-at"].Value == jar["pc-at"].Value || after["pc-auth"].Value == jar["pc-auth"].Value {
-		t.Error("refresh did not replace the token cookies")
+	after := cookies(t, ctx, s.agent+"/oauth-agent/refresh")
+	if after["pc-at"] == nil || after["pc-at"].Value == jar["pc-at"].Value || after["pc-auth"].Value == jar["pc-auth"].Value {
+		t.Fatal("refresh did not replace the token cookies")
+	}
+	if dpop {
+		checkBound(t, s, after["pc-at"])
 	}
 	listUsers(t, ctx)
 
@@ -199,6 +225,54 @@ func TestBrowser(t *testing.T) {
 	}
 	if msg := text(t, ctx, `#message`); !strings.HasPrefix(msg, "401") {
 		t.Errorf("message after listing users signed out: %q", msg)
+	}
+}
+
+// checkBound checks that the access token in the browser's cookie is
+// bound to the agent's DPoP key, and is worthless lifted out of the
+// cookie: the gateway refuses it as a bearer token.
+func checkBound(t *testing.T, s *stack, c *network.Cookie) {
+	t.Helper()
+	if c == nil {
+		t.Fatal("no access-token cookie")
+	}
+	reader, err := agent.NewCookieReader(s.cookies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.gateway+"/users", nil)
+	req.Header.Set("Origin", s.app)
+	req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	token, err := reader.AccessToken(req)
+	if err != nil {
+		t.Fatalf("the access-token cookie: %v", err)
+	}
+	key, err := agent.DPoPKey(s.cookies.DPoPKeys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Cnf struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
+	}
+	if parts := strings.Split(token, "."); len(parts) != 3 {
+		t.Fatalf("the access token is not a JWT")
+	} else if payload, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(payload, &claims) != nil {
+		t.Fatalf("the access token's claims do not decode")
+	}
+	if claims.Cnf.JKT != key.Thumbprint() {
+		t.Errorf("cnf.jkt %q, want the agent's key %s", claims.Cnf.JKT, key.Thumbprint())
+	}
+	lifted, _ := http.NewRequest(http.MethodGet, s.gateway+"/users", nil)
+	lifted.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(lifted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the token lifted out of the cookie, as a bearer token: %d", resp.StatusCode)
 	}
 }
 
