@@ -270,7 +270,7 @@ func TestPresent(t *testing.T) {
 			}
 			// What the browser sent under these names must not pass.
 			h := http.Header{"Authorization": {"Bearer forged"}, "Dpop": {"forged"}}
-			err = reader.Present(h, tt.token, http.MethodDelete, target)
+			err = reader.Present(h, tt.token, http.MethodDelete, target, "")
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err %v, want %v", err, tt.wantErr)
 			}

@@ -85,10 +85,12 @@ func (c *CookieReader) AccessToken(r *http.Request) (string, error) {
 // query): a token bound to one of the agent's DPoP keys as
 // "Authorization: DPoP" with a DPoP proof of that key carrying ath
 // (RFC 9449 section 7.1), any other as "Authorization: Bearer" (RFC 6750
-// section 2.1) without a DPoP header. It replaces whatever h held under
+// section 2.1) without a DPoP header. nonce, when set, is the resource
+// server's current DPoP-Nonce (RFC 9449 section 9), which the proof then
+// carries. It replaces whatever h held under
 // either name. It returns ErrUnknownDPoPKey, leaving h as it was, for a
 // token bound to a key the reader does not hold.
-func (c *CookieReader) Present(h http.Header, accessToken, method, target string) error {
+func (c *CookieReader) Present(h http.Header, accessToken, method, target, nonce string) error {
 	key, err := c.dpop.forToken(accessToken)
 	if err != nil {
 		return err
@@ -98,7 +100,7 @@ func (c *CookieReader) Present(h http.Header, accessToken, method, target string
 		h.Del(dpop.Header)
 		return nil
 	}
-	proof, err := key.Proof(method, target, accessToken, "")
+	proof, err := key.Proof(method, target, accessToken, nonce)
 	if err != nil {
 		return err
 	}

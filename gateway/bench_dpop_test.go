@@ -48,7 +48,7 @@ func benchmarkCookieAuth(b *testing.B, settings *agent.CookieConfig, token strin
 		b.Fatal(err)
 	}
 	public, _ := url.Parse("https://api.example.com")
-	h := gateway.CookieAuth(reader, public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	h := gateway.CookieAuth(reader, public, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	req := httptest.NewRequest(http.MethodGet, "/users", nil)
 	req.Header.Set("Origin", appOrigin)
 	req.Header.Set("Cookie", "pc-at="+sealCookie(b, cookieKey, "pc-at", token))

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/dpop"
 )
 
 // cookieAuth lets a browser on a trusted web origin authenticate with the
@@ -20,8 +22,9 @@ import (
 // a cookie or an upstream's log, is worthless; any other token goes as a
 // bearer token. The agent's cookies never reach the upstream. A request
 // that carries an Authorization header is a client's own and passes as it
-// is.
-func cookieAuth(cookies *agent.CookieReader, public *url.URL, next http.Handler) http.Handler {
+// is. The proof carries the current nonce of nonces, the gateway's own
+// resource-server nonces, when set.
+func cookieAuth(cookies *agent.CookieReader, public *url.URL, nonces *dpop.Nonces, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cookies.CORS(w, r)
 		if _, ok := r.Header["Authorization"]; ok {
@@ -54,7 +57,7 @@ func cookieAuth(cookies *agent.CookieReader, public *url.URL, next http.Handler)
 		}
 		r = r.Clone(r.Context())
 		cookies.StripCookies(r.Header)
-		switch err := cookies.Present(r.Header, token, r.Method, proofTarget(public, r)); {
+		switch err := cookies.Present(r.Header, token, r.Method, proofTarget(public, r), currentNonce(nonces)); {
 		case errors.Is(err, agent.ErrUnknownDPoPKey):
 			reply(w, http.StatusUnauthorized, "invalid_token", "the access token is bound to a DPoP key the OAuth Agent no longer holds; call the OAuth Agent's /refresh")
 			return
@@ -64,6 +67,15 @@ func cookieAuth(cookies *agent.CookieReader, public *url.URL, next http.Handler)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// currentNonce is the nonce the gateway's own proofs carry: the one its
+// guard expects, or none when it expects none.
+func currentNonce(nonces *dpop.Nonces) string {
+	if nonces == nil {
+		return ""
+	}
+	return nonces.Issue(time.Now())
 }
 
 // proofTarget is the htu of the gateway's proofs for r: the public URL

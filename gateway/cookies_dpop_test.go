@@ -70,7 +70,7 @@ func TestCookieRouteDPoP(t *testing.T) {
 	public, _ := url.Parse("https://api.example.com")
 	current, old := dpopKey(t, dpopSecret).Thumbprint(), dpopKey(t, oldDPoPSecret).Thumbprint()
 	var got http.Header
-	srv := httptest.NewServer(gateway.CookieAuth(reader, public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(gateway.CookieAuth(reader, public, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Clone()
 		w.WriteHeader(http.StatusNoContent)
 	})))

@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		var h http.Handler = g.MiddlewareWith(cfg.dpopMode(r))(g.RequireScopes(r.Scopes...)(proxy))
 		if r.Cookies {
 			proxy.ModifyResponse = stripCORS
-			h = cookieAuth(cookies, public, h)
+			h = cookieAuth(cookies, public, nonces, h)
 		}
 		routes[i] = &route{path: r.Path, methods: r.Methods, handler: h, cookies: r.Cookies}
 	}
