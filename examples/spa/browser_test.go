@@ -69,7 +69,7 @@ func startStack(t *testing.T, dpop bool) *stack {
 	s.cookies = cfg.Cookies()
 	gw, err := gateway.New(t.Context(), gateway.Config{
 		Listen: gwSrv.Listener.Addr().String(), PublicURL: s.gateway, Issuer: s.as.URL, Audience: authservertest.API, Cookies: &s.cookies,
-		Routes: []gateway.Route{{Path: "/users", Methods: []string{"GET"}, Upstream: startUsersAPI(t, s.as.URL), Scopes: []string{"list:users"}, Cookies: true}},
+		Routes: []gateway.Route{{Path: "/users", Methods: []string{"GET"}, Upstream: startUsersAPI(t, s.as.URL, s.gateway), Scopes: []string{"list:users"}, Cookies: true}},
 	}, log)
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
@@ -85,9 +85,9 @@ func startStack(t *testing.T, dpop bool) *stack {
 	return s
 }
 
-// startUsersAPI builds and runs examples/usersapi for issuer and returns
-// its URL once it answers.
-func startUsersAPI(t *testing.T, issuer string) string {
+// startUsersAPI builds and runs examples/usersapi for issuer behind the
+// gateway at publicURL, and returns its URL once it answers.
+func startUsersAPI(t *testing.T, issuer, publicURL string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "usersapi")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/portcullis/portcullis/examples/usersapi").CombinedOutput(); err != nil {
@@ -99,7 +99,7 @@ func startUsersAPI(t *testing.T, issuer string) string {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "-issuer", issuer, "-audience", authservertest.API, "-listen", addr)
+	cmd := exec.Command(bin, "-issuer", issuer, "-audience", authservertest.API, "-listen", addr, "-public-url", publicURL)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

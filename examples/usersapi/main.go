@@ -25,18 +25,23 @@ func main() {
 	issuer := flag.String("issuer", "http://127.0.0.1:8080", "issuer URL of the Portcullis server")
 	audience := flag.String("audience", "https://api.example.com", "this API's identifier, the audience its tokens must name")
 	listen := flag.String("listen", "127.0.0.1:9000", "address to listen on")
+	publicURL := flag.String("public-url", "", "the URL clients reach this API by (a gateway's public_url when behind one); set, DPoP-bound tokens are accepted with proofs for it")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *issuer, *audience, *listen); err != nil {
+	if err := run(ctx, *issuer, *audience, *listen, *publicURL); err != nil {
 		fmt.Fprintln(os.Stderr, "usersapi:", err)
 		os.Exit(1)
 	}
 }
 
 // run serves the API until ctx ends.
-func run(ctx context.Context, issuer, audience, listen string) error {
-	g, err := guard.New(ctx, guard.Options{Issuer: issuer, Audience: audience})
+func run(ctx context.Context, issuer, audience, listen, publicURL string) error {
+	opts := guard.Options{Issuer: issuer, Audience: audience}
+	if publicURL != "" {
+		opts.DPoP = guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: publicURL}
+	}
+	g, err := guard.New(ctx, opts)
 	if err != nil {
 		return err
 	}
