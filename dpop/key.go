@@ -24,6 +24,7 @@ import (
 // for concurrent use.
 type Key struct {
 	alg    jose.SignatureAlgorithm
+	priv   crypto.Signer
 	signer jose.Signer
 	jkt    string
 	// Clock returns the time proofs are issued at. Nil means time.Now.
@@ -62,7 +63,7 @@ func NewKey(priv crypto.Signer, alg jose.SignatureAlgorithm) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Key{alg: alg, signer: signer, jkt: jkt}, nil
+	return &Key{alg: alg, priv: priv, signer: signer, jkt: jkt}, nil
 }
 
 // Thumbprint returns the key's RFC 7638 SHA-256 thumbprint, base64url:
@@ -118,22 +119,32 @@ func (k *Key) Proof(method, target, accessToken, nonce string) (string, error) {
 
 // fits reports whether alg is an algorithm for pub's kind of key.
 func fits(pub crypto.PublicKey, alg jose.SignatureAlgorithm) bool {
+	if _, ok := pub.(*rsa.PublicKey); ok {
+		return strings.HasPrefix(string(alg), "RS") || strings.HasPrefix(string(alg), "PS")
+	}
+	return alg != "" && alg == usualAlg(pub)
+}
+
+// usualAlg returns the algorithm for pub: by curve for EC keys (RFC 7518
+// section 3.4), EdDSA for Ed25519 (RFC 8037), PS256 for RSA; or "" for a
+// key NewKey refuses.
+func usualAlg(pub crypto.PublicKey) jose.SignatureAlgorithm {
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
 		switch k.Curve {
 		case elliptic.P256():
-			return alg == jose.ES256
+			return jose.ES256
 		case elliptic.P384():
-			return alg == jose.ES384
+			return jose.ES384
 		case elliptic.P521():
-			return alg == jose.ES512
+			return jose.ES512
 		}
 	case ed25519.PublicKey:
-		return alg == jose.EdDSA
+		return jose.EdDSA
 	case *rsa.PublicKey:
-		return strings.HasPrefix(string(alg), "RS") || strings.HasPrefix(string(alg), "PS")
+		return jose.PS256
 	}
-	return false
+	return ""
 }
 
 // newID returns a proof's jti: 128 random bits.
