@@ -32,7 +32,7 @@ func TestDevConfigDPoP(t *testing.T) {
 	var out bytes.Buffer
 	cfg, cleanup, err := devConfig(&out)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the demo configuration (dpop_bound_access_tokens needs the server's DPoP support): %v", err)
 	}
 	defer cleanup()
 	banner := out.String()
