@@ -20,5 +20,7 @@
 //   - Key makes proofs; Transport is an http.RoundTripper that adds them to
 //     every request and retries once when a server asks for a nonce;
 //     NewClient joins it with an oauth2.TokenSource such as
-//     golang.org/x/oauth2/clientcredentials.
+//     golang.org/x/oauth2/clientcredentials; ParseKey and Key.MarshalPEM
+//     keep a key in a PEM file, so that it outlives a process as long as
+//     the tokens bound to it.
 package dpop

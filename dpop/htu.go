@@ -23,6 +23,12 @@ func NormalizeURL(raw string) (string, bool) {
 		return "", false
 	}
 	host, port := strings.ToLower(u.Hostname()), u.Port()
+	// "https://:443" has a host but no name. An IPv6 zone (RFC 6874)
+	// names an interface of one machine, never a URL a proof is for;
+	// Hostname decodes its %25, which would not parse.
+	if host == "" || strings.Contains(host, "%") {
+		return "", false
+	}
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}

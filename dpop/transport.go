@@ -64,12 +64,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	fresh := resp.Header.Get(NonceHeader)
-	if fresh == "" || fresh == nonce {
-		return resp, nil
-	}
-	t.nonces.Store(origin, fresh)
-	if !askedForNonce(resp) || req.Body != nil && req.GetBody == nil {
+	fresh := t.remember(origin, resp, nonce)
+	if fresh == "" || !askedForNonce(resp) || !rewindable(req) {
 		return resp, nil
 	}
 	retry := req.Clone(req.Context())
@@ -80,7 +76,29 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
-	return t.send(base, retry, fresh)
+	// Once only: a server that refuses the nonce it just gave would
+	// otherwise keep the client looping.
+	if resp, err = t.send(base, retry, fresh); err != nil {
+		return nil, err
+	}
+	t.remember(origin, resp, fresh)
+	return resp, nil
+}
+
+// remember keeps the DPoP-Nonce of resp, an answer to a proof that
+// carried sent, as origin's latest, and returns it if it is new.
+func (t *Transport) remember(origin string, resp *http.Response, sent string) string {
+	fresh := resp.Header.Get(NonceHeader)
+	if fresh == "" || fresh == sent {
+		return ""
+	}
+	t.nonces.Store(origin, fresh)
+	return fresh
+}
+
+// rewindable reports whether req's body can be sent again.
+func rewindable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 }
 
 // send sends req, which RoundTrip must not modify, with a fresh proof.
@@ -89,7 +107,11 @@ func (t *Transport) send(base http.RoundTripper, req *http.Request, nonce string
 	if scheme, cred, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "DPoP") {
 		token = strings.TrimLeft(cred, " ")
 	}
-	proof, err := t.Key.Proof(req.Method, req.URL.String(), token, nonce)
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet // as net/http reads it
+	}
+	proof, err := t.Key.Proof(method, req.URL.String(), token, nonce)
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()

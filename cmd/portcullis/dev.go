@@ -92,10 +92,10 @@ func serveUntil(ctx context.Context, log *slog.Logger, name, addr string, h http
 }
 
 // devConfig is the demo stack's configuration: a throwaway store, a demo
-// API, a service client, a web client, the agent's client and a demo user,
-// with generated secrets printed once, and a generated key-encryption key
-// that is never printed, since the store goes with it. It goes through the
-// same parser as any file.
+// API, a service client, a DPoP-bound service client, a web client, the
+// agent's client and a demo user, with generated secrets printed once, and
+// a generated key-encryption key that is never printed, since the store
+// goes with it. It goes through the same parser as any file.
 func devConfig(out io.Writer) (*config.Config, func(), error) {
 	dir, err := os.MkdirTemp("", "portcullis-dev-")
 	if err != nil {
@@ -105,11 +105,12 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	secret, _ := authserver.NewSecret()
 	webSecret, _ := authserver.NewSecret()
 	agentSecret, _ := authserver.NewSecret()
+	dpopSecret, _ := authserver.NewSecret()
 	key, kek := make([]byte, 32), make([]byte, 32)
 	rand.Read(key)
 	rand.Read(kek)
 	password := newPassword()
-	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret,
+	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret,
 		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_KEK": hex.EncodeToString(kek), "DEV_PASSWORD": password}
 	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
 		v, ok := vars[name]
@@ -119,23 +120,30 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	fmt.Fprintf(out, `Portcullis demo stack (throwaway store in %s)
+	fmt.Fprintf(out, `Portcullis demo stack (throwaway store in %[1]s)
 
-  Open http://%s/ and sign in as demo, password %s
+  Open http://%[2]s/ and sign in as demo, password %[3]s
 
-  authorization server  %s
-  OAuth Agent           http://%s/oauth-agent
-  gateway               http://%s  (GET /users -> example API, with the agent's cookie)
-  example users API     http://%s
-  metrics               http://%s/metrics
+  authorization server  %[4]s
+  OAuth Agent           http://%[5]s/oauth-agent
+  gateway               http://%[6]s  (GET /users -> example API, with the agent's cookie)
+  example users API     http://%[7]s
+  metrics               http://%[8]s/metrics
 
-  service client  demo-client, secret %s
-  web client      demo-web, secret %s, redirect URI http://127.0.0.1:3000/callback
+  service client  demo-client, secret %[9]s
+  DPoP client     demo-dpop, secret %[10]s  (every token request needs a DPoP proof)
+  web client      demo-web, secret %[11]s, redirect URI http://127.0.0.1:3000/callback
 
 Get a token for the API:
-  curl -s -u demo-client:%s -d grant_type=client_credentials %s/token
+  curl -s -u demo-client:%[9]s -d grant_type=client_credentials %[4]s/token
 
-`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, webSecret, secret, devIssuer)
+Get a DPoP-bound token (RFC 9449; "portcullis" is "go run ./cmd/portcullis" if not installed):
+  curl -s -u demo-dpop:%[10]s -d grant_type=client_credentials \
+    -H "DPoP: $(portcullis dpop proof --key dpop.pem --method POST --url %[4]s/token)" %[4]s/token
+  The answer's token_type is DPoP, and introspection (-d token=...) shows cnf.jkt, the
+  thumbprint the command printed for dpop.pem. Go clients: package dpop, dpop/example_test.go.
+
+`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret)
 	return cfg, cleanup, nil
 }
 
@@ -158,6 +166,11 @@ clients:
     client_secret: ${DEV_SECRET}
     grant_types: [client_credentials]
     scopes: [list:users, read:users, write:users]
+  - client_id: demo-dpop
+    client_secret: ${DEV_DPOP_SECRET}
+    grant_types: [client_credentials]
+    scopes: [list:users, read:users]
+    dpop_bound_access_tokens: true
   - client_id: demo-web
     client_name: Demo web app
     client_secret: ${DEV_WEB_SECRET}

@@ -302,10 +302,14 @@ func TestDev(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
 	var secret string
+	var banner strings.Builder
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
+		banner.WriteString(sc.Text() + "\n")
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "service client  demo-client, secret "); ok {
 			secret = rest
+		}
+		if strings.Contains(sc.Text(), devBannerEnd) {
 			break
 		}
 	}
@@ -321,6 +325,7 @@ func TestDev(t *testing.T) {
 	if _, err := cc.Token(context.Background()); err != nil {
 		t.Fatalf("token with the printed demo credentials: %v", err)
 	}
+	tryDevDPoP(t, banner.String())
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://127.0.0.1:3000/")
