@@ -54,8 +54,15 @@ func NewKey(priv crypto.Signer, alg jose.SignatureAlgorithm) (*Key, error) {
 	if !slices.Contains(Algorithms, alg) || !fits(pub.Key, alg) {
 		return nil, fmt.Errorf("dpop: algorithm %q does not sign with a %T", alg, pub.Key)
 	}
+	// The public key goes into every proof's header (RFC 9449 section
+	// 4.2); encoded once here, since go-jose's EmbedJWK would encode it
+	// again for every signature, which doubled a proof's cost.
+	jwk, err := pub.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("dpop: key: %w", err)
+	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: priv},
-		(&jose.SignerOptions{EmbedJWK: true}).WithType(ProofType))
+		(&jose.SignerOptions{}).WithType(ProofType).WithHeader("jwk", json.RawMessage(jwk)))
 	if err != nil {
 		return nil, fmt.Errorf("dpop: key: %w", err)
 	}
