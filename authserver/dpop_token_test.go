@@ -271,3 +271,28 @@ func TestDPoPClientCredentialsInterop(t *testing.T) {
 		}
 	}
 }
+
+// TestDPoPCORS: a browser client's preflight may send the DPoP header, and
+// the answers expose DPoP-Nonce, which it needs to retry (RFC 9449
+// section 8).
+func TestDPoPCORS(t *testing.T) {
+	as := authservertest.New(t, func(c *authserver.Config) { c.DPoP.Nonce = true })
+	origin := as.App.URL
+	req, _ := http.NewRequest(http.MethodOptions, as.URL+"/token", nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "dpop, content-type")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), dpop.Header) {
+		t.Fatalf("preflight allows headers %q, want DPoP", resp.Header.Get("Access-Control-Allow-Headers"))
+	}
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {as.SPAClientID}}
+	_, h, _ := dpopPost(t, as.URL+"/token", form, proofOf(t, newKey(t), as.URL+"/token", ""), header{"Origin", origin})
+	if !strings.Contains(h.Get("Access-Control-Expose-Headers"), dpop.NonceHeader) || h.Get(dpop.NonceHeader) == "" {
+		t.Fatalf("exposed headers %q, DPoP-Nonce %q", h.Get("Access-Control-Expose-Headers"), h.Get(dpop.NonceHeader))
+	}
+}
