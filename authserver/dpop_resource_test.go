@@ -36,8 +36,8 @@ func TestDPoPIntrospection(t *testing.T) {
 		t.Fatalf("introspection of a bound token: %s", raw)
 	}
 	golden(t, "introspection_dpop.json", raw, map[*regexp.Regexp]string{
-		regexp.MustCompile(regexp.QuoteMeta(as.URL)):        "http://127.0.0.1:PORT",
-		regexp.MustCompile(`"(exp|iat)":\d+`):               `"$1":0`,
+		regexp.MustCompile(regexp.QuoteMeta(as.URL)):       "http://127.0.0.1:PORT",
+		regexp.MustCompile(`"(exp|iat)":\d+`):              `"$1":0`,
 		regexp.MustCompile(`"(jti|jkt)":"[A-Za-z0-9_-]+"`): `"$1":"…"`,
 	})
 }
