@@ -67,10 +67,12 @@ func BenchmarkBaselineRS256Sign(b *testing.B) {
 }
 
 // serveForm runs one request through the real handler, without a network.
-func serveForm(b *testing.B, h http.Handler, path, body string, hdr header) *httptest.ResponseRecorder {
+func serveForm(b *testing.B, h http.Handler, path, body string, hdrs ...header) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(hdr.key, hdr.value)
+	for _, hdr := range hdrs {
+		req.Header.Set(hdr.key, hdr.value)
+	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	if w.Code != http.StatusOK {
@@ -133,15 +135,7 @@ func BenchmarkTokenClientCredentialsDPoP(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			req := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set(auth.key, auth.value)
-			req.Header.Set(dpop.Header, proofs[i])
-			w := httptest.NewRecorder()
-			as.Handler.ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				b.Fatalf("%d %s", w.Code, w.Body)
-			}
+			serveForm(b, as.Handler, "/token", body, auth, header{dpop.Header, proofs[i]})
 		}
 	})
 }
