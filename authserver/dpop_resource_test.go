@@ -20,8 +20,8 @@ func TestDPoPIntrospection(t *testing.T) {
 	as := authservertest.New(t)
 	auth := basic(as.ClientID, as.ClientSecret)
 	key := newKey(t)
-	_, _, tok := dpopPost(t, as.URL+"/token", ccForm, proofOf(t, key, as.URL+"/token", ""), auth)
-	resp := post(t, as.URL+"/introspect", "application/x-www-form-urlencoded", url.Values{"token": {tok["access_token"].(string)}}.Encode(), auth)
+	tok := as.DPoPToken(t, key, "list:users")
+	resp := post(t, as.URL+"/introspect", "application/x-www-form-urlencoded", url.Values{"token": {tok}}.Encode(), auth)
 	defer resp.Body.Close()
 	var raw json.RawMessage
 	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
