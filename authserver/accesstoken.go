@@ -28,6 +28,9 @@ type AccessTokenClaims struct {
 	IssuedAt *jwt.NumericDate `json:"iat"`
 	Expiry   *jwt.NumericDate `json:"exp"`
 	ID       string           `json:"jti"`
+	// Confirmation binds the token to a DPoP key (RFC 9449 section 6.1);
+	// nil for a bearer token.
+	Confirmation *Confirmation `json:"cnf,omitempty"`
 }
 
 // newJTI returns a unique token identifier: 128 random bits.
@@ -47,14 +50,15 @@ type accessToken struct {
 // mintAccessToken signs an access token for sub. Nothing is written to the
 // store here: a JWT carries its own state. Client credentials tokens are
 // recorded only if revoked; tokens of user grants are recorded with their
-// grant so the grant's revocation reaches them.
-func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string) (accessToken, error) {
+// grant so the grant's revocation reaches them. A token minted with a
+// DPoP key's thumbprint jkt is bound to that key.
+func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string, jkt string) (accessToken, error) {
 	now := s.cfg.Now()
 	claims := AccessTokenClaims{
 		Issuer: s.cfg.Issuer, Subject: sub, Audience: audience, ClientID: clientID,
 		Scope:    strings.Join(scopes, " "),
 		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL)),
-		ID: newJTI(),
+		ID: newJTI(), Confirmation: confirmation(jkt),
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {

@@ -21,8 +21,9 @@ import (
 // records them: of concurrent exchanges one wins, and a second redemption
 // revokes everything the first one issued (RFC 9700 section 4.5), which is
 // always recorded by then. Reading first keeps bogus codes from costing a
-// signature.
-func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) *Error {
+// signature. A code bound to a DPoP key by dpop_jkt (RFC 9449 section 10)
+// is redeemed only with a proof of that key, jkt.
+func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, jkt string) *Error {
 	code, verifier := form.Get("code"), form.Get("code_verifier")
 	if code == "" {
 		return errInvalidRequest("code is required")
@@ -45,6 +46,10 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 		// Checked before replay: a leaked, used code must not let another
 		// client revoke its owner's grant.
 		return errInvalidGrant("the code was issued to another client")
+	case ac.DPoPJKT != "" && jkt != ac.DPoPJKT:
+		// Checked before replay too: whoever lacks the key gains nothing
+		// from the code, so its presentation changes nothing.
+		return errWrongKey("code")
 	case used:
 		return s.codeReplayed(r, ac)
 	case form.Has("redirect_uri") && form.Get("redirect_uri") != ac.RedirectURI,
@@ -64,6 +69,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	tokens, err := s.issueUserTokens(userGrant{
 		grantID: ac.GrantID, client: c, user: u, scopes: ac.Scopes, narrowed: narrowed, resources: ac.Resources,
 		audience: audience, nonce: ac.Nonce, sid: ac.SessionID, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.cfg.RefreshMaxTTL),
+		jkt: jkt, refreshJKT: refreshBinding(c, "", jkt),
 	}, offersRefresh(c, ac.Scopes))
 	if err != nil {
 		return s.internal(r, err)
@@ -78,7 +84,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	case err != nil:
 		return s.internal(r, err)
 	}
-	return s.issued(w, r, grantAuthorizationCode, c.ID, u.ID, tokens.access.jti, tokens.response)
+	return s.issued(w, r, grantAuthorizationCode, c.ID, u.ID, tokens.access.jti, jkt, tokens.response)
 }
 
 // codeReplayed revokes what a code's first exchange issued.

@@ -54,6 +54,9 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"request object", with(func(v url.Values) { v.Set("request", "eyJ.x.y") }), false, "request_not_supported"},
 		{"fragment response mode", with(func(v url.Values) { v.Set("response_mode", "fragment") }), false, "invalid_request"},
 		{"huge nonce", with(func(v url.Values) { v.Set("nonce", strings.Repeat("n", 2000)) }), false, "invalid_request"},
+		{"malformed dpop_jkt", with(func(v url.Values) { v.Set("dpop_jkt", "abc") }), false, "invalid_request"},
+		{"dpop_jkt with padding", with(func(v url.Values) { v.Set("dpop_jkt", strings.Repeat("A", 42)+"=") }), false, "invalid_request"},
+		{"empty dpop_jkt", with(func(v url.Values) { v.Set("dpop_jkt", "") }), false, "invalid_request"},
 		{"client without the code grant", with(func(v url.Values) { v.Set("client_id", as.ClientID) }), true, ""},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -160,10 +161,16 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 	if e := s.everyResourceScoped(resources, scopes); e != nil {
 		return fail(e)
 	}
+	// RFC 9449 section 10: the code will be redeemed only with a proof of
+	// this key.
+	jkt := p.Get("dpop_jkt")
+	if p.Has("dpop_jkt") && !dpop.ValidThumbprint(jkt) {
+		return fail(errInvalidRequest("dpop_jkt must be the base64url SHA-256 JWK thumbprint of a key (43 characters)"))
+	}
 	return store.AuthRequest{
 		ClientID: c.ID, RedirectURI: redirect, RedirectURIGiven: given, Scopes: scopes, State: state,
 		Nonce: p.Get("nonce"), CodeChallenge: challenge, Prompt: prompt, MaxAge: maxAge,
-		LoginHint: p.Get("login_hint"), Resources: resources,
+		LoginHint: p.Get("login_hint"), Resources: resources, DPoPJKT: jkt,
 	}, c, nil
 }
 

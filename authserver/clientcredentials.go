@@ -9,8 +9,9 @@ import (
 )
 
 // clientCredentials is the client credentials grant (RFC 6749 section 4.4):
-// the client acts for itself, so the token's sub is its client_id.
-func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) *Error {
+// the client acts for itself, so the token's sub is its client_id. With a
+// DPoP proof of the key jkt, the token is bound to it.
+func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, jkt string) *Error {
 	if c.AuthMethod == store.AuthNone {
 		return errUnauthorizedClient("a public client cannot use the client_credentials grant")
 	}
@@ -26,11 +27,11 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 	if e != nil {
 		return e
 	}
-	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience)
+	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience, jkt)
 	if err != nil {
 		return s.internal(r, err)
 	}
-	return s.issued(w, r, grantClientCredentials, c.ID, c.ID, at.jti, tokenResponse{
-		AccessToken: at.raw, TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
+	return s.issued(w, r, grantClientCredentials, c.ID, c.ID, at.jti, jkt, tokenResponse{
+		AccessToken: at.raw, TokenType: tokenType(jkt), ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
 	})
 }

@@ -24,17 +24,10 @@ import (
 	"github.com/portcullis/portcullis/store/postgres/pgtest"
 )
 
-// TestCluster runs three servers on one PostgreSQL database behind one
-// issuer, as several instances behind a load balancer, and checks that
-// every guarantee of a single instance holds across them.
-func TestCluster(t *testing.T) {
-	dsn := pgtest.FreshSchema(t)
-	redisURL := os.Getenv("PORTCULLIS_TEST_REDIS")
-	if redisURL == "" {
-		t.Log("PORTCULLIS_TEST_REDIS not set: the cluster runs on PostgreSQL alone, and guards learn of revocations by polling")
-	}
-	key := newClientKey(t, "k1")
-	c := authservertest.NewCluster(t, 3, func(tb testing.TB) store.Store {
+// sharedStore opens a handle on the PostgreSQL database dsn, screened by
+// the Redis at redisURL unless it is empty, as each instance does.
+func sharedStore(dsn, redisURL string) func(testing.TB) store.Store {
+	return func(tb testing.TB) store.Store {
 		st, err := postgres.Open(context.Background(), dsn)
 		if err != nil {
 			tb.Fatal(err)
@@ -48,7 +41,20 @@ func TestCluster(t *testing.T) {
 		}
 		tb.Cleanup(func() { rs.Close() })
 		return rs.Store(st)
-	}, func(cfg *authserver.Config) {
+	}
+}
+
+// TestCluster runs three servers on one PostgreSQL database behind one
+// issuer, as several instances behind a load balancer, and checks that
+// every guarantee of a single instance holds across them.
+func TestCluster(t *testing.T) {
+	dsn := pgtest.FreshSchema(t)
+	redisURL := os.Getenv("PORTCULLIS_TEST_REDIS")
+	if redisURL == "" {
+		t.Log("PORTCULLIS_TEST_REDIS not set: the cluster runs on PostgreSQL alone, and guards learn of revocations by polling")
+	}
+	key := newClientKey(t, "k1")
+	c := authservertest.NewCluster(t, 3, sharedStore(dsn, redisURL), func(cfg *authserver.Config) {
 		cfg.Clients = append(cfg.Clients, store.Client{ID: "signer", AuthMethod: store.AuthPrivateKey, JWKS: key.jwks(t),
 			GrantTypes: []string{"client_credentials"}, Scopes: []string{"list:users"}})
 	})

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/portcullis/portcullis/dpop"
 )
 
 // CORS (the Fetch standard's cross-origin resource sharing) lets browser
@@ -66,7 +68,9 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		h.Set("Access-Control-Expose-Headers", strings.Join([]string{"WWW-Authenticate", "Retry-After"}, ", "))
+		// DPoP-Nonce: browser clients need the nonce to retry (RFC 9449
+		// section 8).
+		h.Set("Access-Control-Expose-Headers", strings.Join([]string{"WWW-Authenticate", "Retry-After", dpop.NonceHeader}, ", "))
 		next.ServeHTTP(w, r)
 	})
 }

@@ -59,6 +59,8 @@ func (s *Server) metadata() ([]byte, error) {
 		"request_uri_parameter_supported":                          false,
 		"claims_parameter_supported":                               false,
 		"portcullis_revocation_list_endpoint":                      s.endpoints.revocations,
+		// RFC 9449 section 5.1: asymmetric algorithms only.
+		"dpop_signing_alg_values_supported": s.proofs.Algorithms(),
 	}, "", "  ")
 }
 

@@ -21,8 +21,9 @@ import (
 // TestFaultLockTimeout holds a table locked from another connection, as
 // an instance stalled in a write holds what others need. Requests that
 // write it fail with a lock timeout: /revoke answers 503
-// temporarily_unavailable with Retry-After instead of 500, the sign-in page
-// its error page; three such failures make /readyz report "not writable:
+// temporarily_unavailable with Retry-After instead of 500, as does a token
+// request whose DPoP proof's jti cannot be recorded, the sign-in page its
+// error page; three such failures make /readyz report "not writable:
 // lock timeout", and once the lock is released the instance is ready and
 // the request succeeds.
 func TestFaultLockTimeout(t *testing.T) {
@@ -48,6 +49,19 @@ func TestFaultLockTimeout(t *testing.T) {
 			}
 		}, func(t *testing.T, node *authservertest.Server) {
 			node.Revoke(t, node.Token(t, "list:users"))
+		}},
+		{"DPoP proof", "used_once", func(t *testing.T, node *authservertest.Server) {
+			// The proof's jti cannot be recorded: a server fault, not a
+			// refused proof.
+			status, h, body := dpopPost(t, node.URL+"/token", ccForm, proofOf(t, newKey(t), node.Config.Issuer+"/token", ""), basic(node.ClientID, node.ClientSecret))
+			if status != http.StatusServiceUnavailable || body["error"] != "temporarily_unavailable" || h.Get("Retry-After") != "1" {
+				t.Fatalf("token request with a proof, used_once locked = %d %v; want 503 temporarily_unavailable, Retry-After 1", status, body)
+			}
+		}, func(t *testing.T, node *authservertest.Server) {
+			status, _, body := dpopPost(t, node.URL+"/token", ccForm, proofOf(t, newKey(t), node.Config.Issuer+"/token", ""), basic(node.ClientID, node.ClientSecret))
+			if status != http.StatusOK || body["token_type"] != "DPoP" {
+				t.Fatalf("token request with a proof = %d %v", status, body)
+			}
 		}},
 		{"sign-in page", "auth_requests", func(t *testing.T, node *authservertest.Server) {
 			if p := newBrowser(t, node).get(webFlow(node, "openid").authURL()); p.status != http.StatusInternalServerError {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/dpop"
+	"github.com/portcullis/portcullis/dpop/dpoptest"
 )
 
 // FuzzTokenEndpoint sends arbitrary bodies and Authorization headers to the
@@ -69,4 +71,34 @@ func checkOAuthAnswer(t *testing.T, h http.Handler, path, body, authz string) *h
 		}
 	}
 	return w
+}
+
+// FuzzDPoPHeader sends arbitrary DPoP headers with a good client
+// credentials request: the answer is a token or invalid_dpop_proof, never
+// a server error.
+func FuzzDPoPHeader(f *testing.F) {
+	as := authservertest.New(f)
+	good := basic(as.ClientID, as.ClientSecret).value
+	s := dpoptest.NewSigner(f)
+	req := dpoptest.Request{Method: http.MethodPost, URL: as.URL + "/token"}
+	f.Add(s.Proof(req))
+	for _, d := range s.Defects(req) {
+		f.Add(d.Header[0])
+	}
+	f.Add("eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2In0.e30.")
+	f.Fuzz(func(t *testing.T, proof string) {
+		r := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader("grant_type=client_credentials"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Authorization", good)
+		r.Header.Set(dpop.Header, proof)
+		w := httptest.NewRecorder()
+		as.Handler.ServeHTTP(w, r)
+		var out struct {
+			Error string `json:"error"`
+		}
+		json.Unmarshal(w.Body.Bytes(), &out)
+		if w.Code != http.StatusOK && (w.Code != http.StatusBadRequest || out.Error != dpop.CodeInvalidProof) {
+			t.Fatalf("DPoP %q: %d %s", proof, w.Code, w.Body)
+		}
+	})
 }

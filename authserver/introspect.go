@@ -24,6 +24,8 @@ type introspection struct {
 	Aud       jwt.Audience `json:"aud,omitempty"`
 	Iss       string       `json:"iss,omitempty"`
 	JTI       string       `json:"jti,omitempty"`
+	// Cnf is a DPoP-bound token's key (RFC 9449 section 6.2).
+	Cnf *Confirmation `json:"cnf,omitempty"`
 }
 
 // handleIntrospect is the introspection endpoint (RFC 7662). Clients that
@@ -61,9 +63,9 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, introspection{
-		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
+		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: tokenType(c.boundTo()),
 		Exp: c.Expiry.Time().Unix(), Iat: c.IssuedAt.Time().Unix(), Sub: c.Subject,
-		Aud: c.Audience, Iss: c.Issuer, JTI: c.ID,
+		Aud: c.Audience, Iss: c.Issuer, JTI: c.ID, Cnf: c.Confirmation,
 	})
 }
 

@@ -21,8 +21,11 @@ const (
 
 // handlePAR is the pushed authorization request endpoint (RFC 9126). The
 // client authenticates and the request is validated as at the
-// authorization endpoint, with errors answered here as JSON.
+// authorization endpoint, with errors answered here as JSON. A DPoP proof
+// binds the code to its key as dpop_jkt does, and must agree with
+// dpop_jkt when both are sent (RFC 9449 section 10.1).
 func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
+	s.setNonce(w)
 	form, e := readForm(w, r)
 	if e != nil {
 		e.Render(w)
@@ -40,6 +43,19 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 	ar, _, ae := s.parseAuthorization(r.Context(), form, &client, true)
 	if ae != nil {
 		ae.err.Render(w)
+		return
+	}
+	jkt, e := s.proofKey(r, s.endpoints.par, false)
+	if e != nil {
+		e.Render(w)
+		return
+	}
+	switch {
+	case jkt == "":
+	case ar.DPoPJKT == "":
+		ar.DPoPJKT = jkt
+	case ar.DPoPJKT != jkt:
+		errInvalidProof("the DPoP proof's key is not the key dpop_jkt names").Render(w)
 		return
 	}
 	now := s.cfg.Now()

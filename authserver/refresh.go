@@ -21,7 +21,13 @@ import (
 // client lost the response) only in the narrow case RetryRefreshToken
 // decides, and gets the same successor; otherwise it is taken as stolen and
 // the whole family is revoked.
-func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client) *Error {
+//
+// A refresh token bound to a DPoP key (a public client's, RFC 9449 section
+// 5) is used only with a proof of that key, jkt; the successor keeps the
+// binding. A presentation without it changes nothing: it is neither a
+// rotation nor reuse, since whoever lacks the key can do nothing with the
+// token, and so cannot make its family be revoked either.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, jkt string) *Error {
 	raw := form.Get("refresh_token")
 	if raw == "" {
 		return errInvalidRequest("refresh_token is required")
@@ -33,10 +39,13 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	if err != nil {
 		return s.internal(r, err)
 	}
-	if !old.RotatedAt.IsZero() {
-		return s.retriedRefresh(w, r, raw, old, c.ID)
+	if old.JKT != "" && jkt != old.JKT {
+		return errWrongKey("refresh token")
 	}
-	e := s.rotateRefresh(w, r, form, c, raw, old)
+	if !old.RotatedAt.IsZero() {
+		return s.retriedRefresh(w, r, raw, old, c.ID, jkt)
+	}
+	e := s.rotateRefresh(w, r, form, c, raw, old, jkt)
 	if e != nil {
 		// Whoever presented the token holds it, so a retry of its
 		// predecessor is no longer a harmless one.
@@ -47,8 +56,9 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, form url.Values
 	return e
 }
 
-// rotateRefresh exchanges a token that was never rotated for its successor.
-func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, raw string, old store.RefreshToken) *Error {
+// rotateRefresh exchanges a token that was never rotated for its
+// successor, whose access token is bound to jkt when set.
+func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, raw string, old store.RefreshToken, jkt string) *Error {
 	ctx := r.Context()
 	now := s.cfg.Now()
 	if old.ClientID != c.ID {
@@ -80,11 +90,12 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	tokens, err := s.issueUserTokens(userGrant{
 		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources, audience: audience,
 		sid: old.SessionID, authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
+		jkt: jkt, refreshJKT: refreshBinding(c, old.JKT, jkt),
 	}, true)
 	if err != nil {
 		return s.internal(r, err)
 	}
-	sealed, err := sealSuccessor(raw, tokens.response, tokens.access.exp)
+	sealed, err := sealSuccessor(raw, tokens.response, tokens.access.exp, jkt)
 	if err != nil {
 		return s.internal(r, err)
 	}
@@ -92,21 +103,24 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	switch {
 	case errors.Is(err, store.ErrReplay):
 		// Another request rotated it first: answer as a retry would be.
-		return s.retriedRefresh(w, r, raw, old, c.ID)
+		return s.retriedRefresh(w, r, raw, old, c.ID, jkt)
 	case errors.Is(err, store.ErrRevoked):
 		return errInvalidGrant("the refresh token is revoked")
 	case err != nil:
 		return s.internal(r, err)
 	}
-	return s.issued(w, r, grantRefreshToken, c.ID, u.ID, tokens.access.jti, tokens.response)
+	return s.issued(w, r, grantRefreshToken, c.ID, u.ID, tokens.access.jti, jkt, tokens.response)
 }
 
 // retriedRefresh answers a rotated token presented again by clientID: the
 // identical successor response for a retry, invalid_grant and a revoked
 // family for reuse. The store decides which, in one transaction with the
 // successor's state, so no use of the successor slips between the check and
-// the answer.
-func (s *Server) retriedRefresh(w http.ResponseWriter, r *http.Request, raw string, old store.RefreshToken, clientID string) *Error {
+// the answer. A retry gets the response only with a proof of the key its
+// access token was bound to, or with none if it is a bearer token: the
+// grace is per key, so a retry with another key learns nothing and
+// changes nothing.
+func (s *Server) retriedRefresh(w http.ResponseWriter, r *http.Request, raw string, old store.RefreshToken, clientID, jkt string) *Error {
 	now := s.cfg.Now()
 	sealed, err := s.store.RetryRefreshToken(r.Context(), old.Hash, clientID, now, s.cfg.RefreshGrace)
 	switch {
@@ -125,9 +139,12 @@ func (s *Server) retriedRefresh(w http.ResponseWriter, r *http.Request, raw stri
 	case err != nil:
 		return s.internal(r, err)
 	}
-	resp, err := openSuccessor(raw, sealed, now)
+	resp, bound, err := openSuccessor(raw, sealed, now)
 	if err != nil {
 		return s.internal(r, err)
+	}
+	if bound != jkt {
+		return errInvalidGrant("the refresh token was used with another DPoP key, or without one; a retry must send the same")
 	}
 	s.event(r, slog.LevelInfo, audit.RefreshRetry, "client_id", clientID, "sub", old.UserID)
 	writeJSON(w, http.StatusOK, resp)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/authserver/signin"
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/internal/outbound"
 	"github.com/portcullis/portcullis/internal/ratelimit"
 	"github.com/portcullis/portcullis/keys"
@@ -118,6 +119,10 @@ type Config struct {
 	// PendingTotal bounds the pending authorization requests of this
 	// instance. Zero means DefaultPendingTotal.
 	PendingTotal int
+	// DPoP configures DPoP proofs (RFC 9449), which every token request
+	// may carry. The zero value needs no server nonces and allows a
+	// minute's clock skew.
+	DPoP DPoP
 }
 
 // Observer is told what the server does.
@@ -186,6 +191,8 @@ type Server struct {
 	// writes tells whether the store takes writes, for /readyz
 	// (writecheck.go).
 	writes *writeCheck
+	// proofs checks DPoP proofs (dpop.go).
+	proofs *dpop.Verifier
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -262,6 +269,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 		s.clients[c.ID] = c
 	}
 	var err error
+	if s.proofs, err = newProofVerifier(cfg, st); err != nil {
+		return nil, fmt.Errorf("authserver: dpop: %w", err)
+	}
 	if s.discovery, err = s.metadata(); err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}

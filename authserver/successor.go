@@ -17,18 +17,20 @@ import (
 // client that holds that token can read it back, and the database alone
 // reveals nothing usable.
 
-// successor is the stored form of a rotation's token response.
+// successor is the stored form of a rotation's token response. JKT is the
+// DPoP key its access token is bound to, which a retry must prove.
 type successor struct {
 	Response  tokenResponse `json:"response"`
 	AccessExp int64         `json:"access_exp"`
+	JKT       string        `json:"jkt,omitempty"`
 }
 
 func successorKey(refreshToken string) ([]byte, error) {
 	return hkdf.Key(sha256.New, []byte(refreshToken), nil, "portcullis refresh successor v1", 32)
 }
 
-func sealSuccessor(refreshToken string, resp tokenResponse, accessExp time.Time) ([]byte, error) {
-	plain, err := json.Marshal(successor{Response: resp, AccessExp: accessExp.Unix()})
+func sealSuccessor(refreshToken string, resp tokenResponse, accessExp time.Time, jkt string) ([]byte, error) {
+	plain, err := json.Marshal(successor{Response: resp, AccessExp: accessExp.Unix(), JKT: jkt})
 	if err != nil {
 		return nil, err
 	}
@@ -41,26 +43,26 @@ func sealSuccessor(refreshToken string, resp tokenResponse, accessExp time.Time)
 	return aead.Seal(nonce, nonce, plain, nil), nil
 }
 
-// openSuccessor decrypts a successor response and brings expires_in up to
-// date.
-func openSuccessor(refreshToken string, sealed []byte, now time.Time) (tokenResponse, error) {
+// openSuccessor decrypts a successor response, brings expires_in up to
+// date, and returns the DPoP key its access token is bound to.
+func openSuccessor(refreshToken string, sealed []byte, now time.Time) (tokenResponse, string, error) {
 	aead, err := successorAEAD(refreshToken)
 	if err != nil {
-		return tokenResponse{}, err
+		return tokenResponse{}, "", err
 	}
 	if len(sealed) < aead.NonceSize() {
-		return tokenResponse{}, errors.New("successor: truncated")
+		return tokenResponse{}, "", errors.New("successor: truncated")
 	}
 	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], nil)
 	if err != nil {
-		return tokenResponse{}, fmt.Errorf("successor: %w", err)
+		return tokenResponse{}, "", fmt.Errorf("successor: %w", err)
 	}
 	var s successor
 	if err := json.Unmarshal(plain, &s); err != nil {
-		return tokenResponse{}, fmt.Errorf("successor: %w", err)
+		return tokenResponse{}, "", fmt.Errorf("successor: %w", err)
 	}
 	s.Response.ExpiresIn = max(0, s.AccessExp-now.Unix())
-	return s.Response, nil
+	return s.Response, s.JKT, nil
 }
 
 func successorAEAD(refreshToken string) (cipher.AEAD, error) {

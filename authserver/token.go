@@ -29,8 +29,12 @@ type tokenResponse struct {
 	IDToken      string `json:"id_token,omitempty"`
 }
 
-// handleToken is the token endpoint (RFC 6749 section 3.2).
+// handleToken is the token endpoint (RFC 6749 section 3.2). Every grant
+// takes a DPoP proof (RFC 9449 section 5), checked once the client is
+// known, and mandatory for a client with dpop_bound_access_tokens; the
+// grant binds its tokens to the proof's key.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	s.setNonce(w)
 	form, e := readForm(w, r)
 	if e != nil {
 		e.Render(w)
@@ -46,7 +50,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 		return
 	}
-	var handle func(http.ResponseWriter, *http.Request, url.Values, store.Client) *Error
+	var handle func(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, jkt string) *Error
 	switch grantType {
 	case grantClientCredentials:
 		handle = s.clientCredentials
@@ -62,9 +66,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		errUnauthorizedClient("the client is not registered for grant_type " + grantType).Render(w)
 		return
 	}
-	if e := handle(w, r, form, client); e != nil {
+	jkt, e := s.proofKey(r, s.endpoints.token, client.DPoPBoundAccessTokens)
+	if e == nil {
+		e = handle(w, r, form, client, jkt)
+	}
+	if e != nil {
 		// Refused grants are security events: replayed codes, wrong
-		// verifiers, reused or foreign refresh tokens all land here.
+		// verifiers, reused or foreign refresh tokens and refused DPoP
+		// proofs all land here.
 		if e.Status < 500 {
 			s.event(r, slog.LevelWarn, audit.TokenRefused, "grant_type", grantType,
 				"client_id", client.ID, "error", e.Code, "description", e.Description, "remote", r.RemoteAddr)
@@ -75,8 +84,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 // issued answers a granted token request and records it: the audit event,
 // the metric and the response.
-func (s *Server) issued(w http.ResponseWriter, r *http.Request, grantType, clientID, sub, jti string, resp tokenResponse) *Error {
-	s.event(r, slog.LevelInfo, audit.TokenIssued, "grant_type", grantType, "client_id", clientID, "sub", sub, "jti", jti)
+// jkt is the DPoP key the access token is bound to, if any: a thumbprint,
+// not a secret.
+func (s *Server) issued(w http.ResponseWriter, r *http.Request, grantType, clientID, sub, jti, jkt string, resp tokenResponse) *Error {
+	kv := []any{"grant_type", grantType, "client_id", clientID, "sub", sub, "jti", jti}
+	if jkt != "" {
+		kv = append(kv, "jkt", jkt)
+	}
+	s.event(r, slog.LevelInfo, audit.TokenIssued, kv...)
 	s.cfg.Observer.TokenIssued(grantType, clientID)
 	writeJSON(w, http.StatusOK, resp)
 	return nil

@@ -26,6 +26,10 @@ type userGrant struct {
 	authTime  time.Time
 	amr       []string
 	familyExp time.Time
+	// jkt binds the access token to the DPoP key the request proved;
+	// refreshJKT binds the refresh token (RFC 9449 section 5: a public
+	// client's). Empty means unbound.
+	jkt, refreshJKT string
 }
 
 // userTokens is a token response for a user grant, with what the store must
@@ -47,12 +51,12 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 	if g.audience != nil {
 		resources = g.audience
 	}
-	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.audience(scopes, resources))
+	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.audience(scopes, resources), g.jkt)
 	if err != nil {
 		return userTokens{}, err
 	}
 	out := userTokens{access: at, response: tokenResponse{
-		AccessToken: at.raw, TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
+		AccessToken: at.raw, TokenType: tokenType(g.jkt), ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
 	}}
 	if isOIDC(scopes) {
 		out.response.IDToken, err = s.mintIDToken(idTokenInput{client: g.client, user: g.user, scopes: scopes,
@@ -67,7 +71,7 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 		out.response.RefreshToken = raw
 		out.refresh = &store.RefreshToken{
 			Hash: wire.Digest(raw), GrantID: g.grantID, ClientID: g.client.ID, UserID: g.user.ID, Scopes: g.scopes,
-			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr, SessionID: g.sid,
+			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr, SessionID: g.sid, JKT: g.refreshJKT,
 			ExpiresAt: minTime(now.Add(s.cfg.RefreshIdleTTL), g.familyExp), FamilyExpiresAt: g.familyExp,
 		}
 	}
@@ -82,6 +86,17 @@ func offersRefresh(c store.Client, scopes []string) bool {
 		return false
 	}
 	return !isOIDC(scopes) || slices.Contains(scopes, ScopeOfflineAccess)
+}
+
+// refreshBinding is the DPoP key a new refresh token is bound to: the one
+// its predecessor was bound to (bound), else, for a public client, the
+// key the request proved (jkt); RFC 9449 section 5 leaves a confidential
+// client's refresh tokens unbound, since it authenticates.
+func refreshBinding(c store.Client, bound, jkt string) string {
+	if bound != "" || c.AuthMethod != store.AuthNone {
+		return bound
+	}
+	return jkt
 }
 
 func minTime(a, b time.Time) time.Time {

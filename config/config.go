@@ -113,6 +113,9 @@ type Config struct {
 	// tests. False refuses them when connecting, so that a client cannot
 	// make the server reach into its own network.
 	AllowPrivateJWKSURI bool `yaml:"allow_private_jwks_uri"`
+	// DPoP configures DPoP proofs (RFC 9449) at the authorization server.
+	// Zero values: no server nonces, a window of 60s.
+	DPoP DPoP `yaml:"dpop"`
 	// Gateway, when present, runs the API gateway beside the server.
 	Gateway *gateway.Config `yaml:"gateway"`
 	// OAuthAgent, when present, runs the OAuth Agent for single-page apps
@@ -133,6 +136,21 @@ type Keys struct {
 	AccessTokenAlg string `yaml:"access_token_alg"`
 	// Algorithms are further algorithms to keep keys for.
 	Algorithms []string `yaml:"algorithms"`
+}
+
+// DPoP configures DPoP proofs (RFC 9449) at the authorization server's
+// token, PAR and userinfo endpoints. Any client may send proofs; a client
+// with dpop_bound_access_tokens must.
+type DPoP struct {
+	// Nonce is required or off. required makes every proof carry a
+	// server nonce, given in the DPoP-Nonce header of every answer
+	// (section 8); instances sharing the store accept each other's. Empty
+	// means off.
+	Nonce string `yaml:"nonce"`
+	// Window is how far a proof's iat may lie from the server's time,
+	// either way (and how long its jti is remembered). Zero means 60s;
+	// between 1s and 10m.
+	Window time.Duration `yaml:"window"`
 }
 
 // API is a protected resource.
@@ -193,6 +211,10 @@ type Client struct {
 	// gateway). Empty means only the tokens issued to it and those for
 	// APIs that list it in introspection_clients.
 	Introspect string `yaml:"introspect"`
+	// DPoPBoundAccessTokens makes DPoP proofs mandatory in the client's
+	// token requests (RFC 9449 section 5.2), so none of its access tokens
+	// is a bearer token. False means proofs are optional.
+	DPoPBoundAccessTokens bool `yaml:"dpop_bound_access_tokens"`
 }
 
 // User is a person defined in the file.

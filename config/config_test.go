@@ -245,6 +245,10 @@ func TestInvalid(t *testing.T) {
 		{"introspect any for a public client", base("clients:\n  - {client_id: c, token_endpoint_auth_method: none, introspect: any, grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"]}\n"), "clients[0].introspect: a public client cannot introspect"},
 		{"unknown introspection client", "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a], introspection_clients: [rs, nobody]}]\nclients: [{client_id: rs, client_secret: " + secret + ", grant_types: [client_credentials]}]\n", `apis[0].introspection_clients[1]: "nobody" is not a client_id of clients`},
 		{"public introspection client", "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a], introspection_clients: [spa]}]\nclients: [{client_id: spa, token_endpoint_auth_method: none, grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"]}]\n", `apis[0].introspection_clients[0]: "spa" is a public client`},
+		{"unknown dpop nonce mode", base("dpop: {nonce: always}\n"), "dpop.nonce: must be required or off"},
+		{"dpop window too long", base("dpop: {window: 1h}\n"), "dpop.window: must be between 1s and 10m"},
+		{"negative dpop window", base("dpop: {window: -1s}\n"), "dpop.window: must be between 1s and 10m"},
+		{"unknown dpop key", base("dpop: {nonces: required}\n"), "dpop.nonces: unknown key"},
 		{"duplicate client", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n  - {client_id: c, client_secret: " + secret + ", grant_types: [client_credentials]}\n"), "clients[1].client_id: is defined twice"},
 	}
 	for _, tt := range tests {
@@ -336,6 +340,37 @@ func TestAudienceAndIntrospectionSettings(t *testing.T) {
 			gw, rs := as.Clients[0], as.Clients[1]
 			if !gw.IntrospectAny || gw.DefaultAudience != store.AudienceAll || rs.IntrospectAny || rs.DefaultAudience != tt.wantRSPolicy {
 				t.Fatalf("clients: %+v, %+v", gw, rs)
+			}
+		})
+	}
+}
+
+// TestDPoP: the dpop section's zero values, its keys, and a client's
+// dpop_bound_access_tokens reach the server's configuration.
+func TestDPoP(t *testing.T) {
+	const head = "issuer: https://id.example.com\nstorage: sqlite://x.db\napis: [{identifier: \"https://a.example\", scopes: [a]}]\n"
+	const clients = "clients:\n  - {client_id: bound, client_secret: " + secret + ", grant_types: [client_credentials], dpop_bound_access_tokens: true}\n" +
+		"  - {client_id: plain, client_secret: " + secret + ", grant_types: [client_credentials]}\n"
+	tests := []struct {
+		name, doc string
+		want      authserver.DPoP
+	}{
+		{"zero values", head + clients, authserver.DPoP{Nonce: false, Window: time.Minute}},
+		{"nonces off", head + "dpop: {nonce: off, window: 30s}\n" + clients, authserver.DPoP{Nonce: false, Window: 30 * time.Second}},
+		{"nonces required", head + "dpop: {nonce: required}\n" + clients, authserver.DPoP{Nonce: true, Window: time.Minute}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(tt.doc), "/", env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			as := cfg.AuthServer()
+			if as.DPoP != tt.want {
+				t.Fatalf("DPoP = %+v, want %+v", as.DPoP, tt.want)
+			}
+			if !as.Clients[0].DPoPBoundAccessTokens || as.Clients[1].DPoPBoundAccessTokens {
+				t.Fatalf("clients: %+v, %+v", as.Clients[0], as.Clients[1])
 			}
 		})
 	}

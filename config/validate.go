@@ -17,6 +17,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
@@ -111,6 +112,7 @@ func (c *Config) validate() error {
 	p.check(c.PendingRequestsPerAddress > 0, "pending_requests_per_address", "must be positive")
 	p.check(c.PendingRequestsTotal >= c.PendingRequestsPerAddress, "pending_requests_total", "must be at least pending_requests_per_address")
 	c.validateServing(&p)
+	c.validateDPoP(&p)
 	if c.Keys.AccessTokenAlg == "" {
 		c.Keys.AccessTokenAlg = keys.ES256
 	}
@@ -432,6 +434,7 @@ func (c *Config) AuthServer() authserver.Config {
 		KeysEncrypted:     c.keyRing.Current != nil,
 		PendingPerAddress: c.PendingRequestsPerAddress, PendingTotal: c.PendingRequestsTotal,
 		TrustedProxies: c.trustedProxies(),
+		DPoP:           authserver.DPoP{Nonce: c.DPoP.Nonce == dpopNonceRequired, Window: c.DPoP.Window},
 	}
 	for _, api := range c.APIs {
 		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes,
@@ -461,6 +464,7 @@ func (cl Client) storeClient() store.Client {
 		RedirectURIs: cl.RedirectURIs, PostLogoutRedirectURIs: cl.PostLogoutRedirectURIs,
 		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequirePAR: cl.RequirePAR,
 		IDTokenAlg: cl.IDTokenSignedResponseAlg, DefaultAudience: cl.DefaultAudience, IntrospectAny: cl.Introspect == introspectAny,
+		DPoPBoundAccessTokens: cl.DPoPBoundAccessTokens,
 	}
 	if cl.ClientSecret != "" {
 		sc.SecretHash = authserver.HashSecret(cl.ClientSecret)
@@ -524,6 +528,22 @@ func (p *problems) check(ok bool, key, msg string) {
 }
 
 func (p problems) err() error { return errors.Join(p...) }
+
+// Values of dpop.nonce.
+const (
+	dpopNonceRequired = "required"
+	dpopNonceOff      = "off"
+)
+
+// validateDPoP checks the dpop section and fills in its defaults.
+func (c *Config) validateDPoP(p *problems) {
+	if c.DPoP.Nonce == "" {
+		c.DPoP.Nonce = dpopNonceOff
+	}
+	p.check(c.DPoP.Nonce == dpopNonceRequired || c.DPoP.Nonce == dpopNonceOff, "dpop.nonce", "must be required or off")
+	c.DPoP.Window = cmp.Or(c.DPoP.Window, dpop.DefaultWindow)
+	p.check(c.DPoP.Window >= time.Second && c.DPoP.Window <= 10*time.Minute, "dpop.window", "must be between 1s and 10m")
+}
 
 // Defaults for the zero values of Config.ShutdownDelay and ShutdownGrace.
 const (

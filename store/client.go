@@ -79,6 +79,10 @@ type Client struct {
 	// in front of several APIs must. Otherwise it may introspect only the
 	// tokens issued to it and those for an API that lists it among its
 	// introspection clients.
-	IntrospectAny bool      `json:"introspect_any,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
+	IntrospectAny bool `json:"introspect_any,omitempty"`
+	// DPoPBoundAccessTokens makes DPoP proofs mandatory at the token
+	// endpoint for the client (RFC 9449 section 5.2): a token request
+	// without one is refused, so none of its tokens is a bearer token.
+	DPoPBoundAccessTokens bool      `json:"dpop_bound_access_tokens,omitempty"`
+	CreatedAt             time.Time `json:"created_at"`
 }

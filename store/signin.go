@@ -20,6 +20,10 @@ type AuthRequest struct {
 	MaxAge           *int64   `json:"max_age,omitempty"`
 	LoginHint        string   `json:"login_hint,omitempty"`
 	Resources        []string `json:"resources,omitempty"`
+	// DPoPJKT, when set, binds the code to a DPoP key (RFC 9449 section
+	// 10): the dpop_jkt parameter, or the key of the DPoP proof sent to the
+	// PAR endpoint (section 10.1). Kept in its own column.
+	DPoPJKT string `json:"-"`
 	// BrowserHash binds the request to the browser that started it (a
 	// digest of its CSRF cookie); empty for pushed requests not yet used.
 	BrowserHash string    `json:"browser_hash,omitempty"`
@@ -57,7 +61,10 @@ type AuthCode struct {
 	AuthTime         time.Time `json:"auth_time"`
 	AMR              []string  `json:"amr"`
 	// SessionID is the SID of the session the code was issued in.
-	SessionID string    `json:"sid,omitempty"`
+	SessionID string `json:"sid,omitempty"`
+	// DPoPJKT, when set, is the thumbprint of the DPoP key the token
+	// request must prove (RFC 9449 section 10). Kept in its own column.
+	DPoPJKT   string    `json:"-"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -98,6 +105,10 @@ type RefreshToken struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	// FamilyExpiresAt is the absolute expiry of the whole family.
 	FamilyExpiresAt time.Time `json:"family_expires_at"`
+	// JKT, when set, binds the token to a DPoP key (RFC 9449 section 5): a
+	// public client's refresh token is used only with a proof of that key,
+	// and its successors keep the binding. Kept in its own column.
+	JKT string `json:"-"`
 	// RotatedAt is when the token was exchanged for its successor.
 	RotatedAt time.Time `json:"-"`
 	// Successor is the encrypted token response that replaced this token,

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/sqlite"
@@ -272,6 +273,28 @@ func (s *Server) Token(t testing.TB, scope string) string {
 	return out.AccessToken
 }
 
+// DPoPToken returns an access token for the test client with the given
+// scope ("" for every scope), bound to key (RFC 9449): the token request
+// carries a proof of key, retried once if the server asks for a nonce.
+func (s *Server) DPoPToken(t testing.TB, key *dpop.Key, scope string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	}
+	// The proof's htu is the issuer's token endpoint, which a cluster
+	// node's own URL is not.
+	s.postWith(t, dpop.HTTPClient(key, nil), s.Config.Issuer+"/token", form, &out)
+	if out.TokenType != "DPoP" {
+		t.Fatalf("authservertest: token_type %q, want DPoP", out.TokenType)
+	}
+	return out.AccessToken
+}
+
 // Revoke revokes token at the revocation endpoint.
 func (s *Server) Revoke(t testing.TB, token string) {
 	t.Helper()
@@ -299,21 +322,28 @@ func (s *Server) RotateKeys(t testing.TB, activatesAt time.Time) string {
 
 func (s *Server) post(t testing.TB, path string, form url.Values, out any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
+	s.postWith(t, http.DefaultClient, s.URL+path, form, out)
+}
+
+// postWith posts form to u as the test client with c, and decodes a 200
+// answer into out.
+func (s *Server) postWith(t testing.TB, c *http.Client, u string, form url.Values, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(s.ClientID, s.ClientSecret)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("authservertest: POST %s: %v", path, err)
+		t.Fatalf("authservertest: POST %s: %v", u, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("authservertest: POST %s: %d %s", path, resp.StatusCode, body)
+		t.Fatalf("authservertest: POST %s: %d %s", u, resp.StatusCode, body)
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {
-			t.Fatalf("authservertest: POST %s: %v", path, err)
+			t.Fatalf("authservertest: POST %s: %v", u, err)
 		}
 	}
 }

@@ -124,7 +124,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 	err := s.store.CreateAuthCode(ctx, store.AuthCode{
 		Hash: wire.Digest(code), GrantID: grantID, ClientID: c.ID, RedirectURI: ar.RedirectURI, RedirectURIGiven: ar.RedirectURIGiven,
 		CodeChallenge: ar.CodeChallenge, UserID: u.ID, Scopes: ar.Scopes, Resources: ar.Resources, Nonce: ar.Nonce,
-		AuthTime: sess.AuthTime, AMR: sess.AMR, SessionID: sess.SID, ExpiresAt: now.Add(codeTTL),
+		AuthTime: sess.AuthTime, AMR: sess.AMR, SessionID: sess.SID, DPoPJKT: ar.DPoPJKT, ExpiresAt: now.Add(codeTTL),
 	})
 	if err != nil {
 		s.pageFailure(w, r, err)

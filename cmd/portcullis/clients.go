@@ -37,8 +37,10 @@ type clientView struct {
 	// default_audience.
 	DefaultAudience string `json:"default_audience,omitempty"`
 	// IntrospectAny is set when the client may introspect every token.
-	IntrospectAny bool   `json:"introspect_any,omitempty"`
-	Source        string `json:"source"`
+	IntrospectAny bool `json:"introspect_any,omitempty"`
+	// DPoPBoundAccessTokens is set when the client must send DPoP proofs.
+	DPoPBoundAccessTokens bool   `json:"dpop_bound_access_tokens,omitempty"`
+	Source                string `json:"source"`
 	// ClientSecret is set only in the answer to create: it is shown once.
 	ClientSecret string `json:"client_secret,omitempty"`
 }
@@ -46,13 +48,13 @@ type clientView struct {
 func view(c store.Client, source string) clientView {
 	return clientView{ClientID: c.ID, Name: c.Name, AuthMethod: c.AuthMethod, GrantTypes: c.GrantTypes,
 		Scopes: c.Scopes, JWKSURI: c.JWKSURI, AssertionAudience: c.AssertionAudience,
-		DefaultAudience: c.DefaultAudience, IntrospectAny: c.IntrospectAny, Source: source}
+		DefaultAudience: c.DefaultAudience, IntrospectAny: c.IntrospectAny, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, Source: source}
 }
 
 func clientsCreateCmd() *cobra.Command {
 	var id, name, method, jwksURI, assertionAudience, defaultAudience string
 	var grants, scopes []string
-	var introspectAny bool
+	var introspectAny, dpopBound bool
 	cmd := stateCmd(&cobra.Command{
 		Use:   "create",
 		Short: "Register a client; a generated secret is printed once",
@@ -60,7 +62,7 @@ func clientsCreateCmd() *cobra.Command {
 	}, func(r *run, _ []string) error {
 		cl := config.Client{ClientID: id, Name: name, TokenEndpointAuthMethod: method,
 			GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI, AssertionAudience: assertionAudience,
-			DefaultAudience: defaultAudience}
+			DefaultAudience: defaultAudience, DPoPBoundAccessTokens: dpopBound}
 		if introspectAny {
 			cl.Introspect = "any"
 		}
@@ -100,6 +102,7 @@ func clientsCreateCmd() *cobra.Command {
 	f.StringVar(&assertionAudience, "assertion-audience", "", "issuer (the default), or token_endpoint to also accept the token endpoint URL as the aud of the client's assertions (private_key_jwt)")
 	f.StringVar(&defaultAudience, "default-audience", "", "single or all: whether a token requested without resource may be for several APIs (default: the file's default_audience)")
 	f.BoolVar(&introspectAny, "introspect-any", false, "let the client introspect every token, as a gateway in front of several APIs must")
+	f.BoolVar(&dpopBound, "dpop-bound-access-tokens", false, "require a DPoP proof (RFC 9449) in every token request of the client, so its access tokens are all bound to its key")
 	f.StringSliceVar(&grants, "grant-types", []string{"client_credentials"}, "grant types")
 	f.StringSliceVar(&scopes, "scopes", nil, "scopes the client may be granted")
 	cmd.MarkFlagRequired("id")

@@ -17,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/portcullis/portcullis/dpop"
 )
 
 // binary is the portcullis command built once for the process tests.
@@ -133,6 +136,27 @@ func TestServeWithCLI(t *testing.T) {
 	resp.Body.Close()
 	if !intro.Active {
 		t.Fatal("a client created with --introspect-any cannot introspect another client's token")
+	}
+	// A client created with --dpop-bound-access-tokens gets tokens only
+	// with a DPoP proof.
+	var bound struct {
+		ClientSecret string `json:"client_secret"`
+		DPoP         bool   `json:"dpop_bound_access_tokens"`
+	}
+	out = cli(t, env, "clients", "create", "--config", conf, "--id", "bound", "--scopes", "read:users", "--dpop-bound-access-tokens", "--json")
+	if err := json.Unmarshal([]byte(out), &bound); err != nil || !bound.DPoP {
+		t.Fatalf("clients create --dpop-bound-access-tokens: %q", out)
+	}
+	cc3 := clientcredentials.Config{ClientID: "bound", ClientSecret: bound.ClientSecret, TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}
+	if _, err := cc3.Token(ctx); err == nil || !strings.Contains(err.Error(), "invalid_dpop_proof") {
+		t.Fatalf("token without a proof for a dpop_bound_access_tokens client: %v", err)
+	}
+	proofKey, err := dpop.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := cc3.Token(context.WithValue(ctx, oauth2.HTTPClient, dpop.HTTPClient(proofKey, nil))); err != nil || tok.TokenType != "DPoP" {
+		t.Fatalf("token with a proof for a dpop_bound_access_tokens client: %+v, %v", tok, err)
 	}
 	if out := cli(t, env, "clients", "list", "--config", conf); !strings.Contains(out, "batch") || !strings.Contains(out, "reporting-service") || strings.Contains(out, created.ClientSecret) {
 		t.Fatalf("clients list:\n%s", out)

@@ -19,8 +19,8 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) (err error
 	if err != nil {
 		return fmt.Errorf("create code: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO auth_codes (hash, data, expires_at) VALUES ($1, $2, $3)`,
-		c.Hash, data, c.ExpiresAt); err != nil {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO auth_codes (hash, data, dpop_jkt, expires_at) VALUES ($1, $2, $3, $4)`,
+		c.Hash, data, c.DPoPJKT, c.ExpiresAt); err != nil {
 		return fmt.Errorf("create code: %w", err)
 	}
 	return nil
@@ -30,8 +30,9 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) (err error
 func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (_ store.AuthCode, _ bool, err error) {
 	defer fault(&err)
 	var data []byte
+	var jkt string
 	var used *time.Time
-	err = s.pool.QueryRow(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&data, &used)
+	err = s.pool.QueryRow(ctx, `SELECT data, dpop_jkt, used_at FROM auth_codes WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&data, &jkt, &used)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.AuthCode{}, false, store.ErrNotFound
 	}
@@ -39,6 +40,7 @@ func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (_ 
 		return store.AuthCode{}, false, fmt.Errorf("get code: %w", err)
 	}
 	c, err := decodeCode(hash, data)
+	c.DPoPJKT = jkt
 	return c, used != nil, err
 }
 
@@ -91,8 +93,8 @@ func insertRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) er
 		return err
 	}
 	_, err = tx.Exec(ctx,
-		`INSERT INTO refresh_tokens (hash, grant_id, user_id, client_id, data, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		t.Hash, t.GrantID, t.UserID, t.ClientID, data, t.ExpiresAt)
+		`INSERT INTO refresh_tokens (hash, grant_id, user_id, client_id, data, jkt, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.Hash, t.GrantID, t.UserID, t.ClientID, data, t.JKT, t.ExpiresAt)
 	return err
 }
 
@@ -162,9 +164,10 @@ func issue(ctx context.Context, tx pgx.Tx, grantID, jti string, jtiExp time.Time
 func (s *Store) GetRefreshToken(ctx context.Context, hash string) (_ store.RefreshToken, err error) {
 	defer fault(&err)
 	var data, successor []byte
+	var jkt string
 	var rotated, revoked *time.Time
-	err = s.pool.QueryRow(ctx, `SELECT data, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = $1`, hash).
-		Scan(&data, &rotated, &successor, &revoked)
+	err = s.pool.QueryRow(ctx, `SELECT data, jkt, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = $1`, hash).
+		Scan(&data, &jkt, &rotated, &successor, &revoked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.RefreshToken{}, store.ErrNotFound
 	}
@@ -175,7 +178,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (_ store.Refre
 	if err := json.Unmarshal(data, &t); err != nil {
 		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", err)
 	}
-	t.Hash, t.Successor = hash, successor
+	t.Hash, t.JKT, t.Successor = hash, jkt, successor
 	if rotated != nil {
 		t.RotatedAt = *rotated
 	}

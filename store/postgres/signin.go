@@ -20,9 +20,9 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) (err e
 		return fmt.Errorf("save auth request: %w", err)
 	}
 	_, err = s.pool.Exec(ctx,
-		`INSERT INTO auth_requests (id, data, expires_at) VALUES ($1, $2, $3)
-		 ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
-		r.ID, data, r.ExpiresAt)
+		`INSERT INTO auth_requests (id, data, dpop_jkt, expires_at) VALUES ($1, $2, $3, $4)
+		 ON CONFLICT (id) DO UPDATE SET data = excluded.data, dpop_jkt = excluded.dpop_jkt, expires_at = excluded.expires_at`,
+		r.ID, data, r.DPoPJKT, r.ExpiresAt)
 	if err != nil {
 		return fmt.Errorf("save auth request: %w", err)
 	}
@@ -32,8 +32,19 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) (err e
 // GetAuthRequest implements store.Store.
 func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (_ store.AuthRequest, err error) {
 	defer fault(&err)
-	return getJSON[store.AuthRequest](ctx, s.pool, "get auth request",
-		`SELECT data FROM auth_requests WHERE id = $1 AND expires_at > $2`, id, now)
+	var data []byte
+	var r store.AuthRequest
+	err = s.pool.QueryRow(ctx, `SELECT data, dpop_jkt FROM auth_requests WHERE id = $1 AND expires_at > $2`, id, now).Scan(&data, &r.DPoPJKT)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.AuthRequest{}, store.ErrNotFound
+	}
+	if err == nil {
+		err = json.Unmarshal(data, &r)
+	}
+	if err != nil {
+		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
+	}
+	return r, nil
 }
 
 // DeleteAuthRequest implements store.Store. Concurrent deletions of one row

@@ -17,8 +17,8 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	if err != nil {
 		return fmt.Errorf("create code: %w", err)
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO auth_codes (hash, data, expires_at) VALUES (?, ?, ?)`,
-		c.Hash, string(data), c.ExpiresAt.Unix()); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO auth_codes (hash, data, dpop_jkt, expires_at) VALUES (?, ?, ?, ?)`,
+		c.Hash, string(data), c.DPoPJKT, c.ExpiresAt.Unix()); err != nil {
 		return fmt.Errorf("create code: %w", err)
 	}
 	return nil
@@ -26,9 +26,10 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 
 // GetAuthCode implements store.Store.
 func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, bool, error) {
-	var data string
+	var data, jkt string
 	var used sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT data, used_at FROM auth_codes WHERE hash = ? AND expires_at > ?`, hash, now.Unix()).Scan(&data, &used)
+	err := s.db.QueryRowContext(ctx, `SELECT data, dpop_jkt, used_at FROM auth_codes WHERE hash = ? AND expires_at > ?`, hash, now.Unix()).
+		Scan(&data, &jkt, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AuthCode{}, false, store.ErrNotFound
 	}
@@ -39,7 +40,7 @@ func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (st
 	if err := json.Unmarshal([]byte(data), &c); err != nil {
 		return store.AuthCode{}, false, fmt.Errorf("get code: %w", err)
 	}
-	c.Hash = hash
+	c.Hash, c.DPoPJKT = hash, jkt
 	return c, used.Valid, nil
 }
 
@@ -87,8 +88,8 @@ func insertRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) e
 		return err
 	}
 	_, err = tx.ExecContext(ctx,
-		`INSERT INTO refresh_tokens (hash, grant_id, user_id, client_id, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.Hash, t.GrantID, t.UserID, t.ClientID, string(data), t.ExpiresAt.Unix())
+		`INSERT INTO refresh_tokens (hash, grant_id, user_id, client_id, data, jkt, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.Hash, t.GrantID, t.UserID, t.ClientID, string(data), t.JKT, t.ExpiresAt.Unix())
 	return err
 }
 
@@ -157,11 +158,11 @@ func issue(ctx context.Context, tx *sql.Tx, grantID, jti string, jtiExp time.Tim
 
 // GetRefreshToken implements store.Store.
 func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
-	var data string
+	var data, jkt string
 	var rotated, revoked sql.NullInt64
 	var successor []byte
-	err := s.db.QueryRowContext(ctx, `SELECT data, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = ?`, hash).
-		Scan(&data, &rotated, &successor, &revoked)
+	err := s.db.QueryRowContext(ctx, `SELECT data, jkt, rotated_at, successor, revoked_at FROM refresh_tokens WHERE hash = ?`, hash).
+		Scan(&data, &jkt, &rotated, &successor, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.RefreshToken{}, store.ErrNotFound
 	}
@@ -172,7 +173,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 	if err := json.Unmarshal([]byte(data), &t); err != nil {
 		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", err)
 	}
-	t.Hash, t.Successor = hash, successor
+	t.Hash, t.JKT, t.Successor = hash, jkt, successor
 	if rotated.Valid {
 		t.RotatedAt = time.UnixMilli(rotated.Int64)
 	}

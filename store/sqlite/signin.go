@@ -19,9 +19,9 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error 
 		return fmt.Errorf("save auth request: %w", err)
 	}
 	_, err = s.db.ExecContext(ctx,
-		`INSERT INTO auth_requests (id, data, expires_at) VALUES (?, ?, ?)
-		 ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
-		r.ID, string(data), r.ExpiresAt.Unix())
+		`INSERT INTO auth_requests (id, data, dpop_jkt, expires_at) VALUES (?, ?, ?, ?)
+		 ON CONFLICT (id) DO UPDATE SET data = excluded.data, dpop_jkt = excluded.dpop_jkt, expires_at = excluded.expires_at`,
+		r.ID, string(data), r.DPoPJKT, r.ExpiresAt.Unix())
 	if err != nil {
 		return fmt.Errorf("save auth request: %w", err)
 	}
@@ -30,8 +30,20 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r store.AuthRequest) error 
 
 // GetAuthRequest implements store.Store.
 func (s *Store) GetAuthRequest(ctx context.Context, id string, now time.Time) (store.AuthRequest, error) {
-	return getJSON[store.AuthRequest](ctx, s.db, "get auth request",
-		`SELECT data FROM auth_requests WHERE id = ? AND expires_at > ?`, id, now.Unix())
+	var data string
+	var r store.AuthRequest
+	err := s.db.QueryRowContext(ctx, `SELECT data, dpop_jkt FROM auth_requests WHERE id = ? AND expires_at > ?`, id, now.Unix()).
+		Scan(&data, &r.DPoPJKT)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AuthRequest{}, store.ErrNotFound
+	}
+	if err == nil {
+		err = json.Unmarshal([]byte(data), &r)
+	}
+	if err != nil {
+		return store.AuthRequest{}, fmt.Errorf("get auth request: %w", err)
+	}
+	return r, nil
 }
 
 // DeleteAuthRequest implements store.Store.

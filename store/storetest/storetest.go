@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CutoffCoversLaterGrant", testCutoffCoversLaterGrant},
 		{"RevokeSessionGrants", testRevokeSessionGrants},
 		{"ProbeConcurrent", testProbeConcurrent},
+		{"DPoPBindings", testDPoPBindings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
