@@ -308,6 +308,9 @@ func TestPortcullisDPoP(t *testing.T) {
 	as := authservertest.New(t)
 	cfg := portcullisConfig(as)
 	cfg.DPoP, cfg.DPoPKeys = true, agent.Keys{dpopSecret}
+	// The test reads the cookie, so it must know the key startAgent would
+	// pick.
+	cfg.CookieEncryptionKey = agent.Keys{testKey}
 	base, _ := startAgent(t, cfg)
 	b := newBrowser(t, base, cfg)
 	b.signIn(as.Username, as.Password)
