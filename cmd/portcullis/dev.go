@@ -63,7 +63,10 @@ func runDev(ctx context.Context, out io.Writer) error {
 	// The example API and app are not parts of Portcullis; they start once
 	// the issuer listens, since the API's guard reads its discovery.
 	return serve(ctx, cfg, log, func(net.Addr) {
-		g, err := guard.New(ctx, guard.Options{Issuer: devIssuer, Audience: "https://api.example.com", Logger: log})
+		// The API sits behind the gateway, so the proofs it checks name
+		// the gateway's URL.
+		g, err := guard.New(ctx, guard.Options{Issuer: devIssuer, Audience: "https://api.example.com", Logger: log,
+			DPoP: guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "http://" + devGate}})
 		if err != nil {
 			log.Error("example API", "err", err)
 			return
@@ -141,7 +144,12 @@ Get a DPoP-bound token (RFC 9449; "portcullis" is "go run ./cmd/portcullis" if n
   curl -s -u demo-dpop:%[10]s -d grant_type=client_credentials \
     -H "DPoP: $(portcullis dpop proof --key dpop.pem --method POST --url %[4]s/token)" %[4]s/token
   The answer's token_type is DPoP, and introspection (-d token=...) shows cnf.jkt, the
-  thumbprint the command printed for dpop.pem. Go clients: package dpop, dpop/example_test.go.
+  thumbprint the command printed for dpop.pem. Call the API through the gateway with it,
+  a new proof for each call, and the token alone is refused:
+  TOKEN=<access_token from the answer>
+  curl -s -H "Authorization: DPoP $TOKEN" http://%[6]s/users \
+    -H "DPoP: $(portcullis dpop proof --key dpop.pem --method GET --url http://%[6]s/users --token $TOKEN)"
+  Go clients: package dpop, dpop/example_test.go.
 
 `, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret)
 	return cfg, cleanup, nil
@@ -192,6 +200,7 @@ users:
     claims: {name: Demo User, given_name: Demo, family_name: User, email: demo@example.com, email_verified: true}
 gateway:
   listen: 127.0.0.1:8082
+  public_url: http://127.0.0.1:8082
   issuer: http://127.0.0.1:8080
   audience: https://api.example.com
   routes:

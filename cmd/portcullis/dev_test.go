@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/store"
@@ -60,8 +61,8 @@ func TestDevConfigDPoP(t *testing.T) {
 // printed portcullis dpop proof command with it.
 func tryDevDPoP(t *testing.T, banner string) {
 	t.Helper()
-	m, cmdLine := devDPoPSecret.FindStringSubmatch(banner), devProofCmd.FindStringSubmatch(banner)
-	if m == nil || cmdLine == nil {
+	m, cmds := devDPoPSecret.FindStringSubmatch(banner), devProofCmd.FindAllStringSubmatch(banner, -1)
+	if m == nil || len(cmds) != 2 {
 		t.Fatalf("the banner has no DPoP client or proof command:\n%s", banner)
 	}
 	secret := m[1]
@@ -77,15 +78,20 @@ func tryDevDPoP(t *testing.T, banner string) {
 	if status, body := token(""); status != http.StatusBadRequest || body["error"] != dpop.CodeInvalidProof {
 		t.Errorf("demo-dpop without a proof: %d %v %v, want 400 %s", status, body["error"], body["token_type"], dpop.CodeInvalidProof)
 	}
-	// The banner's command, in a folder of its own for dpop.pem.
-	var proof, notes bytes.Buffer
-	cmd := exec.Command(binary, strings.Fields(cmdLine[1])...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = t.TempDir(), &proof, &notes
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v %s", cmdLine[1], err, notes.String())
+	// The banner's commands, in a folder of their own for dpop.pem.
+	dir := t.TempDir()
+	run := func(cmdLine, token string) (proof, notes string) {
+		var out, errs bytes.Buffer
+		cmd := exec.Command(binary, strings.Fields(strings.ReplaceAll(cmdLine, "$TOKEN", token))...)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &out, &errs
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v %s", cmdLine, err, errs.String())
+		}
+		return strings.TrimSpace(out.String()), errs.String()
 	}
-	jkt, _, _ := strings.Cut(strings.TrimPrefix(notes.String(), "jkt "), " ")
-	status, body := token(strings.TrimSpace(proof.String()))
+	proof, notes := run(cmds[0][1], "")
+	jkt, _, _ := strings.Cut(strings.TrimPrefix(notes, "jkt "), " ")
+	status, body := token(proof)
 	if status != http.StatusOK || body["token_type"] != "DPoP" {
 		t.Fatalf("demo-dpop with the banner's proof: %d %v %v, want a DPoP token", status, body["error"], body["token_type"])
 	}
@@ -96,6 +102,35 @@ func tryDevDPoP(t *testing.T, banner string) {
 	cnf, _ := info["cnf"].(map[string]any)
 	if status != http.StatusOK || info["active"] != true || cnf["jkt"] != jkt {
 		t.Errorf("introspection: %d active %v cnf %v, want active with cnf.jkt %s", status, info["active"], cnf, jkt)
+	}
+	// The API through the gateway: the token alone is refused, the
+	// banner's call with a proof passes.
+	at := body["access_token"].(string)
+	call := func(scheme, proof string) int {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+devGate+"/users", nil)
+		req.Header.Set("Authorization", scheme+" "+at)
+		if proof != "" {
+			req.Header.Set(dpop.Header, proof)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := call("Bearer", ""); got != http.StatusUnauthorized {
+		t.Errorf("the bound token as a bearer token at the gateway: %d, want 401", got)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		proof, _ := run(cmds[1][1], at)
+		got := call("DPoP", proof)
+		if got == http.StatusOK {
+			break
+		}
+		if got != http.StatusBadGateway || time.Now().After(deadline) {
+			t.Fatalf("the banner's API call through the gateway: %d, want 200", got)
+		}
 	}
 }
 
