@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,19 +29,39 @@ import (
 // nodeDir holds the Node helper and its pinned dependencies.
 const nodeDir = "testdata/node"
 
-// node returns the node command, or skips the test when node or the
-// helper's dependencies are missing (.ci/run installs them: CI runs it).
+// node returns the node command once the helper's pinned dependencies are
+// installed, installing them with npm ci when they are not, so that the
+// README's go test ./... runs this test too. It skips when Node.js is
+// missing or npm cannot install (offline); .ci/run installs first and fails
+// instead, so CI always runs it.
 func node(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed; the oauth4webapi interoperability test needs Node.js 20 or later")
 	}
-	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "oauth4webapi")); err != nil {
-		t.Skipf("oauth4webapi is not installed: run npm ci in internal/interop/%s (.ci/run does)", nodeDir)
+	installOnce.Do(func() {
+		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "oauth4webapi")); err == nil {
+			return
+		}
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = nodeDir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			installErr = fmt.Errorf("npm ci in internal/interop/%s: %v\n%s", nodeDir, err, out)
+		}
+	})
+	if installErr != nil {
+		t.Skipf("oauth4webapi could not be installed: %v", installErr)
 	}
 	return path
 }
+
+// installOnce installs the Node helper's dependencies for every test of
+// the run; installErr is why it could not.
+var (
+	installOnce sync.Once
+	installErr  error
+)
 
 // Secrets of the test's clients (client_secret_basic).
 const (
