@@ -55,7 +55,13 @@ func (m *MemoryReplay) UseOnce(_ context.Context, key string, expiresAt time.Tim
 			return ErrReplay
 		}
 	}
-	if len(m.cur.keys) > 0 && !now.Before(m.prev.until) {
+	switch {
+	case !now.Before(m.cur.until) && !now.Before(m.prev.until):
+		// Every key has expired: both generations go. Moving the current
+		// one to the older would keep counting its dead keys, and a cache
+		// of one key would then stay full for good.
+		m.prev, m.cur = generation{}, generation{keys: map[string]time.Time{}}
+	case len(m.cur.keys) > 0 && !now.Before(m.prev.until):
 		m.prev, m.cur = m.cur, generation{keys: map[string]time.Time{}}
 	}
 	if len(m.cur.keys)+len(m.prev.keys) >= m.size {
