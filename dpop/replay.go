@@ -31,6 +31,7 @@ var ErrFull = errFull{}
 
 type errFull struct{}
 
+// Error names the condition; the cache's size is for its owner to tune.
 func (errFull) Error() string { return "dpop: replay cache full" }
 
 // NewMemoryReplay returns a MemoryReplay of size keys (zero means
