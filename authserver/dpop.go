@@ -90,6 +90,8 @@ func newProofVerifier(cfg Config, st Store) (*dpop.Verifier, error) {
 // accepted once across every instance.
 type storeReplay struct{ st Store }
 
+// UseOnce implements dpop.ReplayCache, turning the store's replay into
+// the verifier's.
 func (r storeReplay) UseOnce(ctx context.Context, key string, expiresAt time.Time) error {
 	err := r.st.UseOnce(ctx, key, expiresAt)
 	if errors.Is(err, store.ErrReplay) {

@@ -31,6 +31,7 @@ var ErrFull = errFull{}
 
 type errFull struct{}
 
+// Error names the condition; the cache's size is for its owner to tune.
 func (errFull) Error() string { return "dpop: replay cache full" }
 
 // NewMemoryReplay returns a MemoryReplay of size keys (zero means
@@ -55,7 +56,13 @@ func (m *MemoryReplay) UseOnce(_ context.Context, key string, expiresAt time.Tim
 			return ErrReplay
 		}
 	}
-	if len(m.cur.keys) > 0 && !now.Before(m.prev.until) {
+	switch {
+	case !now.Before(m.cur.until) && !now.Before(m.prev.until):
+		// Every key has expired: both generations go. Moving the current
+		// one to the older would keep counting its dead keys, and a cache
+		// of one key would then stay full for good.
+		m.prev, m.cur = generation{}, generation{keys: map[string]time.Time{}}
+	case len(m.cur.keys) > 0 && !now.Before(m.prev.until):
 		m.prev, m.cur = m.cur, generation{keys: map[string]time.Time{}}
 	}
 	if len(m.cur.keys)+len(m.prev.keys) >= m.size {

@@ -161,3 +161,35 @@ func TestVerifyOneWinner(t *testing.T) {
 		t.Fatalf("%d goroutines' proofs accepted, want 1", wins)
 	}
 }
+
+// A cache of one key takes a new key once the one it holds has expired,
+// for as long as it runs: a generation of dead keys is no reason to be
+// full.
+func TestMemoryReplayOfOne(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Unix(1_800_000_000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	c := &clock{now: t0}
+	m := dpop.NewMemoryReplay(1, c.Now)
+	for i, step := range []struct {
+		name string
+		now  int
+		key  string
+		exp  int
+		want error
+	}{
+		{"first key", 0, "a", 10, nil},
+		{"while it lives", 5, "b", 20, dpop.ErrFull},
+		{"once it expired", 11, "b", 20, nil},
+		{"its replay", 12, "b", 20, dpop.ErrReplay},
+		{"another while it lives", 12, "c", 30, dpop.ErrFull},
+		{"after that expired too", 21, "c", 30, nil},
+		{"much later", 100, "d", 110, nil},
+	} {
+		c.Set(at(step.now))
+		err := m.UseOnce(ctx, step.key, at(step.exp))
+		if !errors.Is(err, step.want) || (step.want == nil) != (err == nil) {
+			t.Fatalf("step %d (%s): UseOnce(%s) at %ds = %v, want %v", i, step.name, step.key, step.now, err, step.want)
+		}
+	}
+}

@@ -118,7 +118,9 @@ type Route struct {
 	// tokens bound to a key under the DPoP scheme with a proof only
 	// (needs PublicURL); "allowed", those and unbound bearer tokens;
 	// "off", unbound bearer tokens only. Whatever the value, a bound token
-	// presented as a bearer token is refused. The token and the proof are
+	// presented as a bearer token is refused. A cookie route takes what the
+	// agent's cookies hold: not "off" when the agent binds its tokens
+	// (CookieConfig.DPoP), not "required" when it does not. The token and the proof are
 	// forwarded unchanged. Empty means "allowed" (which, without
 	// PublicURL, refuses bound tokens as "off" does).
 	DPoP string `yaml:"dpop"`
@@ -211,8 +213,16 @@ func (c Config) Validate() error {
 		default:
 			bad(key+".dpop", "%q is not required, allowed or off", r.DPoP)
 		}
-		if r.Cookies && c.Cookies == nil {
+		switch {
+		case r.Cookies && c.Cookies == nil:
 			bad(key+".cookies", "needs gateway.cookies, the OAuth Agent's cookie settings")
+		// The route's guard would refuse every token the agent's cookies
+		// hold (RFC 9449 section 7.2): the browser would be sent to
+		// /refresh, and back, for ever.
+		case r.Cookies && c.Cookies.DPoP && r.DPoP == dpopOff:
+			bad(key+".dpop", "off refuses the DPoP-bound tokens of the OAuth Agent's cookies (its dpop: true): use allowed or required")
+		case r.Cookies && !c.Cookies.DPoP && r.DPoP == dpopRequired:
+			bad(key+".dpop", "required refuses the bearer tokens of the OAuth Agent's cookies (its dpop is off): use allowed, or turn the agent's dpop on")
 		}
 		for j, prev := range c.Routes[:i] {
 			if foldEqual(prev.Path, r.Path) && overlap(prev.Methods, r.Methods) {

@@ -81,6 +81,24 @@ func TestValidate(t *testing.T) {
 			c.Routes[0].Cookies = true
 			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"}}
 		}},
+		{name: "cookie route of a DPoP agent with dpop off", change: func(c *Config) {
+			c.PublicURL, c.Routes[0].Cookies, c.Routes[0].DPoP = "https://api.example.com", true, "off"
+			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"},
+				DPoP: true, DPoPKeys: agent.Keys{strings.Repeat("1e", 32)}}
+		}, wantKey: "gateway.routes[0].dpop"},
+		{name: "cookie route of a DPoP agent with dpop required", change: func(c *Config) {
+			c.PublicURL, c.Routes[0].Cookies, c.Routes[0].DPoP = "https://api.example.com", true, "required"
+			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"},
+				DPoP: true, DPoPKeys: agent.Keys{strings.Repeat("1e", 32)}}
+		}},
+		{name: "cookie route of a bearer agent with dpop required", change: func(c *Config) {
+			c.PublicURL, c.Routes[0].Cookies, c.Routes[0].DPoP = "https://api.example.com", true, "required"
+			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"}}
+		}, wantKey: "gateway.routes[0].dpop"},
+		{name: "cookie route of a bearer agent with dpop off", change: func(c *Config) {
+			c.Routes[0].Cookies, c.Routes[0].DPoP = true, "off"
+			c.Cookies = &agent.CookieConfig{CookieEncryptionKey: agent.Keys{strings.Repeat("0f", 32)}, TrustedWebOrigins: []string{"https://app.example.com"}}
+		}},
 		{name: "cookie route without cookie settings", change: func(c *Config) { c.Routes[1].Cookies = true }, wantKey: "gateway.routes[1].cookies"},
 		{name: "cookie settings without a key", change: func(c *Config) {
 			c.Cookies = &agent.CookieConfig{TrustedWebOrigins: []string{"https://app.example.com"}}
@@ -99,6 +117,9 @@ func TestValidate(t *testing.T) {
 					t.Fatalf("Validate: %v", err)
 				}
 				return
+			}
+			if err == nil {
+				t.Fatalf("Validate accepted it, want an error at %s", tt.wantKey)
 			}
 			var keys []string
 			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {

@@ -120,3 +120,17 @@ func (c *Client) key(kind, k string) string {
 	sum := sha256.Sum256([]byte(k))
 	return c.prefix + kind + ":" + hex.EncodeToString(sum[:])
 }
+
+// mark sets the key of kind for k until expiresAt with one SET NX PXAT,
+// within the client's timeout: nil when the mark is new, redis.Nil when a
+// live one was there already, otherwise Redis's error. The single-use
+// screen and the DPoP replay cache share it and differ only in what they
+// make of a failure.
+func (c *Client) mark(ctx context.Context, kind, k string, expiresAt time.Time) error {
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	// PXAT refuses times before the epoch (a zero time.Time); any past
+	// time means the same thing.
+	at := max(expiresAt.UnixMilli(), 1)
+	return c.rdb.Do(rctx, "SET", c.key(kind, k), "1", "NX", "PXAT", at).Err()
+}

@@ -43,11 +43,7 @@ func (r *DPoPReplay) UseOnce(ctx context.Context, key string, expiresAt time.Tim
 	if !c.health.try() {
 		return errOutage
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	// PXAT refuses times before the epoch; any past time means the same.
-	at := max(expiresAt.UnixMilli(), 1)
-	err := c.rdb.Do(rctx, "SET", c.key(r.kind, key), "1", "NX", "PXAT", at).Err()
+	err := c.mark(ctx, r.kind, key, expiresAt)
 	switch {
 	case err == nil:
 		c.health.ok()

@@ -72,12 +72,7 @@ func (c *Client) screen(ctx context.Context, key string, expiresAt time.Time) er
 	if !c.health.try() {
 		return nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	// PXAT refuses times before the epoch (a zero time.Time); any past
-	// time means the same thing.
-	at := max(expiresAt.UnixMilli(), 1)
-	err := c.rdb.Do(rctx, "SET", c.key("once", key), "1", "NX", "PXAT", at).Err()
+	err := c.mark(ctx, "once", key, expiresAt)
 	switch {
 	case err == nil:
 		c.health.ok()
