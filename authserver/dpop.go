@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/dpop"
+	"github.com/portcullis/portcullis/internal/authscheme"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -154,53 +155,28 @@ func (s *Server) proveResource(w http.ResponseWriter, r *http.Request, url, raw,
 	case err == nil:
 		return true
 	case errors.Is(err, dpop.ErrNoProof):
-		s.challenge(w, schemeDPoP, http.StatusUnauthorized, dpop.CodeInvalidProof, "a DPoP-bound access token needs a DPoP proof", "")
+		s.challenge(w, authscheme.DPoP, http.StatusUnauthorized, dpop.CodeInvalidProof, "a DPoP-bound access token needs a DPoP proof", "")
 	case errors.As(err, &pe):
-		s.challenge(w, schemeDPoP, http.StatusUnauthorized, pe.Code, pe.Description, "")
+		s.challenge(w, authscheme.DPoP, http.StatusUnauthorized, pe.Code, pe.Description, "")
 	default:
 		s.internal(r, err).Render(w)
 	}
 	return false
 }
 
-// Authentication schemes of protected resources: RFC 6750's and RFC 9449
-// section 7.1's.
-const (
-	schemeBearer = "Bearer"
-	schemeDPoP   = "DPoP"
-)
-
 // challenge writes an RFC 6750 section 3 error with a challenge for each
-// scheme the server accepts (RFC 9449 section 7.2). The error goes in the
-// challenge of the scheme the request used, which comes first; when that
-// is unknown (scheme ""), in both. Descriptions are plain ASCII without
-// quotes, so they need no escaping inside the quoted-string.
-func (s *Server) challenge(w http.ResponseWriter, scheme string, status int, code, desc, scope string) {
+// scheme the server accepts (RFC 9449 section 7.2), the error in the one
+// the request used. Descriptions pass through describe, so they are plain
+// ASCII without quotes, as a challenge's quoted-string needs.
+func (s *Server) challenge(w http.ResponseWriter, used authscheme.Scheme, status int, code, desc, scope string) {
 	desc = describe(desc)
-	params := ""
+	authscheme.Challenge{
+		Realm: "portcullis", Bearer: true, Algs: strings.Join(s.proofs.Algorithms(), " "), Used: used,
+		Code: code, Description: desc, Scope: scope,
+	}.Set(w.Header())
 	body := map[string]string{"error_description": desc}
 	if code != "" {
-		params = fmt.Sprintf(`, error="%s", error_description="%s"`, code, desc)
 		body["error"] = code
-	}
-	if scope != "" {
-		params += fmt.Sprintf(`, scope="%s"`, scope)
-	}
-	bearer := `Bearer realm="portcullis"`
-	proof := fmt.Sprintf(`DPoP realm="portcullis", algs="%s"`, strings.Join(s.proofs.Algorithms(), " "))
-	if scheme != schemeDPoP {
-		bearer += params
-	}
-	if scheme != schemeBearer {
-		proof += params
-	}
-	h := w.Header()
-	if scheme == schemeDPoP {
-		h.Add("WWW-Authenticate", proof)
-		h.Add("WWW-Authenticate", bearer)
-	} else {
-		h.Add("WWW-Authenticate", bearer)
-		h.Add("WWW-Authenticate", proof)
 	}
 	writeJSON(w, status, body)
 }

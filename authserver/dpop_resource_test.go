@@ -90,8 +90,8 @@ func TestDPoPUserInfo(t *testing.T) {
 		name, method, authz string
 		proofs              []string
 		status              int
-		// first is the first challenge's start; error its error code.
-		first, error string
+		// used is the scheme whose challenge carries error, the code.
+		used, error string
 	}{
 		{"DPoP scheme and proof", "GET", "DPoP " + tok, []string{proof("GET")}, 200, "", ""},
 		{"by POST", "POST", "DPoP " + tok, []string{proof("POST")}, 200, "", ""},
@@ -113,19 +113,22 @@ func TestDPoPUserInfo(t *testing.T) {
 			if tt.status == 200 {
 				return
 			}
-			wantChallenges(t, h, tt.first, tt.error)
+			wantChallenges(t, h, tt.used, tt.error)
 		})
 	}
 }
 
-// wantChallenges checks an answer offers the Bearer and DPoP challenges
-// (the latter with algs), the first of the scheme first, carrying code
-// (none when code is "").
-func wantChallenges(t *testing.T, h http.Header, first, code string) {
+// wantChallenges checks an answer offers the Bearer and the DPoP
+// challenge (with algs), in that order, the one of scheme used carrying
+// code (none when code is "").
+func wantChallenges(t *testing.T, h http.Header, used, code string) {
 	t.Helper()
 	ch := h.Values("WWW-Authenticate")
-	if len(ch) != 2 || !strings.HasPrefix(ch[0], first+" ") {
-		t.Fatalf("challenges %q, want two, %s first", ch, first)
+	if len(ch) != 2 || !strings.HasPrefix(ch[0], "Bearer ") || !strings.HasPrefix(ch[1], "DPoP ") {
+		t.Fatalf("challenges %q, want Bearer then DPoP", ch)
+	}
+	if used == "DPoP" {
+		ch[0], ch[1] = ch[1], ch[0]
 	}
 	for _, c := range ch {
 		if strings.HasPrefix(c, "DPoP ") && !strings.Contains(c, `algs="ES256 `) {
@@ -139,7 +142,7 @@ func wantChallenges(t *testing.T, h http.Header, first, code string) {
 		return
 	}
 	if !strings.Contains(ch[0], `error="`+code+`"`) || strings.Contains(ch[1], "error=") {
-		t.Fatalf("challenges %q, want error %q in the first only", ch, code)
+		t.Fatalf("challenges %q, want error %q in the %s challenge only", ch, code, used)
 	}
 }
 

@@ -1,10 +1,12 @@
 package authserver
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/portcullis/portcullis/internal/authscheme"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -21,7 +23,7 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tok == "" {
-		s.challenge(w, "", http.StatusUnauthorized, "", "an access token is required", "")
+		s.challenge(w, authscheme.None, http.StatusUnauthorized, "", "an access token is required", "")
 		return
 	}
 	c, active, err := s.activeAccessToken(r, tok)
@@ -34,11 +36,11 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch jkt := c.boundTo(); {
-	case jkt != "" && scheme != schemeDPoP:
+	case jkt != "" && scheme != authscheme.DPoP:
 		// RFC 9449 section 7.2: never accepted as a bearer token.
 		s.challenge(w, scheme, http.StatusUnauthorized, "invalid_token", "the access token is bound to a DPoP key; send it with the DPoP scheme and a proof", "")
 		return
-	case jkt == "" && scheme == schemeDPoP:
+	case jkt == "" && scheme == authscheme.DPoP:
 		s.challenge(w, scheme, http.StatusUnauthorized, "invalid_token", "the access token is not bound to a DPoP key; send it with the Bearer scheme", "")
 		return
 	case jkt != "" && !s.proveResource(w, r, s.endpoints.userinfo, tok, jkt):
@@ -60,25 +62,15 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 // userInfoToken reads the access token and the scheme it came under from
 // the Authorization header (Bearer or DPoP) or, for a form POST, the
 // access_token parameter (RFC 6750 section 2, a bearer token), refusing
-// requests that use both or repeat it. The scheme is "" when none is
+// requests that use both or repeat it. The scheme is None when none is
 // established.
-func userInfoToken(w http.ResponseWriter, r *http.Request) (token, scheme string, e *Error) {
-	authz := r.Header.Values("Authorization")
-	if len(authz) > 1 {
-		return "", "", errInvalidRequest("more than one Authorization header")
-	}
-	if len(authz) == 1 {
-		sch, tok, ok := strings.Cut(authz[0], " ")
-		switch {
-		case !ok || tok == "" || strings.ContainsAny(tok, " \t"):
-		case strings.EqualFold(sch, schemeBearer):
-			token, scheme = tok, schemeBearer
-		case strings.EqualFold(sch, schemeDPoP):
-			token, scheme = tok, schemeDPoP
-		}
-		if token == "" {
-			return "", "", errInvalidRequest("the Authorization header must be \"Bearer <token>\" or \"DPoP <token>\"")
-		}
+func userInfoToken(w http.ResponseWriter, r *http.Request) (token string, scheme authscheme.Scheme, e *Error) {
+	scheme, token, err := authscheme.Parse(r.Header)
+	switch {
+	case errors.Is(err, authscheme.ErrMalformed), errors.Is(err, authscheme.ErrOtherScheme):
+		return "", authscheme.None, errInvalidRequest("send one Authorization header, \"Bearer <token>\" or \"DPoP <token>\"")
+	case err != nil:
+		scheme = authscheme.None
 	}
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		form, fe := readForm(w, r)
@@ -89,7 +81,7 @@ func userInfoToken(w http.ResponseWriter, r *http.Request) (token, scheme string
 			if token != "" {
 				return "", scheme, errInvalidRequest("send the access token in one place only")
 			}
-			token, scheme = form.Get("access_token"), schemeBearer
+			token, scheme = form.Get("access_token"), authscheme.Bearer
 		}
 	}
 	return token, scheme, nil

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/oauth2"
+
+	"github.com/portcullis/portcullis/internal/authscheme"
 )
 
 // Transport is an http.RoundTripper that adds a proof of Key to every
@@ -104,8 +106,8 @@ func rewindable(req *http.Request) bool {
 // send sends req, which RoundTrip must not modify, with a fresh proof.
 func (t *Transport) send(base http.RoundTripper, req *http.Request, nonce string) (*http.Response, error) {
 	var token string
-	if scheme, cred, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "DPoP") {
-		token = strings.TrimLeft(cred, " ")
+	if scheme, cred, err := authscheme.Parse(req.Header); err == nil && scheme == authscheme.DPoP {
+		token = cred
 	}
 	method := req.Method
 	if method == "" {

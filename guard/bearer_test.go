@@ -5,26 +5,28 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/portcullis/portcullis/internal/authscheme"
 )
 
 func TestCredentials(t *testing.T) {
 	tests := []struct {
 		name       string
 		headers    []string
-		wantScheme scheme
+		wantScheme authscheme.Scheme
 		want       string
 		wantErr    error
 	}{
-		{name: "bearer", headers: []string{"Bearer abc.def.ghi"}, wantScheme: bearerScheme, want: "abc.def.ghi"},
-		{name: "scheme is case-insensitive", headers: []string{"bEaReR abc"}, wantScheme: bearerScheme, want: "abc"},
-		{name: "several spaces", headers: []string{"Bearer   abc"}, wantScheme: bearerScheme, want: "abc"},
-		{name: "dpop", headers: []string{"DPoP abc.def.ghi"}, wantScheme: dpopScheme, want: "abc.def.ghi"},
-		{name: "dpop in lower case", headers: []string{"dpop abc"}, wantScheme: dpopScheme, want: "abc"},
+		{name: "bearer", headers: []string{"Bearer abc.def.ghi"}, wantScheme: authscheme.Bearer, want: "abc.def.ghi"},
+		{name: "scheme is case-insensitive", headers: []string{"bEaReR abc"}, wantScheme: authscheme.Bearer, want: "abc"},
+		{name: "several spaces", headers: []string{"Bearer   abc"}, wantScheme: authscheme.Bearer, want: "abc"},
+		{name: "dpop", headers: []string{"DPoP abc.def.ghi"}, wantScheme: authscheme.DPoP, want: "abc.def.ghi"},
+		{name: "dpop in lower case", headers: []string{"dpop abc"}, wantScheme: authscheme.DPoP, want: "abc"},
 		{name: "absent", wantErr: ErrNoToken},
 		{name: "basic", headers: []string{"Basic dXNlcjpwYXNz"}, wantErr: ErrNoToken},
-		{name: "scheme only", headers: []string{"Bearer"}, wantScheme: bearerScheme, wantErr: ErrMalformedRequest},
-		{name: "scheme and space", headers: []string{"Bearer "}, wantScheme: bearerScheme, wantErr: ErrMalformedRequest},
-		{name: "dpop scheme only", headers: []string{"DPoP"}, wantScheme: dpopScheme, wantErr: ErrMalformedRequest},
+		{name: "scheme only", headers: []string{"Bearer"}, wantScheme: authscheme.Bearer, wantErr: ErrMalformedRequest},
+		{name: "scheme and space", headers: []string{"Bearer "}, wantScheme: authscheme.Bearer, wantErr: ErrMalformedRequest},
+		{name: "dpop scheme only", headers: []string{"DPoP"}, wantScheme: authscheme.DPoP, wantErr: ErrMalformedRequest},
 		{name: "two headers", headers: []string{"Bearer a", "Bearer b"}, wantErr: ErrMalformedRequest},
 		{name: "two schemes", headers: []string{"Bearer a", "DPoP a"}, wantErr: ErrMalformedRequest},
 		{name: "empty", headers: []string{""}, wantErr: ErrNoToken},

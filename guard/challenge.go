@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/portcullis/portcullis/internal/authscheme"
 )
 
 // Error codes of RFC 6750 section 3.1, and the one the middleware uses when
@@ -51,32 +53,18 @@ func (e *Error) Unwrap() error { return e.Err }
 // with the error, error_description and scope members. The realm must not
 // contain quotes or backslashes; New checks that for Options.Realm.
 func (e *Error) Write(w http.ResponseWriter, realm string) {
-	e.write(w, challenge{realm: realm, bearer: true})
+	e.write(w, authscheme.Challenge{Realm: realm, Bearer: true})
 }
 
-// challenge says which schemes an answer offers, one WWW-Authenticate
-// challenge each (RFC 9449 section 7.1), and which of them carries the
-// error: the one the request used, when it is offered.
-type challenge struct {
-	realm  string
-	bearer bool
-	// algs are the DPoP challenge's algs; empty offers no DPoP challenge.
-	algs string
-	// onDPoP puts the error on the DPoP challenge when both are offered.
-	onDPoP bool
-}
-
-// write sends the error with the challenges c describes.
-func (e *Error) write(w http.ResponseWriter, c challenge) {
+// write sends the error with the challenges c offers, unless the status is
+// 503, which challenges nothing.
+func (e *Error) write(w http.ResponseWriter, c authscheme.Challenge) {
 	h := w.Header()
 	if e.Status != http.StatusServiceUnavailable {
-		h.Del("WWW-Authenticate")
-		if c.bearer {
-			h.Add("WWW-Authenticate", e.challenge("Bearer", c.realm, !c.onDPoP || c.algs == ""))
-		}
-		if c.algs != "" {
-			h.Add("WWW-Authenticate", e.challenge("DPoP", c.realm, c.onDPoP || !c.bearer)+`, algs="`+c.algs+`"`)
-		}
+		// Every value is validated or constant (see describe, New and
+		// RequireScopes), as Challenge needs.
+		c.Code, c.Description, c.Scope = e.Code, e.Description, e.Scope
+		c.Set(h)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -88,29 +76,6 @@ func (e *Error) write(w http.ResponseWriter, c challenge) {
 		Description string `json:"error_description,omitempty"`
 		Scope       string `json:"scope,omitempty"`
 	}{e.Code, e.Description, e.Scope})
-}
-
-// challenge returns the challenge of scheme for realm, with the error's
-// parameters when withError. Every value is validated or constant (see
-// describe, New and RequireScopes), so plain quoting is a correct
-// quoted-string. Without a code (no token sent) the challenge carries no
-// error information at all (RFC 6750 section 3.1); the body still
-// explains.
-func (e *Error) challenge(scheme, realm string, withError bool) string {
-	v := scheme + ` realm="` + realm + `"`
-	if !withError {
-		return v
-	}
-	if e.Code != "" {
-		v += `, error="` + e.Code + `"`
-		if e.Description != "" {
-			v += `, error_description="` + e.Description + `"`
-		}
-	}
-	if e.Scope != "" {
-		v += `, scope="` + e.Scope + `"`
-	}
-	return v
 }
 
 // describe turns a sentinel into the error_description sent to clients.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/guard/guardtest"
+	"github.com/portcullis/portcullis/internal/authscheme"
 )
 
 // FuzzCredentials feeds arbitrary Authorization headers to the parser.
@@ -24,7 +25,7 @@ func FuzzCredentials(f *testing.F) {
 	f.Fuzz(func(t *testing.T, value string) {
 		s, token, err := credentials(http.Header{"Authorization": {value}})
 		switch {
-		case err == nil && (token == "" || !strings.HasSuffix(value, token) || s == otherScheme):
+		case err == nil && (token == "" || !strings.HasSuffix(value, token) || s == authscheme.None):
 			t.Fatalf("credentials(%q) = %d, %q", value, s, token)
 		case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrMalformedRequest):
 			t.Fatalf("credentials(%q): unexpected error %v", value, err)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+
+	"github.com/portcullis/portcullis/internal/authscheme"
 )
 
 // Guard validates bearer access tokens for a resource server (RFC 6750,
@@ -120,19 +122,19 @@ func (g *Guard) MiddlewareWith(mode DPoPMode) func(http.Handler) http.Handler {
 	if err := (DPoP{Mode: mode, PublicURL: g.s.DPoP.PublicURL}).check(); err != nil {
 		panic(fmt.Sprintf("guard: MiddlewareWith(%v): %v", mode, err))
 	}
-	ch := challenge{realm: g.s.Realm, bearer: mode != DPoPRequired}
+	ch := authscheme.Challenge{Realm: g.s.Realm, Bearer: mode != DPoPRequired}
 	if mode != DPoPOff {
-		ch.algs = g.proofs.algs
+		ch.Algs = g.proofs.algs
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			caller, used, err := g.authenticate(r, mode)
-			if ch.algs != "" && (used == dpopScheme || err != nil) {
+			if ch.Algs != "" && (used == authscheme.DPoP || err != nil) {
 				g.proofs.nonce(w.Header())
 			}
 			if err != nil {
 				answer := ch
-				answer.onDPoP = used == dpopScheme
+				answer.Used = used
 				g.reject(w, err, answer)
 				return
 			}
@@ -144,11 +146,11 @@ func (g *Guard) MiddlewareWith(mode DPoPMode) func(http.Handler) http.Handler {
 // authenticate finds and verifies the request's token, and its proof
 // under the DPoP scheme, as mode admits them. It also returns the scheme
 // the request used, whose challenge carries the error.
-func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, scheme, error) {
+func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, authscheme.Scheme, error) {
 	used, token, err := credentials(r.Header)
-	if used == dpopScheme && mode == DPoPOff {
+	if used == authscheme.DPoP && mode == DPoPOff {
 		// To an API without DPoP, the scheme is any other.
-		used, err = otherScheme, ErrNoToken
+		used, err = authscheme.None, ErrNoToken
 	}
 	switch {
 	case errors.Is(err, ErrNoToken):
@@ -156,18 +158,18 @@ func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, scheme, e
 		return nil, used, &Error{Status: http.StatusUnauthorized, Description: describe(err), Err: err}
 	case err != nil:
 		return nil, used, newError(http.StatusBadRequest, CodeInvalidRequest, err, nil)
-	case used == bearerScheme && mode == DPoPRequired:
+	case used == authscheme.Bearer && mode == DPoPRequired:
 		return nil, used, invalidToken(ErrDPoPRequired, nil)
 	}
 	c, err := g.verify(r.Context(), token)
 	switch {
 	case err != nil:
-	case used == bearerScheme && c.jkt != "":
+	case used == authscheme.Bearer && c.jkt != "":
 		// RFC 9449 section 7.2: a bound token is no bearer token.
 		err = invalidToken(ErrTokenBound, nil)
-	case used == dpopScheme && c.jkt == "":
+	case used == authscheme.DPoP && c.jkt == "":
 		err = invalidToken(ErrTokenNotBound, nil)
-	case used == dpopScheme:
+	case used == authscheme.DPoP:
 		// The proof is checked on every request, the token's cache hit
 		// or not: each proof is for one request.
 		err = g.proofs.check(r, token, c.jkt)
@@ -180,7 +182,7 @@ func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, scheme, e
 
 // reject writes err, an *Error from authenticate or a scope check, with
 // the challenges ch describes.
-func (g *Guard) reject(w http.ResponseWriter, err error, ch challenge) {
+func (g *Guard) reject(w http.ResponseWriter, err error, ch authscheme.Challenge) {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = newError(http.StatusUnauthorized, CodeInvalidToken, ErrMalformedToken, err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/portcullis/portcullis/internal/authscheme"
 )
 
 // RequireScopes returns middleware that lets a request through only when
@@ -25,7 +27,7 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			caller, ok := CallerFromContext(r.Context())
 			if !ok {
-				g.reject(w, &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}, challenge{realm: g.s.Realm, bearer: true})
+				g.reject(w, &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}, authscheme.Challenge{Realm: g.s.Realm, Bearer: true})
 				return
 			}
 			for _, s := range scopes {
@@ -43,11 +45,11 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 
 // schemeChallenge is the challenge of the scheme caller's token came
 // under: an authenticated caller needs no other.
-func (g *Guard) schemeChallenge(caller *Caller) challenge {
+func (g *Guard) schemeChallenge(caller *Caller) authscheme.Challenge {
 	if caller.jkt != "" && g.proofs != nil {
-		return challenge{realm: g.s.Realm, algs: g.proofs.algs}
+		return authscheme.Challenge{Realm: g.s.Realm, Algs: g.proofs.algs, Used: authscheme.DPoP}
 	}
-	return challenge{realm: g.s.Realm, bearer: true}
+	return authscheme.Challenge{Realm: g.s.Realm, Bearer: true, Used: authscheme.Bearer}
 }
 
 // ValidScope reports whether s is a scope-token: 1*( %x21 / %x23-5B /
