@@ -111,7 +111,7 @@ func (g *Gate) Check(ctx context.Context, rule Rule, key string, who Event) Deci
 		// is whole again but for burst-1 requests.
 		t := rule.Limit.interval()
 		res.Allowed = false
-		res.RetryAfter = max(res.ResetAfter-time.Duration(rule.Limit.burst()-1)*t, time.Millisecond)
+		res.RetryAfter = max(res.ResetAfter-time.Duration(rule.Limit.Allowance()-1)*t, time.Millisecond)
 	}
 	if !res.Allowed {
 		g.refused(rule, who)

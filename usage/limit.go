@@ -58,8 +58,9 @@ func (l Limit) Check() error {
 	return errors.Join(errs...)
 }
 
-// burst is Burst with its default applied.
-func (l Limit) burst() int {
+// Allowance is how many requests may come at once: Burst, or Rate when
+// Burst is zero.
+func (l Limit) Allowance() int {
 	if l.Burst == 0 {
 		return l.Rate
 	}
@@ -75,7 +76,7 @@ func (l Limit) String() string {
 	if !l.Enabled() {
 		return "no limit"
 	}
-	return fmt.Sprintf("%d per %s (burst %d)", l.Rate, l.Period, l.burst())
+	return fmt.Sprintf("%d per %s (burst %d)", l.Rate, l.Period, l.Allowance())
 }
 
 // Result is what a Limiter decided about a request.

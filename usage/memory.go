@@ -78,7 +78,7 @@ func (m *Memory) AllowN(_ context.Context, key string, l Limit, n int) (Result, 
 		tat = now
 	}
 	next := tat + t*int64(n)
-	diff := now - (next - t*int64(l.burst()))
+	diff := now - (next - t*int64(l.Allowance()))
 	if diff < 0 {
 		return Result{RetryAfter: time.Duration(-diff), ResetAfter: time.Duration(tat - now)}, nil
 	}
