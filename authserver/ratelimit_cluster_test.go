@@ -170,4 +170,3 @@ func TestFaultRateLimitsRedisDown(t *testing.T) {
 		t.Fatalf("token after the outage: %d, want 429 (the allowance Redis kept)", s)
 	}
 }
-
