@@ -142,3 +142,36 @@ func TestGateFailures(t *testing.T) {
 		t.Fatalf("%d events, want 1", n)
 	}
 }
+
+// TestLimitProblems: every bad value is named by its field; the zero
+// Limit and the example of the documentation are valid.
+func TestLimitProblems(t *testing.T) {
+	tests := []struct {
+		name   string
+		limit  usage.Limit
+		fields []string
+	}{
+		{"zero: no limit", usage.Limit{}, nil},
+		{"the documented example", usage.Limit{Rate: 10, Period: time.Minute, Burst: 10}, nil},
+		{"burst defaults", usage.Limit{Rate: 10, Period: time.Hour}, nil},
+		{"negative rate", usage.Limit{Rate: -1}, []string{"rate"}},
+		{"rate too high", usage.Limit{Rate: usage.MaxRate + 1, Period: time.Second}, []string{"rate"}},
+		{"no period", usage.Limit{Rate: 10}, []string{"period"}},
+		{"sub-second period", usage.Limit{Rate: 10, Period: 1500 * time.Millisecond}, []string{"period"}},
+		{"period over a day", usage.Limit{Rate: 10, Period: 25 * time.Hour}, []string{"period"}},
+		{"negative burst", usage.Limit{Rate: 10, Period: time.Minute, Burst: -1}, []string{"burst"}},
+		{"period without a rate", usage.Limit{Period: time.Minute}, []string{"period"}},
+		{"burst without a rate", usage.Limit{Burst: 3}, []string{"burst"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var fields []string
+			for _, p := range tt.limit.Problems() {
+				fields = append(fields, p.Field)
+			}
+			if len(fields) != len(tt.fields) || (len(fields) > 0 && fields[0] != tt.fields[0]) {
+				t.Fatalf("problems %+v, want fields %v", tt.limit.Problems(), tt.fields)
+			}
+		})
+	}
+}

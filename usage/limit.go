@@ -2,7 +2,6 @@ package usage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -36,26 +35,38 @@ func PerMinute(n int) Limit { return Limit{Rate: n, Period: time.Minute, Burst: 
 // Enabled reports whether l limits anything.
 func (l Limit) Enabled() bool { return l.Rate > 0 }
 
-// Check returns what is wrong with l, without naming its key (the config
-// package adds it), or nil. The zero value is valid.
-func (l Limit) Check() error {
-	var errs []error
+// Problem is one bad value of a Limit.
+type Problem struct {
+	// Field is the value's YAML key: rate, period or burst.
+	Field   string
+	Problem string
+}
+
+// Problems returns what is wrong with l, each naming its field, for the
+// configuration's validation to put under the limit's key. The zero
+// value has none.
+func (l Limit) Problems() []Problem {
+	var ps []Problem
 	if l.Rate < 0 || l.Rate > MaxRate {
-		errs = append(errs, fmt.Errorf("rate must be between 0 (no limit) and %d", MaxRate))
+		ps = append(ps, Problem{"rate", fmt.Sprintf("must be between 0 (no limit) and %d", MaxRate)})
 	}
 	if l.Burst < 0 || l.Burst > MaxBurst {
-		errs = append(errs, fmt.Errorf("burst must be between 0 (the rate) and %d", MaxBurst))
+		ps = append(ps, Problem{"burst", fmt.Sprintf("must be between 0 (the rate) and %d", MaxBurst)})
 	}
 	switch {
-	case l.Rate == 0 && (l.Period != 0 || l.Burst != 0):
-		errs = append(errs, errors.New("period and burst need a rate; rate 0 means no limit"))
+	case l.Rate < 0:
+	case l.Rate == 0 && l.Period != 0:
+		ps = append(ps, Problem{"period", "needs a rate; rate 0 means no limit"})
 	case l.Rate == 0:
 	case l.Period == 0:
-		errs = append(errs, errors.New("period is required with a rate, for example 1m"))
+		ps = append(ps, Problem{"period", "is required with a rate, for example 1m"})
 	case l.Period < time.Second || l.Period > MaxPeriod || l.Period%time.Second != 0:
-		errs = append(errs, errors.New("period must be whole seconds between 1s and 24h"))
+		ps = append(ps, Problem{"period", "must be whole seconds between 1s and 24h"})
 	}
-	return errors.Join(errs...)
+	if l.Rate == 0 && l.Burst > 0 {
+		ps = append(ps, Problem{"burst", "needs a rate; rate 0 means no limit"})
+	}
+	return ps
 }
 
 // Allowance is how many requests may come at once: Burst, or Rate when
