@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/portcullis/portcullis/internal/clientaddr"
@@ -27,6 +28,24 @@ type RateLimits struct {
 	// client authentications; an address over the limit is refused before
 	// its credentials are checked. Successful calls count nothing.
 	IntrospectFailures, RevokeFailures usage.Limit
+}
+
+// check returns the first bad limit, naming it: a limit must be valid
+// (usage.Limit.Problems) to divide its period by its rate.
+func (r RateLimits) check() error {
+	limits := map[string]usage.Limit{
+		usage.LimitToken: r.Token, usage.LimitAuthorize: r.Authorize, usage.LimitPAR: r.PAR, usage.LimitSignIn: r.SignIn,
+		usage.LimitIntrospectFailures: r.IntrospectFailures, usage.LimitRevokeFailures: r.RevokeFailures,
+	}
+	for id, l := range r.Clients {
+		limits["client "+id] = l
+	}
+	for name, l := range limits {
+		if ps := l.Problems(); len(ps) > 0 {
+			return fmt.Errorf("rate limit %s: %s %s", name, ps[0].Field, ps[0].Problem)
+		}
+	}
+	return nil
 }
 
 // tokenRule is the rule of a client's token requests. The client has

@@ -247,6 +247,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if _, err := url.Parse(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("authserver: issuer: %w", err)
 	}
+	if err := cfg.RateLimits.check(); err != nil {
+		return nil, fmt.Errorf("authserver: %w", err)
+	}
 	if len(cfg.Secret) < keys.SecretSize {
 		return nil, fmt.Errorf("authserver: the secret must have at least %d bytes (keys.Secret)", keys.SecretSize)
 	}
