@@ -122,3 +122,33 @@ func TestLoginStartLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestGatewayRateLimits reads a route's limits as the README writes
+// them; the gateway counts addresses behind the top-level
+// trusted_proxies.
+func TestGatewayRateLimits(t *testing.T) {
+	doc := `issuer: http://127.0.0.1:8080
+storage: sqlite://x.db
+trusted_proxies: [10.0.0.0/8]
+gateway:
+  listen: 127.0.0.1:8082
+  issuer: http://127.0.0.1:8080
+  audience: https://api.example.com
+  routes:
+    - {path: /users, upstream: "http://127.0.0.1:9000", rate_limit: {rate: 100, period: 1m, burst: 20}, rate_limit_per_address: {rate: 1000, period: 1h}}
+    - {path: /bad, upstream: "http://127.0.0.1:9000", rate_limit: {rate: 100, period: 100ms}}
+`
+	_, err := Parse([]byte(doc), "/", env(nil))
+	if want := "gateway.routes[1].rate_limit.period: must be whole seconds"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+	cfg, err := Parse([]byte(strings.Replace(doc, "period: 100ms", "period: 1s", 1)), "/", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Gateway.Routes[0]
+	if r.RateLimit != (usage.Limit{Rate: 100, Period: time.Minute, Burst: 20}) || r.RateLimitPerAddress != (usage.Limit{Rate: 1000, Period: time.Hour}) ||
+		len(cfg.Gateway.TrustedProxies) != 1 || cfg.Gateway.TrustedProxies[0].String() != "10.0.0.0/8" {
+		t.Fatalf("route %+v, trusted proxies %v", r, cfg.Gateway.TrustedProxies)
+	}
+}

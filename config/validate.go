@@ -87,6 +87,9 @@ func (c *Config) validate() error {
 			ck := c.OAuthAgent.Cookies()
 			c.Gateway.Cookies = &ck
 		}
+		// Limits per address count behind the same proxies as the
+		// server's.
+		c.Gateway.TrustedProxies = c.trustedProxies()
 		if err := c.Gateway.Validate(); err != nil {
 			p = append(p, err)
 		}
