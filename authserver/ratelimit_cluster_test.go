@@ -36,7 +36,7 @@ func limitedClient(cfg *authserver.Config, l usage.Limit) (id, secret string) {
 }
 
 // openRedis opens a redisstate Client on rawURL, closed when the test ends.
-func openRedis(t *testing.T, rawURL string) *redisstate.Client {
+func openRedis(t testing.TB, rawURL string) *redisstate.Client {
 	t.Helper()
 	rs, err := redisstate.Open(context.Background(), rawURL, nil)
 	if err != nil {
