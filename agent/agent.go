@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/portcullis/portcullis/internal/ratelimit"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // Agent is the OAuth Agent, an http.Handler serving the endpoints under
@@ -30,9 +30,10 @@ type Agent struct {
 	refresh, logoutRefresh, id, login cookie
 	routes                            map[string]endpoint
 	refreshes                         *refreshes
-	// starts counts the logins started per client address (loginstart.go),
+	// starts limits the logins started per client address (loginstart.go),
 	// told behind trustedProxies.
-	starts         *ratelimit.Limiter
+	starts         *usage.Gate
+	startLimit     usage.Limit
 	trustedProxies []netip.Prefix
 }
 
@@ -84,7 +85,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 		id:            newCookie(prefix, idSuffix, orRoot(base), secure),
 		login:         newCookie(prefix, loginSuffix, "/", secure),
 		refreshes:     newRefreshes(),
-		starts:        ratelimit.New(cfg.LoginStartsPerMinute, max(loginStartsTotal, cfg.LoginStartsPerMinute)), trustedProxies: cfg.TrustedProxies,
+		starts:        usage.NewGate(cfg.Limiter, cfg.Usage, nil), startLimit: cfg.LoginStartLimit, trustedProxies: cfg.TrustedProxies,
 	}
 	a.routes = map[string]endpoint{
 		base + "/login/start": {http.MethodPost, a.loginStart},

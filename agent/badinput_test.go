@@ -96,7 +96,6 @@ var session = []string{"pc-at", "pc-auth", "pc-auth", "pc-id"}
 func TestBadInput(t *testing.T) {
 	op := newTestOP(t, appURL)
 	cfg := op.config()
-	cfg.LoginStartsPerMinute = 1000 // every case starts a login from 127.0.0.1
 	base, _ := startAgent(t, cfg)
 	otherCfg := cfg
 	otherCfg.CookieEncryptionKey = agent.Keys{otherKey}

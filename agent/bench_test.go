@@ -58,7 +58,6 @@ func BenchmarkLoginEndSession(b *testing.B) {
 func BenchmarkLoginEndCallback(b *testing.B) {
 	op := newTestOP(b, appURL)
 	cfg := op.config()
-	cfg.LoginStartsPerMinute = 1 << 20 // every login starts from 127.0.0.1
 	base, a := startAgent(b, cfg)
 	b.ReportAllocs()
 	for b.Loop() {

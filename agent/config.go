@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/portcullis/portcullis/usage"
 )
 
 // Defaults for the zero values of Config.
@@ -19,9 +21,6 @@ const (
 	DefaultBasePath     = "/oauth-agent"
 	DefaultScope        = "openid"
 	DefaultCookiePrefix = "pc"
-	// DefaultLoginStartsPerMinute is the zero value's meaning of
-	// Config.LoginStartsPerMinute.
-	DefaultLoginStartsPerMinute = 30
 )
 
 // Config is the oauth_agent: section of the configuration file. Zero values
@@ -88,10 +87,24 @@ type Config struct {
 	// client's. The configuration file sets it from its top-level
 	// trusted_proxies.
 	TrustedProxies []netip.Prefix `yaml:"-"`
-	// LoginStartsPerMinute is how many logins one client address (an
-	// IPv6 /64) may start per minute: each pushes a request the provider
-	// stores. Zero means 30.
+	// LoginStartsPerMinute is the older spelling of LoginStartLimit:
+	// when that is zero, a limit of this many logins a minute, all at
+	// once. The configuration file's rate_limits.login_start replaces it.
+	// Zero means not set.
 	LoginStartsPerMinute int `yaml:"login_starts_per_minute"`
+	// LoginStartLimit limits the logins one client address (an IPv6
+	// /64) may start: each pushes a request the provider stores. The
+	// configuration file sets it from rate_limits.login_start, 30 a
+	// minute by default. Zero (and LoginStartsPerMinute zero) means no
+	// limit.
+	LoginStartLimit usage.Limit `yaml:"-"`
+	// Limiter decides LoginStartLimit for every instance at once
+	// (redisstate.Client.Limiter); during its outages each instance
+	// decides in memory. Nil means each instance's memory.
+	Limiter usage.Limiter `yaml:"-"`
+	// Usage receives a usage.RateLimited event for each login start the
+	// limit refuses. Nil means none.
+	Usage usage.Sink `yaml:"-"`
 	// DPoP binds the agent's tokens to a key only the agent and the
 	// gateway hold (RFC 9449): the agent sends a proof with every code
 	// exchange and refresh and requires token_type DPoP, and the gateway's
@@ -253,6 +266,9 @@ func (c Config) Validate() error {
 	if c.LoginStartsPerMinute < 0 {
 		p.add("login_starts_per_minute", "must not be negative")
 	}
+	for _, pr := range c.LoginStartLimit.Problems() {
+		p.add("login_start_limit."+pr.Field, "%s", pr.Problem)
+	}
 	c.Cookies().check(p)
 	return errors.Join(p.errs...)
 }
@@ -320,8 +336,8 @@ func (c Config) withDefaults() Config {
 	if c.CookiePrefix == "" {
 		c.CookiePrefix = DefaultCookiePrefix
 	}
-	if c.LoginStartsPerMinute == 0 {
-		c.LoginStartsPerMinute = DefaultLoginStartsPerMinute
+	if !c.LoginStartLimit.Enabled() && c.LoginStartsPerMinute > 0 {
+		c.LoginStartLimit = usage.PerMinute(c.LoginStartsPerMinute)
 	}
 	return c
 }

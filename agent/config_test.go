@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/usage"
 )
 
 func validConfig() agent.Config {
@@ -44,6 +45,7 @@ func TestValidate(t *testing.T) {
 		}},
 		{name: "no listen", change: func(c *agent.Config) { c.Listen = "" }, wantKeys: []string{"oauth_agent.listen"}},
 		{name: "negative login starts", change: func(c *agent.Config) { c.LoginStartsPerMinute = -1 }, wantKeys: []string{"oauth_agent.login_starts_per_minute"}},
+		{name: "login start limit without a period", change: func(c *agent.Config) { c.LoginStartLimit = usage.Limit{Rate: 5} }, wantKeys: []string{"oauth_agent.login_start_limit.period"}},
 		{name: "base path with trailing slash", change: func(c *agent.Config) { c.BasePath = "/oauth-agent/" }, wantKeys: []string{"oauth_agent.base_path"}},
 		{name: "relative base path", change: func(c *agent.Config) { c.BasePath = "oauth-agent" }, wantKeys: []string{"oauth_agent.base_path"}},
 		{name: "base path with a semicolon", change: func(c *agent.Config) { c.BasePath = "/a;b" }, wantKeys: []string{"oauth_agent.base_path"}},

@@ -9,11 +9,14 @@ import (
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // TestLoginStartsBounded: every /login/start pushes a request the provider
 // stores, so one client address may start only so many logins a minute;
-// the rest get 429 with Retry-After, and nothing reaches the provider.
+// the rest get 429 with Retry-After and the RateLimit headers, which the
+// app may read, and nothing reaches the provider. The older
+// login_starts_per_minute and LoginStartLimit say the same.
 func TestLoginStartsBounded(t *testing.T) {
 	as := authservertest.New(t)
 	proxy := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
@@ -22,16 +25,21 @@ func TestLoginStartsBounded(t *testing.T) {
 		trusted   []netip.Prefix
 		forwarded func(i int) string
 		admitted  int
+		older     bool // set login_starts_per_minute, not LoginStartLimit
 	}{
-		{"one address", nil, func(int) string { return "" }, 5},
-		{"X-Forwarded-For from an untrusted peer is ignored", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, 5},
-		{"behind a trusted proxy, each address counts alone", proxy, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, 12},
-		{"IPv6 addresses count by /64", proxy, func(i int) string { return fmt.Sprintf("2001:db8:1:2::%x", i+1) }, 5},
+		{"one address", nil, func(int) string { return "" }, 5, false},
+		{"one address, login_starts_per_minute", nil, func(int) string { return "" }, 5, true},
+		{"X-Forwarded-For from an untrusted peer is ignored", nil, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, 5, false},
+		{"behind a trusted proxy, each address counts alone", proxy, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, 12, false},
+		{"IPv6 addresses count by /64", proxy, func(i int) string { return fmt.Sprintf("2001:db8:1:2::%x", i+1) }, 5, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := portcullisConfig(as)
-			cfg.LoginStartsPerMinute, cfg.TrustedProxies = 5, tt.trusted
+			cfg.LoginStartLimit, cfg.TrustedProxies = usage.PerMinute(5), tt.trusted
+			if tt.older {
+				cfg.LoginStartLimit, cfg.LoginStartsPerMinute = usage.Limit{}, 5
+			}
 			base, _ := startAgent(t, cfg)
 			b := newBrowser(t, base, cfg)
 			admitted := 0
@@ -46,7 +54,9 @@ func TestLoginStartsBounded(t *testing.T) {
 					admitted++
 				case http.StatusTooManyRequests:
 					n, _ := strconv.Atoi(a.header.Get("Retry-After"))
-					if code := a.code(t); code != "too_many_requests" || n < 1 || n > 60 || a.header.Get("Access-Control-Expose-Headers") != "Retry-After" {
+					if code := a.code(t); code != "too_many_requests" || n < 1 || n > 12 ||
+						a.header.Get("Access-Control-Expose-Headers") != "Retry-After, RateLimit-Policy, RateLimit" ||
+						a.header.Get("RateLimit-Policy") != `"login_start";q=5;w=60` || a.header.Get("RateLimit") != fmt.Sprintf(`"login_start";r=0;t=%d`, n) {
 						t.Fatalf("refusal %d: %s, Retry-After %q, %v", i, code, a.header.Get("Retry-After"), a.header)
 					}
 				default:

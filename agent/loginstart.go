@@ -17,7 +17,7 @@ import (
 
 	"github.com/portcullis/portcullis/internal/bodylimit"
 	"github.com/portcullis/portcullis/internal/clientaddr"
-	"github.com/portcullis/portcullis/internal/ratelimit"
+	"github.com/portcullis/portcullis/usage"
 )
 
 const (
@@ -25,16 +25,6 @@ const (
 	maxBody = 16 << 10
 	// maxExtraParams bounds extraParams.
 	maxExtraParams = 20
-)
-
-// Every login started pushes a request the provider stores (RFC 9126), and
-// anyone on a trusted origin's page can start one, so one client address
-// may start only Config.LoginStartsPerMinute logins per loginStartWindow,
-// and all addresses together at least loginStartsTotal (this also bounds
-// the limiter's memory); IPv6 addresses count by /64.
-const (
-	loginStartsTotal = 10000
-	loginStartWindow = time.Minute
 )
 
 // reservedParams are the authorization request parameters the agent sets
@@ -60,13 +50,20 @@ type startRequest struct {
 // when the provider has a PAR endpoint (RFC 9126), and remembers it in the
 // login cookie beside the browser's other logins in progress.
 func (a *Agent) loginStart(w http.ResponseWriter, r *http.Request) *apiError {
-	now := time.Now()
-	if ok, wait := a.starts.Take(clientaddr.Key(clientaddr.Of(r, a.trustedProxies)), "", now, now.Add(loginStartWindow)); !ok {
+	// Every login started pushes a request the provider stores (RFC
+	// 9126), and anyone on a trusted origin's page can start one, so
+	// one client address (an IPv6 /64) may start only so many. Its
+	// callers have proved nothing: during an outage of the shared
+	// limiter, each instance's memory decides.
+	addr := clientaddr.Of(r, a.trustedProxies)
+	rule := usage.Rule{Name: usage.LimitLoginStart, Limit: a.startLimit}
+	if d := a.starts.Allow(r.Context(), rule, clientaddr.Key(addr), usage.Event{Address: addr.String()}); !d.Allowed {
 		h := w.Header()
-		h.Set("Retry-After", ratelimit.RetryAfter(wait))
-		h.Set("Access-Control-Expose-Headers", "Retry-After")
+		d.SetHeaders(h)
+		h.Set("Access-Control-Expose-Headers", usage.ExposedHeaders)
 		return newError(http.StatusTooManyRequests, codeTooManyRequests, "too many logins were started from this address; retry after Retry-After seconds")
 	}
+	now := time.Now()
 	var req startRequest
 	if e := readJSON(w, r, &req); e != nil {
 		return e

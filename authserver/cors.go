@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/portcullis/portcullis/dpop"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // CORS (the Fetch standard's cross-origin resource sharing) lets browser
@@ -69,8 +70,8 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			return
 		}
 		// DPoP-Nonce: browser clients need the nonce to retry (RFC 9449
-		// section 8).
-		h.Set("Access-Control-Expose-Headers", strings.Join([]string{"WWW-Authenticate", "Retry-After", dpop.NonceHeader}, ", "))
+		// section 8); the rate limit headers say when to.
+		h.Set("Access-Control-Expose-Headers", strings.Join([]string{"WWW-Authenticate", usage.ExposedHeaders, dpop.NonceHeader}, ", "))
 		next.ServeHTTP(w, r)
 	})
 }

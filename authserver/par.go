@@ -10,6 +10,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 const (
@@ -35,6 +36,14 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 	if e != nil {
 		e.Render(w)
 		return
+	}
+	// A public client proves nothing: its pushes count against the
+	// address, as its pending requests do (holdPending).
+	if client.AuthMethod == store.AuthNone {
+		if d := s.limitAddress(r, usage.LimitPAR, s.cfg.RateLimits.PAR); !d.Allowed {
+			errRateLimited(w, d, "too many authorization requests from this address; retry after Retry-After seconds").Render(w)
+			return
+		}
 	}
 	if form.Has("request_uri") {
 		errInvalidRequest("request_uri cannot be pushed").Render(w)

@@ -31,6 +31,7 @@ import (
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -123,6 +124,16 @@ type Config struct {
 	// may carry. The zero value needs no server nonces and allows a
 	// minute's clock skew.
 	DPoP DPoP
+	// RateLimits limit how often a client, or a client address, may call
+	// the endpoints (ratelimit.go). The zero value limits nothing.
+	RateLimits RateLimits
+	// Limiter decides the rate limits for every instance at once
+	// (redisstate.Client.Limiter). Nil means each instance's memory.
+	Limiter usage.Limiter
+	// Usage receives what the server reports of its use: a
+	// usage.RateLimited event for each request a rate limit refuses. Nil
+	// means none.
+	Usage usage.Sink
 }
 
 // Observer is told what the server does.
@@ -193,6 +204,8 @@ type Server struct {
 	writes *writeCheck
 	// proofs checks DPoP proofs (dpop.go).
 	proofs *dpop.Verifier
+	// limits applies the rate limits (ratelimit.go).
+	limits *usage.Gate
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -234,6 +247,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if _, err := url.Parse(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("authserver: issuer: %w", err)
 	}
+	if err := cfg.RateLimits.check(); err != nil {
+		return nil, fmt.Errorf("authserver: %w", err)
+	}
 	if len(cfg.Secret) < keys.SecretSize {
 		return nil, fmt.Errorf("authserver: the secret must have at least %d bytes (keys.Secret)", keys.SecretSize)
 	}
@@ -256,6 +272,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	}
 	s.clientKeys = newClientKeyCache(outbound.NewClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
+	s.limits = usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now)
 	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
 	s.origins = clientOrigins(cfg)
 	for i := range cfg.APIs {
@@ -296,8 +313,8 @@ func (s *Server) Handler() http.Handler {
 		})
 	}
 	route("/token", s.handleToken, "POST")
-	route("/introspect", s.handleIntrospect, "POST")
-	route("/revoke", s.handleRevoke, "POST")
+	route("/introspect", s.countFailures(usage.LimitIntrospectFailures, s.cfg.RateLimits.IntrospectFailures, s.handleIntrospect), "POST")
+	route("/revoke", s.countFailures(usage.LimitRevokeFailures, s.cfg.RateLimits.RevokeFailures, s.handleRevoke), "POST")
 	route("/par", s.handlePAR, "POST")
 	route("/revocations", s.handleRevocations, "GET")
 	route("/jwks", s.handleJWKS, "GET")

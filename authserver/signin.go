@@ -10,6 +10,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver/signin"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // newSignin builds the sign-in pages (package signin) for s, which serves
@@ -85,6 +86,22 @@ func (c signinCore) HoldPending(r *http.Request, id string, until time.Time) (bo
 }
 
 func (c signinCore) ReleasePending(id string) { c.s.pending.Release(id) }
+
+func (c signinCore) Limit(w http.ResponseWriter, r *http.Request, name string) (bool, time.Duration) {
+	var l usage.Limit
+	switch name {
+	case usage.LimitAuthorize:
+		l = c.s.cfg.RateLimits.Authorize
+	case usage.LimitSignIn:
+		l = c.s.cfg.RateLimits.SignIn
+	}
+	d := c.s.limitAddress(r, name, l)
+	if d.Allowed {
+		return true, 0
+	}
+	d.SetHeaders(w.Header())
+	return false, d.RetryAfter
+}
 
 func (c signinCore) Event(r *http.Request, level slog.Level, typ string, kv ...any) {
 	c.s.event(r, level, typ, kv...)

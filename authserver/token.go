@@ -50,6 +50,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		e.Render(w)
 		return
 	}
+	// Over its limit, a client gets nothing more; such refusals are
+	// counted (usage.RateLimited), not audited.
+	if d := s.limitClient(r, client.ID); !d.Allowed {
+		errRateLimited(w, d, "this client sent too many token requests; retry after Retry-After seconds").Render(w)
+		return
+	}
 	var handle func(w http.ResponseWriter, r *http.Request, form url.Values, c store.Client, jkt string) *Error
 	switch grantType {
 	case grantClientCredentials:

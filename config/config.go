@@ -10,6 +10,7 @@ import (
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // Config is the configuration file. Zero values are documented per field.
@@ -57,6 +58,9 @@ type Config struct {
 	// PendingRequestsTotal bounds the live pending authorization requests
 	// of an instance, whoever sent them. Zero means 10000.
 	PendingRequestsTotal int `yaml:"pending_requests_total"`
+	// RateLimits limit how often a client, or a client address, may call
+	// the endpoints; see RateLimits for each key and its default.
+	RateLimits RateLimits `yaml:"rate_limits"`
 	// Limits bounds the connections each listener (listen, ops_listen,
 	// the gateway's and the agent's) holds open. Zero values mean 10000
 	// per listener and 256 per client address.
@@ -215,6 +219,10 @@ type Client struct {
 	// token requests (RFC 9449 section 5.2), so none of its access tokens
 	// is a bearer token. False means proofs are optional.
 	DPoPBoundAccessTokens bool `yaml:"dpop_bound_access_tokens"`
+	// RateLimit limits the client's token requests, {rate, period,
+	// burst}; {rate: 0} exempts it. Absent means rate_limits.token.
+	// Clients created with the CLI always have rate_limits.token.
+	RateLimit *usage.Limit `yaml:"rate_limit"`
 }
 
 // User is a person defined in the file.

@@ -87,6 +87,9 @@ func (c *Config) validate() error {
 			ck := c.OAuthAgent.Cookies()
 			c.Gateway.Cookies = &ck
 		}
+		// Limits per address count behind the same proxies as the
+		// server's.
+		c.Gateway.TrustedProxies = c.trustedProxies()
 		if err := c.Gateway.Validate(); err != nil {
 			p = append(p, err)
 		}
@@ -113,6 +116,7 @@ func (c *Config) validate() error {
 	p.check(c.PendingRequestsTotal >= c.PendingRequestsPerAddress, "pending_requests_total", "must be at least pending_requests_per_address")
 	c.validateServing(&p)
 	c.validateDPoP(&p)
+	c.validateRateLimits(&p)
 	if c.Keys.AccessTokenAlg == "" {
 		c.Keys.AccessTokenAlg = keys.ES256
 	}
@@ -296,6 +300,7 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 	}
 	p.check(!slices.Contains(cl.Scopes, authserver.ScopeOfflineAccess) || slices.Contains(cl.GrantTypes, "refresh_token"),
 		key+".scopes", "offline_access needs the refresh_token grant")
+	checkClientLimit(p, key, *cl)
 }
 
 // checkRedirectURI enforces RFC 9700 section 4.1: absolute, no fragment,
@@ -435,6 +440,7 @@ func (c *Config) AuthServer() authserver.Config {
 		PendingPerAddress: c.PendingRequestsPerAddress, PendingTotal: c.PendingRequestsTotal,
 		TrustedProxies: c.trustedProxies(),
 		DPoP:           authserver.DPoP{Nonce: c.DPoP.Nonce == dpopNonceRequired, Window: c.DPoP.Window},
+		RateLimits:     c.authServerLimits(),
 	}
 	for _, api := range c.APIs {
 		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes,

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // Config is the gateway: section of the configuration file. Zero values
@@ -72,6 +74,19 @@ type Config struct {
 	// section), which routes with Cookies set need to read its
 	// access-token cookie. Nil means no route may set Cookies.
 	Cookies *agent.CookieConfig `yaml:"cookies"`
+	// TrustedProxies are the reverse proxies in front of the gateway
+	// whose X-Forwarded-For tells the client's address, which
+	// RateLimitPerAddress counts by. Empty means the peer address is the
+	// client's. The configuration file sets it from its top-level
+	// trusted_proxies.
+	TrustedProxies []netip.Prefix `yaml:"-"`
+	// Limiter decides the routes' rate limits for every instance at once
+	// (redisstate.Client.Limiter); serve sets it when Redis is
+	// configured. Nil means each instance's memory.
+	Limiter usage.Limiter `yaml:"-"`
+	// Usage receives a usage.RateLimited event for each request a rate
+	// limit refuses. Nil means none.
+	Usage usage.Sink `yaml:"-"`
 }
 
 // IdentityHeaders names the request headers the gateway sets from the
@@ -124,6 +139,18 @@ type Route struct {
 	// forwarded unchanged. Empty means "allowed" (which, without
 	// PublicURL, refuses bound tokens as "off" does).
 	DPoP string `yaml:"dpop"`
+	// RateLimit limits each caller's requests on the route, {rate,
+	// period, burst} (usage.Limit): a caller is a token's client_id and
+	// sub together, counted once the token and scopes are checked. Over
+	// it: 429 with Retry-After and the RateLimit headers. While Redis
+	// does not answer, callers are not limited. Zero means no limit.
+	RateLimit usage.Limit `yaml:"rate_limit"`
+	// RateLimitPerAddress limits each client address's (an IPv6 /64)
+	// requests on the route, whatever their token, counted before the
+	// token is checked, so that floods of bad tokens count too. While
+	// Redis does not answer, each instance counts in memory. Zero means
+	// no limit.
+	RateLimitPerAddress usage.Limit `yaml:"rate_limit_per_address"`
 }
 
 // ConfigError is one bad value in the gateway configuration. Key names it
@@ -212,6 +239,14 @@ func (c Config) Validate() error {
 			}
 		default:
 			bad(key+".dpop", "%q is not required, allowed or off", r.DPoP)
+		}
+		for _, l := range [...]struct {
+			key   string
+			limit usage.Limit
+		}{{"rate_limit", r.RateLimit}, {"rate_limit_per_address", r.RateLimitPerAddress}} {
+			for _, p := range l.limit.Problems() {
+				bad(key+"."+l.key+"."+p.Field, "%s", p.Problem)
+			}
 		}
 		switch {
 		case r.Cookies && c.Cookies == nil:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/usage"
 )
 
 func validConfig() Config {
@@ -52,6 +53,14 @@ func TestValidate(t *testing.T) {
 			c.IdentityHeaders.Subject, c.IdentityHeaders.Scope = "X-Who", "x_who"
 		}, wantKey: "gateway.identity_headers"},
 		{name: "no routes", change: func(c *Config) { c.Routes = nil }, wantKey: "gateway.routes"},
+		{name: "rate limits", change: func(c *Config) {
+			c.Routes[0].RateLimit = usage.Limit{Rate: 100, Period: time.Minute, Burst: 20}
+			c.Routes[0].RateLimitPerAddress = usage.Limit{Rate: 1000, Period: time.Hour}
+		}},
+		{name: "rate limit without a period", change: func(c *Config) { c.Routes[0].RateLimit = usage.Limit{Rate: 100} }, wantKey: "gateway.routes[0].rate_limit.period"},
+		{name: "rate limit per address, negative burst", change: func(c *Config) {
+			c.Routes[0].RateLimitPerAddress = usage.Limit{Rate: 100, Period: time.Minute, Burst: -1}
+		}, wantKey: "gateway.routes[0].rate_limit_per_address.burst"},
 		{name: "relative path", change: func(c *Config) { c.Routes[0].Path = "users" }, wantKey: "gateway.routes[0].path"},
 		{name: "path with trailing slash", change: func(c *Config) { c.Routes[0].Path = "/users/" }, wantKey: "gateway.routes[0].path"},
 		{name: "path with dot segment", change: func(c *Config) { c.Routes[0].Path = "/a/../users" }, wantKey: "gateway.routes[0].path"},

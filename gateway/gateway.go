@@ -11,6 +11,7 @@ import (
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // defaultUpstreamTimeout is Config.UpstreamTimeout's zero value.
@@ -81,16 +82,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		// Validate has checked the URL.
 		public, _ = url.Parse(cfg.PublicURL)
 	}
+	limits := limiter{gate: usage.NewGate(cfg.Limiter, cfg.Usage, nil), trusted: cfg.TrustedProxies}
 	routes := make([]*route, len(cfg.Routes))
 	for i, r := range cfg.Routes {
 		// Validate has checked the URL.
 		upstream, _ := url.Parse(r.Upstream)
 		proxy := newProxy(upstream, public, transport, ids, log)
-		var h http.Handler = g.MiddlewareWith(cfg.dpopMode(r))(g.RequireScopes(r.Scopes...)(proxy))
+		var h http.Handler = g.MiddlewareWith(cfg.dpopMode(r))(g.RequireScopes(r.Scopes...)(limits.perCaller(i, r.Path, r.RateLimit, proxy)))
+		var cors func(http.ResponseWriter, *http.Request)
 		if r.Cookies {
 			proxy.ModifyResponse = stripCORS
 			h = cookieAuth(cookies, public, nonces, h)
+			cors = func(w http.ResponseWriter, r *http.Request) { cookies.CORS(w, r) }
 		}
+		h = limits.perAddress(i, r.Path, r.RateLimitPerAddress, cors, h)
 		routes[i] = &route{path: r.Path, methods: r.Methods, handler: h, cookies: r.Cookies}
 	}
 	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies}, nil

@@ -17,13 +17,17 @@
 //     polls the issuer's revocation list at once instead of at its interval.
 //   - Client.DPoPReplay is the replay cache of DPoP proofs (RFC 9449) for
 //     the guards and gateways of one API, one namespace per checker.
+//   - Client.Limiter decides rate limits (usage.Limiter) for every
+//     instance at once, with github.com/go-redis/redis_rate's GCRA.
 //
 // # When Redis fails
 //
 // Every call has a short deadline. When Redis does not answer, UseOnce
 // leaves the decision to the decorated store, the throttle counts in an
-// in-memory users.Throttle, and publishing is skipped (guards still poll
-// at their interval), except that DPoPReplay, which has no database
+// in-memory users.Throttle, the rate limiter reports an error (usage.Gate
+// then lets authenticated callers pass and counts client addresses in
+// memory), and publishing is skipped (guards still poll at their
+// interval), except that DPoPReplay, which has no database
 // behind it, fails closed: its UseOnce returns an error and the guard
 // answers 503. The outage is logged once, and its end once (at
 // most once a minute each, however Redis flaps); while it lasts the Client
@@ -55,8 +59,10 @@
 // throttle entries "portcullis:throttle:" followed by the hex SHA-256 of
 // the throttle's rules and key, and DPoP proof marks "portcullis:dpop:"
 // followed by the namespace, a colon and the hex SHA-256 of the proof's
-// key and jti, so Redis never holds a raw jti, username or address, and
-// throttles with different rules never share an entry.
+// key and jti, and rate limit allowances "rate:portcullis:limit:" followed
+// by the hex SHA-256 of the limit's name and key (redis_rate's own prefix
+// first), so Redis never holds a raw jti, username, client ID or address,
+// and throttles with different rules never share an entry.
 // Notices go to the channel "portcullis:revocations"; their payload is the
 // time of the revocation in Unix milliseconds and nothing else.
 package redisstate

@@ -78,7 +78,7 @@ func (h *health) failed(op string, err error) {
 	h.mu.Unlock()
 	if started {
 		h.log.Log(context.Background(), slog.LevelWarn, "unreachable",
-			"redisstate: Redis unreachable; single-use checks go to the store alone, login throttling to memory, and guards learn of revocations at their poll interval",
+			"redisstate: Redis unreachable; single-use checks go to the store alone, login throttling and per-address rate limits to memory, authenticated callers are not rate limited, and guards learn of revocations at their poll interval",
 			"op", op, "err", err)
 	}
 }

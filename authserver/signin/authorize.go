@@ -13,6 +13,7 @@ import (
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/internal/bodylimit"
 	"github.com/portcullis/portcullis/internal/ratelimit"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // authRequestTTL bounds how long a user may take to sign in.
@@ -26,12 +27,19 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.refuseForm(w, "Invalid sign-in request", err)
 		return
 	}
-	// The limit is checked first, so a caller over it costs no store
+	// The limits are checked first, so a caller over them costs no store
 	// access, and a pushed request is not consumed for nothing.
+	if ok, wait := s.core.Limit(w, r, usage.LimitAuthorize); !ok {
+		s.tooMany(w, wait, "Too many sign-in requests",
+			"Too many sign-in requests came from your network. Try again in %s.")
+		return
+	}
 	now := s.cfg.Now()
 	id, expires := wire.RandomToken(), now.Add(authRequestTTL)
 	if ok, wait := s.core.HoldPending(r, id, expires); !ok {
-		s.tooManyPending(w, wait)
+		w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
+		s.tooMany(w, wait, "Too many sign-ins in progress",
+			"Too many sign-ins were started from your network and not finished. Try again in %s.")
 		return
 	}
 	ctx := r.Context()
@@ -118,20 +126,18 @@ func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, redire
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
 
-// tooManyPending answers a browser whose address holds too many
-// unfinished sign-ins (Core.HoldPending) with 429, Retry-After and a page
-// saying so. It does not redirect to the client with
-// temporarily_unavailable: many clients start a new sign-in on an error,
-// which here would loop, and the wait only means something on the answer
-// the person sees.
-func (s *Server) tooManyPending(w http.ResponseWriter, retryAfter time.Duration) {
-	w.Header().Set("Retry-After", ratelimit.RetryAfter(retryAfter))
+// tooMany answers a browser over a limit of its address (Core.Limit,
+// Core.HoldPending), whose Retry-After is set, with 429 and a page saying
+// so; message has a %s for the wait. It does not redirect to the client
+// with temporarily_unavailable: many clients start a new sign-in on an
+// error, which here would loop, and the wait only means something on the
+// answer the person sees.
+func (s *Server) tooMany(w http.ResponseWriter, retryAfter time.Duration, title, message string) {
 	wait := fmt.Sprintf("%d seconds", int(retryAfter.Seconds())+1)
 	if retryAfter > 90*time.Second {
 		wait = fmt.Sprintf("%d minutes", int(retryAfter.Minutes())+1)
 	}
-	s.renderError(w, http.StatusTooManyRequests, "Too many sign-ins in progress",
-		"Too many sign-ins were started from your network and not finished. Try again in "+wait+".")
+	s.renderError(w, http.StatusTooManyRequests, title, fmt.Sprintf(message, wait))
 }
 
 // pageFailure shows a store failure to the user without its details and

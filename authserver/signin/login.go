@@ -13,6 +13,7 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -39,6 +40,12 @@ func clientName(c store.Client) string {
 // count, and failures elsewhere never lock the account here. An unknown
 // username costs the same time as a wrong password.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	// The rate limit comes before anything is read or hashed.
+	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
+		s.tooMany(w, wait, "Too many sign-in attempts",
+			"Too many sign-in attempts came from your network. Try again in %s.")
+		return
+	}
 	ar, c, ok := s.pendingRequest(w, r, formLogin)
 	if !ok {
 		return

@@ -92,6 +92,11 @@ type Core interface {
 	HoldPending(r *http.Request, id string, until time.Time) (ok bool, retryAfter time.Duration)
 	// ReleasePending uncounts the request stored under id, once used up.
 	ReleasePending(id string)
+	// Limit counts a request of r's client address against the rate
+	// limit named name: usage.LimitAuthorize or usage.LimitSignIn (other
+	// names limit nothing). Over it, it sets Retry-After and the RateLimit
+	// headers on w and says how long to wait.
+	Limit(w http.ResponseWriter, r *http.Request, name string) (ok bool, retryAfter time.Duration)
 	// Event records a security event of a request. kv are key-value
 	// pairs: "sub" and "client_id" name the user and client, the rest are
 	// detail. Never pass a secret or a token.

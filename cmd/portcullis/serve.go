@@ -26,6 +26,7 @@ import (
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/sqlite"
+	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -142,6 +143,10 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	defer rec.Close() // before the store closes: stores what is buffered, within a deadline
 	ascfg := cfg.AuthServer()
 	ascfg.Observer, ascfg.Auditor = m, rec
+	// Every part that rate limits reports its refusals to the metric.
+	limited := m.RateLimited()
+	ascfg.Usage = limited
+	var limiter usage.Limiter // nil: each part's memory
 	if ascfg.Secret, err = keys.Secret(ctx, st); err != nil {
 		return err
 	}
@@ -154,6 +159,8 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		ascfg.Throttle = rs.Throttle(5, 15*time.Minute, 15*time.Minute)
 		ascfg.AddressThrottle = rs.Throttle(50, 15*time.Minute, 15*time.Minute)
 		ascfg.RedisHealthy = rs.Healthy
+		limiter = rs.Limiter()
+		ascfg.Limiter = limiter
 	}
 	srv, err := authserver.New(ascfg, m.Store(shared), km, log)
 	if err != nil {
@@ -189,6 +196,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		// The gateway reads discovery and keys from the issuer, which may be
 		// the server just started.
 		gwcfg := *cfg.Gateway
+		gwcfg.Limiter, gwcfg.Usage = limiter, limited
 		if rs != nil {
 			// Every instance of the gateway sees every proof's jti; an
 			// API behind it that checks the proofs again uses a
@@ -215,7 +223,9 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	}
 	if cfg.OAuthAgent != nil {
 		// The agent reads the provider's discovery document at start.
-		ag, err := agent.New(ctx, *cfg.OAuthAgent, log)
+		agcfg := *cfg.OAuthAgent
+		agcfg.Limiter, agcfg.Usage = limiter, limited
+		ag, err := agent.New(ctx, agcfg, log)
 		if err != nil {
 			g.close()
 			return fmt.Errorf("oauth agent: %w", err)
