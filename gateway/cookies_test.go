@@ -100,7 +100,7 @@ func TestCookieRoutes(t *testing.T) {
 		{name: "no cookie", method: "GET", path: "/users", status: 401, wantError: "invalid_token",
 			header: http.Header{"Origin": {appOrigin}}},
 		{name: "tampered cookie", method: "GET", path: "/users", status: 401, wantError: "invalid_token", clears: true,
-			header: http.Header{"Origin": {appOrigin}, "Cookie": {good[:40] + "A" + good[41:]}}},
+			header: http.Header{"Origin": {appOrigin}, "Cookie": {good[:40] + flipped(good[40]) + good[41:]}}},
 		{name: "cookie of another key", method: "GET", path: "/users", status: 401, wantError: "invalid_token", clears: true,
 			header: http.Header{"Origin": {appOrigin}, "Cookie": {"pc-at=" + sealCookie(t, strings.Repeat("ab", 32), "pc-at", token)}}},
 		{name: "second access-token cookie, planted by another host of the domain", method: "GET", path: "/users", status: 403, wantError: "conflicting_cookies",
@@ -243,4 +243,13 @@ func TestCookieRouteSettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// flipped is a cookie character other than c, so that a tampered cookie
+// always differs from the good one.
+func flipped(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
 }
