@@ -113,6 +113,11 @@ func (c *Config) validate() error {
 	p.check(c.PendingRequestsTotal >= c.PendingRequestsPerAddress, "pending_requests_total", "must be at least pending_requests_per_address")
 	c.validateServing(&p)
 	c.validateDPoP(&p)
+	for _, err := range []error{c.Anomalies.Validate(), c.Alerts.Validate()} {
+		if err != nil {
+			p = append(p, err)
+		}
+	}
 	if c.Keys.AccessTokenAlg == "" {
 		c.Keys.AccessTokenAlg = keys.ES256
 	}

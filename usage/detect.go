@@ -47,7 +47,8 @@ type Options struct {
 	Auditor Auditor
 	// Observer counts detections, alerts and responses. Nil means none.
 	Observer Observer
-	// Alerts sends each detection to the webhook. Nil means no alerts.
+	// Alerts sends each detection to the webhook; Close closes it. Nil
+	// means no alerts.
 	Alerts *Webhook
 	// Revoker carries out revoke_token; Suspensions carries out
 	// suspend_client. Each is required when a rule has that response.
@@ -90,7 +91,7 @@ type Detector struct {
 
 	jobs chan response
 	wg   sync.WaitGroup
-	once sync.Once
+	once sync.Once // Close
 }
 
 // response is an automatic response waiting for the store.
@@ -173,11 +174,17 @@ func (a auditing) Record(ctx context.Context, level slog.Level, e store.AuditEve
 	}
 }
 
-// Close stops the response worker once the queued responses are done.
-// Observe and the Auditing wrapper must not be used after.
+// Close stops the response worker once the queued responses are done,
+// then closes the webhook. Observe and the Auditing wrapper must not be
+// used after.
 func (d *Detector) Close() {
-	d.once.Do(func() { close(d.jobs) })
-	d.wg.Wait()
+	d.once.Do(func() {
+		close(d.jobs)
+		d.wg.Wait()
+		if d.opts.Alerts != nil {
+			d.opts.Alerts.Close()
+		}
+	})
 }
 
 // raise records, counts and sends a detection, and queues its response.
