@@ -18,7 +18,9 @@ import (
 // burst stays under min_count, a new one judged only after a baseline of
 // history, and calls counted apart from issuance.
 func TestClientRateBaseline(t *testing.T) {
-	issued := func(client string) usage.Event { return usage.Event{Kind: usage.TokenIssued, ClientID: client, GrantType: "client_credentials"} }
+	issued := func(client string) usage.Event {
+		return usage.Event{Kind: usage.TokenIssued, ClientID: client, GrantType: "client_credentials"}
+	}
 	called := func(client string) usage.Event {
 		e := call("jti-"+client, "203.0.113.1")
 		e.ClientID = client

@@ -64,8 +64,8 @@ func clientsResumeCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
 		Use:   "resume CLIENT_ID",
 		Short: "End a client's suspension, by anomaly detection or clients suspend, now",
-		Long: "End a client's suspension now. Running servers accept the client again within " + usage.SuspensionPoll.String() + ".",
-		Args: cobra.ExactArgs(1),
+		Long:  "End a client's suspension now. Running servers accept the client again within " + usage.SuspensionPoll.String() + ".",
+		Args:  cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		id := args[0]
 		was, err := r.st.ResumeClient(r.ctx, id, time.Now())
