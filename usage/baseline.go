@@ -55,13 +55,12 @@ func (s *rateState) baseline() float64 {
 // once the client has been seen for a whole baseline. Each instance
 // judges the traffic it sees; a balancer spreading it evenly changes the
 // counts, not their ratio to the baseline.
-func (d *Detector) rate(ctx context.Context, t *table[rateState], series, client string) {
+func (d *Detector) rate(ctx context.Context, now instant, t *table[rateState], series, client string) {
 	r := &d.cfg.ClientRate
 	if r.Disabled || client == "" {
 		return
 	}
-	at, now := d.now()
-	b := now / int64(r.Window)
+	b := now.ns / int64(r.Window)
 	var x Detection
 	fired := false
 	t.update(client, func(s *rateState, fresh bool) {
@@ -73,7 +72,7 @@ func (d *Detector) rate(ctx context.Context, t *table[rateState], series, client
 		base := s.baseline()
 		if b-s.first >= d.rateWarmup && s.count >= r.MinCount && float64(s.count) > r.Factor*base && s.fired != b+1 {
 			s.fired, fired = b+1, true
-			x = Detection{Rule: RuleClientRate, Time: at, ClientID: client,
+			x = Detection{Rule: RuleClientRate, Time: now.t, ClientID: client,
 				Evidence: map[string]any{"series": series, "count": s.count, "baseline": math.Round(base*100) / 100,
 					"factor": r.Factor, "window": r.Window.String()}}
 		}

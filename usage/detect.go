@@ -58,8 +58,9 @@ type Options struct {
 	// is kept that long, since the detector does not know the token's exp.
 	// Zero means 24h, the longest a token can live.
 	TokenTTL time.Duration
-	// Now is the detector's clock: windows, deduplication and suspensions
-	// follow it, not the times events carry. Nil means time.Now.
+	// Now is the detector's clock, which events without a Time and
+	// responses follow; events with a Time (the clock of the part that
+	// saw them, read once for both) follow theirs. Nil means time.Now.
 	Now func() time.Time
 	// Log receives failed responses. Nil means slog.Default().
 	Log *slog.Logger
@@ -147,7 +148,7 @@ func (d *Detector) Observe(e Event) {
 	case APICall:
 		d.apiCall(e)
 	case TokenIssued:
-		d.rate(context.Background(), d.issuedRates, seriesIssued, e.ClientID)
+		d.rate(context.Background(), d.timeOf(e.Time), d.issuedRates, seriesIssued, e.ClientID)
 	}
 }
 
@@ -215,24 +216,73 @@ func (d *Detector) responded(response string, ok bool) {
 	}
 }
 
-// now is the detector's clock in nanoseconds, the unit of windows.
-func (d *Detector) now() (time.Time, int64) {
-	t := d.opts.Now()
-	return t, t.UnixNano()
+// instant is a reading of the detector's clock: the time detections
+// carry, and nanoseconds, the unit of windows.
+type instant struct {
+	t  time.Time
+	ns int64
+}
+
+func (d *Detector) now() instant {
+	return at(d.opts.Now())
+}
+
+func at(t time.Time) instant { return instant{t, t.UnixNano()} }
+
+// timeOf is the instant of an event: its Time, as the part that saw it
+// read its clock, or, when it has none, the detector's clock.
+func (d *Detector) timeOf(t time.Time) instant {
+	if t.IsZero() {
+		return d.now()
+	}
+	return at(t)
 }
 
 // hash is the key of a value in a distinct set. Its seed is random per
 // process, so no one can choose values that collide.
 func (d *Detector) hash(s string) uint64 { return maphash.String(d.seed, s) }
 
-// addressKey is the address rules count: an IP address, or its /64 for
-// IPv6, since one subscriber is given a whole /64; anything else as it is.
-func addressKey(s string) string {
-	if a, err := netip.ParseAddr(s); err == nil {
-		return clientaddr.Key(a)
+// address is a client address as rules count it: an IP address (a port
+// ignored), IPv6 by its /64 since one subscriber is given a whole /64,
+// or, for text that is no address, the text. It is parsed on request
+// paths without allocating; its text is made only for evidence.
+type address struct {
+	ip  netip.Addr
+	raw string
+}
+
+func parseAddress(s string) address {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return address{raw: s}
+		}
+		a = ap.Addr()
 	}
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return clientaddr.Key(ap.Addr())
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		a = netip.PrefixFrom(a, 64).Masked().Addr()
 	}
-	return s
+	return address{ip: a}
+}
+
+func (a address) empty() bool { return !a.ip.IsValid() && a.raw == "" }
+
+// hash is the address's key in a distinct set.
+func (a address) hash(d *Detector) uint64 {
+	if !a.ip.IsValid() {
+		return d.hash(a.raw)
+	}
+	b := a.ip.As16()
+	return maphash.Bytes(d.seed, b[:])
+}
+
+// String is the address as evidence and the audit trail show it, in
+// clientaddr.Key's form ("2001:db8:1:2::/64" for IPv6).
+func (a address) String() string {
+	if !a.ip.IsValid() {
+		return a.raw
+	}
+	return clientaddr.Key(a.ip)
 }

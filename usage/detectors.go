@@ -56,42 +56,44 @@ type spreadState struct {
 // verified token, to token_theft or, refused as revoked or expired, to
 // revoked_token_use.
 func (d *Detector) apiCall(e Event) {
-	d.rate(context.Background(), d.callRates, seriesCalls, e.ClientID)
+	now := d.timeOf(e.Time)
+	d.rate(context.Background(), now, d.callRates, seriesCalls, e.ClientID)
 	switch {
 	case e.TokenID == "" || e.Outcome == outcomeInvalidToken:
 	case e.Outcome == outcomeRevoked || e.Outcome == outcomeExpired:
-		d.presentedAfter(e)
+		d.presentedAfter(now, e)
 	default:
-		d.theft(e)
+		d.theft(now, e)
 	}
 }
 
 // theft is token_theft.
-func (d *Detector) theft(e Event) {
+func (d *Detector) theft(now instant, e Event) {
 	r := &d.cfg.TokenTheft
 	if r.Disabled {
 		return
 	}
-	t, now := d.now()
 	w := int64(r.Window)
-	addr := addressKey(e.Address)
+	addr := parseAddress(e.Address)
 	var x Detection
 	fired := false
 	d.tokens.update(e.TokenID, func(s *theftState, fresh bool) {
 		if fresh {
 			s.addrs, s.agents = newDistinct(r.Addresses), newDistinct(r.UserAgents)
 		}
-		if addr != "" {
-			s.addrs.add(d.hash(addr), addr, now, w)
+		if !addr.empty() {
+			if i := s.addrs.add(addr.hash(d), now.ns, w); i >= 0 {
+				s.addrs.keep(i, addr.String())
+			}
 		}
 		if e.UserAgent != "" {
-			s.agents.add(d.hash(e.UserAgent), "", now, w)
+			s.agents.add(d.hash(e.UserAgent), now.ns, w)
 		}
-		na, nu := s.addrs.count(now, w), s.agents.count(now, w)
-		if (na > r.Addresses || nu > r.UserAgents) && due(&s.fired, now, w) {
+		na, nu := s.addrs.count(now.ns, w), s.agents.count(now.ns, w)
+		if (na > r.Addresses || nu > r.UserAgents) && due(&s.fired, now.ns, w) {
 			fired = true
-			x = Detection{Rule: RuleTokenTheft, Time: t, ClientID: e.ClientID, Subject: e.Subject, Address: addr, TokenID: e.TokenID,
-				Evidence: map[string]any{"addresses": s.addrs.values(now, w), "distinct_addresses": na,
+			x = Detection{Rule: RuleTokenTheft, Time: now.t, ClientID: e.ClientID, Subject: e.Subject, Address: addr.String(), TokenID: e.TokenID,
+				Evidence: map[string]any{"addresses": s.addrs.values(now.ns, w), "distinct_addresses": na,
 					"distinct_user_agents": nu, "window": r.Window.String(), "route": e.Route}}
 		}
 	})
@@ -101,12 +103,11 @@ func (d *Detector) theft(e Event) {
 }
 
 // presentedAfter is revoked_token_use.
-func (d *Detector) presentedAfter(e Event) {
+func (d *Detector) presentedAfter(now instant, e Event) {
 	r := &d.cfg.RevokedTokenUse
 	if r.Disabled {
 		return
 	}
-	t, now := d.now()
 	w := int64(r.Window)
 	limit := r.Revoked
 	if e.Outcome == outcomeExpired {
@@ -115,13 +116,14 @@ func (d *Detector) presentedAfter(e Event) {
 	var x Detection
 	fired := false
 	d.presented.update(e.TokenID, func(s *presentedState, _ bool) {
-		if s.n == 0 || now-s.start >= w {
-			s.n, s.start = 0, now
+		if s.n == 0 || now.ns-s.start >= w {
+			s.n, s.start = 0, now.ns
 		}
 		s.n++
 		if s.n >= limit && !s.fired {
 			s.fired, fired = true, true
-			x = Detection{Rule: RuleRevokedTokenUse, Time: t, ClientID: e.ClientID, Subject: e.Subject, Address: addressKey(e.Address), TokenID: e.TokenID,
+			x = Detection{Rule: RuleRevokedTokenUse, Time: now.t, ClientID: e.ClientID, Subject: e.Subject,
+				Address: parseAddress(e.Address).String(), TokenID: e.TokenID,
 				Evidence: map[string]any{"outcome": e.Outcome, "presentations": s.n, "window": r.Window.String(), "route": e.Route}}
 		}
 	})
@@ -136,14 +138,13 @@ func (d *Detector) invalidClient(ctx context.Context, e store.AuditEvent) {
 	if r.Disabled || e.ClientID == "" {
 		return
 	}
-	t, now := d.now()
-	w := int64(r.Window)
+	now, w := d.timeOf(e.Time), int64(r.Window)
 	var x Detection
 	fired := false
 	d.failures.update(e.ClientID, func(s *burstState, _ bool) {
-		if n := s.c.add(now, w); n >= r.Failures && due(&s.fired, now, w) {
+		if n := s.c.add(now.ns, w); n >= r.Failures && due(&s.fired, now.ns, w) {
 			fired = true
-			x = Detection{Rule: RuleInvalidClient, Time: t, ClientID: e.ClientID, Address: addressKey(e.Remote),
+			x = Detection{Rule: RuleInvalidClient, Time: now.t, ClientID: e.ClientID, Address: parseAddress(e.Remote).String(),
 				Evidence: map[string]any{"failures": n, "window": r.Window.String()}}
 		}
 	})
@@ -157,7 +158,7 @@ func (d *Detector) invalidClient(ctx context.Context, e store.AuditEvent) {
 // account failed from many addresses, each a detection of its own.
 func (d *Detector) signInFailed(ctx context.Context, e store.AuditEvent) {
 	r := &d.cfg.CredentialStuffing
-	addr := addressKey(e.Remote)
+	addr := parseAddress(e.Remote)
 	account := e.Subject
 	if account == "" {
 		// A username that names no account: the trail's keyed digest.
@@ -165,33 +166,37 @@ func (d *Detector) signInFailed(ctx context.Context, e store.AuditEvent) {
 			account = "username_hash:" + h
 		}
 	}
-	if r.Disabled || addr == "" || account == "" {
+	if r.Disabled || addr.empty() || account == "" {
 		return
 	}
-	t, now := d.now()
-	w := int64(r.Window)
+	now, w := d.timeOf(e.Time), int64(r.Window)
+	where := addr.String()
 	var xs [2]Detection
 	fired := xs[:0]
-	d.byAddress.update(addr, func(s *spreadState, fresh bool) {
+	d.byAddress.update(where, func(s *spreadState, fresh bool) {
 		if fresh {
 			s.set = newDistinct(r.AccountsPerAddress)
 		}
-		s.set.add(d.hash(account), account, now, w)
-		if n := s.set.count(now, w); n > r.AccountsPerAddress && due(&s.fired, now, w) {
-			fired = append(fired, Detection{Rule: RuleCredentialStuffing, Time: t, ClientID: e.ClientID, Address: addr,
+		if i := s.set.add(d.hash(account), now.ns, w); i >= 0 {
+			s.set.keep(i, account)
+		}
+		if n := s.set.count(now.ns, w); n > r.AccountsPerAddress && due(&s.fired, now.ns, w) {
+			fired = append(fired, Detection{Rule: RuleCredentialStuffing, Time: now.t, ClientID: e.ClientID, Address: where,
 				Evidence: map[string]any{"pattern": "accounts_per_address", "distinct_accounts": n,
-					"accounts": s.set.values(now, w), "window": r.Window.String()}})
+					"accounts": s.set.values(now.ns, w), "window": r.Window.String()}})
 		}
 	})
 	d.byAccount.update(account, func(s *spreadState, fresh bool) {
 		if fresh {
 			s.set = newDistinct(r.AddressesPerAccount)
 		}
-		s.set.add(d.hash(addr), addr, now, w)
-		if n := s.set.count(now, w); n > r.AddressesPerAccount && due(&s.fired, now, w) {
-			fired = append(fired, Detection{Rule: RuleCredentialStuffing, Time: t, ClientID: e.ClientID, Subject: e.Subject, Address: addr,
+		if i := s.set.add(addr.hash(d), now.ns, w); i >= 0 {
+			s.set.keep(i, where)
+		}
+		if n := s.set.count(now.ns, w); n > r.AddressesPerAccount && due(&s.fired, now.ns, w) {
+			fired = append(fired, Detection{Rule: RuleCredentialStuffing, Time: now.t, ClientID: e.ClientID, Subject: e.Subject, Address: where,
 				Evidence: map[string]any{"pattern": "addresses_per_account", "account": account, "distinct_addresses": n,
-					"addresses": s.set.values(now, w), "window": r.Window.String()}})
+					"addresses": s.set.values(now.ns, w), "window": r.Window.String()}})
 		}
 	})
 	for _, x := range fired {
@@ -206,10 +211,10 @@ func (d *Detector) refreshReuse(ctx context.Context, e store.AuditEvent) {
 	if r.Disabled {
 		return
 	}
-	t, now := d.now()
+	now := d.timeOf(e.Time)
 	fired := false
 	d.reuses.update(e.ClientID+"\x00"+e.Subject, func(s *burstState, _ bool) {
-		fired = due(&s.fired, now, int64(r.Window))
+		fired = due(&s.fired, now.ns, int64(r.Window))
 	})
 	if !fired {
 		return
@@ -218,5 +223,6 @@ func (d *Detector) refreshReuse(ctx context.Context, e store.AuditEvent) {
 	if by, _ := e.Detail["presented_by"].(string); by != "" {
 		ev["presented_by"] = by
 	}
-	d.raise(ctx, Detection{Rule: RuleRefreshReuse, Time: t, ClientID: e.ClientID, Subject: e.Subject, Address: addressKey(e.Remote), Evidence: ev}, r.Rule)
+	d.raise(ctx, Detection{Rule: RuleRefreshReuse, Time: now.t, ClientID: e.ClientID, Subject: e.Subject,
+		Address: parseAddress(e.Remote).String(), Evidence: ev}, r.Rule)
 }

@@ -54,43 +54,45 @@ type distinct []seen
 
 func newDistinct(limit int) distinct { return make(distinct, limit+1) }
 
-// add records h (with v, kept when not empty) at now and returns how many
-// distinct values were seen within the window ending at now.
-func (d distinct) add(h uint64, v string, now, window int64) int {
-	match, free, oldest, n := -1, -1, -1, 0
+// add records h at now and returns the index of the slot it took if it
+// is new within the window (the caller may keep a value there for
+// evidence), or -1.
+func (d distinct) add(h uint64, now, window int64) int {
+	match, free, oldest := -1, -1, -1
 	for i := range d {
 		s := &d[i]
 		if s.at != 0 && now-s.at >= window {
 			*s = seen{}
 		}
-		if s.at == 0 {
+		switch {
+		case s.at == 0:
 			if free < 0 {
 				free = i
 			}
-			continue
-		}
-		n++
-		if s.h == h {
+		case s.h == h:
 			match = i
-		}
-		if oldest < 0 || s.at < d[oldest].at {
+		case oldest < 0 || s.at < d[oldest].at:
 			oldest = i
 		}
 	}
-	slot := oldest
-	switch {
-	case match >= 0:
+	if match >= 0 {
 		d[match].at = max(d[match].at, now)
-		return n
-	case free >= 0:
-		slot = free
-		n++
+		return -1
 	}
+	slot := free
+	if slot < 0 {
+		slot = oldest
+	}
+	d[slot] = seen{h: h, at: now}
+	return slot
+}
+
+// keep records v, cut to maxValueBytes, as the value of slot i.
+func (d distinct) keep(i int, v string) {
 	if len(v) > maxValueBytes {
 		v = v[:maxValueBytes]
 	}
-	d[slot] = seen{h: h, at: now, v: v}
-	return n
+	d[i].v = v
 }
 
 // count returns how many values were seen within the window ending at
