@@ -57,7 +57,7 @@ func (t *table[V]) update(key string, f func(v *V, fresh bool)) {
 	if len(key) > maxKeyBytes {
 		key = key[:maxKeyBytes]
 	}
-	s := &t.shards[maphash.String(t.seed, key)%shardCount]
+	s := &t.shards[t.shardOf(key)]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, ok := s.m[key]
@@ -77,6 +77,9 @@ func (t *table[V]) update(key string, f func(v *V, fresh bool)) {
 	s.head.next = n
 	f(&n.val, !ok)
 }
+
+// shardOf is the shard that holds key.
+func (t *table[V]) shardOf(key string) uint64 { return maphash.String(t.seed, key) % shardCount }
 
 func (n *node[V]) unlink() {
 	n.prev.next, n.next.prev = n.next, n.prev
