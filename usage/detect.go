@@ -91,6 +91,7 @@ type Detector struct {
 	reuses                 *table[burstState]
 
 	jobs chan response
+	stop chan struct{}
 	wg   sync.WaitGroup
 	once sync.Once // Close
 }
@@ -134,7 +135,7 @@ func NewDetector(a Anomalies, o Options) (*Detector, error) {
 		tokens: newTable[theftState](n), issuedRates: newTable[rateState](n), callRates: newTable[rateState](n), failures: newTable[burstState](n),
 		byAddress: newTable[spreadState](n), byAccount: newTable[spreadState](n),
 		presented: newTable[presentedState](n), reuses: newTable[burstState](n),
-		jobs: make(chan response, responseQueue)}
+		jobs: make(chan response, responseQueue), stop: make(chan struct{})}
 	cr := a.Rules.ClientRate
 	d.rateAlpha = 1 - math.Exp(-float64(cr.Window)/float64(cr.Baseline))
 	d.rateWarmup = int64((cr.Baseline + cr.Window - 1) / cr.Window)
@@ -176,11 +177,12 @@ func (a auditing) Record(ctx context.Context, level slog.Level, e store.AuditEve
 }
 
 // Close stops the response worker once the queued responses are done,
-// then closes the webhook. Observe and the Auditing wrapper must not be
-// used after.
+// then closes the webhook. Events that arrive after (a request cut at
+// shutdown still running) are recorded and counted, but their responses
+// find the queue unattended and are dropped, and so are their alerts.
 func (d *Detector) Close() {
 	d.once.Do(func() {
-		close(d.jobs)
+		close(d.stop)
 		d.wg.Wait()
 		if d.opts.Alerts != nil {
 			d.opts.Alerts.Close()

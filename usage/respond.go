@@ -13,10 +13,22 @@ import (
 const respondTimeout = 10 * time.Second
 
 // respondLoop carries out the queued responses, one at a time, off the
-// request paths, until Close.
+// request paths, until Close, and then those already queued.
 func (d *Detector) respondLoop() {
-	for j := range d.jobs {
-		d.responded(j.x.Response, d.respond(j))
+	for {
+		select {
+		case j := <-d.jobs:
+			d.responded(j.x.Response, d.respond(j))
+		case <-d.stop:
+			for {
+				select {
+				case j := <-d.jobs:
+					d.responded(j.x.Response, d.respond(j))
+				default:
+					return
+				}
+			}
+		}
 	}
 }
 

@@ -180,3 +180,32 @@ func TestSuspensionEndsAndIsNotShortened(t *testing.T) {
 		t.Error("still suspended when the period ended")
 	}
 }
+
+// revokerFunc is a Revoker for tests that need no store.
+type revokerFunc func(store.Revocation) error
+
+func (f revokerFunc) RevokeToken(_ context.Context, r store.Revocation) error { return f(r) }
+
+// TestDetectorAfterClose: a request still running at shutdown may raise a
+// detection after Close: it is recorded, and its response is not carried
+// out, without a panic or a wait.
+func TestDetectorAfterClose(t *testing.T) {
+	events, obs := &auditLog{}, newCounts()
+	var a usage.Anomalies
+	a.Rules.TokenTheft.Response = usage.RespondRevokeToken
+	revoked := 0
+	d := newDetector(t, a, usage.Options{Auditor: events, Observer: obs,
+		Revoker: revokerFunc(func(store.Revocation) error { revoked++; return nil })})
+	d.Close()
+	for i := range 300 { // more tokens than the response queue holds
+		for j := range 4 {
+			d.Observe(call(fmt.Sprint("jti-", i), fmt.Sprintf("198.51.100.%d", j)))
+		}
+	}
+	if n := len(events.ofType(audit.Anomaly)); n != 300 {
+		t.Errorf("%d anomalies recorded after Close, want 300", n)
+	}
+	if revoked != 0 {
+		t.Errorf("%d responses carried out after Close", revoked)
+	}
+}

@@ -89,7 +89,7 @@ type Rule struct {
 }
 
 // TokenTheft is the token_theft rule: a token in the hands of one client
-// comes from one place and one program.
+// comes from one place and one program. Its window is 10m unless set.
 type TokenTheft struct {
 	Rule `yaml:",inline"`
 	// Addresses is how many distinct client addresses (IPv6 by /64) one
@@ -104,7 +104,7 @@ type TokenTheft struct {
 
 // ClientRate is the client_rate rule: a client's tokens issued, and its
 // API calls, per window, against an exponentially weighted average of
-// its own past windows.
+// its own past windows. Its window is 1m unless set.
 type ClientRate struct {
 	Rule `yaml:",inline"`
 	// Factor is how many times its baseline a window's count must exceed.
@@ -119,7 +119,7 @@ type ClientRate struct {
 	Baseline time.Duration `yaml:"baseline"`
 }
 
-// InvalidClient is the invalid_client rule.
+// InvalidClient is the invalid_client rule. Its window is 1m unless set.
 type InvalidClient struct {
 	Rule `yaml:",inline"`
 	// Failures is how many failed authentications of one client_id within
@@ -129,6 +129,7 @@ type InvalidClient struct {
 
 // CredentialStuffing is the credential_stuffing rule. An account is its
 // sub, or for a username that names none, the audit trail's digest of it.
+// Its window is 10m unless set.
 type CredentialStuffing struct {
 	Rule `yaml:",inline"`
 	// AccountsPerAddress is how many distinct accounts one address may
@@ -142,7 +143,7 @@ type CredentialStuffing struct {
 }
 
 // RevokedTokenUse is the revoked_token_use rule. Each token raises it at
-// most once while its state is kept.
+// most once while its state is kept. Its window is 1h unless set.
 type RevokedTokenUse struct {
 	Rule `yaml:",inline"`
 	// Revoked is how many presentations of one revoked token within the
@@ -156,7 +157,8 @@ type RevokedTokenUse struct {
 }
 
 // RefreshReuse is the refresh_reuse rule: every reuse the authorization
-// server reports is a detection, once per client and user per window.
+// server reports is a detection, once per client and user per window
+// (10m unless set).
 type RefreshReuse struct {
 	Rule `yaml:",inline"`
 }
