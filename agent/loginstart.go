@@ -56,7 +56,7 @@ func (a *Agent) loginStart(w http.ResponseWriter, r *http.Request) *apiError {
 	// callers have proved nothing: during an outage of the shared
 	// limiter, each instance's memory decides.
 	addr := clientaddr.Of(r, a.trustedProxies)
-	rule := usage.Rule{Name: usage.LimitLoginStart, Limit: a.startLimit}
+	rule := usage.LimitRule{Name: usage.LimitLoginStart, Limit: a.startLimit}
 	if d := a.starts.Allow(r.Context(), rule, clientaddr.Key(addr), usage.Event{Address: addr.String()}); !d.Allowed {
 		h := w.Header()
 		d.SetHeaders(h)

@@ -53,6 +53,15 @@ const (
 	GrantsRevoked      = "grants_revoked"
 	UserDisabled       = "user_disabled"
 	UserEnabled        = "user_enabled"
+	// Anomaly is a detection of package usage: the rule, the subject,
+	// the client and the evidence.
+	Anomaly = "anomaly"
+	// ClientSuspended and ClientResumed record a client's suspension,
+	// by anomaly detection or an operator, and its early end.
+	ClientSuspended = "client_suspended"
+	ClientResumed   = "client_resumed"
+	// SuspendedRefused is a suspended client refused at authentication.
+	SuspendedRefused = "client_suspended_refused"
 )
 
 // Writer is the part of the store the recorder writes to.

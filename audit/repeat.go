@@ -20,7 +20,7 @@ import (
 var repeatable = map[string]bool{
 	AuthorizeRefused: true, RevokeRefused: true, IntrospectRefused: true, TokenRefused: true,
 	RefreshWrongClient: true, LoginFailed: true, LoginThrottled: true, ClientAuthFailed: true,
-	CSRFFailed: true, SessionInvalid: true,
+	CSRFFailed: true, SessionInvalid: true, SuspendedRefused: true,
 }
 
 // maxRepeatKeys bounds the distinct refusals followed in one interval;

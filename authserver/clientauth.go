@@ -16,8 +16,20 @@ import (
 // HTTP Basic, client_secret in the body, or a private_key_jwt assertion
 // (RFC 7523 section 2.2). A client may only use the method it registered.
 // A request with no credentials yields the client named by client_id only if
-// it is a public client.
+// it is a public client. A suspended client is refused once authenticated.
 func (s *Server) authenticateClient(r *http.Request, form url.Values) (store.Client, *Error) {
+	c, e := s.authenticate(r, form)
+	if e == nil {
+		e = s.refuseSuspended(r, c)
+	}
+	if e != nil {
+		return store.Client{}, e
+	}
+	return c, nil
+}
+
+// authenticate is authenticateClient before the suspension check.
+func (s *Server) authenticate(r *http.Request, form url.Values) (store.Client, *Error) {
 	authz := r.Header.Get("Authorization")
 	_, postSecret := form["client_secret"]
 	_, assertion := form["client_assertion"]

@@ -50,12 +50,12 @@ func (r RateLimits) check() error {
 
 // tokenRule is the rule of a client's token requests. The client has
 // authenticated, so an outage of the shared limiter lets it through.
-func (s *Server) tokenRule(clientID string) usage.Rule {
+func (s *Server) tokenRule(clientID string) usage.LimitRule {
 	l, ok := s.cfg.RateLimits.Clients[clientID]
 	if !ok {
 		l = s.cfg.RateLimits.Token
 	}
-	return usage.Rule{Name: usage.LimitToken, Limit: l, Outage: usage.FailOpen}
+	return usage.LimitRule{Name: usage.LimitToken, Limit: l, Outage: usage.FailOpen}
 }
 
 // limitClient counts a token request of an authenticated client.
@@ -71,7 +71,7 @@ func (s *Server) limitAddress(r *http.Request, name string, l usage.Limit) usage
 		return usage.Decision{Result: usage.Result{Allowed: true}}
 	}
 	addr := clientaddr.Of(r, s.cfg.TrustedProxies)
-	return s.limits.Allow(r.Context(), usage.Rule{Name: name, Limit: l}, clientaddr.Key(addr), usage.Event{Address: s.clientIP(r)})
+	return s.limits.Allow(r.Context(), usage.LimitRule{Name: name, Limit: l}, clientaddr.Key(addr), usage.Event{Address: s.clientIP(r)})
 }
 
 // errRateLimited answers a request over a rate limit with 429 (RFC 6585
@@ -92,7 +92,7 @@ func (s *Server) countFailures(name string, l usage.Limit, h http.HandlerFunc) h
 	if !l.Enabled() {
 		return h
 	}
-	rule := usage.Rule{Name: name, Limit: l}
+	rule := usage.LimitRule{Name: name, Limit: l}
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := clientaddr.Key(clientaddr.Of(r, s.cfg.TrustedProxies))
 		if d := s.limits.Check(r.Context(), rule, key, usage.Event{Address: s.clientIP(r)}); !d.Allowed {

@@ -97,6 +97,10 @@ type Config struct {
 	Observer Observer
 	// Auditor records security events. Nil means they are only logged.
 	Auditor Auditor
+	// Suspensions tells which clients are suspended: they are refused
+	// authentication (invalid_client) at every endpoint. Nil means none
+	// is.
+	Suspensions Suspensions
 	// KeysEncrypted says whether signing keys are encrypted at rest with a
 	// key-encryption key; /readyz reports it. False (plaintext) does not
 	// make the instance unready.

@@ -120,6 +120,11 @@ type Config struct {
 	// DPoP configures DPoP proofs (RFC 9449) at the authorization server.
 	// Zero values: no server nonces, a window of 60s.
 	DPoP DPoP `yaml:"dpop"`
+	// Anomalies configures the anomaly detectors. Its zero value runs
+	// every rule with its defaults and no automatic response.
+	Anomalies usage.Anomalies `yaml:"anomalies"`
+	// Alerts configures where detections are sent. Zero value: nowhere.
+	Alerts usage.Alerts `yaml:"alerts"`
 	// Gateway, when present, runs the API gateway beside the server.
 	Gateway *gateway.Config `yaml:"gateway"`
 	// OAuthAgent, when present, runs the OAuth Agent for single-page apps

@@ -68,12 +68,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, problems *[]error) {
 	switch {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		fields := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" && name != "-" {
-				fields[name] = f.Type
-			}
-		}
+		yamlFields(t, fields)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
 			ft, ok := fields[k]
@@ -86,6 +81,21 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, problems *[]error) {
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, c := range n.Content {
 			checkKeys(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
+		}
+	}
+}
+
+// yamlFields adds the YAML keys of struct t's fields to fields, with
+// those of structs embedded with ",inline".
+func yamlFields(t reflect.Type, fields map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case name == "" && opts == "inline" && f.Type.Kind() == reflect.Struct:
+			yamlFields(f.Type, fields)
+		case name != "" && name != "-":
+			fields[name] = f.Type
 		}
 	}
 }

@@ -117,6 +117,11 @@ func (c *Config) validate() error {
 	c.validateServing(&p)
 	c.validateDPoP(&p)
 	c.validateRateLimits(&p)
+	for _, err := range []error{c.Anomalies.Validate(), c.Alerts.Validate()} {
+		if err != nil {
+			p = append(p, err)
+		}
+	}
 	if c.Keys.AccessTokenAlg == "" {
 		c.Keys.AccessTokenAlg = keys.ES256
 	}

@@ -25,7 +25,7 @@ func (lm limiter) perCaller(i int, path string, l usage.Limit, next http.Handler
 	if !l.Enabled() {
 		return next
 	}
-	rule := usage.Rule{Name: usage.LimitGatewayCaller, Limit: l, Outage: usage.FailOpen}
+	rule := usage.LimitRule{Name: usage.LimitGatewayCaller, Limit: l, Outage: usage.FailOpen}
 	route := strconv.Itoa(i) + ":"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := guard.CallerFromContext(r.Context())
@@ -56,7 +56,7 @@ func (lm limiter) perAddress(i int, path string, l usage.Limit, cors func(http.R
 	if !l.Enabled() {
 		return next
 	}
-	rule := usage.Rule{Name: usage.LimitGatewayAddress, Limit: l}
+	rule := usage.LimitRule{Name: usage.LimitGatewayAddress, Limit: l}
 	route := strconv.Itoa(i) + ":"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr := clientaddr.Of(r, lm.trusted)

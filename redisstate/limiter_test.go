@@ -109,8 +109,8 @@ func TestLimiterOutage(t *testing.T) {
 	c := unreachableClient(t, logs.logger())
 	g := usage.NewGate(c.Limiter(), nil, nil)
 	limit := usage.Limit{Rate: 3, Period: time.Hour}
-	open := usage.Rule{Name: usage.LimitToken, Limit: limit, Outage: usage.FailOpen}
-	closed := usage.Rule{Name: usage.LimitAuthorize, Limit: limit, Outage: usage.FallBack}
+	open := usage.LimitRule{Name: usage.LimitToken, Limit: limit, Outage: usage.FailOpen}
+	closed := usage.LimitRule{Name: usage.LimitAuthorize, Limit: limit, Outage: usage.FallBack}
 	var openAllowed, closedAllowed int
 	for range 10 {
 		if g.Allow(context.Background(), open, "client", usage.Event{}).Allowed {

@@ -188,6 +188,16 @@ type Store interface {
 	// returns how many; an empty sid revokes nothing.
 	RevokeSessionGrants(ctx context.Context, sid string, now time.Time) (int, error)
 
+	// SuspendClient records s, replacing any suspension of s.ClientID,
+	// so the latest decision holds, a shorter one included.
+	SuspendClient(ctx context.Context, s Suspension) error
+	// ResumeClient ends the suspension of clientID and reports whether
+	// one was in force at now.
+	ResumeClient(ctx context.Context, clientID string, now time.Time) (bool, error)
+	// ListSuspensions returns the suspensions in force at now (Until
+	// after now), ordered by client ID.
+	ListSuspensions(ctx context.Context, now time.Time) ([]Suspension, error)
+
 	// AppendAudit stores audit events.
 	AppendAudit(ctx context.Context, events []AuditEvent) error
 	// ListAudit returns the events the filter selects, newest first.
@@ -199,8 +209,8 @@ type Store interface {
 
 	// DeleteExpired removes what expired before now and can no longer
 	// matter: revocations, cutoffs, single-use marks, pending requests, sessions,
-	// codes and refresh tokens. Successor responses of tokens rotated more
-	// than MaxRefreshGrace ago are erased.
+	// codes, refresh tokens and ended client suspensions. Successor
+	// responses of tokens rotated more than MaxRefreshGrace ago are erased.
 	DeleteExpired(ctx context.Context, now time.Time) error
 
 	// Ping reports whether the database is reachable.

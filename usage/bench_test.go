@@ -14,7 +14,7 @@ import (
 // the endpoint's own time (authserver's BenchmarkTokenRateLimit).
 func BenchmarkGateAllow(b *testing.B) {
 	g := usage.NewGate(nil, nil, nil)
-	rule := usage.Rule{Name: usage.LimitToken, Limit: usage.Limit{Rate: usage.MaxRate, Period: time.Second, Burst: usage.MaxBurst}}
+	rule := usage.LimitRule{Name: usage.LimitToken, Limit: usage.Limit{Rate: usage.MaxRate, Period: time.Second, Burst: usage.MaxBurst}}
 	keys := make([]string, 1000)
 	for i := range keys {
 		keys[i] = "client-" + strconv.Itoa(i)

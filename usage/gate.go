@@ -43,8 +43,8 @@ const (
 	FailOpen
 )
 
-// Rule is a limit as one endpoint applies it.
-type Rule struct {
+// LimitRule is a limit as one endpoint applies it.
+type LimitRule struct {
 	// Name is one of LimitNames.
 	Name  string
 	Limit Limit
@@ -56,7 +56,7 @@ type Rule struct {
 // the headers of a refusal.
 type Decision struct {
 	Result
-	Rule Rule
+	Rule LimitRule
 }
 
 // Gate applies rules: it asks the shared Limiter, or this instance's
@@ -87,7 +87,7 @@ func NewGate(shared Limiter, sink Sink, now func() time.Time) *Gate {
 // rule. A refusal is reported to the Sink as a RateLimited event with
 // who's ClientID, Subject, Route and Address. A rule whose Limit is not
 // Enabled allows everything, without a look-up.
-func (g *Gate) Allow(ctx context.Context, rule Rule, key string, who Event) Decision {
+func (g *Gate) Allow(ctx context.Context, rule LimitRule, key string, who Event) Decision {
 	if !rule.Limit.Enabled() {
 		return Decision{Result: Result{Allowed: true}, Rule: rule}
 	}
@@ -101,7 +101,7 @@ func (g *Gate) Allow(ctx context.Context, rule Rule, key string, who Event) Deci
 
 // Check is Allow for a rule that counts failures only (Fail counts them):
 // it takes nothing, and refuses once key has no failure left.
-func (g *Gate) Check(ctx context.Context, rule Rule, key string, who Event) Decision {
+func (g *Gate) Check(ctx context.Context, rule LimitRule, key string, who Event) Decision {
 	if !rule.Limit.Enabled() {
 		return Decision{Result: Result{Allowed: true}, Rule: rule}
 	}
@@ -121,7 +121,7 @@ func (g *Gate) Check(ctx context.Context, rule Rule, key string, who Event) Deci
 
 // Fail counts a failure of key against a rule that Check applies. Over
 // the limit it counts nothing more: the request was answered already.
-func (g *Gate) Fail(ctx context.Context, rule Rule, key string) {
+func (g *Gate) Fail(ctx context.Context, rule LimitRule, key string) {
 	if rule.Limit.Enabled() {
 		g.ask(ctx, rule, key, 1)
 	}
@@ -131,7 +131,7 @@ func (g *Gate) Fail(ctx context.Context, rule Rule, key string) {
 // rule's Outage says; open reports that the request passes undecided.
 // Keys are prefixed with the rule's name, so that rules never share an
 // allowance.
-func (g *Gate) ask(ctx context.Context, rule Rule, key string, n int) (res Result, open bool) {
+func (g *Gate) ask(ctx context.Context, rule LimitRule, key string, n int) (res Result, open bool) {
 	key = rule.Name + ":" + key
 	if g.shared != nil {
 		res, err := g.shared.AllowN(ctx, key, rule.Limit, n)
@@ -146,7 +146,7 @@ func (g *Gate) ask(ctx context.Context, rule Rule, key string, n int) (res Resul
 	return res, false
 }
 
-func (g *Gate) refused(rule Rule, who Event) {
+func (g *Gate) refused(rule LimitRule, who Event) {
 	who.Kind, who.Time, who.Limit = RateLimited, g.now(), rule.Name
 	g.sink.Observe(who)
 }

@@ -52,8 +52,8 @@ func TestGateOutage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClock()
 			ev := &events{}
-			g := usage.NewGate(down{}, ev, c.now)
-			rule := usage.Rule{Name: usage.LimitToken, Limit: limit, Outage: tt.outage}
+			g := usage.NewGate(down{}, ev, c.Now)
+			rule := usage.LimitRule{Name: usage.LimitToken, Limit: limit, Outage: tt.outage}
 			allowed := 0
 			for range 10 {
 				if g.Allow(context.Background(), rule, "client", usage.Event{ClientID: "client"}).Allowed {
@@ -65,7 +65,7 @@ func TestGateOutage(t *testing.T) {
 			}
 			// Failure rules: Check passes while Redis is down for
 			// FailOpen, and counts in memory for FallBack.
-			fr := usage.Rule{Name: usage.LimitIntrospectFailures, Limit: limit, Outage: tt.outage}
+			fr := usage.LimitRule{Name: usage.LimitIntrospectFailures, Limit: limit, Outage: tt.outage}
 			for range 5 {
 				g.Fail(context.Background(), fr, "addr")
 			}
@@ -82,19 +82,19 @@ func TestGateOutage(t *testing.T) {
 func TestGateRefusal(t *testing.T) {
 	c := newClock()
 	ev := &events{}
-	g := usage.NewGate(nil, ev, c.now)
-	rule := usage.Rule{Name: usage.LimitToken, Limit: usage.Limit{Rate: 10, Period: time.Minute, Burst: 1}}
+	g := usage.NewGate(nil, ev, c.Now)
+	rule := usage.LimitRule{Name: usage.LimitToken, Limit: usage.Limit{Rate: 10, Period: time.Minute, Burst: 1}}
 	who := usage.Event{ClientID: "svc", Address: "192.0.2.1"}
 	if d := g.Allow(context.Background(), rule, "svc", who); !d.Allowed {
 		t.Fatal("first request refused")
 	}
-	c.add(1500 * time.Millisecond)
+	c.Add(1500 * time.Millisecond)
 	d := g.Allow(context.Background(), rule, "svc", who)
 	if d.Allowed {
 		t.Fatal("second request allowed")
 	}
 	got := ev.list()
-	if len(got) != 1 || got[0] != (usage.Event{Kind: usage.RateLimited, Time: c.now(), ClientID: "svc", Address: "192.0.2.1", Limit: "token"}) {
+	if len(got) != 1 || got[0] != (usage.Event{Kind: usage.RateLimited, Time: c.Now(), ClientID: "svc", Address: "192.0.2.1", Limit: "token"}) {
 		t.Fatalf("events %+v", got)
 	}
 	h := http.Header{}
@@ -116,8 +116,8 @@ func TestGateRefusal(t *testing.T) {
 func TestGateFailures(t *testing.T) {
 	c := newClock()
 	ev := &events{}
-	g := usage.NewGate(nil, ev, c.now)
-	rule := usage.Rule{Name: usage.LimitRevokeFailures, Limit: usage.Limit{Rate: 6, Period: time.Minute, Burst: 3}}
+	g := usage.NewGate(nil, ev, c.Now)
+	rule := usage.LimitRule{Name: usage.LimitRevokeFailures, Limit: usage.Limit{Rate: 6, Period: time.Minute, Burst: 3}}
 	ctx := context.Background()
 	for i := range 100 {
 		if !g.Check(ctx, rule, "a", usage.Event{}).Allowed {
@@ -134,7 +134,7 @@ func TestGateFailures(t *testing.T) {
 	if !g.Check(ctx, rule, "b", usage.Event{}).Allowed {
 		t.Fatal("another address refused")
 	}
-	c.add(10 * time.Second)
+	c.Add(10 * time.Second)
 	if !g.Check(ctx, rule, "a", usage.Event{}).Allowed {
 		t.Fatal("refused once a failure's interval passed")
 	}

@@ -12,19 +12,6 @@ import (
 	"github.com/portcullis/portcullis/usage"
 )
 
-// clock is a time tests move by hand.
-type clock struct{ ns atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.ns.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()) }
-func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
-func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
-
 // step is one request at an offset from the start, and what it must get.
 type step struct {
 	at        time.Duration
@@ -67,10 +54,10 @@ func TestMemoryGCRA(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClock()
-			start := c.now()
-			m := usage.NewMemory(0, c.now)
+			start := c.Now()
+			m := usage.NewMemory(0, c.Now)
 			for i, s := range tt.steps {
-				c.set(start.Add(s.at))
+				c.Set(start.Add(s.at))
 				res, err := m.AllowN(context.Background(), "k", tt.limit, s.n)
 				if err != nil {
 					t.Fatal(err)
@@ -87,7 +74,7 @@ func TestMemoryGCRA(t *testing.T) {
 // is not enabled allows everything.
 func TestMemoryKeysApart(t *testing.T) {
 	c := newClock()
-	m := usage.NewMemory(0, c.now)
+	m := usage.NewMemory(0, c.Now)
 	l := usage.Limit{Rate: 1, Period: time.Minute}
 	for _, k := range []string{"a", "b"} {
 		if res, _ := m.AllowN(context.Background(), k, l, 1); !res.Allowed {
@@ -111,7 +98,7 @@ func TestMemoryKeysApart(t *testing.T) {
 func TestMemoryBound(t *testing.T) {
 	const maxKeys = usage.DefaultMaxKeys
 	c := newClock()
-	m := usage.NewMemory(maxKeys, c.now)
+	m := usage.NewMemory(maxKeys, c.Now)
 	l := usage.Limit{Rate: 1, Period: time.Hour, Burst: 1}
 	ctx := context.Background()
 	busy := "198.51.100.7"
@@ -123,7 +110,7 @@ func TestMemoryBound(t *testing.T) {
 	for i := range 300_000 {
 		m.AllowN(ctx, "flood:"+strconv.Itoa(i), l, 1)
 		if i%1000 == 0 {
-			c.add(time.Millisecond)
+			c.Add(time.Millisecond)
 		}
 	}
 	runtime.GC()
@@ -140,9 +127,9 @@ func TestMemoryBound(t *testing.T) {
 
 	// Once the flood's hour has passed, its keys are whole again and go
 	// first: a new flood leaves a busy key alone.
-	c.add(time.Hour)
+	c.Add(time.Hour)
 	m.AllowN(ctx, busy, l, 0)
-	c.add(time.Minute)
+	c.Add(time.Minute)
 	if res, _ := m.AllowN(ctx, busy, l, 1); !res.Allowed {
 		t.Fatal("busy key refused after its hour")
 	}
@@ -160,7 +147,7 @@ func TestMemoryBound(t *testing.T) {
 // TestMemoryRace: 50 goroutines on one key get exactly the burst.
 func TestMemoryRace(t *testing.T) {
 	c := newClock()
-	m := usage.NewMemory(0, c.now)
+	m := usage.NewMemory(0, c.Now)
 	l := usage.Limit{Rate: 20, Period: time.Hour, Burst: 20}
 	var allowed atomic.Int64
 	var wg sync.WaitGroup

@@ -18,7 +18,7 @@ import (
 
 func clientsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "clients", Short: "Manage OAuth clients in the store"}
-	cmd.AddCommand(clientsCreateCmd(), clientsListCmd(), clientsDeleteCmd())
+	cmd.AddCommand(clientsCreateCmd(), clientsListCmd(), clientsDeleteCmd(), clientsSuspendCmd(), clientsResumeCmd())
 	return cmd
 }
 

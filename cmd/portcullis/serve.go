@@ -162,6 +162,23 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		limiter = rs.Limiter()
 		ascfg.Limiter = limiter
 	}
+	// Suspensions are enforced whether or not anomaly detection runs: an
+	// operator may suspend a client too.
+	susp := usage.NewSuspensions(shared, nil)
+	if err := susp.Load(ctx); err != nil {
+		return err
+	}
+	go susp.Run(ctx, usage.SuspensionPoll, log)
+	ascfg.Suspensions = susp
+	detector, err := startDetector(cfg, m, rec, shared, susp, log)
+	if err != nil {
+		return err
+	}
+	if detector != nil {
+		// Closed before the recorder, which stores what it audits.
+		defer detector.Close()
+		ascfg.Auditor = detector.Auditing(rec)
+	}
 	srv, err := authserver.New(ascfg, m.Store(shared), km, log)
 	if err != nil {
 		return err
@@ -254,6 +271,32 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	}
 	log.Info("shut down")
 	return nil
+}
+
+// startDetector starts the anomaly detectors of cfg, with the alert
+// webhook if one is configured, or returns nil if anomalies are disabled.
+// The detector watches the audit events it is given through Auditing; it
+// is also the usage.Sink for the gateway's and the token endpoint's
+// events, which joins the usage counters in the usage.Fanout those parts
+// report to. Closing it closes the webhook.
+func startDetector(cfg *config.Config, m *metrics.Metrics, rec usage.Auditor, st store.Store, susp *usage.Suspensions, log *slog.Logger) (*usage.Detector, error) {
+	if cfg.Anomalies.Disabled {
+		return nil, nil
+	}
+	obs := m.Anomalies()
+	var alerts *usage.Webhook
+	if cfg.Alerts.Webhook != nil {
+		alerts = usage.NewWebhook(*cfg.Alerts.Webhook, usage.WebhookOptions{Observer: obs, Log: log})
+	}
+	d, err := usage.NewDetector(cfg.Anomalies, usage.Options{Auditor: rec, Observer: obs, Alerts: alerts,
+		Revoker: st, Suspensions: susp, TokenTTL: cfg.AccessTokenTTL, Log: log})
+	if err != nil {
+		if alerts != nil {
+			alerts.Close()
+		}
+		return nil, err
+	}
+	return d, nil
 }
 
 // reportKeysAtRest warns, once at start, when signing keys are kept in

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeSessionGrants", testRevokeSessionGrants},
 		{"ProbeConcurrent", testProbeConcurrent},
 		{"DPoPBindings", testDPoPBindings},
+		{"Suspensions", testSuspensions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portcullis/portcullis/usage"
+)
+
+func anomaliesCmd() *cobra.Command {
+	var since string
+	var f usage.DetectionFilter
+	cmd := stateCmd(&cobra.Command{
+		Use:   "anomalies",
+		Short: "List the anomalies detected, newest first, from the audit trail",
+		Args:  cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error {
+			if since == "" {
+				return nil
+			}
+			t, err := parseSince(since, time.Now())
+			f.Since = t
+			return err
+		},
+	}, func(r *run, _ []string) error {
+		ds, err := usage.ListDetections(r.ctx, r.st, f)
+		if err != nil {
+			return err
+		}
+		return r.print(ds, table("TIME\tRULE\tCLIENT\tSUBJECT\tADDRESS\tRESPONSE\tEVIDENCE", func(w io.Writer) {
+			for _, d := range ds {
+				ev, _ := json.Marshal(d.Evidence)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Time.UTC().Format(time.RFC3339), d.Rule,
+					d.ClientID, d.Subject, d.Address, d.Response, ev)
+			}
+		}))
+	})
+	fl := cmd.Flags()
+	fl.StringVar(&since, "since", "", "only detections since a time (RFC 3339) or a duration ago (e.g. 24h)")
+	fl.StringVar(&f.ClientID, "client", "", "only detections about this client_id")
+	fl.IntVar(&f.Limit, "limit", 1000, "most detections to list")
+	return cmd
+}
