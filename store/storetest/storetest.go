@@ -50,6 +50,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeSessionGrants", testRevokeSessionGrants},
 		{"ProbeConcurrent", testProbeConcurrent},
 		{"DPoPBindings", testDPoPBindings},
+		{"Usage", testUsage},
+		{"UsageConcurrent", testUsageConcurrent},
+		{"UsageRetention", testUsageRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
