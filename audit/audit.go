@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portcullis/portcullis/internal/backoff"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 )
@@ -109,7 +110,7 @@ type Recorder struct {
 	once    sync.Once
 	repeats repeats
 	drops   drops
-	retry   backoff
+	retry   backoff.Schedule
 	// uidPrefix is random per recorder and seq counts its events: each
 	// event's UID is unique across processes and restarts.
 	uidPrefix string
