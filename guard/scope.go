@@ -25,7 +25,9 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			caller, ok := CallerFromContext(r.Context())
 			if !ok {
-				g.reject(w, &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}, challenge{realm: g.s.Realm, bearer: true})
+				e := &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}
+				g.reject(w, e, challenge{realm: g.s.Realm, bearer: true})
+				g.observe(r, nil, e)
 				return
 			}
 			for _, s := range scopes {
@@ -33,6 +35,7 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 					e := newError(http.StatusForbidden, CodeInsufficientScope, ErrInsufficientScope, nil)
 					e.Scope = required
 					g.reject(w, e, g.schemeChallenge(caller))
+					g.refused(r, caller, e)
 					return
 				}
 			}
