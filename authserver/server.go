@@ -31,6 +31,7 @@ import (
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -94,6 +95,11 @@ type Config struct {
 	// Observer receives every request's outcome and every issued token,
 	// for metrics. Nil means none.
 	Observer Observer
+	// Usage is told of every access token issued (usage.TokenIssued, one
+	// event per API the token is for) and every introspection answered
+	// (usage.Introspected), for usage records and anomaly detection. It
+	// runs on the request path and must not block. Nil means none.
+	Usage usage.Sink
 	// Auditor records security events. Nil means they are only logged.
 	Auditor Auditor
 	// KeysEncrypted says whether signing keys are encrypted at rest with a
