@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // Config is the gateway: section of the configuration file. Zero values
@@ -67,6 +69,16 @@ type Config struct {
 	// is configured. Not read from the file. Nil means each instance's
 	// memory (see guard.DPoP.Replay).
 	DPoPReplay dpop.ReplayCache `yaml:"-"`
+	// Usage is told of every request a route judges (usage.APICall: the
+	// route's path, the caller, the client address, the outcome), for
+	// usage records and anomaly detection; serve sets it. Not read from
+	// the file. Nil means none.
+	Usage usage.Sink `yaml:"-"`
+	// TrustedProxies are the reverse proxies in front of the gateway
+	// whose X-Forwarded-For tells the client's address in usage events;
+	// config sets them from the file's trusted_proxies. Not read from
+	// the gateway section. Empty means the peer address is the client's.
+	TrustedProxies []netip.Prefix `yaml:"-"`
 	// Cookies are the OAuth Agent's cookie settings (the cookie_prefix,
 	// cookie_encryption_key and trusted_web_origins of its oauth_agent
 	// section), which routes with Cookies set need to read its

@@ -54,7 +54,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	g, err := guard.New(ctx, guard.Options{
+	opts := guard.Options{
 		Issuer:     cfg.Issuer,
 		Audience:   cfg.Audience,
 		Algorithms: cfg.Algorithms,
@@ -62,7 +62,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		Logger:     log,
 		// Each route picks its mode; the guard holds what they share.
 		DPoP: guard.DPoP{PublicURL: cfg.PublicURL, Replay: cfg.DPoPReplay, Nonces: nonces},
-	})
+	}
+	var reporter *usageReporter
+	if cfg.Usage != nil {
+		reporter = &usageReporter{sink: cfg.Usage, api: cfg.Audience, trusted: cfg.TrustedProxies}
+		opts.Observe = reporter.observe
+	}
+	g, err := guard.New(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +95,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		var h http.Handler = g.MiddlewareWith(cfg.dpopMode(r))(g.RequireScopes(r.Scopes...)(proxy))
 		if r.Cookies {
 			proxy.ModifyResponse = stripCORS
-			h = cookieAuth(cookies, public, nonces, h)
+			h = cookieAuth(cookies, public, nonces, reporter, h)
 		}
 		routes[i] = &route{path: r.Path, methods: r.Methods, handler: h, cookies: r.Cookies}
 	}
@@ -101,7 +107,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 // route matches gets 404, and a method no matching route admits gets 405
 // with Allow, all with JSON bodies; the path is checked before routing and
 // routing happens before authentication. A CORS preflight for a route with
-// Cookies is answered by the gateway itself.
+// Cookies is answered by the gateway itself. The route's path names it in
+// the request's Pattern, as a ServeMux names its pattern, for the usage
+// events.
 func (gw *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, err := requestPath(r.URL)
 	if err != nil {
@@ -114,6 +122,7 @@ func (gw *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, allow := gw.routes.lookup(p, r.Method)
 	switch {
 	case rt != nil:
+		r.Pattern = rt.path
 		rt.handler.ServeHTTP(w, r)
 	case len(allow) > 0:
 		for _, m := range allow {

@@ -1,0 +1,41 @@
+package gateway
+
+import (
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/internal/clientaddr"
+	"github.com/portcullis/portcullis/usage"
+)
+
+// usageReporter turns the requests the gateway judges into usage.APICall
+// events for Config.Usage: those the guard judges, through its
+// Options.Observe, and those a cookie route refuses before the guard.
+type usageReporter struct {
+	sink usage.Sink
+	// api is the gateway's audience: the API every route is part of.
+	api     string
+	trusted []netip.Prefix
+}
+
+// observe is the guard's Options.Observe.
+func (u *usageReporter) observe(r *http.Request, c *guard.Caller, err error) {
+	u.report(r, c, guard.Outcome(err))
+}
+
+// report sends one APICall event. The route is the configured path,
+// which ServeHTTP names in r.Pattern; the outcome is one of
+// guard.Outcomes.
+func (u *usageReporter) report(r *http.Request, c *guard.Caller, outcome string) {
+	if u == nil {
+		return
+	}
+	e := usage.Event{Kind: usage.APICall, Time: time.Now(), Audience: u.api, Route: r.Pattern,
+		Address: clientaddr.String(r, u.trusted), UserAgent: r.UserAgent(), Outcome: outcome}
+	if c != nil {
+		e.ClientID, e.Subject, e.TokenID = c.ClientID(), c.Subject(), c.TokenID()
+	}
+	u.sink.Observe(e)
+}
