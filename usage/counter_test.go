@@ -381,3 +381,38 @@ func TestCounterHourFromClock(t *testing.T) {
 		t.Fatalf("rows: %+v, want one at %v", rows, t0.Truncate(time.Hour))
 	}
 }
+
+// TestQuerySince moves Since back to the start of its period, so that the
+// first hour or day is counted whole.
+func TestQuerySince(t *testing.T) {
+	st := openSQLite(t)
+	c := start(t, st, Options{Interval: time.Hour}, fastRetry)
+	for _, at := range []time.Time{t0.Truncate(24 * time.Hour), t0.Add(-5 * time.Minute), t0.Add(time.Hour)} {
+		c.Observe(Event{Kind: APICall, Time: at, ClientID: "svc", Outcome: "allowed"})
+	}
+	c.Flush(context.Background())
+	tests := []struct {
+		name  string
+		f     Filter
+		calls int64
+	}{
+		{"hour of since", Filter{Since: t0}, 2},
+		{"day of since", Filter{Since: t0, By: ByDay}, 3},
+		{"until", Filter{Since: t0, Until: t0}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Query(context.Background(), st, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			for _, r := range rep.Rows {
+				n += r.Allowed()
+			}
+			if n != tt.calls || rep.Since.After(tt.f.Since) {
+				t.Fatalf("%d calls since %v, want %d", n, rep.Since, tt.calls)
+			}
+		})
+	}
+}

@@ -23,6 +23,8 @@ type Filter struct {
 	API      string
 	Route    string
 	// Since and Until bound the hours counted: Since <= hour < Until.
+	// Query moves Since back to the start of its period, so that the
+	// first period is whole.
 	Since, Until time.Time
 	// By is the period rows sum over, ByHour or ByDay (UTC days). Empty
 	// means ByHour.
@@ -52,12 +54,13 @@ type Row struct {
 func (r Row) Allowed() int64 { return r.APICalls[allowed] }
 
 // Refused is how many of the row's API calls were refused, for any reason.
-func (r Row) Refused() int64 { return sum(r.APICalls) - r.Allowed() }
+func (r Row) Refused() int64 { return Sum(r.APICalls) - r.Allowed() }
 
 // allowed is the Outcome of an API call let through.
 const allowed = "allowed"
 
-func sum(m map[string]int64) int64 {
+// Sum is the total of one of a Row's maps.
+func Sum(m map[string]int64) int64 {
 	var n int64
 	for _, v := range m {
 		n += v
@@ -96,6 +99,12 @@ func Query(ctx context.Context, r Reader, f Filter) (Report, error) {
 		period = 24 * time.Hour
 	default:
 		return Report{}, ErrBy
+	}
+	if !f.Since.IsZero() {
+		// Truncate counts from the zero time, a UTC midnight, as the
+		// store's periods count from the epoch, another.
+		f.Since = f.Since.UTC().Truncate(period)
+		rep.Since = f.Since
 	}
 	limit := store.UsageFilter{Limit: f.Limit}.UsageLimit()
 	counts, err := r.ListUsage(ctx, store.UsageFilter{
