@@ -31,12 +31,21 @@ func (l *usageLog) Observe(e usage.Event) {
 	l.events = append(l.events, e)
 }
 
-func (l *usageLog) take() []usage.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	got := l.events
-	l.events = nil
-	return got
+// take waits for n events, returns them and forgets them. A request let
+// through is reported once the proxy returns, which may be after the
+// client has read the answer the proxy flushed.
+func (l *usageLog) take(t *testing.T, n int) []usage.Event {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		l.mu.Lock()
+		got := l.events
+		if len(got) >= n || time.Now().After(deadline) {
+			l.events = nil
+			l.mu.Unlock()
+			return got
+		}
+		l.mu.Unlock()
+	}
 }
 
 // TestGatewayUsage sends requests the routes judge and requests no route
@@ -69,7 +78,12 @@ func TestGatewayUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			do(t, tt.method, gw.URL+tt.path, tt.token, nil)
-			got := log.take()
+			want := 1
+			if tt.outcome == "" {
+				// Answered by the gateway before any route.
+				want = 0
+			}
+			got := log.take(t, want)
 			if tt.outcome == "" {
 				if len(got) != 0 {
 					t.Fatalf("a request no route took was reported: %+v", got)
@@ -110,7 +124,7 @@ func TestGatewayUsageAddress(t *testing.T) {
 			gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage, c.TrustedProxies = log, tt.trusted },
 				gateway.Route{Path: "/users", Upstream: up.URL})
 			do(t, "GET", gw.URL+"/users", issuer.Token(t, ""), http.Header{"X-Forwarded-For": {"198.51.100.7"}})
-			if got := log.take(); len(got) != 1 || got[0].Address != tt.want {
+			if got := log.take(t, 1); len(got) != 1 || got[0].Address != tt.want {
 				t.Fatalf("events %+v, want one from %s", got, tt.want)
 			}
 		})
@@ -139,7 +153,7 @@ func TestGatewayUsageCookieRoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			do(t, "GET", gw.URL+"/users", "", tt.header)
-			if got := log.take(); len(got) != 1 || got[0].Outcome != tt.outcome || got[0].Route != "/users" {
+			if got := log.take(t, 1); len(got) != 1 || got[0].Outcome != tt.outcome || got[0].Route != "/users" {
 				t.Fatalf("events %+v, want one %s", got, tt.outcome)
 			}
 		})
@@ -157,7 +171,8 @@ func TestUsageRecords(t *testing.T) {
 	w.Writer = issuer.Store
 	t.Cleanup(counter.Close)
 	up := echo(t)
-	gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage = counter },
+	calls := &usageLog{}
+	gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage = usage.Fanout{counter, calls} },
 		gateway.Route{Path: "/users", Upstream: up.URL, Scopes: []string{"list:users"}})
 	list, read := issuer.Token(t, "list:users"), issuer.Token(t, "read:users")
 	var intro struct{ Active bool }
@@ -167,6 +182,7 @@ func TestUsageRecords(t *testing.T) {
 	for _, tok := range []string{list, list, list, read, "garbage", ""} {
 		do(t, "GET", gw.URL+"/users", tok, nil)
 	}
+	calls.take(t, 6)
 	if err := counter.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
