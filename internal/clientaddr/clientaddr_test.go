@@ -1,8 +1,10 @@
 package clientaddr
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -87,4 +89,55 @@ func TestKey(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
 		}
 	}
+}
+
+// ofJoined is Of as it was written first, joining and splitting the
+// hops: the walk without splitting must agree with it.
+func ofJoined(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	ip := peer.Addr().Unmap()
+	if !isTrusted(trusted, ip) {
+		return ip
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if ip = hop.Unmap(); !isTrusted(trusted, ip) {
+			break
+		}
+	}
+	return ip
+}
+
+// FuzzString checks that Of finds the address the joined walk finds, and
+// that String always spells it as Addr.String does, whatever the peer and
+// the forwarded hops say.
+func FuzzString(f *testing.F) {
+	f.Add("10.0.0.2:1234", "203.0.113.9, 198.51.100.7", "")
+	f.Add("[::ffff:10.0.0.2]:1", "::ffff:198.51.100.7", "2001:0db8::1")
+	f.Add("10.0.0.2:1", " , ", "10.0.0.9")
+	f.Add("pipe", "", "")
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::/32")}
+	f.Fuzz(func(t *testing.T, remote, first, second string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header["X-Forwarded-For"] = []string{first, second}
+		a := Of(r, proxies)
+		if ref := ofJoined(r, proxies); a != ref {
+			t.Fatalf("Of = %v, the joined walk %v", a, ref)
+		}
+		want := ""
+		if a.IsValid() {
+			want = a.String()
+		}
+		if got := String(r, proxies); got != want {
+			t.Fatalf("String = %q, Of = %q", got, want)
+		}
+	})
 }
