@@ -137,7 +137,7 @@ func (g *Guard) MiddlewareWith(mode DPoPMode) func(http.Handler) http.Handler {
 				g.observe(r, caller, err)
 				return
 			}
-			j := &judged{Context: r.Context(), caller: caller}
+			j := &judged{Context: r.Context(), guard: g, caller: caller}
 			in := r.WithContext(j)
 			if g.s.Observe != nil {
 				// Deferred, so that a handler that aborts (an

@@ -12,6 +12,7 @@ import (
 // allocation context.WithValue would.
 type judged struct {
 	context.Context
+	guard   *Guard
 	caller  *Caller
 	refusal error
 }
@@ -37,11 +38,11 @@ func (g *Guard) observe(r *http.Request, c *Caller, err error) {
 	}
 }
 
-// refused reports a refusal of RequireScopes: to the Middleware around
-// it, which reports the request when its handler returns, or, without
-// one, at once.
+// refused reports a refusal of RequireScopes: to the Middleware of the
+// same Guard around it, which reports the request when its handler
+// returns, or, without one, at once.
 func (g *Guard) refused(r *http.Request, c *Caller, err error) {
-	if j, ok := r.Context().Value(judgedKey{}).(*judged); ok {
+	if j, ok := r.Context().Value(judgedKey{}).(*judged); ok && j.guard == g {
 		j.refusal = err
 		return
 	}

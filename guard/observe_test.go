@@ -121,6 +121,22 @@ func TestObserveScopesAlone(t *testing.T) {
 	}
 }
 
+// TestObserveTwoGuards puts one guard's RequireScopes inside another's
+// Middleware: each guard reports to its own hook.
+func TestObserveTwoGuards(t *testing.T) {
+	iss := newIssuer(t)
+	var outer, inner observer
+	a := newGuard(t, iss.URL, func(opt *guard.Options) { opt.Observe = outer.observe })
+	b := newGuard(t, iss.URL, func(opt *guard.Options) { opt.Observe = inner.observe })
+	serve(a.Middleware(b.RequireScopes("list:users")(ok)), "Bearer "+iss.Token("read:users"))
+	if got := inner.take(); len(got) != 1 || got[0].outcome != guard.OutcomeInsufficientScope {
+		t.Fatalf("inner guard observed %+v, want its own refusal", got)
+	}
+	if got := outer.take(); len(got) != 1 || got[0].outcome != guard.OutcomeAllowed {
+		t.Fatalf("outer guard observed %+v, want the request it let through", got)
+	}
+}
+
 // TestObserveAbortedHandler reports a request whose handler aborts, as a
 // reverse proxy does when the upstream cuts its body.
 func TestObserveAbortedHandler(t *testing.T) {

@@ -101,8 +101,8 @@ type Options struct {
 	// from a request let through; for a request refused by Middleware,
 	// with the request as received. It must be cheap, must not block and
 	// must be safe for concurrent use; it must not keep r. A
-	// RequireScopes without Middleware around it reports its own
-	// refusals. Nil means none: the guard's path then does no more work.
+	// RequireScopes without its Guard's Middleware around it reports its
+	// own refusals. Nil means none: the guard's path then does no more work.
 	Observe func(r *http.Request, c *Caller, err error)
 }
 
