@@ -139,7 +139,7 @@ func newRecorder(w Writer, log *slog.Logger, o Options) *Recorder {
 	var p [8]byte
 	_, _ = rand.Read(p[:]) // never fails (crypto/rand)
 	r := &Recorder{w: w, log: log, opts: o, queue: make(chan store.AuditEvent, o.Buffer),
-		stop: make(chan struct{}), done: make(chan struct{}), retry: defaultBackoff,
+		stop: make(chan struct{}), done: make(chan struct{}), retry: backoff.StoreWrites,
 		uidPrefix: hex.EncodeToString(p[:]) + "-"}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.repeats.init()

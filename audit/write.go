@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/portcullis/portcullis/internal/backoff"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -18,11 +17,6 @@ const (
 	// writeTimeout bounds one store write.
 	writeTimeout = 10 * time.Second
 )
-
-// defaultBackoff retries after 0.1 s, doubling to 30 s, for 20 attempts:
-// about six and a half minutes of failing before a batch is given up
-// (DropStoreError).
-var defaultBackoff = backoff.Schedule{Base: 100 * time.Millisecond, Max: 30 * time.Second, Attempts: 20}
 
 // batch is the events of the next store write and its failed attempts.
 type batch struct {

@@ -127,10 +127,6 @@ type Counter struct {
 	once sync.Once
 }
 
-// defaultBackoff is the audit trail's schedule: about six and a half
-// minutes of failing before a batch is given up.
-var defaultBackoff = backoff.Schedule{Base: 100 * time.Millisecond, Max: 30 * time.Second, Attempts: 20}
-
 // NewCounter starts a Counter that writes to w every Options.Interval.
 // Close it before the store.
 func NewCounter(w Writer, log *slog.Logger, o Options) *Counter {
@@ -157,7 +153,7 @@ func newCounter(w Writer, log *slog.Logger, o Options) *Counter {
 	var p [8]byte
 	_, _ = rand.Read(p[:]) // never fails (crypto/rand)
 	return &Counter{
-		w: w, log: log, opts: o, retry: defaultBackoff, overflowRows: o.MaxRows + o.MaxRows/10,
+		w: w, log: log, opts: o, retry: backoff.StoreWrites, overflowRows: o.MaxRows + o.MaxRows/10,
 		counts: map[key]int64{}, batchPrefix: hex.EncodeToString(p[:]) + "-",
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}

@@ -29,3 +29,8 @@ func (s Schedule) Delay(n int) time.Duration {
 	}
 	return d/2 + rand.N(d/2+1)
 }
+
+// StoreWrites is the schedule of a batch the store refused: retried after
+// 0.1 s, doubling to 30 s, for 20 attempts, about six and a half minutes
+// of failing before it is given up.
+var StoreWrites = Schedule{Base: 100 * time.Millisecond, Max: 30 * time.Second, Attempts: 20}
