@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -81,7 +82,7 @@ func usageCmd() *cobra.Command {
 	fl.StringVar(&since, "since", "", "from a time (RFC 3339) or a duration ago (e.g. 72h); default 24h, or 720h with --by day")
 	fl.StringVar(&until, "until", "", "up to a time (RFC 3339) or a duration ago; default now")
 	fl.StringVar(&f.By, "by", usage.ByHour, "period: hour or day (UTC)")
-	fl.IntVar(&f.Limit, "limit", 10000, "most stored counts to read")
+	fl.IntVar(&f.Limit, "limit", store.DefaultUsageLimit, "most stored counts to read")
 	return cmd
 }
 
