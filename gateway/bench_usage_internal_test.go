@@ -43,8 +43,8 @@ func BenchmarkRouteUsageNoUpstream(b *testing.B) {
 			}
 			b.Cleanup(gw.Close)
 			// The route's chain as New builds it, the proxy left out.
-			gw.routes[0].handler = gw.guard.MiddlewareWith(guard.DPoPOff)(gw.guard.RequireScopes("list:users")(
-				http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+			gw.routes[0].handler = chain(gw.guard, guard.DPoPOff, []string{"list:users"}, gw.usage,
+				http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 			req := httptest.NewRequest(http.MethodGet, "/users", nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			w := httptest.NewRecorder()
@@ -83,11 +83,10 @@ func BenchmarkUsageReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rep := &usageReporter{sink: c, api: authservertest.API}
 	req := httptest.NewRequest(http.MethodGet, "/users", nil)
 	req.Pattern = "/users"
 	b.ReportAllocs()
 	for b.Loop() {
-		rep.observe(req, caller, nil)
+		gw.usage.report(req, caller, guard.OutcomeAllowed)
 	}
 }

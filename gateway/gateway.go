@@ -24,6 +24,7 @@ type Gateway struct {
 	guard   *guard.Guard
 	routes  table
 	cookies *agent.CookieReader // nil without Config.Cookies
+	usage   *usageReporter      // nil without Config.Usage
 }
 
 // New validates cfg and builds the gateway. Like guard.New it reads the
@@ -92,14 +93,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		// Validate has checked the URL.
 		upstream, _ := url.Parse(r.Upstream)
 		proxy := newProxy(upstream, public, transport, ids, log)
-		var h http.Handler = g.MiddlewareWith(cfg.dpopMode(r))(g.RequireScopes(r.Scopes...)(proxy))
+		h := chain(g, cfg.dpopMode(r), r.Scopes, reporter, proxy)
 		if r.Cookies {
 			proxy.ModifyResponse = stripCORS
 			h = cookieAuth(cookies, public, nonces, reporter, h)
 		}
 		routes[i] = &route{path: r.Path, methods: r.Methods, handler: h, cookies: r.Cookies}
 	}
-	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies}, nil
+	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies, usage: reporter}, nil
+}
+
+// chain is a route's handler in front of next, its proxy: the guard in
+// mode, the check of scopes, and the usage report of what passes both.
+func chain(g *guard.Guard, mode guard.DPoPMode, scopes []string, reporter *usageReporter, next http.Handler) http.Handler {
+	return g.MiddlewareWith(mode)(g.RequireScopes(scopes...)(reporter.admitted(next)))
 }
 
 // ServeHTTP routes, authenticates and forwards the request. A path not in

@@ -31,9 +31,8 @@ func (l *usageLog) Observe(e usage.Event) {
 	l.events = append(l.events, e)
 }
 
-// take waits for n events, returns them and forgets them. A request let
-// through is reported once the proxy returns, which may be after the
-// client has read the answer the proxy flushed.
+// take waits for n events, returns them and forgets them. Every event is
+// told before the answer, but waiting keeps the test from depending on it.
 func (l *usageLog) take(t *testing.T, n int) []usage.Event {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
