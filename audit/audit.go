@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portcullis/portcullis/internal/backoff"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 )
@@ -118,7 +119,7 @@ type Recorder struct {
 	once    sync.Once
 	repeats repeats
 	drops   drops
-	retry   backoff
+	retry   backoff.Schedule
 	// uidPrefix is random per recorder and seq counts its events: each
 	// event's UID is unique across processes and restarts.
 	uidPrefix string
@@ -147,7 +148,7 @@ func newRecorder(w Writer, log *slog.Logger, o Options) *Recorder {
 	var p [8]byte
 	_, _ = rand.Read(p[:]) // never fails (crypto/rand)
 	r := &Recorder{w: w, log: log, opts: o, queue: make(chan store.AuditEvent, o.Buffer),
-		stop: make(chan struct{}), done: make(chan struct{}), retry: defaultBackoff,
+		stop: make(chan struct{}), done: make(chan struct{}), retry: backoff.StoreWrites,
 		uidPrefix: hex.EncodeToString(p[:]) + "-"}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.repeats.init()

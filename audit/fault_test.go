@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/internal/backoff"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/sqlite"
 )
@@ -32,10 +33,10 @@ func openSQLite(t *testing.T) *sqlite.Store {
 
 // fastRetry keeps the tests short: the schedule's shape, not its pace, is
 // under test.
-var fastRetry = backoff{base: time.Millisecond, max: 4 * time.Millisecond, attempts: 1000}
+var fastRetry = backoff.Schedule{Base: time.Millisecond, Max: 4 * time.Millisecond, Attempts: 1000}
 
 // start runs a recorder with the retry schedule b.
-func start(w Writer, log *slog.Logger, o Options, b backoff) *Recorder {
+func start(w Writer, log *slog.Logger, o Options, b backoff.Schedule) *Recorder {
 	r := newRecorder(w, log, o)
 	r.retry = b
 	go r.run()
@@ -225,7 +226,7 @@ func TestFaultStoreErrorGivesUp(t *testing.T) {
 	var drops dropCounter
 	var logs syncBuffer
 	r := start(failWriter{}, slog.New(slog.NewJSONHandler(&logs, nil)), Options{Dropped: drops.add},
-		backoff{base: time.Millisecond, max: time.Millisecond, attempts: 3})
+		backoff.Schedule{Base: time.Millisecond, Max: time.Millisecond, Attempts: 3})
 	for range 50 {
 		r.Record(context.Background(), slog.LevelInfo, store.AuditEvent{Type: TokenIssued})
 	}

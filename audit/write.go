@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -18,32 +17,6 @@ const (
 	// writeTimeout bounds one store write.
 	writeTimeout = 10 * time.Second
 )
-
-// backoff is the retry schedule of a batch the store refused.
-type backoff struct {
-	base, max time.Duration
-	// attempts is how many failed writes give a batch up
-	// (DropStoreError): a batch the store can never take (one event it
-	// rejects) must not block the trail for ever.
-	attempts int
-}
-
-// defaultBackoff retries after 0.1 s, doubling to 30 s, for 20 attempts:
-// about six and a half minutes of failing before a batch is given up.
-var defaultBackoff = backoff{base: 100 * time.Millisecond, max: 30 * time.Second, attempts: 20}
-
-// delay is the wait before retry n (from 1): base·2^(n-1), capped at max,
-// half of it fixed and half random, so that instances failing together do
-// not retry in step.
-func (b backoff) delay(n int) time.Duration {
-	d := b.max
-	if n < 32 {
-		if x := b.base << (n - 1); x > 0 && x < b.max {
-			d = x
-		}
-	}
-	return d/2 + rand.N(d/2+1)
-}
 
 // batch is the events of the next store write and its failed attempts.
 type batch struct {
@@ -118,14 +91,14 @@ func (r *Recorder) write(ctx context.Context, b *batch) time.Duration {
 		return 0
 	}
 	b.failures++
-	if b.failures >= r.retry.attempts {
+	if b.failures >= r.retry.Attempts {
 		r.log.Error("audit events not stored: the store refused them at every attempt",
 			"events", len(b.events), "attempts", b.failures, "err", err)
 		r.drops.add(DropStoreError, len(b.events))
 		b.reset()
 		return 0
 	}
-	d := r.retry.delay(b.failures)
+	d := r.retry.Delay(b.failures)
 	r.log.Warn("store audit events; retrying", "events", len(b.events), "attempt", b.failures, "retry_in", d, "err", err)
 	return d
 }

@@ -45,6 +45,7 @@ type accessToken struct {
 	raw string
 	jti string
 	exp time.Time
+	aud []string
 }
 
 // mintAccessToken signs an access token for sub. Nothing is written to the
@@ -68,7 +69,7 @@ func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string
 	if err != nil {
 		return accessToken{}, fmt.Errorf("mint access token: %w", err)
 	}
-	return accessToken{raw: tok, jti: claims.ID, exp: claims.Expiry.Time()}, nil
+	return accessToken{raw: tok, jti: claims.ID, exp: claims.Expiry.Time(), aud: audience}, nil
 }
 
 // errNotOurToken means a token was not issued by this server, is malformed,

@@ -84,7 +84,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	case err != nil:
 		return s.internal(r, err)
 	}
-	return s.issued(w, r, grantAuthorizationCode, c.ID, u.ID, tokens.access.jti, jkt, tokens.response)
+	return s.issued(w, r, grantAuthorizationCode, c.ID, u.ID, tokens.access, jkt, tokens.response)
 }
 
 // codeReplayed revokes what a code's first exchange issued.

@@ -31,7 +31,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 	if err != nil {
 		return s.internal(r, err)
 	}
-	return s.issued(w, r, grantClientCredentials, c.ID, c.ID, at.jti, jkt, tokenResponse{
+	return s.issued(w, r, grantClientCredentials, c.ID, c.ID, at, jkt, tokenResponse{
 		AccessToken: at.raw, TokenType: tokenType(jkt), ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
 	})
 }

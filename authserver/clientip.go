@@ -10,9 +10,8 @@ import (
 // trusted proxies), as throttles and the audit trail name it; RemoteAddr
 // as it is when it cannot be read.
 func (s *Server) clientIP(r *http.Request) string {
-	ip := clientaddr.Of(r, s.cfg.TrustedProxies)
-	if !ip.IsValid() {
-		return r.RemoteAddr
+	if ip := clientaddr.String(r, s.cfg.TrustedProxies); ip != "" {
+		return ip
 	}
-	return ip.String()
+	return r.RemoteAddr
 }

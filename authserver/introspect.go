@@ -9,6 +9,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // introspection is an RFC 7662 section 2.2 response. Only Active is set for
@@ -59,9 +60,11 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.mayIntrospect(r, client, c) {
+		s.introspected(r, clientID, false, nil)
 		writeJSON(w, http.StatusOK, introspection{Active: false})
 		return
 	}
+	s.introspected(r, clientID, true, c.Audience)
 	writeJSON(w, http.StatusOK, introspection{
 		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: tokenType(c.boundTo()),
 		Exp: c.Expiry.Time().Unix(), Iat: c.IssuedAt.Time().Unix(), Sub: c.Subject,
@@ -116,11 +119,35 @@ func (s *Server) introspectRefreshToken(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if err != nil || rt.ClientID != clientID || !rt.RotatedAt.IsZero() || !rt.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) || !now.Before(rt.FamilyExpiresAt) {
+		s.introspected(r, clientID, false, nil)
 		writeJSON(w, http.StatusOK, introspection{Active: false})
 		return
 	}
+	s.introspected(r, clientID, true, nil)
 	writeJSON(w, http.StatusOK, introspection{
 		Active: true, Scope: strings.Join(rt.Scopes, " "), ClientID: rt.ClientID,
 		Exp: rt.ExpiresAt.Unix(), Sub: rt.UserID, Iss: s.cfg.Issuer,
 	})
+}
+
+// introspected reports an introspection answer to the usage Sink, once
+// for each API of the token's audience: none for an inactive token, whose
+// answer tells nothing of it, nor for a refresh token.
+func (s *Server) introspected(r *http.Request, clientID string, active bool, audience []string) {
+	if s.cfg.Usage == nil {
+		return
+	}
+	e := usage.Event{Kind: usage.Introspected, Time: s.cfg.Now(), ClientID: clientID, Outcome: usage.Inactive,
+		Address: s.clientIP(r), UserAgent: r.UserAgent()}
+	if active {
+		e.Outcome = usage.Active
+	}
+	if len(audience) == 0 {
+		s.cfg.Usage.Observe(e)
+		return
+	}
+	for _, aud := range audience {
+		e.Audience = aud
+		s.cfg.Usage.Observe(e)
+	}
 }

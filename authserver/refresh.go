@@ -109,7 +109,7 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	case err != nil:
 		return s.internal(r, err)
 	}
-	return s.issued(w, r, grantRefreshToken, c.ID, u.ID, tokens.access.jti, jkt, tokens.response)
+	return s.issued(w, r, grantRefreshToken, c.ID, u.ID, tokens.access, jkt, tokens.response)
 }
 
 // retriedRefresh answers a rotated token presented again by clientID: the

@@ -95,6 +95,12 @@ type Config struct {
 	// Observer receives every request's outcome and every issued token,
 	// for metrics. Nil means none.
 	Observer Observer
+	// Usage is told of every access token issued (usage.TokenIssued, one
+	// event per API the token is for) and every introspection answered
+	// (usage.Introspected), and of every request a rate limit refuses
+	// (usage.RateLimited), for usage records and anomaly detection. It
+	// runs on the request path and must not block. Nil means none.
+	Usage usage.Sink
 	// Auditor records security events. Nil means they are only logged.
 	Auditor Auditor
 	// Suspensions tells which clients are suspended: they are refused
@@ -134,10 +140,6 @@ type Config struct {
 	// Limiter decides the rate limits for every instance at once
 	// (redisstate.Client.Limiter). Nil means each instance's memory.
 	Limiter usage.Limiter
-	// Usage receives what the server reports of its use: a
-	// usage.RateLimited event for each request a rate limit refuses. Nil
-	// means none.
-	Usage usage.Sink
 }
 
 // Observer is told what the server does.

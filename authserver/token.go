@@ -9,6 +9,7 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // Grant types (RFC 6749).
@@ -89,16 +90,24 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // issued answers a granted token request and records it: the audit event,
-// the metric and the response.
-// jkt is the DPoP key the access token is bound to, if any: a thumbprint,
-// not a secret.
-func (s *Server) issued(w http.ResponseWriter, r *http.Request, grantType, clientID, sub, jti, jkt string, resp tokenResponse) *Error {
-	kv := []any{"grant_type", grantType, "client_id", clientID, "sub", sub, "jti", jti}
+// the metric, the usage record of each API the token is for, and the
+// response. jkt is the DPoP key the access token is bound to, if any: a
+// thumbprint, not a secret.
+func (s *Server) issued(w http.ResponseWriter, r *http.Request, grantType, clientID, sub string, at accessToken, jkt string, resp tokenResponse) *Error {
+	kv := []any{"grant_type", grantType, "client_id", clientID, "sub", sub, "jti", at.jti}
 	if jkt != "" {
 		kv = append(kv, "jkt", jkt)
 	}
 	s.event(r, slog.LevelInfo, audit.TokenIssued, kv...)
 	s.cfg.Observer.TokenIssued(grantType, clientID)
+	if s.cfg.Usage != nil {
+		e := usage.Event{Kind: usage.TokenIssued, Time: s.cfg.Now(), ClientID: clientID, Subject: sub, GrantType: grantType,
+			TokenID: at.jti, Address: s.clientIP(r), UserAgent: r.UserAgent()}
+		for _, aud := range at.aud {
+			e.Audience = aud
+			s.cfg.Usage.Observe(e)
+		}
+	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// deleted by the periodic sweep. Zero means 2160h (90 days); at least
 	// 24h.
 	AuditRetention time.Duration `yaml:"audit_retention"`
+	// UsageRetention is how long hourly usage records are kept; older
+	// ones are deleted by the periodic sweep. Zero means 9600h (400
+	// days); at least 24h.
+	UsageRetention time.Duration `yaml:"usage_retention"`
 	// PendingRequestsPerAddress bounds the live pending authorization
 	// requests (from /authorize and /par) one client address may hold on
 	// an instance; IPv6 addresses count by /64. Zero means 100.
@@ -103,9 +107,9 @@ type Config struct {
 	// every guarantee alone.
 	Redis string `yaml:"redis"`
 	// TrustedProxies are the addresses or CIDR ranges of reverse proxies in
-	// front of the server, whose X-Forwarded-For tells the client's
-	// address (for login throttling and the audit trail). Empty means no
-	// proxy is trusted.
+	// front of the server, the agent and the gateway, whose
+	// X-Forwarded-For tells the client's address (for login throttling,
+	// the audit trail and usage events). Empty means no proxy is trusted.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// AllowInsecureLocalhost lets web (non-native) clients use plain http
 	// redirect URIs on a loopback host, for development. False refuses

@@ -17,6 +17,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 const secret = "0123456789abcdef0123456789abcdef"
@@ -80,8 +81,8 @@ func TestSigninFile(t *testing.T) {
 	if cfg.Limits.Connections != connlimit.DefaultConnections || cfg.Limits.ConnectionsPerAddress != connlimit.DefaultConnectionsPerAddress || cfg.ShutdownDelay != DefaultShutdownDelay || cfg.ShutdownGrace != DefaultShutdownGrace {
 		t.Fatalf("limits %+v, shutdown_delay %v, shutdown_grace %v; want the defaults", cfg.Limits, cfg.ShutdownDelay, cfg.ShutdownGrace)
 	}
-	if cfg.AuditRetention != audit.DefaultRetention || cfg.OpsListen != "" {
-		t.Fatalf("audit_retention %v, ops_listen %q; want 2160h and none", cfg.AuditRetention, cfg.OpsListen)
+	if cfg.AuditRetention != audit.DefaultRetention || cfg.UsageRetention != usage.DefaultRetention || cfg.OpsListen != "" {
+		t.Fatalf("audit_retention %v, usage_retention %v, ops_listen %q; want 2160h, 9600h and none", cfg.AuditRetention, cfg.UsageRetention, cfg.OpsListen)
 	}
 }
 
@@ -94,6 +95,7 @@ issuer: http://127.0.0.1:8080
 storage: sqlite://x.db
 ops_listen: 127.0.0.1:9090
 audit_retention: 720h
+usage_retention: 48h
 pending_requests_per_address: 20
 pending_requests_total: 500
 limits: {connections: 2000, connections_per_address: 50}
@@ -114,7 +116,7 @@ oauth_agent:
 		t.Fatal(err)
 	}
 	as := cfg.AuthServer()
-	if cfg.OpsListen != "127.0.0.1:9090" || cfg.AuditRetention != 720*time.Hour || as.PendingPerAddress != 20 || as.PendingTotal != 500 {
+	if cfg.OpsListen != "127.0.0.1:9090" || cfg.AuditRetention != 720*time.Hour || cfg.UsageRetention != 48*time.Hour || as.PendingPerAddress != 20 || as.PendingTotal != 500 {
 		t.Fatalf("config = %+v, authserver = %+v", cfg, as)
 	}
 	if cfg.Limits != (connlimit.Limits{Connections: 2000, ConnectionsPerAddress: 50}) || cfg.ShutdownDelay != time.Second || cfg.ShutdownGrace != DefaultShutdownGrace {
@@ -233,6 +235,7 @@ func TestInvalid(t *testing.T) {
 		{"bad ops_listen", base("ops_listen: 9090\n"), "ops_listen: must be host:port"},
 		{"ops_listen on the public address", base("listen: 127.0.0.1:8080\nops_listen: 127.0.0.1:8080\n"), "ops_listen: must differ from listen"},
 		{"audit retention too short", base("audit_retention: 1h\n"), "audit_retention: must be at least 24h"},
+		{"usage retention too short", base("usage_retention: 1h\n"), "usage_retention: must be at least 24h"},
 		{"negative pending limit", base("pending_requests_per_address: -1\n"), "pending_requests_per_address: must be positive"},
 		{"negative connection limit", base("limits: {connections: -1}\n"), "limits.connections: must not be negative"},
 		{"per-address limit above the total", base("limits: {connections: 100, connections_per_address: 200}\n"), "limits.connections_per_address: must be at most limits.connections"},

@@ -12,6 +12,7 @@ func TestGatewayDPoP(t *testing.T) {
 	doc := func(publicURL string) string {
 		return `issuer: http://127.0.0.1:8080
 storage: sqlite://x.db
+trusted_proxies: [10.0.0.0/8]
 apis: [{identifier: "https://api.example.com", scopes: [list:users]}]
 gateway:
   listen: 127.0.0.1:8082
@@ -30,6 +31,10 @@ gateway:
 	gw := cfg.Gateway
 	if gw.DPoPNonceKey != nonceKey || gw.Routes[0].DPoP != "required" || gw.Routes[1].DPoP != "off" {
 		t.Errorf("gateway = %+v", gw)
+	}
+	// Usage events tell addresses behind the file's trusted proxies.
+	if len(gw.TrustedProxies) != 1 || gw.TrustedProxies[0].String() != "10.0.0.0/8" {
+		t.Errorf("gateway trusted proxies %v", gw.TrustedProxies)
 	}
 	_, err = Parse([]byte(doc("")), "/", env(map[string]string{"NONCE_KEY": nonceKey}))
 	if want := "gateway.routes[0].dpop: required needs gateway.public_url"; err == nil || !strings.Contains(err.Error(), want) {

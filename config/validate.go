@@ -20,6 +20,7 @@ import (
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -81,15 +82,15 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Gateway != nil {
+		// The gateway tells client addresses, for its limits per address
+		// and its usage events, behind the same proxies as the server.
+		c.Gateway.TrustedProxies = c.trustedProxies()
 		// Cookie routes read the agent's cookies: by default, with its
 		// settings.
 		if c.Gateway.Cookies == nil && c.OAuthAgent != nil {
 			ck := c.OAuthAgent.Cookies()
 			c.Gateway.Cookies = &ck
 		}
-		// Limits per address count behind the same proxies as the
-		// server's.
-		c.Gateway.TrustedProxies = c.trustedProxies()
 		if err := c.Gateway.Validate(); err != nil {
 			p = append(p, err)
 		}
@@ -110,6 +111,8 @@ func (c *Config) validate() error {
 	p.check(c.SessionTTL >= time.Minute, "session_ttl", "must be at least 1m")
 	c.AuditRetention = cmp.Or(c.AuditRetention, audit.DefaultRetention)
 	p.check(c.AuditRetention >= 24*time.Hour, "audit_retention", "must be at least 24h")
+	c.UsageRetention = cmp.Or(c.UsageRetention, usage.DefaultRetention)
+	p.check(c.UsageRetention >= 24*time.Hour, "usage_retention", "must be at least 24h")
 	c.PendingRequestsPerAddress = cmp.Or(c.PendingRequestsPerAddress, authserver.DefaultPendingPerAddress)
 	c.PendingRequestsTotal = cmp.Or(c.PendingRequestsTotal, authserver.DefaultPendingTotal)
 	p.check(c.PendingRequestsPerAddress > 0, "pending_requests_per_address", "must be positive")

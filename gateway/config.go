@@ -76,16 +76,18 @@ type Config struct {
 	Cookies *agent.CookieConfig `yaml:"cookies"`
 	// TrustedProxies are the reverse proxies in front of the gateway
 	// whose X-Forwarded-For tells the client's address, which
-	// RateLimitPerAddress counts by. Empty means the peer address is the
-	// client's. The configuration file sets it from its top-level
-	// trusted_proxies.
+	// RateLimitPerAddress counts by and usage events carry. Empty means
+	// the peer address is the client's. The configuration file sets it
+	// from its top-level trusted_proxies.
 	TrustedProxies []netip.Prefix `yaml:"-"`
 	// Limiter decides the routes' rate limits for every instance at once
 	// (redisstate.Client.Limiter); serve sets it when Redis is
 	// configured. Nil means each instance's memory.
 	Limiter usage.Limiter `yaml:"-"`
-	// Usage receives a usage.RateLimited event for each request a rate
-	// limit refuses. Nil means none.
+	// Usage is told of every request a route judges (usage.APICall: the
+	// route's path, the caller, the client address, the outcome) and of
+	// every request a rate limit refuses (usage.RateLimited), for usage
+	// records and anomaly detection; serve sets it. Nil means none.
 	Usage usage.Sink `yaml:"-"`
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/dpop"
+	"github.com/portcullis/portcullis/guard"
 )
 
 // cookieAuth lets a browser on a trusted web origin authenticate with the
@@ -23,8 +24,9 @@ import (
 // bearer token. The agent's cookies never reach the upstream. A request
 // that carries an Authorization header is a client's own and passes as it
 // is. The proof carries the current nonce of nonces, the gateway's own
-// resource-server nonces, when set.
-func cookieAuth(cookies *agent.CookieReader, public *url.URL, nonces *dpop.Nonces, next http.Handler) http.Handler {
+// resource-server nonces, when set. Its own refusals are reported to
+// reporter (nil: nowhere), as the guard's are.
+func cookieAuth(cookies *agent.CookieReader, public *url.URL, nonces *dpop.Nonces, reporter *usageReporter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cookies.CORS(w, r)
 		if _, ok := r.Header["Authorization"]; ok {
@@ -39,20 +41,25 @@ func cookieAuth(cookies *agent.CookieReader, public *url.URL, nonces *dpop.Nonce
 		switch {
 		case errors.Is(err, agent.ErrUntrustedOrigin):
 			reply(w, http.StatusForbidden, "untrusted_origin", "cookie requests must come from a trusted web origin")
+			reporter.report(r, nil, guard.OutcomeInvalidRequest)
 			return
 		case errors.Is(err, agent.ErrMissingCSRFHeader):
 			reply(w, http.StatusForbidden, "missing_csrf_header", "cookie requests that change data must carry the header token-handler-version: 1")
+			reporter.report(r, nil, guard.OutcomeInvalidRequest)
 			return
 		case errors.Is(err, agent.ErrDuplicateCookie):
 			// Nothing is deleted: the other copy would be used alone.
 			reply(w, http.StatusForbidden, "conflicting_cookies", "the request carries two access token cookies; another host of this domain may have set one: clear this site's cookies and sign in again")
+			reporter.report(r, nil, guard.OutcomeInvalidRequest)
 			return
 		case errors.Is(err, agent.ErrInvalidCookie):
 			cookies.ClearAccessToken(w)
 			reply(w, http.StatusUnauthorized, "invalid_token", "the access token cookie cannot be decrypted; call the OAuth Agent's /refresh")
+			reporter.report(r, nil, guard.OutcomeInvalidToken)
 			return
 		case err != nil:
 			reply(w, http.StatusUnauthorized, "invalid_token", "no access token cookie; call the OAuth Agent's /refresh")
+			reporter.report(r, nil, guard.OutcomeNoToken)
 			return
 		}
 		r = r.Clone(r.Context())
@@ -60,9 +67,11 @@ func cookieAuth(cookies *agent.CookieReader, public *url.URL, nonces *dpop.Nonce
 		switch err := cookies.Present(r.Header, token, r.Method, proofTarget(public, r), currentNonce(nonces)); {
 		case errors.Is(err, agent.ErrUnknownDPoPKey):
 			reply(w, http.StatusUnauthorized, "invalid_token", "the access token is bound to a DPoP key the OAuth Agent no longer holds; call the OAuth Agent's /refresh")
+			reporter.report(r, nil, guard.OutcomeInvalidToken)
 			return
 		case err != nil:
 			reply(w, http.StatusInternalServerError, "server_error", "the gateway could not sign a DPoP proof")
+			reporter.report(r, nil, guard.OutcomeUnavailable)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -25,6 +25,7 @@ type Gateway struct {
 	guard   *guard.Guard
 	routes  table
 	cookies *agent.CookieReader // nil without Config.Cookies
+	usage   *usageReporter      // nil without Config.Usage
 }
 
 // New validates cfg and builds the gateway. Like guard.New it reads the
@@ -55,7 +56,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	g, err := guard.New(ctx, guard.Options{
+	opts := guard.Options{
 		Issuer:     cfg.Issuer,
 		Audience:   cfg.Audience,
 		Algorithms: cfg.Algorithms,
@@ -63,7 +64,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		Logger:     log,
 		// Each route picks its mode; the guard holds what they share.
 		DPoP: guard.DPoP{PublicURL: cfg.PublicURL, Replay: cfg.DPoPReplay, Nonces: nonces},
-	})
+	}
+	var reporter *usageReporter
+	if cfg.Usage != nil {
+		reporter = &usageReporter{sink: cfg.Usage, api: cfg.Audience, trusted: cfg.TrustedProxies}
+		opts.Observe = reporter.observe
+	}
+	g, err := guard.New(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -88,17 +95,25 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		// Validate has checked the URL.
 		upstream, _ := url.Parse(r.Upstream)
 		proxy := newProxy(upstream, public, transport, ids, log)
-		var h http.Handler = g.MiddlewareWith(cfg.dpopMode(r))(g.RequireScopes(r.Scopes...)(limits.perCaller(i, r.Path, r.RateLimit, proxy)))
+		// A call is reported let through only once the caller's limit
+		// lets it through too.
+		h := chain(g, cfg.dpopMode(r), r.Scopes, limits.perCaller(i, r.Path, r.RateLimit, reporter.admitted(proxy)))
 		var cors func(http.ResponseWriter, *http.Request)
 		if r.Cookies {
 			proxy.ModifyResponse = stripCORS
-			h = cookieAuth(cookies, public, nonces, h)
+			h = cookieAuth(cookies, public, nonces, reporter, h)
 			cors = func(w http.ResponseWriter, r *http.Request) { cookies.CORS(w, r) }
 		}
 		h = limits.perAddress(i, r.Path, r.RateLimitPerAddress, cors, h)
 		routes[i] = &route{path: r.Path, methods: r.Methods, handler: h, cookies: r.Cookies}
 	}
-	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies}, nil
+	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies, usage: reporter}, nil
+}
+
+// chain is a route's handler in front of next: the guard in mode and the
+// check of scopes.
+func chain(g *guard.Guard, mode guard.DPoPMode, scopes []string, next http.Handler) http.Handler {
+	return g.MiddlewareWith(mode)(g.RequireScopes(scopes...)(next))
 }
 
 // ServeHTTP routes, authenticates and forwards the request. A path not in
@@ -106,7 +121,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 // route matches gets 404, and a method no matching route admits gets 405
 // with Allow, all with JSON bodies; the path is checked before routing and
 // routing happens before authentication. A CORS preflight for a route with
-// Cookies is answered by the gateway itself.
+// Cookies is answered by the gateway itself. The route's path names it in
+// the request's Pattern, as a ServeMux names its pattern, for the usage
+// events.
 func (gw *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, err := requestPath(r.URL)
 	if err != nil {
@@ -119,6 +136,7 @@ func (gw *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, allow := gw.routes.lookup(p, r.Method)
 	switch {
 	case rt != nil:
+		r.Pattern = rt.path
 		rt.handler.ServeHTTP(w, r)
 	case len(allow) > 0:
 		for _, m := range allow {

@@ -83,4 +83,13 @@
 // Triggered polls are coalesced and at least half a second apart, so
 // notices cannot make a guard flood the issuer. If Redis is down, the
 // interval is the bound again.
+//
+// # Usage
+//
+// Options.Observe, when set, is told once of every request Middleware
+// and RequireScopes judge: the Caller, and nil or the refusal, which
+// Outcome names from a fixed set (allowed, no_token, expired, revoked,
+// insufficient_scope...). It is how an API reports its calls to its own
+// metrics or usage records; Portcullis's gateway feeds its usage records
+// from it.
 package guard

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -189,4 +192,54 @@ func ExampleDPoP() {
 	// Output:
 	// 401 DPoP realm="https://api.example.com", error="invalid_token", error_description="this API accepts DPoP-bound tokens only", algs="ES256 ES384 ES512 EdDSA PS256 PS384 PS512 RS256 RS384 RS512"
 	// 200 hello user-1, holder of the key the token is bound to: true
+}
+
+// Options.Observe reports every request the guard judges, once, with the
+// route the ServeMux matched: here it counts calls per route and outcome,
+// as a metric or a usage record would.
+func ExampleOptions_observe() {
+	issuer := guardtest.NewIssuer()
+	defer issuer.Close()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	g, err := guard.New(context.Background(), guard.Options{
+		Issuer:   issuer.URL,
+		Audience: guardtest.Audience,
+		// Cheap, non-blocking, safe for concurrent use: it runs on the
+		// request path. Outcome's values form a fixed set.
+		Observe: func(r *http.Request, c *guard.Caller, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls[fmt.Sprintf("%q %s", r.Pattern, guard.Outcome(err))]++
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer g.Close()
+	mux := http.NewServeMux()
+	mux.Handle("GET /users", g.RequireScopes("list:users")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	api := httptest.NewServer(g.Middleware(mux))
+	defer api.Close()
+
+	for _, token := range []string{"", issuer.Token("read:users"), issuer.Token("list:users"), issuer.Token("list:users")} {
+		req, _ := http.NewRequest(http.MethodGet, api.URL+"/users", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, k := range slices.Sorted(maps.Keys(calls)) {
+		fmt.Println(k, calls[k])
+	}
+	// Output:
+	// "" no_token 1
+	// "GET /users" allowed 2
+	// "GET /users" insufficient_scope 1
 }

@@ -136,16 +136,26 @@ func (g *Guard) MiddlewareWith(mode DPoPMode) func(http.Handler) http.Handler {
 				answer := ch
 				answer.Used = used
 				g.reject(w, err, answer)
+				g.observe(r, caller, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
+			j := &judged{Context: r.Context(), guard: g, caller: caller}
+			in := r.WithContext(j)
+			if g.s.Observe != nil {
+				// Deferred, so that a handler that aborts (an
+				// upstream cut mid-body) is reported too.
+				defer func() { g.s.Observe(in, caller, j.refusal) }()
+			}
+			next.ServeHTTP(w, in)
 		})
 	}
 }
 
 // authenticate finds and verifies the request's token, and its proof
 // under the DPoP scheme, as mode admits them. It also returns the scheme
-// the request used, whose challenge carries the error.
+// the request used, whose challenge carries the error, and, with an error
+// found after the token verified (its binding, its proof), the token's
+// Caller, for Options.Observe.
 func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, authscheme.Scheme, error) {
 	used, token, err := credentials(r.Header)
 	if used == authscheme.DPoP && mode == DPoPOff {
@@ -174,10 +184,7 @@ func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, authschem
 		// or not: each proof is for one request.
 		err = g.proofs.check(r, token, c.jkt)
 	}
-	if err != nil {
-		return nil, used, err
-	}
-	return c, used, nil
+	return c, used, err
 }
 
 // reject writes err, an *Error from authenticate or a scope check, with

@@ -88,6 +88,22 @@ type Options struct {
 	// Clock returns the current time for validation and rate limits. Zero
 	// means time.Now; tests set it to move time without sleeping.
 	Clock func() time.Time
+
+	// Observe, if set, is told once of every request Middleware (or
+	// MiddlewareWith) and RequireScopes judge, for usage records and
+	// metrics: c is the token's Caller, nil when the request was refused
+	// before a token was verified, and err is nil for a request let
+	// through, else the *Error it was refused with; Outcome(err) names it
+	// from a fixed set. It runs on the request path, after the answer: for
+	// a request let through, once the handler inside Middleware returns,
+	// with the request that handler was given (so a ServeMux inside has
+	// set its Pattern), which tells a refusal by a RequireScopes inside
+	// from a request let through; for a request refused by Middleware,
+	// with the request as received. It must be cheap, must not block and
+	// must be safe for concurrent use; it must not keep r. A
+	// RequireScopes without its Guard's Middleware around it reports its
+	// own refusals. Nil means none: the guard's path then does no more work.
+	Observe func(r *http.Request, c *Caller, err error)
 }
 
 // Introspection configures the RFC 7662 path for opaque tokens.

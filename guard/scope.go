@@ -27,7 +27,9 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			caller, ok := CallerFromContext(r.Context())
 			if !ok {
-				g.reject(w, &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}, authscheme.Challenge{Realm: g.s.Realm, Bearer: true})
+				e := &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}
+				g.reject(w, e, authscheme.Challenge{Realm: g.s.Realm, Bearer: true})
+				g.observe(r, nil, e)
 				return
 			}
 			for _, s := range scopes {
@@ -35,6 +37,7 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 					e := newError(http.StatusForbidden, CodeInsufficientScope, ErrInsufficientScope, nil)
 					e.Scope = required
 					g.reject(w, e, g.schemeChallenge(caller))
+					g.refused(r, caller, e)
 					return
 				}
 			}

@@ -1,7 +1,8 @@
 // Package metrics owns the Prometheus metrics of a Portcullis process:
 // requests by endpoint with their latency and OAuth error codes, tokens
-// issued by grant and client, audit events not stored by reason, the latency of store operations and the use
-// of the store's connection pool.
+// issued by grant and client, API calls and introspections by outcome,
+// audit events and usage counts not stored by reason, the latency of store
+// operations and the use of the store's connection pool.
 package metrics
 
 import (
@@ -16,7 +17,8 @@ import (
 	"github.com/portcullis/portcullis/audit"
 )
 
-// Metrics holds the collectors. It implements authserver.Observer.
+// Metrics holds the collectors. It implements authserver.Observer and
+// usage.Sink.
 type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.HistogramVec
@@ -24,6 +26,7 @@ type Metrics struct {
 	tokens   *prometheus.CounterVec
 	dropped  *prometheus.CounterVec
 	storeOps *prometheus.HistogramVec
+	usage    usageMetrics
 }
 
 // PoolStats is what a store reports about its connection pool.
@@ -61,6 +64,7 @@ func New(pool func() PoolStats) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.errors, m.tokens, m.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.usage = newUsageMetrics(m.reg)
 	if pool != nil {
 		for _, g := range []struct {
 			name, help string

@@ -207,10 +207,26 @@ type Store interface {
 	// so a large backlog never holds the database's locks for long.
 	DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error)
 
+	// AddUsage adds counts to the stored ones, row by row (Hour,
+	// ClientID, API, Route, Metric, Detail), in one transaction, so that
+	// instances counting the same hour add up. batch identifies the call:
+	// adding a batch whose ID was added within UsageBatchTTL adds
+	// nothing, so a batch retried after a write whose answer was lost is
+	// counted once. Counts must not repeat a row; writers that sort them
+	// take row locks in one order and cannot deadlock one another.
+	AddUsage(ctx context.Context, batch string, counts []UsageCount) error
+	// ListUsage returns the counts f selects, summed per period, client,
+	// API, route, metric and detail, ordered by those.
+	ListUsage(ctx context.Context, f UsageFilter) ([]UsageCount, error)
+	// DeleteUsageBefore deletes the counts of hours before before and
+	// returns how many rows it deleted, in batches as DeleteAuditBefore.
+	DeleteUsageBefore(ctx context.Context, before time.Time) (int64, error)
+
 	// DeleteExpired removes what expired before now and can no longer
 	// matter: revocations, cutoffs, single-use marks, pending requests, sessions,
-	// codes, refresh tokens and ended client suspensions. Successor
-	// responses of tokens rotated more than MaxRefreshGrace ago are erased.
+	// codes, refresh tokens, ended client suspensions and the IDs of usage
+	// batches (AddUsage). Successor responses of tokens rotated more than
+	// MaxRefreshGrace ago are erased.
 	DeleteExpired(ctx context.Context, now time.Time) error
 
 	// Ping reports whether the database is reachable.

@@ -8,7 +8,9 @@ type Kind uint8
 // Kinds of events.
 const (
 	// TokenIssued: the authorization server issued an access token
-	// (ClientID, Subject, Audience, GrantType).
+	// (ClientID, Subject, Audience, GrantType, TokenID, Address,
+	// UserAgent): one event per API of the token's audience, all with
+	// the same TokenID.
 	TokenIssued Kind = iota + 1
 	// Introspected: the introspection endpoint answered (ClientID the
 	// caller, Audience of the token, Outcome "active" or "inactive").
@@ -16,7 +18,9 @@ const (
 	// APICall: the gateway or a guard judged an API request (Route,
 	// ClientID, Subject, Audience, TokenID, Address, UserAgent; Outcome
 	// "allowed" or the refusal's reason, one of a fixed set such as
-	// "invalid_token", "revoked", "expired", "insufficient_scope").
+	// "invalid_token", "revoked", "expired", "insufficient_scope": see
+	// guard.Outcomes). ClientID, Subject and TokenID are empty when the
+	// call was refused before a token verified.
 	APICall
 	// RateLimited: a rate limit refused a request (Limit names it, such
 	// as "token", "authorize", "gateway_route"; ClientID or Address says

@@ -34,8 +34,8 @@ const (
 	// keyReloadInterval is how often a server picks up keys rotated by the
 	// CLI or another instance. Rotation activates new keys later than this.
 	keyReloadInterval = 30 * time.Second
-	// gcInterval is how often expired records, and audit events past
-	// their retention, go.
+	// gcInterval is how often expired records, and audit events and
+	// usage counts past their retention, go.
 	gcInterval = 5 * time.Minute
 	// shutdownGrace is how long the example servers of portcullis dev
 	// give requests in flight to finish.
@@ -141,11 +141,13 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	m := metrics.New(poolStats(st))
 	rec := audit.New(st, log, audit.Options{Dropped: m.AuditDropped})
 	defer rec.Close() // before the store closes: stores what is buffered, within a deadline
+	counter := usage.NewCounter(st, log, usage.CounterOptions{Dropped: m.UsageDropped})
+	defer counter.Close() // after the servers stop, before the store closes: stores what is counted
+	// Every part that sees traffic reports it to one Sink: the usage
+	// counters, the metrics and, once started, the anomaly detectors.
+	sink := usage.Fanout{counter, m, m.RateLimited()}
 	ascfg := cfg.AuthServer()
 	ascfg.Observer, ascfg.Auditor = m, rec
-	// Every part that rate limits reports its refusals to the metric.
-	limited := m.RateLimited()
-	ascfg.Usage = limited
 	var limiter usage.Limiter // nil: each part's memory
 	if ascfg.Secret, err = keys.Secret(ctx, st); err != nil {
 		return err
@@ -178,13 +180,15 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		// Closed before the recorder, which stores what it audits.
 		defer detector.Close()
 		ascfg.Auditor = detector.Auditing(rec)
+		sink = append(sink, detector)
 	}
+	ascfg.Usage = sink
 	srv, err := authserver.New(ascfg, m.Store(shared), km, log)
 	if err != nil {
 		return err
 	}
 	go km.Run(ctx, keyReloadInterval, log)
-	go collectGarbage(ctx, st, log, cfg.AuditRetention)
+	go collectGarbage(ctx, st, log, retention{audit: cfg.AuditRetention, usage: cfg.UsageRetention})
 	g := &servers{log: log, limits: cfg.Limits, errc: make(chan error, 4)}
 	// Metrics are served only on the operations listener, never beside
 	// the public endpoints: they describe the clients and the traffic.
@@ -213,7 +217,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		// The gateway reads discovery and keys from the issuer, which may be
 		// the server just started.
 		gwcfg := *cfg.Gateway
-		gwcfg.Limiter, gwcfg.Usage = limiter, limited
+		gwcfg.Limiter, gwcfg.Usage = limiter, sink
 		if rs != nil {
 			// Every instance of the gateway sees every proof's jti; an
 			// API behind it that checks the proofs again uses a
@@ -241,7 +245,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	if cfg.OAuthAgent != nil {
 		// The agent reads the provider's discovery document at start.
 		agcfg := *cfg.OAuthAgent
-		agcfg.Limiter, agcfg.Usage = limiter, limited
+		agcfg.Limiter, agcfg.Usage = limiter, sink
 		ag, err := agent.New(ctx, agcfg, log)
 		if err != nil {
 			g.close()
@@ -394,9 +398,11 @@ func poolStats(st store.Store) func() metrics.PoolStats {
 	}
 }
 
-// collectGarbage deletes, every gcInterval, what expired and the audit
-// events older than retention.
-func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger, retention time.Duration) {
+// retention is how long records are kept: audit events, usage counts.
+type retention struct{ audit, usage time.Duration }
+
+// collectGarbage runs sweep every gcInterval.
+func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger, keep retention) {
 	t := time.NewTicker(gcInterval)
 	defer t.Stop()
 	for {
@@ -404,15 +410,25 @@ func collectGarbage(ctx context.Context, st store.Store, log *slog.Logger, reten
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			now := time.Now()
-			if err := st.DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
-				log.Error("delete expired records", "err", err)
-			}
-			if n, err := st.DeleteAuditBefore(ctx, now.Add(-retention)); err != nil && ctx.Err() == nil {
-				log.Error("delete audit events past retention", "err", err)
-			} else if n > 0 {
-				log.Info("audit events past retention deleted", "count", n, "retention", retention.String())
-			}
+			sweep(ctx, st, log, time.Now(), keep)
 		}
+	}
+}
+
+// sweep deletes what expired at now, and the audit events and usage
+// counts older than their retention.
+func sweep(ctx context.Context, st store.Store, log *slog.Logger, now time.Time, keep retention) {
+	if err := st.DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
+		log.Error("delete expired records", "err", err)
+	}
+	if n, err := st.DeleteAuditBefore(ctx, now.Add(-keep.audit)); err != nil && ctx.Err() == nil {
+		log.Error("delete audit events past retention", "err", err)
+	} else if n > 0 {
+		log.Info("audit events past retention deleted", "count", n, "retention", keep.audit.String())
+	}
+	if n, err := st.DeleteUsageBefore(ctx, now.Add(-keep.usage)); err != nil && ctx.Err() == nil {
+		log.Error("delete usage counts past retention", "err", err)
+	} else if n > 0 {
+		log.Info("usage counts past retention deleted", "rows", n, "retention", keep.usage.String())
 	}
 }

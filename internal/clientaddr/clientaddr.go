@@ -15,25 +15,60 @@ import (
 // else are ignored, since anyone can send them. The zero Addr means the
 // peer address could not be read (r.RemoteAddr is not ip:port).
 func Of(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	a, _ := find(r, trusted)
+	return a
+}
+
+// String is Of's address as text (Addr.String), "" for the zero Addr. It
+// allocates nothing when the request spells the address as String would,
+// as Go's server and proxies do: the text is then the request's own.
+func String(r *http.Request, trusted []netip.Prefix) string {
+	a, text := find(r, trusted)
+	if !a.IsValid() {
+		return ""
+	}
+	var buf [64]byte
+	if string(a.AppendTo(buf[:0])) == text {
+		return text
+	}
+	return a.String()
+}
+
+// find is Of, with the address's spelling in the request. The hops are
+// walked back from the last without splitting them into a new slice.
+func find(r *http.Request, trusted []netip.Prefix) (netip.Addr, string) {
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		return netip.Addr{}
+		return netip.Addr{}, ""
 	}
-	ip := peer.Addr().Unmap()
+	ip, text := peer.Addr().Unmap(), r.RemoteAddr[:strings.LastIndexByte(r.RemoteAddr, ':')]
+	text = strings.TrimSuffix(strings.TrimPrefix(text, "["), "]")
 	if !isTrusted(trusted, ip) {
-		return ip
+		return ip, text
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if ip = hop.Unmap(); !isTrusted(trusted, ip) {
-			break
+	values := r.Header.Values("X-Forwarded-For")
+	for i := len(values) - 1; i >= 0; i-- {
+		rest := values[i]
+		for {
+			hop := rest
+			comma := strings.LastIndexByte(rest, ',')
+			if comma >= 0 {
+				hop, rest = rest[comma+1:], rest[:comma]
+			}
+			hop = strings.TrimSpace(hop)
+			a, err := netip.ParseAddr(hop)
+			if err != nil {
+				return ip, text
+			}
+			if ip, text = a.Unmap(), hop; !isTrusted(trusted, ip) {
+				return ip, text
+			}
+			if comma < 0 {
+				break
+			}
 		}
 	}
-	return ip
+	return ip, text
 }
 
 func isTrusted(trusted []netip.Prefix, ip netip.Addr) bool {

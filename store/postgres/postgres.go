@@ -382,6 +382,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (err error) {
 		{`DELETE FROM grant_access_tokens WHERE expires_at < $1`, now},
 		{`DELETE FROM grants WHERE expires_at < $1`, now},
 		{`DELETE FROM client_suspensions WHERE until_at < $1`, now},
+		{`DELETE FROM usage_batches WHERE expires_at < $1`, now},
 		{`UPDATE refresh_tokens SET successor = NULL WHERE successor IS NOT NULL AND rotated_at < $1`, now.Add(-store.MaxRefreshGrace)},
 	} {
 		if _, err := s.pool.Exec(ctx, q.sql, q.arg); err != nil {

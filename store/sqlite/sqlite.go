@@ -301,6 +301,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 		{`DELETE FROM grant_access_tokens WHERE expires_at < ?`, t},
 		{`DELETE FROM grants WHERE expires_at < ?`, t},
 		{`DELETE FROM client_suspensions WHERE until_at < ?`, t},
+		{`DELETE FROM usage_batches WHERE expires_at < ?`, t},
 		{`UPDATE refresh_tokens SET successor = NULL WHERE successor IS NOT NULL AND rotated_at < ?`, now.Add(-store.MaxRefreshGrace).UnixMilli()},
 	} {
 		if _, err := s.db.ExecContext(ctx, q.sql, q.arg); err != nil {

@@ -51,6 +51,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ProbeConcurrent", testProbeConcurrent},
 		{"DPoPBindings", testDPoPBindings},
 		{"Suspensions", testSuspensions},
+		{"Usage", testUsage},
+		{"UsageConcurrent", testUsageConcurrent},
+		{"UsageRetention", testUsageRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
