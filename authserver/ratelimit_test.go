@@ -18,13 +18,17 @@ import (
 	"github.com/portcullis/portcullis/usage"
 )
 
-// sink keeps the usage events a server reports.
+// sink keeps the rate-limit refusals (usage.RateLimited) among the usage
+// events a server reports.
 type sink struct {
 	mu  sync.Mutex
 	all []usage.Event
 }
 
 func (s *sink) Observe(e usage.Event) {
+	if e.Kind != usage.RateLimited {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.all = append(s.all, e)
