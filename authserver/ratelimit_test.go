@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,29 +15,8 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/usage"
+	"github.com/portcullis/portcullis/usage/usagetest"
 )
-
-// sink keeps the rate-limit refusals (usage.RateLimited) among the usage
-// events a server reports.
-type sink struct {
-	mu  sync.Mutex
-	all []usage.Event
-}
-
-func (s *sink) Observe(e usage.Event) {
-	if e.Kind != usage.RateLimited {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.all = append(s.all, e)
-}
-
-func (s *sink) events() []usage.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]usage.Event(nil), s.all...)
-}
 
 // fakeClock is the server's time, moved by the test.
 type fakeClock struct{ ns atomic.Int64 }
@@ -117,7 +95,7 @@ func checkRefusal(t *testing.T, a answer, name string, l usage.Limit) {
 // (injected) clock, one more token is issued.
 func TestTokenRateLimit(t *testing.T) {
 	clock := newFakeClock()
-	events := &sink{}
+	events := &usagetest.Recorder{Kinds: []usage.Kind{usage.RateLimited}}
 	def := usage.Limit{Rate: 10, Period: time.Minute, Burst: 3}
 	own := usage.Limit{Rate: 1, Period: time.Minute, Burst: 1}
 	as := authservertest.New(t, func(c *authserver.Config) {
@@ -140,7 +118,7 @@ func TestTokenRateLimit(t *testing.T) {
 	if body["error"] != "temporarily_unavailable" || body["access_token"] != nil || a.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("refusal body %v, headers %v", body, a.header)
 	}
-	if got := events.events(); len(got) != 1 || got[0].Kind != usage.RateLimited || got[0].Limit != usage.LimitToken ||
+	if got := events.Events(); len(got) != 1 || got[0].Kind != usage.RateLimited || got[0].Limit != usage.LimitToken ||
 		got[0].ClientID != as.ClientID || got[0].Address != "127.0.0.1" || !got[0].Time.Equal(clock.now()) {
 		t.Fatalf("events %+v", got)
 	}
@@ -241,7 +219,7 @@ func TestAddressRateLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
-			events := &sink{}
+			events := &usagetest.Recorder{Kinds: []usage.Kind{usage.RateLimited}}
 			as := authservertest.New(t, func(c *authserver.Config) {
 				c.Now, c.Usage = clock.now, events
 				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
@@ -281,7 +259,7 @@ func TestAddressRateLimits(t *testing.T) {
 			if a := send(t, tt.request(t, as, "2001:db8:1:2::7")); a.status == http.StatusTooManyRequests {
 				t.Fatalf("another address refused: %s", a.body)
 			}
-			if got := events.events(); len(got) == 0 || got[0].Kind != usage.RateLimited || got[0].Limit != tt.limit || got[0].Address != addr {
+			if got := events.Events(); len(got) == 0 || got[0].Kind != usage.RateLimited || got[0].Limit != tt.limit || got[0].Address != addr {
 				t.Fatalf("events %+v", got)
 			}
 			clock.add(30 * time.Second)

@@ -3,43 +3,22 @@ package authserver_test
 import (
 	"net/url"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
+	"github.com/portcullis/portcullis/usage/usagetest"
 )
-
-// usageLog is a usage.Sink that keeps the events it is told of.
-type usageLog struct {
-	mu     sync.Mutex
-	events []usage.Event
-}
-
-func (l *usageLog) Observe(e usage.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, e)
-}
-
-// take returns and forgets the events.
-func (l *usageLog) take() []usage.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	got := l.events
-	l.events = nil
-	return got
-}
 
 // otherAPI is a second API, for tokens with two audiences.
 const otherAPI = "https://other.example.com"
 
 // usageServer is a test server reporting usage to the returned log, with
 // a second API and a client whose tokens are for both.
-func usageServer(t *testing.T) (*authservertest.Server, *usageLog, store.Client, string) {
-	log := &usageLog{}
+func usageServer(t *testing.T) (*authservertest.Server, *usagetest.Recorder, store.Client, string) {
+	log := &usagetest.Recorder{}
 	secret, hash := authserver.NewSecret()
 	both := store.Client{ID: "both", SecretHash: hash, AuthMethod: store.AuthSecretBasic, GrantTypes: []string{"client_credentials"},
 		Scopes: []string{"list:users", "read:other"}, DefaultAudience: store.AudienceAll}
@@ -60,7 +39,7 @@ func TestUsageTokenIssued(t *testing.T) {
 	if status, body := postForm(t, as.URL+"/token", cc, basic(as.ClientID, as.ClientSecret)); status != 200 {
 		t.Fatalf("token: %d %v", status, body)
 	}
-	got := log.take()
+	got := log.Take()
 	if len(got) != 1 {
 		t.Fatalf("events %+v, want one", got)
 	}
@@ -71,7 +50,7 @@ func TestUsageTokenIssued(t *testing.T) {
 	if status, _ := postForm(t, as.URL+"/token", cc, basic(both.ID, bothSecret)); status != 200 {
 		t.Fatal(status)
 	}
-	got = log.take()
+	got = log.Take()
 	var auds []string
 	for _, e := range got {
 		auds = append(auds, e.Audience)
@@ -83,7 +62,7 @@ func TestUsageTokenIssued(t *testing.T) {
 	if status, _ := postForm(t, as.URL+"/token", cc, basic(as.ClientID, "wrong")); status != 401 {
 		t.Fatal(status)
 	}
-	if got := log.take(); len(got) != 0 {
+	if got := log.Take(); len(got) != 0 {
 		t.Fatalf("a refused request reported %+v", got)
 	}
 }
@@ -96,7 +75,7 @@ func TestUsageUserGrants(t *testing.T) {
 	if status, body := refreshed(t, as, tok.RefreshToken, nil); status != 200 {
 		t.Fatalf("refresh: %d %v", status, body)
 	}
-	got := log.take()
+	got := log.Take()
 	if len(got) != 2 || got[0].GrantType != "authorization_code" || got[1].GrantType != "refresh_token" ||
 		got[0].ClientID != as.WebClientID || got[0].Subject == "" || got[0].Subject == as.WebClientID || got[1].Audience != authservertest.API {
 		t.Fatalf("events %+v, want the code exchange and the refresh for the user", got)
@@ -108,7 +87,7 @@ func TestUsageIntrospected(t *testing.T) {
 	as, log, both, bothSecret := usageServer(t)
 	own := as.Token(t, "list:users")
 	_, _, user := signedIn(t, as, "openid", "offline_access", "read:users")
-	log.take()
+	log.Take()
 	tests := []struct {
 		name     string
 		client   header
@@ -126,7 +105,7 @@ func TestUsageIntrospected(t *testing.T) {
 			if status, body := postForm(t, as.URL+"/introspect", url.Values{"token": {tt.token}}, tt.client); status != 200 {
 				t.Fatalf("introspect: %d %v", status, body)
 			}
-			got := log.take()
+			got := log.Take()
 			if len(got) != 1 || got[0].Kind != usage.Introspected || got[0].Outcome != tt.outcome || got[0].Audience != tt.audience || got[0].ClientID == "" {
 				t.Fatalf("events %+v, want one %s for %q", got, tt.outcome, tt.audience)
 			}
@@ -134,7 +113,7 @@ func TestUsageIntrospected(t *testing.T) {
 	}
 	// A refused introspection request is no answer.
 	postForm(t, as.URL+"/introspect", url.Values{"token": {own}}, basic(as.ClientID, "wrong"))
-	if got := log.take(); len(got) != 0 {
+	if got := log.Take(); len(got) != 0 {
 		t.Fatalf("a refused request reported %+v", got)
 	}
 }

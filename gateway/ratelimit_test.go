@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,29 +16,8 @@ import (
 	"github.com/portcullis/portcullis/guard/guardtest"
 	"github.com/portcullis/portcullis/redisstate"
 	"github.com/portcullis/portcullis/usage"
+	"github.com/portcullis/portcullis/usage/usagetest"
 )
-
-// sink keeps the rate-limit refusals (usage.RateLimited) among the usage
-// events the gateway reports.
-type sink struct {
-	mu  sync.Mutex
-	all []usage.Event
-}
-
-func (s *sink) Observe(e usage.Event) {
-	if e.Kind != usage.RateLimited {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.all = append(s.all, e)
-}
-
-func (s *sink) events() []usage.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]usage.Event(nil), s.all...)
-}
 
 // counting is an upstream that counts the requests it receives.
 func counting(t *testing.T) (*httptest.Server, *atomic.Int64) {
@@ -76,7 +54,7 @@ func checkTooMany(t *testing.T, resp *http.Response, body []byte, name string, l
 func TestGatewayRateLimitPerCaller(t *testing.T) {
 	iss := newDPoPIssuer(t)
 	up, reached := counting(t)
-	events := &sink{}
+	events := &usagetest.Recorder{Kinds: []usage.Kind{usage.RateLimited}}
 	limit := usage.Limit{Rate: 2, Period: time.Hour, Burst: 2}
 	gw := start(t, iss.URL, func(c *gateway.Config) { c.Usage = events },
 		gateway.Route{Path: "/limited", Upstream: up.URL, Scopes: []string{"list:users"}, RateLimit: limit},
@@ -105,7 +83,7 @@ func TestGatewayRateLimitPerCaller(t *testing.T) {
 	if resp, _ := do(t, "GET", gw.URL+"/limited", "garbage", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("bad token: %d", resp.StatusCode)
 	}
-	got := events.events()
+	got := events.Events()
 	if len(got) != 1 || got[0] != (usage.Event{Kind: usage.RateLimited, Time: got[0].Time, Limit: usage.LimitGatewayCaller,
 		Route: "/limited", ClientID: "app", Subject: "alice", Address: "127.0.0.1"}) {
 		t.Fatalf("events %+v", got)
@@ -118,7 +96,7 @@ func TestGatewayRateLimitPerCaller(t *testing.T) {
 func TestGatewayRateLimitPerAddress(t *testing.T) {
 	iss := newDPoPIssuer(t)
 	up, reached := counting(t)
-	events := &sink{}
+	events := &usagetest.Recorder{Kinds: []usage.Kind{usage.RateLimited}}
 	limit := usage.Limit{Rate: 2, Period: time.Hour, Burst: 2}
 	gw := start(t, iss.URL, func(c *gateway.Config) {
 		c.Usage, c.Cookies = events, cookieSettings()
@@ -160,7 +138,7 @@ func TestGatewayRateLimitPerAddress(t *testing.T) {
 	if resp.Header.Get("Access-Control-Allow-Origin") != appOrigin || resp.Header.Get("Access-Control-Expose-Headers") != usage.ExposedHeaders {
 		t.Fatalf("cookie route refusal without CORS: %v", resp.Header)
 	}
-	got := events.events()
+	got := events.Events()
 	if len(got) != 3 || got[0].Limit != usage.LimitGatewayAddress || got[0].Route != "/limited" || got[0].Address != "198.51.100.7" ||
 		got[1].Address != "2001:db8:1:2::ff" || got[2].Route != "/app" {
 		t.Fatalf("events %+v", got)

@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,35 +16,8 @@ import (
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/usage"
+	"github.com/portcullis/portcullis/usage/usagetest"
 )
-
-// usageLog is a usage.Sink that keeps the events it is told of.
-type usageLog struct {
-	mu     sync.Mutex
-	events []usage.Event
-}
-
-func (l *usageLog) Observe(e usage.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, e)
-}
-
-// take waits for n events, returns them and forgets them. Every event is
-// told before the answer, but waiting keeps the test from depending on it.
-func (l *usageLog) take(t *testing.T, n int) []usage.Event {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		l.mu.Lock()
-		got := l.events
-		if len(got) >= n || time.Now().After(deadline) {
-			l.events = nil
-			l.mu.Unlock()
-			return got
-		}
-		l.mu.Unlock()
-	}
-}
 
 // TestGatewayUsage sends requests the routes judge and requests no route
 // takes, and checks that each of the first is reported once, with the
@@ -53,7 +25,7 @@ func (l *usageLog) take(t *testing.T, n int) []usage.Event {
 func TestGatewayUsage(t *testing.T) {
 	issuer := authservertest.New(t)
 	up := echo(t)
-	log := &usageLog{}
+	log := &usagetest.Recorder{}
 	gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage = log },
 		gateway.Route{Path: "/users", Methods: []string{"GET"}, Upstream: up.URL, Scopes: []string{"list:users"}},
 		gateway.Route{Path: "/users/admin", Upstream: up.URL, Scopes: []string{"write:users"}},
@@ -82,7 +54,7 @@ func TestGatewayUsage(t *testing.T) {
 				// Answered by the gateway before any route.
 				want = 0
 			}
-			got := log.take(t, want)
+			got := log.Await(t, want)
 			if tt.outcome == "" {
 				if len(got) != 0 {
 					t.Fatalf("a request no route took was reported: %+v", got)
@@ -119,11 +91,11 @@ func TestGatewayUsageAddress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log := &usageLog{}
+			log := &usagetest.Recorder{}
 			gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage, c.TrustedProxies = log, tt.trusted },
 				gateway.Route{Path: "/users", Upstream: up.URL})
 			do(t, "GET", gw.URL+"/users", issuer.Token(t, ""), http.Header{"X-Forwarded-For": {"198.51.100.7"}})
-			if got := log.take(t, 1); len(got) != 1 || got[0].Address != tt.want {
+			if got := log.Await(t, 1); len(got) != 1 || got[0].Address != tt.want {
 				t.Fatalf("events %+v, want one from %s", got, tt.want)
 			}
 		})
@@ -135,7 +107,7 @@ func TestGatewayUsageAddress(t *testing.T) {
 func TestGatewayUsageCookieRoute(t *testing.T) {
 	issuer := authservertest.New(t)
 	up := echo(t)
-	log := &usageLog{}
+	log := &usagetest.Recorder{}
 	gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage, c.Cookies = log, cookieSettings() },
 		gateway.Route{Path: "/users", Upstream: up.URL, Scopes: []string{"list:users"}, Cookies: true})
 	good := "pc-at=" + sealCookie(t, cookieKey, "pc-at", issuer.Token(t, "list:users"))
@@ -152,7 +124,7 @@ func TestGatewayUsageCookieRoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			do(t, "GET", gw.URL+"/users", "", tt.header)
-			if got := log.take(t, 1); len(got) != 1 || got[0].Outcome != tt.outcome || got[0].Route != "/users" {
+			if got := log.Await(t, 1); len(got) != 1 || got[0].Outcome != tt.outcome || got[0].Route != "/users" {
 				t.Fatalf("events %+v, want one %s", got, tt.outcome)
 			}
 		})
@@ -170,7 +142,7 @@ func TestUsageRecords(t *testing.T) {
 	w.Writer = issuer.Store
 	t.Cleanup(counter.Close)
 	up := echo(t)
-	calls := &usageLog{}
+	calls := &usagetest.Recorder{}
 	gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage = usage.Fanout{counter, calls} },
 		gateway.Route{Path: "/users", Upstream: up.URL, Scopes: []string{"list:users"}})
 	list, read := issuer.Token(t, "list:users"), issuer.Token(t, "read:users")
@@ -181,7 +153,7 @@ func TestUsageRecords(t *testing.T) {
 	for _, tok := range []string{list, list, list, read, "garbage", ""} {
 		do(t, "GET", gw.URL+"/users", tok, nil)
 	}
-	calls.take(t, 6)
+	calls.Await(t, 6)
 	if err := counter.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}

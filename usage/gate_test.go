@@ -4,30 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/portcullis/portcullis/usage"
+	"github.com/portcullis/portcullis/usage/usagetest"
 )
-
-// events is a Sink that keeps what it is told.
-type events struct {
-	mu  sync.Mutex
-	all []usage.Event
-}
-
-func (e *events) Observe(ev usage.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.all = append(e.all, ev)
-}
-
-func (e *events) list() []usage.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]usage.Event(nil), e.all...)
-}
 
 // down is a shared limiter whose Redis does not answer.
 type down struct{}
@@ -51,7 +33,7 @@ func TestGateOutage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClock()
-			ev := &events{}
+			ev := &usagetest.Recorder{}
 			g := usage.NewGate(down{}, ev, c.Now)
 			rule := usage.LimitRule{Name: usage.LimitToken, Limit: limit, Outage: tt.outage}
 			allowed := 0
@@ -60,8 +42,8 @@ func TestGateOutage(t *testing.T) {
 					allowed++
 				}
 			}
-			if allowed != tt.allowed || len(ev.list()) != 10-tt.allowed {
-				t.Fatalf("allowed %d, want %d; %d events", allowed, tt.allowed, len(ev.list()))
+			if allowed != tt.allowed || len(ev.Events()) != 10-tt.allowed {
+				t.Fatalf("allowed %d, want %d; %d events", allowed, tt.allowed, len(ev.Events()))
 			}
 			// Failure rules: Check passes while Redis is down for
 			// FailOpen, and counts in memory for FallBack.
@@ -81,7 +63,7 @@ func TestGateOutage(t *testing.T) {
 // draft-ietf-httpapi-ratelimit-headers-11.
 func TestGateRefusal(t *testing.T) {
 	c := newClock()
-	ev := &events{}
+	ev := &usagetest.Recorder{}
 	g := usage.NewGate(nil, ev, c.Now)
 	rule := usage.LimitRule{Name: usage.LimitToken, Limit: usage.Limit{Rate: 10, Period: time.Minute, Burst: 1}}
 	who := usage.Event{ClientID: "svc", Address: "192.0.2.1"}
@@ -93,7 +75,7 @@ func TestGateRefusal(t *testing.T) {
 	if d.Allowed {
 		t.Fatal("second request allowed")
 	}
-	got := ev.list()
+	got := ev.Events()
 	if len(got) != 1 || got[0] != (usage.Event{Kind: usage.RateLimited, Time: c.Now(), ClientID: "svc", Address: "192.0.2.1", Limit: "token"}) {
 		t.Fatalf("events %+v", got)
 	}
@@ -115,7 +97,7 @@ func TestGateRefusal(t *testing.T) {
 // burst, says when the next one fits, and successes cost nothing.
 func TestGateFailures(t *testing.T) {
 	c := newClock()
-	ev := &events{}
+	ev := &usagetest.Recorder{}
 	g := usage.NewGate(nil, ev, c.Now)
 	rule := usage.LimitRule{Name: usage.LimitRevokeFailures, Limit: usage.Limit{Rate: 6, Period: time.Minute, Burst: 3}}
 	ctx := context.Background()
@@ -138,7 +120,7 @@ func TestGateFailures(t *testing.T) {
 	if !g.Check(ctx, rule, "a", usage.Event{}).Allowed {
 		t.Fatal("refused once a failure's interval passed")
 	}
-	if n := len(ev.list()); n != 1 {
+	if n := len(ev.Events()); n != 1 {
 		t.Fatalf("%d events, want 1", n)
 	}
 }
