@@ -70,7 +70,7 @@ clients:
 	var mu sync.Mutex
 	var issued, revoked []string
 	var wg sync.WaitGroup
-	stop := time.Now().Add(3 * time.Second) // bounded load
+	stop := time.Now().Add(20 * time.Second) // bounded load; the kill ends it sooner
 	for range 4 {
 		wg.Add(1)
 		go func() {
@@ -95,7 +95,17 @@ clients:
 			}
 		}()
 	}
-	time.Sleep(500 * time.Millisecond)
+	// The kill comes once the load has some of each, however slow the
+	// machine, and a moment later, so that requests are in flight.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		some := len(issued) > 0 && len(revoked) > 0
+		mu.Unlock()
+		if some {
+			break
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
 	victim.Process.Kill()
 	wg.Wait()
 
