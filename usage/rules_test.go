@@ -99,6 +99,31 @@ func TestClientRateBaseline(t *testing.T) {
 	}
 }
 
+// TestDeadTokenCallsNotRated: calls refused because their token was
+// revoked or expired, which guards report with the token's client, do not
+// count in the client's call rate, so that whoever holds a dead token
+// cannot drive its client to a client_rate response.
+func TestDeadTokenCallsNotRated(t *testing.T) {
+	events, clk := &auditLog{}, newClock()
+	a := usage.Anomalies{}
+	a.Rules.RevokedTokenUse.Disabled = true
+	d := newDetector(t, a, usage.Options{Auditor: events, Now: clk.Now})
+	for range 120 {
+		for range 5 {
+			d.Observe(call("jti-good", "203.0.113.1"))
+		}
+		clk.Add(time.Minute)
+	}
+	for i := range 1000 {
+		e := call("jti-dead", "203.0.113.2")
+		e.Outcome = []string{"revoked", "expired"}[i%2]
+		d.Observe(e)
+	}
+	if got := events.ofType(audit.Anomaly); len(got) != 0 {
+		t.Fatalf("anomalies %+v, want none", got)
+	}
+}
+
 // TestRevokedTokenPresented: a revoked token's second presentation
 // raises revoked_token_use, once; an expired one's tenth.
 func TestRevokedTokenPresented(t *testing.T) {
