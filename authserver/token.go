@@ -103,8 +103,8 @@ func (s *Server) issued(w http.ResponseWriter, r *http.Request, grantType, clien
 	if s.cfg.Usage != nil {
 		e := usage.Event{Kind: usage.TokenIssued, Time: s.cfg.Now(), ClientID: clientID, Subject: sub, GrantType: grantType,
 			TokenID: at.jti, Address: s.clientIP(r), UserAgent: r.UserAgent()}
-		for _, aud := range at.aud {
-			e.Audience = aud
+		for i, aud := range at.aud {
+			e.Audience, e.SameToken = aud, i > 0
 			s.cfg.Usage.Observe(e)
 		}
 	}

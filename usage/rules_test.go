@@ -61,6 +61,23 @@ func TestClientRateBaseline(t *testing.T) {
 			clk.Add(2 * time.Hour)
 			history(clk, o, issued, "c", 500, 1)
 		}, "issued", 100},
+		{"a token for three APIs is one issuance", func(clk *clock, o func(usage.Event)) {
+			// As the server reports them: one event per API.
+			token := func(client string) {
+				for i := range 3 {
+					e := issued(client)
+					e.SameToken = i > 0
+					o(e)
+				}
+			}
+			for range 120 {
+				token("c")
+				clk.Add(time.Minute)
+			}
+			for range 50 {
+				token("c") // 50 tokens: under min_count
+			}
+		}, "", 0},
 		{"a new client is not judged before a baseline", func(clk *clock, o func(usage.Event)) {
 			history(clk, o, issued, "c", 1000, 30)
 		}, "", 0},
