@@ -53,7 +53,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	// Over its limit, a client gets nothing more; such refusals are
 	// counted (usage.RateLimited), not audited.
-	if d := s.limitClient(r, client.ID); !d.Allowed {
+	if d := s.limitClient(r, client); !d.Allowed {
 		errRateLimited(w, d, "this client sent too many token requests; retry after Retry-After seconds").Render(w)
 		return
 	}
