@@ -211,6 +211,8 @@ func TestDetectorConfig(t *testing.T) {
 		{"negative window", func(a *usage.Anomalies) { a.Rules.InvalidClient.Window = -time.Second }, "anomalies.rules.invalid_client.window"},
 		{"response an outsider could trigger", func(a *usage.Anomalies) { a.Rules.InvalidClient.Response = usage.RespondSuspendClient },
 			"anomalies.rules.invalid_client.response: \"suspend_client\": this rule takes no response"},
+		{"suspending for a user's refresh token", func(a *usage.Anomalies) { a.Rules.RefreshReuse.Response = usage.RespondSuspendClient },
+			"anomalies.rules.refresh_reuse.response: \"suspend_client\": this rule takes no response"},
 		{"response the rule does not take", func(a *usage.Anomalies) { a.Rules.ClientRate.Response = usage.RespondRevokeToken },
 			"anomalies.rules.client_rate.response: \"revoke_token\" is not one of [suspend_client]"},
 		{"suspend_for without suspend_client", func(a *usage.Anomalies) { a.Rules.RefreshReuse.SuspendFor = time.Hour },
