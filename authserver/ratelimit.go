@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/portcullis/portcullis/internal/clientaddr"
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -14,7 +15,8 @@ import (
 type RateLimits struct {
 	// Token limits each client's requests at the token endpoint, counted
 	// once the client has authenticated, so that one client cannot take
-	// the server from the others. Clients overrides it per client ID.
+	// the server from the others; a public client's, per client address
+	// too (limitClient). Clients overrides it per client ID.
 	Token   usage.Limit
 	Clients map[string]usage.Limit
 	// Authorize, PAR and SignIn limit per client address (an IPv6 /64)
@@ -48,19 +50,23 @@ func (r RateLimits) check() error {
 	return nil
 }
 
-// tokenRule is the rule of a client's token requests. The client has
-// authenticated, so an outage of the shared limiter lets it through.
-func (s *Server) tokenRule(clientID string) usage.LimitRule {
-	l, ok := s.cfg.RateLimits.Clients[clientID]
+// limitClient counts a token request of client c once it authenticated.
+// A confidential client proved who it is: its requests count under its
+// ID, and an outage of the shared limiter lets them through. A public
+// client proved nothing (anyone may send its client_id), so its requests
+// count per client address too, and memory decides during an outage:
+// otherwise anyone could use up the allowance of all its users.
+func (s *Server) limitClient(r *http.Request, c store.Client) usage.Decision {
+	l, ok := s.cfg.RateLimits.Clients[c.ID]
 	if !ok {
 		l = s.cfg.RateLimits.Token
 	}
-	return usage.LimitRule{Name: usage.LimitToken, Limit: l, Outage: usage.FailOpen}
-}
-
-// limitClient counts a token request of an authenticated client.
-func (s *Server) limitClient(r *http.Request, clientID string) usage.Decision {
-	return s.limits.Allow(r.Context(), s.tokenRule(clientID), clientID, usage.Event{ClientID: clientID, Address: s.clientIP(r)})
+	rule, key := usage.LimitRule{Name: usage.LimitToken, Limit: l, Outage: usage.FailOpen}, c.ID
+	if c.AuthMethod == store.AuthNone {
+		// An address key holds no space, so the key is unambiguous.
+		rule.Outage, key = usage.FallBack, clientaddr.Key(clientaddr.Of(r, s.cfg.TrustedProxies))+" "+c.ID
+	}
+	return s.limits.Allow(r.Context(), rule, key, usage.Event{ClientID: c.ID, Address: s.clientIP(r)})
 }
 
 // limitAddress counts a request of r's client address against the

@@ -146,6 +146,31 @@ func TestTokenRateLimit(t *testing.T) {
 	}
 }
 
+// TestPublicClientTokenRateLimit: a public client's token requests,
+// which anyone can send with its client_id, count per client address, so
+// one address over the limit leaves the client's other users alone.
+func TestPublicClientTokenRateLimit(t *testing.T) {
+	clock := newFakeClock()
+	limit := usage.Limit{Rate: 1, Period: time.Minute, Burst: 1}
+	as := authservertest.New(t, func(c *authserver.Config) {
+		c.Now = clock.now
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		c.RateLimits.Token = limit
+	})
+	exchange := func(addr string) answer {
+		form := url.Values{"grant_type": {"authorization_code"}, "client_id": {as.SPAClientID}, "code": {"made-up"},
+			"code_verifier": {strings.Repeat("v", 43)}, "redirect_uri": {"https://spa.example.com/cb"}}
+		return send(t, formRequest(t, as.URL+"/token", form, header{"X-Forwarded-For", addr}))
+	}
+	if a := exchange("198.51.100.7"); a.status == http.StatusTooManyRequests {
+		t.Fatalf("first request refused: %s", a.body)
+	}
+	checkRefusal(t, exchange("198.51.100.7"), usage.LimitToken, limit)
+	if a := exchange("203.0.113.9"); a.status == http.StatusTooManyRequests {
+		t.Fatalf("another address refused: %s", a.body)
+	}
+}
+
 // TestAddressRateLimits: each unauthenticated endpoint is limited per
 // client address: the third request from one address is refused with the
 // headers, another address is not, and the events name the limit and

@@ -53,7 +53,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	// Over its limit, a client gets nothing more; such refusals are
 	// counted (usage.RateLimited), not audited.
-	if d := s.limitClient(r, client.ID); !d.Allowed {
+	if d := s.limitClient(r, client); !d.Allowed {
 		errRateLimited(w, d, "this client sent too many token requests; retry after Retry-After seconds").Render(w)
 		return
 	}
@@ -103,8 +103,8 @@ func (s *Server) issued(w http.ResponseWriter, r *http.Request, grantType, clien
 	if s.cfg.Usage != nil {
 		e := usage.Event{Kind: usage.TokenIssued, Time: s.cfg.Now(), ClientID: clientID, Subject: sub, GrantType: grantType,
 			TokenID: at.jti, Address: s.clientIP(r), UserAgent: r.UserAgent()}
-		for _, aud := range at.aud {
-			e.Audience = aud
+		for i, aud := range at.aud {
+			e.Audience, e.SameToken = aud, i > 0
 			s.cfg.Usage.Observe(e)
 		}
 	}

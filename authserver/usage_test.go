@@ -56,8 +56,9 @@ func TestUsageTokenIssued(t *testing.T) {
 		auds = append(auds, e.Audience)
 	}
 	slices.Sort(auds)
-	if len(got) != 2 || got[0].TokenID != got[1].TokenID || !slices.Equal(auds, []string{authservertest.API, otherAPI}) {
-		t.Fatalf("a token for two APIs: %+v, want one event for each", got)
+	if len(got) != 2 || got[0].TokenID != got[1].TokenID || !slices.Equal(auds, []string{authservertest.API, otherAPI}) ||
+		got[0].SameToken || !got[1].SameToken {
+		t.Fatalf("a token for two APIs: %+v, want one event for each, the second marked SameToken", got)
 	}
 	if status, _ := postForm(t, as.URL+"/token", cc, basic(as.ClientID, "wrong")); status != 401 {
 		t.Fatal(status)

@@ -104,3 +104,29 @@ func (a *auditTrail) count(rule string) int {
 	}
 	return n
 }
+
+// TestRevokedTokenPresented presents a revoked token through the gateway
+// twice: the gateway tells the detector whose token it was, so
+// revoked_token_use is raised once.
+func TestRevokedTokenPresented(t *testing.T) {
+	trail := &auditTrail{}
+	d, err := usage.NewDetector(usage.Anomalies{}, usage.Options{Auditor: trail, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	issuer := authservertest.New(t)
+	token := issuer.Token(t, "list:users")
+	// Revoked before the gateway starts: its guard reads the list in New.
+	issuer.Revoke(t, token)
+	gw := start(t, issuer.URL, func(c *gateway.Config) { c.Usage = d },
+		gateway.Route{Path: "/users", Methods: []string{"GET"}, Upstream: echo(t).URL, Scopes: []string{"list:users"}})
+	for i := range 3 {
+		if resp, _ := do(t, "GET", gw.URL+"/users", token, nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("call %d: %d, want 401", i, resp.StatusCode)
+		}
+	}
+	if got := trail.count(usage.RuleRevokedTokenUse); got != 1 {
+		t.Errorf("%d revoked_token_use anomalies audited, want 1", got)
+	}
+}

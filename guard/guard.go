@@ -212,14 +212,20 @@ func (g *Guard) reject(w http.ResponseWriter, err error, ch authscheme.Challenge
 // Options.Introspection is set.
 func (g *Guard) Verify(ctx context.Context, token string) (*Caller, error) {
 	c, err := g.verify(ctx, token)
-	if err == nil && c.jkt != "" {
+	switch {
+	case err != nil:
+		return nil, err
+	case c.jkt != "":
 		return nil, invalidToken(ErrTokenBound, nil)
 	}
-	return c, err
+	return c, nil
 }
 
 // verify is Verify without the refusal of bound tokens, which the
-// middleware checks against the request's scheme and proof.
+// middleware checks against the request's scheme and proof. A token
+// refused as revoked or expired comes with its Caller, for
+// Options.Observe: its signature verified, so the claims are the
+// issuer's, and usage.RuleRevokedTokenUse needs its jti and client.
 func (g *Guard) verify(ctx context.Context, token string) (*Caller, error) {
 	now := g.s.Clock()
 	k := hashToken(token)
@@ -244,16 +250,17 @@ func (g *Guard) verify(ctx context.Context, token string) (*Caller, error) {
 	}
 	c, gen, err := g.verifyJWT(ctx, token, now)
 	if err != nil {
-		return nil, err
+		return c, err
 	}
 	g.cache.put(k, entry{caller: c, until: c.expiresAt.UnixNano(), jwt: true, gen: gen}, now.UnixNano())
 	return g.admit(c)
 }
 
-// admit refuses a caller whose token the issuer has revoked since.
+// admit refuses a caller whose token the issuer has revoked since,
+// returning the caller with the error (see verify).
 func (g *Guard) admit(c *Caller) (*Caller, error) {
 	if g.revocations != nil && g.revocations.isRevoked(c) {
-		return nil, invalidToken(ErrRevoked, nil)
+		return c, invalidToken(ErrRevoked, nil)
 	}
 	return c, nil
 }

@@ -18,7 +18,8 @@ import (
 func isJWT(token string) bool { return strings.Count(token, ".") == 2 }
 
 // verifyJWT validates a JWT access token as RFC 9068 section 4 requires and
-// returns its caller with the key set generation it was verified under.
+// returns its caller with the key set generation it was verified under;
+// an expired token's caller comes with ErrExpired (see verify).
 // Only the key named by "kid" in the issuer's set is used: "jwk", "jku",
 // "x5u" and "x5c" headers are never consulted (RFC 8725 section 3.10).
 func (g *Guard) verifyJWT(ctx context.Context, token string, now time.Time) (*Caller, uint64, error) {
@@ -67,6 +68,12 @@ func (g *Guard) verifyJWT(ctx context.Context, token string, now time.Time) (*Ca
 		return nil, 0, invalidToken(ErrMalformedToken, err)
 	}
 	if err := c.check(g.s.Issuer, g.s.Audience, now, g.s.Leeway, true); err != nil {
+		if errors.Is(err, ErrExpired) {
+			// Signed by the issuer and for this audience (check reads
+			// exp after iss and aud): the caller is told to
+			// Options.Observe (see verify).
+			return c.caller(payload), 0, invalidToken(err, nil)
+		}
 		return nil, 0, invalidToken(err, nil)
 	}
 	return c.caller(payload), gen, nil

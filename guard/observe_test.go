@@ -68,7 +68,9 @@ func TestObserve(t *testing.T) {
 		{"no token", "", "", observation{"", "", guard.OutcomeNoToken}},
 		{"malformed header", "Bearer ", "", observation{"", "", guard.OutcomeInvalidRequest}},
 		{"not a token", "Bearer abc.def.ghi", "", observation{"", "", guard.OutcomeInvalidToken}},
-		{"expired", "Bearer " + iss.Sign(nil, expired), "", observation{"", "", guard.OutcomeExpired}},
+		// Expired, and revoked (TestObserveRevoked), tokens verified too:
+		// usage.RuleRevokedTokenUse counts their presentations.
+		{"expired", "Bearer " + iss.Sign(nil, expired), "", observation{"", "client-1", guard.OutcomeExpired}},
 		// The token verified, so its caller is told: a bound token
 		// without its proof is worth knowing about.
 		{"bound token as bearer", "Bearer " + bound, "", observation{"", "client-1", guard.OutcomeInvalidToken}},
@@ -104,8 +106,8 @@ func TestObserveRevoked(t *testing.T) {
 	g.RefreshRevocations()
 	waitFor(t, "the revocation", func() bool { return serve(h, "Bearer "+token).Code == http.StatusUnauthorized })
 	got := o.take()
-	if last := got[len(got)-1]; last.outcome != guard.OutcomeRevoked || got[0].outcome != guard.OutcomeAllowed {
-		t.Fatalf("observed %+v; want allowed first, revoked last", got)
+	if last := got[len(got)-1]; last.outcome != guard.OutcomeRevoked || last.client != "client-1" || got[0].outcome != guard.OutcomeAllowed {
+		t.Fatalf("observed %+v; want allowed first, revoked last, with its caller", got)
 	}
 }
 

@@ -92,7 +92,8 @@ type Options struct {
 	// Observe, if set, is told once of every request Middleware (or
 	// MiddlewareWith) and RequireScopes judge, for usage records and
 	// metrics: c is the token's Caller, nil when the request was refused
-	// before a token was verified, and err is nil for a request let
+	// before a token was verified (a token refused as expired or revoked
+	// did verify, and comes with its Caller), and err is nil for a request let
 	// through, else the *Error it was refused with; Outcome(err) names it
 	// from a fixed set. It runs on the request path, after the answer: for
 	// a request let through, once the handler inside Middleware returns,

@@ -149,7 +149,10 @@ func (d *Detector) Observe(e Event) {
 	case APICall:
 		d.apiCall(e)
 	case TokenIssued:
-		d.rate(context.Background(), d.timeOf(e.Time), d.issuedRates, seriesIssued, e.ClientID)
+		// A token for several APIs is one issuance.
+		if !e.SameToken {
+			d.rate(context.Background(), d.timeOf(e.Time), d.issuedRates, seriesIssued, e.ClientID)
+		}
 	}
 }
 

@@ -52,17 +52,21 @@ type spreadState struct {
 	fired int64
 }
 
-// apiCall feeds an APICall event to client_rate, and, if it names a
-// verified token, to token_theft or, refused as revoked or expired, to
-// revoked_token_use.
+// apiCall feeds an APICall event refused as revoked or expired to
+// revoked_token_use, and any other to client_rate and, if it names a
+// verified token, to token_theft. A dead token's calls are no part of its
+// client's rate: whoever still holds one (from a log, say) could
+// otherwise drive the client to a client_rate response.
 func (d *Detector) apiCall(e Event) {
 	now := d.timeOf(e.Time)
+	if e.Outcome == outcomeRevoked || e.Outcome == outcomeExpired {
+		if e.TokenID != "" {
+			d.presentedAfter(now, e)
+		}
+		return
+	}
 	d.rate(context.Background(), now, d.callRates, seriesCalls, e.ClientID)
-	switch {
-	case e.TokenID == "" || e.Outcome == outcomeInvalidToken:
-	case e.Outcome == outcomeRevoked || e.Outcome == outcomeExpired:
-		d.presentedAfter(now, e)
-	default:
+	if e.TokenID != "" && e.Outcome != outcomeInvalidToken {
 		d.theft(now, e)
 	}
 }

@@ -10,7 +10,7 @@ const (
 	// TokenIssued: the authorization server issued an access token
 	// (ClientID, Subject, Audience, GrantType, TokenID, Address,
 	// UserAgent): one event per API of the token's audience, all with
-	// the same TokenID.
+	// the same TokenID, SameToken set on all but the first.
 	TokenIssued Kind = iota + 1
 	// Introspected: the introspection endpoint answered (ClientID the
 	// caller, Audience of the token, Outcome "active" or "inactive").
@@ -43,6 +43,10 @@ type Event struct {
 	UserAgent string
 	Outcome   string
 	Limit     string
+	// SameToken marks a TokenIssued event for a further API of the token
+	// the one before reported: a Sink that counts tokens, not tokens per
+	// API (the client_rate rule), skips it.
+	SameToken bool
 }
 
 // Sink receives events. Observe runs on the request path: it must not

@@ -61,6 +61,14 @@ func (d *Detector) respond(j response) bool {
 		if x.ClientID == "" {
 			return false
 		}
+		if x.Subject != "" && x.Subject != x.ClientID {
+			// A user's token: its holder could be any of the client's
+			// users, and with their own token (from several user
+			// agents, say) they would suspend it for all the others.
+			d.opts.Log.WarnContext(ctx, "anomaly response not carried out: the token is a user's, not the client's own",
+				"rule", x.Rule, "response", x.Response, "client_id", x.ClientID, "anomaly", x.ID)
+			return false
+		}
 		until, err := d.opts.Suspensions.Extend(ctx, store.Suspension{ClientID: x.ClientID, Until: now.Add(j.suspendFor),
 			Reason: "anomaly " + x.Rule + " " + x.ID, CreatedAt: now})
 		if err != nil {

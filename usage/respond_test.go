@@ -110,8 +110,9 @@ func TestResponseSuspendsClient(t *testing.T) {
 	a.Rules.TokenTheft.SuspendFor = 30 * time.Minute
 	d := newDetector(t, a, usage.Options{Auditor: events, Suspensions: view.v, Now: clk.Now})
 	for i := range 4 {
+		// The client's own token (client_credentials).
 		e := call("jti-x", fmt.Sprintf("198.51.100.%d", i))
-		e.ClientID = as.ClientID
+		e.ClientID, e.Subject = as.ClientID, as.ClientID
 		d.Observe(e)
 	}
 	d.Close()
@@ -149,6 +150,34 @@ func TestResponseSuspendsClient(t *testing.T) {
 	}
 	if status := tokenRequest(t, as, as.ClientID, as.ClientSecret); status != http.StatusOK {
 		t.Errorf("the resumed client: %d", status)
+	}
+}
+
+// TestUserTokenSuspendsNothing: token_theft with suspend_client, raised
+// by a user's token (a user of a public client sending their own token
+// with four User-Agents), is recorded but suspends nothing: one user
+// would otherwise shut out every other user of the client.
+func TestUserTokenSuspendsNothing(t *testing.T) {
+	events, obs := &auditLog{}, newCounts()
+	as := authservertest.New(t)
+	susp := usage.NewSuspensions(as.Store, nil)
+	var a usage.Anomalies
+	a.Rules.TokenTheft.Response = usage.RespondSuspendClient
+	d := newDetector(t, a, usage.Options{Auditor: events, Observer: obs, Suspensions: susp})
+	for i := range 4 {
+		e := call("jti-u", "198.51.100.1")
+		e.ClientID, e.Subject, e.UserAgent = as.SPAClientID, "user-1", fmt.Sprint("agent/", i)
+		d.Observe(e)
+	}
+	d.Close()
+	if n := len(events.ofType(audit.Anomaly)); n != 1 {
+		t.Fatalf("%d anomalies, want 1", n)
+	}
+	if _, ok := susp.SuspendedUntil(as.SPAClientID); ok || len(events.ofType(audit.ClientSuspended)) != 0 {
+		t.Fatal("a user's token suspended the client")
+	}
+	if list, _ := as.Store.ListSuspensions(context.Background(), time.Now()); len(list) != 0 {
+		t.Errorf("suspensions stored: %+v", list)
 	}
 }
 

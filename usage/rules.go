@@ -40,7 +40,10 @@ const (
 	// would, so guards and the gateway refuse it once they learn of it.
 	RespondRevokeToken = "revoke_token"
 	// RespondSuspendClient suspends the client for SuspendFor: it is
-	// answered invalid_client until then (see Suspensions).
+	// answered invalid_client until then (see Suspensions). A detection
+	// about a user's token (its subject not the client) suspends
+	// nothing: any one of the client's users could raise it with their
+	// own token and shut out the others.
 	RespondSuspendClient = "suspend_client"
 )
 
@@ -181,7 +184,9 @@ type ruleSpec struct {
 // specs returns the rules of r with their defaults and allowed responses.
 // invalid_client and credential_stuffing allow none: anyone can fail to
 // authenticate as a client or sign in from an address, so a response
-// would let them suspend a client they do not control.
+// would let them suspend a client they do not control. refresh_reuse
+// allows none either: a refresh token is always a user's, whose reuse
+// suspends nothing (RespondSuspendClient).
 func (r *Rules) specs() []ruleSpec {
 	return []ruleSpec{
 		{RuleTokenTheft, &r.TokenTheft.Rule, 10 * time.Minute, []string{RespondRevokeToken, RespondSuspendClient}},
@@ -189,7 +194,7 @@ func (r *Rules) specs() []ruleSpec {
 		{RuleInvalidClient, &r.InvalidClient.Rule, time.Minute, nil},
 		{RuleCredentialStuffing, &r.CredentialStuffing.Rule, 10 * time.Minute, nil},
 		{RuleRevokedTokenUse, &r.RevokedTokenUse.Rule, time.Hour, []string{RespondSuspendClient}},
-		{RuleRefreshReuse, &r.RefreshReuse.Rule, 10 * time.Minute, []string{RespondSuspendClient}},
+		{RuleRefreshReuse, &r.RefreshReuse.Rule, 10 * time.Minute, nil},
 	}
 }
 
@@ -258,7 +263,7 @@ func (a Anomalies) Validate() error {
 		switch {
 		case s.rule.Response == "":
 		case !slices.Contains(s.responses, s.rule.Response) && len(s.responses) == 0:
-			bad(key+"response", "%q: this rule takes no response: anyone can trigger it for a client they do not control", s.rule.Response)
+			bad(key+"response", "%q: this rule takes no response: others than the client can trigger it", s.rule.Response)
 		case !slices.Contains(s.responses, s.rule.Response):
 			bad(key+"response", "%q is not one of %v", s.rule.Response, s.responses)
 		}

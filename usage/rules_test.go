@@ -61,6 +61,23 @@ func TestClientRateBaseline(t *testing.T) {
 			clk.Add(2 * time.Hour)
 			history(clk, o, issued, "c", 500, 1)
 		}, "issued", 100},
+		{"a token for three APIs is one issuance", func(clk *clock, o func(usage.Event)) {
+			// As the server reports them: one event per API.
+			token := func(client string) {
+				for i := range 3 {
+					e := issued(client)
+					e.SameToken = i > 0
+					o(e)
+				}
+			}
+			for range 120 {
+				token("c")
+				clk.Add(time.Minute)
+			}
+			for range 50 {
+				token("c") // 50 tokens: under min_count
+			}
+		}, "", 0},
 		{"a new client is not judged before a baseline", func(clk *clock, o func(usage.Event)) {
 			history(clk, o, issued, "c", 1000, 30)
 		}, "", 0},
@@ -96,6 +113,31 @@ func TestClientRateBaseline(t *testing.T) {
 				t.Errorf("evidence %v: want series %s, raised at the %dth", ev, tt.series, tt.count)
 			}
 		})
+	}
+}
+
+// TestDeadTokenCallsNotRated: calls refused because their token was
+// revoked or expired, which guards report with the token's client, do not
+// count in the client's call rate, so that whoever holds a dead token
+// cannot drive its client to a client_rate response.
+func TestDeadTokenCallsNotRated(t *testing.T) {
+	events, clk := &auditLog{}, newClock()
+	a := usage.Anomalies{}
+	a.Rules.RevokedTokenUse.Disabled = true
+	d := newDetector(t, a, usage.Options{Auditor: events, Now: clk.Now})
+	for range 120 {
+		for range 5 {
+			d.Observe(call("jti-good", "203.0.113.1"))
+		}
+		clk.Add(time.Minute)
+	}
+	for i := range 1000 {
+		e := call("jti-dead", "203.0.113.2")
+		e.Outcome = []string{"revoked", "expired"}[i%2]
+		d.Observe(e)
+	}
+	if got := events.ofType(audit.Anomaly); len(got) != 0 {
+		t.Fatalf("anomalies %+v, want none", got)
 	}
 }
 
@@ -169,6 +211,8 @@ func TestDetectorConfig(t *testing.T) {
 		{"negative window", func(a *usage.Anomalies) { a.Rules.InvalidClient.Window = -time.Second }, "anomalies.rules.invalid_client.window"},
 		{"response an outsider could trigger", func(a *usage.Anomalies) { a.Rules.InvalidClient.Response = usage.RespondSuspendClient },
 			"anomalies.rules.invalid_client.response: \"suspend_client\": this rule takes no response"},
+		{"suspending for a user's refresh token", func(a *usage.Anomalies) { a.Rules.RefreshReuse.Response = usage.RespondSuspendClient },
+			"anomalies.rules.refresh_reuse.response: \"suspend_client\": this rule takes no response"},
 		{"response the rule does not take", func(a *usage.Anomalies) { a.Rules.ClientRate.Response = usage.RespondRevokeToken },
 			"anomalies.rules.client_rate.response: \"revoke_token\" is not one of [suspend_client]"},
 		{"suspend_for without suspend_client", func(a *usage.Anomalies) { a.Rules.RefreshReuse.SuspendFor = time.Hour },

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"hash/maphash"
+	"strings"
 	"sync"
 )
 
@@ -10,8 +11,9 @@ import (
 const tableShards = 16
 
 // maxKeyBytes bounds the bytes of a key a table keeps: a longer key (a
-// made-up client_id, say) is cut, so an entry's size does not depend on
-// what a caller sends.
+// made-up client_id, say) is cut, and a new key is copied, not kept as a
+// slice of the caller's string (a request body, say), so an entry's size
+// does not depend on what a caller sends.
 const maxKeyBytes = 256
 
 // table is a bounded map from keys to a detector's state for each: at
@@ -69,6 +71,7 @@ func (t *table[V]) update(key string, f func(v *V, fresh bool)) {
 			old.unlink()
 			delete(s.m, old.key)
 		}
+		key = strings.Clone(key)
 		n = &node[V]{key: key}
 		s.m[key] = n
 	}

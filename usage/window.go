@@ -1,5 +1,7 @@
 package usage
 
+import "strings"
+
 // Windows over a detector's clock, in nanoseconds. Both structures are of
 // fixed size once made, whatever arrives: that, with table's bound on
 // keys, is what bounds the detectors' memory.
@@ -87,12 +89,14 @@ func (d distinct) add(h uint64, now, window int64) int {
 	return slot
 }
 
-// keep records v, cut to maxValueBytes, as the value of slot i.
+// keep records a copy of v, cut to maxValueBytes, as the value of slot
+// i: a copy, so that the slot never holds on to a longer string v is part
+// of.
 func (d distinct) keep(i int, v string) {
 	if len(v) > maxValueBytes {
 		v = v[:maxValueBytes]
 	}
-	d[i].v = v
+	d[i].v = strings.Clone(v)
 }
 
 // count returns how many values were seen within the window ending at

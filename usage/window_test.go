@@ -3,8 +3,10 @@ package usage
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestCounter: the two-bucket estimate of a sliding window.
@@ -107,4 +109,31 @@ func TestTableEvictsLeastRecent(t *testing.T) {
 			t.Error("a long key is not kept cut to maxKeyBytes")
 		}
 	})
+}
+
+// TestStateHoldsNoCallerString: a table's key and a set's kept value are
+// copies, so a key or value cut from a long string (a request body) does
+// not keep the whole of it alive, which would make the memory bound
+// depend on what callers send.
+func TestStateHoldsNoCallerString(t *testing.T) {
+	big := strings.Repeat("a", 1<<20)
+	within := func(s string) bool {
+		p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(big)))
+		return p >= lo && p < lo+uintptr(len(big))
+	}
+	tb := newTable[int](tableShards)
+	tb.update(big, func(*int, bool) {})
+	tb.update(big[:10], func(*int, bool) {})
+	for i := range tb.shards {
+		for k := range tb.shards[i].m {
+			if within(k) {
+				t.Errorf("a table key of %d bytes shares the caller's string", len(k))
+			}
+		}
+	}
+	d := newDistinct(2)
+	d.keep(d.add(1, 1, int64(time.Minute)), big)
+	if within(d[0].v) {
+		t.Error("a kept value shares the caller's string")
+	}
 }
