@@ -191,6 +191,11 @@ type Store interface {
 	// SuspendClient records s, replacing any suspension of s.ClientID,
 	// so the latest decision holds, a shorter one included.
 	SuspendClient(ctx context.Context, s Suspension) error
+	// ExtendSuspension records s unless a suspension of s.ClientID
+	// already lasts until s.Until or later, deciding in one statement so
+	// that an automatic suspension never shortens a longer one made
+	// meanwhile elsewhere. It returns the end of the suspension in force.
+	ExtendSuspension(ctx context.Context, s Suspension) (time.Time, error)
 	// ResumeClient ends the suspension of clientID and reports whether
 	// one was in force at now.
 	ResumeClient(ctx context.Context, clientID string, now time.Time) (bool, error)

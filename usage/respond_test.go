@@ -204,7 +204,20 @@ func TestSuspensionEndsAndIsNotShortened(t *testing.T) {
 	if until, ok := susp.SuspendedUntil("c"); !ok || !until.Equal(long) {
 		t.Errorf("SuspendedUntil = %v, %v", until, ok)
 	}
-	clk.Add(2 * time.Hour)
+	// Another instance (or an operator) suspends for longer after this
+	// view was read: the store keeps the longer suspension.
+	longer := long.Add(time.Hour)
+	if err := as.Store.SuspendClient(ctx, store.Suspension{ClientID: "c", Until: longer, Reason: "elsewhere", CreatedAt: clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = susp.Extend(ctx, store.Suspension{ClientID: "c", Until: long.Add(time.Minute), Reason: "anomaly", CreatedAt: clk.Now()})
+	if err != nil || !got.Equal(longer) {
+		t.Fatalf("Extend over a stale view = %v, %v; want the longer %v kept", got, err, longer)
+	}
+	if list, _ := as.Store.ListSuspensions(ctx, clk.Now()); len(list) != 1 || list[0].Reason != "elsewhere" {
+		t.Errorf("a stale view shortened the suspension: %+v", list)
+	}
+	clk.Add(3 * time.Hour)
 	if _, ok := susp.SuspendedUntil("c"); ok {
 		t.Error("still suspended when the period ended")
 	}

@@ -18,7 +18,7 @@ const SuspensionPoll = 5 * time.Second
 
 // SuspensionStore is the part of the store suspensions live in.
 type SuspensionStore interface {
-	SuspendClient(ctx context.Context, s store.Suspension) error
+	ExtendSuspension(ctx context.Context, s store.Suspension) (time.Time, error)
 	ListSuspensions(ctx context.Context, now time.Time) ([]store.Suspension, error)
 }
 
@@ -88,9 +88,9 @@ func (s *Suspensions) Run(ctx context.Context, interval time.Duration, log *slog
 	}
 }
 
-// Extend suspends c.ClientID until c.Until, unless this instance knows of
-// a suspension lasting longer, which it leaves alone: an automatic
-// response never shortens an operator's decision. It returns the end of
+// Extend suspends c.ClientID until c.Until, unless a suspension lasting
+// longer is in force, which it leaves alone: an automatic response never
+// shortens an operator's decision, on this instance or another. It returns the end of
 // the suspension in force.
 func (s *Suspensions) Extend(ctx context.Context, c store.Suspension) (time.Time, error) {
 	s.mu.Lock()
@@ -99,11 +99,14 @@ func (s *Suspensions) Extend(ctx context.Context, c store.Suspension) (time.Time
 	if u, ok := cur[c.ClientID]; ok && !u.Before(c.Until) {
 		return u, nil
 	}
-	if err := s.st.SuspendClient(ctx, c); err != nil {
+	// The store decides again: another instance or an operator may have
+	// suspended the client for longer since this view was read.
+	until, err := s.st.ExtendSuspension(ctx, c)
+	if err != nil {
 		return time.Time{}, err
 	}
 	m := maps.Clone(cur)
-	m[c.ClientID] = c.Until
+	m[c.ClientID] = until
 	s.until.Store(&m)
-	return c.Until, nil
+	return until, nil
 }

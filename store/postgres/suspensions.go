@@ -24,6 +24,24 @@ func (s *Store) SuspendClient(ctx context.Context, c store.Suspension) (err erro
 	return nil
 }
 
+// ExtendSuspension implements store.Store. The conditional upsert keeps
+// a longer suspension; the read after it tells which one holds.
+func (s *Store) ExtendSuspension(ctx context.Context, c store.Suspension) (until time.Time, err error) {
+	defer fault(&err)
+	_, err = s.pool.Exec(ctx,
+		`INSERT INTO client_suspensions (client_id, until_at, reason, created_at) VALUES ($1, $2, $3, $4)
+		 ON CONFLICT (client_id) DO UPDATE SET until_at = excluded.until_at, reason = excluded.reason, created_at = excluded.created_at
+		 WHERE client_suspensions.until_at < excluded.until_at`,
+		c.ClientID, c.Until.Truncate(time.Second), c.Reason, c.CreatedAt.Truncate(time.Second))
+	if err == nil {
+		err = s.pool.QueryRow(ctx, `SELECT until_at FROM client_suspensions WHERE client_id = $1`, c.ClientID).Scan(&until)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("extend suspension: %w", err)
+	}
+	return until, nil
+}
+
 // ResumeClient implements store.Store.
 func (s *Store) ResumeClient(ctx context.Context, clientID string, now time.Time) (_ bool, err error) {
 	defer fault(&err)

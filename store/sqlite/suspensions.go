@@ -22,6 +22,24 @@ func (s *Store) SuspendClient(ctx context.Context, c store.Suspension) error {
 	return nil
 }
 
+// ExtendSuspension implements store.Store. The conditional upsert keeps
+// a longer suspension; the read after it tells which one holds.
+func (s *Store) ExtendSuspension(ctx context.Context, c store.Suspension) (time.Time, error) {
+	var until int64
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO client_suspensions (client_id, until_at, reason, created_at) VALUES (?, ?, ?, ?)
+		 ON CONFLICT (client_id) DO UPDATE SET until_at = excluded.until_at, reason = excluded.reason, created_at = excluded.created_at
+		 WHERE client_suspensions.until_at < excluded.until_at`,
+		c.ClientID, c.Until.Unix(), c.Reason, c.CreatedAt.Unix())
+	if err == nil {
+		err = s.db.QueryRowContext(ctx, `SELECT until_at FROM client_suspensions WHERE client_id = ?`, c.ClientID).Scan(&until)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("extend suspension: %w", err)
+	}
+	return time.Unix(until, 0), nil
+}
+
 // ResumeClient implements store.Store.
 func (s *Store) ResumeClient(ctx context.Context, clientID string, now time.Time) (bool, error) {
 	var until int64

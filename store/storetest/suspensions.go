@@ -68,4 +68,24 @@ func testSuspensions(t *testing.T, s store.Store) {
 	if was, err := s.ResumeClient(ctx, "b", now); err != nil || was {
 		t.Errorf("ResumeClient after the sweep = %v, %v; want the row gone", was, err)
 	}
+
+	// ExtendSuspension keeps a longer suspension and lengthens a shorter
+	// one, each in one statement.
+	for _, tt := range []struct {
+		name  string
+		until time.Time
+		want  time.Time
+	}{
+		{"new", now.Add(time.Hour), now.Add(time.Hour)},
+		{"shorter kept out", now.Add(30 * time.Minute), now.Add(time.Hour)},
+		{"longer taken", now.Add(3 * time.Hour), now.Add(3 * time.Hour)},
+	} {
+		got, err := s.ExtendSuspension(ctx, store.Suspension{ClientID: "x", Until: tt.until, Reason: tt.name, CreatedAt: now})
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("%s: ExtendSuspension = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+	if got := list(now); len(got) != 1 || got[0].Reason != "longer taken" {
+		t.Errorf("after ExtendSuspension: %+v", got)
+	}
 }
