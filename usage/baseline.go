@@ -24,6 +24,9 @@ type rateState struct {
 	// for the zero it started from.
 	avg, weight float64
 	fired       int64 // the window of the last detection, plus one
+	// users says the current window counted users' tokens or grants, not
+	// only the client's own: one user could have raised it.
+	users bool
 }
 
 // advance closes the windows before b: the current one with its count,
@@ -39,7 +42,7 @@ func (s *rateState) advance(b int64, alpha float64) {
 		s.avg *= k
 		s.weight = 1 - (1-s.weight)*k
 	}
-	s.bucket, s.count = b, 0
+	s.bucket, s.count, s.users = b, 0, false
 }
 
 // baseline is the average count per window.
@@ -55,7 +58,12 @@ func (s *rateState) baseline() float64 {
 // once the client has been seen for a whole baseline. Each instance
 // judges the traffic it sees; a balancer spreading it evenly changes the
 // counts, not their ratio to the baseline.
-func (d *Detector) rate(ctx context.Context, now instant, t *table[rateState], series, client string) {
+//
+// users says the event was a user's (a token or grant whose subject is
+// not the client): a detection its window holds such events in says so
+// in its evidence, and suspends nothing, since any one of the client's
+// users could have raised it.
+func (d *Detector) rate(ctx context.Context, now instant, t *table[rateState], series, client string, users bool) {
 	r := &d.cfg.ClientRate
 	if r.Disabled || client == "" {
 		return
@@ -69,15 +77,20 @@ func (d *Detector) rate(ctx context.Context, now instant, t *table[rateState], s
 		}
 		s.advance(b, d.rateAlpha)
 		s.count++
+		s.users = s.users || users
 		base := s.baseline()
 		if b-s.first >= d.rateWarmup && s.count >= r.MinCount && float64(s.count) > r.Factor*base && s.fired != b+1 {
 			s.fired, fired = b+1, true
 			x = Detection{Rule: RuleClientRate, Time: now.t, ClientID: client,
 				Evidence: map[string]any{"series": series, "count": s.count, "baseline": math.Round(base*100) / 100,
-					"factor": r.Factor, "window": r.Window.String()}}
+					"factor": r.Factor, "window": r.Window.String(), "user_traffic": s.users}}
 		}
 	})
 	if fired {
 		d.raise(ctx, x, r.Rule)
 	}
 }
+
+// userEvent reports whether e is a user's: a token issued to, or
+// presented for, a subject other than the client itself.
+func userEvent(e Event) bool { return e.Subject != "" && e.Subject != e.ClientID }

@@ -151,7 +151,7 @@ func (d *Detector) Observe(e Event) {
 	case TokenIssued:
 		// A token for several APIs is one issuance.
 		if !e.SameToken {
-			d.rate(context.Background(), d.timeOf(e.Time), d.issuedRates, seriesIssued, e.ClientID)
+			d.rate(context.Background(), d.timeOf(e.Time), d.issuedRates, seriesIssued, e.ClientID, userEvent(e))
 		}
 	}
 }

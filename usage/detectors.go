@@ -65,7 +65,7 @@ func (d *Detector) apiCall(e Event) {
 		}
 		return
 	}
-	d.rate(context.Background(), now, d.callRates, seriesCalls, e.ClientID)
+	d.rate(context.Background(), now, d.callRates, seriesCalls, e.ClientID, userEvent(e))
 	if e.TokenID != "" && e.Outcome != outcomeInvalidToken {
 		d.theft(now, e)
 	}

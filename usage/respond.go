@@ -61,11 +61,12 @@ func (d *Detector) respond(j response) bool {
 		if x.ClientID == "" {
 			return false
 		}
-		if x.Subject != "" && x.Subject != x.ClientID {
-			// A user's token: its holder could be any of the client's
-			// users, and with their own token (from several user
-			// agents, say) they would suspend it for all the others.
-			d.opts.Log.WarnContext(ctx, "anomaly response not carried out: the token is a user's, not the client's own",
+		if x.Subject != "" && x.Subject != x.ClientID || x.Evidence["user_traffic"] == true {
+			// A user's token, or a rate users' traffic is part of: any
+			// one of the client's users could have caused it (with
+			// their own token from several user agents, or by calling
+			// fast), and would suspend the client for all the others.
+			d.opts.Log.WarnContext(ctx, "anomaly response not carried out: users' tokens, not only the client's own, raised it",
 				"rule", x.Rule, "response", x.Response, "client_id", x.ClientID, "anomaly", x.ID)
 			return false
 		}

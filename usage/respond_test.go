@@ -251,3 +251,48 @@ func TestDetectorAfterClose(t *testing.T) {
 		t.Errorf("%d responses carried out after Close", revoked)
 	}
 }
+
+// TestClientRateSuspendsOnlyForItsOwnTraffic: a client_rate detection
+// suspends the client when its own tokens raised it, and suspends nothing
+// when users' tokens were part of it, since any one user calling fast
+// could have.
+func TestClientRateSuspendsOnlyForItsOwnTraffic(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		subject string
+		suspend bool
+	}{
+		{"the client's own tokens", "c", true},
+		{"a user's tokens", "user-1", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			events, clk := &auditLog{}, newClock()
+			as := authservertest.New(t)
+			susp := usage.NewSuspensions(as.Store, clk.Now)
+			var a usage.Anomalies
+			a.Rules.ClientRate.Response = usage.RespondSuspendClient
+			d := newDetector(t, a, usage.Options{Auditor: events, Suspensions: susp, Now: clk.Now})
+			called := func() {
+				e := call("jti-c", "203.0.113.1")
+				e.ClientID, e.Subject = "c", tt.subject
+				d.Observe(e)
+			}
+			for range 120 { // an hour and more of 5 calls a minute
+				for range 5 {
+					called()
+				}
+				clk.Add(time.Minute)
+			}
+			for range 150 {
+				called()
+			}
+			d.Close()
+			if n := len(events.ofType(audit.Anomaly)); n != 1 {
+				t.Fatalf("%d anomalies, want 1", n)
+			}
+			if _, ok := susp.SuspendedUntil("c"); ok != tt.suspend {
+				t.Errorf("suspended: %v, want %v", ok, tt.suspend)
+			}
+		})
+	}
+}
