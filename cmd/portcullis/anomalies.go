@@ -12,20 +12,11 @@ import (
 )
 
 func anomaliesCmd() *cobra.Command {
-	var since string
 	var f usage.DetectionFilter
 	cmd := stateCmd(&cobra.Command{
 		Use:   "anomalies",
 		Short: "List the anomalies detected, newest first, from the audit trail",
 		Args:  cobra.NoArgs,
-		PreRunE: func(*cobra.Command, []string) error {
-			if since == "" {
-				return nil
-			}
-			t, err := parseSince(since, time.Now())
-			f.Since = t
-			return err
-		},
 	}, func(r *run, _ []string) error {
 		ds, err := usage.ListDetections(r.ctx, r.st, f)
 		if err != nil {
@@ -40,7 +31,7 @@ func anomaliesCmd() *cobra.Command {
 		}))
 	})
 	fl := cmd.Flags()
-	fl.StringVar(&since, "since", "", "only detections since a time (RFC 3339) or a duration ago (e.g. 24h)")
+	cmd.PreRunE = sinceFlag(fl, &f.Since, "detections")
 	fl.StringVar(&f.ClientID, "client", "", "only detections about this client_id")
 	fl.IntVar(&f.Limit, "limit", 1000, "most detections to list")
 	return cmd

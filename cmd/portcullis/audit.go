@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/portcullis/portcullis/store"
 )
@@ -20,22 +21,11 @@ func auditCmd() *cobra.Command {
 }
 
 func auditListCmd() *cobra.Command {
-	var since string
 	var f store.AuditFilter
 	cmd := stateCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List audit events, newest first",
 		Args:  cobra.NoArgs,
-		// Flags are checked before the configuration and the store are
-		// touched.
-		PreRunE: func(*cobra.Command, []string) error {
-			if since == "" {
-				return nil
-			}
-			t, err := parseSince(since, time.Now())
-			f.Since = t
-			return err
-		},
 	}, func(r *run, _ []string) error {
 		events, err := r.st.ListAudit(r.ctx, f)
 		if err != nil {
@@ -58,9 +48,25 @@ func auditListCmd() *cobra.Command {
 	fl.StringVar(&f.Subject, "subject", "", "only events about this user (sub)")
 	fl.StringVar(&f.ClientID, "client", "", "only events about this client_id")
 	fl.StringVar(&f.Type, "type", "", "only events of this type, e.g. refresh_reuse")
-	fl.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (e.g. 24h)")
+	cmd.PreRunE = sinceFlag(fl, &f.Since, "events")
 	fl.IntVar(&f.Limit, "limit", 1000, "most events to list")
 	return cmd
+}
+
+// sinceFlag adds --since to fl, for listings of what, and returns the
+// PreRunE that parses it into *into: flags are checked before the
+// configuration and the store are touched.
+func sinceFlag(fl *pflag.FlagSet, into *time.Time, what string) func(*cobra.Command, []string) error {
+	var since string
+	fl.StringVar(&since, "since", "", "only "+what+" since a time (RFC 3339) or a duration ago (e.g. 24h)")
+	return func(*cobra.Command, []string) error {
+		if since == "" {
+			return nil
+		}
+		t, err := parseSince(since, time.Now())
+		*into = t
+		return err
+	}
 }
 
 // parseSince reads an RFC 3339 time or a duration back from now.
