@@ -297,6 +297,7 @@ func TestCLIErrors(t *testing.T) {
 		{"tokens revoke without a target", []string{"tokens", "revoke", "--config", "x.yaml"}, "needs --subject or --client"},
 		{"tokens revoke without a reason", []string{"tokens", "revoke", "--config", "x.yaml", "--client", "c"}, "needs --reason"},
 		{"audit list with a bad --since", []string{"audit", "list", "--config", "../../config/testdata/issue.yaml", "--since", "yesterday"}, "want an RFC 3339 time or a duration"},
+		{"anomalies with a bad --since", []string{"anomalies", "--config", "../../config/testdata/issue.yaml", "--since", "yesterday"}, "want an RFC 3339 time or a duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
