@@ -33,16 +33,16 @@ func rateLimitedCounts(t *testing.T, m *Metrics) map[string]float64 {
 }
 
 // TestRateLimited: refusals at the server are counted by limit name, not
-// by client; every limit shows from the start, other events count
-// nothing, and made-up limit names fold into "other".
+// by client; every limit, and "other", shows from the start, other events
+// count nothing, and made-up limit names fold into "other".
 func TestRateLimited(t *testing.T) {
 	m := New(nil)
-	sink := m.RateLimited()
+	sink := m
 	srv := authservertest.New(t, func(c *authserver.Config) {
 		c.Usage = sink
 		c.RateLimits.Token = usage.Limit{Rate: 1, Period: time.Hour, Burst: 1}
 	})
-	if got := rateLimitedCounts(t, m); len(got) != len(usage.LimitNames) || got[usage.LimitToken] != 0 {
+	if got := rateLimitedCounts(t, m); len(got) != len(usage.LimitNames)+1 || got[usage.LimitToken] != 0 || got["other"] != 0 {
 		t.Fatalf("before any refusal: %v", got)
 	}
 	for i := range 3 {

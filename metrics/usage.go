@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -17,7 +18,10 @@ type usageMetrics struct {
 	// the set.
 	calls          map[string]prometheus.Counter
 	introspections map[string]prometheus.Counter
-	dropped        *prometheus.CounterVec
+	// limited holds a counter per limit name (usage.LimitNames, never a
+	// client ID or an address), and "other".
+	limited map[string]prometheus.Counter
+	dropped *prometheus.CounterVec
 }
 
 // newUsageMetrics makes the usage counters and registers them in reg.
@@ -30,9 +34,14 @@ func newUsageMetrics(reg *prometheus.Registry) usageMetrics {
 		Name: "portcullis_introspections_total",
 		Help: "Introspection answers, by outcome: active or inactive.",
 	}, []string{"outcome"})
+	limited := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "portcullis_rate_limited_total",
+		Help: "Requests refused by a rate limit, by limit: " + strings.Join(usage.LimitNames[:], ", ") + ".",
+	}, []string{"limit"})
 	u := usageMetrics{
 		calls:          map[string]prometheus.Counter{},
 		introspections: map[string]prometheus.Counter{},
+		limited:        map[string]prometheus.Counter{},
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "portcullis_usage_dropped_total",
 			Help: "Events not counted in the usage records, by reason: overflow, store_error, shutdown.",
@@ -44,27 +53,34 @@ func newUsageMetrics(reg *prometheus.Registry) usageMetrics {
 	for _, o := range []string{usage.Active, usage.Inactive, "other"} {
 		u.introspections[o] = intros.WithLabelValues(o)
 	}
+	// Every limit shows, at zero, before its first refusal.
+	for _, n := range append(usage.LimitNames[:], "other") {
+		u.limited[n] = limited.WithLabelValues(n)
+	}
 	for _, r := range usage.DropReasons {
 		u.dropped.WithLabelValues(r)
 	}
-	reg.MustRegister(calls, intros, u.dropped)
+	reg.MustRegister(calls, intros, limited, u.dropped)
 	return u
 }
 
 // Observe implements usage.Sink: it counts API calls and introspections
-// by outcome. Tokens issued are counted by TokenIssued, rate-limited
-// requests where they are refused.
+// by outcome, and rate-limited requests by limit; a value outside its
+// fixed set counts as "other". Tokens issued are counted by TokenIssued.
 func (m *Metrics) Observe(e usage.Event) {
 	var by map[string]prometheus.Counter
+	label := e.Outcome
 	switch e.Kind {
 	case usage.APICall:
 		by = m.usage.calls
 	case usage.Introspected:
 		by = m.usage.introspections
+	case usage.RateLimited:
+		by, label = m.usage.limited, e.Limit
 	default:
 		return
 	}
-	c, ok := by[e.Outcome]
+	c, ok := by[label]
 	if !ok {
 		c = by["other"]
 	}

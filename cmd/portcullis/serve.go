@@ -145,7 +145,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	defer counter.Close() // after the servers stop, before the store closes: stores what is counted
 	// Every part that sees traffic reports it to one Sink: the usage
 	// counters, the metrics and, once started, the anomaly detectors.
-	sink := usage.Fanout{counter, m, m.RateLimited()}
+	sink := usage.Fanout{counter, m}
 	ascfg := cfg.AuthServer()
 	ascfg.Observer, ascfg.Auditor = m, rec
 	var limiter usage.Limiter // nil: each part's memory
