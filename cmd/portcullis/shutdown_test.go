@@ -64,6 +64,10 @@ clients:
 			t.Cleanup(func() {
 				srv.Process.Kill()
 				<-exited
+				if t.Failed() {
+					// Why a server never became ready, say.
+					t.Logf("server log:\n%s", logs.String())
+				}
 			})
 			waitReady(t, base)
 
