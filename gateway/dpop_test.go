@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -134,7 +135,7 @@ func TestGatewayDPoPNonce(t *testing.T) {
 	iss := newDPoPIssuer(t)
 	gw := start(t, iss.URL, func(c *gateway.Config) {
 		c.PublicURL, c.DPoPNonceKey = publicURL, strings.Repeat("0f", 32)
-	}, gateway.Route{Path: "/users", Upstream: echo(t).URL, DPoP: "required"})
+	}, gateway.Route{Path: "/users", Upstream: nonceUpstream(t), DPoP: "required"})
 	s := dpoptest.NewSigner(t)
 	token := iss.BoundToken("list:users", s.JKT)
 	req := dpoptest.Request{Method: http.MethodGet, URL: publicURL + "/users", AccessToken: token}
@@ -145,7 +146,21 @@ func TestGatewayDPoPNonce(t *testing.T) {
 	if req.Nonce = resp.Header.Get("DPoP-Nonce"); req.Nonce == "" {
 		t.Fatal("use_dpop_nonce without DPoP-Nonce")
 	}
-	if resp, body := do(t, http.MethodGet, gw.URL+"/users", "", dpopHeader("DPoP "+token, s.Proof(req))); resp.StatusCode != http.StatusOK {
+	resp, body = do(t, http.MethodGet, gw.URL+"/users", "", dpopHeader("DPoP "+token, s.Proof(req)))
+	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("with the nonce: status %d, %s", resp.StatusCode, body)
 	}
+	// The answer carries the gateway's nonce, not the upstream's too.
+	if got := resp.Header.Values("DPoP-Nonce"); len(got) != 1 || got[0] == "upstream-nonce" {
+		t.Errorf("DPoP-Nonce %q, want the gateway's alone", got)
+	}
+}
+
+// nonceUpstream is an upstream that answers with a DPoP-Nonce of its own.
+func nonceUpstream(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("DPoP-Nonce", "upstream-nonce")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -95,12 +95,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		// Validate has checked the URL.
 		upstream, _ := url.Parse(r.Upstream)
 		proxy := newProxy(upstream, public, transport, ids, log)
+		if nonces != nil {
+			// The gateway's guard asks for its own nonce on every answer;
+			// an upstream's would make two, and a proof carries one.
+			proxy.ModifyResponse = dropUpstreamNonce
+		}
 		// A call is reported let through only once the caller's limit
 		// lets it through too.
 		h := chain(g, cfg.dpopMode(r), r.Scopes, limits.perCaller(i, r.Path, r.RateLimit, reporter.admitted(proxy)))
 		var cors func(http.ResponseWriter, *http.Request)
 		if r.Cookies {
-			proxy.ModifyResponse = stripCORS
+			proxy.ModifyResponse = both(proxy.ModifyResponse, stripCORS)
 			h = cookieAuth(cookies, public, nonces, reporter, h)
 			cors = func(w http.ResponseWriter, r *http.Request) { cookies.CORS(w, r) }
 		}

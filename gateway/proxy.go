@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
 )
 
@@ -79,5 +80,25 @@ func newProxy(upstream, public *url.URL, transport http.RoundTripper, ids Identi
 			log.Warn("gateway: upstream failed", "upstream", upstream.Redacted(), "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 			reply(w, status, code, desc)
 		},
+	}
+}
+
+// dropUpstreamNonce removes an upstream's DPoP-Nonce on the routes of a
+// gateway that sets its own (RFC 9449 section 9).
+func dropUpstreamNonce(resp *http.Response) error {
+	resp.Header.Del(dpop.NonceHeader)
+	return nil
+}
+
+// both runs f, if set, then g, as one ReverseProxy.ModifyResponse.
+func both(f, g func(*http.Response) error) func(*http.Response) error {
+	if f == nil {
+		return g
+	}
+	return func(resp *http.Response) error {
+		if err := f(resp); err != nil {
+			return err
+		}
+		return g(resp)
 	}
 }
