@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/store"
@@ -41,7 +42,7 @@ func refreshWith(t *testing.T, as *authservertest.Server, rt string) (int, map[s
 // grants would find it: everything that acts for the user must still
 // refuse, on the flag alone.
 func TestDisabledUserRefused(t *testing.T) {
-	events := &eventLog{}
+	events := &audittest.Log{}
 	as := authservertest.New(t, func(c *authserver.Config) { c.Auditor = events })
 	ctx := context.Background()
 	u, err := as.Store.GetUserByUsername(ctx, as.Username)
@@ -63,11 +64,11 @@ func TestDisabledUserRefused(t *testing.T) {
 		if p.status != http.StatusOK || !strings.Contains(p.body, "Wrong username or password.") || p.header.Get("Location") != "" {
 			t.Fatalf("sign-in of a disabled user: %d %s", p.status, p.body)
 		}
-		failed := events.ofType(audit.LoginFailed)
+		failed := events.OfType(audit.LoginFailed)
 		if len(failed) != 1 || failed[0].Subject != u.ID || failed[0].Detail["reason"] != "disabled" {
 			t.Fatalf("login_failed events = %+v, want one for %s with reason disabled", failed, u.ID)
 		}
-		if n := len(events.ofType(audit.LoginSucceeded)); n != 2 {
+		if n := len(events.OfType(audit.LoginSucceeded)); n != 2 {
 			t.Errorf("%d login_succeeded events, want the 2 before disabling", n)
 		}
 	})

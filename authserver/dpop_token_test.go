@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/dpop"
@@ -74,7 +75,7 @@ func newKey(t testing.TB) *dpop.Key {
 func TestDPoPProofDefects(t *testing.T) {
 	for _, nonces := range []bool{false, true} {
 		mode := map[bool]string{false: "no nonces", true: "nonces"}[nonces]
-		events := &eventLog{}
+		events := &audittest.Log{}
 		as := authservertest.New(t, func(c *authserver.Config) { c.DPoP.Nonce = nonces; c.Auditor = events })
 		auth := basic(as.ClientID, as.ClientSecret)
 		s := dpoptest.NewSigner(t)
@@ -102,7 +103,7 @@ func TestDPoPProofDefects(t *testing.T) {
 				t.Fatalf("good proof: %d %v", status, body)
 			}
 		})
-		refused := events.ofType(audit.TokenRefused)
+		refused := events.OfType(audit.TokenRefused)
 		if len(refused) < len(s.Defects(req)) {
 			t.Fatalf("%d refusals audited, want one per defect", len(refused))
 		}

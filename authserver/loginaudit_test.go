@@ -1,52 +1,26 @@
 package authserver_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
 
-// eventLog is an authserver.Auditor that keeps the events it is given.
-type eventLog struct {
-	mu     sync.Mutex
-	events []store.AuditEvent
-}
-
-func (l *eventLog) Record(_ context.Context, _ slog.Level, e store.AuditEvent) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, e)
-}
-
-func (l *eventLog) ofType(typ string) []store.AuditEvent {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []store.AuditEvent
-	for _, e := range l.events {
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // TestLoginAuditKeepsNoTypedText: a failed or throttled sign-in with a
 // username that names no account is recorded with a keyed digest of it,
 // never the text (which may be a password typed in the wrong field); a
 // typed password is never recorded. A failure for a real account names it.
 func TestLoginAuditKeepsNoTypedText(t *testing.T) {
-	events := &eventLog{}
+	events := &audittest.Log{}
 	// The throttle's clock stands still, so its lock cannot lapse while
 	// slow password hashing (as under the race detector) runs.
 	throttle := users.NewThrottle()
@@ -65,7 +39,7 @@ func TestLoginAuditKeepsNoTypedText(t *testing.T) {
 		t.Fatalf("seventh attempt for one username: %d, want 429", p.status)
 	}
 
-	failed, throttled := events.ofType(audit.LoginFailed), events.ofType(audit.LoginThrottled)
+	failed, throttled := events.OfType(audit.LoginFailed), events.OfType(audit.LoginThrottled)
 	if len(failed) != 6 || len(throttled) != 2 {
 		t.Fatalf("%d login_failed and %d login_throttled events, want 6 and 2", len(failed), len(throttled))
 	}
@@ -91,7 +65,7 @@ func TestLoginAuditKeepsNoTypedText(t *testing.T) {
 			t.Errorf("%s: %+v, want only the username's digest %v", tt.name, tt.e, digest)
 		}
 	}
-	for _, e := range events.ofType(audit.LoginFailed) {
+	for _, e := range events.OfType(audit.LoginFailed) {
 		if strings.Contains(fmt.Sprintf("%+v", e), password) {
 			t.Errorf("an event holds the typed password: %+v", e)
 		}

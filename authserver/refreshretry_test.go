@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 )
@@ -19,7 +20,7 @@ import (
 // case is the issue's: A → B → C within the grace, then A again.
 func TestRefreshRetryIsNotReplay(t *testing.T) {
 	clk := &clock{t: time.Now()}
-	events := &eventLog{}
+	events := &audittest.Log{}
 	as := authservertest.New(t, func(c *authserver.Config) { c.Now = clk.Now; c.Auditor = events })
 	web := basic(as.WebClientID, as.WebClientSecret)
 	tests := []struct {
@@ -66,7 +67,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 				tt.touch(t, successor)
 			}
 			clk.Add(tt.wait)
-			retries, reuses := len(events.ofType(audit.RefreshRetry)), len(events.ofType(audit.RefreshReuse))
+			retries, reuses := len(events.OfType(audit.RefreshRetry)), len(events.OfType(audit.RefreshReuse))
 			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {a}}
 			if tt.presenter == nil {
 				form.Set("client_id", as.SPAClientID)
@@ -76,7 +77,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 				if status != http.StatusOK || again["refresh_token"] != successor || again["access_token"] != first["access_token"] {
 					t.Fatalf("retry: %d %v, want the identical successor response", status, again)
 				}
-				if len(events.ofType(audit.RefreshRetry)) != retries+1 || len(events.ofType(audit.RefreshReuse)) != reuses {
+				if len(events.OfType(audit.RefreshRetry)) != retries+1 || len(events.OfType(audit.RefreshReuse)) != reuses {
 					t.Fatal("a retry was not audited as refresh_retry")
 				}
 				if status, body := refreshed(t, as, successor, nil); status != http.StatusOK {
@@ -87,7 +88,7 @@ func TestRefreshRetryIsNotReplay(t *testing.T) {
 			if status != http.StatusBadRequest || again["error"] != "invalid_grant" {
 				t.Fatalf("reuse: %d %v, want 400 invalid_grant", status, again)
 			}
-			if len(events.ofType(audit.RefreshReuse)) != reuses+1 || len(events.ofType(audit.RefreshRetry)) != retries {
+			if len(events.OfType(audit.RefreshReuse)) != reuses+1 || len(events.OfType(audit.RefreshRetry)) != retries {
 				t.Fatal("a reuse was not audited as refresh_reuse")
 			}
 			if status, body := refreshed(t, as, successor, nil); status != http.StatusBadRequest || body["error"] != "invalid_grant" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkDetector(b *testing.B) {
 			}
 		}
 	})
-	d, err := usage.NewDetector(usage.Anomalies{}, usage.Options{Auditor: &auditLog{}})
+	d, err := usage.NewDetector(usage.Anomalies{}, usage.Options{Auditor: &audittest.Log{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package usage_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -26,30 +24,6 @@ func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 3, 0, 0, 0, time
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-// auditLog is an Auditor that keeps what it is given.
-type auditLog struct {
-	mu     sync.Mutex
-	events []store.AuditEvent
-}
-
-func (l *auditLog) Record(_ context.Context, _ slog.Level, e store.AuditEvent) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, e)
-}
-
-func (l *auditLog) ofType(typ string) []store.AuditEvent {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []store.AuditEvent
-	for _, e := range l.events {
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // counts is an Observer that counts what it is told.
 type counts struct {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/store"
@@ -56,7 +57,7 @@ func introspectActive(t *testing.T, as *authservertest.Server, tok string) bool 
 // real token through the store, as /revoke would, so introspection (and
 // the guards polling /revocations) refuse it; the response is audited.
 func TestResponseRevokesToken(t *testing.T) {
-	events, obs := &auditLog{}, newCounts()
+	events, obs := &audittest.Log{}, newCounts()
 	as := authservertest.New(t)
 	tok := as.Token(t, "read:users")
 	jti := jtiOf(t, tok)
@@ -78,9 +79,9 @@ func TestResponseRevokesToken(t *testing.T) {
 	if introspectActive(t, as, tok) {
 		t.Error("the token is still active after the response")
 	}
-	r := events.ofType(audit.TokenRevoked)
+	r := events.OfType(audit.TokenRevoked)
 	if len(r) != 1 || r[0].Detail["jti"] != jti || r[0].Detail["reason"] != "anomaly" || r[0].Detail["rule"] != usage.RuleTokenTheft ||
-		r[0].Detail["anomaly"] != events.ofType(audit.Anomaly)[0].Detail["id"] {
+		r[0].Detail["anomaly"] != events.OfType(audit.Anomaly)[0].Detail["id"] {
 		t.Errorf("token_revoked events = %+v", r)
 	}
 	if n := obs.get(func(c *counts) map[string]int { return c.responses }, usage.RespondRevokeToken); n != 1 {
@@ -100,7 +101,7 @@ func (r *viewOf) SuspendedUntil(id string) (time.Time, bool) { return r.v.Suspen
 // resuming (what portcullis clients resume writes) lets the client in
 // again at the next.
 func TestResponseSuspendsClient(t *testing.T) {
-	ctx, events, clk := context.Background(), &auditLog{}, newClock()
+	ctx, events, clk := context.Background(), &audittest.Log{}, newClock()
 	view := &viewOf{}
 	as := authservertest.New(t, func(c *authserver.Config) { c.Auditor, c.Suspensions = events, view })
 	view.v = usage.NewSuspensions(as.Store, clk.Now)
@@ -125,10 +126,10 @@ func TestResponseSuspendsClient(t *testing.T) {
 	if status, body := tokenAnswer(t, as, as.ClientID, "wrong"); status != http.StatusUnauthorized || strings.Contains(body, "suspended") {
 		t.Errorf("a wrong secret of a suspended client must fail as any wrong secret does: %d %s", status, body)
 	}
-	if n := len(events.ofType(audit.SuspendedRefused)); n != 1 {
+	if n := len(events.OfType(audit.SuspendedRefused)); n != 1 {
 		t.Errorf("%d client_suspended_refused events, want 1", n)
 	}
-	s := events.ofType(audit.ClientSuspended)
+	s := events.OfType(audit.ClientSuspended)
 	if len(s) != 1 || s[0].ClientID != as.ClientID || s[0].Detail["until"] != until || s[0].Detail["rule"] != usage.RuleTokenTheft {
 		t.Errorf("client_suspended events = %+v", s)
 	}
@@ -158,7 +159,7 @@ func TestResponseSuspendsClient(t *testing.T) {
 // with four User-Agents), is recorded but suspends nothing: one user
 // would otherwise shut out every other user of the client.
 func TestUserTokenSuspendsNothing(t *testing.T) {
-	events, obs := &auditLog{}, newCounts()
+	events, obs := &audittest.Log{}, newCounts()
 	as := authservertest.New(t)
 	susp := usage.NewSuspensions(as.Store, nil)
 	var a usage.Anomalies
@@ -170,10 +171,10 @@ func TestUserTokenSuspendsNothing(t *testing.T) {
 		d.Observe(e)
 	}
 	d.Close()
-	if n := len(events.ofType(audit.Anomaly)); n != 1 {
+	if n := len(events.OfType(audit.Anomaly)); n != 1 {
 		t.Fatalf("%d anomalies, want 1", n)
 	}
-	if _, ok := susp.SuspendedUntil(as.SPAClientID); ok || len(events.ofType(audit.ClientSuspended)) != 0 {
+	if _, ok := susp.SuspendedUntil(as.SPAClientID); ok || len(events.OfType(audit.ClientSuspended)) != 0 {
 		t.Fatal("a user's token suspended the client")
 	}
 	if list, _ := as.Store.ListSuspensions(context.Background(), time.Now()); len(list) != 0 {
@@ -232,7 +233,7 @@ func (f revokerFunc) RevokeToken(_ context.Context, r store.Revocation) error { 
 // detection after Close: it is recorded, and its response is not carried
 // out, without a panic or a wait.
 func TestDetectorAfterClose(t *testing.T) {
-	events, obs := &auditLog{}, newCounts()
+	events, obs := &audittest.Log{}, newCounts()
 	var a usage.Anomalies
 	a.Rules.TokenTheft.Response = usage.RespondRevokeToken
 	revoked := 0
@@ -244,7 +245,7 @@ func TestDetectorAfterClose(t *testing.T) {
 			d.Observe(call(fmt.Sprint("jti-", i), fmt.Sprintf("198.51.100.%d", j)))
 		}
 	}
-	if n := len(events.ofType(audit.Anomaly)); n != 300 {
+	if n := len(events.OfType(audit.Anomaly)); n != 300 {
 		t.Errorf("%d anomalies recorded after Close, want 300", n)
 	}
 	if revoked != 0 {
@@ -266,7 +267,7 @@ func TestClientRateSuspendsOnlyForItsOwnTraffic(t *testing.T) {
 		{"a user's tokens", "user-1", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			events, clk := &auditLog{}, newClock()
+			events, clk := &audittest.Log{}, newClock()
 			as := authservertest.New(t)
 			susp := usage.NewSuspensions(as.Store, clk.Now)
 			var a usage.Anomalies
@@ -287,7 +288,7 @@ func TestClientRateSuspendsOnlyForItsOwnTraffic(t *testing.T) {
 				called()
 			}
 			d.Close()
-			if n := len(events.ofType(audit.Anomaly)); n != 1 {
+			if n := len(events.OfType(audit.Anomaly)); n != 1 {
 				t.Fatalf("%d anomalies, want 1", n)
 			}
 			if _, ok := susp.SuspendedUntil("c"); ok != tt.suspend {

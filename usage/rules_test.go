@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
@@ -96,10 +97,10 @@ func TestClientRateBaseline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, clk := &auditLog{}, newClock()
+			events, clk := &audittest.Log{}, newClock()
 			d := newDetector(t, usage.Anomalies{}, usage.Options{Auditor: events, Now: clk.Now})
 			tt.drive(clk, d.Observe)
-			got := events.ofType(audit.Anomaly)
+			got := events.OfType(audit.Anomaly)
 			if tt.series == "" {
 				if len(got) != 0 {
 					t.Fatalf("anomalies %+v, want none", got)
@@ -121,7 +122,7 @@ func TestClientRateBaseline(t *testing.T) {
 // count in the client's call rate, so that whoever holds a dead token
 // cannot drive its client to a client_rate response.
 func TestDeadTokenCallsNotRated(t *testing.T) {
-	events, clk := &auditLog{}, newClock()
+	events, clk := &audittest.Log{}, newClock()
 	a := usage.Anomalies{}
 	a.Rules.RevokedTokenUse.Disabled = true
 	d := newDetector(t, a, usage.Options{Auditor: events, Now: clk.Now})
@@ -136,7 +137,7 @@ func TestDeadTokenCallsNotRated(t *testing.T) {
 		e.Outcome = []string{"revoked", "expired"}[i%2]
 		d.Observe(e)
 	}
-	if got := events.ofType(audit.Anomaly); len(got) != 0 {
+	if got := events.OfType(audit.Anomaly); len(got) != 0 {
 		t.Fatalf("anomalies %+v, want none", got)
 	}
 }
@@ -157,7 +158,7 @@ func TestRevokedTokenPresented(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, clk := &auditLog{}, newClock()
+			events, clk := &audittest.Log{}, newClock()
 			d := newDetector(t, usage.Anomalies{}, usage.Options{Auditor: events, Now: clk.Now})
 			for range tt.n {
 				e := call("jti-r", "203.0.113.9")
@@ -165,7 +166,7 @@ func TestRevokedTokenPresented(t *testing.T) {
 				d.Observe(e)
 				clk.Add(time.Second)
 			}
-			got := events.ofType(audit.Anomaly)
+			got := events.OfType(audit.Anomaly)
 			if len(got) != tt.want {
 				t.Fatalf("%d anomalies, want %d", len(got), tt.want)
 			}
@@ -179,7 +180,7 @@ func TestRevokedTokenPresented(t *testing.T) {
 // TestRefreshReuse: each refresh_reuse the server audits is a detection,
 // once per client and user per window.
 func TestRefreshReuse(t *testing.T) {
-	events, clk := &auditLog{}, newClock()
+	events, clk := &audittest.Log{}, newClock()
 	d := newDetector(t, usage.Anomalies{}, usage.Options{Auditor: events, Now: clk.Now})
 	a := d.Auditing(events)
 	reuse := func(client, sub string) {
@@ -190,11 +191,11 @@ func TestRefreshReuse(t *testing.T) {
 	reuse("web", "bob")
 	clk.Add(10 * time.Minute)
 	reuse("web", "alice")
-	got := events.ofType(audit.Anomaly)
+	got := events.OfType(audit.Anomaly)
 	if len(got) != 3 || got[0].Subject != "alice" || got[1].Subject != "bob" || got[2].Subject != "alice" {
 		t.Fatalf("anomalies %+v: want alice, bob, then alice in the next window", got)
 	}
-	if n := len(events.ofType(audit.RefreshReuse)); n != 4 {
+	if n := len(events.OfType(audit.RefreshReuse)); n != 4 {
 		t.Errorf("the wrapper passed on %d refresh_reuse events, want all 4", n)
 	}
 }
@@ -237,7 +238,7 @@ func TestDetectorConfig(t *testing.T) {
 	}
 	var a usage.Anomalies
 	a.Rules.TokenTheft.Response = usage.RespondRevokeToken
-	if _, err := usage.NewDetector(a, usage.Options{Auditor: &auditLog{}}); err == nil {
+	if _, err := usage.NewDetector(a, usage.Options{Auditor: &audittest.Log{}}); err == nil {
 		t.Error("NewDetector took revoke_token without a Revoker")
 	}
 }

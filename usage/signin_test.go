@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/usage"
@@ -63,7 +64,7 @@ func failSignIn(t *testing.T, as *authservertest.Server, addr, username string) 
 // detection; the demo account failed from 11 addresses raises another,
 // naming its sub.
 func TestCredentialStuffingThroughSignIn(t *testing.T) {
-	events := &auditLog{}
+	events := &audittest.Log{}
 	d := newDetector(t, usage.Anomalies{}, usage.Options{Auditor: events})
 	as := authservertest.New(t, func(c *authserver.Config) {
 		c.Auditor = d.Auditing(events)
@@ -76,10 +77,10 @@ func TestCredentialStuffingThroughSignIn(t *testing.T) {
 		}
 		failSignIn(t, as, "192.0.2.10", name)
 	}
-	if n := len(events.ofType(audit.LoginFailed)); n != 50 {
+	if n := len(events.OfType(audit.LoginFailed)); n != 50 {
 		t.Fatalf("%d login_failed events, want 50", n)
 	}
-	x := events.ofType(audit.Anomaly)
+	x := events.OfType(audit.Anomaly)
 	if len(x) != 1 || x[0].Remote != "192.0.2.10" || x[0].Detail["rule"] != usage.RuleCredentialStuffing {
 		t.Fatalf("anomalies after 50 accounts from one address: %+v", x)
 	}
@@ -90,7 +91,7 @@ func TestCredentialStuffingThroughSignIn(t *testing.T) {
 	for i := range 11 {
 		failSignIn(t, as, fmt.Sprintf("203.0.113.%d", i+1), as.Username)
 	}
-	x = events.ofType(audit.Anomaly)
+	x = events.OfType(audit.Anomaly)
 	if len(x) != 2 {
 		t.Fatalf("%d anomalies, want a second for one account from 11 addresses: %+v", len(x), x)
 	}
@@ -105,7 +106,7 @@ func TestCredentialStuffingThroughSignIn(t *testing.T) {
 // the next 20 none, and, the rule taking no response, the client still
 // gets tokens with its right secret.
 func TestInvalidClientBurst(t *testing.T) {
-	events := &auditLog{}
+	events := &audittest.Log{}
 	d := newDetector(t, usage.Anomalies{}, usage.Options{Auditor: events})
 	as := authservertest.New(t, func(c *authserver.Config) { c.Auditor = d.Auditing(events) })
 	for i := range 40 {
@@ -116,11 +117,11 @@ func TestInvalidClientBurst(t *testing.T) {
 		if i >= 19 {
 			want = 1
 		}
-		if got := len(events.ofType(audit.Anomaly)); got != want {
+		if got := len(events.OfType(audit.Anomaly)); got != want {
 			t.Fatalf("after %d failures: %d anomalies, want %d", i+1, got, want)
 		}
 	}
-	x := events.ofType(audit.Anomaly)[0]
+	x := events.OfType(audit.Anomaly)[0]
 	if x.ClientID != as.ClientID || x.Detail["rule"] != usage.RuleInvalidClient {
 		t.Errorf("anomaly %+v", x)
 	}

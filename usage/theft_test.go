@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/store/sqlite"
 	"github.com/portcullis/portcullis/usage"
 )
@@ -85,7 +86,7 @@ func TestTokenReplayedFromTwentyAddresses(t *testing.T) {
 // from its own address, several times: one detection, whatever the
 // interleaving.
 func TestTokenTheftConcurrent(t *testing.T) {
-	events, clk := &auditLog{}, newClock()
+	events, clk := &audittest.Log{}, newClock()
 	d := newDetector(t, usage.Anomalies{}, usage.Options{Auditor: events, Now: clk.Now})
 	var wg sync.WaitGroup
 	for i := range 50 {
@@ -96,7 +97,7 @@ func TestTokenTheftConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := events.ofType(audit.Anomaly); len(got) != 1 {
+	if got := events.OfType(audit.Anomaly); len(got) != 1 {
 		t.Fatalf("%d anomaly events, want 1", len(got))
 	}
 }
@@ -160,10 +161,10 @@ func TestTokenTheftRule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, clk := &auditLog{}, newClock()
+			events, clk := &audittest.Log{}, newClock()
 			d := newDetector(t, usage.Anomalies{}, usage.Options{Auditor: events, Now: clk.Now})
 			tt.events(clk, d.Observe)
-			if got := events.ofType(audit.Anomaly); len(got) != tt.want {
+			if got := events.OfType(audit.Anomaly); len(got) != tt.want {
 				t.Fatalf("%d anomaly events, want %d: %+v", len(got), tt.want, got)
 			}
 		})
