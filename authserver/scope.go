@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
@@ -21,6 +22,9 @@ type API struct {
 	// issued to, that may introspect tokens whose audience includes this
 	// API: its resource servers.
 	IntrospectionClients []string
+	// AccessTokenTTL is the lifetime of access tokens for the API, at most
+	// Config.AccessTokenTTL; zero means Config.AccessTokenTTL.
+	AccessTokenTTL time.Duration
 }
 
 // ValidScopeToken reports whether s is a scope-token of RFC 6749 section 3.3:

@@ -10,6 +10,7 @@ import (
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -166,73 +167,13 @@ type DPoP struct {
 	Window time.Duration `yaml:"window"`
 }
 
-// API is a protected resource.
-type API struct {
-	// Identifier is the API's absolute URI, the audience of its tokens.
-	Identifier string `yaml:"identifier"`
-	// Name is for people.
-	Name string `yaml:"name"`
-	// Scopes are the scopes the API defines.
-	Scopes []string `yaml:"scopes"`
-	// IntrospectionClients are the IDs of clients of this file (the API's
-	// resource servers) that may introspect tokens whose audience includes
-	// the API. Empty means none beyond each token's own client and clients
-	// with introspect: any.
-	IntrospectionClients []string `yaml:"introspection_clients"`
-}
+// API is a protected resource defined in the file; the management API
+// spells its APIs the same way.
+type API = registry.API
 
-// Client is an OAuth client defined in the file. Names follow RFC 7591.
-type Client struct {
-	ClientID string `yaml:"client_id"`
-	Name     string `yaml:"client_name"`
-	// ClientSecret must have at least 32 characters.
-	ClientSecret string `yaml:"client_secret"`
-	// TokenEndpointAuthMethod is client_secret_basic, client_secret_post or
-	// private_key_jwt. Empty means client_secret_basic.
-	TokenEndpointAuthMethod string   `yaml:"token_endpoint_auth_method"`
-	GrantTypes              []string `yaml:"grant_types"`
-	// Scopes are the scopes the client may be granted.
-	Scopes []string `yaml:"scopes"`
-	// JWKS holds the client's public keys for private_key_jwt, as a JWK Set
-	// ({keys: [...]}); JWKSURI is where to fetch them instead.
-	JWKS    map[string]any `yaml:"jwks"`
-	JWKSURI string         `yaml:"jwks_uri"`
-	// AssertionAudience is what a private_key_jwt assertion's aud may be:
-	// issuer (the issuer identifier alone) or token_endpoint (also the
-	// token endpoint URL alone, for older client libraries). Empty means
-	// issuer.
-	AssertionAudience string `yaml:"assertion_audience"`
-	// RedirectURIs are where authorization responses may go, matched
-	// exactly. Required with the authorization_code grant.
-	RedirectURIs []string `yaml:"redirect_uris"`
-	// PostLogoutRedirectURIs are where logout may return to.
-	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
-	// ApplicationType is web or native. Empty means web. Native clients'
-	// loopback redirect URIs match any port (RFC 8252).
-	ApplicationType string `yaml:"application_type"`
-	// SkipConsent does not ask users to consent to this client.
-	SkipConsent bool `yaml:"skip_consent"`
-	// RequirePAR refuses authorization requests not pushed first.
-	RequirePAR bool `yaml:"require_pushed_authorization_requests"`
-	// IDTokenSignedResponseAlg signs the client's ID tokens. Empty means
-	// RS256.
-	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
-	// DefaultAudience is single or all (see Config.DefaultAudience). Empty
-	// means the file's default_audience.
-	DefaultAudience string `yaml:"default_audience"`
-	// Introspect is any for a client that may introspect every token (a
-	// gateway). Empty means only the tokens issued to it and those for
-	// APIs that list it in introspection_clients.
-	Introspect string `yaml:"introspect"`
-	// DPoPBoundAccessTokens makes DPoP proofs mandatory in the client's
-	// token requests (RFC 9449 section 5.2), so none of its access tokens
-	// is a bearer token. False means proofs are optional.
-	DPoPBoundAccessTokens bool `yaml:"dpop_bound_access_tokens"`
-	// RateLimit limits the client's token requests, {rate, period,
-	// burst}; {rate: 0} exempts it. Absent means rate_limits.token.
-	// Clients created with the CLI always have rate_limits.token.
-	RateLimit *usage.Limit `yaml:"rate_limit"`
-}
+// Client is an OAuth client defined in the file; the management API spells
+// its clients the same way.
+type Client = registry.Client
 
 // User is a person defined in the file.
 type User struct {

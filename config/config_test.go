@@ -384,17 +384,17 @@ func TestNewClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cfg.NewClient(Client{ClientID: "fixed", ClientSecret: secret, GrantTypes: []string{"client_credentials"}}); err == nil {
+	if _, err := cfg.NewClient(Client{ClientID: "fixed", ClientSecret: secret, GrantTypes: []string{"client_credentials"}}, nil); err == nil {
 		t.Fatal("created a client that the file defines")
 	}
-	if _, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"b"}}); err == nil {
+	if _, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"b"}}, nil); err == nil {
 		t.Fatal("created a client with an unknown scope")
 	}
-	if _, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, DefaultAudience: "both"}); err == nil {
+	if _, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, DefaultAudience: "both"}, nil); err == nil {
 		t.Fatal("created a client with an unknown default audience")
 	}
 	c, err := cfg.NewClient(Client{ClientID: "x", ClientSecret: secret, GrantTypes: []string{"client_credentials"}, Scopes: []string{"a"},
-		DefaultAudience: store.AudienceAll, Introspect: "any"})
+		DefaultAudience: store.AudienceAll, Introspect: "any"}, nil)
 	if err != nil || c.AuthMethod != store.AuthSecretBasic || len(c.SecretHash) != 32 || c.DefaultAudience != store.AudienceAll || !c.IntrospectAny {
 		t.Fatalf("NewClient = %+v, %v", c, err)
 	}

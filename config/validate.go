@@ -19,6 +19,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
@@ -139,17 +140,11 @@ func (c *Config) validate() error {
 	p.check(validAudiencePolicy(c.DefaultAudience), "default_audience", audiencePolicyProblem)
 
 	ids := map[string]bool{}
-	for i, api := range c.APIs {
+	for i := range c.APIs {
 		key := fmt.Sprintf("apis[%d]", i)
-		if u, err := url.Parse(api.Identifier); err != nil || !u.IsAbs() || u.Fragment != "" {
-			p.add(key+".identifier", "must be an absolute URI without a fragment (RFC 8707)")
-		}
-		p.check(!ids[api.Identifier], key+".identifier", "is defined twice")
-		ids[api.Identifier] = true
-		p.check(len(api.Scopes) > 0, key+".scopes", "must list at least one scope")
-		for j, sc := range api.Scopes {
-			p.check(authserver.ValidScopeToken(sc), fmt.Sprintf("%s.scopes[%d]", key, j), "is not a valid scope (RFC 6749 section 3.3)")
-		}
+		c.validateAPI(&c.APIs[i], key, &p)
+		p.check(!ids[c.APIs[i].Identifier], key+".identifier", "is defined twice")
+		ids[c.APIs[i].Identifier] = true
 	}
 
 	usernames := map[string]bool{}
@@ -228,87 +223,94 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 	switch cl.TokenEndpointAuthMethod {
 	case store.AuthSecretBasic, store.AuthSecretPost:
 		if cl.ClientSecret == "" {
-			p.add(key+".client_secret", "is required for "+cl.TokenEndpointAuthMethod)
+			p.add(join(key, "client_secret"), "is required for "+cl.TokenEndpointAuthMethod)
 		} else if len(cl.ClientSecret) < MinSecretLength {
-			p.add(key+".client_secret", fmt.Sprintf("must have at least %d characters", MinSecretLength))
+			p.add(join(key, "client_secret"), fmt.Sprintf("must have at least %d characters", MinSecretLength))
 		}
 		p.check(cl.JWKS == nil && cl.JWKSURI == "", key, "jwks and jwks_uri are only for private_key_jwt")
-		p.check(cl.AssertionAudience == "", key+".assertion_audience", "is only for private_key_jwt")
+		p.check(cl.AssertionAudience == "", join(key, "assertion_audience"), "is only for private_key_jwt")
 	case store.AuthPrivateKey:
 		switch cl.AssertionAudience {
 		case "issuer":
 			cl.AssertionAudience = ""
 		case "", store.AssertionAudienceTokenEndpoint:
 		default:
-			p.add(key+".assertion_audience", "must be issuer or token_endpoint")
+			p.add(join(key, "assertion_audience"), "must be issuer or token_endpoint")
 		}
-		p.check(cl.ClientSecret == "", key+".client_secret", "must not be set for private_key_jwt")
+		p.check(cl.ClientSecret == "", join(key, "client_secret"), "must not be set for private_key_jwt")
 		p.check((cl.JWKS != nil) != (cl.JWKSURI != ""), key, "private_key_jwt needs exactly one of jwks and jwks_uri")
 		if cl.JWKS != nil {
 			if _, err := clientJWKS(cl.JWKS); err != nil {
-				p.add(key+".jwks", err.Error())
+				p.add(join(key, "jwks"), err.Error())
 			}
 		}
 		if cl.JWKSURI != "" {
 			if err := checkURL(cl.JWKSURI); err != nil {
-				p.add(key+".jwks_uri", err.Error())
+				p.add(join(key, "jwks_uri"), err.Error())
 			} else if u, _ := url.Parse(cl.JWKSURI); isLoopback(u.Hostname()) && !c.AllowPrivateJWKSURI {
-				p.add(key+".jwks_uri", "is on a loopback host, which is refused unless allow_private_jwks_uri is set (development)")
+				p.add(join(key, "jwks_uri"), "is on a loopback host, which is refused unless allow_private_jwks_uri is set (development)")
 			}
 		}
 	case store.AuthNone:
 		p.check(cl.ClientSecret == "" && cl.JWKS == nil && cl.JWKSURI == "", key, "a public client (none) has no secret and no keys")
-		p.check(cl.AssertionAudience == "", key+".assertion_audience", "is only for private_key_jwt")
-		p.check(!slices.Contains(cl.GrantTypes, "client_credentials"), key+".grant_types", "a public client cannot use client_credentials")
+		p.check(cl.AssertionAudience == "", join(key, "assertion_audience"), "is only for private_key_jwt")
+		p.check(!slices.Contains(cl.GrantTypes, "client_credentials"), join(key, "grant_types"), "a public client cannot use client_credentials")
 	default:
-		p.add(key+".token_endpoint_auth_method", "must be client_secret_basic, client_secret_post, private_key_jwt or none")
+		p.add(join(key, "token_endpoint_auth_method"), "must be client_secret_basic, client_secret_post, private_key_jwt or none")
 	}
-	p.check(len(cl.GrantTypes) > 0, key+".grant_types", "must list at least one grant type")
+	p.check(len(cl.GrantTypes) > 0, join(key, "grant_types"), "must list at least one grant type")
 	for j, g := range cl.GrantTypes {
-		p.check(slices.Contains(supportedGrants, g), fmt.Sprintf("%s.grant_types[%d]", key, j), "must be one of "+strings.Join(supportedGrants, ", "))
+		p.check(slices.Contains(supportedGrants, g), fmt.Sprintf("%s[%d]", join(key, "grant_types"), j), "must be one of "+strings.Join(supportedGrants, ", "))
 	}
 	code := slices.Contains(cl.GrantTypes, "authorization_code")
-	p.check(!slices.Contains(cl.GrantTypes, "refresh_token") || code, key+".grant_types", "refresh_token needs authorization_code")
-	p.check(!code || len(cl.RedirectURIs) > 0, key+".redirect_uris", "is required with the authorization_code grant")
+	p.check(!slices.Contains(cl.GrantTypes, "refresh_token") || code, join(key, "grant_types"), "refresh_token needs authorization_code")
+	p.check(!code || len(cl.RedirectURIs) > 0, join(key, "redirect_uris"), "is required with the authorization_code grant")
 	switch cl.ApplicationType {
 	case "":
 		cl.ApplicationType = "web"
 	case "web", "native":
 	default:
-		p.add(key+".application_type", "must be web or native")
+		p.add(join(key, "application_type"), "must be web or native")
 	}
 	native := cl.ApplicationType == "native"
 	for j, u := range cl.RedirectURIs {
 		if err := checkRedirectURI(u, native, c.AllowInsecureLocalhost); err != nil {
-			p.add(fmt.Sprintf("%s.redirect_uris[%d]", key, j), err.Error())
+			p.add(fmt.Sprintf("%s[%d]", join(key, "redirect_uris"), j), err.Error())
 		}
 	}
 	for j, u := range cl.PostLogoutRedirectURIs {
 		if err := checkRedirectURI(u, native, c.AllowInsecureLocalhost); err != nil {
-			p.add(fmt.Sprintf("%s.post_logout_redirect_uris[%d]", key, j), err.Error())
+			p.add(fmt.Sprintf("%s[%d]", join(key, "post_logout_redirect_uris"), j), err.Error())
 		}
 	}
 	// RFC 8252 section 8.6: any app can claim a public client's identity,
 	// so the user must always see who they are authorizing.
 	p.check(!cl.SkipConsent || (cl.TokenEndpointAuthMethod != store.AuthNone && cl.ApplicationType != "native"),
-		key+".skip_consent", "is not allowed for public or native clients, whose identity cannot be proven")
+		join(key, "skip_consent"), "is not allowed for public or native clients, whose identity cannot be proven")
 	if a := cl.IDTokenSignedResponseAlg; a != "" && !slices.Contains(c.Algorithms(), a) {
-		p.add(key+".id_token_signed_response_alg", "must be one of the algorithms keys are kept for: "+strings.Join(c.Algorithms(), ", "))
+		p.add(join(key, "id_token_signed_response_alg"), "must be one of the algorithms keys are kept for: "+strings.Join(c.Algorithms(), ", "))
 	}
-	p.check(cl.DefaultAudience == "" || validAudiencePolicy(cl.DefaultAudience), key+".default_audience", audiencePolicyProblem)
+	p.check(cl.DefaultAudience == "" || validAudiencePolicy(cl.DefaultAudience), join(key, "default_audience"), audiencePolicyProblem)
 	switch cl.Introspect {
 	case "":
 	case introspectAny:
-		p.check(cl.TokenEndpointAuthMethod != store.AuthNone, key+".introspect", "a public client cannot introspect")
+		p.check(cl.TokenEndpointAuthMethod != store.AuthNone, join(key, "introspect"), "a public client cannot introspect")
 	default:
-		p.add(key+".introspect", "must be any, or absent")
+		p.add(join(key, "introspect"), "must be any, or absent")
 	}
 	for j, sc := range cl.Scopes {
-		p.check(scopes[sc], fmt.Sprintf("%s.scopes[%d]", key, j), fmt.Sprintf("%q is neither an OpenID Connect scope nor a scope of any API", sc))
+		p.check(scopes[sc], fmt.Sprintf("%s[%d]", join(key, "scopes"), j), fmt.Sprintf("%q is neither an OpenID Connect scope nor a scope of any API", sc))
 	}
 	p.check(!slices.Contains(cl.Scopes, authserver.ScopeOfflineAccess) || slices.Contains(cl.GrantTypes, "refresh_token"),
-		key+".scopes", "offline_access needs the refresh_token grant")
+		join(key, "scopes"), "offline_access needs the refresh_token grant")
 	checkClientLimit(p, key, *cl)
+	c.checkTTL(p, join(key, "access_token_ttl"), cl.AccessTokenTTL, c.AccessTokenTTL, "access_token_ttl")
+	c.checkTTL(p, join(key, "id_token_ttl"), cl.IDTokenTTL, c.IDTokenTTL, "id_token_ttl")
+	p.check(cl.RefreshTokenIdleTTL == 0 || cl.RefreshTokenIdleTTL.D() >= time.Minute, join(key, "refresh_token_idle_ttl"), "must be at least 1m")
+	p.check(cl.RefreshTokenMaxTTL == 0 || cl.RefreshTokenMaxTTL.D() >= time.Minute, join(key, "refresh_token_max_ttl"), "must be at least 1m")
+	idle, most := cmp.Or(cl.RefreshTokenIdleTTL.D(), c.RefreshTokenIdleTTL), cmp.Or(cl.RefreshTokenMaxTTL.D(), c.RefreshTokenMaxTTL)
+	p.check(most >= idle, join(key, "refresh_token_max_ttl"), "must be at least the refresh token idle lifetime ("+idle.String()+")")
+	p.check(len(cl.Name) <= 200, join(key, "client_name"), "must have at most 200 characters")
 }
 
 // checkRedirectURI enforces RFC 9700 section 4.1: absolute, no fragment,
@@ -451,11 +453,11 @@ func (c *Config) AuthServer() authserver.Config {
 		RateLimits:     c.authServerLimits(),
 	}
 	for _, api := range c.APIs {
-		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.Scopes,
-			IntrospectionClients: api.IntrospectionClients})
+		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.ScopeNames(),
+			IntrospectionClients: api.IntrospectionClients, AccessTokenTTL: api.AccessTokenTTL.D()})
 	}
 	for _, cl := range c.Clients {
-		out.Clients = append(out.Clients, cl.storeClient())
+		out.Clients = append(out.Clients, storeClient(cl))
 	}
 	return out
 }
@@ -471,7 +473,8 @@ func (c *Config) trustedProxies() []netip.Prefix {
 	return out
 }
 
-func (cl Client) storeClient() store.Client {
+// storeClient is cl as the store keeps it, with the digest of its secret.
+func storeClient(cl Client) store.Client {
 	sc := store.Client{
 		ID: cl.ClientID, Name: cl.Name, AuthMethod: cl.TokenEndpointAuthMethod,
 		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI, AssertionAudience: cl.AssertionAudience,
@@ -479,6 +482,11 @@ func (cl Client) storeClient() store.Client {
 		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequirePAR: cl.RequirePAR,
 		IDTokenAlg: cl.IDTokenSignedResponseAlg, DefaultAudience: cl.DefaultAudience, IntrospectAny: cl.Introspect == introspectAny,
 		DPoPBoundAccessTokens: cl.DPoPBoundAccessTokens,
+		AccessTokenTTL:        cl.AccessTokenTTL.D(), IDTokenTTL: cl.IDTokenTTL.D(),
+		RefreshIdleTTL: cl.RefreshTokenIdleTTL.D(), RefreshMaxTTL: cl.RefreshTokenMaxTTL.D(),
+	}
+	if l := cl.RateLimit; l != nil {
+		sc.RateLimit = &store.RateLimit{Rate: l.Rate, Period: l.Period, Burst: l.Burst}
 	}
 	if cl.ClientSecret != "" {
 		sc.SecretHash = authserver.HashSecret(cl.ClientSecret)
@@ -489,25 +497,106 @@ func (cl Client) storeClient() store.Client {
 	return sc
 }
 
-// NewClient validates a client registered at run time (by the CLI) with the
-// same rules as the file's clients and returns it as the store keeps it.
-func (c *Config) NewClient(cl Client) (store.Client, error) {
+// NewClient validates a client registered at run time (by the CLI, the
+// management API or dynamic registration) with the same rules as the
+// file's clients, knowing the scopes of the file's APIs and of stored,
+// the APIs in the store, and returns it as the store keeps it. Its
+// error lists every problem, each a *FieldError naming its field
+// (FieldErrors).
+func (c *Config) NewClient(cl Client, stored []store.API) (store.Client, error) {
 	var p problems
 	if cl.ClientID == "" {
 		p.add("client_id", "is required")
+	} else if !validClientID(cl.ClientID) {
+		p.add("client_id", "must be 1 to 255 printable ASCII characters without spaces, slashes or percent signs")
 	}
 	for _, fc := range c.Clients {
 		if fc.ClientID == cl.ClientID {
 			p.add("client_id", "is defined in the configuration file")
 		}
 	}
-	c.validateClient(&cl, "client", c.scopes(), &p)
+	scopes := c.scopes()
+	for _, a := range stored {
+		for _, sc := range a.Scopes {
+			scopes[sc.Name] = true
+		}
+	}
+	c.validateClient(&cl, "", scopes, &p)
 	if err := p.err(); err != nil {
 		return store.Client{}, err
 	}
-	return cl.storeClient(), nil
+	return storeClient(cl), nil
 }
 
+// validClientID reports whether id can be a client_id: printable ASCII
+// (RFC 6749 appendix A.1), and nothing that would need escaping in the
+// management API's paths.
+func validClientID(id string) bool {
+	if len(id) == 0 || len(id) > 255 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if b := id[i]; b <= 0x20 || b >= 0x7f || b == '/' || b == '%' || b == '?' || b == '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// NewAPI validates an API registered at run time with the same rules as
+// the file's APIs and returns it as the store keeps it. An identifier of
+// the file's APIs is refused. client reports whether a client ID names a
+// client that can authenticate (for introspection_clients).
+func (c *Config) NewAPI(a API, client func(id string) (public, ok bool)) (store.API, error) {
+	var p problems
+	c.validateAPI(&a, "", &p)
+	for _, fa := range c.APIs {
+		p.check(fa.Identifier != a.Identifier, "identifier", "is defined in the configuration file")
+	}
+	for j, id := range a.IntrospectionClients {
+		public, ok := client(id)
+		p.check(ok, fmt.Sprintf("introspection_clients[%d]", j), fmt.Sprintf("%q is not a client", id))
+		p.check(!ok || !public, fmt.Sprintf("introspection_clients[%d]", j), fmt.Sprintf("%q is a public client, which cannot introspect", id))
+	}
+	if err := p.err(); err != nil {
+		return store.API{}, err
+	}
+	out := store.API{Identifier: a.Identifier, Name: a.Name, AccessTokenTTL: a.AccessTokenTTL.D(),
+		IntrospectionClients: a.IntrospectionClients}
+	for _, sc := range a.Scopes {
+		out.Scopes = append(out.Scopes, store.Scope{Name: sc.Name, Description: sc.Description})
+	}
+	return out, nil
+}
+
+// validateAPI checks an API of the file or of the store.
+func (c *Config) validateAPI(api *API, key string, p *problems) {
+	if u, err := url.Parse(api.Identifier); err != nil || !u.IsAbs() || u.Fragment != "" {
+		p.add(join(key, "identifier"), "must be an absolute URI without a fragment (RFC 8707)")
+	}
+	p.check(len(api.Identifier) <= 2048, join(key, "identifier"), "must have at most 2048 characters")
+	p.check(len(api.Name) <= 200, join(key, "name"), "must have at most 200 characters")
+	p.check(len(api.Scopes) > 0, join(key, "scopes"), "must list at least one scope")
+	seen := map[string]bool{}
+	for j, sc := range api.Scopes {
+		k := fmt.Sprintf("%s[%d]", join(key, "scopes"), j)
+		p.check(authserver.ValidScopeToken(sc.Name), k, "is not a valid scope (RFC 6749 section 3.3)")
+		p.check(!seen[sc.Name], k, "is defined twice")
+		p.check(!slices.Contains(authserver.OIDCScopes, sc.Name), k, "is an OpenID Connect scope, which no API defines")
+		p.check(len(sc.Description) <= 500, k+".description", "must have at most 500 characters")
+		seen[sc.Name] = true
+	}
+	c.checkTTL(p, join(key, "access_token_ttl"), api.AccessTokenTTL, c.AccessTokenTTL, "access_token_ttl")
+}
+
+// checkTTL checks a lifetime that may only shorten the deployment's, so
+// that keys stay published as long as any token they signed lives.
+func (c *Config) checkTTL(p *problems, key string, v registry.Duration, most time.Duration, mostKey string) {
+	p.check(v == 0 || (v.D() >= time.Minute && v.D() <= most), key, fmt.Sprintf("must be between 1m and the deployment's %s (%s)", mostKey, most))
+}
+
+// scopes are the scopes clients of the file may hold: OpenID Connect's and
+// those of the file's APIs.
 func (c *Config) scopes() map[string]bool {
 	out := map[string]bool{}
 	for _, sc := range authserver.OIDCScopes {
@@ -515,7 +604,7 @@ func (c *Config) scopes() map[string]bool {
 	}
 	for _, api := range c.APIs {
 		for _, sc := range api.Scopes {
-			out[sc] = true
+			out[sc.Name] = true
 		}
 	}
 	return out
@@ -533,7 +622,7 @@ func (c *Config) ConfiguredUsers() []users.Configured {
 // problems collects validation failures, each naming its key.
 type problems []error
 
-func (p *problems) add(key, msg string) { *p = append(*p, fmt.Errorf("%s: %s", key, msg)) }
+func (p *problems) add(key, msg string) { *p = append(*p, &FieldError{Field: key, Message: msg}) }
 
 func (p *problems) check(ok bool, key, msg string) {
 	if !ok {
@@ -542,6 +631,45 @@ func (p *problems) check(ok bool, key, msg string) {
 }
 
 func (p problems) err() error { return errors.Join(p...) }
+
+// FieldError is one problem with one value: Field is its key, as the YAML
+// file and the management API's JSON spell it ("redirect_uris[0]",
+// "clients[2].scopes"), empty for the whole object.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// FieldErrors returns the *FieldErrors in err, which NewClient and NewAPI
+// return joined, in order.
+func FieldErrors(err error) []*FieldError {
+	var out []*FieldError
+	var walk func(error)
+	walk = func(err error) {
+		var fe *FieldError
+		switch e := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				walk(x)
+			}
+		default:
+			if errors.As(err, &fe) {
+				out = append(out, fe)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}
 
 // Values of dpop.nonce.
 const (

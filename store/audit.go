@@ -27,6 +27,11 @@ type AuditFilter struct {
 	ClientID string
 	Type     string
 	Since    time.Time
+	// Until, when set, selects events before it.
+	Until time.Time
+	// Before, when positive, selects events whose ID is below it: the
+	// cursor of a page that ended at event Before.
+	Before int64
 	// Limit bounds the answer; zero means 1000.
 	Limit int
 }

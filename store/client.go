@@ -83,6 +83,37 @@ type Client struct {
 	// DPoPBoundAccessTokens makes DPoP proofs mandatory at the token
 	// endpoint for the client (RFC 9449 section 5.2): a token request
 	// without one is refused, so none of its tokens is a bearer token.
-	DPoPBoundAccessTokens bool      `json:"dpop_bound_access_tokens,omitempty"`
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens,omitempty"`
+	// RateLimit is the client's own limit on its token requests; nil
+	// means the deployment's rate_limits.token.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+	// AccessTokenTTL and IDTokenTTL cap the lifetimes of the client's
+	// tokens below the deployment's; zero means no cap of its own.
+	AccessTokenTTL time.Duration `json:"access_token_ttl,omitempty"`
+	IDTokenTTL     time.Duration `json:"id_token_ttl,omitempty"`
+	// RefreshIdleTTL and RefreshMaxTTL replace the deployment's refresh
+	// token lifetimes for the client; zero means the deployment's.
+	RefreshIdleTTL time.Duration `json:"refresh_token_idle_ttl,omitempty"`
+	RefreshMaxTTL  time.Duration `json:"refresh_token_max_ttl,omitempty"`
+	// PreviousSecretHash is the digest of the secret a rotation replaced,
+	// still accepted until PreviousSecretExpiresAt so that the client's
+	// instances can move to the new one.
+	PreviousSecretHash      []byte    `json:"previous_secret_sha256,omitempty"`
+	PreviousSecretExpiresAt time.Time `json:"previous_secret_expires_at,omitzero"`
+	// RegistrationTokenHash is the SHA-256 of the registration access
+	// token of a client registered dynamically (RFC 7592), which lets its
+	// holder read, change and delete the client; empty for others.
+	RegistrationTokenHash []byte    `json:"registration_token_sha256,omitempty"`
 	CreatedAt             time.Time `json:"created_at"`
+	// UpdatedAt is when the client last changed; zero if never.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// RateLimit is a client's own rate limit on its token requests: Rate
+// requests per Period, Burst at once (usage.Limit, which the store cannot
+// name).
+type RateLimit struct {
+	Rate   int           `json:"rate"`
+	Period time.Duration `json:"period"`
+	Burst  int           `json:"burst,omitempty"`
 }

@@ -85,6 +85,25 @@ type Grant struct {
 	// revocation ran and so escaped it.
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// RevokedAt is when the grant was revoked; zero if it was not. Set
+	// by the store, ignored by CreateGrant.
+	RevokedAt time.Time
+}
+
+// GrantFilter selects grants for ListGrants. Zero fields select
+// everything.
+type GrantFilter struct {
+	UserID   string
+	ClientID string
+	// Live selects only grants neither revoked nor expired at Now.
+	Live bool
+	Now  time.Time
+	// BeforeCreated and BeforeID are the cursor: the previous page's last
+	// grant. Zero means from the newest.
+	BeforeCreated time.Time
+	BeforeID      string
+	// Limit bounds the page; zero means 100.
+	Limit int
 }
 
 // RefreshToken is an issued refresh token, kept by the digest of its value.

@@ -46,6 +46,27 @@ type Store interface {
 	// and nothing changes, if there was no such client. c.Subject must be
 	// empty.
 	DeleteClient(ctx context.Context, c Cutoff, now time.Time) error
+	// UpdateClient runs update on the client inside a transaction and
+	// saves the result, so that concurrent changes never lose one
+	// another; ErrNotFound if there is no such client. An error from
+	// update aborts the change and is returned as it is. The client's ID
+	// cannot change.
+	UpdateClient(ctx context.Context, id string, update func(*Client) error) error
+
+	// CreateAPI adds an API; ErrAlreadyExists if its identifier is taken.
+	CreateAPI(ctx context.Context, a API) error
+	// GetAPI returns the API with this identifier or ErrNotFound.
+	GetAPI(ctx context.Context, identifier string) (API, error)
+	// ListAPIs returns every stored API ordered by identifier.
+	ListAPIs(ctx context.Context) ([]API, error)
+	// UpdateAPI runs update on the API inside a transaction and saves the
+	// result; ErrNotFound if there is no such API. An error from update
+	// aborts the change and is returned as it is. The identifier cannot
+	// change.
+	UpdateAPI(ctx context.Context, identifier string, update func(*API) error) error
+	// DeleteAPI removes the API; ErrNotFound if there was none. Tokens
+	// already issued for it stay valid until they expire.
+	DeleteAPI(ctx context.Context, identifier string) error
 
 	// ListKeys returns every signing key ordered by activation time, then
 	// creation time; times keep at least microsecond precision.
@@ -83,6 +104,10 @@ type Store interface {
 	GetUserByUsername(ctx context.Context, username string) (User, error)
 	// ListUsers returns every user ordered by username.
 	ListUsers(ctx context.Context) ([]User, error)
+	// SearchUsers returns up to q.Limit users ordered by username, after
+	// q.After, whose username or email claim contains q.Text (ignoring
+	// case); a page at a time, for the management API.
+	SearchUsers(ctx context.Context, q UserQuery) ([]User, error)
 	// UpdateUser runs update on the user inside a transaction and saves
 	// the result; ErrNotFound if there is no such user.
 	UpdateUser(ctx context.Context, id string, update func(*User) error) error
@@ -131,6 +156,12 @@ type Store interface {
 
 	// CreateGrant registers a grant before anything is issued from it.
 	CreateGrant(ctx context.Context, g Grant) error
+	// GetGrant returns the grant with this ID, revoked or expired ones
+	// included, or ErrNotFound.
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	// ListGrants returns up to f.Limit grants f selects, newest first
+	// (CreatedAt, then ID, descending), after the cursor in f.
+	ListGrants(ctx context.Context, f GrantFilter) ([]Grant, error)
 	// IssueTokens records, in one transaction, an access token issued from
 	// a grant and, if rt is not nil, a refresh token. It returns
 	// ErrRevoked, and records nothing, if the grant is revoked.

@@ -19,3 +19,15 @@ type User struct {
 	// user stored before it existed reads as enabled.
 	Disabled bool `json:"disabled,omitempty"`
 }
+
+// UserQuery selects a page of users for SearchUsers.
+type UserQuery struct {
+	// Text, when set, selects users whose username or email claim
+	// contains it, ignoring case.
+	Text string
+	// After is the username of the previous page's last user; empty
+	// means from the start.
+	After string
+	// Limit bounds the page; zero means 100.
+	Limit int
+}

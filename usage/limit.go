@@ -12,14 +12,14 @@ import (
 // Refused requests count nothing. The zero value (Rate 0) limits nothing.
 type Limit struct {
 	// Rate is how many requests a Period allows. Zero means no limit.
-	Rate int `yaml:"rate"`
+	Rate int `yaml:"rate" json:"rate"`
 	// Period is the time Rate requests take, whole seconds from 1s to
 	// 24h (the RateLimit-Policy header gives it in seconds). Required
 	// with Rate.
-	Period time.Duration `yaml:"period"`
+	Period time.Duration `yaml:"period" json:"-"`
 	// Burst is how many requests may come at once after a quiet spell.
 	// Zero means Rate.
-	Burst int `yaml:"burst"`
+	Burst int `yaml:"burst" json:"burst,omitempty"`
 }
 
 // Bounds of a Limit's values.

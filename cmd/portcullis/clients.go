@@ -71,7 +71,11 @@ func clientsCreateCmd() *cobra.Command {
 			secret, _ = authserver.NewSecret()
 			cl.ClientSecret = secret
 		}
-		sc, err := r.cfg.NewClient(cl)
+		apis, err := r.st.ListAPIs(r.ctx)
+		if err != nil {
+			return err
+		}
+		sc, err := r.cfg.NewClient(cl, apis)
 		if err != nil {
 			return fmt.Errorf("client not created:\n%w", err)
 		}

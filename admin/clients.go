@@ -1,0 +1,104 @@
+package admin
+
+import (
+	"cmp"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/portcullis/portcullis/registry"
+	"github.com/portcullis/portcullis/store"
+)
+
+// clientRoutes registers /clients.
+func (s *Server) clientRoutes() {
+	s.route("GET "+PathPrefix+"clients", ScopeClientsRead, s.listClients)
+	s.route("GET "+PathPrefix+"clients/{client_id}", ScopeClientsRead, s.getClient)
+}
+
+// clientCursor is where the next page of clients starts.
+type clientCursor struct {
+	After string `json:"a"`
+}
+
+// listClients answers the file's clients and the store's, by client_id.
+func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
+	var cur clientCursor
+	limit, ok := pageParams(w, r, &cur)
+	if !ok {
+		return
+	}
+	stored, err := s.cfg.Store.ListClients(r.Context())
+	if err != nil {
+		s.failed(w, r, err)
+		return
+	}
+	all := make([]registry.ClientInfo, 0, len(stored)+len(s.cfg.FileClients))
+	for _, c := range s.cfg.FileClients {
+		all = append(all, registry.ClientFromStore(c, registry.SourceConfig))
+	}
+	for _, c := range stored {
+		all = append(all, registry.ClientFromStore(c, registry.SourceStore))
+	}
+	slices.SortFunc(all, func(a, b registry.ClientInfo) int { return cmp.Compare(a.ClientID, b.ClientID) })
+	start, _ := slices.BinarySearchFunc(all, cur.After, func(c registry.ClientInfo, id string) int {
+		if c.ClientID <= id {
+			return -1
+		}
+		return 1
+	})
+	out := page[registry.ClientInfo]{Items: all[start:min(start+limit, len(all))]}
+	if start+limit < len(all) {
+		out.NextCursor = encodeCursor(clientCursor{After: out.Items[len(out.Items)-1].ClientID})
+	}
+	writeJSON(w, http.StatusOK, out, "")
+}
+
+// lookupClient finds a client of the file or the store; found is false
+// when it has answered (404 or a failure).
+func (s *Server) lookupClient(w http.ResponseWriter, r *http.Request, id string) (c registry.ClientInfo, sc store.Client, found bool) {
+	if i := slices.IndexFunc(s.cfg.FileClients, func(c store.Client) bool { return c.ID == id }); i >= 0 {
+		return registry.ClientFromStore(s.cfg.FileClients[i], registry.SourceConfig), s.cfg.FileClients[i], true
+	}
+	sc, err := s.cfg.Store.GetClient(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(w, http.StatusNotFound, problemNotFound, "no client has this client_id")
+		return c, sc, false
+	}
+	if err != nil {
+		s.failed(w, r, err)
+		return c, sc, false
+	}
+	return registry.ClientFromStore(sc, registry.SourceStore), sc, true
+}
+
+// getClient answers one client with its ETag.
+func (s *Server) getClient(w http.ResponseWriter, r *http.Request) {
+	c, _, ok := s.lookupClient(w, r, pathID(r, "client_id"))
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, c, etagOf(c))
+}
+
+// refuseFile answers 409 for a change to something the configuration file
+// defines: the file is the truth for it, and would undo the change at the
+// next start.
+func refuseFile(w http.ResponseWriter, what string) {
+	writeProblem(w, http.StatusConflict, problemConflict,
+		what+" is defined in the configuration file: change it there and restart (or remove it there to manage it here)")
+}
+
+// fieldProblems turns a validation error of Rules into the problem's
+// field list.
+func fieldProblems(err error) []FieldProblem {
+	var out []FieldProblem
+	for _, fe := range fieldErrors(err) {
+		out = append(out, FieldProblem{Field: fe.Field, Detail: fe.Message})
+	}
+	if len(out) == 0 {
+		out = append(out, FieldProblem{Detail: strings.TrimSpace(err.Error())})
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package admin
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// Page bounds: limit defaults to defaultLimit and may be at most
+// maxLimit.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// page is the body of every list answer: the items and, when there may be
+// more, the cursor of the next page.
+type page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// pageParams reads limit and cursor; the cursor is opaque to callers and
+// decodes into cur. On failure it has answered with a problem.
+func pageParams(w http.ResponseWriter, r *http.Request, cur any) (limit int, ok bool) {
+	limit = defaultLimit
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			writeProblem(w, http.StatusBadRequest, problemInvalid, "limit must be a whole number from 1 to 500",
+				FieldProblem{Field: "limit", Detail: "must be a whole number from 1 to 500"})
+			return 0, false
+		}
+		limit = n
+	}
+	if v := r.URL.Query().Get("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || json.Unmarshal(b, cur) != nil {
+			writeProblem(w, http.StatusBadRequest, problemInvalid, "cursor is not one this API returned",
+				FieldProblem{Field: "cursor", Detail: "must be a next_cursor this API returned"})
+			return 0, false
+		}
+	}
+	return limit, true
+}
+
+// encodeCursor makes the opaque next_cursor of cur.
+func encodeCursor(cur any) string {
+	b, _ := json.Marshal(cur)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// writeJSON answers status with v as JSON, and its ETag when etag is set.
+func writeJSON(w http.ResponseWriter, status int, v any, etag string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if etag != "" {
+		w.Header().Set("ETag", etag)
+	}
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
