@@ -127,10 +127,11 @@ func (s *Server) ReloadAPIs(ctx context.Context) error {
 	return nil
 }
 
-// RunAPIs calls ReloadAPIs every interval until ctx ends, so that APIs
-// changed at another instance reach this one within the interval even
-// without change notices. A failure is logged once per minute at most
-// while it lasts; the server keeps the last APIs it read.
+// RunAPIs calls ReloadAPIs every interval, and at once after each
+// APIsChanged, until ctx ends, so that APIs changed at another instance
+// reach this one within the interval even without change notices. A
+// failure is logged once per minute at most while it lasts; the server
+// keeps the last APIs it read.
 func (s *Server) RunAPIs(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -139,11 +140,22 @@ func (s *Server) RunAPIs(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.changed:
 		}
 		if err := s.ReloadAPIs(ctx); err != nil && ctx.Err() == nil {
 			s.reloadLog.Log(ctx, slog.LevelWarn, "reload apis",
 				"cannot read the stored APIs; tokens are issued for the last ones read", "err", err)
 		}
+	}
+}
+
+// APIsChanged tells RunAPIs to reload the APIs at once. It never blocks,
+// so a change notice subscription (redisstate.Client.SubscribeChanges)
+// can call it; notices that come while a reload waits make one reload.
+func (s *Server) APIsChanged() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
 	}
 }
 

@@ -196,10 +196,12 @@ type Server struct {
 	keys  KeySet
 	log   *slog.Logger
 	// apis is the current snapshot of the APIs, swapped whole by
-	// ReloadAPIs (catalog.go); reload serializes the reloads and
-	// reloadLog reports their failures.
+	// ReloadAPIs (catalog.go); reload serializes the reloads, changed
+	// asks RunAPIs for one (APIsChanged) and reloadLog reports their
+	// failures.
 	apis       atomic.Pointer[catalog]
 	reload     sync.Mutex
+	changed    chan struct{}
 	reloadLog  *ratelog.Logger
 	clients    map[string]store.Client
 	clientKeys *clientKeyCache
@@ -272,7 +274,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, store: st, keys: km, log: log,
-		clients: map[string]store.Client{}, reloadLog: ratelog.New(log, time.Minute),
+		clients: map[string]store.Client{}, changed: make(chan struct{}, 1), reloadLog: ratelog.New(log, time.Minute),
 		endpoints: endpoints{
 			token:       cfg.Issuer + "/token",
 			introspect:  cfg.Issuer + "/introspect",
