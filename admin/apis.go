@@ -30,11 +30,7 @@ func (s *Server) apiRoutes() {
 
 // builtinAPI is the management API as a resource server.
 func (s *Server) builtinAPI() registry.APIInfo {
-	a := registry.API{Identifier: Audience(s.cfg.Issuer), Name: "Portcullis management API"}
-	for _, sc := range registry.AdminScopes {
-		a.Scopes = append(a.Scopes, registry.Scope{Name: sc})
-	}
-	return registry.APIInfo{API: a, Source: SourceBuiltin}
+	return registry.APIInfo{API: registry.AdminAPI(s.cfg.Issuer), Source: SourceBuiltin}
 }
 
 // fixedAPI returns the API of the file, or the built-in one, with this
