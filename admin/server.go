@@ -124,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 // Handler serves every path under PathPrefix and, for dynamic client
 // registration, RegisterPath and the paths under it; mount it at all
 // three.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return requestid.Middleware(s.mux) }
 
 // route registers pattern ("GET /admin/v1/clients") behind the guard and
 // the scope it needs. Other methods on the path answer 405 (the mux's
