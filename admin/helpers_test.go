@@ -202,7 +202,9 @@ func (e *testEnv) do(t testing.TB, c call) answer {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	for k, v := range c.header {
-		req.Header.Set(k, v)
+		if v != "" {
+			req.Header.Set(k, v)
+		}
 	}
 	resp, err := e.http.Do(req)
 	if err != nil {
