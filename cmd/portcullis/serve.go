@@ -187,6 +187,11 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
+	// The stored APIs, before the first request; then kept current.
+	if err := srv.ReloadAPIs(ctx); err != nil {
+		return err
+	}
+	watchAPIs(ctx, srv, rs)
 	go km.Run(ctx, keyReloadInterval, log)
 	go collectGarbage(ctx, st, log, retention{audit: cfg.AuditRetention, usage: cfg.UsageRetention})
 	g := &servers{log: log, limits: cfg.Limits, errc: make(chan error, 4)}
@@ -204,10 +209,11 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	} else {
 		log.Info("no operations listener (ops_listen is not set): metrics are not served")
 	}
-	// A change through the management API reaches this instance at once;
-	// others find out by polling until a change notice reaches them.
-	main, closeAdmin, err := withAdmin(ctx, cfg, st, srv.Handler(), nil, log)
+	// A change through the management API reloads this instance's APIs
+	// before it answers and tells the others (apisChanged).
+	main, closeAdmin, err := withAdmin(ctx, cfg, st, srv.Handler(), apisChanged(srv, rs, log), log)
 	if err != nil {
+		g.close()
 		return err
 	}
 	defer closeAdmin()
