@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/portcullis/portcullis/admin"
 	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 )
 
@@ -115,5 +117,32 @@ func TestCreateAPIValidation(t *testing.T) {
 	e.do(t, call{method: "POST", path: admin.PathPrefix + "apis", token: tok, body: newAPI(apiID)})
 	if a := e.do(t, call{method: "POST", path: admin.PathPrefix + "apis", token: tok, body: newAPI(apiID)}); a.status != http.StatusConflict {
 		t.Fatalf("second create: %d %s", a.status, a.body)
+	}
+}
+
+// An API created through the API makes its scopes grantable at once: a
+// client created for it gets a token whose audience is the API, with no
+// restart.
+func TestCreatedAPIScopesAreGrantable(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token(t, "admin", "")
+	if a := e.do(t, call{method: "POST", path: admin.PathPrefix + "apis", token: tok, body: newAPI(apiID)}); a.status != http.StatusCreated {
+		t.Fatalf("create API: %d %s", a.status, a.body)
+	}
+	var c created
+	a := e.do(t, call{method: "POST", path: admin.PathPrefix + "clients", token: tok, body: registry.Client{ClientID: "orders-svc",
+		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}}})
+	a.decode(t, &c)
+	if a.status != http.StatusCreated {
+		t.Fatalf("create client: %d %s", a.status, a.body)
+	}
+	g, err := guard.New(context.Background(), guard.Options{Issuer: e.as.URL, Audience: apiID, RevocationInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	caller, err := g.Verify(context.Background(), e.tokenFor(t, "orders-svc", c.ClientSecret, "orders:read"))
+	if err != nil || !caller.HasScope("orders:read") {
+		t.Fatalf("the new API's guard refuses the token: %v", err)
 	}
 }

@@ -229,13 +229,19 @@ func TestRotateSecret(t *testing.T) {
 	if sc := e.storedClient(t, "svc"); string(sc.PreviousSecretHash) != string(old[:]) {
 		t.Fatal("the old secret's digest is not kept for the overlap")
 	}
+	// Both secrets work during the overlap.
 	e.tokenFor(t, "svc", ns.ClientSecret, "")
+	e.tokenFor(t, "svc", c.ClientSecret, "")
 	// Without a body: no overlap, the previous secret goes.
 	a = e.do(t, call{method: "POST", path: admin.PathPrefix + "clients/svc/secret", token: tok})
 	ns = registry.NewSecret{}
 	a.decode(t, &ns)
 	if a.status != http.StatusOK || !ns.PreviousSecretExpiresAt.IsZero() || len(e.storedClient(t, "svc").PreviousSecretHash) != 0 {
 		t.Fatalf("rotate without overlap: %d %s", a.status, a.body)
+	}
+	cc := clientcredentials.Config{ClientID: "svc", ClientSecret: c.ClientSecret, TokenURL: e.as.URL + "/token"}
+	if _, err := cc.Token(context.Background()); err == nil {
+		t.Fatal("a secret replaced without overlap still works")
 	}
 	for _, bad := range []any{map[string]any{"overlap": "169h"}, map[string]any{"overlap": "-1s"}, map[string]any{"overlap": "soon"}} {
 		if a := rotate(bad); a.status != http.StatusBadRequest {

@@ -99,7 +99,13 @@ registration:
 	srv, err := admin.New(admin.Config{Issuer: e.as.URL, Store: e.as.Store, Rules: e.cfg, Guard: g,
 		FileClients: e.as.Config.Clients, FileAPIs: e.cfg.APIs, AccessTokenTTL: e.cfg.AccessTokenTTL,
 		Registration: o.registration, InitialAccessTokens: e.cfg.Registration.InitialAccessTokens,
-		Changed: func(context.Context) { e.changed++ },
+		Changed: func(ctx context.Context) {
+			e.changed++
+			// As serve's hook does: this instance sees the change at once.
+			if err := e.as.Instance.ReloadAPIs(ctx); err != nil {
+				t.Errorf("reload APIs: %v", err)
+			}
+		},
 		Log:     slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
