@@ -106,7 +106,7 @@ registration:
 				t.Errorf("reload APIs: %v", err)
 			}
 		},
-		Log:     slog.New(slog.DiscardHandler)})
+		Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
