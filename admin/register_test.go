@@ -11,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/admin"
 	"github.com/portcullis/portcullis/registry"
+	"github.com/portcullis/portcullis/store"
 )
 
 // registration is a client information response.
@@ -134,6 +135,10 @@ func TestRegisterWithAdminToken(t *testing.T) {
 	a.decode(t, &reg)
 	if a.status != http.StatusCreated || len(reg.GrantTypes) != 1 || reg.GrantTypes[0] != "authorization_code" || reg.ClientSecret == "" {
 		t.Fatalf("register: %d %s", a.status, a.body)
+	}
+	events, err := e.as.Store.ListAudit(context.Background(), store.AuditFilter{ClientID: reg.ClientID, Limit: 10})
+	if err != nil || len(events) != 1 || events[0].Detail["actor_client_id"] != "admin" || events[0].Detail["initial_access"] != "access token" {
+		t.Fatalf("the registration's audit event: %v %+v", err, events)
 	}
 	var c registry.ClientInfo
 	e.do(t, call{method: "GET", path: admin.PathPrefix + "clients/" + reg.ClientID, token: e.token(t, "admin", "")}).decode(t, &c)
