@@ -165,7 +165,21 @@ func (c *Config) validate() error {
 		c.validateClient(&c.Clients[i], key, scopes, &p)
 	}
 	c.validateIntrospectionClients(&p)
+	c.validateRegistration(&p)
 	return p.err()
+}
+
+// validateRegistration checks the registration section: one-time
+// initial access tokens are secrets, as long as client secrets.
+func (c *Config) validateRegistration(p *problems) {
+	seen := map[string]bool{}
+	for i, t := range c.Registration.InitialAccessTokens {
+		key := fmt.Sprintf("registration.initial_access_tokens[%d]", i)
+		p.check(len(t) >= MinSecretLength, key, fmt.Sprintf("must have at least %d characters", MinSecretLength))
+		p.check(!seen[t], key, "is listed twice")
+		seen[t] = true
+	}
+	p.check(len(c.Registration.InitialAccessTokens) == 0 || c.Registration.Enabled, "registration.initial_access_tokens", "needs enabled: true")
 }
 
 // audiencePolicyProblem is the message for a bad default_audience.
@@ -451,6 +465,7 @@ func (c *Config) AuthServer() authserver.Config {
 		TrustedProxies: c.trustedProxies(),
 		DPoP:           authserver.DPoP{Nonce: c.DPoP.Nonce == dpopNonceRequired, Window: c.DPoP.Window},
 		RateLimits:     c.authServerLimits(),
+		Registration:   c.Registration.Enabled,
 	}
 	for _, api := range append(slices.Clone(c.APIs), registry.AdminAPI(c.Issuer)) {
 		out.APIs = append(out.APIs, authserver.APIOf(storeAPI(api)))

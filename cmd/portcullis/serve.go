@@ -209,7 +209,15 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	} else {
 		log.Info("no operations listener (ops_listen is not set): metrics are not served")
 	}
-	addr, err := g.start("authorization server", cfg.Listen, srv.Handler(), true)
+	// A change through the management API reloads this instance's APIs
+	// before it answers and tells the others (apisChanged).
+	main, closeAdmin, err := withAdmin(ctx, cfg, st, srv.Handler(), apisChanged(srv, rs, log), log)
+	if err != nil {
+		g.close()
+		return err
+	}
+	defer closeAdmin()
+	addr, err := g.start("authorization server", cfg.Listen, main, true)
 	if err != nil {
 		g.close()
 		return err
