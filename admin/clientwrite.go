@@ -10,18 +10,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
-
-// cutoffSkew is added to the access token lifetime for how long the
-// cutoff of a deleted client is kept, as the CLI does: relying parties'
-// clocks may run behind.
-const cutoffSkew = 5 * time.Minute
 
 // createdClient is the answer to a create: the client as read, and its
 // secret this once.
@@ -250,16 +244,11 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 // removeClient deletes the stored client id with a cutoff that revokes
 // its tokens, and waits for the cutoff's second to pass.
 func (s *Server) removeClient(r *http.Request, id string) error {
-	cut := store.NewCutoff(id, "", s.cfg.Now(), s.cfg.AccessTokenTTL+cutoffSkew)
+	cut := s.cutoff(id, "")
 	if err := s.cfg.Store.DeleteClient(r.Context(), cut, s.cfg.Now()); err != nil {
 		return fmt.Errorf("delete client: %w", err)
 	}
 	s.cfg.Changed(r.Context())
-	t := time.NewTimer(cut.NotBefore.Sub(s.cfg.Now()))
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
-	}
+	cut.Await(r.Context()) // the deletion has committed: a client gone early is still gone
 	return nil
 }

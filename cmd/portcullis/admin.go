@@ -10,6 +10,7 @@ import (
 	"github.com/portcullis/portcullis/admin"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -30,7 +31,8 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.
 	}
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
 		FileClients: cfg.AuthServer().Clients, FileAPIs: cfg.APIs, FileUsers: users,
-		AccessTokenTTL: cfg.AccessTokenTTL, Registration: cfg.Registration.Enabled,
+		AccessTokenTTL: cfg.AccessTokenTTL, Keys: keys.Sealed(st, cfg.KeyRing()), KeyAlgorithms: cfg.Algorithms(),
+		KeyRetention: cfg.KeyRetention(), Registration: cfg.Registration.Enabled,
 		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log})
 	if err != nil {
 		g.Close()
