@@ -38,15 +38,15 @@ func bRoutes(userID string) []bRoute {
 // TestBAuthorization: every route answers 401 without a token and 403
 // insufficient_scope naming its scope for a token without it.
 func TestBAuthorization(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	for _, rt := range bRoutes("u1") {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-			r := e.do(t, bReq{method: rt.method, path: rt.path, body: rt.body})
+			r := e.send(t, bReq{method: rt.method, path: rt.path, body: rt.body})
 			if r.status != http.StatusUnauthorized || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("without a token: %d %q", r.status, r.header.Get("WWW-Authenticate"))
 			}
 			other := registry.ScopeClientsRead
-			r = e.do(t, bReq{method: rt.method, path: rt.path, body: rt.body, scope: other})
+			r = e.send(t, bReq{method: rt.method, path: rt.path, body: rt.body, scope: other})
 			ch := r.header.Get("WWW-Authenticate")
 			if r.status != http.StatusForbidden || !strings.Contains(ch, `error="insufficient_scope"`) ||
 				!strings.Contains(ch, `scope="`+rt.scope+`"`) {
@@ -60,7 +60,7 @@ func TestBAuthorization(t *testing.T) {
 // an oversized body (413), an unknown field and a body that is not JSON
 // (400), with a problem.
 func TestBBodies(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	u := e.createUser(t, "bodies")
 	for _, rt := range bRoutes(u.ID) {
 		if rt.body == "" {
@@ -77,7 +77,7 @@ func TestBBodies(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(rt.method+" "+rt.path+"/"+c.name, func(t *testing.T) {
-				r := e.do(t, bReq{method: rt.method, path: rt.path, scope: rt.scope, body: c.body, contentType: c.contentType})
+				r := e.send(t, bReq{method: rt.method, path: rt.path, scope: rt.scope, body: c.body, contentType: c.contentType})
 				if r.status != c.want {
 					t.Fatalf("%d %s, want %d", r.status, r.body, c.want)
 				}
@@ -91,7 +91,7 @@ func TestBBodies(t *testing.T) {
 
 // TestBPageParams: lists refuse a bad limit or cursor, naming it.
 func TestBPageParams(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	lists := []bRoute{
 		{"GET", "users", registry.ScopeUsersRead, ""},
 		{"GET", "grants", registry.ScopeGrantsRead, ""},

@@ -24,7 +24,7 @@ type grantPage struct {
 // TestBGrants: list with filters and pages, newest first; read with an
 // ETag; revoke with If-Match.
 func TestBGrants(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	ctx := context.Background()
 	a, b := e.createUser(t, "a"), e.createUser(t, "b")
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -51,15 +51,15 @@ func TestBGrants(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var p grantPage
-			e.must(t, bReq{method: "GET", path: c.query, scope: grantsR}, http.StatusOK).json(t, &p)
+			e.must(t, bReq{method: "GET", path: c.query, scope: grantsR}, http.StatusOK).decode(t, &p)
 			if ids(p) != c.want || p.NextCursor != "" {
 				t.Errorf("%s (next %q), want %s", ids(p), p.NextCursor, c.want)
 			}
 		})
 	}
 	var p1, p2 grantPage
-	e.must(t, bReq{method: "GET", path: "grants?limit=2", scope: grantsR}, http.StatusOK).json(t, &p1)
-	e.must(t, bReq{method: "GET", path: "grants?limit=2&cursor=" + p1.NextCursor, scope: grantsR}, http.StatusOK).json(t, &p2)
+	e.must(t, bReq{method: "GET", path: "grants?limit=2", scope: grantsR}, http.StatusOK).decode(t, &p1)
+	e.must(t, bReq{method: "GET", path: "grants?limit=2&cursor=" + p1.NextCursor, scope: grantsR}, http.StatusOK).decode(t, &p2)
 	if ids(p1) != "[g3 g2]" || ids(p2) != "[g1]" || p2.NextCursor != "" {
 		t.Errorf("pages %s then %s", ids(p1), ids(p2))
 	}
@@ -72,7 +72,7 @@ func TestBGrants(t *testing.T) {
 	e.must(t, bReq{method: "DELETE", path: "grants/g3", scope: grantsW, ifMatch: `"stale"`}, http.StatusPreconditionFailed).problem(t)
 	e.must(t, bReq{method: "DELETE", path: "grants/g3", scope: grantsW, ifMatch: etag}, http.StatusNoContent)
 	var g3 registry.Grant
-	e.must(t, bReq{method: "GET", path: "grants/g3", scope: grantsR}, http.StatusOK).json(t, &g3)
+	e.must(t, bReq{method: "GET", path: "grants/g3", scope: grantsR}, http.StatusOK).decode(t, &g3)
 	if g3.RevokedAt.IsZero() {
 		t.Error("the revoked grant shows no revoked_at")
 	}
@@ -99,14 +99,14 @@ func TestBGrants(t *testing.T) {
 // TestBRevocations: each form does what it names; anything else is 400
 // naming the field.
 func TestBRevocations(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	ctx := context.Background()
 	u := e.createUser(t, "victim")
 	e.grant(t, "g-u", u.ID, e.as.WebClientID, time.Now().Add(-time.Minute))
 
 	var res registry.RevocationResult
 	before := time.Now()
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"sub":"` + u.ID + `"}`}, http.StatusOK).json(t, &res)
+	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"sub":"` + u.ID + `"}`}, http.StatusOK).decode(t, &res)
 	if res.GrantsRevoked != 1 || !res.NotBefore.After(before) || res.NotBefore.After(time.Now()) {
 		t.Errorf("result %+v: want one grant and a not_before passed by the answer", res)
 	}
@@ -114,12 +114,12 @@ func TestBRevocations(t *testing.T) {
 		t.Errorf("the store's cutoff %v, answered %v", nb, res.NotBefore)
 	}
 
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"client_id":"` + e.as.ClientID + `"}`}, http.StatusOK).json(t, &res)
+	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"client_id":"` + e.as.ClientID + `"}`}, http.StatusOK).decode(t, &res)
 	if nb, _ := e.as.Store.NotBefore(ctx, e.as.ClientID, ""); nb.IsZero() || !nb.Equal(res.NotBefore) {
 		t.Errorf("client cutoff %v, answered %v", nb, res.NotBefore)
 	}
 
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"jti":"jti-1"}`}, http.StatusOK).json(t, &res)
+	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"jti":"jti-1"}`}, http.StatusOK).decode(t, &res)
 	if ok, err := e.as.Store.IsRevoked(ctx, "jti-1"); !ok || err != nil {
 		t.Errorf("jti-1 revoked %v (%v)", ok, err)
 	}

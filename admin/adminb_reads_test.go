@@ -17,12 +17,12 @@ import (
 // TestBKeys: the list shows public parts and lifecycle only; rotate adds a
 // pending key as the CLI does; bad rotations are 400 naming the field.
 func TestBKeys(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	var list struct {
 		Items []registry.Key `json:"items"`
 	}
 	r := e.must(t, bReq{method: "GET", path: "keys", scope: registry.ScopeKeysRead}, http.StatusOK)
-	r.json(t, &list)
+	r.decode(t, &list)
 	if len(list.Items) != 2 {
 		t.Fatalf("%d keys, want ES256 and RS256", len(list.Items))
 	}
@@ -40,20 +40,20 @@ func TestBKeys(t *testing.T) {
 	var k registry.Key
 	before := time.Now()
 	rr := e.must(t, bReq{method: "POST", path: "keys/rotate", scope: registry.ScopeKeysWrite, body: `{"alg":"RS256","activate_in":"1h"}`}, http.StatusCreated)
-	rr.json(t, &k)
+	rr.decode(t, &k)
 	if k.Alg != "RS256" || k.State != "pending" || k.ActivatesAt.Before(before.Add(time.Hour-time.Second)) || rr.header.Get("Location") == "" {
 		t.Errorf("rotated %+v", k)
 	}
 	// An empty body rotates the first algorithm after the default delay.
-	e.must(t, bReq{method: "POST", path: "keys/rotate", scope: registry.ScopeKeysWrite}, http.StatusCreated).json(t, &k)
+	e.must(t, bReq{method: "POST", path: "keys/rotate", scope: registry.ScopeKeysWrite}, http.StatusCreated).decode(t, &k)
 	if k.Alg != "ES256" || k.ActivatesAt.Before(before.Add(9*time.Minute)) {
 		t.Errorf("rotated by default %+v", k)
 	}
-	e.must(t, bReq{method: "GET", path: "keys", scope: registry.ScopeKeysRead}, http.StatusOK).json(t, &list)
+	e.must(t, bReq{method: "GET", path: "keys", scope: registry.ScopeKeysRead}, http.StatusOK).decode(t, &list)
 	if len(list.Items) != 4 {
 		t.Errorf("%d keys after two rotations, want 4", len(list.Items))
 	}
-	if evs := e.audit(t, audit.KeyRotated); len(evs) != 2 || evs[0].Detail["actor_client_id"] != bAdminClient {
+	if evs := e.audit(t, audit.KeyRotated); len(evs) != 2 || evs[0].Detail["actor_client_id"] != "admin" {
 		t.Errorf("key_rotated events %+v", evs)
 	}
 	for _, c := range []struct{ name, body, field string }{
@@ -74,7 +74,7 @@ func TestBKeys(t *testing.T) {
 // TestBAudit: the trail filtered by type, subject and time, newest first,
 // page by page; bad times are 400 naming the parameter.
 func TestBAudit(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	var evs []store.AuditEvent
@@ -104,7 +104,7 @@ func TestBAudit(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var p auditPage
-			e.must(t, bReq{method: "GET", path: "audit?" + c.query, scope: registry.ScopeAuditRead}, http.StatusOK).json(t, &p)
+			e.must(t, bReq{method: "GET", path: "audit?" + c.query, scope: registry.ScopeAuditRead}, http.StatusOK).decode(t, &p)
 			if ns(p) != c.want {
 				t.Errorf("%s, want %s", ns(p), c.want)
 			}
@@ -113,7 +113,7 @@ func TestBAudit(t *testing.T) {
 	var got []string
 	for cursor := ""; ; {
 		var p auditPage
-		e.must(t, bReq{method: "GET", path: "audit?type=login_failed&limit=2&cursor=" + cursor, scope: registry.ScopeAuditRead}, http.StatusOK).json(t, &p)
+		e.must(t, bReq{method: "GET", path: "audit?type=login_failed&limit=2&cursor=" + cursor, scope: registry.ScopeAuditRead}, http.StatusOK).decode(t, &p)
 		got = append(got, ns(p))
 		if cursor = p.NextCursor; cursor == "" {
 			break
@@ -139,7 +139,7 @@ func TestBAudit(t *testing.T) {
 // TestBUsage: usage.Query's report by day; bad parameters are 400 naming
 // them.
 func TestBUsage(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	h := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	err := e.as.Store.AddUsage(context.Background(), "b1", []store.UsageCount{
 		{Hour: h, ClientID: "svc", API: "https://api", Metric: usage.MetricTokensIssued, Detail: "client_credentials", Count: 3},
@@ -150,7 +150,7 @@ func TestBUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep usage.Report
-	e.must(t, bReq{method: "GET", path: "usage?by=day&client_id=svc&since=2026-03-01T00:00:00Z", scope: registry.ScopeUsageRead}, http.StatusOK).json(t, &rep)
+	e.must(t, bReq{method: "GET", path: "usage?by=day&client_id=svc&since=2026-03-01T00:00:00Z", scope: registry.ScopeUsageRead}, http.StatusOK).decode(t, &rep)
 	if rep.By != "day" || len(rep.Rows) != 1 || rep.Rows[0].TokensIssued["client_credentials"] != 7 {
 		t.Errorf("report %+v", rep)
 	}
@@ -170,7 +170,7 @@ func TestBUsage(t *testing.T) {
 
 // TestBAnomalies: the detections, newest first, page by page.
 func TestBAnomalies(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	t0 := time.Now().Add(-time.Hour)
 	var evs []store.AuditEvent
 	for i := range 3 {
@@ -186,7 +186,7 @@ func TestBAnomalies(t *testing.T) {
 			Items      []usage.Detection `json:"items"`
 			NextCursor string            `json:"next_cursor"`
 		}
-		e.must(t, bReq{method: "GET", path: "anomalies?client_id=svc&limit=2&cursor=" + cursor, scope: registry.ScopeUsageRead}, http.StatusOK).json(t, &p)
+		e.must(t, bReq{method: "GET", path: "anomalies?client_id=svc&limit=2&cursor=" + cursor, scope: registry.ScopeUsageRead}, http.StatusOK).decode(t, &p)
 		for _, d := range p.Items {
 			got = append(got, d.ID+"/"+d.Rule)
 		}
@@ -200,7 +200,7 @@ func TestBAnomalies(t *testing.T) {
 	var recent struct {
 		Items []usage.Detection `json:"items"`
 	}
-	e.must(t, bReq{method: "GET", path: "anomalies?since=" + t0.Add(90*time.Second).UTC().Format(time.RFC3339), scope: registry.ScopeUsageRead}, http.StatusOK).json(t, &recent)
+	e.must(t, bReq{method: "GET", path: "anomalies?since=" + t0.Add(90*time.Second).UTC().Format(time.RFC3339), scope: registry.ScopeUsageRead}, http.StatusOK).decode(t, &recent)
 	if len(recent.Items) != 1 || recent.Items[0].ID != "d2" {
 		t.Errorf("detections since t0+90s: %+v, want d2", recent.Items)
 	}

@@ -24,13 +24,13 @@ const (
 // and delete a user; the password never appears in an answer or the audit
 // trail, and every change is audited naming the acting client.
 func TestBUserLifecycle(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	ctx := context.Background()
 	const pw = "correct horse battery"
 	r := e.must(t, bReq{method: "POST", path: "users", scope: usersW,
 		body: `{"username":"ada","password":"` + pw + `","claims":{"name":"Ada","email":"Ada@Example.com"}}`}, http.StatusCreated)
 	var ada registry.UserInfo
-	r.json(t, &ada)
+	r.decode(t, &ada)
 	if ada.ID == "" || ada.Username != "ada" || ada.Source != registry.SourceStore || ada.Disabled || ada.CreatedAt.IsZero() {
 		t.Errorf("created %+v", ada)
 	}
@@ -52,7 +52,7 @@ func TestBUserLifecycle(t *testing.T) {
 	e.createUser(t, "grace")
 	noPW := e.must(t, bReq{method: "POST", path: "users", scope: usersW, body: `{"username":"nopassword"}`}, http.StatusCreated)
 	var np registry.UserInfo
-	noPW.json(t, &np)
+	noPW.decode(t, &np)
 	if u, _ := e.as.Store.GetUser(ctx, np.ID); u.PasswordHash != "" {
 		t.Error("a user created without a password has a hash")
 	}
@@ -62,14 +62,14 @@ func TestBUserLifecycle(t *testing.T) {
 		Items      []registry.UserInfo `json:"items"`
 		NextCursor string              `json:"next_cursor"`
 	}
-	e.must(t, bReq{method: "GET", path: "users?q=ADA%40example", scope: usersR}, http.StatusOK).json(t, &found)
+	e.must(t, bReq{method: "GET", path: "users?q=ADA%40example", scope: usersR}, http.StatusOK).decode(t, &found)
 	if len(found.Items) != 1 || found.Items[0].ID != ada.ID || found.NextCursor != "" {
 		t.Errorf("q=ADA@example found %+v", found)
 	}
 	var seen []string
 	for cursor := ""; ; {
 		found.NextCursor = ""
-		e.must(t, bReq{method: "GET", path: "users?limit=2&cursor=" + cursor, scope: usersR}, http.StatusOK).json(t, &found)
+		e.must(t, bReq{method: "GET", path: "users?limit=2&cursor=" + cursor, scope: usersR}, http.StatusOK).decode(t, &found)
 		for _, u := range found.Items {
 			seen = append(seen, u.Username+"/"+u.Source)
 		}
@@ -86,7 +86,7 @@ func TestBUserLifecycle(t *testing.T) {
 	p := e.must(t, bReq{method: "PATCH", path: "users/" + ada.ID, scope: usersW, ifMatch: etag,
 		contentType: "application/merge-patch+json", body: `{"username":"ada.l","claims":{"name":null,"given_name":"Ada"}}`}, http.StatusOK)
 	var patched registry.UserInfo
-	p.json(t, &patched)
+	p.decode(t, &patched)
 	if patched.Username != "ada.l" || patched.Claims["name"] != nil || patched.Claims["given_name"] != "Ada" ||
 		patched.Claims["email"] != "Ada@Example.com" {
 		t.Errorf("patched %+v", patched)
@@ -114,7 +114,7 @@ func TestBUserLifecycle(t *testing.T) {
 	changes := e.audit(t, audit.ConfigChanged)
 	var kinds []string
 	for _, ev := range changes {
-		if ev.Detail["actor_client_id"] != bAdminClient {
+		if ev.Detail["actor_client_id"] != "admin" {
 			t.Errorf("event %s does not name the acting client: %v", ev.Detail["change"], ev.Detail)
 		}
 		kinds = append(kinds, fmt.Sprint(ev.Detail["change"]))
@@ -131,7 +131,7 @@ func TestBUserLifecycle(t *testing.T) {
 // TestBUserValidation: each bad request is refused with the right status,
 // naming the field.
 func TestBUserValidation(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	u := e.createUser(t, "valid")
 	e.createUser(t, "taken")
 	demo, err := e.as.Store.GetUserByUsername(context.Background(), e.as.Username)
@@ -177,7 +177,7 @@ func TestBUserValidation(t *testing.T) {
 		t.Error("the file's user was disabled")
 	}
 	var d registry.UserInfo
-	e.must(t, bReq{method: "GET", path: "users/" + demo.ID, scope: usersR}, http.StatusOK).json(t, &d)
+	e.must(t, bReq{method: "GET", path: "users/" + demo.ID, scope: usersR}, http.StatusOK).decode(t, &d)
 	if d.Source != registry.SourceConfig {
 		t.Errorf("the file's user has source %q", d.Source)
 	}
@@ -187,12 +187,12 @@ func TestBUserValidation(t *testing.T) {
 // the user is disabled and their grants and tokens revoked; false lets
 // them sign in again. Both are audited.
 func TestBUserDisable(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	ctx := context.Background()
 	u := e.createUser(t, "mallory")
 	e.grant(t, "g-m", u.ID, e.as.WebClientID, time.Now().Add(-time.Minute))
 	var got registry.UserInfo
-	e.must(t, bReq{method: "PATCH", path: "users/" + u.ID, scope: usersW, body: `{"disabled":true}`}, http.StatusOK).json(t, &got)
+	e.must(t, bReq{method: "PATCH", path: "users/" + u.ID, scope: usersW, body: `{"disabled":true}`}, http.StatusOK).decode(t, &got)
 	if !got.Disabled {
 		t.Error("the answer shows the user enabled")
 	}
@@ -207,11 +207,11 @@ func TestBUserDisable(t *testing.T) {
 		t.Errorf("cutoff not before %v (%v): want one that has passed by the answer", nb, err)
 	}
 	dis := e.audit(t, audit.UserDisabled)
-	if len(dis) != 1 || dis[0].Subject != u.ID || dis[0].Detail["revoked_grants"] != float64(1) || dis[0].Detail["actor_client_id"] != bAdminClient {
+	if len(dis) != 1 || dis[0].Subject != u.ID || dis[0].Detail["revoked_grants"] != float64(1) || dis[0].Detail["actor_client_id"] != "admin" {
 		t.Errorf("user_disabled events %+v", dis)
 	}
 
-	e.must(t, bReq{method: "PATCH", path: "users/" + u.ID, scope: usersW, body: `{"disabled":false}`}, http.StatusOK).json(t, &got)
+	e.must(t, bReq{method: "PATCH", path: "users/" + u.ID, scope: usersW, body: `{"disabled":false}`}, http.StatusOK).decode(t, &got)
 	if got.Disabled {
 		t.Error("the answer shows the user disabled")
 	}
@@ -229,9 +229,9 @@ func TestBUserDisable(t *testing.T) {
 // If-Match, disabling, enabling and changing claims, exactly one wins and
 // the others get 412; round after round.
 func TestBUserConcurrentPatch(t *testing.T) {
-	e := newBEnv(t)
+	e := newEnv(t)
 	u := e.createUser(t, "contended")
-	e.token(t, usersW)
+	e.scopedToken(t, usersW)
 	etag := e.must(t, bReq{method: "GET", path: "users/" + u.ID, scope: usersR}, http.StatusOK).header.Get("ETag")
 	for round := range 3 {
 		var wg sync.WaitGroup
@@ -245,7 +245,7 @@ func TestBUserConcurrentPatch(t *testing.T) {
 			disabled := []string{`"disabled":true,`, `"disabled":false,`, ``}[i%3]
 			body := fmt.Sprintf(`{%s"claims":{"n":%d}}`, disabled, round*100+i)
 			wg.Go(func() {
-				r := e.do(t, bReq{method: "PATCH", path: "users/" + u.ID, scope: usersW, ifMatch: etag, body: body})
+				r := e.send(t, bReq{method: "PATCH", path: "users/" + u.ID, scope: usersW, ifMatch: etag, body: body})
 				mu.Lock()
 				defer mu.Unlock()
 				statuses[r.status]++

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -25,7 +27,8 @@ import (
 // testEnv is the management API mounted on a real authorization server
 // (authservertest, with its SQLite store), with clients that hold admin
 // scopes, and an HTTP client that validates every exchange against the
-// OpenAPI document.
+// OpenAPI document. Every test of the package uses it, so every exchange
+// of the suite is checked.
 type testEnv struct {
 	as  *authservertest.Server
 	cfg *config.Config
@@ -38,6 +41,10 @@ type testEnv struct {
 	// initialTokens are the one-time initial access tokens.
 	initialTokens []string
 	changed       int
+
+	mu sync.Mutex
+	// scoped caches the "admin" client's tokens by scope (scopedToken).
+	scoped map[string]string
 }
 
 // envOptions change the environment.
@@ -51,7 +58,7 @@ func newEnv(t *testing.T, opts ...envOptions) *testEnv {
 	for _, x := range opts {
 		o = x
 	}
-	e := &testEnv{secrets: map[string]string{}}
+	e := &testEnv{secrets: map[string]string{}, scoped: map[string]string{}}
 	for _, id := range []string{"admin", "reader"} {
 		e.secrets[id], _ = authserver.NewSecret()
 	}
@@ -97,7 +104,8 @@ registration:
 	}
 	t.Cleanup(g.Close)
 	srv, err := admin.New(admin.Config{Issuer: e.as.URL, Store: e.as.Store, Rules: e.cfg, Guard: g,
-		FileClients: e.as.Config.Clients, FileAPIs: e.cfg.APIs, AccessTokenTTL: e.cfg.AccessTokenTTL,
+		FileClients: e.as.Config.Clients, FileAPIs: e.cfg.APIs, FileUsers: []string{e.as.Username},
+		AccessTokenTTL: e.cfg.AccessTokenTTL, KeyAlgorithms: e.cfg.Algorithms(), KeyRetention: time.Hour,
 		Registration: o.registration, InitialAccessTokens: e.cfg.Registration.InitialAccessTokens,
 		Changed: func(ctx context.Context) {
 			e.changed++

@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/portcullis/portcullis/admin"
+	"github.com/portcullis/portcullis/registry"
 )
 
 // loadDocument loads and validates the OpenAPI document, served from
@@ -106,7 +107,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("openapi %q, want 3.1.0", doc.OpenAPI)
 	}
 	flows := doc.Components.SecuritySchemes["oauth2"].Value.Flows.ClientCredentials
-	for _, sc := range []string{admin.ScopeClientsRead, admin.ScopeClientsWrite, admin.ScopeAPIsRead, admin.ScopeAPIsWrite} {
+	for _, sc := range registry.AdminScopes {
 		if _, ok := flows.Scopes[sc]; !ok {
 			t.Errorf("the oauth2 scheme lacks %s", sc)
 		}
