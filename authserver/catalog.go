@@ -49,12 +49,19 @@ type catalog struct {
 	// discovery is the metadata document, whose scopes_supported lists
 	// the APIs' scopes.
 	discovery []byte
+	// origins may call the token, revocation and userinfo endpoints from
+	// browsers (cors.go): the origins of the file's and the stored
+	// clients' redirect URIs, so that a single-page app registered at run
+	// time is let in as soon as the reload its registration causes is
+	// done.
+	origins map[string]bool
 }
 
-// newCatalog builds the snapshot of the file's APIs and stored. A stored
-// API with the identifier of one of the file's is left out: the file
-// wins, as it does for clients.
-func (s *Server) newCatalog(stored []store.API) (*catalog, error) {
+// newCatalog builds the snapshot of the file's APIs and stored, and of
+// the file's clients' and storedClients' origins. A stored API with the
+// identifier of one of the file's is left out: the file wins, as it does
+// for clients.
+func (s *Server) newCatalog(stored []store.API, storedClients []store.Client) (*catalog, error) {
 	all := slices.Clone(s.cfg.APIs)
 	for _, a := range stored {
 		if slices.ContainsFunc(s.cfg.APIs, func(f API) bool { return f.Identifier == a.Identifier }) {
@@ -63,7 +70,7 @@ func (s *Server) newCatalog(stored []store.API) (*catalog, error) {
 		all = append(all, APIOf(a))
 	}
 	cat := &catalog{issuer: s.cfg.Issuer, defaultAudience: s.cfg.DefaultAudience,
-		apis: map[string]*API{}, scopeAPIs: map[string][]*API{}}
+		apis: map[string]*API{}, scopeAPIs: map[string][]*API{}, origins: s.clientOrigins(storedClients)}
 	var scopes []string
 	for i := range all {
 		api := &all[i]
@@ -106,8 +113,10 @@ func (s *Server) catalog() *catalog { return s.apis.Load() }
 // ReloadAPIs reads the stored APIs and makes the server issue tokens for
 // them, with the file's, from the next request on: scopes, audiences,
 // lifetimes, introspection rights, discovery's scopes_supported and the
-// consent page's scope texts all change at once. New knows only the
-// file's APIs, so that building a server needs no store call; serve calls
+// consent page's scope texts all change at once. It reads the stored
+// clients too (one ListClients), for the origins CORS lets in. New knows
+// only the file's APIs and clients, so that building a server needs no
+// store call; serve calls
 // ReloadAPIs once before it listens, then RunAPIs keeps them current. On
 // failure the server keeps the APIs it had.
 func (s *Server) ReloadAPIs(ctx context.Context) error {
@@ -119,7 +128,11 @@ func (s *Server) ReloadAPIs(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("authserver: reload APIs: %w", err)
 	}
-	cat, err := s.newCatalog(stored)
+	clients, err := s.store.ListClients(ctx)
+	if err != nil {
+		return fmt.Errorf("authserver: reload APIs: clients' origins: %w", err)
+	}
+	cat, err := s.newCatalog(stored, clients)
 	if err != nil {
 		return fmt.Errorf("authserver: reload APIs: %w", err)
 	}

@@ -6,14 +6,16 @@ import (
 	"strings"
 
 	"github.com/portcullis/portcullis/dpop"
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
 
 // CORS (the Fetch standard's cross-origin resource sharing) lets browser
 // apps use the endpoints made for them. Discovery and the JWKS are public
 // documents, readable from any origin. The token, revocation and userinfo
-// endpoints answer the origins of the configured clients' redirect URIs:
-// a single-page app exchanges its code and refreshes from its own origin.
+// endpoints answer the origins of the clients' redirect URIs, the file's
+// and the stored (kept in the catalog, reloaded on every change): a
+// single-page app exchanges its code and refreshes from its own origin.
 // No endpoint allows credentials (cookies): none needs them cross-origin.
 
 // corsPublic are the paths any origin may read.
@@ -26,14 +28,24 @@ var corsPublic = map[string]bool{
 // corsClient are the paths the clients' own origins may call.
 var corsClient = map[string]bool{"/token": true, "/revoke": true, "/userinfo": true}
 
-// clientOrigins returns the origins of the clients' redirect URIs.
-func clientOrigins(cfg Config) map[string]bool {
+// clientOrigins returns the origins of the redirect URIs of the file's
+// clients and of stored, leaving out a stored client that a file client
+// with its ID overrides.
+func (s *Server) clientOrigins(stored []store.Client) map[string]bool {
 	out := map[string]bool{}
-	for _, c := range cfg.Clients {
+	add := func(c store.Client) {
 		for _, ru := range c.RedirectURIs {
 			if u, err := url.Parse(ru); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 				out[u.Scheme+"://"+u.Host] = true
 			}
+		}
+	}
+	for _, c := range s.cfg.Clients {
+		add(c)
+	}
+	for _, c := range stored {
+		if _, file := s.clients[c.ID]; !file {
+			add(c)
 		}
 	}
 	return out
@@ -48,7 +60,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		case origin == "":
 		case corsPublic[r.URL.Path]:
 			allow = "*"
-		case corsClient[r.URL.Path] && s.origins[origin]:
+		case corsClient[r.URL.Path] && s.catalog().origins[origin]:
 			allow = origin
 		}
 		if allow == "" {

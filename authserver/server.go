@@ -210,9 +210,6 @@ type Server struct {
 	endpoints  endpoints
 	// signin serves the browser-facing endpoints (package signin).
 	signin *signin.Server
-	// origins may call the token, revocation and userinfo endpoints from
-	// browsers (cors.go).
-	origins map[string]bool
 	// pending counts the pending authorization requests of client
 	// addresses (pending.go).
 	pending *ratelimit.Limiter
@@ -295,7 +292,6 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
 	s.limits = usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now)
 	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
-	s.origins = clientOrigins(cfg)
 	for _, c := range cfg.Clients {
 		s.clients[c.ID] = c
 	}
@@ -306,9 +302,9 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if cfg.Registration {
 		s.endpoints.registration = cfg.Issuer + "/register"
 	}
-	// The file's APIs only: the stored ones come with the first
-	// ReloadAPIs, so that New makes no store call.
-	cat, err := s.newCatalog(nil)
+	// The file's APIs and clients only: the stored ones come with the
+	// first ReloadAPIs, so that New makes no store call.
+	cat, err := s.newCatalog(nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}
