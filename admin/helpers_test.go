@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // testEnv is the management API mounted on a real authorization server
@@ -50,6 +52,10 @@ type testEnv struct {
 // envOptions change the environment.
 type envOptions struct {
 	registration bool
+	// registerLimit is admin.Config.RegisterLimit. The loopback
+	// address is a trusted proxy, so that X-Forwarded-For names the
+	// client address.
+	registerLimit usage.Limit
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *testEnv {
@@ -114,6 +120,7 @@ registration:
 				t.Errorf("reload APIs: %v", err)
 			}
 		},
+		RegisterLimit: o.registerLimit, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -31,10 +31,10 @@ func (s *Server) registerRoutes() {
 	if !s.cfg.Registration {
 		return
 	}
-	s.mux.HandleFunc("POST "+RegisterPath, s.register)
-	s.mux.HandleFunc("GET "+RegisterPath+"/{client_id}", s.readRegistration)
-	s.mux.HandleFunc("PUT "+RegisterPath+"/{client_id}", s.updateRegistration)
-	s.mux.HandleFunc("DELETE "+RegisterPath+"/{client_id}", s.deleteRegistration)
+	s.mux.HandleFunc("POST "+RegisterPath, s.limitRegistration(true, s.register))
+	s.mux.HandleFunc("GET "+RegisterPath+"/{client_id}", s.limitRegistration(false, s.readRegistration))
+	s.mux.HandleFunc("PUT "+RegisterPath+"/{client_id}", s.limitRegistration(false, s.updateRegistration))
+	s.mux.HandleFunc("DELETE "+RegisterPath+"/{client_id}", s.limitRegistration(false, s.deleteRegistration))
 }
 
 // register registers a client for the holder of an initial access token

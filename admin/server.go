@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // PathPrefix is where the management API is served, on the issuer's
@@ -100,6 +102,20 @@ type Config struct {
 	// registration: each registers one client, then is spent (in the
 	// store, so on every instance). Empty means only admin tokens.
 	InitialAccessTokens []string
+	// RegisterLimit limits dynamic registration per client address (an
+	// IPv6 /64): every POST /register, and the refused requests at the
+	// configuration endpoints (registerlimit.go). A zero Limit limits
+	// nothing (the configuration file has a default: rate_limits.register).
+	RegisterLimit usage.Limit
+	// Limiter decides RegisterLimit for every instance at once
+	// (redisstate's). Nil means each instance's memory.
+	Limiter usage.Limiter
+	// Usage receives the refusals of RegisterLimit as RateLimited
+	// events. Nil means nowhere.
+	Usage usage.Sink
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For
+	// names the client address RegisterLimit counts. Nil trusts none.
+	TrustedProxies []netip.Prefix
 	// Changed is called after every change to clients or APIs has
 	// committed, so that other instances reload them at once (a Redis
 	// notice). Nil means they find out by polling.
@@ -114,6 +130,8 @@ type Config struct {
 type Server struct {
 	cfg Config
 	mux *http.ServeMux
+	// limits applies RegisterLimit.
+	limits *usage.Gate
 }
 
 // New builds the management API's handlers.
@@ -138,7 +156,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Changed == nil {
 		cfg.Changed = func(context.Context) {}
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), limits: usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now)}
 	s.routes()
 	return s, nil
 }

@@ -40,6 +40,12 @@ type RateLimits struct {
 	// its credentials are checked. Default: 10 a minute, 20 at once.
 	IntrospectFailures *usage.Limit `yaml:"introspect_failures"`
 	RevokeFailures     *usage.Limit `yaml:"revoke_failures"`
+	// Register limits dynamic client registration per address: every
+	// POST /register, and the refused requests (a wrong registration
+	// access token) at /register/{client_id}. Default: 20 a minute, 20
+	// at once, far above what a provisioning pipeline behind one
+	// address registers; the management API is not limited by it.
+	Register *usage.Limit `yaml:"register"`
 }
 
 // Defaults of the rate_limits section. The unauthenticated endpoints are
@@ -53,6 +59,7 @@ var (
 	DefaultSignInLimit    = usage.Limit{Rate: 30, Period: time.Minute, Burst: 10}
 	DefaultLoginStart     = usage.PerMinute(30)
 	DefaultFailuresLimit  = usage.Limit{Rate: 10, Period: time.Minute, Burst: 20}
+	DefaultRegisterLimit  = usage.PerMinute(20)
 )
 
 // validateRateLimits checks the rate limits and fills in the defaults.
@@ -78,6 +85,7 @@ func (c *Config) validateRateLimits(p *problems) {
 		{"login_start", &r.LoginStart, DefaultLoginStart},
 		{"introspect_failures", &r.IntrospectFailures, DefaultFailuresLimit},
 		{"revoke_failures", &r.RevokeFailures, DefaultFailuresLimit},
+		{"register", &r.Register, DefaultRegisterLimit},
 	} {
 		if *f.l == nil {
 			*f.l = &f.def

@@ -21,6 +21,7 @@ rate_limits:
   token: {rate: 10, period: 1m, burst: 10}
   signin: {rate: 5, period: 1m}
   revoke_failures: {rate: 0}
+  register: {rate: 5, period: 1h}
 clients:
   - {client_id: batch, client_secret: ` + secret + `, grant_types: [client_credentials], rate_limit: {rate: 100, period: 1h, burst: 5}}
   - {client_id: internal, client_secret: ` + secret + `, grant_types: [client_credentials], rate_limit: {rate: 0}}
@@ -43,6 +44,7 @@ clients:
 		"authorize (default)":  {r.Authorize, DefaultAuthorizeLimit},
 		"par (default)":        {r.PAR, DefaultPARLimit},
 		"introspect (default)": {r.IntrospectFailures, DefaultFailuresLimit},
+		"register":             {*cfg.RateLimits.Register, {Rate: 5, Period: time.Hour}},
 	}
 	for name, v := range want {
 		if v[0] != v[1] {
@@ -68,8 +70,9 @@ func TestRateLimitDefaults(t *testing.T) {
 	}
 	r := cfg.AuthServer().RateLimits
 	if r.Token.Enabled() || r.Authorize != DefaultAuthorizeLimit || r.SignIn != DefaultSignInLimit || r.PAR != DefaultPARLimit ||
-		r.IntrospectFailures != DefaultFailuresLimit || r.RevokeFailures != DefaultFailuresLimit {
-		t.Fatalf("defaults %+v", r)
+		r.IntrospectFailures != DefaultFailuresLimit || r.RevokeFailures != DefaultFailuresLimit ||
+		*cfg.RateLimits.Register != DefaultRegisterLimit {
+		t.Fatalf("defaults %+v, register %+v", r, cfg.RateLimits.Register)
 	}
 }
 

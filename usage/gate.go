@@ -17,6 +17,7 @@ const (
 	LimitLoginStart         = "login_start"
 	LimitIntrospectFailures = "introspect_failures"
 	LimitRevokeFailures     = "revoke_failures"
+	LimitRegister           = "register"
 	LimitGatewayCaller      = "gateway_caller"
 	LimitGatewayAddress     = "gateway_address"
 )
@@ -24,7 +25,7 @@ const (
 // LimitNames are the names above: the only values Event.Limit takes.
 var LimitNames = [...]string{
 	LimitToken, LimitAuthorize, LimitPAR, LimitSignIn, LimitLoginStart,
-	LimitIntrospectFailures, LimitRevokeFailures, LimitGatewayCaller, LimitGatewayAddress,
+	LimitIntrospectFailures, LimitRevokeFailures, LimitRegister, LimitGatewayCaller, LimitGatewayAddress,
 }
 
 // Outage is what a rule does when the shared Limiter cannot decide

@@ -12,14 +12,17 @@ import (
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
 )
 
 // withAdmin returns the main listener's handler: the authorization server
 // as, with the management API at /admin/v1/ and, when registration is
 // enabled, dynamic client registration at /register beside it. The API's
 // guard reaches the authorization server in process. close stops the
-// guard's background refreshes.
-func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.Handler, changed func(context.Context), log *slog.Logger) (h http.Handler, close func(), err error) {
+// guard's background refreshes. limiter and sink are the authorization
+// server's: registration's rate limit counts with the others.
+func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.Handler, changed func(context.Context),
+	limiter usage.Limiter, sink usage.Sink, log *slog.Logger) (h http.Handler, close func(), err error) {
 	g, err := guard.New(ctx, guard.Options{Issuer: cfg.Issuer, Audience: admin.Audience(cfg.Issuer), Logger: log,
 		HTTPClient: &http.Client{Transport: inProcess{as}, Timeout: 10 * time.Second}})
 	if err != nil {
@@ -29,11 +32,13 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.
 	for _, u := range cfg.Users {
 		users = append(users, u.Username)
 	}
+	ascfg := cfg.AuthServer()
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
-		FileClients: cfg.AuthServer().Clients, FileAPIs: cfg.APIs, FileUsers: users,
+		FileClients: ascfg.Clients, FileAPIs: cfg.APIs, FileUsers: users,
 		AccessTokenTTL: cfg.AccessTokenTTL, Keys: keys.Sealed(st, cfg.KeyRing()), KeyAlgorithms: cfg.Algorithms(),
 		KeyRetention: cfg.KeyRetention(), Registration: cfg.Registration.Enabled,
-		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log})
+		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log,
+		RegisterLimit: *cfg.RateLimits.Register, Limiter: limiter, Usage: sink, TrustedProxies: ascfg.TrustedProxies})
 	if err != nil {
 		g.Close()
 		return nil, nil, err

@@ -211,7 +211,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	}
 	// A change through the management API reloads this instance's APIs
 	// before it answers and tells the others (apisChanged).
-	main, closeAdmin, err := withAdmin(ctx, cfg, st, srv.Handler(), apisChanged(srv, rs, log), log)
+	main, closeAdmin, err := withAdmin(ctx, cfg, st, srv.Handler(), apisChanged(srv, rs, log), limiter, sink, log)
 	if err != nil {
 		g.close()
 		return err
