@@ -265,3 +265,34 @@ func TestBUserConcurrentPatch(t *testing.T) {
 		etag = now
 	}
 }
+
+// TestBUserConcurrentRename: 20 users renamed to one username at once:
+// one PATCH wins, every other answers 409 naming username (the store's
+// unique username decides the race), never a 5xx.
+func TestBUserConcurrentRename(t *testing.T) {
+	e := newEnv(t)
+	e.scopedToken(t, usersW)
+	const n = 20
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = e.createUser(t, fmt.Sprintf("racer%d", i)).ID
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for _, id := range ids {
+		wg.Go(func() {
+			r := e.send(t, bReq{method: "PATCH", path: "users/" + id, scope: usersW, body: `{"username":"wanted"}`})
+			if r.status == http.StatusConflict && !bNames(r.problem(t), "username") {
+				t.Errorf("409 %s does not name username", r.body)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			statuses[r.status]++
+		})
+	}
+	wg.Wait()
+	if statuses[http.StatusOK] != 1 || statuses[http.StatusConflict] != n-1 {
+		t.Fatalf("statuses %v, want one 200 and %d 409", statuses, n-1)
+	}
+}

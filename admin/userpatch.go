@@ -45,7 +45,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusBadRequest, problemMalformed, "a merge patch must be a JSON object")
 		return
 	}
-	if !s.usernameFree(w, r, members["username"]) {
+	if !s.usernameFree(w, members["username"]) {
 		return
 	}
 	id := pathID(r, "id")
@@ -119,6 +119,9 @@ func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) 
 		refuseFile(w, "this user")
 	case errors.Is(err, errStale):
 		writeStale(w)
+	case errors.Is(err, store.ErrAlreadyExists):
+		writeProblem(w, http.StatusConflict, problemConflict, "a user has this username",
+			FieldProblem{Field: "username", Detail: "is taken"})
 	case errors.As(err, &pe):
 		writeProblem(w, http.StatusBadRequest, pe.slug, pe.detail, pe.fields...)
 	default:
@@ -146,27 +149,17 @@ func patched(u store.User, raw []byte) (userPatch, error) {
 }
 
 // usernameFree checks, before the transaction, that a new username in the
-// patch is neither a file user's nor another user's; it has answered 409
-// when not. The store's unique username is the last word on a race.
-func (s *Server) usernameFree(w http.ResponseWriter, r *http.Request, member json.RawMessage) bool {
+// patch is not a file user's; it has answered 409 when it is. Another
+// stored user's username the store refuses in the transaction
+// (store.ErrAlreadyExists), so that two renames racing to one name end
+// in one 200 and one 409.
+func (s *Server) usernameFree(w http.ResponseWriter, member json.RawMessage) bool {
 	var name string
 	if json.Unmarshal(member, &name) != nil || name == "" {
 		return true // absent, or a bad value the decoding refuses
 	}
 	if s.fileUser(name) {
 		writeProblem(w, http.StatusConflict, problemConflict, "a user of the configuration file has this username",
-			FieldProblem{Field: "username", Detail: "is taken"})
-		return false
-	}
-	other, err := s.cfg.Store.GetUserByUsername(r.Context(), name)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return true
-	case err != nil:
-		s.failed(w, r, err)
-		return false
-	case other.ID != pathID(r, "id"):
-		writeProblem(w, http.StatusConflict, problemConflict, "a user has this username",
 			FieldProblem{Field: "username", Detail: "is taken"})
 		return false
 	}

@@ -109,7 +109,9 @@ type Store interface {
 	// case); a page at a time, for the management API.
 	SearchUsers(ctx context.Context, q UserQuery) ([]User, error)
 	// UpdateUser runs update on the user inside a transaction and saves
-	// the result; ErrNotFound if there is no such user.
+	// the result; ErrNotFound if there is no such user, ErrAlreadyExists
+	// (and nothing changes) if update renamed them to a username another
+	// user has.
 	UpdateUser(ctx context.Context, id string, update func(*User) error) error
 	// DeleteUser removes the user c.Subject with their consents and, in
 	// the same transaction, does what RevokeAll(c) does; ErrNotFound, and

@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/portcullis/portcullis/store"
 )
@@ -72,10 +74,12 @@ func (s *Store) SearchUsers(ctx context.Context, q store.UserQuery) (_ []store.U
 // UpdateUser implements store.Store. The row is read FOR UPDATE: without the
 // lock, two concurrent updates (a password change and a login counter, say)
 // would both start from the same user and the second to commit would undo
-// the first. The username column follows the document's.
+// the first. The username column follows the document's; its unique
+// constraint refuses a username another user has (ErrAlreadyExists),
+// whoever committed it first.
 func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (err error) {
 	defer fault(&err)
-	return updateJSON(ctx, s.pool, "update user", `SELECT data FROM users WHERE id = $1 FOR UPDATE`,
+	err = updateJSON(ctx, s.pool, "update user", `SELECT data FROM users WHERE id = $1 FOR UPDATE`,
 		`UPDATE users SET data = $1, username = $1::json->>'username' WHERE id = $2`, id,
 		func(u *store.User) error {
 			if err := update(u); err != nil {
@@ -84,7 +88,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 			u.ID = id
 			return nil
 		})
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok && pe.Code == uniqueViolation {
+		// The ID cannot change, so the username is what is taken.
+		return fmt.Errorf("update user: username: %w", store.ErrAlreadyExists)
+	}
+	return err
 }
+
+// uniqueViolation is PostgreSQL's unique_violation error code.
+const uniqueViolation = "23505"
 
 // DeleteUser implements store.Store.
 func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) (err error) {

@@ -3,8 +3,12 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/portcullis/portcullis/store"
 )
@@ -60,9 +64,10 @@ func (s *Store) SearchUsers(ctx context.Context, q store.UserQuery) ([]store.Use
 }
 
 // UpdateUser implements store.Store. The username column follows the
-// document's.
+// document's; its unique constraint refuses a username another user has
+// (ErrAlreadyExists), whoever committed it first.
 func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) error {
-	return updateJSON(ctx, s.db, "update user", `SELECT data FROM users WHERE id = ?`,
+	err := updateJSON(ctx, s.db, "update user", `SELECT data FROM users WHERE id = ?`,
 		`UPDATE users SET data = ?1, username = json_extract(?1, '$.username') WHERE id = ?2`, id,
 		func(u *store.User) error {
 			if err := update(u); err != nil {
@@ -71,6 +76,11 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 			u.ID = id
 			return nil
 		})
+	if se, ok := errors.AsType[*msqlite.Error](err); ok && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+		// The ID cannot change, so the username is what is taken.
+		return fmt.Errorf("update user: username: %w", store.ErrAlreadyExists)
+	}
+	return err
 }
 
 // DeleteUser implements store.Store.

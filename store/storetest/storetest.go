@@ -30,6 +30,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UseOnceConcurrent", testUseOnceConcurrent},
 		{"UseOnceAfterExpiry", testUseOnceAfterExpiry},
 		{"Users", testUsers},
+		{"UserRename", testUserRename},
+		{"UserRenameConcurrent", testUserRenameConcurrent},
 		{"AuthRequests", testAuthRequests},
 		{"SessionsAndConsent", testSessionsAndConsent},
 		{"AuthCodes", testAuthCodes},
