@@ -18,6 +18,10 @@ import (
 // caller hold more.
 const maxAnswer = 16 << 20
 
+// apiPath is the management API's path under the issuer, which error
+// messages name.
+const apiPath = "/admin/v1/"
+
 // Content types of request bodies.
 const (
 	contentJSON       = "application/json"
@@ -60,7 +64,7 @@ func New(issuer string, hc *http.Client) (*Client, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	c := &Client{base: strings.TrimSuffix(issuer, "/") + "/admin/v1/", hc: hc}
+	c := &Client{base: strings.TrimSuffix(issuer, "/") + apiPath, hc: hc}
 	c.Clients, c.APIs, c.Users = &ClientsService{c}, &APIsService{c}, &UsersService{c}
 	c.Grants, c.Keys, c.Audit, c.Usage = &GrantsService{c}, &KeysService{c}, &AuditService{c}, &UsageService{c}
 	return c, nil
@@ -97,6 +101,7 @@ type answer struct {
 // do sends req and decodes a successful answer's JSON into out (when out
 // is not nil). An answer of 400 or more is an *Error.
 func (c *Client) do(ctx context.Context, req request, out any) (answer, error) {
+	where := req.method + " " + apiPath + req.path // names the call in errors
 	u := c.base + req.path
 	if len(req.query) > 0 {
 		u += "?" + req.query.Encode()
@@ -105,13 +110,13 @@ func (c *Client) do(ctx context.Context, req request, out any) (answer, error) {
 	if req.body != nil {
 		b, err := json.Marshal(req.body)
 		if err != nil {
-			return answer{}, fmt.Errorf("sdk: %s %s: encode the body: %w", req.method, req.path, err)
+			return answer{}, fmt.Errorf("sdk: %s: encode the body: %w", where, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.method, u, body)
 	if err != nil {
-		return answer{}, fmt.Errorf("sdk: %s %s: %w", req.method, req.path, err)
+		return answer{}, fmt.Errorf("sdk: %s: %w", where, err)
 	}
 	hr.Header.Set("Accept", "application/json, application/problem+json")
 	if body != nil {
@@ -128,11 +133,11 @@ func (c *Client) do(ctx context.Context, req request, out any) (answer, error) {
 	if err != nil {
 		// A *url.Error names the URL, which holds no secret: tokens
 		// travel in headers.
-		return answer{}, fmt.Errorf("sdk: %s %s: %w", req.method, req.path, err)
+		return answer{}, fmt.Errorf("sdk: %s: %w", where, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
-		return answer{}, readError(req.method, req.path, resp)
+		return answer{}, readError(where, resp)
 	}
 	a := answer{etag: resp.Header.Get("ETag")}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
@@ -141,13 +146,13 @@ func (c *Client) do(ctx context.Context, req request, out any) (answer, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return answer{}, fmt.Errorf("sdk: %s %s: read the answer: %w", req.method, req.path, err)
+		return answer{}, fmt.Errorf("sdk: %s: read the answer: %w", where, err)
 	}
 	if len(b) > maxAnswer {
-		return answer{}, fmt.Errorf("sdk: %s %s: the answer is larger than %d bytes", req.method, req.path, maxAnswer)
+		return answer{}, fmt.Errorf("sdk: %s: the answer is larger than %d bytes", where, maxAnswer)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return answer{}, fmt.Errorf("sdk: %s %s: the answer is not the JSON expected: %w", req.method, req.path, err)
+		return answer{}, fmt.Errorf("sdk: %s: the answer is not the JSON expected: %w", where, err)
 	}
 	return a, nil
 }

@@ -27,7 +27,7 @@ type Error struct {
 	// guard: its error and, for insufficient_scope, the scope needed.
 	Challenge string
 
-	method, path string
+	where string // the call: method and path
 }
 
 // Problem is an RFC 9457 problem details object.
@@ -54,7 +54,7 @@ type FieldProblem struct {
 // none (no header, no token).
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sdk: %s %s: %d %s", e.method, e.path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "sdk: %s: %d %s", e.where, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Problem.Detail != "" {
 		b.WriteString(": " + e.Problem.Detail)
 	}
@@ -80,8 +80,8 @@ func (e *Error) Field(key string) (string, bool) {
 }
 
 // readError makes the *Error of an answer of 400 or more.
-func readError(method, path string, resp *http.Response) error {
-	e := &Error{StatusCode: resp.StatusCode, Challenge: resp.Header.Get("WWW-Authenticate"), method: method, path: path}
+func readError(where string, resp *http.Response) error {
+	e := &Error{StatusCode: resp.StatusCode, Challenge: resp.Header.Get("WWW-Authenticate"), where: where}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxProblem))
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if mt == "application/problem+json" || mt == "application/json" {

@@ -76,7 +76,7 @@ func all[T any](ctx context.Context, c *Client, path string, q url.Values) iter.
 				// A server that hands back a cursor twice would make
 				// the loop endless.
 				var zero T
-				yield(zero, fmt.Errorf("sdk: GET %s: the server returned the same next_cursor twice", path))
+				yield(zero, fmt.Errorf("sdk: GET %s%s: the server returned the same next_cursor twice", apiPath, path))
 				return
 			}
 			seen[p.NextCursor] = true

@@ -1,0 +1,117 @@
+package sdk_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/portcullis/portcullis/admin"
+	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/registry"
+	"github.com/portcullis/portcullis/sdk"
+)
+
+// server is Portcullis with its management API, as serve runs it: the
+// authorization server of authservertest (its clients, API and demo user)
+// plus an admin client defined in the configuration file, and the admin
+// handler guarded by the server's own tokens.
+type server struct {
+	*authservertest.Server
+	// AdminURL reaches the management API's listener: the server's
+	// handler with the admin handler mounted at /admin/v1/.
+	AdminURL string
+	// AdminID and AdminSecret are the configuration file's admin client,
+	// which holds every admin scope.
+	AdminID, AdminSecret string
+	// Config is the parsed configuration file, the validation rules.
+	Config *config.Config
+}
+
+// startServer starts a server and stops it when the test ends.
+func startServer(t testing.TB) *server {
+	t.Helper()
+	s := &server{AdminID: "admin"}
+	s.AdminSecret, _ = authserver.NewSecret()
+	var cfgErr error
+	s.Server = authservertest.New(t, func(c *authserver.Config) {
+		s.Config, cfgErr = config.Parse([]byte(configYAML(c.Issuer, s.AdminID, s.AdminSecret)), t.TempDir(), nil)
+		if cfgErr != nil {
+			return
+		}
+		file := s.Config.AuthServer()
+		c.APIs = append(c.APIs, file.APIs...)
+		c.Clients = append(c.Clients, file.Clients...)
+	})
+	if cfgErr != nil {
+		t.Fatalf("configuration: %v", cfgErr)
+	}
+	g, err := guard.New(context.Background(), guard.Options{Issuer: s.URL, Audience: registry.AdminAudience(s.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	a, err := admin.New(admin.Config{Issuer: s.URL, Store: s.Store, Rules: s.Config, Guard: g,
+		FileClients: s.Server.Config.Clients, FileAPIs: s.Config.APIs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(admin.PathPrefix, a.Handler())
+	mux.Handle("/", s.Handler)
+	front := httptest.NewServer(mux)
+	t.Cleanup(front.Close)
+	s.AdminURL = front.URL
+	return s
+}
+
+// configYAML is the configuration file of a test server: the admin client
+// and the management API it gets tokens for.
+func configYAML(issuer, adminID, adminSecret string) string {
+	return fmt.Sprintf(`issuer: %s
+storage: sqlite://unused.db
+allow_insecure_localhost: true
+apis:
+  - identifier: %s
+    name: Management API
+    scopes: [admin:clients:read, admin:clients:write, admin:apis:read, admin:apis:write, admin:users:read, admin:users:write, admin:grants:read, admin:grants:write, admin:keys:read, admin:keys:write, admin:audit:read, admin:usage:read]
+clients:
+  - client_id: %s
+    client_secret: %s
+    grant_types: [client_credentials]
+    scopes: [admin:clients:read, admin:clients:write, admin:apis:read, admin:apis:write, admin:users:read, admin:users:write, admin:grants:read, admin:grants:write, admin:keys:read, admin:keys:write, admin:audit:read, admin:usage:read]
+`, issuer, registry.AdminAudience(issuer), adminID, adminSecret)
+}
+
+// adminHTTP returns an HTTP client whose requests carry the admin
+// client's tokens for the management API, with the given scopes (all of
+// them when none is given).
+func (s *server) adminHTTP(scopes ...string) *http.Client {
+	if len(scopes) == 0 {
+		scopes = registry.AdminScopes
+	}
+	cc := clientcredentials.Config{
+		ClientID: s.AdminID, ClientSecret: s.AdminSecret, TokenURL: s.URL + "/token", Scopes: scopes,
+		EndpointParams: url.Values{"resource": {registry.AdminAudience(s.URL)}},
+		AuthStyle:      oauth2.AuthStyleInHeader,
+	}
+	return cc.Client(context.Background())
+}
+
+// sdk returns an SDK client holding the admin client's credentials.
+func (s *server) sdk(t testing.TB, scopes ...string) *sdk.Client {
+	t.Helper()
+	c, err := sdk.New(s.AdminURL, s.adminHTTP(scopes...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
