@@ -116,7 +116,7 @@ func TestErrorAnswers(t *testing.T) {
 			body:       `{"type":"https://portcullis.dev/problems/invalid-request","title":"Bad Request","status":400,"detail":"the client is not valid","errors":[{"field":"redirect_uris[0]","detail":"must use https"}]}`,
 			wantDetail: "the client is not valid", wantField: "redirect_uris[0]", is: sdk.IsInvalid},
 		{name: "stale If-Match", status: 412, contentType: "application/problem+json",
-			body: `{"type":"https://portcullis.dev/problems/precondition-failed","title":"Precondition Failed","status":412,"detail":"changed"}`,
+			body:       `{"type":"https://portcullis.dev/problems/precondition-failed","title":"Precondition Failed","status":412,"detail":"changed"}`,
 			wantDetail: "changed", is: sdk.IsPreconditionFailed},
 		{name: "a proxy's page", status: 404, contentType: "text/html", body: "<h1>" + token + "</h1>",
 			is: sdk.IsNotFound},
