@@ -95,16 +95,30 @@ type Grant struct {
 type GrantFilter struct {
 	UserID   string
 	ClientID string
-	// Live selects only grants neither revoked nor expired at Now.
+	// Live selects only grants neither revoked nor expired at Now (zero
+	// means the current time).
 	Live bool
 	Now  time.Time
 	// BeforeCreated and BeforeID are the cursor: the previous page's last
-	// grant. Zero means from the newest.
+	// grant (its CreatedAt and ID, as the store returned them). Both zero
+	// means from the newest.
 	BeforeCreated time.Time
 	BeforeID      string
-	// Limit bounds the page; zero means 100.
+	// Limit bounds the page; zero means DefaultPageLimit, and it is at
+	// most MaxPageLimit.
 	Limit int
 }
+
+// LiveAt is the time Live is decided at: Now, or the current time.
+func (f GrantFilter) LiveAt() time.Time {
+	if f.Now.IsZero() {
+		return time.Now()
+	}
+	return f.Now
+}
+
+// HasCursor reports whether f continues from a previous page.
+func (f GrantFilter) HasCursor() bool { return !f.BeforeCreated.IsZero() || f.BeforeID != "" }
 
 // RefreshToken is an issued refresh token, kept by the digest of its value.
 // Tokens rotated from one another share a GrantID: their family.

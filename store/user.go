@@ -23,11 +23,13 @@ type User struct {
 // UserQuery selects a page of users for SearchUsers.
 type UserQuery struct {
 	// Text, when set, selects users whose username or email claim
-	// contains it, ignoring case.
+	// contains it, ignoring case (that of ASCII letters on every backend)
+	// and taking every character, LIKE's % and _ included, literally.
 	Text string
 	// After is the username of the previous page's last user; empty
 	// means from the start.
 	After string
-	// Limit bounds the page; zero means 100.
+	// Limit bounds the page; zero means DefaultPageLimit, and it is at
+	// most MaxPageLimit.
 	Limit int
 }

@@ -77,6 +77,12 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) (_ []store.A
 	if !f.Since.IsZero() {
 		add("time >= $%d", f.Since)
 	}
+	if !f.Until.IsZero() {
+		add("time < $%d", f.Until)
+	}
+	if f.Before > 0 {
+		add("id < $%d", f.Before)
+	}
 	q := `SELECT id, COALESCE(uid, ''), time, type, subject, client_id, remote, request_id, detail FROM audit_events`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

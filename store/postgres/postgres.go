@@ -18,7 +18,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -123,41 +122,22 @@ func (s *Store) GetClient(ctx context.Context, id string) (_ store.Client, err e
 // ListClients implements store.Store.
 func (s *Store) ListClients(ctx context.Context) (_ []store.Client, err error) {
 	defer fault(&err)
-	rows, _ := s.pool.Query(ctx, `SELECT data FROM clients ORDER BY id`)
-	out, err := pgx.CollectRows(rows, scanJSON[store.Client])
-	if err != nil {
-		return nil, fmt.Errorf("list clients: %w", err)
-	}
-	return out, nil
+	return listJSON[store.Client](ctx, s.pool, "list clients", `SELECT data FROM clients ORDER BY id`)
 }
 
-// scanJSON is a pgx.RowToFunc for rows of one JSON column.
-// getJSON reads the JSON document of the one row query selects, or
-// store.ErrNotFound; what names the operation in errors.
-func getJSON[T any](ctx context.Context, q querier, what, query string, args ...any) (T, error) {
-	var v T
-	var data []byte
-	err := q.QueryRow(ctx, query, args...).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return v, store.ErrNotFound
-	}
-	if err == nil {
-		err = json.Unmarshal(data, &v)
-	}
-	if err != nil {
-		return v, fmt.Errorf("%s: %w", what, err)
-	}
-	return v, nil
-}
-
-func scanJSON[T any](row pgx.CollectableRow) (T, error) {
-	var data []byte
-	var v T
-	if err := row.Scan(&data); err != nil {
-		return v, err
-	}
-	err := json.Unmarshal(data, &v)
-	return v, err
+// UpdateClient implements store.Store. The client keeps its ID and
+// CreatedAt whatever update does to them.
+func (s *Store) UpdateClient(ctx context.Context, id string, update func(*store.Client) error) (err error) {
+	defer fault(&err)
+	return updateJSON(ctx, s.pool, "update client", `SELECT data FROM clients WHERE id = $1 FOR UPDATE`, `UPDATE clients SET data = $1 WHERE id = $2`, id,
+		func(c *store.Client) error {
+			created := c.CreatedAt
+			if err := update(c); err != nil {
+				return err
+			}
+			c.ID, c.CreatedAt = id, created
+			return nil
+		})
 }
 
 // DeleteClient implements store.Store.

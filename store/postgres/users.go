@@ -51,38 +51,39 @@ func getUser(ctx context.Context, q querier, query, arg string) (store.User, err
 // ListUsers implements store.Store.
 func (s *Store) ListUsers(ctx context.Context) (_ []store.User, err error) {
 	defer fault(&err)
-	rows, _ := s.pool.Query(ctx, `SELECT data FROM users ORDER BY username`)
-	out, err := pgx.CollectRows(rows, scanJSON[store.User])
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+	return listJSON[store.User](ctx, s.pool, "list users", `SELECT data FROM users ORDER BY username`)
+}
+
+// SearchUsers implements store.Store. ILIKE ignores case as the
+// database's locale folds it (ASCII letters at least); the pattern's
+// wildcards are escaped, so the text matches literally.
+func (s *Store) SearchUsers(ctx context.Context, q store.UserQuery) (_ []store.User, err error) {
+	defer fault(&err)
+	query := `SELECT data FROM users WHERE username > $1`
+	args := []any{q.After}
+	if q.Text != "" {
+		query += ` AND (username ILIKE $2 ESCAPE '\' OR data->'claims'->>'email' ILIKE $2 ESCAPE '\')`
+		args = append(args, store.ContainsPattern(q.Text))
 	}
-	return out, nil
+	args = append(args, store.PageLimit(q.Limit))
+	return listJSON[store.User](ctx, s.pool, "search users", query+fmt.Sprintf(` ORDER BY username LIMIT $%d`, len(args)), args...)
 }
 
 // UpdateUser implements store.Store. The row is read FOR UPDATE: without the
 // lock, two concurrent updates (a password change and a login counter, say)
 // would both start from the same user and the second to commit would undo
-// the first.
+// the first. The username column follows the document's.
 func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (err error) {
 	defer fault(&err)
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		u, err := getUser(ctx, tx, `SELECT data FROM users WHERE id = $1 FOR UPDATE`, id)
-		if err != nil {
-			return err
-		}
-		if err := update(&u); err != nil {
-			return err
-		}
-		u.ID = id
-		data, err := json.Marshal(u)
-		if err != nil {
-			return fmt.Errorf("update user: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET username = $1, data = $2 WHERE id = $3`, u.Username, data, id); err != nil {
-			return fmt.Errorf("update user: %w", err)
-		}
-		return nil
-	})
+	return updateJSON(ctx, s.pool, "update user", `SELECT data FROM users WHERE id = $1 FOR UPDATE`,
+		`UPDATE users SET data = $1, username = $1::json->>'username' WHERE id = $2`, id,
+		func(u *store.User) error {
+			if err := update(u); err != nil {
+				return err
+			}
+			u.ID = id
+			return nil
+		})
 }
 
 // DeleteUser implements store.Store.

@@ -125,24 +125,21 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 
 // ListClients implements store.Store.
 func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM clients ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list clients: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Client
-	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
-			return nil, fmt.Errorf("list clients: %w", err)
-		}
-		var c store.Client
-		if err := json.Unmarshal([]byte(data), &c); err != nil {
-			return nil, fmt.Errorf("list clients: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return listJSON[store.Client](ctx, s.db, "list clients", `SELECT data FROM clients ORDER BY id`)
+}
+
+// UpdateClient implements store.Store. The client keeps its ID and
+// CreatedAt whatever update does to them.
+func (s *Store) UpdateClient(ctx context.Context, id string, update func(*store.Client) error) error {
+	return updateJSON(ctx, s.db, "update client", `SELECT data FROM clients WHERE id = ?`, `UPDATE clients SET data = ? WHERE id = ?`, id,
+		func(c *store.Client) error {
+			created := c.CreatedAt
+			if err := update(c); err != nil {
+				return err
+			}
+			c.ID, c.CreatedAt = id, created
+			return nil
+		})
 }
 
 // DeleteClient implements store.Store.

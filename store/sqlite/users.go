@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -39,77 +37,40 @@ func (s *Store) GetUserByUsername(ctx context.Context, username string) (store.U
 	return getUser(ctx, s.db, `SELECT data FROM users WHERE username = ?`, username)
 }
 
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 func getUser(ctx context.Context, q rowQuerier, query, arg string) (store.User, error) {
 	return getJSON[store.User](ctx, q, "get user", query, arg)
 }
 
-// getJSON reads the JSON document of the one row query selects, or
-// store.ErrNotFound; what names the operation in errors.
-func getJSON[T any](ctx context.Context, q rowQuerier, what, query string, args ...any) (T, error) {
-	var v T
-	var data string
-	err := q.QueryRowContext(ctx, query, args...).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return v, store.ErrNotFound
-	}
-	if err == nil {
-		err = json.Unmarshal([]byte(data), &v)
-	}
-	if err != nil {
-		return v, fmt.Errorf("%s: %w", what, err)
-	}
-	return v, nil
-}
-
 // ListUsers implements store.Store.
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM users ORDER BY username`)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var out []store.User
-	for rows.Next() {
-		var data string
-		var u store.User
-		if err := rows.Scan(&data); err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		if err := json.Unmarshal([]byte(data), &u); err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return listJSON[store.User](ctx, s.db, "list users", `SELECT data FROM users ORDER BY username`)
 }
 
-// UpdateUser implements store.Store.
+// SearchUsers implements store.Store. SQLite's LIKE ignores the case of
+// ASCII letters only; the pattern's wildcards are escaped, so the text
+// matches literally.
+func (s *Store) SearchUsers(ctx context.Context, q store.UserQuery) ([]store.User, error) {
+	query := `SELECT data FROM users WHERE username > ?`
+	args := []any{q.After}
+	if q.Text != "" {
+		query += ` AND (username LIKE ?2 ESCAPE '\' OR json_extract(data, '$.claims.email') LIKE ?2 ESCAPE '\')`
+		args = append(args, store.ContainsPattern(q.Text))
+	}
+	return listJSON[store.User](ctx, s.db, "search users", query+` ORDER BY username LIMIT ?`, append(args, store.PageLimit(q.Limit))...)
+}
+
+// UpdateUser implements store.Store. The username column follows the
+// document's.
 func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.User) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("update user: %w", err)
-	}
-	defer tx.Rollback()
-	u, err := getUser(ctx, tx, `SELECT data FROM users WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	if err := update(&u); err != nil {
-		return err
-	}
-	u.ID = id
-	data, err := json.Marshal(u)
-	if err != nil {
-		return fmt.Errorf("update user: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, data = ? WHERE id = ?`, u.Username, string(data), id); err != nil {
-		return fmt.Errorf("update user: %w", err)
-	}
-	return tx.Commit()
+	return updateJSON(ctx, s.db, "update user", `SELECT data FROM users WHERE id = ?`,
+		`UPDATE users SET data = ?1, username = json_extract(?1, '$.username') WHERE id = ?2`, id,
+		func(u *store.User) error {
+			if err := update(u); err != nil {
+				return err
+			}
+			u.ID = id
+			return nil
+		})
 }
 
 // DeleteUser implements store.Store.

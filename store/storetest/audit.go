@@ -107,3 +107,67 @@ func testAuditIdempotent(t *testing.T, s store.Store) {
 		t.Fatalf("stored %d events by UID %v; want p-1, p-2, p-3 once and the two without UID", len(got), uids)
 	}
 }
+
+// testAuditPages selects events before a time and walks them a page at a
+// time with the ID cursor, newest first, each event once.
+func testAuditPages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	t0 := time.Now().Truncate(time.Microsecond)
+	var events []store.AuditEvent
+	for i := range 25 {
+		events = append(events, store.AuditEvent{Time: t0.Add(time.Duration(i) * time.Second), Type: "token_issued",
+			ClientID: []string{"web", "svc"}[i%2], Detail: map[string]any{"n": float64(i)}})
+	}
+	if err := s.AppendAudit(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	until, err := s.ListAudit(ctx, store.AuditFilter{Until: t0.Add(10 * time.Second)})
+	if err != nil || len(until) != 10 || until[0].Detail["n"] != float64(9) || until[9].Detail["n"] != float64(0) {
+		t.Fatalf("ListAudit until the 11th event = %d events, %v; want the first 10, newest first", len(until), err)
+	}
+	window, err := s.ListAudit(ctx, store.AuditFilter{Since: t0.Add(5 * time.Second), Until: t0.Add(8 * time.Second)})
+	if err != nil || len(window) != 3 {
+		t.Fatalf("ListAudit in a window = %d events, %v; want 3", len(window), err)
+	}
+	tests := []struct {
+		name string
+		f    store.AuditFilter
+		want int
+	}{
+		{"all", store.AuditFilter{}, 25},
+		{"by client", store.AuditFilter{ClientID: "svc"}, 12},
+		{"until", store.AuditFilter{Until: t0.Add(20 * time.Second)}, 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := s.ListAudit(ctx, tt.f)
+			if err != nil || len(want) != tt.want {
+				t.Fatalf("ListAudit = %d events, %v; want %d", len(want), err, tt.want)
+			}
+			f := tt.f
+			f.Limit = 4
+			var walked []int64
+			for range 100 {
+				page, err := s.ListAudit(ctx, f)
+				if err != nil {
+					t.Fatalf("ListAudit(Before %d): %v", f.Before, err)
+				}
+				for _, e := range page {
+					walked = append(walked, e.ID)
+				}
+				if len(page) < f.Limit {
+					break
+				}
+				f.Before = page[len(page)-1].ID
+			}
+			if len(walked) != len(want) {
+				t.Fatalf("walking 4 at a time saw %d events, want %d", len(walked), len(want))
+			}
+			for i, e := range want {
+				if walked[i] != e.ID {
+					t.Fatalf("walk event %d is %d, want %d (newest first, each once)", i, walked[i], e.ID)
+				}
+			}
+		})
+	}
+}

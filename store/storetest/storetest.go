@@ -54,6 +54,16 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Usage", testUsage},
 		{"UsageConcurrent", testUsageConcurrent},
 		{"UsageRetention", testUsageRetention},
+		{"UpdateClient", testUpdateClient},
+		{"UpdateClientConcurrent", testUpdateClientConcurrent},
+		{"APIs", testAPIs},
+		{"UpdateAPIConcurrent", testUpdateAPIConcurrent},
+		{"SearchUsers", testSearchUsers},
+		{"SearchUsersPages", testSearchUsersPages},
+		{"GetGrant", testGetGrant},
+		{"ListGrants", testListGrants},
+		{"ListGrantsLimits", testListGrantsLimits},
+		{"AuditPages", testAuditPages},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
