@@ -32,27 +32,38 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, patch bool) bool {
 	return true
 }
 
-// readBody checks the content type and reads the bounded body.
+// readBody checks the content type and reads the bounded body. On
+// failure it has answered with a problem.
 func readBody(w http.ResponseWriter, r *http.Request, patch bool) ([]byte, bool) {
+	raw, pe := bodyOf(w, r, patch)
+	if pe != nil {
+		pe.write(w)
+		return nil, false
+	}
+	return raw, true
+}
+
+// bodyOf checks the content type and reads the bounded body, returning
+// what is wrong with it as a problem for the caller to answer in its own
+// dialect (dynamic registration answers OAuth errors).
+func bodyOf(w http.ResponseWriter, r *http.Request, patch bool) ([]byte, *problemError) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !(patch && mt == "application/merge-patch+json")) {
 		want := "application/json"
 		if patch {
 			want = "application/merge-patch+json or application/json"
 		}
-		writeProblem(w, http.StatusUnsupportedMediaType, problemMediaType, "the body must be "+want)
-		return nil, false
+		return nil, &problemError{status: http.StatusUnsupportedMediaType, slug: problemMediaType, detail: "the body must be " + want}
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if bodylimit.TooLarge(err) {
-		writeProblem(w, http.StatusRequestEntityTooLarge, problemTooLarge, fmt.Sprintf("the body must be at most %d bytes", maxBody))
-		return nil, false
+		return nil, &problemError{status: http.StatusRequestEntityTooLarge, slug: problemTooLarge,
+			detail: fmt.Sprintf("the body must be at most %d bytes", maxBody)}
 	}
 	if err != nil {
-		writeProblem(w, http.StatusBadRequest, problemMalformed, "the body could not be read")
-		return nil, false
+		return nil, &problemError{status: http.StatusBadRequest, slug: problemMalformed, detail: "the body could not be read"}
 	}
-	return raw, true
+	return raw, nil
 }
 
 // decodeStrict decodes one JSON value into v, refusing unknown fields and

@@ -15,20 +15,14 @@ import (
 func (s *Server) clientRoutes() {
 	s.route("GET "+PathPrefix+"clients", ScopeClientsRead, s.listClients)
 	s.route("GET "+PathPrefix+"clients/{client_id}", ScopeClientsRead, s.getClient)
-}
-
-// clientCursor is where the next page of clients starts.
-type clientCursor struct {
-	After string `json:"a"`
+	s.route("POST "+PathPrefix+"clients", ScopeClientsWrite, s.createClient)
+	s.route("PATCH "+PathPrefix+"clients/{client_id}", ScopeClientsWrite, s.patchClient)
+	s.route("DELETE "+PathPrefix+"clients/{client_id}", ScopeClientsWrite, s.deleteClient)
+	s.route("POST "+PathPrefix+"clients/{client_id}/secret", ScopeClientsWrite, s.rotateSecret)
 }
 
 // listClients answers the file's clients and the store's, by client_id.
 func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
-	var cur clientCursor
-	limit, ok := pageParams(w, r, &cur)
-	if !ok {
-		return
-	}
 	stored, err := s.cfg.Store.ListClients(r.Context())
 	if err != nil {
 		s.failed(w, r, err)
@@ -42,17 +36,7 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
 		all = append(all, registry.ClientFromStore(c, registry.SourceStore))
 	}
 	slices.SortFunc(all, func(a, b registry.ClientInfo) int { return cmp.Compare(a.ClientID, b.ClientID) })
-	start, _ := slices.BinarySearchFunc(all, cur.After, func(c registry.ClientInfo, id string) int {
-		if c.ClientID <= id {
-			return -1
-		}
-		return 1
-	})
-	out := page[registry.ClientInfo]{Items: all[start:min(start+limit, len(all))]}
-	if start+limit < len(all) {
-		out.NextCursor = encodeCursor(clientCursor{After: out.Items[len(out.Items)-1].ClientID})
-	}
-	writeJSON(w, http.StatusOK, out, "")
+	pageByKey(w, r, all, func(c registry.ClientInfo) string { return c.ClientID })
 }
 
 // lookupClient finds a client of the file or the store; found is false

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 )
 
@@ -60,4 +61,36 @@ func writeJSON(w http.ResponseWriter, status int, v any, etag string) {
 	}
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// keyCursor is where the next page of a list ordered by a string key
+// starts: after the item with key After.
+type keyCursor struct {
+	After string `json:"a"`
+}
+
+// pageByKey answers a page of all, which is sorted by key: the items after
+// the request's cursor, at most its limit, and the cursor of the next
+// page. It is for the lists the server holds whole (clients, APIs): the
+// configuration file's and the store's, merged.
+func pageByKey[T any](w http.ResponseWriter, r *http.Request, all []T, key func(T) string) {
+	var cur keyCursor
+	limit, ok := pageParams(w, r, &cur)
+	if !ok {
+		return
+	}
+	start := 0
+	if cur.After != "" {
+		start, _ = slices.BinarySearchFunc(all, cur.After, func(t T, after string) int {
+			if key(t) <= after {
+				return -1
+			}
+			return 1
+		})
+	}
+	out := page[T]{Items: all[start:min(start+limit, len(all))]}
+	if start+limit < len(all) {
+		out.NextCursor = encodeCursor(keyCursor{After: key(out.Items[len(out.Items)-1])})
+	}
+	writeJSON(w, http.StatusOK, out, "")
 }

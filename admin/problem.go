@@ -2,7 +2,10 @@ package admin
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+
+	"github.com/portcullis/portcullis/store"
 )
 
 // problemBase prefixes the type URIs of the problems the API answers with
@@ -47,4 +50,49 @@ func writeProblem(w http.ResponseWriter, status int, slug, detail string, fields
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(Problem{Type: problemBase + slug, Title: http.StatusText(status), Status: status,
 		Detail: detail, Errors: fields})
+}
+
+// problemError is a problem decided inside a store transaction (an
+// updater function), carried out of it as the error that aborts the
+// change, and answered by the handler with write.
+type problemError struct {
+	status       int
+	slug, detail string
+	fields       []FieldProblem
+}
+
+func (e *problemError) Error() string { return e.detail }
+
+// write answers the problem.
+func (e *problemError) write(w http.ResponseWriter) {
+	writeProblem(w, e.status, e.slug, e.detail, e.fields...)
+}
+
+// invalid is the problem of a body that breaks the rules of Rules: 400
+// naming each bad field.
+func invalid(err error) *problemError {
+	return &problemError{status: http.StatusBadRequest, slug: problemInvalid,
+		detail: "the request has invalid values; see errors", fields: fieldProblems(err)}
+}
+
+// malformed is the problem of a body that is not the resource's JSON.
+func malformed(err error) *problemError {
+	return &problemError{status: http.StatusBadRequest, slug: problemMalformed, detail: err.Error()}
+}
+
+// writeError answers the error of a change: a problem decided on the
+// way (inside a store update, too), a stale If-Match, a vanished
+// resource, or a store failure.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, what string) {
+	var pe *problemError
+	switch {
+	case errors.As(err, &pe):
+		pe.write(w)
+	case errors.Is(err, errStale):
+		writeStale(w)
+	case errors.Is(err, store.ErrNotFound):
+		writeProblem(w, http.StatusNotFound, problemNotFound, "no "+what+" has this identifier")
+	default:
+		s.failed(w, r, err)
+	}
 }

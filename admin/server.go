@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/requestid"
@@ -69,6 +70,19 @@ type Config struct {
 	FileClients []store.Client
 	FileAPIs    []registry.API
 	FileUsers   []string
+	// AccessTokenTTL is the deployment's longest access token lifetime:
+	// deleting a client revokes its tokens with a cutoff kept that long
+	// (plus clock skew). Zero means authserver.DefaultAccessTokenTTL.
+	AccessTokenTTL time.Duration
+	// Registration opens dynamic client registration (RFC 7591, 7592)
+	// at /register, to holders of an initial access token: an access
+	// token of the management API with admin:clients:write, or one of
+	// InitialAccessTokens. False answers 404 there.
+	Registration bool
+	// InitialAccessTokens are one-time initial access tokens for
+	// registration: each registers one client, then is spent (in the
+	// store, so on every instance). Empty means only admin tokens.
+	InitialAccessTokens []string
 	// Changed is called after every change to clients or APIs has
 	// committed, so that other instances reload them at once (a Redis
 	// notice). Nil means they find out by polling.
@@ -96,6 +110,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.AccessTokenTTL == 0 {
+		cfg.AccessTokenTTL = authserver.DefaultAccessTokenTTL
+	}
 	if cfg.Changed == nil {
 		cfg.Changed = func(context.Context) {}
 	}
@@ -104,8 +121,10 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler serves every path under PathPrefix; mount it there.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler serves every path under PathPrefix and, for dynamic client
+// registration, RegisterPath and the paths under it; mount it at all
+// three.
+func (s *Server) Handler() http.Handler { return requestid.Middleware(s.mux) }
 
 // route registers pattern ("GET /admin/v1/clients") behind the guard and
 // the scope it needs. Other methods on the path answer 405 (the mux's
@@ -122,6 +141,8 @@ func (s *Server) routes() {
 	})
 	s.mux.HandleFunc("GET "+PathPrefix+"openapi.json", s.openAPI)
 	s.clientRoutes()
+	s.apiRoutes()
+	s.registerRoutes()
 }
 
 // failed answers a store failure: 503 for a fault the database may

@@ -26,7 +26,7 @@ func (s *Server) metadata() ([]byte, error) {
 	for _, a := range AssertionAlgorithms {
 		assertionAlgs = append(assertionAlgs, string(a))
 	}
-	return json.MarshalIndent(map[string]any{
+	m := map[string]any{
 		"issuer":                                s.cfg.Issuer,
 		"authorization_endpoint":                s.endpoints.authorize,
 		"token_endpoint":                        s.endpoints.token,
@@ -61,7 +61,12 @@ func (s *Server) metadata() ([]byte, error) {
 		"portcullis_revocation_list_endpoint":                      s.endpoints.revocations,
 		// RFC 9449 section 5.1: asymmetric algorithms only.
 		"dpop_signing_alg_values_supported": s.proofs.Algorithms(),
-	}, "", "  ")
+	}
+	// RFC 8414 section 2: only when registration is open.
+	if s.cfg.Registration {
+		m["registration_endpoint"] = s.cfg.Issuer + "/register"
+	}
+	return json.MarshalIndent(m, "", "  ")
 }
 
 // handleDiscovery serves the metadata at both well-known paths: RFC 8414's

@@ -140,6 +140,10 @@ type Config struct {
 	// Limiter decides the rate limits for every instance at once
 	// (redisstate.Client.Limiter). Nil means each instance's memory.
 	Limiter usage.Limiter
+	// Registration says that dynamic client registration (RFC 7591) is
+	// served at Issuer + "/register", which discovery then advertises as
+	// registration_endpoint. False leaves it out.
+	Registration bool
 }
 
 // Observer is told what the server does.

@@ -130,6 +130,9 @@ type Config struct {
 	Anomalies usage.Anomalies `yaml:"anomalies"`
 	// Alerts configures where detections are sent. Zero value: nowhere.
 	Alerts usage.Alerts `yaml:"alerts"`
+	// Registration configures dynamic client registration (RFC 7591,
+	// 7592) at /register. Zero value: off.
+	Registration Registration `yaml:"registration"`
 	// Gateway, when present, runs the API gateway beside the server.
 	Gateway *gateway.Config `yaml:"gateway"`
 	// OAuthAgent, when present, runs the OAuth Agent for single-page apps
@@ -165,6 +168,20 @@ type DPoP struct {
 	// either way (and how long its jti is remembered). Zero means 60s;
 	// between 1s and 10m.
 	Window time.Duration `yaml:"window"`
+}
+
+// Registration configures dynamic client registration. Registering
+// needs an initial access token: an access token of the management API
+// carrying admin:clients:write, or one of InitialAccessTokens.
+type Registration struct {
+	// Enabled serves /register and advertises it in discovery as
+	// registration_endpoint. False (the default) answers 404 there.
+	Enabled bool `yaml:"enabled"`
+	// InitialAccessTokens are one-time initial access tokens, each of at
+	// least 32 characters, normally given as ${VAR}: each registers one
+	// client, then is spent for every instance. Empty means only access
+	// tokens of the management API.
+	InitialAccessTokens []string `yaml:"initial_access_tokens"`
 }
 
 // API is a protected resource defined in the file; the management API

@@ -165,7 +165,21 @@ func (c *Config) validate() error {
 		c.validateClient(&c.Clients[i], key, scopes, &p)
 	}
 	c.validateIntrospectionClients(&p)
+	c.validateRegistration(&p)
 	return p.err()
+}
+
+// validateRegistration checks the registration section: one-time
+// initial access tokens are secrets, as long as client secrets.
+func (c *Config) validateRegistration(p *problems) {
+	seen := map[string]bool{}
+	for i, t := range c.Registration.InitialAccessTokens {
+		key := fmt.Sprintf("registration.initial_access_tokens[%d]", i)
+		p.check(len(t) >= MinSecretLength, key, fmt.Sprintf("must have at least %d characters", MinSecretLength))
+		p.check(!seen[t], key, "is listed twice")
+		seen[t] = true
+	}
+	p.check(len(c.Registration.InitialAccessTokens) == 0 || c.Registration.Enabled, "registration.initial_access_tokens", "needs enabled: true")
 }
 
 // audiencePolicyProblem is the message for a bad default_audience.
@@ -451,8 +465,9 @@ func (c *Config) AuthServer() authserver.Config {
 		TrustedProxies: c.trustedProxies(),
 		DPoP:           authserver.DPoP{Nonce: c.DPoP.Nonce == dpopNonceRequired, Window: c.DPoP.Window},
 		RateLimits:     c.authServerLimits(),
+		Registration:   c.Registration.Enabled,
 	}
-	for _, api := range c.APIs {
+	for _, api := range append(slices.Clone(c.APIs), registry.AdminAPI(c.Issuer)) {
 		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.ScopeNames(),
 			IntrospectionClients: api.IntrospectionClients, AccessTokenTTL: api.AccessTokenTTL.D()})
 	}
@@ -595,11 +610,11 @@ func (c *Config) checkTTL(p *problems, key string, v registry.Duration, most tim
 	p.check(v == 0 || (v.D() >= time.Minute && v.D() <= most), key, fmt.Sprintf("must be between 1m and the deployment's %s (%s)", mostKey, most))
 }
 
-// scopes are the scopes clients of the file may hold: OpenID Connect's and
-// those of the file's APIs.
+// scopes are the scopes clients of the file may hold: OpenID Connect's,
+// the management API's and those of the file's APIs.
 func (c *Config) scopes() map[string]bool {
 	out := map[string]bool{}
-	for _, sc := range authserver.OIDCScopes {
+	for _, sc := range slices.Concat(authserver.OIDCScopes, registry.AdminScopes) {
 		out[sc] = true
 	}
 	for _, api := range c.APIs {

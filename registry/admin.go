@@ -27,3 +27,31 @@ var AdminScopes = []string{
 	ScopeClientsRead, ScopeClientsWrite, ScopeAPIsRead, ScopeAPIsWrite, ScopeUsersRead, ScopeUsersWrite,
 	ScopeGrantsRead, ScopeGrantsWrite, ScopeKeysRead, ScopeKeysWrite, ScopeAuditRead, ScopeUsageRead,
 }
+
+// AdminAPI is the management API as a built-in API of the issuer: the
+// configuration adds it to the file's APIs, so that clients may be granted
+// its scopes like any other, and the management API lists it.
+func AdminAPI(issuer string) API {
+	api := API{Identifier: AdminAudience(issuer), Name: "Portcullis management API"}
+	for _, sc := range AdminScopes {
+		api.Scopes = append(api.Scopes, Scope{Name: sc, Description: adminScopeText[sc]})
+	}
+	return api
+}
+
+// adminScopeText describes the management API's scopes on the consent
+// page.
+var adminScopeText = map[string]string{
+	ScopeClientsRead:  "see the registered applications",
+	ScopeClientsWrite: "register, change and delete applications",
+	ScopeAPIsRead:     "see the registered APIs",
+	ScopeAPIsWrite:    "register, change and delete APIs",
+	ScopeUsersRead:    "see user accounts",
+	ScopeUsersWrite:   "create, change and delete user accounts",
+	ScopeGrantsRead:   "see what users authorized",
+	ScopeGrantsWrite:  "revoke authorizations and tokens",
+	ScopeKeysRead:     "see the signing keys",
+	ScopeKeysWrite:    "rotate the signing keys",
+	ScopeAuditRead:    "read the audit trail",
+	ScopeUsageRead:    "read usage records and anomalies",
+}

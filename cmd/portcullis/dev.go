@@ -109,11 +109,12 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	webSecret, _ := authserver.NewSecret()
 	agentSecret, _ := authserver.NewSecret()
 	dpopSecret, _ := authserver.NewSecret()
+	adminSecret, _ := authserver.NewSecret()
 	key, kek := make([]byte, 32), make([]byte, 32)
 	rand.Read(key)
 	rand.Read(kek)
 	password := newPassword()
-	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret,
+	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret, "DEV_ADMIN_SECRET": adminSecret,
 		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_KEK": hex.EncodeToString(kek), "DEV_PASSWORD": password}
 	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
 		v, ok := vars[name]
@@ -136,6 +137,11 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
   service client  demo-client, secret %[9]s
   DPoP client     demo-dpop, secret %[10]s  (every token request needs a DPoP proof)
   web client      demo-web, secret %[11]s, redirect URI http://127.0.0.1:3000/callback
+  admin client    demo-admin, secret %[12]s  (every admin:* scope of the management API)
+
+Call the management API (%[4]s/admin/v1/, described by %[4]s/admin/v1/openapi.json):
+  TOKEN=$(curl -s -u demo-admin:%[12]s -d grant_type=client_credentials %[4]s/token | jq -r .access_token)
+  curl -s -H "Authorization: Bearer $TOKEN" %[4]s/admin/v1/clients
 
 Get a token for the API:
   curl -s -u demo-client:%[9]s -d grant_type=client_credentials %[4]s/token
@@ -151,7 +157,7 @@ Get a DPoP-bound token (RFC 9449; "portcullis" is "go run ./cmd/portcullis" if n
     -H "DPoP: $(portcullis dpop proof --key dpop.pem --method GET --url http://%[6]s/users --token $TOKEN)"
   Go clients: package dpop, dpop/example_test.go.
 
-`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret)
+`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret, adminSecret)
 	return cfg, cleanup, nil
 }
 
@@ -179,6 +185,12 @@ clients:
     grant_types: [client_credentials]
     scopes: [list:users, read:users]
     dpop_bound_access_tokens: true
+  - client_id: demo-admin
+    client_name: Demo administrator
+    client_secret: ${DEV_ADMIN_SECRET}
+    grant_types: [client_credentials]
+    scopes: [admin:clients:read, admin:clients:write, admin:apis:read, admin:apis:write, admin:users:read, admin:users:write,
+      admin:grants:read, admin:grants:write, admin:keys:read, admin:keys:write, admin:audit:read, admin:usage:read]
   - client_id: demo-web
     client_name: Demo web app
     client_secret: ${DEV_WEB_SECRET}
@@ -194,6 +206,10 @@ clients:
     post_logout_redirect_uris: [http://127.0.0.1:3000/]
     scopes: [openid, profile, email, offline_access, list:users]
     skip_consent: true
+# Dynamic client registration at /register, with an admin token
+# (admin:clients:write) as the initial access token.
+registration:
+  enabled: true
 users:
   - username: demo
     password: ${DEV_PASSWORD}

@@ -351,6 +351,7 @@ func TestDev(t *testing.T) {
 		t.Fatalf("token with the printed demo credentials: %v", err)
 	}
 	tryDevDPoP(t, banner.String())
+	tryDevAdmin(t, banner.String())
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://127.0.0.1:3000/")

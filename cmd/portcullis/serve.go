@@ -204,7 +204,14 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	} else {
 		log.Info("no operations listener (ops_listen is not set): metrics are not served")
 	}
-	addr, err := g.start("authorization server", cfg.Listen, srv.Handler(), true)
+	// A change through the management API reaches this instance at once;
+	// others find out by polling until a change notice reaches them.
+	main, closeAdmin, err := withAdmin(ctx, cfg, st, srv.Handler(), nil, log)
+	if err != nil {
+		return err
+	}
+	defer closeAdmin()
+	addr, err := g.start("authorization server", cfg.Listen, main, true)
 	if err != nil {
 		g.close()
 		return err

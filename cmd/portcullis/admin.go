@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/portcullis/portcullis/admin"
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/store"
+)
+
+// withAdmin returns the main listener's handler: the authorization server
+// as, with the management API at /admin/v1/ and, when registration is
+// enabled, dynamic client registration at /register beside it. The API's
+// guard reaches the authorization server in process. close stops the
+// guard's background refreshes.
+func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.Handler, changed func(context.Context), log *slog.Logger) (h http.Handler, close func(), err error) {
+	g, err := guard.New(ctx, guard.Options{Issuer: cfg.Issuer, Audience: admin.Audience(cfg.Issuer), Logger: log,
+		HTTPClient: &http.Client{Transport: inProcess{as}, Timeout: 10 * time.Second}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("management API: %w", err)
+	}
+	var users []string
+	for _, u := range cfg.Users {
+		users = append(users, u.Username)
+	}
+	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
+		FileClients: cfg.AuthServer().Clients, FileAPIs: cfg.APIs, FileUsers: users,
+		AccessTokenTTL: cfg.AccessTokenTTL, Registration: cfg.Registration.Enabled,
+		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log})
+	if err != nil {
+		g.Close()
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(admin.PathPrefix, srv.Handler())
+	if cfg.Registration.Enabled {
+		mux.Handle(admin.RegisterPath, srv.Handler())
+		mux.Handle(admin.RegisterPath+"/", srv.Handler())
+	}
+	mux.Handle("/", as)
+	return mux, g.Close, nil
+}
