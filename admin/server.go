@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
@@ -70,10 +72,6 @@ type Config struct {
 	FileClients []store.Client
 	FileAPIs    []registry.API
 	FileUsers   []string
-	// AccessTokenTTL is the deployment's longest access token lifetime:
-	// deleting a client revokes its tokens with a cutoff kept that long
-	// (plus clock skew). Zero means authserver.DefaultAccessTokenTTL.
-	AccessTokenTTL time.Duration
 	// Registration opens dynamic client registration (RFC 7591, 7592)
 	// at /register, to holders of an initial access token: an access
 	// token of the management API with admin:clients:write, or one of
@@ -83,6 +81,25 @@ type Config struct {
 	// registration: each registers one client, then is spent (in the
 	// store, so on every instance). Empty means only admin tokens.
 	InitialAccessTokens []string
+	// AccessTokenTTL is the longest lifetime of an access token: a
+	// revocation of a user's or a client's tokens (a cutoff) and of one
+	// token (a jti) is kept that long plus store.CutoffSkew. Zero means
+	// authserver.DefaultAccessTokenTTL.
+	AccessTokenTTL time.Duration
+	// Keys is the signing keys as keys.Sealed shows them, their private
+	// parts decrypted; the routes show only the public parts. Nil means
+	// Store, whose keys must then be kept in plaintext.
+	Keys keys.KeyStore
+	// KeyAlgorithms are the algorithms the deployment keeps keys for
+	// (config.Config.Algorithms); the first is the one a rotation without
+	// alg rotates. Nil means ES256 and RS256, the configuration's
+	// defaults.
+	KeyAlgorithms []string
+	// KeyRetention is how long a retired key stays published
+	// (config.Config.KeyRetention). Zero means a day, longer than any
+	// default token lifetime, so a rotation never drops a key a token in
+	// use was signed with.
+	KeyRetention time.Duration
 	// Changed is called after every change to clients or APIs has
 	// committed, so that other instances reload them at once (a Redis
 	// notice). Nil means they find out by polling.
@@ -110,9 +127,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	if cfg.AccessTokenTTL == 0 {
-		cfg.AccessTokenTTL = authserver.DefaultAccessTokenTTL
+	cfg.AccessTokenTTL = cmp.Or(cfg.AccessTokenTTL, authserver.DefaultAccessTokenTTL)
+	if cfg.Keys == nil {
+		cfg.Keys = cfg.Store
 	}
+	if len(cfg.KeyAlgorithms) == 0 {
+		cfg.KeyAlgorithms = []string{keys.ES256, keys.RS256}
+	}
+	cfg.KeyRetention = cmp.Or(cfg.KeyRetention, 24*time.Hour)
 	if cfg.Changed == nil {
 		cfg.Changed = func(context.Context) {}
 	}
@@ -143,6 +165,12 @@ func (s *Server) routes() {
 	s.clientRoutes()
 	s.apiRoutes()
 	s.registerRoutes()
+	s.userRoutes()
+	s.grantRoutes()
+	s.revocationRoutes()
+	s.keyRoutes()
+	s.auditRoutes()
+	s.usageRoutes()
 }
 
 // failed answers a store failure: 503 for a fault the database may

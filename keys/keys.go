@@ -33,6 +33,11 @@ const (
 	EdDSA = string(jose.EdDSA)
 )
 
+// DefaultActivation is how long a rotated key is published before it
+// signs, unless its rotation says otherwise: longer than relying parties
+// may cache the JWKS (5 minutes) plus the servers' key reload interval.
+const DefaultActivation = 10 * time.Minute
+
 // ErrUnsupportedAlg is returned for an algorithm this package cannot sign with.
 var ErrUnsupportedAlg = errors.New("keys: unsupported signing algorithm")
 
@@ -153,6 +158,13 @@ func retired(k store.Key, all []store.Key, now time.Time) (time.Time, bool) {
 		}
 	}
 	return at, found
+}
+
+// RetiredAt returns when k stopped signing among all keys at now: when a
+// newer key of its algorithm activated. It is zero while k is the newest.
+func RetiredAt(k store.Key, all []store.Key, now time.Time) time.Time {
+	at, _ := retired(k, all, now)
+	return at
 }
 
 // State names where k is in its life among all keys at now: "pending"

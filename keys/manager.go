@@ -103,6 +103,15 @@ func (m *Manager) reuseOrParse(old *set, sk store.Key) (*key, error) {
 			return k, nil
 		}
 	}
+	signer, err := privateKey(sk)
+	if err != nil {
+		return nil, err
+	}
+	return &key{Key: sk, private: signer, public: publicJWK(sk, signer)}, nil
+}
+
+// privateKey parses sk's private part.
+func privateKey(sk store.Key) (crypto.Signer, error) {
 	parsed, err := x509.ParsePKCS8PrivateKey(sk.Private)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", sk.ID, err)
@@ -111,11 +120,23 @@ func (m *Manager) reuseOrParse(old *set, sk store.Key) (*key, error) {
 	if !ok {
 		return nil, fmt.Errorf("key %s: %T cannot sign", sk.ID, parsed)
 	}
-	return &key{
-		Key:     sk,
-		private: signer,
-		public:  jose.JSONWebKey{Key: signer.Public(), KeyID: sk.ID, Algorithm: sk.Alg, Use: "sig"},
-	}, nil
+	return signer, nil
+}
+
+// publicJWK is sk's public key as the JWKS publishes it.
+func publicJWK(sk store.Key, signer crypto.Signer) jose.JSONWebKey {
+	return jose.JSONWebKey{Key: signer.Public(), KeyID: sk.ID, Algorithm: sk.Alg, Use: "sig"}
+}
+
+// PublicJWK returns sk's public key as the JWKS publishes it, for showing
+// a key without its private part (the management API). sk's private part
+// must be plaintext: read it through Sealed.
+func PublicJWK(sk store.Key) (jose.JSONWebKey, error) {
+	signer, err := privateKey(sk)
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	return publicJWK(sk, signer), nil
 }
 
 // Run reloads the key set every interval until ctx is done. A failed reload

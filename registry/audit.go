@@ -1,6 +1,10 @@
 package registry
 
-import "time"
+import (
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
 
 // AuditEvent is one entry of the security audit trail as the management
 // API shows it.
@@ -13,4 +17,11 @@ type AuditEvent struct {
 	Remote    string         `json:"remote,omitempty"`
 	RequestID string         `json:"request_id,omitempty"`
 	Detail    map[string]any `json:"detail,omitempty"`
+}
+
+// AuditEventFromStore is e as the management API shows it. Its detail
+// never holds a secret: the store's events never do.
+func AuditEventFromStore(e store.AuditEvent) AuditEvent {
+	return AuditEvent{ID: e.ID, Time: e.Time, Type: e.Type, Subject: e.Subject, ClientID: e.ClientID,
+		Remote: e.Remote, RequestID: e.RequestID, Detail: e.Detail}
 }

@@ -1,6 +1,10 @@
 package registry
 
-import "time"
+import (
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
 
 // Grant is one authorization a user gave a client, from which its
 // refresh and access tokens come; revoking it revokes them all.
@@ -37,4 +41,10 @@ type RevocationResult struct {
 	// NotBefore is the cutoff: tokens issued before it are refused. Zero
 	// for a JTI.
 	NotBefore time.Time `json:"not_before,omitzero"`
+}
+
+// GrantFromStore is g as the management API shows it.
+func GrantFromStore(g store.Grant) Grant {
+	return Grant{ID: g.ID, Subject: g.UserID, ClientID: g.ClientID, Offline: g.Offline,
+		CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt, RevokedAt: g.RevokedAt}
 }

@@ -1,6 +1,10 @@
 package registry
 
-import "time"
+import (
+	"time"
+
+	"github.com/portcullis/portcullis/store"
+)
 
 // User is a person who signs in: an entry of the file's users, and the
 // body of the management API's create. Password is write-only: accepted on
@@ -31,4 +35,10 @@ type UserInfo struct {
 // Password is the body that sets a user's password.
 type Password struct {
 	Password string `json:"password"`
+}
+
+// UserFromStore is u as the management API shows it, from source: never
+// its password hash.
+func UserFromStore(u store.User, source string) UserInfo {
+	return UserInfo{ID: u.ID, Username: u.Username, Claims: u.Claims, Disabled: u.Disabled, Source: source, CreatedAt: u.CreatedAt}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -24,6 +25,10 @@ type Cutoff struct {
 	ExpiresAt time.Time
 }
 
+// CutoffSkew is added to the access token lifetime for how long a cutoff
+// is kept, as for retired keys: relying parties' clocks may run behind.
+const CutoffSkew = 5 * time.Minute
+
 // ErrCutoffTarget is returned for a cutoff that names neither a client nor
 // a subject: it would revoke every token there is.
 var ErrCutoffTarget = errors.New("store: a cutoff needs a client or a subject")
@@ -40,4 +45,20 @@ var ErrCutoffTarget = errors.New("store: a cutoff needs a client or a subject")
 func NewCutoff(clientID, subject string, now time.Time, tokenTTL time.Duration) Cutoff {
 	nb := now.Truncate(time.Second).Add(time.Second)
 	return Cutoff{ClientID: clientID, Subject: subject, NotBefore: nb, ExpiresAt: nb.Add(tokenTTL)}
+}
+
+// Await returns once c.NotBefore has passed, at most a second after c was
+// made, or when ctx is done. A cutoff refuses every token of the second it
+// was made in (NewCutoff), so a command or request that waits for it
+// before it answers guarantees what people expect: every token issued
+// before the answer is revoked, and every token issued after it works.
+func (c Cutoff) Await(ctx context.Context) error {
+	t := time.NewTimer(time.Until(c.NotBefore))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -31,6 +31,10 @@ type Detection struct {
 	// Response is the rule's automatic response, if it has one; its
 	// outcome is audited apart (token_revoked, client_suspended).
 	Response string `json:"response,omitempty"`
+	// EventID is the ID of the audit event that records the detection,
+	// set when it is read back: as DetectionFilter.Before it selects the
+	// detections before this one (the next page).
+	EventID int64 `json:"event_id,omitempty"`
 }
 
 // newID returns a random detection ID.
@@ -57,7 +61,7 @@ func detectionOf(e store.AuditEvent) Detection {
 	str := func(k string) string { s, _ := e.Detail[k].(string); return s }
 	ev, _ := e.Detail["evidence"].(map[string]any)
 	return Detection{ID: str("id"), Rule: str("rule"), Time: e.Time, ClientID: e.ClientID, Subject: e.Subject,
-		Address: e.Remote, TokenID: str("jti"), Evidence: ev, Response: str("response")}
+		Address: e.Remote, TokenID: str("jti"), Evidence: ev, Response: str("response"), EventID: e.ID}
 }
 
 // AuditLister reads the audit trail (store.Store does).
@@ -69,6 +73,9 @@ type AuditLister interface {
 type DetectionFilter struct {
 	Since    time.Time
 	ClientID string
+	// Before, when positive, selects the detections recorded before the
+	// one whose EventID it is: the cursor of the next page.
+	Before int64
 	// Limit bounds the answer; zero means 1000.
 	Limit int
 }
@@ -77,7 +84,7 @@ type DetectionFilter struct {
 // newest first. It is the one query behind portcullis anomalies and the
 // management API.
 func ListDetections(ctx context.Context, st AuditLister, f DetectionFilter) ([]Detection, error) {
-	events, err := st.ListAudit(ctx, store.AuditFilter{Type: audit.Anomaly, Since: f.Since, ClientID: f.ClientID, Limit: f.Limit})
+	events, err := st.ListAudit(ctx, store.AuditFilter{Type: audit.Anomaly, Since: f.Since, ClientID: f.ClientID, Before: f.Before, Limit: f.Limit})
 	if err != nil {
 		return nil, err
 	}

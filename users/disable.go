@@ -55,10 +55,28 @@ type DisableStore interface {
 // disabled and only tokens already issued live on, until they expire or
 // Disable is run again.
 func Disable(ctx context.Context, s DisableStore, c store.Cutoff, now time.Time) (int, error) {
+	return DisableWith(ctx, s, c, now, nil)
+}
+
+// DisableWith is Disable, running update on the user in the transaction
+// that sets the flag, before it: for a caller whose own check or change
+// (the management API's If-Match, a merge patch) must commit with the
+// flag or not at all. An error from update aborts the change and is
+// returned wrapped. A nil update only disables.
+func DisableWith(ctx context.Context, s DisableStore, c store.Cutoff, now time.Time, update func(*store.User) error) (int, error) {
 	if c.Subject == "" || c.ClientID != "" {
 		return 0, fmt.Errorf("disable user: %w", store.ErrCutoffTarget)
 	}
-	if err := s.UpdateUser(ctx, c.Subject, func(u *store.User) error { u.Disabled = true; return nil }); err != nil {
+	err := s.UpdateUser(ctx, c.Subject, func(u *store.User) error {
+		if update != nil {
+			if err := update(u); err != nil {
+				return err
+			}
+		}
+		u.Disabled = true
+		return nil
+	})
+	if err != nil {
 		return 0, fmt.Errorf("disable user: %w", err)
 	}
 	n, err := s.RevokeAll(ctx, c, now)
@@ -72,8 +90,22 @@ func Disable(ctx context.Context, s DisableStore, c store.Cutoff, now time.Time)
 // were disabled. What Disable revoked stays revoked: the user signs in
 // afresh.
 func Enable(ctx context.Context, s DisableStore, id string) (bool, error) {
+	return EnableWith(ctx, s, id, nil)
+}
+
+// EnableWith is Enable, running update on the user in the transaction
+// that clears the flag, before it, as DisableWith does.
+func EnableWith(ctx context.Context, s DisableStore, id string, update func(*store.User) error) (bool, error) {
 	var was bool
-	err := s.UpdateUser(ctx, id, func(u *store.User) error { was, u.Disabled = u.Disabled, false; return nil })
+	err := s.UpdateUser(ctx, id, func(u *store.User) error {
+		if update != nil {
+			if err := update(u); err != nil {
+				return err
+			}
+		}
+		was, u.Disabled = u.Disabled, false
+		return nil
+	})
 	if err != nil {
 		return false, fmt.Errorf("enable user: %w", err)
 	}

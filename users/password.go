@@ -41,7 +41,15 @@ func HashPassword(password string) string {
 
 // VerifyPassword reports whether password matches hash, comparing in
 // constant time.
+//
+// A user created without a password has no hash: no password matches,
+// after the time of one verification, so that the answer does not tell
+// them apart from a user with one.
 func VerifyPassword(hash, password string) (bool, error) {
+	if hash == "" {
+		VerifyUnknown(password)
+		return false, nil
+	}
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return false, ErrBadHash

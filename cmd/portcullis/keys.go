@@ -14,11 +14,6 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
-// defaultActivation is how long a rotated key is published before it signs:
-// longer than relying parties may cache the JWKS (5 minutes) plus the
-// servers' key reload interval.
-const defaultActivation = 10 * time.Minute
-
 func keysCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage signing keys"}
 	cmd.AddCommand(keysRotateCmd(), keysListCmd(), keysRewrapCmd())
@@ -76,7 +71,7 @@ func keysRotateCmd() *cobra.Command {
 		})
 	})
 	cmd.Flags().StringVar(&alg, "alg", "", "algorithm of the new key (default: the access token algorithm)")
-	cmd.Flags().DurationVar(&activateIn, "activate-in", defaultActivation, "how long the key is published before it signs")
+	cmd.Flags().DurationVar(&activateIn, "activate-in", keys.DefaultActivation, "how long the key is published before it signs")
 	return cmd
 }
 

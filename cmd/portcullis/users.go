@@ -74,8 +74,8 @@ func usersAddCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		u := store.User{ID: users.NewID(), Username: username, PasswordHash: users.HashPassword(pw), Claims: cl, CreatedAt: time.Now().UTC()}
-		if err := r.st.CreateUser(r.ctx, u); errors.Is(err, store.ErrAlreadyExists) {
+		u, err := users.Create(r.ctx, r.st, username, pw, cl, time.Now().UTC())
+		if errors.Is(err, store.ErrAlreadyExists) {
 			return fmt.Errorf("user %q already exists", username)
 		} else if err != nil {
 			return err
@@ -202,16 +202,10 @@ func usersSetPasswordCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		hash := users.HashPassword(pw)
-		if err := r.st.UpdateUser(r.ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
-			return err
-		}
-		// After the change, so that nothing won with the old password in
-		// between survives it.
 		c := r.cutoff("", u.ID)
-		n, err := r.st.RevokeAll(r.ctx, c, time.Now())
+		n, err := users.SetPassword(r.ctx, r.st, c, pw, time.Now())
 		if err != nil {
-			return fmt.Errorf("password changed, but revoking the old tokens failed (run tokens revoke --subject %s): %w", u.ID, err)
+			return err
 		}
 		if err := r.awaitCutoff(c); err != nil {
 			return err

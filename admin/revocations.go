@@ -1,0 +1,86 @@
+package admin
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/registry"
+	"github.com/portcullis/portcullis/store"
+)
+
+// revocationRoutes registers /revocations.
+func (s *Server) revocationRoutes() {
+	s.route("POST "+PathPrefix+"revocations", ScopeGrantsWrite, s.revoke)
+}
+
+// revoke does what `portcullis tokens revoke` does for a client, a user
+// or a user at a client, or revokes one access token by its jti.
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+	var in registry.Revocation
+	if !readJSON(w, r, &in, false) {
+		return
+	}
+	if p := revocationProblem(in, s.cfg.Now()); p != nil {
+		writeProblem(w, http.StatusBadRequest, problemInvalid, p.Field+" "+p.Detail, *p)
+		return
+	}
+	if in.JTI != "" {
+		s.revokeToken(w, r, in)
+		return
+	}
+	c := s.cutoff(in.ClientID, in.Subject)
+	n, err := s.cfg.Store.RevokeAll(r.Context(), c, s.cfg.Now())
+	if err != nil {
+		s.failed(w, r, err)
+		return
+	}
+	s.record(r, audit.GrantsRevoked, store.AuditEvent{Subject: in.Subject, ClientID: in.ClientID,
+		Detail: map[string]any{"grants": n, "not_before": c.NotBefore.Unix()}})
+	if c.Await(r.Context()) != nil {
+		return // the caller left; the revocation has committed
+	}
+	writeJSON(w, http.StatusOK, registry.RevocationResult{GrantsRevoked: n, NotBefore: c.NotBefore}, "")
+}
+
+// revocationProblem checks that in is exactly one form: a jti (with its
+// optional expires_at), or a client_id and/or sub.
+func revocationProblem(in registry.Revocation, now time.Time) *FieldProblem {
+	switch {
+	case in.JTI == "" && in.ClientID == "" && in.Subject == "":
+		return &FieldProblem{Field: "jti", Detail: "is required unless client_id or sub is given: the request names nothing to revoke"}
+	case in.JTI != "" && in.ClientID != "":
+		return &FieldProblem{Field: "client_id", Detail: "cannot be combined with jti: revoke one token or everything of a client or user, not both"}
+	case in.JTI != "" && in.Subject != "":
+		return &FieldProblem{Field: "sub", Detail: "cannot be combined with jti: revoke one token or everything of a client or user, not both"}
+	case in.JTI == "" && !in.ExpiresAt.IsZero():
+		return &FieldProblem{Field: "expires_at", Detail: "is only for a jti: a revocation of a client or user lasts as long as their tokens"}
+	case in.JTI != "" && !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now):
+		return &FieldProblem{Field: "expires_at", Detail: "must be in the future: a token that has expired needs no revocation"}
+	}
+	return nil
+}
+
+// revokeToken revokes the access token in.JTI until in.ExpiresAt, which is
+// at most the longest lifetime a token issued now has (later would keep a
+// row no token needs).
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, in registry.Revocation) {
+	now := s.cfg.Now()
+	longest := now.Add(s.cfg.AccessTokenTTL + store.CutoffSkew)
+	exp := in.ExpiresAt
+	if exp.IsZero() || exp.After(longest) {
+		exp = longest
+	}
+	if err := s.cfg.Store.RevokeToken(r.Context(), store.Revocation{JTI: in.JTI, ExpiresAt: exp, RevokedAt: now}); err != nil {
+		s.failed(w, r, err)
+		return
+	}
+	s.record(r, audit.TokenRevoked, store.AuditEvent{Detail: map[string]any{"jti": in.JTI}})
+	writeJSON(w, http.StatusOK, registry.RevocationResult{}, "")
+}
+
+// cutoff returns the cutoff that revokes, now, every access token issued
+// to clientID, subject, or subject at clientID, as the CLI's does.
+func (s *Server) cutoff(clientID, subject string) store.Cutoff {
+	return store.NewCutoff(clientID, subject, s.cfg.Now(), s.cfg.AccessTokenTTL+store.CutoffSkew)
+}

@@ -1,0 +1,181 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
+)
+
+// userPatch is what a PATCH of a user may change; the merge patch applies
+// to it.
+type userPatch struct {
+	Username string         `json:"username"`
+	Claims   map[string]any `json:"claims,omitempty"`
+	Disabled bool           `json:"disabled"`
+}
+
+// errFileUser aborts a change to a user the configuration file defines.
+var errFileUser = errors.New("the user is defined in the configuration file")
+
+// patchError is a bad merge patch, found inside the store's transaction.
+type patchError struct {
+	slug   string
+	detail string
+	fields []FieldProblem
+}
+
+func (e *patchError) Error() string { return e.detail }
+
+// patchUser applies a merge patch of {username, claims, disabled}. The
+// If-Match check and the change are one transaction; "disabled": true
+// does what `portcullis users disable` does (users.DisableWith: the flag,
+// then every token revoked) and false what `users enable` does.
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
+	raw, ok := readBody(w, r, true)
+	if !ok {
+		return
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil || members == nil {
+		writeProblem(w, http.StatusBadRequest, problemMalformed, "a merge patch must be a JSON object")
+		return
+	}
+	if !s.usernameFree(w, r, members["username"]) {
+		return
+	}
+	id := pathID(r, "id")
+	var before, after store.User
+	apply := func(u *store.User) error {
+		if s.fileUser(u.Username) {
+			return errFileUser
+		}
+		if !matches(r, etagOf(s.userInfo(*u))) {
+			return errStale
+		}
+		p, err := patched(*u, raw)
+		if err != nil {
+			return err
+		}
+		before = *u
+		u.Username, u.Claims = p.Username, p.Claims
+		after = *u
+		return nil
+	}
+	ctx := r.Context()
+	var err error
+	var revoked int
+	var was bool
+	var c store.Cutoff
+	// The patch's own member decides, so that the flag and the revocation
+	// follow from what the caller sent, not from a value read before the
+	// transaction. Any other value fails the decoding in apply.
+	switch string(members["disabled"]) {
+	case "true":
+		c = s.cutoff("", id)
+		revoked, err = users.DisableWith(ctx, s.cfg.Store, c, s.cfg.Now(), apply)
+		after.Disabled = true
+	case "false", "null":
+		was, err = users.EnableWith(ctx, s.cfg.Store, id, apply)
+		after.Disabled = false
+	default:
+		err = s.cfg.Store.UpdateUser(ctx, id, apply)
+	}
+	if !s.patchFailed(w, r, err) {
+		return
+	}
+	if before.Username != after.Username || !jsonEqual(before.Claims, after.Claims) {
+		s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: id,
+			Detail: map[string]any{"change": "user updated", "username": after.Username, "previous_username": before.Username}})
+	}
+	switch {
+	case after.Disabled:
+		s.record(r, audit.UserDisabled, store.AuditEvent{Subject: id,
+			Detail: map[string]any{"username": after.Username, "revoked_grants": revoked, "not_before": c.NotBefore.Unix()}})
+		if c.Await(ctx) != nil {
+			return
+		}
+	case was:
+		s.record(r, audit.UserEnabled, store.AuditEvent{Subject: id, Detail: map[string]any{"username": after.Username}})
+	}
+	info := s.userInfo(after)
+	writeJSON(w, http.StatusOK, info, etagOf(info))
+}
+
+// patchFailed answers err from a user's update and reports whether there
+// was none.
+func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+	var pe *patchError
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrNotFound):
+		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+	case errors.Is(err, errFileUser):
+		refuseFile(w, "this user")
+	case errors.Is(err, errStale):
+		writeStale(w)
+	case errors.As(err, &pe):
+		writeProblem(w, http.StatusBadRequest, pe.slug, pe.detail, pe.fields...)
+	default:
+		s.failed(w, r, err)
+	}
+	return false
+}
+
+// patched is u with the merge patch raw applied, checked.
+func patched(u store.User, raw []byte) (userPatch, error) {
+	doc, _ := json.Marshal(userPatch{Username: u.Username, Claims: u.Claims, Disabled: u.Disabled})
+	merged, err := mergePatch(doc, raw)
+	if err != nil {
+		return userPatch{}, &patchError{slug: problemMalformed, detail: "a merge patch must be a JSON object"}
+	}
+	var p userPatch
+	if err := decodeStrict(merged, &p); err != nil {
+		return userPatch{}, &patchError{slug: problemMalformed, detail: err.Error()}
+	}
+	if p.Username == "" {
+		return userPatch{}, &patchError{slug: problemInvalid, detail: "the user is not valid",
+			fields: []FieldProblem{{Field: "username", Detail: "is required"}}}
+	}
+	return p, nil
+}
+
+// usernameFree checks, before the transaction, that a new username in the
+// patch is neither a file user's nor another user's; it has answered 409
+// when not. The store's unique username is the last word on a race.
+func (s *Server) usernameFree(w http.ResponseWriter, r *http.Request, member json.RawMessage) bool {
+	var name string
+	if json.Unmarshal(member, &name) != nil || name == "" {
+		return true // absent, or a bad value the decoding refuses
+	}
+	if s.fileUser(name) {
+		writeProblem(w, http.StatusConflict, problemConflict, "a user of the configuration file has this username",
+			FieldProblem{Field: "username", Detail: "is taken"})
+		return false
+	}
+	other, err := s.cfg.Store.GetUserByUsername(r.Context(), name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return true
+	case err != nil:
+		s.failed(w, r, err)
+		return false
+	case other.ID != pathID(r, "id"):
+		writeProblem(w, http.StatusConflict, problemConflict, "a user has this username",
+			FieldProblem{Field: "username", Detail: "is taken"})
+		return false
+	}
+	return true
+}
+
+// jsonEqual reports whether a and b encode alike.
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return slices.Equal(x, y)
+}

@@ -1,0 +1,222 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/registry"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
+)
+
+// userRoutes registers /users. A user's grants are in grants.go.
+func (s *Server) userRoutes() {
+	s.route("GET "+PathPrefix+"users", ScopeUsersRead, s.listUsers)
+	s.route("POST "+PathPrefix+"users", ScopeUsersWrite, s.createUser)
+	s.route("GET "+PathPrefix+"users/{id}", ScopeUsersRead, s.getUser)
+	s.route("PATCH "+PathPrefix+"users/{id}", ScopeUsersWrite, s.patchUser)
+	s.route("DELETE "+PathPrefix+"users/{id}", ScopeUsersWrite, s.deleteUser)
+	s.route("PUT "+PathPrefix+"users/{id}/password", ScopeUsersWrite, s.setPassword)
+}
+
+// userCursor is where the next page of users starts.
+type userCursor struct {
+	After string `json:"a"`
+}
+
+// listUsers answers a page of users by username; q selects those whose
+// username or email contains it, ignoring case.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	var cur userCursor
+	limit, ok := pageParams(w, r, &cur)
+	if !ok {
+		return
+	}
+	found, err := s.cfg.Store.SearchUsers(r.Context(), store.UserQuery{Text: r.URL.Query().Get("q"), After: cur.After, Limit: limit + 1})
+	if err != nil {
+		s.failed(w, r, err)
+		return
+	}
+	out := page[registry.UserInfo]{Items: []registry.UserInfo{}}
+	for _, u := range found[:min(limit, len(found))] {
+		out.Items = append(out.Items, s.userInfo(u))
+	}
+	if len(found) > limit {
+		out.NextCursor = encodeCursor(userCursor{After: found[limit-1].Username})
+	}
+	writeJSON(w, http.StatusOK, out, "")
+}
+
+// userInfo is u as the API shows it.
+func (s *Server) userInfo(u store.User) registry.UserInfo {
+	src := registry.SourceStore
+	if s.fileUser(u.Username) {
+		src = registry.SourceConfig
+	}
+	return registry.UserFromStore(u, src)
+}
+
+// fileUser reports whether the configuration file defines username. The
+// file's usernames are unique ignoring case, as the CLI compares them.
+func (s *Server) fileUser(username string) bool {
+	return slices.ContainsFunc(s.cfg.FileUsers, func(f string) bool { return strings.EqualFold(f, username) })
+}
+
+// lookupUser finds a user; found is false when it has answered (404 or a
+// failure).
+func (s *Server) lookupUser(w http.ResponseWriter, r *http.Request, id string) (store.User, bool) {
+	u, err := s.cfg.Store.GetUser(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+		return u, false
+	}
+	if err != nil {
+		s.failed(w, r, err)
+		return u, false
+	}
+	return u, true
+}
+
+// getUser answers one user with its ETag.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.lookupUser(w, r, pathID(r, "id"))
+	if !ok {
+		return
+	}
+	info := s.userInfo(u)
+	writeJSON(w, http.StatusOK, info, etagOf(info))
+}
+
+// passwordProblem checks a password as the configuration file's are
+// checked; empty is allowed where allowEmpty says so.
+func passwordProblem(pw string, allowEmpty bool) *FieldProblem {
+	if (pw != "" || !allowEmpty) && len(pw) < config.MinPasswordLength {
+		return &FieldProblem{Field: "password", Detail: fmt.Sprintf("must have at least %d characters", config.MinPasswordLength)}
+	}
+	return nil
+}
+
+// createUser adds a user, as `portcullis users add` does.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	var in registry.User
+	if !readJSON(w, r, &in, false) {
+		return
+	}
+	var probs []FieldProblem
+	if in.Username == "" {
+		probs = append(probs, FieldProblem{Field: "username", Detail: "is required"})
+	}
+	if p := passwordProblem(in.Password, true); p != nil {
+		probs = append(probs, *p)
+	}
+	if len(probs) > 0 {
+		writeProblem(w, http.StatusBadRequest, problemInvalid, "the user is not valid", probs...)
+		return
+	}
+	if s.fileUser(in.Username) {
+		refuseFile(w, "a user with this username")
+		return
+	}
+	u, err := users.Create(r.Context(), s.cfg.Store, in.Username, in.Password, in.Claims, s.cfg.Now().UTC())
+	if errors.Is(err, store.ErrAlreadyExists) {
+		writeProblem(w, http.StatusConflict, problemConflict, "a user has this username",
+			FieldProblem{Field: "username", Detail: "is taken"})
+		return
+	}
+	if err != nil {
+		s.failed(w, r, err)
+		return
+	}
+	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+		Detail: map[string]any{"change": "user added", "username": u.Username}})
+	info := s.userInfo(u)
+	w.Header().Set("Location", PathPrefix+"users/"+url.PathEscape(u.ID))
+	writeJSON(w, http.StatusCreated, info, etagOf(info))
+}
+
+// storedUser loads the user the path names for a change: it refuses the
+// file's users (409) and a stale If-Match (412). found is false when it
+// has answered. The If-Match check and the change are two steps (the
+// store deletes and sets passwords without an updater): a change made in
+// between goes unnoticed, which for a deletion or a new password loses
+// nothing the caller meant to keep.
+func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	u, ok := s.lookupUser(w, r, pathID(r, "id"))
+	if !ok {
+		return u, false
+	}
+	if s.fileUser(u.Username) {
+		refuseFile(w, "this user")
+		return u, false
+	}
+	if !matches(r, etagOf(s.userInfo(u))) {
+		writeStale(w)
+		return u, false
+	}
+	return u, true
+}
+
+// deleteUser deletes a user, as `portcullis users delete` does: their
+// sessions end and everything issued to them is revoked in the same
+// transaction.
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.storedUser(w, r)
+	if !ok {
+		return
+	}
+	c := s.cutoff("", u.ID)
+	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+		return
+	}
+	if err != nil {
+		s.failed(w, r, err)
+		return
+	}
+	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+		Detail: map[string]any{"change": "user deleted", "username": u.Username}})
+	if c.Await(r.Context()) != nil {
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// setPassword sets a user's password, as `portcullis users set-password`
+// does: their sessions end and their tokens are revoked.
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
+	var in registry.Password
+	if !readJSON(w, r, &in, false) {
+		return
+	}
+	if p := passwordProblem(in.Password, false); p != nil {
+		writeProblem(w, http.StatusBadRequest, problemInvalid, "the password is not valid", *p)
+		return
+	}
+	u, ok := s.storedUser(w, r)
+	if !ok {
+		return
+	}
+	c := s.cutoff("", u.ID)
+	n, err := users.SetPassword(r.Context(), s.cfg.Store, c, in.Password, s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+		return
+	}
+	if err != nil {
+		s.failed(w, r, err)
+		return
+	}
+	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+		Detail: map[string]any{"change": "password set", "username": u.Username, "revoked_grants": n}})
+	if c.Await(r.Context()) != nil {
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
