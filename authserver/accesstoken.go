@@ -52,13 +52,14 @@ type accessToken struct {
 // store here: a JWT carries its own state. Client credentials tokens are
 // recorded only if revoked; tokens of user grants are recorded with their
 // grant so the grant's revocation reaches them. A token minted with a
-// DPoP key's thumbprint jkt is bound to that key.
-func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string, jkt string) (accessToken, error) {
+// DPoP key's thumbprint jkt is bound to that key. It lives ttl
+// (lifetimes.go).
+func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string, jkt string, ttl time.Duration) (accessToken, error) {
 	now := s.cfg.Now()
 	claims := AccessTokenClaims{
 		Issuer: s.cfg.Issuer, Subject: sub, Audience: audience, ClientID: clientID,
 		Scope:    strings.Join(scopes, " "),
-		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL)),
+		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(ttl)),
 		ID: newJTI(), Confirmation: confirmation(jkt),
 	}
 	payload, err := json.Marshal(claims)

@@ -62,13 +62,14 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	if err != nil {
 		return errInvalidGrant("the user no longer exists or is disabled")
 	}
-	audience, narrowed, e := s.narrowToResources(c, form["resource"], ac.Resources, ac.Scopes)
+	cat := s.catalog()
+	audience, narrowed, e := cat.narrowToResources(c, form["resource"], ac.Resources, ac.Scopes)
 	if e != nil {
 		return e
 	}
-	tokens, err := s.issueUserTokens(userGrant{
+	tokens, err := s.issueUserTokens(cat, userGrant{
 		grantID: ac.GrantID, client: c, user: u, scopes: ac.Scopes, narrowed: narrowed, resources: ac.Resources,
-		audience: audience, nonce: ac.Nonce, sid: ac.SessionID, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.cfg.RefreshMaxTTL),
+		audience: audience, nonce: ac.Nonce, sid: ac.SessionID, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.refreshMaxTTL(c)),
 		jkt: jkt, refreshJKT: refreshBinding(c, "", jkt),
 	}, offersRefresh(c, ac.Scopes))
 	if err != nil {

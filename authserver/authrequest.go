@@ -153,12 +153,13 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 		maxAge = &n
 	}
 	resources := p["resource"]
+	cat := s.catalog()
 	for _, res := range resources {
-		if _, ok := s.apis[res]; !ok {
+		if _, ok := cat.apis[res]; !ok {
 			return fail(errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res))))
 		}
 	}
-	if e := s.everyResourceScoped(resources, scopes); e != nil {
+	if e := cat.everyResourceScoped(resources, scopes); e != nil {
 		return fail(e)
 	}
 	// RFC 9449 section 10: the code will be redeemed only with a proof of

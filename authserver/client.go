@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/portcullis/portcullis/store"
 )
@@ -46,9 +47,27 @@ func HashSecret(secret string) []byte {
 	return sum[:]
 }
 
-// secretMatches compares in constant time, so the response time tells an
-// attacker nothing about how much of a guess was right.
-func secretMatches(c store.Client, secret string) bool {
+// secretMatches reports whether secret is the client's, or its previous
+// one before that one's overlap after a rotation ends (at now). Both are
+// compared, in constant time, whatever the outcome, so the response time
+// tells an attacker nothing about how much of a guess was right, nor
+// which secret it was close to.
+func secretMatches(c store.Client, secret string, now time.Time) bool {
 	sum := sha256.Sum256([]byte(secret))
-	return len(c.SecretHash) == len(sum) && subtle.ConstantTimeCompare(c.SecretHash, sum[:]) == 1
+	current := digestMatches(c.SecretHash, sum[:])
+	previous := digestMatches(c.PreviousSecretHash, sum[:]) & boolInt(now.Before(c.PreviousSecretExpiresAt))
+	return current|previous == 1
+}
+
+// digestMatches is 1 if the stored digest is sum, 0 otherwise (an absent
+// digest included).
+func digestMatches(stored, sum []byte) int {
+	return subtle.ConstantTimeCompare(stored, sum) & boolInt(len(stored) == len(sum))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -107,7 +107,7 @@ func (s *Server) checkSecret(r *http.Request, id, secret, method string, basic b
 	if c.AuthMethod != method {
 		return store.Client{}, s.authFailed(r, id, "the client is registered for "+c.AuthMethod+", not "+method, true, basic)
 	}
-	if !secretMatches(c, secret) {
+	if !secretMatches(c, secret, s.cfg.Now()) {
 		return store.Client{}, s.authFailed(r, id, "wrong client secret", false, basic)
 	}
 	return c, nil

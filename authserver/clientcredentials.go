@@ -23,15 +23,17 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 			return e
 		}
 	}
-	scopes, audience, e := s.grant(c, requested, form["resource"])
+	cat := s.catalog()
+	scopes, audience, e := cat.grant(c, requested, form["resource"])
 	if e != nil {
 		return e
 	}
-	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience, jkt)
+	ttl := s.accessTTL(cat, c, audience)
+	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience, jkt, ttl)
 	if err != nil {
 		return s.internal(r, err)
 	}
 	return s.issued(w, r, grantClientCredentials, c.ID, c.ID, at, jkt, tokenResponse{
-		AccessToken: at.raw, TokenType: tokenType(jkt), ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
+		AccessToken: at.raw, TokenType: tokenType(jkt), ExpiresIn: int64(ttl.Seconds()), Scope: strings.Join(scopes, " "),
 	})
 }

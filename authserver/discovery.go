@@ -10,17 +10,9 @@ import (
 // which also serves as the OpenID Connect discovery document. It lists what
 // is implemented and nothing else. request_uri_parameter_supported is false
 // because only request_uris from the PAR endpoint are accepted, never ones
-// to fetch.
-func (s *Server) metadata() ([]byte, error) {
-	var scopes []string
-	for _, api := range s.cfg.APIs {
-		for _, sc := range api.Scopes {
-			if !slices.Contains(scopes, sc) {
-				scopes = append(scopes, sc)
-			}
-		}
-	}
-	scopes = append(slices.Clone(OIDCScopes), scopes...)
+// to fetch. apiScopes are the scopes the APIs define, each once.
+func (s *Server) metadata(apiScopes []string) ([]byte, error) {
+	scopes := append(slices.Clone(OIDCScopes), apiScopes...)
 	authMethods := []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
 	var assertionAlgs []string
 	for _, a := range AssertionAlgorithms {
@@ -63,8 +55,8 @@ func (s *Server) metadata() ([]byte, error) {
 		"dpop_signing_alg_values_supported": s.proofs.Algorithms(),
 	}
 	// RFC 8414 section 2: only when registration is open.
-	if s.cfg.Registration {
-		m["registration_endpoint"] = s.cfg.Issuer + "/register"
+	if s.endpoints.registration != "" {
+		m["registration_endpoint"] = s.endpoints.registration
 	}
 	return json.MarshalIndent(m, "", "  ")
 }
@@ -75,5 +67,5 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "public, max-age=300")
-	w.Write(s.discovery)
+	w.Write(s.catalog().discovery)
 }

@@ -43,7 +43,7 @@ func (s *Server) mintIDToken(in idTokenInput) (string, error) {
 	claims := userClaims(in.user, in.scopes)
 	maps.Copy(claims, map[string]any{
 		"iss": s.cfg.Issuer, "aud": in.client.ID, "azp": in.client.ID,
-		"iat": now.Unix(), "exp": now.Add(s.cfg.IDTokenTTL).Unix(),
+		"iat": now.Unix(), "exp": now.Add(s.idTokenTTL(in.client)).Unix(),
 		"auth_time": in.authTime.Unix(), "amr": in.amr,
 		"at_hash": leftHalfHash(alg, in.accessToken),
 	})

@@ -22,8 +22,9 @@ func (s *Server) mayIntrospect(r *http.Request, c store.Client, claims AccessTok
 	if c.IntrospectAny || claims.ClientID == c.ID {
 		return true
 	}
+	apis := s.catalog().apis
 	if slices.ContainsFunc(claims.Audience, func(aud string) bool {
-		api, ok := s.apis[aud]
+		api, ok := apis[aud]
 		return ok && slices.Contains(api.IntrospectionClients, c.ID)
 	}) {
 		return true

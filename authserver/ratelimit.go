@@ -16,9 +16,9 @@ type RateLimits struct {
 	// Token limits each client's requests at the token endpoint, counted
 	// once the client has authenticated, so that one client cannot take
 	// the server from the others; a public client's, per client address
-	// too (limitClient). Clients overrides it per client ID.
-	Token   usage.Limit
-	Clients map[string]usage.Limit
+	// too (limitClient). A client's own store.Client RateLimit, of the
+	// file or of the store, replaces it.
+	Token usage.Limit
 	// Authorize, PAR and SignIn limit per client address (an IPv6 /64)
 	// the requests that make the server store or hash something for
 	// callers who have proved nothing: GET and POST /authorize, pushes
@@ -39,9 +39,6 @@ func (r RateLimits) check() error {
 		usage.LimitToken: r.Token, usage.LimitAuthorize: r.Authorize, usage.LimitPAR: r.PAR, usage.LimitSignIn: r.SignIn,
 		usage.LimitIntrospectFailures: r.IntrospectFailures, usage.LimitRevokeFailures: r.RevokeFailures,
 	}
-	for id, l := range r.Clients {
-		limits["client "+id] = l
-	}
 	for name, l := range limits {
 		if ps := l.Problems(); len(ps) > 0 {
 			return fmt.Errorf("rate limit %s: %s %s", name, ps[0].Field, ps[0].Problem)
@@ -57,9 +54,9 @@ func (r RateLimits) check() error {
 // count per client address too, and memory decides during an outage:
 // otherwise anyone could use up the allowance of all its users.
 func (s *Server) limitClient(r *http.Request, c store.Client) usage.Decision {
-	l, ok := s.cfg.RateLimits.Clients[c.ID]
-	if !ok {
-		l = s.cfg.RateLimits.Token
+	l := s.cfg.RateLimits.Token
+	if own := c.RateLimit; own != nil {
+		l = usage.Limit{Rate: own.Rate, Period: own.Period, Burst: own.Burst}
 	}
 	rule, key := usage.LimitRule{Name: usage.LimitToken, Limit: l, Outage: usage.FailOpen}, c.ID
 	if c.AuthMethod == store.AuthNone {

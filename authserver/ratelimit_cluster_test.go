@@ -27,11 +27,8 @@ func limitedClient(cfg *authserver.Config, l usage.Limit) (id, secret string) {
 	secret, hash := authserver.NewSecret()
 	id = "limited-" + rand.Text()
 	cfg.Clients = append(cfg.Clients, store.Client{ID: id, SecretHash: hash, AuthMethod: store.AuthSecretBasic,
-		GrantTypes: []string{"client_credentials"}, Scopes: authservertest.Scopes})
-	if cfg.RateLimits.Clients == nil {
-		cfg.RateLimits.Clients = map[string]usage.Limit{}
-	}
-	cfg.RateLimits.Clients[id] = l
+		GrantTypes: []string{"client_credentials"}, Scopes: authservertest.Scopes,
+		RateLimit: &store.RateLimit{Rate: l.Rate, Period: l.Period, Burst: l.Burst}})
 	return id, secret
 }
 

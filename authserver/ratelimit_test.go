@@ -14,6 +14,7 @@ import (
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/usage/usagetest"
 )
@@ -101,7 +102,7 @@ func TestTokenRateLimit(t *testing.T) {
 	as := authservertest.New(t, func(c *authserver.Config) {
 		c.Now, c.Usage = clock.now, events
 		c.RateLimits.Token = def
-		c.RateLimits.Clients = map[string]usage.Limit{"web-app": own}
+		c.Clients[1].RateLimit = &store.RateLimit{Rate: own.Rate, Period: own.Period, Burst: own.Burst}
 	})
 	tokenAt := func(id, secret string) answer {
 		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"list:users"}}

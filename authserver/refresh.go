@@ -76,7 +76,8 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	if narrowed != nil {
 		scopes = narrowed
 	}
-	audience, forResources, e := s.narrowToResources(c, form["resource"], old.Resources, scopes)
+	cat := s.catalog()
+	audience, forResources, e := cat.narrowToResources(c, form["resource"], old.Resources, scopes)
 	if e != nil {
 		return e
 	}
@@ -87,7 +88,7 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	if err != nil {
 		return errInvalidGrant("the user no longer exists or is disabled")
 	}
-	tokens, err := s.issueUserTokens(userGrant{
+	tokens, err := s.issueUserTokens(cat, userGrant{
 		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources, audience: audience,
 		sid: old.SessionID, authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
 		jkt: jkt, refreshJKT: refreshBinding(c, old.JKT, jkt),

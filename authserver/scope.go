@@ -5,27 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/store"
 )
-
-// API is a protected resource: its identifier is the audience of the access
-// tokens issued for it (RFC 8707) and it defines the scopes clients may be
-// granted for it.
-type API struct {
-	Identifier string
-	Name       string
-	Scopes     []string
-	// IntrospectionClients are the clients, besides the one a token was
-	// issued to, that may introspect tokens whose audience includes this
-	// API: its resource servers.
-	IntrospectionClients []string
-	// AccessTokenTTL is the lifetime of access tokens for the API, at most
-	// Config.AccessTokenTTL; zero means Config.AccessTokenTTL.
-	AccessTokenTTL time.Duration
-}
 
 // ValidScopeToken reports whether s is a scope-token of RFC 6749 section 3.3:
 // one or more of %x21 / %x23-5B / %x5D-7E.
@@ -70,7 +53,7 @@ func parseScope(s string) ([]string, *Error) {
 // defines a granted scope, so no token names an audience it grants nothing
 // at. Without resources, the client's audience policy (oneAudience) may
 // refuse a token for several APIs.
-func (s *Server) grant(c store.Client, requested, resources []string) (scopes, audience []string, e *Error) {
+func (cat *catalog) grant(c store.Client, requested, resources []string) (scopes, audience []string, e *Error) {
 	allowed := c.Scopes
 	for _, sc := range requested {
 		if !slices.Contains(allowed, sc) {
@@ -78,7 +61,7 @@ func (s *Server) grant(c store.Client, requested, resources []string) (scopes, a
 		}
 	}
 	for _, res := range resources {
-		if _, ok := s.apis[res]; !ok {
+		if _, ok := cat.apis[res]; !ok {
 			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res)))
 		}
 	}
@@ -87,7 +70,7 @@ func (s *Server) grant(c store.Client, requested, resources []string) (scopes, a
 		candidates = allowed
 	}
 	for _, sc := range candidates {
-		if !s.definedWithin(sc, resources) {
+		if !cat.definedWithin(sc, resources) {
 			if requested != nil {
 				return nil, nil, errInvalidScope(fmt.Sprintf("scope %q is not defined by the requested resource", wire.Clip(sc)))
 			}
@@ -95,15 +78,15 @@ func (s *Server) grant(c store.Client, requested, resources []string) (scopes, a
 		}
 		scopes = append(scopes, sc)
 	}
-	if e := s.everyResourceScoped(resources, scopes); e != nil {
+	if e := cat.everyResourceScoped(resources, scopes); e != nil {
 		return nil, nil, e
 	}
 	if len(scopes) == 0 {
 		return nil, nil, errInvalidScope("no scope can be granted: the client is allowed none of the requested resource's scopes")
 	}
-	audience = s.audience(scopes, resources)
+	audience = cat.audience(scopes, resources)
 	if len(resources) == 0 {
-		if e := s.oneAudience(c, audience, requested != nil); e != nil {
+		if e := cat.oneAudience(c, audience, requested != nil); e != nil {
 			return nil, nil, e
 		}
 	}
@@ -118,8 +101,8 @@ func (s *Server) grant(c store.Client, requested, resources []string) (scopes, a
 // Connect ones) leave audience empty of APIs and never count.
 // scopeRequested tells whether the scopes were asked for or are every
 // scope the client is allowed, which the description explains.
-func (s *Server) oneAudience(c store.Client, audience []string, scopeRequested bool) *Error {
-	if len(audience) < 2 || cmp.Or(c.DefaultAudience, s.cfg.DefaultAudience) == store.AudienceAll {
+func (cat *catalog) oneAudience(c store.Client, audience []string, scopeRequested bool) *Error {
+	if len(audience) < 2 || cmp.Or(c.DefaultAudience, cat.defaultAudience) == store.AudienceAll {
 		return nil
 	}
 	apis := strings.Join(audience, ", ")
@@ -133,9 +116,9 @@ func (s *Server) oneAudience(c store.Client, audience []string, scopeRequested b
 // everyResourceScoped refuses, as invalid_target (RFC 8707 section 2), a
 // requested resource that defines none of scopes: the client has no scope
 // there (or asked for none), so a token for it would grant nothing.
-func (s *Server) everyResourceScoped(resources, scopes []string) *Error {
+func (cat *catalog) everyResourceScoped(resources, scopes []string) *Error {
 	for _, res := range resources {
-		if !slices.ContainsFunc(scopes, func(sc string) bool { return s.definedWithin(sc, []string{res}) }) {
+		if !slices.ContainsFunc(scopes, func(sc string) bool { return cat.definedWithin(sc, []string{res}) }) {
 			return errInvalidTarget(fmt.Sprintf("no requested or allowed scope is defined by resource %q", wire.Clip(res)))
 		}
 	}
@@ -144,8 +127,8 @@ func (s *Server) everyResourceScoped(resources, scopes []string) *Error {
 
 // definedWithin reports whether an API among resources (any API, when there
 // are none) defines the scope.
-func (s *Server) definedWithin(scope string, resources []string) bool {
-	return slices.ContainsFunc(s.scopeAPIs[scope], func(a *API) bool { return within(a, resources) })
+func (cat *catalog) definedWithin(scope string, resources []string) bool {
+	return slices.ContainsFunc(cat.scopeAPIs[scope], func(a *API) bool { return within(a, resources) })
 }
 
 func within(a *API, resources []string) bool {
@@ -154,17 +137,17 @@ func within(a *API, resources []string) bool {
 
 // audience is every API among resources that defines one of the scopes; a
 // token with no API scope is for the issuer's own userinfo endpoint.
-func (s *Server) audience(scopes, resources []string) []string {
+func (cat *catalog) audience(scopes, resources []string) []string {
 	var aud []string
 	for _, sc := range scopes {
-		for _, api := range s.scopeAPIs[sc] {
+		for _, api := range cat.scopeAPIs[sc] {
 			if within(api, resources) && !slices.Contains(aud, api.Identifier) {
 				aud = append(aud, api.Identifier)
 			}
 		}
 	}
 	if len(aud) == 0 {
-		aud = []string{s.cfg.Issuer}
+		aud = []string{cat.issuer}
 	}
 	return aud
 }

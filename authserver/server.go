@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/internal/outbound"
 	"github.com/portcullis/portcullis/internal/ratelimit"
+	"github.com/portcullis/portcullis/internal/ratelog"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
@@ -189,15 +191,20 @@ type KeySet interface {
 
 // Server serves the authorization server's endpoints.
 type Server struct {
-	cfg        Config
-	store      Store
-	keys       KeySet
-	log        *slog.Logger
-	apis       map[string]*API
-	scopeAPIs  map[string][]*API
+	cfg   Config
+	store Store
+	keys  KeySet
+	log   *slog.Logger
+	// apis is the current snapshot of the APIs, swapped whole by
+	// ReloadAPIs (catalog.go); reload serializes the reloads, changed
+	// asks RunAPIs for one (APIsChanged) and reloadLog reports their
+	// failures.
+	apis       atomic.Pointer[catalog]
+	reload     sync.Mutex
+	changed    chan struct{}
+	reloadLog  *ratelog.Logger
 	clients    map[string]store.Client
 	clientKeys *clientKeyCache
-	discovery  []byte
 	endpoints  endpoints
 	// signin serves the browser-facing endpoints (package signin).
 	signin *signin.Server
@@ -222,6 +229,8 @@ type Server struct {
 type endpoints struct {
 	token, introspect, revoke, jwks, revocations     string
 	authorize, par, userinfo, logout, login, consent string
+	// registration is empty unless Config.Registration is set.
+	registration string
 }
 
 // New builds a Server.
@@ -265,7 +274,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, store: st, keys: km, log: log,
-		apis: map[string]*API{}, scopeAPIs: map[string][]*API{}, clients: map[string]store.Client{},
+		clients: map[string]store.Client{}, changed: make(chan struct{}, 1), reloadLog: ratelog.New(log, time.Minute),
 		endpoints: endpoints{
 			token:       cfg.Issuer + "/token",
 			introspect:  cfg.Issuer + "/introspect",
@@ -285,13 +294,6 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	s.limits = usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now)
 	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
 	s.origins = clientOrigins(cfg)
-	for i := range cfg.APIs {
-		api := &cfg.APIs[i]
-		s.apis[api.Identifier] = api
-		for _, sc := range api.Scopes {
-			s.scopeAPIs[sc] = append(s.scopeAPIs[sc], api)
-		}
-	}
 	for _, c := range cfg.Clients {
 		s.clients[c.ID] = c
 	}
@@ -299,9 +301,16 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	if s.proofs, err = newProofVerifier(cfg, st); err != nil {
 		return nil, fmt.Errorf("authserver: dpop: %w", err)
 	}
-	if s.discovery, err = s.metadata(); err != nil {
+	if cfg.Registration {
+		s.endpoints.registration = cfg.Issuer + "/register"
+	}
+	// The file's APIs only: the stored ones come with the first
+	// ReloadAPIs, so that New makes no store call.
+	cat, err := s.newCatalog(nil)
+	if err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}
+	s.apis.Store(cat)
 	if s.signin, err = newSignin(s); err != nil {
 		return nil, fmt.Errorf("authserver: %w", err)
 	}

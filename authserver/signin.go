@@ -16,21 +16,9 @@ import (
 // newSignin builds the sign-in pages (package signin) for s, which serves
 // their routes.
 func newSignin(s *Server) (*signin.Server, error) {
-	scopeAPIs := map[string]string{}
-	for _, api := range s.cfg.APIs {
-		name := api.Name
-		if name == "" {
-			name = api.Identifier
-		}
-		for _, sc := range api.Scopes {
-			if _, ok := scopeAPIs[sc]; !ok {
-				scopeAPIs[sc] = name
-			}
-		}
-	}
 	return signin.New(signin.Config{
-		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL, RefreshMaxTTL: s.cfg.RefreshMaxTTL,
-		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle, ScopeAPIs: scopeAPIs,
+		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL,
+		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle,
 		Secret: s.cfg.Secret,
 	}, signinCore{s}, s.store, s.log)
 }
@@ -62,6 +50,12 @@ func (c signinCore) Authorization(ctx context.Context, params url.Values) (store
 func (c signinCore) Client(ctx context.Context, id string) (store.Client, error) {
 	return c.s.client(ctx, id)
 }
+
+func (c signinCore) APIScopes(scopes []string) []signin.APIScope {
+	return c.s.catalog().apiScopes(scopes)
+}
+
+func (c signinCore) RefreshMaxTTL(cl store.Client) time.Duration { return c.s.refreshMaxTTL(cl) }
 
 func (c signinCore) IDTokenHint(raw string) (sub string, aud []string, ok bool) {
 	return c.s.parseIDTokenHint(raw)

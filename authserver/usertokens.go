@@ -41,8 +41,9 @@ type userTokens struct {
 }
 
 // issueUserTokens mints the access token, the ID token for OpenID Connect
-// grants and, when offered, a new refresh token. It writes nothing.
-func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, error) {
+// grants and, when offered, a new refresh token, for the APIs of cat. It
+// writes nothing.
+func (s *Server) issueUserTokens(cat *catalog, g userGrant, withRefresh bool) (userTokens, error) {
 	scopes := g.narrowed
 	if scopes == nil {
 		scopes = g.scopes
@@ -51,12 +52,14 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 	if g.audience != nil {
 		resources = g.audience
 	}
-	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, s.audience(scopes, resources), g.jkt)
+	audience := cat.audience(scopes, resources)
+	ttl := s.accessTTL(cat, g.client, audience)
+	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, audience, g.jkt, ttl)
 	if err != nil {
 		return userTokens{}, err
 	}
 	out := userTokens{access: at, response: tokenResponse{
-		AccessToken: at.raw, TokenType: tokenType(g.jkt), ExpiresIn: int64(s.cfg.AccessTokenTTL.Seconds()), Scope: strings.Join(scopes, " "),
+		AccessToken: at.raw, TokenType: tokenType(g.jkt), ExpiresIn: int64(ttl.Seconds()), Scope: strings.Join(scopes, " "),
 	}}
 	if isOIDC(scopes) {
 		out.response.IDToken, err = s.mintIDToken(idTokenInput{client: g.client, user: g.user, scopes: scopes,
@@ -72,7 +75,7 @@ func (s *Server) issueUserTokens(g userGrant, withRefresh bool) (userTokens, err
 		out.refresh = &store.RefreshToken{
 			Hash: wire.Digest(raw), GrantID: g.grantID, ClientID: g.client.ID, UserID: g.user.ID, Scopes: g.scopes,
 			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr, SessionID: g.sid, JKT: g.refreshJKT,
-			ExpiresAt: minTime(now.Add(s.cfg.RefreshIdleTTL), g.familyExp), FamilyExpiresAt: g.familyExp,
+			ExpiresAt: minTime(now.Add(s.refreshIdleTTL(g.client)), g.familyExp), FamilyExpiresAt: g.familyExp,
 		}
 	}
 	return out, nil
@@ -114,12 +117,12 @@ func minTime(a, b time.Time) time.Time {
 // refuses a token for every API of the grant's scopes (oneAudience): the
 // choice is made here rather than at /authorize, where the same grant may
 // serve tokens for each of its APIs in turn.
-func (s *Server) narrowToResources(c store.Client, requested, grantResources, scopes []string) (audience, narrowed []string, e *Error) {
+func (cat *catalog) narrowToResources(c store.Client, requested, grantResources, scopes []string) (audience, narrowed []string, e *Error) {
 	if len(requested) == 0 {
-		return nil, nil, s.oneAudience(c, s.audience(scopes, grantResources), true)
+		return nil, nil, cat.oneAudience(c, cat.audience(scopes, grantResources), true)
 	}
 	for _, res := range requested {
-		if _, ok := s.apis[res]; !ok {
+		if _, ok := cat.apis[res]; !ok {
 			return nil, nil, errInvalidTarget(fmt.Sprintf("unknown resource %q", wire.Clip(res)))
 		}
 		if len(grantResources) > 0 && !slices.Contains(grantResources, res) {
@@ -127,11 +130,11 @@ func (s *Server) narrowToResources(c store.Client, requested, grantResources, sc
 		}
 	}
 	for _, sc := range scopes {
-		if slices.Contains(OIDCScopes, sc) || s.definedWithin(sc, requested) {
+		if slices.Contains(OIDCScopes, sc) || cat.definedWithin(sc, requested) {
 			narrowed = append(narrowed, sc)
 		}
 	}
-	if e := s.everyResourceScoped(requested, narrowed); e != nil {
+	if e := cat.everyResourceScoped(requested, narrowed); e != nil {
 		return nil, nil, e
 	}
 	return requested, narrowed, nil

@@ -99,19 +99,11 @@ func checkLimit(p *problems, key string, l usage.Limit) {
 // authServerLimits are the authorization server's rate limits.
 func (c *Config) authServerLimits() authserver.RateLimits {
 	r := c.RateLimits
-	out := authserver.RateLimits{
+	// A client's own rate_limit travels with the client (storeClient).
+	return authserver.RateLimits{
 		Token: *r.Token, Authorize: *r.Authorize, PAR: *r.PAR, SignIn: *r.SignIn,
 		IntrospectFailures: *r.IntrospectFailures, RevokeFailures: *r.RevokeFailures,
 	}
-	for _, cl := range c.Clients {
-		if cl.RateLimit != nil {
-			if out.Clients == nil {
-				out.Clients = map[string]usage.Limit{}
-			}
-			out.Clients[cl.ClientID] = *cl.RateLimit
-		}
-	}
-	return out
 }
 
 // checkClientLimit checks a client's own rate limit.

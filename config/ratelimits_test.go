@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -29,7 +30,12 @@ clients:
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := cfg.AuthServer().RateLimits
+	as := cfg.AuthServer()
+	r := as.RateLimits
+	own := map[string]*store.RateLimit{}
+	for _, c := range as.Clients {
+		own[c.ID] = c.RateLimit
+	}
 	want := map[string][2]usage.Limit{
 		"token":                {r.Token, {Rate: 10, Period: time.Minute, Burst: 10}},
 		"signin":               {r.SignIn, {Rate: 5, Period: time.Minute}},
@@ -37,16 +43,19 @@ clients:
 		"authorize (default)":  {r.Authorize, DefaultAuthorizeLimit},
 		"par (default)":        {r.PAR, DefaultPARLimit},
 		"introspect (default)": {r.IntrospectFailures, DefaultFailuresLimit},
-		"batch":                {r.Clients["batch"], {Rate: 100, Period: time.Hour, Burst: 5}},
-		"internal (exempt)":    {r.Clients["internal"], {}},
 	}
 	for name, v := range want {
 		if v[0] != v[1] {
 			t.Errorf("%s: %+v, want %+v", name, v[0], v[1])
 		}
 	}
-	if _, ok := r.Clients["plain"]; ok || len(r.Clients) != 2 {
-		t.Errorf("client limits %v: plain takes rate_limits.token", r.Clients)
+	// A client's own limit travels with it; {rate: 0} exempts it, and
+	// none (nil) means rate_limits.token.
+	wantOwn := map[string]*store.RateLimit{"batch": {Rate: 100, Period: time.Hour, Burst: 5}, "internal": {}, "plain": nil}
+	for id, w := range wantOwn {
+		if got := own[id]; (got == nil) != (w == nil) || got != nil && *got != *w {
+			t.Errorf("client %s's own limit %+v, want %+v", id, got, w)
+		}
 	}
 }
 

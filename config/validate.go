@@ -468,8 +468,7 @@ func (c *Config) AuthServer() authserver.Config {
 		Registration:   c.Registration.Enabled,
 	}
 	for _, api := range append(slices.Clone(c.APIs), registry.AdminAPI(c.Issuer)) {
-		out.APIs = append(out.APIs, authserver.API{Identifier: api.Identifier, Name: api.Name, Scopes: api.ScopeNames(),
-			IntrospectionClients: api.IntrospectionClients, AccessTokenTTL: api.AccessTokenTTL.D()})
+		out.APIs = append(out.APIs, authserver.APIOf(storeAPI(api)))
 	}
 	for _, cl := range c.Clients {
 		out.Clients = append(out.Clients, storeClient(cl))
@@ -576,12 +575,17 @@ func (c *Config) NewAPI(a API, client func(id string) (public, ok bool)) (store.
 	if err := p.err(); err != nil {
 		return store.API{}, err
 	}
+	return storeAPI(a), nil
+}
+
+// storeAPI is a as the store keeps it.
+func storeAPI(a API) store.API {
 	out := store.API{Identifier: a.Identifier, Name: a.Name, AccessTokenTTL: a.AccessTokenTTL.D(),
 		IntrospectionClients: a.IntrospectionClients}
 	for _, sc := range a.Scopes {
 		out.Scopes = append(out.Scopes, store.Scope{Name: sc.Name, Description: sc.Description})
 	}
-	return out, nil
+	return out
 }
 
 // validateAPI checks an API of the file or of the store.
@@ -590,6 +594,7 @@ func (c *Config) validateAPI(api *API, key string, p *problems) {
 		p.add(join(key, "identifier"), "must be an absolute URI without a fragment (RFC 8707)")
 	}
 	p.check(len(api.Identifier) <= 2048, join(key, "identifier"), "must have at most 2048 characters")
+	p.check(api.Identifier != registry.AdminAudience(c.Issuer), join(key, "identifier"), "is the built-in management API's")
 	p.check(len(api.Name) <= 200, join(key, "name"), "must have at most 200 characters")
 	p.check(len(api.Scopes) > 0, join(key, "scopes"), "must list at least one scope")
 	seen := map[string]bool{}

@@ -15,6 +15,10 @@
 //   - Client.Throttle counts sign-in attempts for every instance at once.
 //   - Client.SubscribeRevocations tells a guard of each notice, so that it
 //     polls the issuer's revocation list at once instead of at its interval.
+//   - Client.PublishChange and Client.SubscribeChanges carry change notices
+//     of any topic the same way: TopicAPIs tells every authorization server
+//     to reload the stored APIs (authserver.Server.ReloadAPIs) at once
+//     instead of at its next poll.
 //   - Client.DPoPReplay is the replay cache of DPoP proofs (RFC 9449) for
 //     the guards and gateways of one API, one namespace per checker.
 //   - Client.Limiter decides rate limits (usage.Limiter) for every
@@ -63,6 +67,7 @@
 // by the hex SHA-256 of the limit's name and key (redis_rate's own prefix
 // first), so Redis never holds a raw jti, username, client ID or address,
 // and throttles with different rules never share an entry.
-// Notices go to the channel "portcullis:revocations"; their payload is the
-// time of the revocation in Unix milliseconds and nothing else.
+// Notices go to the channel "portcullis:" followed by their topic
+// ("portcullis:revocations", "portcullis:apis"); their payload is the
+// time of the change in Unix milliseconds and nothing else.
 package redisstate

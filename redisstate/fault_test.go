@@ -60,7 +60,7 @@ func TestFaultOpenWithoutRedis(t *testing.T) {
 	waitFor(t, "the Client to find Redis", c.Healthy)
 	await(t, notices, 10*time.Second, "Redis appearing")
 	publisher := openClient(t, prefix, discard)
-	publisher.publishRevocation(ctx)
+	publisher.PublishChange(ctx, TopicRevocations)
 	await(t, notices, 10*time.Second, "a notice after Redis appeared")
 
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

@@ -14,19 +14,26 @@ import (
 // channel its notices arrive on, once the subscription is confirmed.
 func subscribe(t *testing.T, c *Client) <-chan struct{} {
 	t.Helper()
+	return subscribeTopic(t, c, func(ctx context.Context, notify func()) { c.SubscribeRevocations(ctx, notify) })
+}
+
+// subscribeTopic runs sub until the test ends and returns the channel its
+// notices arrive on, once the subscription is confirmed.
+func subscribeTopic(t *testing.T, c *Client, sub func(ctx context.Context, notify func())) <-chan struct{} {
+	t.Helper()
 	notices := make(chan struct{}, 100)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.SubscribeRevocations(ctx, func() { notices <- struct{}{} })
+		sub(ctx, func() { notices <- struct{}{} })
 	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
-			t.Error("SubscribeRevocations did not return when its context ended")
+			t.Error("the subscription did not end when its context ended")
 		}
 	})
 	// The first notice comes with the subscription.
@@ -110,7 +117,7 @@ func TestRevocationNoticePayload(t *testing.T) {
 	prefix := newPrefix(t)
 	c := openClient(t, prefix, discard)
 	ctx := context.Background()
-	ps := c.rdb.Subscribe(ctx, c.channel())
+	ps := c.rdb.Subscribe(ctx, c.channel(TopicRevocations))
 	defer ps.Close()
 	if _, err := ps.Receive(ctx); err != nil {
 		t.Fatal(err)
@@ -144,7 +151,7 @@ func TestSubscriptionReconnects(t *testing.T) {
 	waitFor(t, "the failure", func() bool { return logs.count("Redis unreachable") > 0 })
 	p.setDown(false)
 	await(t, notices, 10*time.Second, "subscribing again")
-	publisher.publishRevocation(context.Background())
+	publisher.PublishChange(context.Background(), TopicRevocations)
 	await(t, notices, time.Second, "a notice after the reconnection")
 	if n := logs.count("Redis unreachable"); n != 1 {
 		t.Errorf("outage logged %d times, want once:\n%s", n, logs.String())

@@ -92,7 +92,7 @@ func (s *sharedStore) RevokeToken(ctx context.Context, r store.Revocation) error
 	if err := s.Store.RevokeToken(ctx, r); err != nil {
 		return err
 	}
-	s.c.publishRevocation(ctx)
+	s.c.PublishChange(ctx, TopicRevocations)
 	return nil
 }
 
@@ -102,7 +102,7 @@ func (s *sharedStore) RevokeGrant(ctx context.Context, grantID string, now time.
 	if err := s.Store.RevokeGrant(ctx, grantID, now); err != nil {
 		return err
 	}
-	s.c.publishRevocation(ctx)
+	s.c.PublishChange(ctx, TopicRevocations)
 	return nil
 }
 
@@ -112,7 +112,7 @@ func (s *sharedStore) RevokeGrant(ctx context.Context, grantID string, now time.
 func (s *sharedStore) RevokeAll(ctx context.Context, c store.Cutoff, now time.Time) (int, error) {
 	n, err := s.Store.RevokeAll(ctx, c, now)
 	if err == nil {
-		s.c.publishRevocation(ctx)
+		s.c.PublishChange(ctx, TopicRevocations)
 	}
 	return n, err
 }
@@ -122,7 +122,7 @@ func (s *sharedStore) RevokeAll(ctx context.Context, c store.Cutoff, now time.Ti
 func (s *sharedStore) RevokeSessionGrants(ctx context.Context, sid string, now time.Time) (int, error) {
 	n, err := s.Store.RevokeSessionGrants(ctx, sid, now)
 	if err == nil && n > 0 {
-		s.c.publishRevocation(ctx)
+		s.c.PublishChange(ctx, TopicRevocations)
 	}
 	return n, err
 }
@@ -133,7 +133,7 @@ func (s *sharedStore) DeleteClient(ctx context.Context, c store.Cutoff, now time
 	if err := s.Store.DeleteClient(ctx, c, now); err != nil {
 		return err
 	}
-	s.c.publishRevocation(ctx)
+	s.c.PublishChange(ctx, TopicRevocations)
 	return nil
 }
 
@@ -143,6 +143,6 @@ func (s *sharedStore) DeleteUser(ctx context.Context, c store.Cutoff, now time.T
 	if err := s.Store.DeleteUser(ctx, c, now); err != nil {
 		return err
 	}
-	s.c.publishRevocation(ctx)
+	s.c.PublishChange(ctx, TopicRevocations)
 	return nil
 }

@@ -67,6 +67,9 @@ type Server struct {
 	// Handler is the server's HTTP handler, for benchmarks that call it
 	// without a network round trip.
 	Handler http.Handler
+	// Instance is the running server, for tests that call its methods
+	// (ReloadAPIs, RunAPIs).
+	Instance *authserver.Server
 
 	http      *httptest.Server
 	callbacks *callbackLog
@@ -242,7 +245,11 @@ func (s *Server) start(t testing.TB, ts *httptest.Server, st store.Store) {
 	if err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
-	s.Handler = srv.Handler()
+	// As serve does before it listens.
+	if err := srv.ReloadAPIs(context.Background()); err != nil {
+		t.Fatalf("authservertest: %v", err)
+	}
+	s.Instance, s.Handler = srv, srv.Handler()
 	ts.Config.Handler = s.Handler
 	ts.Start()
 	t.Cleanup(ts.Close)

@@ -29,10 +29,15 @@ var oidcScopeText = map[string]string{
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User) {
 	p := consentPage{ClientName: clientName(c), Username: u.Username, RequestID: ar.ID, CSRF: s.csrfToken(w, r, formConsent, ar.ID)}
-	for _, sc := range ar.Scopes {
+	apis := s.core.APIScopes(ar.Scopes)
+	for i, sc := range ar.Scopes {
 		desc := oidcScopeText[sc]
-		if api, ok := s.cfg.ScopeAPIs[sc]; desc == "" && ok {
-			desc = "use " + api
+		switch a := apis[i]; {
+		case desc != "" || a.API == "":
+		case a.Description != "":
+			desc = a.Description + " (" + a.API + ")"
+		default:
+			desc = "use " + a.API
 		}
 		p.Scopes = append(p.Scopes, scopeLine{Name: sc, Description: desc})
 	}

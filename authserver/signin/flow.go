@@ -115,7 +115,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.Auth
 	now := s.cfg.Now()
 	grantID := wire.RandomToken()
 	g := store.Grant{ID: grantID, UserID: u.ID, ClientID: c.ID, SessionID: sess.SID,
-		Offline: slices.Contains(ar.Scopes, "offline_access"), CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshMaxTTL + codeTTL)}
+		Offline: slices.Contains(ar.Scopes, "offline_access"), CreatedAt: now, ExpiresAt: now.Add(s.core.RefreshMaxTTL(c) + codeTTL)}
 	if err := s.store.CreateGrant(ctx, g); err != nil {
 		s.pageFailure(w, r, err)
 		return

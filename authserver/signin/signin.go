@@ -36,15 +36,9 @@ type Config struct {
 	Now func() time.Time
 	// SessionTTL is how long a sign-in lasts.
 	SessionTTL time.Duration
-	// RefreshMaxTTL is the absolute lifetime of a refresh token family; a
-	// grant created with a code lives that long after the code expires.
-	RefreshMaxTTL time.Duration
 	// Throttle slows down password guessing per account at a client
 	// address, AddressThrottle per client address. Neither may be nil.
 	Throttle, AddressThrottle Throttle
-	// ScopeAPIs names, for each scope an API defines, the first API that
-	// defines it, as the consent page shows it.
-	ScopeAPIs map[string]string
 	// Secret is the server secret (keys.Secret) that keys the forms' CSRF
 	// tokens and the audit trail's digests of unknown usernames. Instances
 	// behind one issuer share it, so each accepts the others' forms.
@@ -75,6 +69,14 @@ type Core interface {
 	Authorization(ctx context.Context, params url.Values) (store.AuthRequest, store.Client, *Refusal)
 	// Client finds a registered client; any error means it cannot be used.
 	Client(ctx context.Context, id string) (store.Client, error)
+	// APIScopes describes each of scopes for the consent page; the zero
+	// APIScope for a scope no API defines. The APIs may change between
+	// calls.
+	APIScopes(scopes []string) []APIScope
+	// RefreshMaxTTL is the absolute lifetime of the client's refresh
+	// token families: a grant created with a code lives that long after
+	// the code expires.
+	RefreshMaxTTL(c store.Client) time.Duration
 	// IDTokenHint verifies an ID token the server issued, expired or not,
 	// and returns its subject and audience.
 	IDTokenHint(raw string) (sub string, aud []string, ok bool)
@@ -105,6 +107,15 @@ type Core interface {
 	// faults (*store.WriteFault) count against readiness as the token
 	// endpoints' do.
 	StoreFailed(err error)
+}
+
+// APIScope is what the consent page says of a scope an API defines.
+type APIScope struct {
+	// API names the first API that defines the scope.
+	API string
+	// Description is the API's description of the scope; empty if it
+	// has none.
+	Description string
 }
 
 // Refusal is an authorization request the server refuses (RFC 6749 section

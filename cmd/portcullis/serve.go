@@ -187,6 +187,11 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
+	// The stored APIs, before the first request; then kept current.
+	if err := srv.ReloadAPIs(ctx); err != nil {
+		return err
+	}
+	watchAPIs(ctx, srv, rs)
 	go km.Run(ctx, keyReloadInterval, log)
 	go collectGarbage(ctx, st, log, retention{audit: cfg.AuditRetention, usage: cfg.UsageRetention})
 	g := &servers{log: log, limits: cfg.Limits, errc: make(chan error, 4)}
