@@ -121,17 +121,19 @@ func ExampleError() {
 		log.Fatal(err)
 	}
 	_, err = c.Clients.Create(ctx, registry.Client{
-		ClientID:                "spa",
+		ClientID:                "my-spa",
 		TokenEndpointAuthMethod: "none",
 		GrantTypes:              []string{"authorization_code"},
 		RedirectURIs:            []string{"http://app.example.com/callback"},
 	})
 	var e *sdk.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.StatusCode)
+		fmt.Println(e.StatusCode, e.Problem.Detail)
 		for _, f := range e.Problem.Errors {
-			fmt.Println(f.Field)
+			fmt.Println(f.Field+":", f.Detail)
 		}
 	}
 	// Output:
+	// 400 the request has invalid values; see errors
+	// redirect_uris[0]: must use https (http only on a loopback host; native apps may use a reverse-domain scheme)
 }

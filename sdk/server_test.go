@@ -47,8 +47,11 @@ func startServer(t testing.TB) *server {
 		if cfgErr != nil {
 			return
 		}
+		// The file defines authservertest's API again (so that clients
+		// created through the API may have its scopes) and the built-in
+		// management API.
 		file := s.Config.AuthServer()
-		c.APIs = append(c.APIs, file.APIs...)
+		c.APIs = file.APIs
 		c.Clients = append(c.Clients, file.Clients...)
 	})
 	if cfgErr != nil {
@@ -59,8 +62,12 @@ func startServer(t testing.TB) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
+	// As serve wires it (cmd/portcullis/admin.go), with the guard
+	// reaching the server over loopback instead of in process.
 	a, err := admin.New(admin.Config{Issuer: s.URL, Store: s.Store, Rules: s.Config, Guard: g,
-		FileClients: s.Server.Config.Clients, FileAPIs: s.Config.APIs})
+		FileClients: s.Server.Config.Clients, FileAPIs: s.Config.APIs, AccessTokenTTL: s.Config.AccessTokenTTL,
+		KeyAlgorithms: s.Config.Algorithms(), KeyRetention: s.Config.KeyRetention(),
+		Changed: func(ctx context.Context) { s.Instance.ReloadAPIs(ctx) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,22 +80,22 @@ func startServer(t testing.TB) *server {
 	return s
 }
 
-// configYAML is the configuration file of a test server: the admin client
-// and the management API it gets tokens for.
+// configYAML is the configuration file of a test server: the admin client,
+// with every scope of the built-in management API.
 func configYAML(issuer, adminID, adminSecret string) string {
 	return fmt.Sprintf(`issuer: %s
 storage: sqlite://unused.db
 allow_insecure_localhost: true
 apis:
   - identifier: %s
-    name: Management API
-    scopes: [admin:clients:read, admin:clients:write, admin:apis:read, admin:apis:write, admin:users:read, admin:users:write, admin:grants:read, admin:grants:write, admin:keys:read, admin:keys:write, admin:audit:read, admin:usage:read]
+    name: Test API
+    scopes: [list:users, read:users, write:users]
 clients:
   - client_id: %s
     client_secret: %s
     grant_types: [client_credentials]
     scopes: [admin:clients:read, admin:clients:write, admin:apis:read, admin:apis:write, admin:users:read, admin:users:write, admin:grants:read, admin:grants:write, admin:keys:read, admin:keys:write, admin:audit:read, admin:usage:read]
-`, issuer, registry.AdminAudience(issuer), adminID, adminSecret)
+`, issuer, authservertest.API, adminID, adminSecret)
 }
 
 // adminHTTP returns an HTTP client whose requests carry the admin
