@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/sdk"
@@ -81,7 +82,7 @@ func TestEndToEnd(t *testing.T) {
 			Endpoint: oauth2.Endpoint{AuthURL: s.URL + "/authorize", TokenURL: s.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
 		verifier := oauth2.GenerateVerifier()
 		authURL := conf.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", api))
-		back := s.SignIn(t, authURL, s.RedirectURI, "ada", "analytical-engine-1843")
+		back := authservertest.SignIn(t, s.URL, authURL, s.RedirectURI, "ada", "analytical-engine-1843")
 		if back.Query().Get("state") != "state-1" || back.Query().Get("code") == "" {
 			t.Fatalf("authorization response %s", back)
 		}

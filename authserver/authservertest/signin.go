@@ -16,11 +16,12 @@ import (
 var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 
 // SignIn is a person at a browser without JavaScript: it follows authURL
-// (an authorization request) to the login page, signs in as username with
+// (an authorization request to the server at issuer, this package's or a
+// whole portcullis serve) to the login page, signs in as username with
 // password, and returns where the server then sends the browser, which
 // must be redirectURI with the authorization response in its query. The
 // client must skip consent.
-func (s *Server) SignIn(t testing.TB, authURL, redirectURI, username, password string) *url.URL {
+func SignIn(t testing.TB, issuer, authURL, redirectURI, username, password string) *url.URL {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
@@ -42,7 +43,7 @@ func (s *Server) SignIn(t testing.TB, authURL, redirectURI, username, password s
 	for _, m := range hiddenInput.FindAllStringSubmatch(string(body), -1) {
 		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
 	}
-	resp, err = browser.PostForm(s.URL+"/login", form)
+	resp, err = browser.PostForm(issuer+"/login", form)
 	if err != nil {
 		t.Fatalf("authservertest: sign-in: %v", err)
 	}
