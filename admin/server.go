@@ -50,6 +50,10 @@ type Rules interface {
 	// NewClient validates cl, knowing the stored APIs' scopes, and returns
 	// it as the store keeps it; its error joins *config.FieldErrors.
 	NewClient(cl registry.Client, stored []store.API) (store.Client, error)
+	// ReplaceClient validates cl as the new metadata of the stored client
+	// old, keeping its secret digests, and returns a generated secret when
+	// the client moves to a secret auth method without one.
+	ReplaceClient(old store.Client, cl registry.Client, stored []store.API, now time.Time) (store.Client, string, error)
 	// NewAPI validates a; client tells whether an ID names a client and
 	// whether that client is public.
 	NewAPI(a registry.API, client func(id string) (public, ok bool)) (store.API, error)

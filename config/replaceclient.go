@@ -17,7 +17,7 @@ import (
 // away from secrets loses its digests.
 func (c *Config) ReplaceClient(old store.Client, cl Client, stored []store.API, now time.Time) (next store.Client, generated string, err error) {
 	cl.ClientID = old.ID
-	secret := usesSecret(cl.TokenEndpointAuthMethod)
+	secret := store.UsesSecret(cl.TokenEndpointAuthMethod)
 	if secret {
 		if len(old.SecretHash) == 0 {
 			generated, _ = authserver.NewSecret()
@@ -37,10 +37,4 @@ func (c *Config) ReplaceClient(old store.Client, cl Client, stored []store.API, 
 	}
 	next.RegistrationTokenHash, next.CreatedAt, next.UpdatedAt = old.RegistrationTokenHash, old.CreatedAt, now.UTC()
 	return next, generated, nil
-}
-
-// usesSecret reports whether clients of the auth method authenticate with
-// a client secret; empty means client_secret_basic.
-func usesSecret(method string) bool {
-	return method == "" || method == store.AuthSecretBasic || method == store.AuthSecretPost
 }

@@ -18,3 +18,9 @@ func (c *Client) RotateSecret(hash []byte, overlap time.Duration, now time.Time)
 	}
 	c.SecretHash, c.UpdatedAt = hash, now
 }
+
+// UsesSecret reports whether clients of the auth method authenticate with
+// a client secret; empty means client_secret_basic.
+func UsesSecret(method string) bool {
+	return method == "" || method == AuthSecretBasic || method == AuthSecretPost
+}

@@ -107,7 +107,7 @@ func (f *clientFlags) apply(cl *registry.Client) error {
 		}
 		cl.RateLimit = l
 	}
-	if cl.TokenEndpointAuthMethod == store.AuthNone || cl.TokenEndpointAuthMethod == store.AuthPrivateKey {
+	if !store.UsesSecret(cl.TokenEndpointAuthMethod) {
 		cl.ClientSecret = ""
 	}
 	return nil

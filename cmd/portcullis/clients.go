@@ -32,12 +32,6 @@ type createdClient struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
-// usesSecret reports whether clients of the auth method authenticate with
-// a client secret.
-func usesSecret(method string) bool {
-	return method != store.AuthNone && method != store.AuthPrivateKey
-}
-
 func clientsCreateCmd() *cobra.Command {
 	var id string
 	var f *clientFlags
@@ -61,7 +55,7 @@ func clientsCreateCmd() *cobra.Command {
 		if err := f.apply(&cl); err != nil {
 			return err
 		}
-		if usesSecret(cl.TokenEndpointAuthMethod) {
+		if store.UsesSecret(cl.TokenEndpointAuthMethod) {
 			cl.ClientSecret, _ = authserver.NewSecret()
 		}
 		apis, err := r.st.ListAPIs(r.ctx)

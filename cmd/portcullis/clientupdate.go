@@ -122,7 +122,7 @@ func clientsRotateSecretCmd() *cobra.Command {
 		secret, hash := authserver.NewSecret()
 		out := registry.NewSecret{ClientSecret: secret}
 		err := r.st.UpdateClient(r.ctx, id, func(c *store.Client) error {
-			if !usesSecret(c.AuthMethod) {
+			if !store.UsesSecret(c.AuthMethod) {
 				return fmt.Errorf("client %q authenticates with %s, not a secret", id, c.AuthMethod)
 			}
 			c.RotateSecret(hash, overlap, time.Now().UTC())
