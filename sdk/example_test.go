@@ -31,6 +31,9 @@ func Example() {
 		EndpointParams: url.Values{"resource": {registry.AdminAudience(issuer)}},
 	}
 	ctx := context.Background()
+	// portcullis serve mounts the management API at the issuer, so in
+	// production this is sdk.New(issuer, ...); the test server serves it
+	// beside the issuer at AdminURL.
 	c, err := sdk.New(srv.AdminURL, cc.Client(ctx))
 	if err != nil {
 		log.Fatal(err)
