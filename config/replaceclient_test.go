@@ -38,7 +38,7 @@ func TestReplaceClient(t *testing.T) {
 		{name: "secret kept", old: withSecret, cl: Client{ClientID: "ignored", Name: "Service", GrantTypes: []string{"client_credentials"}, Scopes: []string{"read"}},
 			wantHash: hash},
 		{name: "secret generated for a public client made confidential", old: public,
-			cl: Client{TokenEndpointAuthMethod: store.AuthSecretPost, GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://spa.example.com/cb"}},
+			cl:            Client{TokenEndpointAuthMethod: store.AuthSecretPost, GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://spa.example.com/cb"}},
 			wantGenerated: true},
 		{name: "secret dropped for a confidential client made public", old: withSecret,
 			cl: Client{TokenEndpointAuthMethod: store.AuthNone, GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://a.example.com/cb"}}},
