@@ -47,7 +47,9 @@ type Config struct {
 	AccessTokenTTL time.Duration
 	// AccessTokenAlg signs access tokens. Empty means ES256.
 	AccessTokenAlg string
-	// APIs are the protected resources tokens are issued for.
+	// APIs are the protected resources of the configuration file, the
+	// built-in management API among them. Those of the store join them at
+	// each ReloadAPIs.
 	APIs []API
 	// DefaultAudience is the default audience policy of clients that set
 	// none: store.AudienceSingle or store.AudienceAll. Empty means

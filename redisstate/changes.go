@@ -54,7 +54,7 @@ func (c *Client) PublishChange(ctx context.Context, topic string) {
 	defer cancel()
 	payload := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	if err := c.rdb.Publish(ctx, c.channel(topic), payload).Err(); err != nil {
-		c.health.failed("publish "+topic+" notice", err)
+		c.health.failed("publish a notice of "+topic, err)
 		return
 	}
 	c.health.ok()
@@ -79,7 +79,7 @@ func (c *Client) SubscribeChanges(ctx context.Context, topic string, notify func
 		if subscribed {
 			delay = minBackoff
 		}
-		c.health.failed("subscribe to "+topic+" notices", err)
+		c.health.failed("subscribe to notices of "+topic, err)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -122,7 +122,7 @@ func (c *Client) listen(ctx context.Context, topic string, notify func()) (subsc
 			pinged = true
 			continue
 		default:
-			return subscribed, fmt.Errorf("redisstate: receive %s notice: %w", topic, err)
+			return subscribed, fmt.Errorf("redisstate: receive a notice of %s: %w", topic, err)
 		}
 		pinged = false
 		switch m := msg.(type) {
