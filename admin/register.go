@@ -42,7 +42,7 @@ func (s *Server) registerRoutes() {
 // confidential client and the registration access token, each shown only
 // in this answer.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
-	spend, ok := s.initialAccess(w, r)
+	spend, actor, ok := s.initialAccess(w, r)
 	if !ok {
 		return
 	}
@@ -77,21 +77,24 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.writeRegistrationError(w, r, err)
 		return
 	}
-	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: info.ClientID,
-		Detail: map[string]any{"change": "client registered", "auth_method": info.TokenEndpointAuthMethod}})
+	detail := map[string]any{"change": "client registered", "auth_method": info.TokenEndpointAuthMethod, "initial_access": "one-time token"}
+	if actor != "" {
+		detail["initial_access"], detail["actor_client_id"] = "access token", actor
+	}
+	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: info.ClientID, Detail: detail})
 	writeJSON(w, http.StatusCreated, s.registration(info, secret, token), "")
 }
 
 // initialAccess checks the initial access token: one of the configured
 // one-time tokens, whose spend func the caller runs once the request is
 // valid, or an access token of the management API that carries
-// admin:clients:write (spend is then nil). On failure it has answered as
-// RFC 6750 says.
-func (s *Server) initialAccess(w http.ResponseWriter, r *http.Request) (spend func(context.Context) error, ok bool) {
+// admin:clients:write (spend is then nil, and actor its client). On
+// failure it has answered as RFC 6750 says.
+func (s *Server) initialAccess(w http.ResponseWriter, r *http.Request) (spend func(context.Context) error, actor string, ok bool) {
 	token, found := bearer(r)
 	if !found {
 		writeBearerError(w, http.StatusUnauthorized, "", "", "")
-		return nil, false
+		return nil, "", false
 	}
 	sum := sha256.Sum256([]byte(token))
 	match := 0
@@ -102,18 +105,18 @@ func (s *Server) initialAccess(w http.ResponseWriter, r *http.Request) (spend fu
 	if match == 1 {
 		return func(ctx context.Context) error {
 			return s.cfg.Store.UseOnce(ctx, "registration-initial-token:"+hex.EncodeToString(sum[:]), s.cfg.Now().Add(spentFor))
-		}, true
+		}, "", true
 	}
 	c, err := s.cfg.Guard.Verify(r.Context(), token)
 	if err != nil {
 		writeBearerError(w, http.StatusUnauthorized, "invalid_token", "the initial access token is not valid", "")
-		return nil, false
+		return nil, "", false
 	}
 	if !c.HasScope(ScopeClientsWrite) {
 		writeBearerError(w, http.StatusForbidden, "insufficient_scope", "registering a client needs "+ScopeClientsWrite, ScopeClientsWrite)
-		return nil, false
+		return nil, "", false
 	}
-	return nil, true
+	return nil, c.ClientID(), true
 }
 
 // registered finds the client of a configuration endpoint request and
@@ -192,7 +195,7 @@ func (s *Server) updateRegistration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Changed(r.Context())
-	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration updated"}})
+	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration updated", "actor": "registration access token"}})
 	c, err = s.cfg.Store.GetClient(r.Context(), c.ID)
 	if err != nil {
 		s.failed(w, r, err)
@@ -212,7 +215,7 @@ func (s *Server) deleteRegistration(w http.ResponseWriter, r *http.Request) {
 		s.writeRegistrationError(w, r, err)
 		return
 	}
-	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration deleted"}})
+	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration deleted", "actor": "registration access token"}})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -173,10 +173,9 @@ func writeBearerError(w http.ResponseWriter, status int, code, desc, scope strin
 		ch += `, scope="` + scope + `"`
 	}
 	w.Header().Set("WWW-Authenticate", ch)
-	if code == "" {
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(status)
-		return
+	body := map[string]string{}
+	if code != "" {
+		body["error"], body["error_description"] = code, desc
 	}
-	writeOAuthError(w, status, code, desc)
+	writeJSON(w, status, body, "")
 }

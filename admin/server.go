@@ -214,7 +214,9 @@ func (s *Server) record(r *http.Request, typ string, e store.AuditEvent) {
 	if e.Detail == nil {
 		e.Detail = map[string]any{}
 	}
-	e.Detail["actor_client_id"] = cid
+	if cid != "" {
+		e.Detail["actor_client_id"] = cid
+	}
 	if sub != "" {
 		e.Detail["actor_sub"] = sub
 	}

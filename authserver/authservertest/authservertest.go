@@ -72,6 +72,7 @@ type Server struct {
 	Instance *authserver.Server
 
 	http      *httptest.Server
+	mux       *http.ServeMux
 	callbacks *callbackLog
 }
 
@@ -250,10 +251,17 @@ func (s *Server) start(t testing.TB, ts *httptest.Server, st store.Store) {
 		t.Fatalf("authservertest: %v", err)
 	}
 	s.Instance, s.Handler = srv, srv.Handler()
-	ts.Config.Handler = s.Handler
+	s.mux = http.NewServeMux()
+	s.mux.Handle("/", s.Handler)
+	ts.Config.Handler = s.mux
 	ts.Start()
 	t.Cleanup(ts.Close)
 }
+
+// Mount serves h at pattern (an http.ServeMux pattern) on the server's
+// listener, beside the authorization server, as serve mounts the
+// management API on the issuer's.
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // Callbacks returns the requests the App received, oldest first.
 func (s *Server) Callbacks() []*url.URL {

@@ -214,6 +214,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	// is the server's, so revocations it makes are announced to guards.
 	main, closeAdmin, err := withAdmin(ctx, cfg, m.Store(shared), ks, srv.Handler(), apisChanged(srv, rs, log), log)
 	if err != nil {
+		g.close()
 		return err
 	}
 	defer closeAdmin()
