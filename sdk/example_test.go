@@ -31,10 +31,7 @@ func Example() {
 		EndpointParams: url.Values{"resource": {registry.AdminAudience(issuer)}},
 	}
 	ctx := context.Background()
-	// portcullis serve mounts the management API at the issuer, so in
-	// production this is sdk.New(issuer, ...); the test server serves it
-	// beside the issuer at AdminURL.
-	c, err := sdk.New(srv.AdminURL, cc.Client(ctx))
+	c, err := sdk.New(issuer, cc.Client(ctx))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -70,7 +67,7 @@ func ExampleClientsService_List() {
 	srv, stop := startExample()
 	defer stop()
 	ctx := context.Background()
-	c, err := sdk.New(srv.AdminURL, srv.adminHTTP(registry.ScopeClientsRead))
+	c, err := sdk.New(srv.URL, srv.adminHTTP(registry.ScopeClientsRead))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -93,7 +90,7 @@ func ExampleIsPreconditionFailed() {
 	srv, stop := startExample()
 	defer stop()
 	ctx := context.Background()
-	c, err := sdk.New(srv.AdminURL, srv.adminHTTP(registry.ScopeUsersRead, registry.ScopeUsersWrite))
+	c, err := sdk.New(srv.URL, srv.adminHTTP(registry.ScopeUsersRead, registry.ScopeUsersWrite))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -119,7 +116,7 @@ func ExampleError() {
 	srv, stop := startExample()
 	defer stop()
 	ctx := context.Background()
-	c, err := sdk.New(srv.AdminURL, srv.adminHTTP(registry.ScopeClientsWrite))
+	c, err := sdk.New(srv.URL, srv.adminHTTP(registry.ScopeClientsWrite))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func TestProblems(t *testing.T) {
 			return err
 		}, is: sdk.IsInvalid, slug: "invalid-request", field: "scopes"},
 		{name: "no token", call: func(*sdk.Client) error {
-			anon, _ := sdk.New(s.AdminURL, nil)
+			anon, _ := sdk.New(s.URL, nil)
 			_, err := anon.Clients.Page(ctx, sdk.ListOptions{})
 			return err
 		}, is: sdk.IsUnauthorized},

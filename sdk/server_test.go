@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
@@ -23,12 +22,9 @@ import (
 // server is Portcullis with its management API, as serve runs it: the
 // authorization server of authservertest (its clients, API and demo user)
 // plus an admin client defined in the configuration file, and the admin
-// handler guarded by the server's own tokens.
+// handler mounted at the issuer, guarded by the server's own tokens.
 type server struct {
 	*authservertest.Server
-	// AdminURL reaches the management API's listener: the server's
-	// handler with the admin handler mounted at /admin/v1/.
-	AdminURL string
 	// AdminID and AdminSecret are the configuration file's admin client,
 	// which holds every admin scope.
 	AdminID, AdminSecret string
@@ -62,7 +58,7 @@ func startServer(t testing.TB) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	// As serve wires it (cmd/portcullis/admin.go), with the guard
+	// As serve wires it (cmd/portcullis/admin.go), but for the guard
 	// reaching the server over loopback instead of in process.
 	a, err := admin.New(admin.Config{Issuer: s.URL, Store: s.Store, Rules: s.Config, Guard: g,
 		FileClients: s.Server.Config.Clients, FileAPIs: s.Config.APIs, AccessTokenTTL: s.Config.AccessTokenTTL,
@@ -71,12 +67,7 @@ func startServer(t testing.TB) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(admin.PathPrefix, a.Handler())
-	mux.Handle("/", s.Handler)
-	front := httptest.NewServer(mux)
-	t.Cleanup(front.Close)
-	s.AdminURL = front.URL
+	s.Mount(admin.PathPrefix, a.Handler())
 	return s
 }
 
@@ -116,7 +107,7 @@ func (s *server) adminHTTP(scopes ...string) *http.Client {
 // sdk returns an SDK client holding the admin client's credentials.
 func (s *server) sdk(t testing.TB, scopes ...string) *sdk.Client {
 	t.Helper()
-	c, err := sdk.New(s.AdminURL, s.adminHTTP(scopes...))
+	c, err := sdk.New(s.URL, s.adminHTTP(scopes...))
 	if err != nil {
 		t.Fatal(err)
 	}
