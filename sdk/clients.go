@@ -37,7 +37,9 @@ func (s *ClientsService) Create(ctx context.Context, cl registry.Client) (Versio
 
 // Update changes the fields patch names (client_id and client_secret
 // cannot change; RotateSecret replaces the secret), if the client still
-// has the ETag ifMatch when it is not empty.
+// has the ETag ifMatch when it is not empty. A patch that moves a client
+// without a secret to a secret auth method generates one: the answer's
+// Value.ClientSecret holds it, shown only this once.
 func (s *ClientsService) Update(ctx context.Context, clientID string, patch Patch, ifMatch string) (Versioned[registry.ClientInfo], error) {
 	return send[registry.ClientInfo](ctx, s.c, http.MethodPatch, "clients/"+segment(clientID), patch, contentMergePatch, ifMatch)
 }

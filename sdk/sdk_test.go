@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/portcullis/portcullis/registry"
@@ -199,5 +200,48 @@ func TestIfMatch(t *testing.T) {
 	}
 	if _, err := c.APIs.Get(ctx, api); !sdk.IsNotFound(err) {
 		t.Errorf("after delete: %v, want 404", err)
+	}
+}
+
+// TestConcurrentIfMatch shares one SDK client among 50 goroutines that
+// each change the same client with the ETag of one read: exactly one
+// change wins, the others are refused with 412.
+func TestConcurrentIfMatch(t *testing.T) {
+	s := startServer(t)
+	c := s.sdk(t)
+	ctx := context.Background()
+	if _, err := c.Clients.Create(ctx, serviceClient("contended")); err != nil {
+		t.Fatal(err)
+	}
+	read, err := c.Clients.Get(ctx, "contended")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Clients.Update(ctx, "contended", sdk.Patch{"client_name": fmt.Sprintf("writer %d", i)}, read.ETag)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var won, stale int
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case sdk.IsPreconditionFailed(err):
+			stale++
+		default:
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	if won != 1 || stale != n-1 {
+		t.Errorf("%d changes won and %d were stale, want 1 and %d", won, stale, n-1)
 	}
 }
