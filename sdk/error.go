@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,7 +89,7 @@ func readError(where string, resp *http.Response) error {
 		json.Unmarshal(b, &e.Problem) // a body that is not one leaves the defaults below
 	}
 	if e.Problem.Title == "" {
-		e.Problem.Title = http.StatusText(resp.StatusCode)
+		e.Problem.Title = cmp.Or(http.StatusText(resp.StatusCode), fmt.Sprintf("HTTP %d", resp.StatusCode))
 	}
 	if e.Problem.Status == 0 {
 		e.Problem.Status = resp.StatusCode
