@@ -17,11 +17,6 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
-// cutoffSkew is added to the access token lifetime for how long the
-// cutoff of a deleted client is kept, as the CLI does: relying parties'
-// clocks may run behind.
-const cutoffSkew = 5 * time.Minute
-
 // createdClient is the answer to a create: the client as read, and its
 // secret this once.
 type createdClient struct {
@@ -227,7 +222,7 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 // removeClient deletes the stored client id with a cutoff that revokes
 // its tokens, and waits for the cutoff's second to pass.
 func (s *Server) removeClient(r *http.Request, id string) error {
-	cut := store.NewCutoff(id, "", s.cfg.Now(), s.cfg.AccessTokenTTL+cutoffSkew)
+	cut := store.NewCutoff(id, "", s.cfg.Now(), s.cfg.AccessTokenTTL+store.CutoffSkew)
 	if err := s.cfg.Store.DeleteClient(r.Context(), cut, s.cfg.Now()); err != nil {
 		return fmt.Errorf("delete client: %w", err)
 	}
