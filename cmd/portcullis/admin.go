@@ -18,8 +18,9 @@ import (
 // as, with the management API at /admin/v1/ and, when registration is
 // enabled, dynamic client registration at /register beside it. The API's
 // guard reaches the authorization server in process. close stops the
-// guard's background refreshes.
-func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.Handler, changed func(context.Context), log *slog.Logger) (h http.Handler, close func(), err error) {
+// guard's background refreshes. ks reads and rotates the signing keys
+// through the key-encryption keys.
+func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.KeyStore, as http.Handler, changed func(context.Context), log *slog.Logger) (h http.Handler, close func(), err error) {
 	g, err := guard.New(ctx, guard.Options{Issuer: cfg.Issuer, Audience: admin.Audience(cfg.Issuer), Logger: log,
 		HTTPClient: &http.Client{Transport: inProcess{as}, Timeout: 10 * time.Second}})
 	if err != nil {
@@ -31,9 +32,9 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.
 	}
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
 		FileClients: cfg.AuthServer().Clients, FileAPIs: cfg.APIs, FileUsers: users,
-		AccessTokenTTL: cfg.AccessTokenTTL, Keys: keys.Sealed(st, cfg.KeyRing()), KeyAlgorithms: cfg.Algorithms(),
-		KeyRetention: cfg.KeyRetention(), Registration: cfg.Registration.Enabled,
-		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log})
+		AccessTokenTTL: cfg.AccessTokenTTL, Registration: cfg.Registration.Enabled,
+		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log,
+		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention()})
 	if err != nil {
 		g.Close()
 		return nil, nil, err
