@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
@@ -22,12 +21,6 @@ import (
 type createdClient struct {
 	registry.ClientInfo
 	ClientSecret string `json:"client_secret,omitempty"`
-}
-
-// usesSecret reports whether clients of the auth method authenticate with
-// a client secret; empty means client_secret_basic.
-func usesSecret(method string) bool {
-	return method == "" || method == store.AuthSecretBasic || method == store.AuthSecretPost
 }
 
 // isFileClient reports whether the configuration file defines id.
@@ -67,7 +60,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 // as the store keeps it with the secret in the clear. A *problemError
 // says what is wrong with it.
 func (s *Server) validClient(ctx context.Context, cl registry.Client) (store.Client, string, error) {
-	if usesSecret(cl.TokenEndpointAuthMethod) && cl.ClientSecret == "" {
+	if store.UsesSecret(cl.TokenEndpointAuthMethod) && cl.ClientSecret == "" {
 		cl.ClientSecret, _ = authserver.NewSecret()
 	}
 	apis, err := s.cfg.Store.ListAPIs(ctx)
@@ -187,31 +180,15 @@ func (s *Server) patchedClient(c store.Client, patch []byte, apis []store.API) (
 }
 
 // replacedClient is c with the metadata cl, validated as a new client
-// would be. What the server keeps beside the metadata stays: the secret
-// digests, the registration token, created_at. A client that moves to a
-// secret auth method without having a secret gets one, returned to be
-// shown once; one that moves away from secrets loses its digests.
+// would be, by the rule the CLI's clients update shares
+// (config.Config.ReplaceClient): the secret digests stay, and a client
+// moved to a secret auth method without one gets one, returned to be
+// shown once.
 func (s *Server) replacedClient(c store.Client, cl registry.Client, apis []store.API) (store.Client, string, error) {
-	cl.ClientID = c.ID
-	var generated string
-	if usesSecret(cl.TokenEndpointAuthMethod) {
-		if len(c.SecretHash) == 0 {
-			generated, _ = authserver.NewSecret()
-			cl.ClientSecret = generated
-		} else {
-			// The rules require a secret; the digest kept below stands
-			// for it.
-			cl.ClientSecret = strings.Repeat("k", 64)
-		}
-	}
-	next, err := s.cfg.Rules.NewClient(cl, apis)
+	next, generated, err := s.cfg.Rules.ReplaceClient(c, cl, apis, s.cfg.Now())
 	if err != nil {
 		return c, "", invalid(err)
 	}
-	if generated == "" && usesSecret(cl.TokenEndpointAuthMethod) {
-		next.SecretHash, next.PreviousSecretHash, next.PreviousSecretExpiresAt = c.SecretHash, c.PreviousSecretHash, c.PreviousSecretExpiresAt
-	}
-	next.RegistrationTokenHash, next.CreatedAt, next.UpdatedAt = c.RegistrationTokenHash, c.CreatedAt, s.cfg.Now().UTC()
 	return next, generated, nil
 }
 

@@ -126,7 +126,7 @@ func (s *Server) registration(c registry.ClientInfo, secret, token string) regis
 	a := registrationAnswer{metadata: metadataOf(c.Client), ClientID: c.ClientID, ClientSecret: secret,
 		ClientIDIssuedAt: c.CreatedAt.Unix(), RegistrationAccessToken: token,
 		RegistrationClientURI: s.cfg.Issuer + RegisterPath + "/" + url.PathEscape(c.ClientID)}
-	if usesSecret(c.TokenEndpointAuthMethod) {
+	if store.UsesSecret(c.TokenEndpointAuthMethod) {
 		never := int64(0)
 		a.ClientSecretExpiresAt = &never
 	}

@@ -3,18 +3,12 @@ package admin
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
-
-// maxOverlap bounds how long a replaced secret stays valid: a week is
-// time enough to roll the new one out, and a leaked secret must not live
-// on for long.
-const maxOverlap = 7 * 24 * time.Hour
 
 // rotateSecret gives a stored client a new secret, shown once, and keeps
 // the old one valid for the requested overlap (none by default), so that
@@ -29,9 +23,9 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength != 0 && !readJSON(w, r, &rot, false) {
 		return
 	}
-	if rot.Overlap < 0 || rot.Overlap.D() > maxOverlap {
+	if rot.Overlap < 0 || rot.Overlap.D() > store.MaxSecretOverlap {
 		writeProblem(w, http.StatusBadRequest, problemInvalid, "overlap is out of range",
-			FieldProblem{Field: "overlap", Detail: fmt.Sprintf("must be between 0s and %v", maxOverlap)})
+			FieldProblem{Field: "overlap", Detail: fmt.Sprintf("must be between 0s and %v", store.MaxSecretOverlap)})
 		return
 	}
 	secret, hash := authserver.NewSecret()
@@ -40,16 +34,11 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		if !matches(r, etagOf(registry.ClientFromStore(*c, registry.SourceStore))) {
 			return errStale
 		}
-		if !usesSecret(c.AuthMethod) {
+		if !store.UsesSecret(c.AuthMethod) {
 			return &problemError{status: http.StatusConflict, slug: problemConflict,
 				detail: "the client authenticates with " + c.AuthMethod + ", not a secret"}
 		}
-		now := s.cfg.Now().UTC()
-		c.PreviousSecretHash, c.PreviousSecretExpiresAt = nil, time.Time{}
-		if rot.Overlap > 0 {
-			c.PreviousSecretHash, c.PreviousSecretExpiresAt = c.SecretHash, now.Add(rot.Overlap.D())
-		}
-		c.SecretHash, c.UpdatedAt = hash, now
+		c.RotateSecret(hash, rot.Overlap.D(), s.cfg.Now().UTC())
 		out = registry.NewSecret{ClientSecret: secret, PreviousSecretExpiresAt: c.PreviousSecretExpiresAt}
 		return nil
 	})

@@ -52,6 +52,10 @@ type Rules interface {
 	// NewClient validates cl, knowing the stored APIs' scopes, and returns
 	// it as the store keeps it; its error joins *config.FieldErrors.
 	NewClient(cl registry.Client, stored []store.API) (store.Client, error)
+	// ReplaceClient validates cl as the new metadata of the stored client
+	// old, keeping its secret digests, and returns a generated secret when
+	// the client moves to a secret auth method without one.
+	ReplaceClient(old store.Client, cl registry.Client, stored []store.API, now time.Time) (store.Client, string, error)
 	// NewAPI validates a; client tells whether an ID names a client and
 	// whether that client is public.
 	NewAPI(a registry.API, client func(id string) (public, ok bool)) (store.API, error)
@@ -74,6 +78,15 @@ type Config struct {
 	FileClients []store.Client
 	FileAPIs    []registry.API
 	FileUsers   []string
+	// Registration opens dynamic client registration (RFC 7591, 7592)
+	// at /register, to holders of an initial access token: an access
+	// token of the management API with admin:clients:write, or one of
+	// InitialAccessTokens. False answers 404 there.
+	Registration bool
+	// InitialAccessTokens are one-time initial access tokens for
+	// registration: each registers one client, then is spent (in the
+	// store, so on every instance). Empty means only admin tokens.
+	InitialAccessTokens []string
 	// AccessTokenTTL is the longest lifetime of an access token: a
 	// revocation of a user's or a client's tokens (a cutoff) and of one
 	// token (a jti) is kept that long plus store.CutoffSkew. Zero means
@@ -93,15 +106,6 @@ type Config struct {
 	// default token lifetime, so a rotation never drops a key a token in
 	// use was signed with.
 	KeyRetention time.Duration
-	// Registration opens dynamic client registration (RFC 7591, 7592)
-	// at /register, to holders of an initial access token: an access
-	// token of the management API with admin:clients:write, or one of
-	// InitialAccessTokens. False answers 404 there.
-	Registration bool
-	// InitialAccessTokens are one-time initial access tokens for
-	// registration: each registers one client, then is spent (in the
-	// store, so on every instance). Empty means only admin tokens.
-	InitialAccessTokens []string
 	// RegisterLimit limits dynamic registration per client address (an
 	// IPv6 /64): every POST /register, and the refused requests at the
 	// configuration endpoints (registerlimit.go). A zero Limit limits

@@ -19,9 +19,10 @@ import (
 // as, with the management API at /admin/v1/ and, when registration is
 // enabled, dynamic client registration at /register beside it. The API's
 // guard reaches the authorization server in process. close stops the
-// guard's background refreshes. limiter and sink are the authorization
+// guard's background refreshes. ks reads and rotates the signing keys
+// through the key-encryption keys; limiter and sink are the authorization
 // server's: registration's rate limit counts with the others.
-func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.Handler, changed func(context.Context),
+func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.KeyStore, as http.Handler, changed func(context.Context),
 	limiter usage.Limiter, sink usage.Sink, log *slog.Logger) (h http.Handler, close func(), err error) {
 	g, err := guard.New(ctx, guard.Options{Issuer: cfg.Issuer, Audience: admin.Audience(cfg.Issuer), Logger: log,
 		HTTPClient: &http.Client{Transport: inProcess{as}, Timeout: 10 * time.Second}})
@@ -35,9 +36,9 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, as http.
 	ascfg := cfg.AuthServer()
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
 		FileClients: ascfg.Clients, FileAPIs: cfg.APIs, FileUsers: users,
-		AccessTokenTTL: cfg.AccessTokenTTL, Keys: keys.Sealed(st, cfg.KeyRing()), KeyAlgorithms: cfg.Algorithms(),
-		KeyRetention: cfg.KeyRetention(), Registration: cfg.Registration.Enabled,
+		AccessTokenTTL: cfg.AccessTokenTTL, Registration: cfg.Registration.Enabled,
 		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log,
+		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention(),
 		RegisterLimit: *cfg.RateLimits.Register, Limiter: limiter, Usage: sink, TrustedProxies: ascfg.TrustedProxies})
 	if err != nil {
 		g.Close()

@@ -48,7 +48,24 @@ func auditListCmd() *cobra.Command {
 	fl.StringVar(&f.Subject, "subject", "", "only events about this user (sub)")
 	fl.StringVar(&f.ClientID, "client", "", "only events about this client_id")
 	fl.StringVar(&f.Type, "type", "", "only events of this type, e.g. refresh_reuse")
-	cmd.PreRunE = sinceFlag(fl, &f.Since, "events")
+	since := sinceFlag(fl, &f.Since, "events")
+	var until string
+	fl.StringVar(&until, "until", "", "only events before a time (RFC 3339) or a duration ago (e.g. 1h)")
+	fl.Int64Var(&f.Before, "before", 0, "only events whose ID is below this one: the next page after a listing whose last event had this ID (the id in --json)")
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := since(cmd, args); err != nil {
+			return err
+		}
+		if until == "" {
+			return nil
+		}
+		t, err := parseSince(until, time.Now())
+		if err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+		f.Until = t
+		return nil
+	}
 	fl.IntVar(&f.Limit, "limit", 1000, "most events to list")
 	return cmd
 }

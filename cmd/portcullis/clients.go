@@ -13,63 +13,50 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
 
 func clientsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "clients", Short: "Manage OAuth clients in the store"}
-	cmd.AddCommand(clientsCreateCmd(), clientsListCmd(), clientsDeleteCmd(), clientsSuspendCmd(), clientsResumeCmd())
+	cmd.AddCommand(clientsCreateCmd(), clientsListCmd(), clientsGetCmd(), clientsUpdateCmd(), clientsRotateSecretCmd(),
+		clientsDeleteCmd(), clientsSuspendCmd(), clientsResumeCmd())
 	return cmd
 }
 
-// clientView is how the CLI shows a client; it never holds a secret digest.
-type clientView struct {
-	ClientID   string   `json:"client_id"`
-	Name       string   `json:"client_name,omitempty"`
-	AuthMethod string   `json:"token_endpoint_auth_method"`
-	GrantTypes []string `json:"grant_types"`
-	Scopes     []string `json:"scopes"`
-	JWKSURI    string   `json:"jwks_uri,omitempty"`
-	// AssertionAudience is set when the client also accepts the token
-	// endpoint as its assertions' aud.
-	AssertionAudience string `json:"assertion_audience,omitempty"`
-	// DefaultAudience is set when the client overrides the file's
-	// default_audience.
-	DefaultAudience string `json:"default_audience,omitempty"`
-	// IntrospectAny is set when the client may introspect every token.
-	IntrospectAny bool `json:"introspect_any,omitempty"`
-	// DPoPBoundAccessTokens is set when the client must send DPoP proofs.
-	DPoPBoundAccessTokens bool   `json:"dpop_bound_access_tokens,omitempty"`
-	Source                string `json:"source"`
-	// ClientSecret is set only in the answer to create: it is shown once.
+// createdClient is the answer to clients create and update: the client as
+// the management API shows it and, when one was generated, its secret,
+// shown only this once.
+type createdClient struct {
+	registry.ClientInfo
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
-func view(c store.Client, source string) clientView {
-	return clientView{ClientID: c.ID, Name: c.Name, AuthMethod: c.AuthMethod, GrantTypes: c.GrantTypes,
-		Scopes: c.Scopes, JWKSURI: c.JWKSURI, AssertionAudience: c.AssertionAudience,
-		DefaultAudience: c.DefaultAudience, IntrospectAny: c.IntrospectAny, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, Source: source}
-}
-
 func clientsCreateCmd() *cobra.Command {
-	var id, name, method, jwksURI, assertionAudience, defaultAudience string
-	var grants, scopes []string
-	var introspectAny, dpopBound bool
+	var id string
+	var f *clientFlags
 	cmd := stateCmd(&cobra.Command{
 		Use:   "create",
 		Short: "Register a client; a generated secret is printed once",
-		Args:  cobra.NoArgs,
+		Long: "Register a client with the metadata the flags give, validated as the configuration\n" +
+			"file's clients are. A confidential client gets a generated secret, printed once; a\n" +
+			"public client (--auth-method none: a single-page or native app) and a private_key_jwt\n" +
+			"client (--jwks FILE or --jwks-uri) get none. Examples:\n\n" +
+			"  clients create --id reports --scopes read:users\n" +
+			"  clients create --id web --redirect-uris https://app.example.com/callback --scopes openid,profile\n" +
+			"  clients create --id spa --auth-method none --redirect-uris https://app.example.com/cb --scopes openid\n" +
+			"  clients create --id cli --auth-method none --application-type native --redirect-uris http://127.0.0.1/cb",
+		Args: cobra.NoArgs,
 	}, func(r *run, _ []string) error {
-		cl := config.Client{ClientID: id, Name: name, TokenEndpointAuthMethod: method,
-			GrantTypes: grants, Scopes: scopes, JWKSURI: jwksURI, AssertionAudience: assertionAudience,
-			DefaultAudience: defaultAudience, DPoPBoundAccessTokens: dpopBound}
-		if introspectAny {
-			cl.Introspect = "any"
+		cl := registry.Client{ClientID: id, GrantTypes: []string{"client_credentials"}}
+		if f.changed("redirect-uris") {
+			cl.GrantTypes = []string{"authorization_code", "refresh_token"}
 		}
-		var secret string
-		if method != store.AuthPrivateKey {
-			secret, _ = authserver.NewSecret()
-			cl.ClientSecret = secret
+		if err := f.apply(&cl); err != nil {
+			return err
+		}
+		if store.UsesSecret(cl.TokenEndpointAuthMethod) {
+			cl.ClientSecret, _ = authserver.NewSecret()
 		}
 		apis, err := r.st.ListAPIs(r.ctx)
 		if err != nil {
@@ -89,28 +76,22 @@ func clientsCreateCmd() *cobra.Command {
 			Detail: map[string]any{"change": "client created", "auth_method": sc.AuthMethod}}); err != nil {
 			return err
 		}
-		v := view(sc, "store")
-		v.ClientSecret = secret
-		return r.print(v, func(w io.Writer) {
-			fmt.Fprintf(w, "created client %s (%s)\n", v.ClientID, v.AuthMethod)
-			if secret != "" {
-				fmt.Fprintf(w, "client secret: %s\nIt is shown only now: store it safely.\n", secret)
-			}
-		})
+		return r.printCreated(createdClient{registry.ClientFromStore(sc, registry.SourceStore), cl.ClientSecret}, "created")
 	})
-	f := cmd.Flags()
-	f.StringVar(&id, "id", "", "client_id (required)")
-	f.StringVar(&name, "name", "", "human-readable client name")
-	f.StringVar(&method, "auth-method", store.AuthSecretBasic, "client_secret_basic, client_secret_post or private_key_jwt")
-	f.StringVar(&jwksURI, "jwks-uri", "", "where the client publishes its keys (private_key_jwt)")
-	f.StringVar(&assertionAudience, "assertion-audience", "", "issuer (the default), or token_endpoint to also accept the token endpoint URL as the aud of the client's assertions (private_key_jwt)")
-	f.StringVar(&defaultAudience, "default-audience", "", "single or all: whether a token requested without resource may be for several APIs (default: the file's default_audience)")
-	f.BoolVar(&introspectAny, "introspect-any", false, "let the client introspect every token, as a gateway in front of several APIs must")
-	f.BoolVar(&dpopBound, "dpop-bound-access-tokens", false, "require a DPoP proof (RFC 9449) in every token request of the client, so its access tokens are all bound to its key")
-	f.StringSliceVar(&grants, "grant-types", []string{"client_credentials"}, "grant types")
-	f.StringSliceVar(&scopes, "scopes", nil, "scopes the client may be granted")
+	cmd.Flags().StringVar(&id, "id", "", "client_id (required)")
+	f = addClientFlags(cmd.Flags())
 	cmd.MarkFlagRequired("id")
 	return cmd
+}
+
+// printCreated shows a created or updated client and its new secret.
+func (r *run) printCreated(v createdClient, what string) error {
+	return r.print(v, func(w io.Writer) {
+		fmt.Fprintf(w, "%s client %s (%s)\n", what, v.ClientID, v.TokenEndpointAuthMethod)
+		if v.ClientSecret != "" {
+			fmt.Fprintf(w, "client secret: %s\nIt is shown only now: store it safely.\n", v.ClientSecret)
+		}
+	})
 }
 
 func clientsListCmd() *cobra.Command {
@@ -123,17 +104,17 @@ func clientsListCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		views := []clientView{}
+		views := []registry.ClientInfo{}
 		for _, c := range r.cfg.AuthServer().Clients {
-			views = append(views, view(c, "config"))
+			views = append(views, registry.ClientFromStore(c, registry.SourceConfig))
 		}
 		for _, c := range stored {
-			views = append(views, view(c, "store"))
+			views = append(views, registry.ClientFromStore(c, registry.SourceStore))
 		}
-		slices.SortFunc(views, func(a, b clientView) int { return strings.Compare(a.ClientID, b.ClientID) })
+		slices.SortFunc(views, func(a, b registry.ClientInfo) int { return strings.Compare(a.ClientID, b.ClientID) })
 		return r.print(views, table("CLIENT ID\tSOURCE\tAUTH METHOD\tGRANT TYPES\tSCOPES", func(w io.Writer) {
 			for _, v := range views {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", v.ClientID, v.Source, v.AuthMethod,
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", v.ClientID, v.Source, v.TokenEndpointAuthMethod,
 					strings.Join(v.GrantTypes, ","), strings.Join(v.Scopes, " "))
 			}
 		}))

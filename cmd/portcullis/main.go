@@ -24,6 +24,6 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), devCmd(), clientsCmd(), keysCmd(), usersCmd(), tokensCmd(), auditCmd(), usageCmd(), anomaliesCmd(), migrateCmd(), dpopCmd(), versionCmd())
+	root.AddCommand(serveCmd(), devCmd(), clientsCmd(), apisCmd(), keysCmd(), usersCmd(), tokensCmd(), auditCmd(), usageCmd(), anomaliesCmd(), migrateCmd(), dpopCmd(), versionCmd())
 	return root
 }

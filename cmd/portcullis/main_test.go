@@ -111,11 +111,11 @@ func TestServeWithCLI(t *testing.T) {
 		ClientID        string `json:"client_id"`
 		ClientSecret    string `json:"client_secret"`
 		DefaultAudience string `json:"default_audience"`
-		IntrospectAny   bool   `json:"introspect_any"`
+		Introspect      string `json:"introspect"`
 	}
 	out := cli(t, env, "clients", "create", "--config", conf, "--id", "batch", "--scopes", "read:users",
 		"--default-audience", "all", "--introspect-any", "--json")
-	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created.ClientSecret) != 43 || created.DefaultAudience != "all" || !created.IntrospectAny {
+	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created.ClientSecret) != 43 || created.DefaultAudience != "all" || created.Introspect != "any" {
 		t.Fatalf("clients create: %q", out)
 	}
 	cc2 := clientcredentials.Config{ClientID: "batch", ClientSecret: created.ClientSecret, TokenURL: issuer + "/token"}

@@ -209,9 +209,10 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	} else {
 		log.Info("no operations listener (ops_listen is not set): metrics are not served")
 	}
-	// A change through the management API reloads this instance's APIs
-	// before it answers and tells the others (apisChanged).
-	main, closeAdmin, err := withAdmin(ctx, cfg, st, srv.Handler(), apisChanged(srv, rs, log), limiter, sink, log)
+	// A change through the management API reaches this instance at once,
+	// and the others through a Redis notice or their next poll. Its store
+	// is the server's, so revocations it makes are announced to guards.
+	main, closeAdmin, err := withAdmin(ctx, cfg, m.Store(shared), ks, srv.Handler(), apisChanged(srv, rs, log), limiter, sink, log)
 	if err != nil {
 		g.close()
 		return err

@@ -21,7 +21,7 @@ import (
 
 func usersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage the people who sign in"}
-	cmd.AddCommand(usersAddCmd(), usersListCmd(), usersDeleteCmd(), usersSetPasswordCmd(), usersDisableCmd(), usersEnableCmd())
+	cmd.AddCommand(usersAddCmd(), usersListCmd(), usersUpdateCmd(), usersGrantsCmd(), usersDeleteCmd(), usersSetPasswordCmd(), usersDisableCmd(), usersEnableCmd())
 	return cmd
 }
 

@@ -1,0 +1,168 @@
+package sdk_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/portcullis/portcullis/registry"
+	"github.com/portcullis/portcullis/sdk"
+)
+
+// TestServices calls every route through the SDK against the real
+// handlers, so that a path, a query parameter or a body the SDK and the
+// server spell differently fails here.
+func TestServices(t *testing.T) {
+	s := startServer(t)
+	c := s.sdk(t)
+	ctx := context.Background()
+
+	t.Run("OpenAPI document", func(t *testing.T) {
+		doc, err := c.OpenAPI(ctx)
+		var d struct {
+			OpenAPI string `json:"openapi"`
+		}
+		if err != nil || json.Unmarshal(doc, &d) != nil || d.OpenAPI == "" {
+			t.Fatalf("%v, %.100s", err, doc)
+		}
+	})
+
+	t.Run("clients: rotate the secret with an overlap, update, delete", func(t *testing.T) {
+		created, err := c.Clients.Create(ctx, serviceClient("rotating"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rot, err := c.Clients.RotateSecret(ctx, "rotating", registry.SecretRotation{Overlap: registry.Duration(time.Hour)})
+		if err != nil || rot.ClientSecret == "" || rot.ClientSecret == created.Value.ClientSecret || rot.PreviousSecretExpiresAt.IsZero() {
+			t.Fatalf("rotate: %+v, %v", rot, err)
+		}
+		for _, secret := range []string{created.Value.ClientSecret, rot.ClientSecret} {
+			cc := clientcredentials.Config{ClientID: "rotating", ClientSecret: secret, TokenURL: s.URL + "/token"}
+			if _, err := cc.Token(ctx); err != nil {
+				t.Errorf("a secret valid during the overlap is refused: %v", err)
+			}
+		}
+		got, err := c.Clients.Get(ctx, "rotating")
+		if err != nil || got.Value.PreviousSecretExpiresAt.IsZero() || got.Value.ClientSecret != "" {
+			t.Fatalf("read after rotation: %+v, %v", got, err)
+		}
+		upd, err := c.Clients.Update(ctx, "rotating", sdk.Patch{"client_name": "Rotating", "access_token_ttl": "10m"}, got.ETag)
+		if err != nil || upd.Value.Name != "Rotating" || upd.Value.AccessTokenTTL.D() != 10*time.Minute {
+			t.Fatalf("update: %+v, %v", upd, err)
+		}
+		if err := c.Clients.Delete(ctx, "rotating", upd.ETag); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Clients.Get(ctx, "rotating"); !sdk.IsNotFound(err) {
+			t.Errorf("after delete: %v", err)
+		}
+	})
+
+	t.Run("APIs: the built-in management API is listed", func(t *testing.T) {
+		var ids []string
+		for a, err := range c.APIs.List(ctx, sdk.ListOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, a.Identifier)
+		}
+		if !slices.Contains(ids, registry.AdminAudience(s.URL)) {
+			t.Errorf("APIs %v do not include the management API", ids)
+		}
+	})
+
+	var userID string
+	t.Run("users: create, search, claims, disable, password, delete", func(t *testing.T) {
+		u, err := c.Users.Create(ctx, registry.User{Username: "grace", Password: "compiler-1952-cobol",
+			Claims: map[string]any{"email": "grace@example.com", "name": "Grace"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		userID = u.Value.ID
+		var found []string
+		for v, err := range c.Users.List(ctx, sdk.UserListOptions{Query: "GRACE@"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = append(found, v.Username)
+		}
+		if !slices.Equal(found, []string{"grace"}) {
+			t.Errorf("search by email found %v", found)
+		}
+		upd, err := c.Users.Update(ctx, userID, sdk.Patch{"claims": map[string]any{"name": nil, "nickname": "Amazing"}}, u.ETag)
+		if err != nil || upd.Value.Claims["name"] != nil || upd.Value.Claims["nickname"] != "Amazing" || upd.Value.Claims["email"] != "grace@example.com" {
+			t.Fatalf("claims merge: %+v, %v", upd.Value.Claims, err)
+		}
+		if v, err := c.Users.SetDisabled(ctx, userID, true); err != nil || !v.Value.Disabled {
+			t.Fatalf("disable: %+v, %v", v, err)
+		}
+		if v, err := c.Users.SetDisabled(ctx, userID, false); err != nil || v.Value.Disabled {
+			t.Fatalf("enable: %+v, %v", v, err)
+		}
+		if err := c.Users.SetPassword(ctx, userID, "short"); !sdk.IsInvalid(err) {
+			t.Errorf("a short password: %v, want 400", err)
+		}
+		if err := c.Users.SetPassword(ctx, userID, "a-new-long-password"); err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range c.Users.Grants(ctx, userID, sdk.ListOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("grants and revocations", func(t *testing.T) {
+		if _, err := c.Grants.Page(ctx, sdk.GrantFilter{ClientID: "web-app", Live: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Grants.Get(ctx, "no-such-grant"); !sdk.IsNotFound(err) {
+			t.Errorf("unknown grant: %v", err)
+		}
+		res, err := c.Grants.RevokeTokens(ctx, registry.Revocation{Subject: userID})
+		if err != nil || res.NotBefore.IsZero() {
+			t.Fatalf("revoke the user's tokens: %+v, %v", res, err)
+		}
+		if _, err := c.Grants.RevokeTokens(ctx, registry.Revocation{}); !sdk.IsInvalid(err) {
+			t.Errorf("an empty revocation: %v, want 400", err)
+		}
+	})
+
+	t.Run("keys: list and rotate", func(t *testing.T) {
+		before, err := c.Keys.List(ctx)
+		if err != nil || len(before) == 0 {
+			t.Fatalf("%v, %v", before, err)
+		}
+		k, err := c.Keys.Rotate(ctx, registry.KeyRotation{ActivateIn: registry.Duration(time.Hour)})
+		if err != nil || k.KID == "" || len(k.Public) == 0 {
+			t.Fatalf("rotate: %+v, %v", k, err)
+		}
+		after, err := c.Keys.List(ctx)
+		if err != nil || len(after) != len(before)+1 {
+			t.Errorf("%d keys after a rotation, want %d: %v", len(after), len(before)+1, err)
+		}
+	})
+
+	t.Run("audit, usage and anomalies", func(t *testing.T) {
+		p, err := c.Audit.Page(ctx, sdk.AuditFilter{ClientID: "rotating", Until: time.Now().Add(time.Minute), ListOptions: sdk.ListOptions{Limit: 2}})
+		if err != nil || len(p.Items) != 2 || p.NextCursor == "" {
+			t.Fatalf("a page of the rotating client's events: %+v, %v", p, err)
+		}
+		rep, err := c.Usage.Report(ctx, sdk.UsageFilter{By: "day", Since: time.Now().Add(-48 * time.Hour)})
+		if err != nil || rep.By != "day" {
+			t.Fatalf("usage: %+v, %v", rep, err)
+		}
+		if _, err := c.Usage.Report(ctx, sdk.UsageFilter{By: "week"}); !sdk.IsInvalid(err) {
+			t.Errorf("by week: %v, want 400", err)
+		}
+		for _, err := range c.Usage.Anomalies(ctx, sdk.AnomalyFilter{Since: time.Now().Add(-time.Hour)}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package sdk
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"net/url"
+
+	"github.com/portcullis/portcullis/registry"
+)
+
+// UsersService manages users: /admin/v1/users. Reads need
+// admin:users:read, changes admin:users:write; a user's grants need
+// admin:grants:read.
+type UsersService struct{ c *Client }
+
+// UserListOptions select users.
+type UserListOptions struct {
+	// Query keeps users whose username or email contains it, ignoring
+	// case. Empty means every user.
+	Query string
+	ListOptions
+}
+
+func (o UserListOptions) values() url.Values {
+	q := url.Values{}
+	if o.Query != "" {
+		q.Set("q", o.Query)
+	}
+	return o.ListOptions.values(q)
+}
+
+// List returns the users opts selects, by username.
+func (s *UsersService) List(ctx context.Context, opts UserListOptions) iter.Seq2[registry.UserInfo, error] {
+	return all[registry.UserInfo](ctx, s.c, "users", opts.values())
+}
+
+// Page returns one page of users.
+func (s *UsersService) Page(ctx context.Context, opts UserListOptions) (Page[registry.UserInfo], error) {
+	return getPage[registry.UserInfo](ctx, s.c, "users", opts.values())
+}
+
+// Get reads the user whose ID (subject) is given.
+func (s *UsersService) Get(ctx context.Context, id string) (Versioned[registry.UserInfo], error) {
+	return get[registry.UserInfo](ctx, s.c, "users/"+segment(id))
+}
+
+// Create adds u. Its password, if any, is never read back.
+func (s *UsersService) Create(ctx context.Context, u registry.User) (Versioned[registry.UserInfo], error) {
+	return send[registry.UserInfo](ctx, s.c, http.MethodPost, "users", u, "", "")
+}
+
+// Update changes username, claims or disabled as patch names them (claims
+// merge: a nil claim removes it), if the user still has the ETag ifMatch
+// when it is not empty. Disabling a user revokes their tokens.
+func (s *UsersService) Update(ctx context.Context, id string, patch Patch, ifMatch string) (Versioned[registry.UserInfo], error) {
+	return send[registry.UserInfo](ctx, s.c, http.MethodPatch, "users/"+segment(id), patch, contentMergePatch, ifMatch)
+}
+
+// SetDisabled disables the user (revoking their tokens) or enables them.
+func (s *UsersService) SetDisabled(ctx context.Context, id string, disabled bool) (Versioned[registry.UserInfo], error) {
+	return s.Update(ctx, id, Patch{"disabled": disabled}, "")
+}
+
+// Delete removes the user and revokes their tokens, if the user still has
+// the ETag ifMatch when that is not empty.
+func (s *UsersService) Delete(ctx context.Context, id, ifMatch string) error {
+	return s.c.remove(ctx, "users/"+segment(id), ifMatch)
+}
+
+// SetPassword replaces the user's password and revokes their tokens.
+func (s *UsersService) SetPassword(ctx context.Context, id, password string) error {
+	_, err := s.c.do(ctx, request{method: http.MethodPut, path: "users/" + segment(id) + "/password",
+		body: registry.Password{Password: password}}, nil)
+	return err
+}
+
+// Grants returns the user's grants, newest first.
+func (s *UsersService) Grants(ctx context.Context, id string, opts ListOptions) iter.Seq2[registry.Grant, error] {
+	return all[registry.Grant](ctx, s.c, "users/"+segment(id)+"/grants", opts.values(nil))
+}
