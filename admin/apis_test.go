@@ -67,6 +67,7 @@ func TestAPILifecycle(t *testing.T) {
 		{"the identifier", map[string]any{"identifier": "https://x.example.com"}, "", http.StatusBadRequest, "identifier"},
 		{"no scopes", map[string]any{"scopes": []string{}}, "", http.StatusBadRequest, "scopes"},
 		{"an OpenID Connect scope", map[string]any{"scopes": []string{"openid"}}, "", http.StatusBadRequest, "scopes[0]"},
+		{"a management API scope", map[string]any{"scopes": []string{"admin:users:write"}}, "", http.StatusBadRequest, "scopes[0]"},
 	} {
 		a := e.do(t, call{method: "PATCH", path: path, token: tok, body: c.body, header: map[string]string{"If-Match": c.ifm}})
 		if p := a.problem(t); a.status != c.status || (c.field != "" && !hasField(p, c.field)) {

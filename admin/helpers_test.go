@@ -113,6 +113,7 @@ registration:
 		FileClients: e.as.Config.Clients, FileAPIs: e.cfg.APIs, FileUsers: []string{e.as.Username},
 		AccessTokenTTL: e.cfg.AccessTokenTTL, KeyAlgorithms: e.cfg.Algorithms(), KeyRetention: time.Hour,
 		Registration: o.registration, InitialAccessTokens: e.cfg.Registration.InitialAccessTokens,
+		RegistrationScopes: []string{"read:users", "list:users"},
 		Changed: func(ctx context.Context) {
 			e.changed++
 			// As serve's hook does: this instance sees the change at once.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cl, err := md.applyTo(registry.Client{})
+	if err == nil && spend != nil {
+		err = s.oneTimeScopes(cl.Scopes)
+	}
 	if err != nil {
 		s.writeRegistrationError(w, r, err)
 		return
@@ -224,4 +228,22 @@ func bearer(r *http.Request) (string, bool) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
+// oneTimeScopes refuses, for a registration made with a one-time initial
+// access token, any scope beyond OpenID Connect's and RegistrationScopes:
+// whoever holds such a token was trusted to register a client, not to
+// give it machine access to every API.
+func (s *Server) oneTimeScopes(scopes []string) error {
+	var fields []FieldProblem
+	for _, sc := range scopes {
+		if !slices.Contains(authserver.OIDCScopes, sc) && !slices.Contains(s.cfg.RegistrationScopes, sc) {
+			fields = append(fields, FieldProblem{Field: "scope",
+				Detail: sc + " cannot be registered with a one-time initial access token: an administrator grants it"})
+		}
+	}
+	if fields == nil {
+		return nil
+	}
+	return &problemError{status: http.StatusBadRequest, slug: problemInvalid, detail: "invalid client metadata", fields: fields}
 }

@@ -189,6 +189,7 @@ func TestRegisterRefused(t *testing.T) {
 		{"an http redirect URI", map[string]any{"redirect_uris": []string{"http://app.example.com/cb"}}, "invalid_redirect_uri"},
 		{"no redirect URI for code", map[string]any{"client_name": "x"}, "invalid_redirect_uri"},
 		{"an admin scope", map[string]any{"redirect_uris": []string{"https://a.example.com/cb"}, "scope": admin.ScopeUsersWrite}, "invalid_client_metadata"},
+		{"an API scope a one-time token may not register", map[string]any{"grant_types": []string{"client_credentials"}, "scope": "write:users"}, "invalid_client_metadata"},
 		{"a response type", map[string]any{"redirect_uris": []string{"https://a.example.com/cb"}, "response_types": []string{"token"}}, "invalid_client_metadata"},
 		{"a bad auth method", map[string]any{"redirect_uris": []string{"https://a.example.com/cb"}, "token_endpoint_auth_method": "magic"}, "invalid_client_metadata"},
 		{"scope as an array", `{"redirect_uris": ["https://a.example.com/cb"], "scope": ["openid"]}`, "invalid_client_metadata"},

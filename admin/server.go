@@ -87,6 +87,10 @@ type Config struct {
 	// registration: each registers one client, then is spent (in the
 	// store, so on every instance). Empty means only admin tokens.
 	InitialAccessTokens []string
+	// RegistrationScopes are the API scopes a client registered with one
+	// of InitialAccessTokens may ask for, besides OpenID Connect's. Empty
+	// means OpenID Connect scopes only.
+	RegistrationScopes []string
 	// AccessTokenTTL is the longest lifetime of an access token: a
 	// revocation of a user's or a client's tokens (a cutoff) and of one
 	// token (a jti) is kept that long plus store.CutoffSkew. Zero means

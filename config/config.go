@@ -182,6 +182,12 @@ type Registration struct {
 	// client, then is spent for every instance. Empty means only access
 	// tokens of the management API.
 	InitialAccessTokens []string `yaml:"initial_access_tokens"`
+	// Scopes are the API scopes a client registered with a one-time
+	// initial access token may ask for, besides OpenID Connect's; an
+	// administrator widens a registered client through the management
+	// API. Empty means OpenID Connect scopes only. Registrations made
+	// with a management API token may ask for any scope but admin:*.
+	Scopes []string `yaml:"scopes"`
 }
 
 // API is a protected resource defined in the file; the management API

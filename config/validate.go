@@ -603,6 +603,7 @@ func (c *Config) validateAPI(api *API, key string, p *problems) {
 		p.check(authserver.ValidScopeToken(sc.Name), k, "is not a valid scope (RFC 6749 section 3.3)")
 		p.check(!seen[sc.Name], k, "is defined twice")
 		p.check(!slices.Contains(authserver.OIDCScopes, sc.Name), k, "is an OpenID Connect scope, which no API defines")
+		p.check(!slices.Contains(registry.AdminScopes, sc.Name), k, "is a scope of the built-in management API")
 		p.check(len(sc.Description) <= 500, k+".description", "must have at most 500 characters")
 		seen[sc.Name] = true
 	}

@@ -37,7 +37,7 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
 		FileClients: ascfg.Clients, FileAPIs: cfg.APIs, FileUsers: users,
 		AccessTokenTTL: cfg.AccessTokenTTL, Registration: cfg.Registration.Enabled,
-		InitialAccessTokens: cfg.Registration.InitialAccessTokens, Changed: changed, Log: log,
+		InitialAccessTokens: cfg.Registration.InitialAccessTokens, RegistrationScopes: cfg.Registration.Scopes, Changed: changed, Log: log,
 		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention(),
 		RegisterLimit: *cfg.RateLimits.Register, Limiter: limiter, Usage: sink, TrustedProxies: ascfg.TrustedProxies})
 	if err != nil {
