@@ -290,3 +290,34 @@ func TestListClientsPages(t *testing.T) {
 		}
 	}
 }
+
+// A management API scope can be given to a client only by a token that
+// holds it: admin:clients:write alone does not make administrators of
+// users or keys.
+func TestAdminScopesAreDelegatedOnlyByHolders(t *testing.T) {
+	e := newEnv(t)
+	narrow := e.token(t, "admin", "admin:clients:write admin:clients:read")
+	body := map[string]any{"client_id": "escalate", "grant_types": []string{"client_credentials"},
+		"scopes": []string{"admin:clients:read", "admin:users:write"}}
+	a := e.do(t, call{method: "POST", path: "/admin/v1/clients", token: narrow, body: body})
+	if a.status != http.StatusForbidden || !strings.Contains(string(a.body), `"scopes[1]"`) {
+		t.Fatalf("create with a scope the token lacks: %d %s", a.status, a.body)
+	}
+	body["scopes"] = []string{"admin:clients:read"}
+	if a := e.do(t, call{method: "POST", path: "/admin/v1/clients", token: narrow, body: body}); a.status != http.StatusCreated {
+		t.Fatalf("create with a scope the token holds: %d %s", a.status, a.body)
+	}
+	patch := map[string]any{"scopes": []string{"admin:clients:read", "admin:keys:write"}}
+	if a := e.do(t, call{method: "PATCH", path: "/admin/v1/clients/escalate", token: narrow, body: patch}); a.status != http.StatusForbidden {
+		t.Fatalf("patch adding a scope the token lacks: %d %s", a.status, a.body)
+	}
+	full := e.token(t, "admin", "")
+	if a := e.do(t, call{method: "PATCH", path: "/admin/v1/clients/escalate", token: full, body: patch}); a.status != http.StatusOK {
+		t.Fatalf("patch by a token that holds the scope: %d %s", a.status, a.body)
+	}
+	// Keeping a scope it already has needs no more than clients:write.
+	rename := map[string]any{"client_name": "Escalate"}
+	if a := e.do(t, call{method: "PATCH", path: "/admin/v1/clients/escalate", token: narrow, body: rename}); a.status != http.StatusOK {
+		t.Fatalf("patch keeping its scopes: %d %s", a.status, a.body)
+	}
+}

@@ -35,6 +35,7 @@ type FieldProblem struct {
 const (
 	problemInvalid      = "invalid-request"        // 400: a value breaks a rule
 	problemMalformed    = "malformed-request"      // 400: not JSON, wrong types, unknown fields
+	problemForbidden    = "forbidden"              // 403: the token may not do this
 	problemNotFound     = "not-found"              // 404
 	problemConflict     = "conflict"               // 409: exists, or defined in the file
 	problemPrecondition = "precondition-failed"    // 412: stale If-Match

@@ -39,20 +39,35 @@ func (s *Server) registerRoutes() {
 }
 
 // register registers a client for the holder of an initial access token
-// (RFC 7591 section 3): the server picks the client_id, the secret of a
-// confidential client and the registration access token, each shown only
-// in this answer.
+// (RFC 7591 section 3): one of the configured one-time tokens, or an
+// access token of the management API that carries admin:clients:write,
+// Bearer or DPoP-bound, checked by the guard as every route's is. The
+// server picks the client_id, the secret of a confidential client and the
+// registration access token, each shown only in this answer.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
-	spend, actor, ok := s.initialAccess(w, r)
-	if !ok {
+	if sum, ok := s.oneTimeToken(r); ok {
+		s.registerWith(w, r, sum, "")
 		return
 	}
+	g := s.cfg.Guard
+	g.Middleware(g.RequireScopes(ScopeClientsWrite)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cid, _ := actor(r)
+		s.registerWith(w, r, nil, cid)
+	}))).ServeHTTP(w, r)
+}
+
+// registerWith registers the request's client. oneTime is the digest of
+// the one-time token it came with, spent once the client is stored: a
+// store failure before then leaves the token usable, and of concurrent
+// registrations with one token only the first to spend it keeps its
+// client. actorID is the acting client of an admin token.
+func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []byte, actorID string) {
 	md, ok := readMetadata(w, r)
 	if !ok {
 		return
 	}
 	cl, err := md.applyTo(registry.Client{})
-	if err == nil && spend != nil {
+	if err == nil && oneTime != nil {
 		err = s.oneTimeScopes(cl.Scopes)
 	}
 	if err != nil {
@@ -65,15 +80,6 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.writeRegistrationError(w, r, err)
 		return
 	}
-	if spend != nil {
-		if err := spend(r.Context()); errors.Is(err, store.ErrReplay) {
-			writeBearerError(w, http.StatusUnauthorized, "invalid_token", "the initial access token is spent", "")
-			return
-		} else if err != nil {
-			s.failed(w, r, err)
-			return
-		}
-	}
 	token, hash := authserver.NewSecret()
 	sc.RegistrationTokenHash = hash
 	info, err := s.storeClient(r.Context(), sc)
@@ -81,24 +87,36 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.writeRegistrationError(w, r, err)
 		return
 	}
+	if oneTime != nil {
+		if err := s.cfg.Store.UseOnce(r.Context(), "registration-initial-token:"+hex.EncodeToString(oneTime), s.cfg.Now().Add(spentFor)); err != nil {
+			// Spent meanwhile, or not recorded: the client must not
+			// outlive a token that registered another, or none.
+			if derr := s.cfg.Store.DeleteClient(context.WithoutCancel(r.Context()), s.cutoff(info.ClientID, ""), s.cfg.Now()); derr != nil {
+				s.cfg.Log.ErrorContext(r.Context(), "registration: remove a client whose one-time token was not spent", "client_id", info.ClientID, "err", derr)
+			}
+			if errors.Is(err, store.ErrReplay) {
+				writeBearerError(w, http.StatusUnauthorized, "invalid_token", "the initial access token is spent", "")
+			} else {
+				s.failed(w, r, err)
+			}
+			return
+		}
+	}
 	detail := map[string]any{"change": "client registered", "auth_method": info.TokenEndpointAuthMethod, "initial_access": "one-time token"}
-	if actor != "" {
-		detail["initial_access"], detail["actor_client_id"] = "access token", actor
+	if actorID != "" {
+		detail["initial_access"] = "access token"
 	}
 	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: info.ClientID, Detail: detail})
 	writeJSON(w, http.StatusCreated, s.registration(info, secret, token), "")
 }
 
-// initialAccess checks the initial access token: one of the configured
-// one-time tokens, whose spend func the caller runs once the request is
-// valid, or an access token of the management API that carries
-// admin:clients:write (spend is then nil, and actor its client). On
-// failure it has answered as RFC 6750 says.
-func (s *Server) initialAccess(w http.ResponseWriter, r *http.Request) (spend func(context.Context) error, actor string, ok bool) {
+// oneTimeToken reports whether the request's Bearer token is one of the
+// configured one-time initial access tokens, compared in constant time
+// with each, and returns its digest.
+func (s *Server) oneTimeToken(r *http.Request) ([]byte, bool) {
 	token, found := bearer(r)
-	if !found {
-		writeBearerError(w, http.StatusUnauthorized, "", "", "")
-		return nil, "", false
+	if !found || len(s.cfg.InitialAccessTokens) == 0 {
+		return nil, false
 	}
 	sum := sha256.Sum256([]byte(token))
 	match := 0
@@ -106,21 +124,7 @@ func (s *Server) initialAccess(w http.ResponseWriter, r *http.Request) (spend fu
 		d := sha256.Sum256([]byte(t))
 		match |= subtle.ConstantTimeCompare(d[:], sum[:])
 	}
-	if match == 1 {
-		return func(ctx context.Context) error {
-			return s.cfg.Store.UseOnce(ctx, "registration-initial-token:"+hex.EncodeToString(sum[:]), s.cfg.Now().Add(spentFor))
-		}, "", true
-	}
-	c, err := s.cfg.Guard.Verify(r.Context(), token)
-	if err != nil {
-		writeBearerError(w, http.StatusUnauthorized, "invalid_token", "the initial access token is not valid", "")
-		return nil, "", false
-	}
-	if !c.HasScope(ScopeClientsWrite) {
-		writeBearerError(w, http.StatusForbidden, "insufficient_scope", "registering a client needs "+ScopeClientsWrite, ScopeClientsWrite)
-		return nil, "", false
-	}
-	return nil, c.ClientID(), true
+	return sum[:], match == 1
 }
 
 // registered finds the client of a configuration endpoint request and

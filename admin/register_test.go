@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/oauth2/clientcredentials"
@@ -218,5 +219,46 @@ func TestRegisterRefused(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&md)
 	if md["registration_endpoint"] != e.as.URL+"/register" {
 		t.Errorf("registration_endpoint %v", md["registration_endpoint"])
+	}
+}
+
+// Concurrent registrations with one one-time token leave exactly one
+// client: every other one is refused, and the client it stored removed.
+func TestRegisterOneTimeTokenRace(t *testing.T) {
+	e := newEnv(t, envOptions{registration: true})
+	before, err := e.as.Store.ListClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	status := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := e.do(t, call{method: "POST", path: "/register", token: e.initialTokens[0],
+				body: map[string]any{"redirect_uris": []string{"https://race.example.com/cb"}}})
+			status <- a.status
+		}()
+	}
+	wg.Wait()
+	close(status)
+	won := 0
+	for s := range status {
+		switch s {
+		case http.StatusCreated:
+			won++
+		case http.StatusUnauthorized:
+		default:
+			t.Errorf("status %d, want 201 or 401", s)
+		}
+	}
+	after, err := e.as.Store.ListClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if won != 1 || len(after) != len(before)+1 {
+		t.Fatalf("%d registrations won and %d clients were added; want one of each", won, len(after)-len(before))
 	}
 }

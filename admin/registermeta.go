@@ -77,7 +77,8 @@ func readMetadata(w http.ResponseWriter, r *http.Request) (registrationRequest, 
 
 // applyTo returns base with the metadata of md, defaulted as RFC 7591
 // section 2 says. Registration never grants the management API's scopes:
-// those are given by an administrator, through the API.
+// those are given by an administrator, through the API, and an update
+// (base the registered client) may only keep them.
 func (md metadata) applyTo(base registry.Client) (registry.Client, error) {
 	var fields []FieldProblem
 	for _, rt := range md.ResponseTypes {
@@ -87,7 +88,9 @@ func (md metadata) applyTo(base registry.Client) (registry.Client, error) {
 	}
 	scopes := strings.Fields(md.Scope)
 	for _, sc := range scopes {
-		if slices.Contains(registry.AdminScopes, sc) {
+		// An update may keep what an administrator granted: RFC 7592
+		// section 2.2 has the client send back what it read.
+		if slices.Contains(registry.AdminScopes, sc) && !slices.Contains(base.Scopes, sc) {
 			fields = append(fields, FieldProblem{Field: "scope", Detail: sc + " cannot be registered: an administrator grants it"})
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/authserver"
@@ -250,4 +249,4 @@ func (s *Server) record(r *http.Request, typ string, e store.AuditEvent) {
 }
 
 // pathID returns the path value name, which the mux has unescaped.
-func pathID(r *http.Request, name string) string { return strings.TrimSpace(r.PathValue(name)) }
+func pathID(r *http.Request, name string) string { return r.PathValue(name) }

@@ -11,6 +11,7 @@ import (
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/keys"
+	"github.com/portcullis/portcullis/redisstate"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
@@ -23,11 +24,24 @@ import (
 // through the key-encryption keys; limiter and sink are the authorization
 // server's: registration's rate limit counts with the others.
 func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.KeyStore, as http.Handler, changed func(context.Context),
-	limiter usage.Limiter, sink usage.Sink, log *slog.Logger) (h http.Handler, close func(), err error) {
-	g, err := guard.New(ctx, guard.Options{Issuer: cfg.Issuer, Audience: admin.Audience(cfg.Issuer), Logger: log,
-		HTTPClient: &http.Client{Transport: inProcess{as}, Timeout: 10 * time.Second}})
+	limiter usage.Limiter, sink usage.Sink, rs *redisstate.Client, log *slog.Logger) (h http.Handler, close func(), err error) {
+	// DPoP-bound tokens are accepted as well as bearer ones (RFC 9449),
+	// their proofs' htu being the issuer's URL plus the path, since the
+	// API is served on the issuer's listener. Every instance shares the
+	// proofs it has seen through Redis when there is one.
+	opts := guard.Options{Issuer: cfg.Issuer, Audience: admin.Audience(cfg.Issuer), Logger: log,
+		HTTPClient: &http.Client{Transport: inProcess{as}, Timeout: 10 * time.Second},
+		DPoP:       guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: cfg.Issuer}}
+	if rs != nil {
+		opts.DPoP.Replay = rs.DPoPReplay("admin")
+	}
+	g, err := guard.New(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("management API: %w", err)
+	}
+	if rs != nil {
+		// A revoked admin token is refused at once, not at the next poll.
+		go rs.SubscribeRevocations(ctx, g.RefreshRevocations)
 	}
 	var users []string
 	for _, u := range cfg.Users {

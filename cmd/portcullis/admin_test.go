@@ -12,9 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/registry"
 )
 
@@ -81,6 +83,28 @@ clients:
 	}
 	if !slices.ContainsFunc(page.Items, func(c registry.ClientInfo) bool { return c.ClientID == "ops" && c.Source == registry.SourceConfig }) {
 		t.Fatalf("the file's admin client is not listed: %s", body)
+	}
+	// A DPoP-bound token works as well (RFC 9449): its proofs name the
+	// issuer's URL, where the API is served.
+	key, err := dpop.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := cc
+	bound.AuthStyle = oauth2.AuthStyleInHeader
+	dctx := context.WithValue(context.Background(), oauth2.HTTPClient, dpop.HTTPClient(key, nil))
+	resp, err = bound.Client(dctx).Get(issuer + "/admin/v1/clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/v1/clients with a DPoP-bound token: %d %s", resp.StatusCode, body)
+	}
+	tok, err := bound.TokenSource(dctx).Token()
+	if err != nil || tok.Type() != "DPoP" {
+		t.Fatalf("the token is not DPoP-bound: %v %v", tok, err)
 	}
 	// Without a token the guard refuses, as for any API.
 	resp, err = http.Get(issuer + "/admin/v1/clients")
