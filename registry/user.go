@@ -16,7 +16,19 @@ type User struct {
 	Password string `yaml:"password" json:"password,omitempty"`
 	// Claims are OpenID Connect claims: name, email, email_verified...
 	Claims map[string]any `yaml:"claims" json:"claims,omitempty"`
+	// Roles are the user's console roles: RoleAdmin or RoleViewer. Empty
+	// means none: the user cannot use the console, and no token for them
+	// carries a management API scope.
+	Roles []string `yaml:"roles" json:"roles,omitempty"`
 }
+
+// Console roles. A user token carries management API (admin:*) scopes
+// only as far as its user's roles allow: an admin's any, a viewer's the
+// read scopes.
+const (
+	RoleAdmin  = "admin"
+	RoleViewer = "viewer"
+)
 
 // UserInfo is a user as the management API shows it.
 type UserInfo struct {
@@ -24,6 +36,8 @@ type UserInfo struct {
 	ID       string         `json:"id"`
 	Username string         `json:"username"`
 	Claims   map[string]any `json:"claims,omitempty"`
+	// Roles are the user's console roles (RoleAdmin, RoleViewer).
+	Roles []string `json:"roles,omitempty"`
 	// Disabled users cannot sign in and get no tokens; PATCH it to
 	// disable (which revokes their tokens) or enable them.
 	Disabled bool `json:"disabled"`

@@ -18,6 +18,10 @@ type User struct {
 	// are stored as JSON documents, so the field needs no migration: a
 	// user stored before it existed reads as enabled.
 	Disabled bool `json:"disabled,omitempty"`
+	// Roles are the user's console roles (registry.RoleAdmin,
+	// registry.RoleViewer); they bound the management API scopes a token
+	// for the user may carry.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // UserQuery selects a page of users for SearchUsers.
