@@ -84,11 +84,7 @@ func (t Time) Chart(id string) Chart {
 
 // Table is the numbers of t: one row per period, one column per series.
 func (t Time) Table() Table {
-	axis := "Hour (UTC)"
-	if t.daily() {
-		axis = "Day (UTC)"
-	}
-	tab := Table{Caption: t.Title, Columns: []string{axis}}
+	tab := Table{Caption: t.Title, Columns: []string{t.axisName()}}
 	for _, s := range t.Series {
 		tab.Columns = append(tab.Columns, s.Name)
 	}
@@ -100,6 +96,14 @@ func (t Time) Table() Table {
 		tab.Rows = append(tab.Rows, row)
 	}
 	return tab
+}
+
+// axisName names the periods' axis and the table's first column.
+func (t Time) axisName() string {
+	if t.daily() {
+		return "Day (UTC)"
+	}
+	return "Hour (UTC)"
 }
 
 // Desc is the sentence that summarises t for someone who cannot see the
@@ -134,8 +138,12 @@ func (t Time) Desc() string {
 				peak, at = v, i
 			}
 		}
-		if peak == 0 {
+		switch {
+		case peak == 0:
 			fmt.Fprintf(&b, " %s: none.", s.Name)
+			continue
+		case n == 1:
+			fmt.Fprintf(&b, " %s: %s.", s.Name, grouped(total))
 			continue
 		}
 		fmt.Fprintf(&b, " %s: %s in total, at most %s (%s).", s.Name, grouped(total), grouped(peak), t.periodName(at))
