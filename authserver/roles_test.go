@@ -31,11 +31,7 @@ func withAdminAPI(c *authserver.Config) {
 func roleUser(t *testing.T, as *authservertest.Server, username string, roles ...string) string {
 	t.Helper()
 	pw := "password-of-" + username
-	u, err := users.Create(context.Background(), as.Store, username, pw, nil, time.Now())
-	if err == nil {
-		err = as.Store.UpdateUser(context.Background(), u.ID, func(u *store.User) error { u.Roles = roles; return nil })
-	}
-	if err != nil {
+	if _, err := users.Create(context.Background(), as.Store, username, pw, nil, roles, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return pw
