@@ -233,7 +233,7 @@ func (s *Server) deleteAPI(w http.ResponseWriter, r *http.Request) {
 		writeStale(w)
 		return
 	}
-	if err := s.cfg.Store.DeleteAPI(r.Context(), id); err != nil {
+	if err := s.cfg.Store.DeleteAPI(r.Context(), id, nil); err != nil {
 		s.writeError(w, r, err, "API")
 		return
 	}

@@ -229,7 +229,7 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 // its tokens, and waits for the cutoff's second to pass.
 func (s *Server) removeClient(r *http.Request, id string) error {
 	cut := s.cutoff(id, "")
-	if err := s.cfg.Store.DeleteClient(r.Context(), cut, s.cfg.Now()); err != nil {
+	if err := s.cfg.Store.DeleteClient(r.Context(), cut, s.cfg.Now(), nil); err != nil {
 		return fmt.Errorf("delete client: %w", err)
 	}
 	s.cfg.Changed(r.Context())

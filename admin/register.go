@@ -91,7 +91,7 @@ func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []
 		if err := s.cfg.Store.UseOnce(r.Context(), "registration-initial-token:"+hex.EncodeToString(oneTime), s.cfg.Now().Add(spentFor)); err != nil {
 			// Spent meanwhile, or not recorded: the client must not
 			// outlive a token that registered another, or none.
-			if derr := s.cfg.Store.DeleteClient(context.WithoutCancel(r.Context()), s.cutoff(info.ClientID, ""), s.cfg.Now()); derr != nil {
+			if derr := s.cfg.Store.DeleteClient(context.WithoutCancel(r.Context()), s.cutoff(info.ClientID, ""), s.cfg.Now(), nil); derr != nil {
 				s.cfg.Log.ErrorContext(r.Context(), "registration: remove a client whose one-time token was not spent", "client_id", info.ClientID, "err", derr)
 			}
 			if errors.Is(err, store.ErrReplay) {

@@ -171,7 +171,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.cutoff("", u.ID)
-	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now())
+	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now(), nil)
 	if errors.Is(err, store.ErrNotFound) {
 		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
 		return

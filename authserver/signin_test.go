@@ -370,7 +370,7 @@ func TestDeletedUser(t *testing.T) {
 	_, f, tok := signedIn(t, as, "openid", "offline_access")
 	ctx := context.Background()
 	u, _ := as.Store.GetUserByUsername(ctx, as.Username)
-	if err := as.Store.DeleteUser(ctx, store.NewCutoff("", u.ID, time.Now(), time.Hour), time.Now()); err != nil {
+	if err := as.Store.DeleteUser(ctx, store.NewCutoff("", u.ID, time.Now(), time.Hour), time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {

@@ -167,7 +167,7 @@ func usersDeleteCmd() *cobra.Command {
 			return err
 		}
 		c := r.cutoff("", u.ID)
-		if err := r.st.DeleteUser(r.ctx, c, time.Now()); err != nil {
+		if err := r.st.DeleteUser(r.ctx, c, time.Now(), nil); err != nil {
 			return err
 		}
 		if err := r.awaitCutoff(c); err != nil {
