@@ -219,7 +219,7 @@ func (s *Server) deleteRegistration(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.removeClient(r, c.ID); err != nil {
+	if err := s.removeClient(r, c.ID, nil); err != nil {
 		s.writeRegistrationError(w, r, err)
 		return
 	}

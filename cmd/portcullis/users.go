@@ -203,7 +203,7 @@ func usersSetPasswordCmd() *cobra.Command {
 			return err
 		}
 		c := r.cutoff("", u.ID)
-		n, err := users.SetPassword(r.ctx, r.st, c, pw, time.Now())
+		n, err := users.SetPassword(r.ctx, r.st, c, pw, time.Now(), nil)
 		if err != nil {
 			return err
 		}
