@@ -66,7 +66,7 @@ func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []
 	if !ok {
 		return
 	}
-	cl, err := md.applyTo(registry.Client{})
+	cl, err := applyMetadata(md.ClientMetadata, registry.Client{})
 	if err == nil && oneTime != nil {
 		err = s.oneTimeScopes(cl.Scopes)
 	}
@@ -187,7 +187,7 @@ func (s *Server) updateRegistration(w http.ResponseWriter, r *http.Request) {
 	}
 	var secret string
 	err = s.cfg.Store.UpdateClient(r.Context(), c.ID, func(cur *store.Client) error {
-		cl, err := md.applyTo(registry.ClientFromStore(*cur, registry.SourceStore).Client)
+		cl, err := applyMetadata(md.ClientMetadata, registry.ClientFromStore(*cur, registry.SourceStore).Client)
 		if err != nil {
 			return err
 		}
