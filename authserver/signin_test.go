@@ -191,7 +191,7 @@ func TestForgedForms(t *testing.T) {
 	as := authservertest.New(t)
 	b := newBrowser(t, as)
 	p := b.get(webFlow(as, "openid").authURL())
-	form := hidden(p.body)
+	form := authservertest.HiddenFields(p.body)
 	form.Set("username", as.Username)
 	form.Set("password", as.Password)
 
@@ -299,7 +299,7 @@ func TestLogout(t *testing.T) {
 	if !strings.Contains(p.body, "Sign out?") {
 		t.Fatalf("no confirmation page: %s", p.body)
 	}
-	form := hidden(p.body)
+	form := authservertest.HiddenFields(p.body)
 	form.Set("confirm", "yes")
 	forged := url.Values{"confirm": {"yes"}, "csrf": {"x"}}
 	if r := b2.post(as.URL+"/logout", forged); r.status != http.StatusForbidden {

@@ -39,7 +39,7 @@ func SignIn(t testing.TB, issuer, authURL, redirectURI, username, password strin
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `name="password"`) {
 		t.Fatalf("authservertest: sign-in: want the login page, got %d: %s", resp.StatusCode, body)
 	}
-	form := hidden(string(body))
+	form := HiddenFields(string(body))
 	form.Set("username", username)
 	form.Set("password", password)
 	resp = post(t, browser, issuer+"/login", form)
@@ -50,7 +50,7 @@ func SignIn(t testing.TB, issuer, authURL, redirectURI, username, password strin
 		if !strings.Contains(string(body), `name="decision"`) {
 			t.Fatalf("authservertest: sign-in: want the consent page or a redirect after login, got: %s", body)
 		}
-		form = hidden(string(body))
+		form = HiddenFields(string(body))
 		form.Set("decision", "allow")
 		resp = post(t, browser, issuer+"/consent", form)
 	}
@@ -62,8 +62,10 @@ func SignIn(t testing.TB, issuer, authURL, redirectURI, username, password strin
 	return loc
 }
 
-// hidden returns the hidden fields of a page's form.
-func hidden(body string) url.Values {
+// HiddenFields returns the hidden fields of a page's form, such as the
+// login page's pending request and CSRF token, for tests that submit the
+// server's forms themselves.
+func HiddenFields(body string) url.Values {
 	form := url.Values{}
 	for _, m := range hiddenInput.FindAllStringSubmatch(body, -1) {
 		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
