@@ -35,7 +35,7 @@ type Registrar struct {
 // add an Authorization header of its own (the Registrar sets it); nil
 // means http.DefaultClient.
 func NewRegistrar(issuer string, hc *http.Client) (*Registrar, error) {
-	if _, err := New(issuer, nil); err != nil {
+	if err := checkIssuer(issuer); err != nil {
 		return nil, err
 	}
 	if hc == nil {
