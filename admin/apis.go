@@ -83,6 +83,12 @@ func (s *Server) lookupAPI(w http.ResponseWriter, r *http.Request, id string) (r
 	return registry.APIFromStore(a, registry.SourceStore), true
 }
 
+// storedAPIInfo is a stored API as the API shows it, whose ETag an
+// If-Match names.
+func storedAPIInfo(a store.API) registry.APIInfo {
+	return registry.APIFromStore(a, registry.SourceStore)
+}
+
 // getAPI answers one API with its ETag.
 func (s *Server) getAPI(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.lookupAPI(w, r, pathID(r, "identifier"))
@@ -187,7 +193,7 @@ func (s *Server) patchAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.cfg.Store.UpdateAPI(r.Context(), id, func(a *store.API) error {
-		if !matches(r, etagOf(registry.APIFromStore(*a, registry.SourceStore))) {
+		if !matches(r, etagOf(storedAPIInfo(*a))) {
 			return errStale
 		}
 		doc, _ := json.Marshal(registry.APIFromStore(*a, registry.SourceStore).API)
@@ -219,21 +225,14 @@ func (s *Server) patchAPI(w http.ResponseWriter, r *http.Request) {
 
 // deleteAPI removes a stored API. Clients keep its scope names, which
 // grant nothing until an API defines them again; tokens already issued
-// for it live out their lifetime.
+// for it live out their lifetime. The If-Match test runs inside the
+// deletion's transaction.
 func (s *Server) deleteAPI(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r, "identifier")
 	if s.refuseFixedAPI(w, id) {
 		return
 	}
-	a, ok := s.lookupAPI(w, r, id)
-	if !ok {
-		return
-	}
-	if !matches(r, etagOf(a)) {
-		writeStale(w)
-		return
-	}
-	if err := s.cfg.Store.DeleteAPI(r.Context(), id); err != nil {
+	if err := s.cfg.Store.DeleteAPI(r.Context(), id, ifMatch(r, storedAPIInfo)); err != nil {
 		s.writeError(w, r, err, "API")
 		return
 	}

@@ -119,7 +119,7 @@ func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) {
 	}
 	var secret string
 	err = s.cfg.Store.UpdateClient(r.Context(), id, func(c *store.Client) error {
-		if !matches(r, etagOf(registry.ClientFromStore(*c, registry.SourceStore))) {
+		if !matches(r, etagOf(storedClientInfo(*c))) {
 			return errStale
 		}
 		next, generated, err := s.patchedClient(*c, patch, apis)
@@ -143,6 +143,12 @@ func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, createdClient{ClientInfo: c, ClientSecret: secret}, etagOf(c))
+}
+
+// storedClientInfo is a stored client as the API shows it, whose ETag an
+// If-Match names.
+func storedClientInfo(c store.Client) registry.ClientInfo {
+	return registry.ClientFromStore(c, registry.SourceStore)
 }
 
 // checkClientPatch refuses a patch that is not a JSON object or that
@@ -201,22 +207,15 @@ func (s *Server) replacedClient(c store.Client, cl registry.Client, apis []store
 // deleteClient removes a stored client and, in the same transaction,
 // revokes every token issued to it, as `portcullis clients delete` does.
 // It returns once the cutoff's second has passed, so that a client
-// created again with the same ID right after gets working tokens.
+// created again with the same ID right after gets working tokens. The
+// If-Match test runs inside the deletion's transaction.
 func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r, "client_id")
 	if s.isFileClient(id) {
 		refuseFile(w, "client "+id)
 		return
 	}
-	c, _, ok := s.lookupClient(w, r, id)
-	if !ok {
-		return
-	}
-	if !matches(r, etagOf(c)) {
-		writeStale(w)
-		return
-	}
-	if err := s.removeClient(r, id); err != nil {
+	if err := s.removeClient(r, id, ifMatch(r, storedClientInfo)); err != nil {
 		s.writeError(w, r, err, "client")
 		return
 	}
@@ -225,10 +224,12 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 }
 
 // removeClient deletes the stored client id with a cutoff that revokes
-// its tokens, and waits for the cutoff's second to pass.
-func (s *Server) removeClient(r *http.Request, id string) error {
+// its tokens, and waits for the cutoff's second to pass. check (nil for
+// none) runs on the client inside the deletion's transaction; its error
+// aborts it.
+func (s *Server) removeClient(r *http.Request, id string, check func(store.Client) error) error {
 	cut := s.cutoff(id, "")
-	if err := s.cfg.Store.DeleteClient(r.Context(), cut, s.cfg.Now()); err != nil {
+	if err := s.cfg.Store.DeleteClient(r.Context(), cut, s.cfg.Now(), check); err != nil {
 		return fmt.Errorf("delete client: %w", err)
 	}
 	s.cfg.Changed(r.Context())

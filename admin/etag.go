@@ -36,6 +36,22 @@ func matches(r *http.Request, etag string) bool {
 	return false
 }
 
+// ifMatch is the check a store deletion or update runs, inside its
+// transaction, on the row as it is then: errStale unless r's If-Match
+// allows the ETag of the row's representation (show). It is nil, checking
+// nothing, when r has no If-Match, so an unconditional change stays one.
+func ifMatch[T, R any](r *http.Request, show func(T) R) func(T) error {
+	if len(r.Header.Values("If-Match")) == 0 {
+		return nil
+	}
+	return func(v T) error {
+		if !matches(r, etagOf(show(v))) {
+			return errStale
+		}
+		return nil
+	}
+}
+
 // errStale is returned from inside a store update whose If-Match no
 // longer holds, so the check and the write are one transaction.
 var errStale = staleError{}

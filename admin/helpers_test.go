@@ -56,6 +56,8 @@ type envOptions struct {
 	// address is a trusted proxy, so that X-Forwarded-For names the
 	// client address.
 	registerLimit usage.Limit
+	// wrap, when set, wraps the store the management API uses.
+	wrap func(store.Store) store.Store
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *testEnv {
@@ -109,7 +111,11 @@ registration:
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	srv, err := admin.New(admin.Config{Issuer: e.as.URL, Store: e.as.Store, Rules: e.cfg, Guard: g,
+	var st store.Store = e.as.Store
+	if o.wrap != nil {
+		st = o.wrap(st)
+	}
+	srv, err := admin.New(admin.Config{Issuer: e.as.URL, Store: st, Rules: e.cfg, Guard: g,
 		FileClients: e.as.Config.Clients, FileAPIs: e.cfg.APIs, FileUsers: []string{e.as.Username},
 		AccessTokenTTL: e.cfg.AccessTokenTTL, KeyAlgorithms: e.cfg.Algorithms(), KeyRetention: time.Hour,
 		Registration: o.registration, InitialAccessTokens: e.cfg.Registration.InitialAccessTokens,

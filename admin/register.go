@@ -66,7 +66,7 @@ func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []
 	if !ok {
 		return
 	}
-	cl, err := md.applyTo(registry.Client{})
+	cl, err := applyMetadata(md.ClientMetadata, registry.Client{})
 	if err == nil && oneTime != nil {
 		err = s.oneTimeScopes(cl.Scopes)
 	}
@@ -91,7 +91,7 @@ func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []
 		if err := s.cfg.Store.UseOnce(r.Context(), "registration-initial-token:"+hex.EncodeToString(oneTime), s.cfg.Now().Add(spentFor)); err != nil {
 			// Spent meanwhile, or not recorded: the client must not
 			// outlive a token that registered another, or none.
-			if derr := s.cfg.Store.DeleteClient(context.WithoutCancel(r.Context()), s.cutoff(info.ClientID, ""), s.cfg.Now()); derr != nil {
+			if derr := s.cfg.Store.DeleteClient(context.WithoutCancel(r.Context()), s.cutoff(info.ClientID, ""), s.cfg.Now(), nil); derr != nil {
 				s.cfg.Log.ErrorContext(r.Context(), "registration: remove a client whose one-time token was not spent", "client_id", info.ClientID, "err", derr)
 			}
 			if errors.Is(err, store.ErrReplay) {
@@ -187,7 +187,7 @@ func (s *Server) updateRegistration(w http.ResponseWriter, r *http.Request) {
 	}
 	var secret string
 	err = s.cfg.Store.UpdateClient(r.Context(), c.ID, func(cur *store.Client) error {
-		cl, err := md.applyTo(registry.ClientFromStore(*cur, registry.SourceStore).Client)
+		cl, err := applyMetadata(md.ClientMetadata, registry.ClientFromStore(*cur, registry.SourceStore).Client)
 		if err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func (s *Server) deleteRegistration(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.removeClient(r, c.ID); err != nil {
+	if err := s.removeClient(r, c.ID, nil); err != nil {
 		s.writeRegistrationError(w, r, err)
 		return
 	}

@@ -15,20 +15,6 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
-// registration is a client information response.
-type registration struct {
-	ClientID                string   `json:"client_id"`
-	ClientSecret            string   `json:"client_secret"`
-	ClientIDIssuedAt        int64    `json:"client_id_issued_at"`
-	ClientSecretExpiresAt   *int64   `json:"client_secret_expires_at"`
-	RegistrationAccessToken string   `json:"registration_access_token"`
-	RegistrationClientURI   string   `json:"registration_client_uri"`
-	ClientName              string   `json:"client_name"`
-	Scope                   string   `json:"scope"`
-	GrantTypes              []string `json:"grant_types"`
-	RedirectURIs            []string `json:"redirect_uris"`
-}
-
 // oauthError decodes an OAuth error answer.
 func oauthError(t testing.TB, a answer) string {
 	t.Helper()
@@ -48,7 +34,7 @@ func TestRegisterWithOneTimeToken(t *testing.T) {
 	service := map[string]any{"client_name": "Batch", "grant_types": []string{"client_credentials"}, "scope": "read:users list:users",
 		"software_id": "ignored: RFC 7591 says unknown metadata is ignored"}
 	a := e.do(t, call{method: "POST", path: "/register", token: e.initialTokens[0], body: service})
-	var reg registration
+	var reg registry.RegistrationResponse
 	a.decode(t, &reg)
 	if a.status != http.StatusCreated || reg.ClientID == "" || len(reg.ClientSecret) != 43 || reg.ClientSecretExpiresAt == nil || *reg.ClientSecretExpiresAt != 0 ||
 		reg.ClientIDIssuedAt == 0 || reg.RegistrationAccessToken == "" || reg.RegistrationClientURI != e.as.URL+"/register/"+reg.ClientID || reg.Scope != "read:users list:users" {
@@ -69,7 +55,7 @@ func TestRegisterWithOneTimeToken(t *testing.T) {
 
 	path := "/register/" + reg.ClientID
 	r := e.do(t, call{method: "GET", path: path, token: reg.RegistrationAccessToken})
-	var read registration
+	var read registry.RegistrationResponse
 	r.decode(t, &read)
 	if r.status != http.StatusOK || read.ClientName != "Batch" || read.ClientSecret != "" || read.RegistrationAccessToken != reg.RegistrationAccessToken {
 		t.Fatalf("read: %d %s", r.status, r.body)
@@ -86,7 +72,7 @@ func TestRegisterWithOneTimeToken(t *testing.T) {
 	update := map[string]any{"client_id": reg.ClientID, "client_secret": reg.ClientSecret, "client_name": "Batch 2",
 		"grant_types": []string{"client_credentials"}, "scope": "read:users"}
 	u := e.do(t, call{method: "PUT", path: path, token: reg.RegistrationAccessToken, body: update})
-	var upd registration
+	var upd registry.RegistrationResponse
 	u.decode(t, &upd)
 	if u.status != http.StatusOK || upd.ClientName != "Batch 2" || upd.Scope != "read:users" {
 		t.Fatalf("update: %d %s", u.status, u.body)
@@ -132,7 +118,7 @@ func TestRegisterWithAdminToken(t *testing.T) {
 	web := map[string]any{"client_name": "Web", "redirect_uris": []string{"https://app.example.com/cb"}, "scope": "openid profile",
 		"response_types": []string{"code"}}
 	a := e.do(t, call{method: "POST", path: "/register", token: tok, body: web})
-	var reg registration
+	var reg registry.RegistrationResponse
 	a.decode(t, &reg)
 	if a.status != http.StatusCreated || len(reg.GrantTypes) != 1 || reg.GrantTypes[0] != "authorization_code" || reg.ClientSecret == "" {
 		t.Fatalf("register: %d %s", a.status, a.body)
@@ -148,7 +134,7 @@ func TestRegisterWithAdminToken(t *testing.T) {
 	}
 	public := map[string]any{"token_endpoint_auth_method": "none", "application_type": "native", "redirect_uris": []string{"http://127.0.0.1/cb"}}
 	a = e.do(t, call{method: "POST", path: "/register", token: tok, body: public})
-	reg = registration{}
+	reg = registry.RegistrationResponse{}
 	a.decode(t, &reg)
 	if a.status != http.StatusCreated || reg.ClientSecret != "" || reg.ClientSecretExpiresAt != nil {
 		t.Fatalf("register a native public client: %d %s", a.status, a.body)

@@ -13,53 +13,10 @@ import (
 	"github.com/portcullis/portcullis/store"
 )
 
-// metadata is a client's metadata as dynamic registration spells it
-// (RFC 7591 section 2, OpenID Connect Dynamic Client Registration section
-// 2): what a client may say about itself. What only an administrator may
-// decide (skipping consent, introspection, rate limits, lifetimes) is not
-// here.
-type metadata struct {
-	RedirectURIs            []string `json:"redirect_uris,omitempty"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
-	GrantTypes              []string `json:"grant_types,omitempty"`
-	ResponseTypes           []string `json:"response_types,omitempty"`
-	ClientName              string   `json:"client_name,omitempty"`
-	// Scope is space-separated (RFC 7591 section 2).
-	Scope                    string         `json:"scope,omitempty"`
-	JWKSURI                  string         `json:"jwks_uri,omitempty"`
-	JWKS                     map[string]any `json:"jwks,omitempty"`
-	PostLogoutRedirectURIs   []string       `json:"post_logout_redirect_uris,omitempty"`
-	ApplicationType          string         `json:"application_type,omitempty"`
-	IDTokenSignedResponseAlg string         `json:"id_token_signed_response_alg,omitempty"`
-	RequirePAR               bool           `json:"require_pushed_authorization_requests,omitempty"`
-	DPoPBoundAccessTokens    bool           `json:"dpop_bound_access_tokens,omitempty"`
-}
-
-// registrationRequest is the body of a registration or of its update,
-// which names the client and may repeat its secret (RFC 7592 section 2.2).
-type registrationRequest struct {
-	metadata
-	ClientID     string `json:"client_id,omitempty"`
-	ClientSecret string `json:"client_secret,omitempty"`
-}
-
-// registrationAnswer is a client information response (RFC 7591 section
-// 3.2.1, RFC 7592 section 3).
-type registrationAnswer struct {
-	metadata
-	ClientID         string `json:"client_id"`
-	ClientSecret     string `json:"client_secret,omitempty"`
-	ClientIDIssuedAt int64  `json:"client_id_issued_at"`
-	// ClientSecretExpiresAt is 0, never, for a client with a secret.
-	ClientSecretExpiresAt   *int64 `json:"client_secret_expires_at,omitempty"`
-	RegistrationAccessToken string `json:"registration_access_token"`
-	RegistrationClientURI   string `json:"registration_client_uri"`
-}
-
 // readMetadata reads a registration request. Unknown metadata is
 // ignored, as RFC 7591 section 2 requires. On failure it has answered.
-func readMetadata(w http.ResponseWriter, r *http.Request) (registrationRequest, bool) {
-	var md registrationRequest
+func readMetadata(w http.ResponseWriter, r *http.Request) (registry.Registration, bool) {
+	var md registry.Registration
 	raw, pe := bodyOf(w, r, false)
 	if pe == nil && json.NewDecoder(bytes.NewReader(raw)).Decode(&md) != nil {
 		pe = &problemError{status: http.StatusBadRequest, detail: "the body is not a JSON object of client metadata"}
@@ -75,11 +32,11 @@ func readMetadata(w http.ResponseWriter, r *http.Request) (registrationRequest, 
 	return md, true
 }
 
-// applyTo returns base with the metadata of md, defaulted as RFC 7591
+// applyMetadata returns base with the metadata md, defaulted as RFC 7591
 // section 2 says. Registration never grants the management API's scopes:
 // those are given by an administrator, through the API, and an update
 // (base the registered client) may only keep them.
-func (md metadata) applyTo(base registry.Client) (registry.Client, error) {
+func applyMetadata(md registry.ClientMetadata, base registry.Client) (registry.Client, error) {
 	var fields []FieldProblem
 	for _, rt := range md.ResponseTypes {
 		if rt != "code" {
@@ -112,8 +69,8 @@ func (md metadata) applyTo(base registry.Client) (registry.Client, error) {
 }
 
 // metadataOf is a client's metadata as registration spells it.
-func metadataOf(c registry.Client) metadata {
-	md := metadata{RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, GrantTypes: c.GrantTypes,
+func metadataOf(c registry.Client) registry.ClientMetadata {
+	md := registry.ClientMetadata{RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, GrantTypes: c.GrantTypes,
 		ClientName: c.Name, Scope: strings.Join(c.Scopes, " "), JWKSURI: c.JWKSURI, JWKS: c.JWKS,
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, ApplicationType: c.ApplicationType,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, RequirePAR: c.RequirePAR, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens}
@@ -125,8 +82,8 @@ func metadataOf(c registry.Client) metadata {
 
 // registration is the client information response for c, with its
 // secret when one was just made, and its registration access token.
-func (s *Server) registration(c registry.ClientInfo, secret, token string) registrationAnswer {
-	a := registrationAnswer{metadata: metadataOf(c.Client), ClientID: c.ClientID, ClientSecret: secret,
+func (s *Server) registration(c registry.ClientInfo, secret, token string) registry.RegistrationResponse {
+	a := registry.RegistrationResponse{ClientMetadata: metadataOf(c.Client), ClientID: c.ClientID, ClientSecret: secret,
 		ClientIDIssuedAt: c.CreatedAt.Unix(), RegistrationAccessToken: token,
 		RegistrationClientURI: s.cfg.Issuer + RegisterPath + "/" + url.PathEscape(c.ClientID)}
 	if store.UsesSecret(c.TokenEndpointAuthMethod) {

@@ -31,7 +31,7 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	secret, hash := authserver.NewSecret()
 	var out registry.NewSecret
 	err := s.cfg.Store.UpdateClient(r.Context(), id, func(c *store.Client) error {
-		if !matches(r, etagOf(registry.ClientFromStore(*c, registry.SourceStore))) {
+		if !matches(r, etagOf(storedClientInfo(*c))) {
 			return errStale
 		}
 		if !store.UsesSecret(c.AuthMethod) {

@@ -153,12 +153,10 @@ func (s *Server) recordRoles(r *http.Request, u store.User, previous []string) {
 	s.record(r, audit.RolesChanged, audit.RolesChange(u, previous))
 }
 
-// storedUser loads the user the path names for a change: it refuses the
-// file's users (409) and a stale If-Match (412). found is false when it
-// has answered. The If-Match check and the change are two steps (the
-// store deletes and sets passwords without an updater): a change made in
-// between goes unnoticed, which for a deletion or a new password loses
-// nothing the caller meant to keep.
+// storedUser loads the user the path names for a change and refuses the
+// file's users (409). found is false when it has answered. The change
+// itself tests If-Match (ifMatch with s.userInfo) inside its transaction,
+// so that a change landing in between answers 412.
 func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	u, ok := s.lookupUser(w, r, pathID(r, "id"))
 	if !ok {
@@ -168,11 +166,17 @@ func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User,
 		refuseFile(w, "this user")
 		return u, false
 	}
-	if !matches(r, etagOf(s.userInfo(u))) {
-		writeStale(w)
-		return u, false
-	}
 	return u, true
+}
+
+// writeUserError answers a failed change to a user: 404, 412 or a
+// failure.
+func (s *Server) writeUserError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+		return
+	}
+	s.writeError(w, r, err, "user")
 }
 
 // deleteUser deletes a user, as `portcullis users delete` does: their
@@ -184,13 +188,9 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.cutoff("", u.ID)
-	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now())
-	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
-		return
-	}
+	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now(), ifMatch(r, s.userInfo))
 	if err != nil {
-		s.failed(w, r, err)
+		s.writeUserError(w, r, err)
 		return
 	}
 	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
@@ -217,13 +217,9 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.cutoff("", u.ID)
-	n, err := users.SetPassword(r.Context(), s.cfg.Store, c, in.Password, s.cfg.Now())
-	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
-		return
-	}
+	n, err := users.SetPassword(r.Context(), s.cfg.Store, c, in.Password, s.cfg.Now(), ifMatch(r, s.userInfo))
 	if err != nil {
-		s.failed(w, r, err)
+		s.writeUserError(w, r, err)
 		return
 	}
 	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,

@@ -3,14 +3,12 @@ package agent_test
 import (
 	"bytes"
 	"encoding/json"
-	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -196,7 +194,7 @@ func (b *browser) landing(authURL, username, password string) string {
 	b.t.Helper()
 	a := b.do(http.MethodGet, authURL, nil)
 	if a.status == http.StatusOK && bytes.Contains(a.body, []byte(`name="password"`)) {
-		form := hiddenFields(string(a.body))
+		form := authservertest.HiddenFields(string(a.body))
 		form.Set("username", username)
 		form.Set("password", password)
 		// The form posts to "login" beside the authorization endpoint.
@@ -216,17 +214,6 @@ func (b *browser) landing(authURL, username, password string) string {
 		b.t.Fatalf("want a redirect to %s, got %d %s: %.300s", b.redirect, a.status, loc, a.body)
 	}
 	return loc
-}
-
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
-// hiddenFields returns the hidden fields of a page's form.
-func hiddenFields(body string) url.Values {
-	out := url.Values{}
-	for _, m := range hiddenInput.FindAllStringSubmatch(body, -1) {
-		out.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	return out
 }
 
 // loginState is the answer of /login/end.

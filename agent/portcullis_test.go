@@ -120,7 +120,7 @@ func TestPortcullis(t *testing.T) {
 		if page.status != http.StatusOK || !strings.Contains(string(page.body), `name="confirm"`) {
 			t.Fatalf("end session: %d %.300s", page.status, page.body)
 		}
-		form := hiddenFields(string(page.body))
+		form := authservertest.HiddenFields(string(page.body))
 		form.Set("confirm", "yes")
 		end := b.do(http.MethodPost, u.Scheme+"://"+u.Host+"/logout", nil, func(r *http.Request) {
 			r.Body = io.NopCloser(strings.NewReader(form.Encode()))

@@ -2,12 +2,10 @@ package authserver_test
 
 import (
 	"context"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -78,24 +76,13 @@ func (b *browser) post(u string, form url.Values) page {
 	return b.do(req)
 }
 
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
-// hidden returns the hidden fields of a page's form.
-func hidden(body string) url.Values {
-	out := url.Values{}
-	for _, m := range hiddenInput.FindAllStringSubmatch(body, -1) {
-		out.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	return out
-}
-
 // login submits the login form on p.
 func (b *browser) login(p page, username, password string) page {
 	b.t.Helper()
 	if !strings.Contains(p.body, `name="password"`) {
 		b.t.Fatalf("not the login page (%d): %s", p.status, p.body)
 	}
-	form := hidden(p.body)
+	form := authservertest.HiddenFields(p.body)
 	form.Set("username", username)
 	form.Set("password", password)
 	return b.post(b.as.URL+"/login", form)
@@ -107,7 +94,7 @@ func (b *browser) consent(p page, decision string) page {
 	if !strings.Contains(p.body, `name="decision"`) {
 		b.t.Fatalf("not the consent page (%d): %s", p.status, p.body)
 	}
-	form := hidden(p.body)
+	form := authservertest.HiddenFields(p.body)
 	form.Set("decision", decision)
 	return b.post(b.as.URL+"/consent", form)
 }

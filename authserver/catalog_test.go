@@ -129,12 +129,12 @@ func TestStoredAPIs(t *testing.T) {
 		if got := scopesSupported(t, as.URL); slices.Contains(got, "shadow:scope") || !slices.Contains(got, "list:users") {
 			t.Fatalf("scopes_supported %v: the file's API must win", got)
 		}
-		if err := as.Store.DeleteAPI(ctx, authservertest.API); err != nil {
+		if err := as.Store.DeleteAPI(ctx, authservertest.API, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
 
-	if err := as.Store.DeleteAPI(ctx, reportsAPI); err != nil {
+	if err := as.Store.DeleteAPI(ctx, reportsAPI, nil); err != nil {
 		t.Fatal(err)
 	}
 	reload()
@@ -190,7 +190,7 @@ func TestReloadAPIsFailure(t *testing.T) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go as.Instance.RunAPIs(rctx, 20*time.Millisecond)
-	if err := as.Store.DeleteAPI(ctx, reportsAPI); err != nil {
+	if err := as.Store.DeleteAPI(ctx, reportsAPI, nil); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond) // several failed polls
@@ -233,7 +233,7 @@ func TestAPIsSwapUnderLoad(t *testing.T) {
 			if i%2 == 0 {
 				err = as.Store.CreateAPI(ctx, api)
 			} else {
-				err = as.Store.DeleteAPI(ctx, reportsAPI)
+				err = as.Store.DeleteAPI(ctx, reportsAPI, nil)
 			}
 			if err != nil {
 				t.Error(err)

@@ -120,7 +120,7 @@ func TestCluster(t *testing.T) {
 		// reads from the shared database. Cookies ignore the port, so the
 		// browser cookie A set reaches B.
 		br := newBrowser(t, a)
-		form := hidden(br.get(webFlow(a, "openid").authURL()).body)
+		form := authservertest.HiddenFields(br.get(webFlow(a, "openid").authURL()).body)
 		form.Set("username", a.Username)
 		form.Set("password", a.Password)
 		if p := br.post(b.URL+"/login", form); p.status != http.StatusSeeOther {

@@ -29,13 +29,13 @@ func (b *browser) browserCookie() string {
 func TestCSRFTokenIsKeyed(t *testing.T) {
 	as := authservertest.New(t)
 	b := newBrowser(t, as)
-	login := hidden(b.get(webFlow(as, "openid").authURL()).body)
+	login := authservertest.HiddenFields(b.get(webFlow(as, "openid").authURL()).body)
 	login.Set("username", as.Username)
 	login.Set("password", as.Password)
-	logout := hidden(b.get(as.URL + "/logout").body)
+	logout := authservertest.HiddenFields(b.get(as.URL + "/logout").body)
 	logout.Set("confirm", "yes")
 	other := newBrowser(t, as)
-	otherLogout := hidden(other.get(as.URL + "/logout").body)
+	otherLogout := authservertest.HiddenFields(other.get(as.URL + "/logout").body)
 	cookie, request := b.browserCookie(), login.Get("request")
 
 	with := func(form url.Values, csrf string) url.Values {

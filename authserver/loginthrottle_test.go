@@ -75,7 +75,7 @@ func TestLoginAddressThrottleIsAtomic(t *testing.T) {
 	}
 	as := authservertest.New(t, func(c *authserver.Config) { c.AddressThrottle = th })
 	b := newBrowser(t, as)
-	form := hidden(b.get(webFlow(as, "openid").authURL()).body)
+	form := authservertest.HiddenFields(b.get(webFlow(as, "openid").authURL()).body)
 	form.Set("password", "wrong")
 	var mu sync.Mutex
 	statuses := map[int]int{}

@@ -191,7 +191,7 @@ func TestForgedForms(t *testing.T) {
 	as := authservertest.New(t)
 	b := newBrowser(t, as)
 	p := b.get(webFlow(as, "openid").authURL())
-	form := hidden(p.body)
+	form := authservertest.HiddenFields(p.body)
 	form.Set("username", as.Username)
 	form.Set("password", as.Password)
 
@@ -299,7 +299,7 @@ func TestLogout(t *testing.T) {
 	if !strings.Contains(p.body, "Sign out?") {
 		t.Fatalf("no confirmation page: %s", p.body)
 	}
-	form := hidden(p.body)
+	form := authservertest.HiddenFields(p.body)
 	form.Set("confirm", "yes")
 	forged := url.Values{"confirm": {"yes"}, "csrf": {"x"}}
 	if r := b2.post(as.URL+"/logout", forged); r.status != http.StatusForbidden {
@@ -370,7 +370,7 @@ func TestDeletedUser(t *testing.T) {
 	_, f, tok := signedIn(t, as, "openid", "offline_access")
 	ctx := context.Background()
 	u, _ := as.Store.GetUserByUsername(ctx, as.Username)
-	if err := as.Store.DeleteUser(ctx, store.NewCutoff("", u.ID, time.Now(), time.Hour), time.Now()); err != nil {
+	if err := as.Store.DeleteUser(ctx, store.NewCutoff("", u.ID, time.Now(), time.Hour), time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {

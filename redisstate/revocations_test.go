@@ -98,8 +98,8 @@ func TestRevocationNotices(t *testing.T) {
 			}
 			return nil
 		}},
-		{"DeleteClient", func() error { return s.DeleteClient(ctx, store.NewCutoff("svc", "", now, time.Hour), now) }},
-		{"DeleteUser", func() error { return s.DeleteUser(ctx, store.NewCutoff("", "u1", now, time.Hour), now) }},
+		{"DeleteClient", func() error { return s.DeleteClient(ctx, store.NewCutoff("svc", "", now, time.Hour), now, nil) }},
+		{"DeleteUser", func() error { return s.DeleteUser(ctx, store.NewCutoff("", "u1", now, time.Hour), now, nil) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -129,8 +129,8 @@ func (s *sharedStore) RevokeSessionGrants(ctx context.Context, sid string, now t
 
 // DeleteClient implements store.Store and announces the cutoff of the
 // client's tokens.
-func (s *sharedStore) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) error {
-	if err := s.Store.DeleteClient(ctx, c, now); err != nil {
+func (s *sharedStore) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time, check func(store.Client) error) error {
+	if err := s.Store.DeleteClient(ctx, c, now, check); err != nil {
 		return err
 	}
 	s.c.PublishChange(ctx, TopicRevocations)
@@ -139,8 +139,8 @@ func (s *sharedStore) DeleteClient(ctx context.Context, c store.Cutoff, now time
 
 // DeleteUser implements store.Store and announces the cutoff of the
 // user's tokens.
-func (s *sharedStore) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) error {
-	if err := s.Store.DeleteUser(ctx, c, now); err != nil {
+func (s *sharedStore) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time, check func(store.User) error) error {
+	if err := s.Store.DeleteUser(ctx, c, now, check); err != nil {
 		return err
 	}
 	s.c.PublishChange(ctx, TopicRevocations)

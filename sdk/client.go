@@ -57,9 +57,8 @@ type Client struct {
 // calls need; nil means http.DefaultClient, which only reaches the OpenAPI
 // document.
 func New(issuer string, hc *http.Client) (*Client, error) {
-	u, err := url.Parse(issuer)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, errors.New("sdk: the issuer must be an http or https URL without query, fragment or user information")
+	if err := checkIssuer(issuer); err != nil {
+		return nil, err
 	}
 	if hc == nil {
 		hc = http.DefaultClient
@@ -68,6 +67,16 @@ func New(issuer string, hc *http.Client) (*Client, error) {
 	c.Clients, c.APIs, c.Users = &ClientsService{c}, &APIsService{c}, &UsersService{c}
 	c.Grants, c.Keys, c.Audit, c.Usage = &GrantsService{c}, &KeysService{c}, &AuditService{c}, &UsageService{c}
 	return c, nil
+}
+
+// checkIssuer refuses an issuer that is not an http or https URL without
+// query, fragment or user information.
+func checkIssuer(issuer string) error {
+	u, err := url.Parse(issuer)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("sdk: the issuer must be an http or https URL without query, fragment or user information")
+	}
+	return nil
 }
 
 // Versioned is a resource as read, with its entity tag: pass ETag as the

@@ -17,4 +17,9 @@
 // one-page call. Reads return the representation's ETag (Versioned), and
 // updates and deletes take it back as If-Match, so that a change made on
 // a stale read fails with 412 instead of undoing someone else's.
+//
+// Registrar is the client of dynamic client registration (RFC 7591 and
+// RFC 7592, /register): it authorizes its calls itself, with an initial
+// access token or a registration's access token, and its errors are
+// *RegistrationError values carrying the OAuth error code.
 package sdk

@@ -103,22 +103,22 @@ func readError(where string, resp *http.Response) error {
 // challengeDescription returns the error_description (or else the error)
 // of a WWW-Authenticate challenge such as the guard's.
 func challengeDescription(ch string) string {
-	var code string
+	return cmp.Or(challengeParam(ch, "error_description"), challengeParam(ch, "error"))
+}
+
+// challengeParam returns the parameter key of a WWW-Authenticate
+// challenge, unquoted, or "".
+func challengeParam(ch, key string) string {
 	for _, p := range strings.Split(ch, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if !ok {
 			continue
 		}
-		k = strings.TrimSpace(k[strings.LastIndex(k, " ")+1:])
-		v = strings.Trim(v, `"`)
-		switch k {
-		case "error_description":
-			return v
-		case "error":
-			code = v
+		if strings.TrimSpace(k[strings.LastIndex(k, " ")+1:]) == key {
+			return strings.Trim(v, `"`)
 		}
 	}
-	return code
+	return ""
 }
 
 // status returns the status of the *Error in err, or 0.

@@ -30,6 +30,9 @@ type server struct {
 	AdminID, AdminSecret string
 	// Config is the parsed configuration file, the validation rules.
 	Config *config.Config
+	// InitialToken is a one-time initial access token of dynamic client
+	// registration (RFC 7591), open at /register.
+	InitialToken string
 }
 
 // startServer starts a server and stops it when the test ends.
@@ -37,6 +40,7 @@ func startServer(t testing.TB) *server {
 	t.Helper()
 	s := &server{AdminID: "admin"}
 	s.AdminSecret, _ = authserver.NewSecret()
+	s.InitialToken, _ = authserver.NewSecret()
 	var cfgErr error
 	s.Server = authservertest.New(t, func(c *authserver.Config) {
 		s.Config, cfgErr = config.Parse([]byte(configYAML(c.Issuer, s.AdminID, s.AdminSecret)), t.TempDir(), nil)
@@ -49,6 +53,7 @@ func startServer(t testing.TB) *server {
 		file := s.Config.AuthServer()
 		c.APIs = file.APIs
 		c.Clients = append(c.Clients, file.Clients...)
+		c.Registration = true
 	})
 	if cfgErr != nil {
 		t.Fatalf("configuration: %v", cfgErr)
@@ -63,11 +68,14 @@ func startServer(t testing.TB) *server {
 	a, err := admin.New(admin.Config{Issuer: s.URL, Store: s.Store, Rules: s.Config, Guard: g,
 		FileClients: s.Server.Config.Clients, FileAPIs: s.Config.APIs, AccessTokenTTL: s.Config.AccessTokenTTL,
 		KeyAlgorithms: s.Config.Algorithms(), KeyRetention: s.Config.KeyRetention(),
+		Registration: true, InitialAccessTokens: []string{s.InitialToken}, RegistrationScopes: []string{"read:users"},
 		Changed: func(ctx context.Context) { s.Instance.ReloadAPIs(ctx) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Mount(admin.PathPrefix, a.Handler())
+	s.Mount(admin.RegisterPath, a.Handler())
+	s.Mount(admin.RegisterPath+"/", a.Handler())
 	return s
 }
 

@@ -44,8 +44,11 @@ type Store interface {
 	// transaction, does what RevokeAll(c) does, so that none of its tokens
 	// outlives it and re-creating the client revives none; ErrNotFound,
 	// and nothing changes, if there was no such client. c.Subject must be
-	// empty.
-	DeleteClient(ctx context.Context, c Cutoff, now time.Time) error
+	// empty. A non-nil check runs inside the transaction on the client
+	// as it is at that moment; its error aborts the deletion and is
+	// returned as it is (an If-Match test that no concurrent change can
+	// slip past).
+	DeleteClient(ctx context.Context, c Cutoff, now time.Time, check func(Client) error) error
 	// UpdateClient runs update on the client inside a transaction and
 	// saves the result, so that concurrent changes never lose one
 	// another; ErrNotFound if there is no such client. An error from
@@ -65,8 +68,10 @@ type Store interface {
 	// change.
 	UpdateAPI(ctx context.Context, identifier string, update func(*API) error) error
 	// DeleteAPI removes the API; ErrNotFound if there was none. Tokens
-	// already issued for it stay valid until they expire.
-	DeleteAPI(ctx context.Context, identifier string) error
+	// already issued for it stay valid until they expire. A non-nil check
+	// runs inside the transaction on the API as it is at that moment; its
+	// error aborts the deletion and is returned as it is.
+	DeleteAPI(ctx context.Context, identifier string, check func(API) error) error
 
 	// ListKeys returns every signing key ordered by activation time, then
 	// creation time; times keep at least microsecond precision.
@@ -116,8 +121,10 @@ type Store interface {
 	// DeleteUser removes the user c.Subject with their consents and, in
 	// the same transaction, does what RevokeAll(c) does; ErrNotFound, and
 	// nothing changes, if there was no such user. c.ClientID must be
-	// empty.
-	DeleteUser(ctx context.Context, c Cutoff, now time.Time) error
+	// empty. A non-nil check runs inside the transaction on the user as
+	// they are at that moment; its error aborts the deletion and is
+	// returned as it is.
+	DeleteUser(ctx context.Context, c Cutoff, now time.Time, check func(User) error) error
 
 	// SaveAuthRequest stores a pending authorization request, replacing
 	// one with the same ID.

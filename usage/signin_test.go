@@ -2,13 +2,11 @@ package usage_test
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -18,8 +16,6 @@ import (
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/usage"
 )
-
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 
 // failSignIn opens the SPA client's login page and submits a wrong
 // password for username, as a browser at addr behind the trusted proxy.
@@ -45,10 +41,7 @@ func failSignIn(t *testing.T, as *authservertest.Server, addr, username string) 
 		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}}
 	req, _ := http.NewRequest(http.MethodGet, as.URL+"/authorize?"+q.Encode(), nil)
 	page := do(req)
-	form := url.Values{}
-	for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
-		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
+	form := authservertest.HiddenFields(page)
 	form.Set("username", username)
 	form.Set("password", "not-the-password")
 	req, _ = http.NewRequest(http.MethodPost, as.URL+"/login", strings.NewReader(form.Encode()))

@@ -38,13 +38,24 @@ func Create(ctx context.Context, s ManageStore, username, password string, claim
 // revokes everything issued to them, as RevokeAll(c) does, so that
 // whoever knew the old password keeps nothing it won. It returns how many
 // grants it revoked. The revocation comes after the change, so nothing
-// won with the old password in between survives it.
-func SetPassword(ctx context.Context, s ManageStore, c store.Cutoff, password string, now time.Time) (int, error) {
+// won with the old password in between survives it. A non-nil check runs
+// on the user inside the update's transaction (the management API's
+// If-Match); its error aborts the change and is returned as it is.
+func SetPassword(ctx context.Context, s ManageStore, c store.Cutoff, password string, now time.Time, check func(store.User) error) (int, error) {
 	if c.Subject == "" || c.ClientID != "" {
 		return 0, fmt.Errorf("set password: %w", store.ErrCutoffTarget)
 	}
 	hash := HashPassword(password)
-	if err := s.UpdateUser(ctx, c.Subject, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
+	err := s.UpdateUser(ctx, c.Subject, func(u *store.User) error {
+		if check != nil {
+			if err := check(*u); err != nil {
+				return err
+			}
+		}
+		u.PasswordHash = hash
+		return nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	n, err := s.RevokeAll(ctx, c, now)

@@ -37,7 +37,7 @@ func TestCreateAndSetPassword(t *testing.T) {
 	if err := st.CreateGrant(ctx, store.Grant{ID: "g", UserID: u.ID, ClientID: "c", CreatedAt: now.Add(-time.Minute), ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := SetPassword(ctx, st, store.NewCutoff("", u.ID, now, time.Hour), "a new long password", now)
+	n, err := SetPassword(ctx, st, store.NewCutoff("", u.ID, now, time.Hour), "a new long password", now, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("SetPassword: %d, %v; want one grant revoked", n, err)
 	}
@@ -45,7 +45,7 @@ func TestCreateAndSetPassword(t *testing.T) {
 	if ok, _ := VerifyPassword(got.PasswordHash, "a new long password"); !ok {
 		t.Error("the new password does not verify")
 	}
-	if _, err := SetPassword(ctx, st, store.NewCutoff("", "nobody", now, time.Hour), "a new long password", now); !errors.Is(err, store.ErrNotFound) {
+	if _, err := SetPassword(ctx, st, store.NewCutoff("", "nobody", now, time.Hour), "a new long password", now, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetPassword of an unknown user: %v, want ErrNotFound", err)
 	}
 }

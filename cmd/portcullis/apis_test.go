@@ -54,14 +54,14 @@ func TestAPIsChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	apisChanged(here.Instance, rs, slog.New(slog.NewTextHandler(io.Discard, nil)))(ctx)
-	if status := token(t, here.URL, secret, id); status != http.StatusOK {
+	if status := token(t, here.URL, "reporter", secret, id); status != http.StatusOK {
 		t.Fatalf("at the instance that made the change: %d", status)
 	}
 	if rs == nil {
 		return
 	}
 	deadline := time.Now().Add(time.Second)
-	for token(t, there.URL, secret, id) != http.StatusOK {
+	for token(t, there.URL, "reporter", secret, id) != http.StatusOK {
 		if time.Now().After(deadline) {
 			t.Fatal("the other instance did not reload within a second of the notice")
 		}
@@ -81,14 +81,14 @@ func copyAPI(t *testing.T, from, to store.Store) {
 	}
 }
 
-// token asks base for a client credentials token of the reporter for
+// token asks base for a client credentials token of the client id for
 // resource and returns the status.
-func token(t *testing.T, base, secret, resource string) int {
+func token(t *testing.T, base, id, secret, resource string) int {
 	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {resource}}
 	req, _ := http.NewRequest(http.MethodPost, base+"/token", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("reporter", secret)
+	req.SetBasicAuth(id, secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

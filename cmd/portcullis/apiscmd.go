@@ -224,7 +224,7 @@ func apisDeleteCmd() *cobra.Command {
 		if r.isFileAPI(id) {
 			return fmt.Errorf("API %q is defined in the configuration file; remove it there", id)
 		}
-		if err := r.st.DeleteAPI(r.ctx, id); errors.Is(err, store.ErrNotFound) {
+		if err := r.st.DeleteAPI(r.ctx, id, nil); errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no API %q in the store", id)
 		} else if err != nil {
 			return err

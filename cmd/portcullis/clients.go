@@ -135,7 +135,7 @@ func clientsDeleteCmd() *cobra.Command {
 			return fmt.Errorf("client %q is defined in the configuration file; remove it there", id)
 		}
 		c := r.cutoff(id, "")
-		if err := r.st.DeleteClient(r.ctx, c, time.Now()); errors.Is(err, store.ErrNotFound) {
+		if err := r.st.DeleteClient(r.ctx, c, time.Now(), nil); errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no client %q in the store", id)
 		} else if err != nil {
 			return err

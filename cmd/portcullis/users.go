@@ -196,7 +196,7 @@ func usersDeleteCmd() *cobra.Command {
 			return err
 		}
 		c := r.cutoff("", u.ID)
-		if err := r.st.DeleteUser(r.ctx, c, time.Now()); err != nil {
+		if err := r.st.DeleteUser(r.ctx, c, time.Now(), nil); err != nil {
 			return err
 		}
 		if err := r.awaitCutoff(c); err != nil {
@@ -232,7 +232,7 @@ func usersSetPasswordCmd() *cobra.Command {
 			return err
 		}
 		c := r.cutoff("", u.ID)
-		n, err := users.SetPassword(r.ctx, r.st, c, pw, time.Now())
+		n, err := users.SetPassword(r.ctx, r.st, c, pw, time.Now(), nil)
 		if err != nil {
 			return err
 		}

@@ -5,15 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -221,7 +218,7 @@ func TestOAuth4WebAPIAuthorizationCode(t *testing.T) {
 				URL string `json:"authorization_url"`
 			}
 			h.read(&start)
-			callback := signIn(t, as, start.URL)
+			callback := authservertest.SignIn(t, as.URL, start.URL, as.RedirectURI, as.Username, as.Password).String()
 			fmt.Fprintln(h.stdin, callback)
 			var r result
 			h.read(&r)
@@ -252,43 +249,4 @@ func introspect(t *testing.T, as *authservertest.Server, token string) map[strin
 		t.Fatalf("introspection: %d %v", resp.StatusCode, err)
 	}
 	return out
-}
-
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
-// signIn is the person at the browser: it follows authURL to the login
-// page, signs the test user in and returns the URL the server sends the
-// browser back to.
-func signIn(t *testing.T, as *authservertest.Server, authURL string) string {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), as.RedirectURI) {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	resp, err := browser.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `name="password"`) {
-		t.Fatalf("want the login page, got %d: %s", resp.StatusCode, body)
-	}
-	form := url.Values{"username": {as.Username}, "password": {as.Password}}
-	for _, m := range hiddenInput.FindAllStringSubmatch(string(body), -1) {
-		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	resp, err = browser.PostForm(as.URL+"/login", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, as.RedirectURI+"?") {
-		t.Fatalf("login: %d to %q, want a redirect to %s", resp.StatusCode, loc, as.RedirectURI)
-	}
-	return loc
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -55,14 +57,9 @@ func (s *Store) UpdateAPI(ctx context.Context, identifier string, update func(*s
 }
 
 // DeleteAPI implements store.Store.
-func (s *Store) DeleteAPI(ctx context.Context, identifier string) (err error) {
+func (s *Store) DeleteAPI(ctx context.Context, identifier string, check func(store.API) error) (err error) {
 	defer fault(&err)
-	tag, err := s.pool.Exec(ctx, `DELETE FROM apis WHERE identifier = $1`, identifier)
-	if err != nil {
-		return fmt.Errorf("delete api: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return deleteJSON(ctx, tx, "delete api", `DELETE FROM apis WHERE identifier = $1 RETURNING data`, identifier, check)
+	})
 }

@@ -81,3 +81,17 @@ func updateJSON[T any](ctx context.Context, pool *pgxpool.Pool, what, get, put, 
 		return nil
 	})
 }
+
+// deleteJSON deletes the row del selects with key, a DELETE ... RETURNING
+// its document, and runs check (when not nil) on that document: the row
+// as the deletion found it, locked until tx ends, so a concurrent update
+// either committed before (and check sees it) or waits. An error from
+// check is returned as it is, for the caller to roll tx back;
+// store.ErrNotFound if there was no row.
+func deleteJSON[T any](ctx context.Context, tx pgx.Tx, what, del, key string, check func(T) error) error {
+	v, err := getJSON[T](ctx, tx, what, del, key)
+	if err != nil || check == nil {
+		return err
+	}
+	return check(v)
+}

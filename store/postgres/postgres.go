@@ -141,18 +141,14 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(*store.
 }
 
 // DeleteClient implements store.Store.
-func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) (err error) {
+func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time, check func(store.Client) error) (err error) {
 	defer fault(&err)
 	if c.ClientID == "" || c.Subject != "" {
 		return fmt.Errorf("delete client: %w", store.ErrCutoffTarget)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM clients WHERE id = $1`, c.ClientID)
-		if err != nil {
-			return fmt.Errorf("delete client: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return store.ErrNotFound
+		if err := deleteJSON(ctx, tx, "delete client", `DELETE FROM clients WHERE id = $1 RETURNING data`, c.ClientID, check); err != nil {
+			return err
 		}
 		if _, err := revokeAll(ctx, tx, c, now); err != nil {
 			return fmt.Errorf("delete client: %w", err)

@@ -99,18 +99,14 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 const uniqueViolation = "23505"
 
 // DeleteUser implements store.Store.
-func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) (err error) {
+func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time, check func(store.User) error) (err error) {
 	defer fault(&err)
 	if c.Subject == "" || c.ClientID != "" {
 		return fmt.Errorf("delete user: %w", store.ErrCutoffTarget)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, c.Subject)
-		if err != nil {
-			return fmt.Errorf("delete user: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return store.ErrNotFound
+		if err := deleteJSON(ctx, tx, "delete user", `DELETE FROM users WHERE id = $1 RETURNING data`, c.Subject, check); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM consents WHERE user_id = $1`, c.Subject); err != nil {
 			return fmt.Errorf("delete user: %w", err)

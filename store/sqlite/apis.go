@@ -51,13 +51,17 @@ func (s *Store) UpdateAPI(ctx context.Context, identifier string, update func(*s
 }
 
 // DeleteAPI implements store.Store.
-func (s *Store) DeleteAPI(ctx context.Context, identifier string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM apis WHERE identifier = ?`, identifier)
+func (s *Store) DeleteAPI(ctx context.Context, identifier string, check func(store.API) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delete api: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+	defer tx.Rollback()
+	if err := deleteJSON(ctx, tx, "delete api", `DELETE FROM apis WHERE identifier = ? RETURNING data`, identifier, check); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete api: %w", err)
 	}
 	return nil
 }

@@ -92,3 +92,17 @@ func updateJSON[T any](ctx context.Context, db *sql.DB, what, get, put, key stri
 	}
 	return nil
 }
+
+// deleteJSON deletes the row del selects with key, a DELETE ... RETURNING
+// its document, and runs check (when not nil) on that document, inside
+// tx: the store's transactions are immediate, so no concurrent update
+// lands between the row check sees and its deletion. An error from check
+// is returned as it is, for the caller to roll tx back;
+// store.ErrNotFound if there was no row.
+func deleteJSON[T any](ctx context.Context, tx *sql.Tx, what, del, key string, check func(T) error) error {
+	v, err := getJSON[T](ctx, tx, what, del, key)
+	if err != nil || check == nil {
+		return err
+	}
+	return check(v)
+}

@@ -143,7 +143,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(*store.
 }
 
 // DeleteClient implements store.Store.
-func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time) error {
+func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time, check func(store.Client) error) error {
 	if c.ClientID == "" || c.Subject != "" {
 		return fmt.Errorf("delete client: %w", store.ErrCutoffTarget)
 	}
@@ -152,12 +152,8 @@ func (s *Store) DeleteClient(ctx context.Context, c store.Cutoff, now time.Time)
 		return fmt.Errorf("delete client: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, c.ClientID)
-	if err != nil {
-		return fmt.Errorf("delete client: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+	if err := deleteJSON(ctx, tx, "delete client", `DELETE FROM clients WHERE id = ? RETURNING data`, c.ClientID, check); err != nil {
+		return err
 	}
 	if _, err := revokeAll(ctx, tx, c, now); err != nil {
 		return fmt.Errorf("delete client: %w", err)

@@ -84,7 +84,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, update func(*store.Us
 }
 
 // DeleteUser implements store.Store.
-func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) error {
+func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time, check func(store.User) error) error {
 	if c.Subject == "" || c.ClientID != "" {
 		return fmt.Errorf("delete user: %w", store.ErrCutoffTarget)
 	}
@@ -93,12 +93,8 @@ func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time) e
 		return fmt.Errorf("delete user: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, c.Subject)
-	if err != nil {
-		return fmt.Errorf("delete user: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+	if err := deleteJSON(ctx, tx, "delete user", `DELETE FROM users WHERE id = ? RETURNING data`, c.Subject, check); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM consents WHERE user_id = ?`, c.Subject); err != nil {
 		return fmt.Errorf("delete user: %w", err)

@@ -76,10 +76,10 @@ func testAPIs(t *testing.T, s store.Store) {
 		t.Fatalf("UpdateAPI unknown: got %v, want ErrNotFound", err)
 	}
 
-	if err := s.DeleteAPI(ctx, orders.Identifier); err != nil {
+	if err := s.DeleteAPI(ctx, orders.Identifier, nil); err != nil {
 		t.Fatalf("DeleteAPI: %v", err)
 	}
-	if err := s.DeleteAPI(ctx, orders.Identifier); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteAPI(ctx, orders.Identifier, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("DeleteAPI twice: got %v, want ErrNotFound", err)
 	}
 	if all, _ := s.ListAPIs(ctx); len(all) != 1 || all[0].Identifier != billing.Identifier {

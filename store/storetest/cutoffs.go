@@ -175,7 +175,7 @@ func testDeleteClientRevokes(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	issue(t, s, store.RefreshToken{Hash: "rt", GrantID: "g", UserID: "u", ClientID: "svc", ExpiresAt: now.Add(time.Hour)})
-	if err := s.DeleteClient(ctx, store.NewCutoff("svc", "", now, time.Hour), now); err != nil {
+	if err := s.DeleteClient(ctx, store.NewCutoff("svc", "", now, time.Hour), now, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CreateClient(ctx, c); err != nil {
@@ -191,13 +191,13 @@ func testDeleteClientRevokes(t *testing.T, s store.Store) {
 		t.Fatalf("the cutoff did not outlive the client: NotBefore = %v", nb)
 	}
 	// An unknown client changes nothing: no cutoff is recorded.
-	if err := s.DeleteClient(ctx, store.NewCutoff("nope", "", now, time.Hour), now); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteClient(ctx, store.NewCutoff("nope", "", now, time.Hour), now, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("DeleteClient unknown: %v", err)
 	}
 	if nb, _ := s.NotBefore(ctx, "nope", ""); !nb.IsZero() {
 		t.Fatal("deleting an unknown client recorded a cutoff")
 	}
-	if err := s.DeleteClient(ctx, store.NewCutoff("svc", "u", now, time.Hour), now); !errors.Is(err, store.ErrCutoffTarget) {
+	if err := s.DeleteClient(ctx, store.NewCutoff("svc", "u", now, time.Hour), now, nil); !errors.Is(err, store.ErrCutoffTarget) {
 		t.Fatalf("DeleteClient with a subject: %v; want ErrCutoffTarget", err)
 	}
 }

@@ -98,7 +98,7 @@ func testUsers(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	issue(t, s, store.RefreshToken{Hash: "r1", GrantID: "g1", UserID: "u1", ClientID: "c", ExpiresAt: now.Add(time.Hour)})
-	if err := s.DeleteUser(ctx, store.NewCutoff("", "u1", now, time.Hour), now); err != nil {
+	if err := s.DeleteUser(ctx, store.NewCutoff("", "u1", now, time.Hour), now, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.GetSession(ctx, "s1", now); !errors.Is(err, store.ErrNotFound) {
@@ -107,7 +107,7 @@ func testUsers(t *testing.T, s store.Store) {
 	if got, _ := s.GetRefreshToken(ctx, "r1"); got.RevokedAt.IsZero() {
 		t.Fatal("refresh token of a deleted user not revoked")
 	}
-	if err := s.DeleteUser(ctx, store.NewCutoff("", "u1", now, time.Hour), now); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteUser(ctx, store.NewCutoff("", "u1", now, time.Hour), now, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("DeleteUser twice: %v", err)
 	}
 }

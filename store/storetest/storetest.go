@@ -66,6 +66,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ListGrants", testListGrants},
 		{"ListGrantsLimits", testListGrantsLimits},
 		{"AuditPages", testAuditPages},
+		{"DeleteCheck", testDeleteCheck},
+		{"DeleteCheckConcurrent", testDeleteCheckConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
@@ -102,10 +104,10 @@ func testClients(t *testing.T, s store.Store) {
 		t.Fatalf("ListClients = %v, %v; want one client", all, err)
 	}
 	cut := store.NewCutoff("svc", "", time.Now(), time.Hour)
-	if err := s.DeleteClient(ctx, cut, time.Now()); err != nil {
+	if err := s.DeleteClient(ctx, cut, time.Now(), nil); err != nil {
 		t.Fatalf("DeleteClient: %v", err)
 	}
-	if err := s.DeleteClient(ctx, cut, time.Now()); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteClient(ctx, cut, time.Now(), nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("DeleteClient twice: got %v, want ErrNotFound", err)
 	}
 }
