@@ -11,7 +11,8 @@ import (
 	"github.com/portcullis/portcullis/sdk"
 )
 
-// A user's token works the management API too: a web client allowed
+// A user's token works the management API too, as far as the user's
+// console role allows: a web client allowed
 // admin:users:read and admin:clients:write signs the demo user in (code
 // flow with PKCE, the user consenting), and the SDK with that token reads
 // users and creates a client, but may not create a user; the change is
@@ -28,6 +29,15 @@ func TestUserTokenManages(t *testing.T) {
 	}
 	conf := oauth2.Config{ClientID: "console", ClientSecret: web.Value.ClientSecret, RedirectURL: s.RedirectURI, Scopes: scopes,
 		Endpoint: oauth2.Endpoint{AuthURL: s.URL + "/authorize", TokenURL: s.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	// Only a user with a console role gets management API scopes in a
+	// token: the demo user is made an admin first.
+	demo, err := s.Store.GetUserByUsername(ctx, s.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.sdk(t).Users.Update(ctx, demo.ID, sdk.Patch{"roles": []string{registry.RoleAdmin}}, ""); err != nil {
+		t.Fatal(err)
+	}
 	resource := oauth2.SetAuthURLParam("resource", registry.AdminAudience(s.URL))
 	verifier := oauth2.GenerateVerifier()
 	back := authservertest.SignIn(t, s.URL, conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier), resource), s.RedirectURI, s.Username, s.Password)
