@@ -186,7 +186,7 @@ func browse(t *testing.T, dpop bool) {
 	listUsers(t, ctx)
 
 	// On a phone, the answer shows where the button was pressed.
-	if err := browsertest.SetViewport(ctx, browsertest.Phone); err != nil {
+	if err := browsertest.SetViewport(ctx, browsertest.SmallPhone); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx,
@@ -199,7 +199,7 @@ func browse(t *testing.T, dpop bool) {
 	if err != nil || !seen {
 		t.Errorf("the refresh message is out of sight on a phone (%v)", err)
 	}
-	browsertest.Screenshot(t, ctx, "spa-refreshed-phone")
+	browsertest.Screenshot(t, ctx, "spa-refreshed-phone-small")
 	if err := browsertest.SetViewport(ctx, browsertest.Desktop); err != nil {
 		t.Fatal(err)
 	}
