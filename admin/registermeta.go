@@ -54,7 +54,7 @@ func applyMetadata(md registry.ClientMetadata, base registry.Client) (registry.C
 	if fields != nil {
 		return base, &problemError{status: http.StatusBadRequest, slug: problemInvalid, detail: "invalid client metadata", fields: fields}
 	}
-	base.RedirectURIs, base.PostLogoutRedirectURIs, base.Name = md.RedirectURIs, md.PostLogoutRedirectURIs, md.ClientName
+	base.RedirectURIs, base.PostLogoutRedirectURIs, base.Name, base.LogoURI = md.RedirectURIs, md.PostLogoutRedirectURIs, md.ClientName, md.LogoURI
 	base.TokenEndpointAuthMethod = md.TokenEndpointAuthMethod
 	if base.TokenEndpointAuthMethod == "" {
 		base.TokenEndpointAuthMethod = store.AuthSecretBasic
@@ -71,7 +71,7 @@ func applyMetadata(md registry.ClientMetadata, base registry.Client) (registry.C
 // metadataOf is a client's metadata as registration spells it.
 func metadataOf(c registry.Client) registry.ClientMetadata {
 	md := registry.ClientMetadata{RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, GrantTypes: c.GrantTypes,
-		ClientName: c.Name, Scope: strings.Join(c.Scopes, " "), JWKSURI: c.JWKSURI, JWKS: c.JWKS,
+		ClientName: c.Name, LogoURI: c.LogoURI, Scope: strings.Join(c.Scopes, " "), JWKSURI: c.JWKSURI, JWKS: c.JWKS,
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, ApplicationType: c.ApplicationType,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, RequirePAR: c.RequirePAR, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens}
 	if slices.Contains(c.GrantTypes, "authorization_code") {

@@ -16,6 +16,9 @@ type ClientMetadata struct {
 	// ResponseTypes may only be code.
 	ResponseTypes []string `json:"response_types,omitempty"`
 	ClientName    string   `json:"client_name,omitempty"`
+	// LogoURI is an https URL of the client's logo, shown on the consent
+	// page.
+	LogoURI string `json:"logo_uri,omitempty"`
 	// Scope is space-separated (RFC 7591 section 2).
 	Scope                    string         `json:"scope,omitempty"`
 	JWKSURI                  string         `json:"jwks_uri,omitempty"`
