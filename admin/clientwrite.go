@@ -12,7 +12,6 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
-	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
@@ -235,24 +234,4 @@ func (s *Server) removeClient(r *http.Request, id string) error {
 	s.cfg.Changed(r.Context())
 	cut.Await(r.Context()) // the deletion has committed: a client gone early is still gone
 	return nil
-}
-
-// delegable refuses to give a client a management API scope it did not
-// have (had) that the request's own token lacks, so that each admin:*
-// scope stays its own right: admin:clients:write alone cannot mint an
-// administrator of users or keys.
-func delegable(r *http.Request, had, want []string) error {
-	c, ok := guard.CallerFromContext(r.Context())
-	var fields []FieldProblem
-	for i, sc := range want {
-		if slices.Contains(registry.AdminScopes, sc) && !slices.Contains(had, sc) && (!ok || !c.HasScope(sc)) {
-			fields = append(fields, FieldProblem{Field: fmt.Sprintf("scopes[%d]", i),
-				Detail: sc + " can be given only with a token that holds it"})
-		}
-	}
-	if fields == nil {
-		return nil
-	}
-	return &problemError{status: http.StatusForbidden, slug: problemForbidden,
-		detail: "a client may be given management API scopes only by a token that holds them", fields: fields}
 }

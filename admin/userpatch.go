@@ -16,6 +16,7 @@ import (
 type userPatch struct {
 	Username string         `json:"username"`
 	Claims   map[string]any `json:"claims,omitempty"`
+	Roles    []string       `json:"roles,omitempty"`
 	Disabled bool           `json:"disabled"`
 }
 
@@ -31,7 +32,7 @@ type patchError struct {
 
 func (e *patchError) Error() string { return e.detail }
 
-// patchUser applies a merge patch of {username, claims, disabled}. The
+// patchUser applies a merge patch of {username, claims, roles, disabled}. The
 // If-Match check and the change are one transaction; "disabled": true
 // does what `portcullis users disable` does (users.DisableWith: the flag,
 // then every token revoked) and false what `users enable` does.
@@ -58,11 +59,14 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 			return errStale
 		}
 		p, err := patched(*u, raw)
+		if err == nil {
+			err = grantableRoles(r, u.Roles, p.Roles)
+		}
 		if err != nil {
 			return err
 		}
 		before = *u
-		u.Username, u.Claims = p.Username, p.Claims
+		u.Username, u.Claims, u.Roles = p.Username, p.Claims, p.Roles
 		after = *u
 		return nil
 	}
@@ -92,6 +96,9 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: id,
 			Detail: map[string]any{"change": "user updated", "username": after.Username, "previous_username": before.Username}})
 	}
+	if !slices.Equal(before.Roles, after.Roles) {
+		s.recordRoles(r, after, before.Roles)
+	}
 	switch {
 	case after.Disabled:
 		s.record(r, audit.UserDisabled, store.AuditEvent{Subject: id,
@@ -110,9 +117,12 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 // was none.
 func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) bool {
 	var pe *patchError
+	var prob *problemError
 	switch {
 	case err == nil:
 		return true
+	case errors.As(err, &prob):
+		prob.write(w)
 	case errors.Is(err, store.ErrNotFound):
 		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
 	case errors.Is(err, errFileUser):
@@ -132,7 +142,7 @@ func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) 
 
 // patched is u with the merge patch raw applied, checked.
 func patched(u store.User, raw []byte) (userPatch, error) {
-	doc, _ := json.Marshal(userPatch{Username: u.Username, Claims: u.Claims, Disabled: u.Disabled})
+	doc, _ := json.Marshal(userPatch{Username: u.Username, Claims: u.Claims, Roles: u.Roles, Disabled: u.Disabled})
 	merged, err := mergePatch(doc, raw)
 	if err != nil {
 		return userPatch{}, &patchError{slug: problemMalformed, detail: "a merge patch must be a JSON object"}
@@ -141,9 +151,12 @@ func patched(u store.User, raw []byte) (userPatch, error) {
 	if err := decodeStrict(merged, &p); err != nil {
 		return userPatch{}, &patchError{slug: problemMalformed, detail: err.Error()}
 	}
+	var fields []FieldProblem
 	if p.Username == "" {
-		return userPatch{}, &patchError{slug: problemInvalid, detail: "the user is not valid",
-			fields: []FieldProblem{{Field: "username", Detail: "is required"}}}
+		fields = append(fields, FieldProblem{Field: "username", Detail: "is required"})
+	}
+	if fields = append(fields, roleProblems(p.Roles)...); fields != nil {
+		return userPatch{}, &patchError{slug: problemInvalid, detail: "the user is not valid", fields: fields}
 	}
 	return p, nil
 }

@@ -115,15 +115,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	if p := passwordProblem(in.Password, true); p != nil {
 		probs = append(probs, *p)
 	}
+	probs = append(probs, roleProblems(in.Roles)...)
 	if len(probs) > 0 {
 		writeProblem(w, http.StatusBadRequest, problemInvalid, "the user is not valid", probs...)
+		return
+	}
+	if err := grantableRoles(r, nil, in.Roles); err != nil {
+		s.writeError(w, r, err, "user")
 		return
 	}
 	if s.fileUser(in.Username) {
 		refuseFile(w, "a user with this username")
 		return
 	}
-	u, err := users.Create(r.Context(), s.cfg.Store, in.Username, in.Password, in.Claims, s.cfg.Now().UTC())
+	u, err := users.Create(r.Context(), s.cfg.Store, in.Username, in.Password, in.Claims, in.Roles, s.cfg.Now().UTC())
 	if errors.Is(err, store.ErrAlreadyExists) {
 		writeProblem(w, http.StatusConflict, problemConflict, "a user has this username",
 			FieldProblem{Field: "username", Detail: "is taken"})
@@ -135,9 +140,17 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
 		Detail: map[string]any{"change": "user added", "username": u.Username}})
+	if len(u.Roles) > 0 {
+		s.recordRoles(r, u, nil)
+	}
 	info := s.userInfo(u)
 	w.Header().Set("Location", PathPrefix+"users/"+url.PathEscape(u.ID))
 	writeJSON(w, http.StatusCreated, info, etagOf(info))
+}
+
+// recordRoles audits a change of u's console roles from previous.
+func (s *Server) recordRoles(r *http.Request, u store.User, previous []string) {
+	s.record(r, audit.RolesChanged, audit.RolesChange(u, previous))
 }
 
 // storedUser loads the user the path names for a change: it refuses the

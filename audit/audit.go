@@ -54,6 +54,9 @@ const (
 	GrantsRevoked      = "grants_revoked"
 	UserDisabled       = "user_disabled"
 	UserEnabled        = "user_enabled"
+	// RolesChanged records a user's console roles changed through the
+	// management API or the CLI: the roles before and after.
+	RolesChanged = "roles_changed"
 	// Anomaly is a detection of package usage: the rule, the subject,
 	// the client and the evidence.
 	Anomaly = "anomaly"

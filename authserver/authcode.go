@@ -11,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
@@ -62,16 +63,19 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	if err != nil {
 		return errInvalidGrant("the user no longer exists or is disabled")
 	}
+	// The code carries what the user's roles allowed at sign-in; they
+	// may have lost some since.
+	granted := registry.WithinRoles(u.Roles, ac.Scopes)
 	cat := s.catalog()
-	audience, narrowed, e := cat.narrowToResources(c, form["resource"], ac.Resources, ac.Scopes)
+	audience, narrowed, e := cat.narrowToResources(c, form["resource"], ac.Resources, granted)
 	if e != nil {
 		return e
 	}
 	tokens, err := s.issueUserTokens(cat, userGrant{
-		grantID: ac.GrantID, client: c, user: u, scopes: ac.Scopes, narrowed: narrowed, resources: ac.Resources,
+		grantID: ac.GrantID, client: c, user: u, scopes: granted, narrowed: narrowed, resources: ac.Resources,
 		audience: audience, nonce: ac.Nonce, sid: ac.SessionID, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.refreshMaxTTL(c)),
 		jkt: jkt, refreshJKT: refreshBinding(c, "", jkt),
-	}, offersRefresh(c, ac.Scopes))
+	}, offersRefresh(c, granted))
 	if err != nil {
 		return s.internal(r, err)
 	}

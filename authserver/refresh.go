@@ -11,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
@@ -68,11 +69,18 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	if !old.RevokedAt.IsZero() || !now.Before(old.ExpiresAt) || !now.Before(old.FamilyExpiresAt) {
 		return errInvalidGrant("the refresh token is revoked or expired")
 	}
-	narrowed, e := narrowScope(form, old.Scopes)
+	u, err := users.Active(ctx, s.store, old.UserID)
+	if err != nil {
+		return errInvalidGrant("the user no longer exists or is disabled")
+	}
+	// The user's current roles bound the grant: a role removed since
+	// narrows this access token and, for good, the successor.
+	granted := registry.WithinRoles(u.Roles, old.Scopes)
+	narrowed, e := narrowScope(form, granted)
 	if e != nil {
 		return e
 	}
-	scopes := old.Scopes
+	scopes := granted
 	if narrowed != nil {
 		scopes = narrowed
 	}
@@ -84,12 +92,8 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	if forResources != nil {
 		narrowed = forResources
 	}
-	u, err := users.Active(ctx, s.store, old.UserID)
-	if err != nil {
-		return errInvalidGrant("the user no longer exists or is disabled")
-	}
 	tokens, err := s.issueUserTokens(cat, userGrant{
-		grantID: old.GrantID, client: c, user: u, scopes: old.Scopes, narrowed: narrowed, resources: old.Resources, audience: audience,
+		grantID: old.GrantID, client: c, user: u, scopes: granted, narrowed: narrowed, resources: old.Resources, audience: audience,
 		sid: old.SessionID, authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
 		jkt: jkt, refreshJKT: refreshBinding(c, old.JKT, jkt),
 	}, true)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/authserver/signin"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
@@ -53,6 +54,10 @@ func (c signinCore) Client(ctx context.Context, id string) (store.Client, error)
 
 func (c signinCore) APIScopes(scopes []string) []signin.APIScope {
 	return c.s.catalog().apiScopes(scopes)
+}
+
+func (c signinCore) UserScopes(u store.User, scopes []string) []string {
+	return registry.WithinRoles(u.Roles, scopes)
 }
 
 func (c signinCore) RefreshMaxTTL(cl store.Client) time.Duration { return c.s.refreshMaxTTL(cl) }

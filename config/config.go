@@ -209,14 +209,11 @@ type API = registry.API
 // its clients the same way.
 type Client = registry.Client
 
-// User is a person defined in the file.
-type User struct {
-	Username string `yaml:"username"`
-	// Password must have at least 8 characters.
-	Password string `yaml:"password"`
-	// Claims are OpenID Connect claims: name, email, email_verified...
-	Claims map[string]any `yaml:"claims"`
-}
+// User is a person defined in the file; the management API spells its
+// users the same way. In the file the password is required (at least
+// MinPasswordLength characters) and roles are checked by
+// registry.CheckRoles.
+type User = registry.User
 
 // KeyRetention is how long a retired signing key stays published: the
 // longest lifetime of a token it signed, plus clock skew at relying parties.

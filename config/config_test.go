@@ -227,6 +227,8 @@ func TestInvalid(t *testing.T) {
 		{"offline_access without refresh", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"], scopes: [openid, offline_access]}\n"), "offline_access needs the refresh_token grant"},
 		{"ID token algorithm without a key", base("clients:\n  - {client_id: c, client_secret: " + secret + ", grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"], id_token_signed_response_alg: EdDSA}\n"), "clients[0].id_token_signed_response_alg: must be one of"},
 		{"short user password", base("users: [{username: u, password: short}]\n"), "users[0].password: must have at least 8"},
+		{"unknown role", base("users: [{username: u, password: longenough, roles: [owner]}]\n"), "users[0].roles[0]: must be admin or viewer"},
+		{"role listed twice", base("users: [{username: u, password: longenough}, {username: v, password: longenough, roles: [viewer, admin, viewer]}]\n"), "users[1].roles[2]: is listed twice"},
 		{"duplicate user", base("users: [{username: U, password: longenough}, {username: u, password: longenough}]\n"), "users[1].username: is defined twice"},
 		{"skip_consent for a public client", base("clients:\n  - {client_id: c, token_endpoint_auth_method: none, skip_consent: true, grant_types: [authorization_code], redirect_uris: [\"https://a.example/cb\"]}\n"), "clients[0].skip_consent: is not allowed for public or native clients"},
 		{"bad redis URL", base("redis: localhost:6379\n"), "redis: must be redis://"},

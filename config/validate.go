@@ -154,6 +154,9 @@ func (c *Config) validate() error {
 		p.check(!usernames[strings.ToLower(u.Username)], key+".username", "is defined twice")
 		usernames[strings.ToLower(u.Username)] = true
 		p.check(len(u.Password) >= MinPasswordLength, key+".password", fmt.Sprintf("must have at least %d characters", MinPasswordLength))
+		for _, rp := range registry.CheckRoles(u.Roles) {
+			p.add(fmt.Sprintf("%s.roles[%d]", key, rp.Index), rp.Detail)
+		}
 	}
 	scopes := c.scopes()
 	clientIDs := map[string]bool{}
@@ -635,7 +638,7 @@ func (c *Config) scopes() map[string]bool {
 func (c *Config) ConfiguredUsers() []users.Configured {
 	var out []users.Configured
 	for _, u := range c.Users {
-		out = append(out, users.Configured{Username: u.Username, Password: u.Password, Claims: u.Claims})
+		out = append(out, users.Configured{Username: u.Username, Password: u.Password, Claims: u.Claims, Roles: u.Roles})
 	}
 	return out
 }

@@ -54,5 +54,5 @@ type Password struct {
 // UserFromStore is u as the management API shows it, from source: never
 // its password hash.
 func UserFromStore(u store.User, source string) UserInfo {
-	return UserInfo{ID: u.ID, Username: u.Username, Claims: u.Claims, Disabled: u.Disabled, Source: source, CreatedAt: u.CreatedAt}
+	return UserInfo{ID: u.ID, Username: u.Username, Claims: u.Claims, Roles: u.Roles, Disabled: u.Disabled, Source: source, CreatedAt: u.CreatedAt}
 }

@@ -16,14 +16,15 @@ type ManageStore interface {
 	RevokeAll(ctx context.Context, c store.Cutoff, now time.Time) (int, error)
 }
 
-// Create adds a user with a new subject identifier and the argon2id hash
-// of password; it returns store.ErrAlreadyExists (wrapped) if the
-// username is taken. An empty password makes a user who cannot sign in
-// with one until SetPassword gives them one. It is what `portcullis users
-// add` and the management API both do; the caller checks the password's
-// length, as the configuration does.
-func Create(ctx context.Context, s ManageStore, username, password string, claims map[string]any, now time.Time) (store.User, error) {
-	u := store.User{ID: NewID(), Username: username, Claims: claims, CreatedAt: now}
+// Create adds a user with a new subject identifier, the argon2id hash
+// of password and the console roles roles; it returns
+// store.ErrAlreadyExists (wrapped) if the username is taken. An empty
+// password makes a user who cannot sign in with one until SetPassword
+// gives them one. It is what `portcullis users add` and the management
+// API both do; the caller checks the password's length and the roles
+// (registry.CheckRoles), as the configuration does.
+func Create(ctx context.Context, s ManageStore, username, password string, claims map[string]any, roles []string, now time.Time) (store.User, error) {
+	u := store.User{ID: NewID(), Username: username, Claims: claims, Roles: roles, CreatedAt: now}
 	if password != "" {
 		u.PasswordHash = HashPassword(password)
 	}

@@ -22,11 +22,11 @@ func TestCreateAndSetPassword(t *testing.T) {
 	}
 	defer st.Close()
 	now := time.Now()
-	u, err := Create(ctx, st, "ada", "", nil, now)
+	u, err := Create(ctx, st, "ada", "", nil, nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Create(ctx, st, "ada", "whatever-password", nil, now); !errors.Is(err, store.ErrAlreadyExists) {
+	if _, err := Create(ctx, st, "ada", "whatever-password", nil, nil, now); !errors.Is(err, store.ErrAlreadyExists) {
 		t.Errorf("a taken username: %v, want ErrAlreadyExists", err)
 	}
 	for _, pw := range []string{"", "anything at all"} {

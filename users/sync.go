@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/portcullis/portcullis/store"
@@ -15,6 +16,8 @@ type Configured struct {
 	Username string
 	Password string
 	Claims   map[string]any
+	// Roles are the user's console roles, checked by the configuration.
+	Roles []string
 }
 
 // UserStore is the part of store.Store that Sync needs.
@@ -26,22 +29,27 @@ type UserStore interface {
 
 // Sync brings the configured users into the store: a new username gets a
 // new random subject, an existing one keeps its subject and gets the file's
-// password and claims. Hashing is skipped when the password is unchanged.
+// password, claims and roles: the file is the truth for its users, so a
+// role removed from it is removed from the store at the next start.
+// Hashing is skipped when the password is unchanged.
 func Sync(ctx context.Context, s UserStore, configured []Configured, now time.Time) error {
 	for _, c := range configured {
 		u, err := s.GetUserByUsername(ctx, c.Username)
 		if errors.Is(err, store.ErrNotFound) {
-			err = s.CreateUser(ctx, store.User{ID: NewID(), Username: c.Username, PasswordHash: HashPassword(c.Password), Claims: c.Claims, CreatedAt: now})
+			err = s.CreateUser(ctx, store.User{ID: NewID(), Username: c.Username, PasswordHash: HashPassword(c.Password),
+				Claims: c.Claims, Roles: c.Roles, CreatedAt: now})
 			if errors.Is(err, store.ErrAlreadyExists) {
 				continue // another instance created it at the same start
 			}
 		} else if err == nil {
-			if ok, _ := VerifyPassword(u.PasswordHash, c.Password); !ok || !maps.EqualFunc(u.Claims, c.Claims, func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+			ok, _ := VerifyPassword(u.PasswordHash, c.Password)
+			sameClaims := maps.EqualFunc(u.Claims, c.Claims, func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) })
+			if !ok || !sameClaims || !slices.Equal(u.Roles, c.Roles) {
 				err = s.UpdateUser(ctx, u.ID, func(u *store.User) error {
 					if !ok {
 						u.PasswordHash = HashPassword(c.Password)
 					}
-					u.Claims = c.Claims
+					u.Claims, u.Roles = c.Claims, c.Roles
 					return nil
 				})
 			}

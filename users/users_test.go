@@ -3,6 +3,7 @@ package users
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,16 @@ func TestSync(t *testing.T) {
 	}
 	if u3, _ := s.GetUserByUsername(ctx, "demo"); u3.PasswordHash != u2.PasswordHash {
 		t.Fatal("an unchanged password was hashed again")
+	}
+	// The file is the truth for its users' roles: given, changed, taken
+	// away.
+	for _, roles := range [][]string{{"admin"}, {"viewer"}, nil} {
+		cfg[0].Roles = roles
+		if err := Sync(ctx, s, cfg, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := s.GetUserByUsername(ctx, "demo"); !slices.Equal(u.Roles, roles) {
+			t.Fatalf("roles %q after a sync of %q", u.Roles, roles)
+		}
 	}
 }

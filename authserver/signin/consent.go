@@ -67,6 +67,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}})
 		return
 	}
+	ar.Scopes = s.core.UserScopes(u, ar.Scopes) // as the page showed them
 	granted, err := s.store.GetConsent(ctx, u.ID, c.ID)
 	if err != nil {
 		s.pageFailure(w, r, err)

@@ -59,6 +59,9 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, ar store.AuthRe
 		s.renderLogin(w, r, ar, c, http.StatusOK, "", ar.LoginHint)
 		return
 	}
+	// The request asks; the user's roles bound what it gets, and the
+	// pages show and record only that.
+	ar.Scopes = s.core.UserScopes(user, ar.Scopes)
 	consented, err := s.store.GetConsent(ctx, user.ID, c.ID)
 	if err != nil {
 		s.pageFailure(w, r, err)

@@ -73,6 +73,9 @@ type Core interface {
 	// APIScope for a scope no API defines. The APIs may change between
 	// calls.
 	APIScopes(scopes []string) []APIScope
+	// UserScopes is what of scopes the user u may be granted: the
+	// consent page lists it, consent records it and the code carries it.
+	UserScopes(u store.User, scopes []string) []string
 	// RefreshMaxTTL is the absolute lifetime of the client's refresh
 	// token families: a grant created with a code lives that long after
 	// the code expires.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
@@ -30,9 +32,25 @@ type userView struct {
 	Sub      string         `json:"sub"`
 	Username string         `json:"username"`
 	Claims   map[string]any `json:"claims,omitempty"`
+	Roles    []string       `json:"roles,omitempty"`
 	Disabled bool           `json:"disabled"`
 	// Password is set only when the CLI generated it: shown once.
 	Password string `json:"password,omitempty"`
+}
+
+// checkRoles checks the roles of --roles as the configuration and the
+// management API check them.
+func checkRoles(roles []string) error {
+	var errs []error
+	for _, p := range registry.CheckRoles(roles) {
+		errs = append(errs, fmt.Errorf("--roles: roles[%d] %q: %s", p.Index, roles[p.Index], p.Detail))
+	}
+	return errors.Join(errs...)
+}
+
+// recordRoles audits a change of u's console roles from previous.
+func (r *run) recordRoles(u store.User, previous []string) error {
+	return recordChange(r.ctx, r.st, audit.RolesChanged, audit.RolesChange(u, previous))
 }
 
 // newPassword returns a generated password of about 130 bits.
@@ -58,6 +76,7 @@ func readPassword(in io.Reader, fromStdin bool) (pw string, generated bool, err 
 
 func usersAddCmd() *cobra.Command {
 	var username, claims string
+	var roles []string
 	var stdin bool
 	cmd := stateCmd(&cobra.Command{
 		Use:   "add",
@@ -70,11 +89,14 @@ func usersAddCmd() *cobra.Command {
 				return fmt.Errorf("--claims must be a JSON object: %w", err)
 			}
 		}
+		if err := checkRoles(roles); err != nil {
+			return err
+		}
 		pw, generated, err := readPassword(r.in, stdin)
 		if err != nil {
 			return err
 		}
-		u, err := users.Create(r.ctx, r.st, username, pw, cl, time.Now().UTC())
+		u, err := users.Create(r.ctx, r.st, username, pw, cl, roles, time.Now().UTC())
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return fmt.Errorf("user %q already exists", username)
 		} else if err != nil {
@@ -84,7 +106,12 @@ func usersAddCmd() *cobra.Command {
 			Detail: map[string]any{"change": "user added", "username": u.Username}}); err != nil {
 			return err
 		}
-		v := userView{Sub: u.ID, Username: u.Username, Claims: cl}
+		if len(roles) > 0 {
+			if err := r.recordRoles(u, nil); err != nil {
+				return err
+			}
+		}
+		v := userView{Sub: u.ID, Username: u.Username, Claims: cl, Roles: u.Roles}
 		if generated {
 			v.Password = pw
 		}
@@ -97,6 +124,7 @@ func usersAddCmd() *cobra.Command {
 	})
 	cmd.Flags().StringVar(&username, "username", "", "username (required)")
 	cmd.Flags().StringVar(&claims, "claims", "", `OpenID Connect claims as JSON, e.g. '{"name":"Ada","email":"ada@example.com"}'`)
+	cmd.Flags().StringSliceVar(&roles, "roles", nil, "console roles: admin or viewer (comma-separated)")
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
 	cmd.MarkFlagRequired("username")
 	return cmd
@@ -114,15 +142,16 @@ func usersListCmd() *cobra.Command {
 		}
 		views := []userView{}
 		for _, u := range all {
-			views = append(views, userView{Sub: u.ID, Username: u.Username, Claims: u.Claims, Disabled: u.Disabled})
+			views = append(views, userView{Sub: u.ID, Username: u.Username, Claims: u.Claims, Roles: u.Roles, Disabled: u.Disabled})
 		}
-		return r.print(views, table("USERNAME\tSUB\tSTATE\tNAME\tEMAIL", func(w io.Writer) {
+		return r.print(views, table("USERNAME\tSUB\tSTATE\tROLES\tNAME\tEMAIL", func(w io.Writer) {
 			for _, v := range views {
 				state := "enabled"
 				if v.Disabled {
 					state = "disabled"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%v\n", v.Username, v.Sub, state, orEmpty(v.Claims["name"]), orEmpty(v.Claims["email"]))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%v\n", v.Username, v.Sub, state, cmp.Or(strings.Join(v.Roles, ","), "-"),
+					orEmpty(v.Claims["name"]), orEmpty(v.Claims["email"]))
 			}
 		}))
 	})

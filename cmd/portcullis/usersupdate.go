@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -14,19 +15,26 @@ import (
 
 func usersUpdateCmd() *cobra.Command {
 	var username, claims string
+	var roles []string
+	var setRoles bool // --roles given, if only to remove them all
 	cmd := stateCmd(&cobra.Command{
 		Use:   "update USERNAME",
-		Short: "Change a user's claims or username",
+		Short: "Change a user's claims, username or console roles",
 		Long: "Change a stored user: --claims is a JSON object whose members replace the user's\n" +
 			"claims of the same name (null removes one; the others stay), --username renames them.\n" +
-			"Their sub does not change, so their tokens and grants stay theirs. Example:\n\n" +
-			`  users update ada --claims '{"email":"ada@example.com","email_verified":true,"nickname":null}'`,
+			"Their sub does not change, so their tokens and grants stay theirs. --roles replaces\n" +
+			"their console roles (admin, viewer; --roles= removes them all): their next token,\n" +
+			"at sign-in or refresh, carries only the management API scopes the roles allow.\n" +
+			"Example:\n\n" +
+			`  users update ada --claims '{"email":"ada@example.com","email_verified":true,"nickname":null}'` + "\n" +
+			`  users update ada --roles viewer`,
 		Args: cobra.ExactArgs(1),
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("claims") && !cmd.Flags().Changed("username") {
-				return errors.New("users update needs --claims or --username")
+			if !cmd.Flags().Changed("claims") && !cmd.Flags().Changed("username") && !cmd.Flags().Changed("roles") {
+				return errors.New("users update needs --claims, --username or --roles")
 			}
-			return nil
+			setRoles = cmd.Flags().Changed("roles")
+			return checkRoles(roles)
 		},
 	}, func(r *run, args []string) error {
 		var patch map[string]any
@@ -40,9 +48,14 @@ func usersUpdateCmd() *cobra.Command {
 			return err
 		}
 		var out userView
+		var before, after store.User
 		err = r.st.UpdateUser(r.ctx, u.ID, func(u *store.User) error {
+			before = *u
 			if username != "" {
 				u.Username = username
+			}
+			if setRoles {
+				u.Roles = roles
 			}
 			for k, v := range patch {
 				if u.Claims == nil {
@@ -54,7 +67,8 @@ func usersUpdateCmd() *cobra.Command {
 					u.Claims[k] = v
 				}
 			}
-			out = userView{Sub: u.ID, Username: u.Username, Claims: u.Claims, Disabled: u.Disabled}
+			out = userView{Sub: u.ID, Username: u.Username, Claims: u.Claims, Roles: u.Roles, Disabled: u.Disabled}
+			after = *u
 			return nil
 		})
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -66,9 +80,15 @@ func usersUpdateCmd() *cobra.Command {
 			Detail: map[string]any{"change": "user updated", "username": out.Username}}); err != nil {
 			return err
 		}
+		if !slices.Equal(before.Roles, after.Roles) {
+			if err := r.recordRoles(after, before.Roles); err != nil {
+				return err
+			}
+		}
 		return r.print(out, func(w io.Writer) { fmt.Fprintf(w, "updated user %s (%s)\n", out.Username, out.Sub) })
 	})
 	cmd.Flags().StringVar(&claims, "claims", "", `claims to set as JSON, e.g. '{"name":"Ada"}'; null removes one`)
 	cmd.Flags().StringVar(&username, "username", "", "the user's new username")
+	cmd.Flags().StringSliceVar(&roles, "roles", nil, "the user's console roles: admin or viewer (comma-separated; empty removes them)")
 	return cmd
 }

@@ -1,0 +1,111 @@
+package admin_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/registry"
+)
+
+// Tokens of the "admin" client: every admin scope, and users:write with
+// the read scopes a viewer's tokens may carry.
+var (
+	allAdmin    = strings.Join(registry.AdminScopes, " ")
+	viewerGiver = usersW + " " + strings.Join(registry.WithinRoles([]string{registry.RoleViewer}, registry.AdminScopes), " ")
+)
+
+// TestBUserRoles: roles are given on create and changed by PATCH, shown
+// by every read, checked as the file checks them, given only by a token
+// that holds every scope the role allows, and every change is audited.
+func TestBUserRoles(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	demo, err := e.as.Store.GetUserByUsername(ctx, e.as.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eve registry.UserInfo
+	e.must(t, bReq{method: "POST", path: "users", scope: viewerGiver, body: `{"username":"eve","roles":["viewer"]}`},
+		http.StatusCreated).decode(t, &eve)
+	if !slices.Equal(eve.Roles, []string{registry.RoleViewer}) {
+		t.Fatalf("created with roles %q", eve.Roles)
+	}
+	plain := e.createUser(t, "plain")
+
+	steps := []struct {
+		name  string
+		req   bReq
+		want  int
+		field string   // the problem names it
+		roles []string // eve's roles afterwards, read back
+	}{
+		{"admin role with users:write alone", bReq{method: "POST", path: "users", scope: usersW, body: `{"username":"x","roles":["admin"]}`}, 403, "roles[0]", []string{"viewer"}},
+		{"viewer role with users:write alone", bReq{method: "POST", path: "users", scope: usersW, body: `{"username":"x","roles":["viewer"]}`}, 403, "roles[0]", []string{"viewer"}},
+		{"admin role with every scope but one", bReq{method: "POST", path: "users", scope: strings.TrimSuffix(allAdmin, " "+registry.ScopeUsageRead), body: `{"username":"x","roles":["admin"]}`}, 403, "roles[0]", []string{"viewer"}},
+		{"unknown role", bReq{method: "POST", path: "users", scope: allAdmin, body: `{"username":"x","roles":["owner"]}`}, 400, "roles[0]", []string{"viewer"}},
+		{"role twice", bReq{method: "POST", path: "users", scope: allAdmin, body: `{"username":"x","roles":["viewer","admin","viewer"]}`}, 400, "roles[2]", []string{"viewer"}},
+		{"roles not a list", bReq{method: "POST", path: "users", scope: allAdmin, body: `{"username":"x","roles":"admin"}`}, 400, "", []string{"viewer"}},
+		{"patch to admin with users:write alone", bReq{method: "PATCH", path: "users/" + eve.ID, scope: usersW, body: `{"roles":["viewer","admin"]}`}, 403, "roles[1]", []string{"viewer"}},
+		{"patch to an unknown role", bReq{method: "PATCH", path: "users/" + eve.ID, scope: allAdmin, body: `{"roles":["root"]}`}, 400, "roles[0]", []string{"viewer"}},
+		{"patch to admin with every scope", bReq{method: "PATCH", path: "users/" + eve.ID, scope: allAdmin, body: `{"roles":["viewer","admin"]}`}, 200, "", []string{"viewer", "admin"}},
+		{"keeping a role needs no more than users:write", bReq{method: "PATCH", path: "users/" + eve.ID, scope: usersW, body: `{"roles":["admin"]}`}, 200, "", []string{"admin"}},
+		{"null removes every role", bReq{method: "PATCH", path: "users/" + eve.ID, scope: usersW, body: `{"roles":null}`}, 200, "", nil},
+		{"roles of the file's user", bReq{method: "PATCH", path: "users/" + demo.ID, scope: allAdmin, body: `{"roles":["admin"]}`}, 409, "", nil},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			a := e.must(t, s.req, s.want)
+			if s.want >= 400 {
+				if p := a.problem(t); s.field != "" && !bNames(p, s.field) {
+					t.Errorf("problem %+v does not name %s", p, s.field)
+				}
+			}
+			var got registry.UserInfo
+			e.must(t, bReq{method: "GET", path: "users/" + eve.ID, scope: usersR}, http.StatusOK).decode(t, &got)
+			if !slices.Equal(got.Roles, s.roles) {
+				t.Errorf("eve's roles %q, want %q", got.Roles, s.roles)
+			}
+		})
+	}
+	if _, err := e.as.Store.GetUserByUsername(ctx, "x"); err == nil {
+		t.Error("a refused create stored the user")
+	}
+	if d, _ := e.as.Store.GetUser(ctx, demo.ID); d.Roles != nil {
+		t.Errorf("the file's user got roles %q", d.Roles)
+	}
+	var list struct {
+		Items []registry.UserInfo `json:"items"`
+	}
+	e.must(t, bReq{method: "GET", path: "users?q=plain", scope: usersR}, http.StatusOK).decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != plain.ID || list.Items[0].Roles != nil {
+		t.Errorf("list %+v", list.Items)
+	}
+
+	// Newest first: removed, admin alone, admin added, created a viewer.
+	var trail []string
+	for _, ev := range e.audit(t, audit.RolesChanged) {
+		if ev.Subject != eve.ID || ev.Detail["actor_client_id"] != "admin" || ev.Detail["username"] != "eve" {
+			t.Errorf("roles_changed %+v", ev)
+		}
+		trail = append(trail, strings.Trim(strings.ReplaceAll(strings.ReplaceAll(
+			toString(ev.Detail["previous_roles"])+">"+toString(ev.Detail["roles"]), "[", ""), "]", ""), " "))
+	}
+	if want := []string{"admin>", "viewer admin>admin", "viewer>viewer admin", ">viewer"}; !slices.Equal(trail, want) {
+		t.Errorf("roles_changed trail %q, want %q", trail, want)
+	}
+}
+
+// toString is a decoded JSON list of strings as "[a b]".
+func toString(v any) string {
+	list, _ := v.([]any)
+	var out []string
+	for _, x := range list {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return "[" + strings.Join(out, " ") + "]"
+}
