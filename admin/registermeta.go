@@ -24,6 +24,7 @@ type metadata struct {
 	GrantTypes              []string `json:"grant_types,omitempty"`
 	ResponseTypes           []string `json:"response_types,omitempty"`
 	ClientName              string   `json:"client_name,omitempty"`
+	LogoURI                 string   `json:"logo_uri,omitempty"`
 	// Scope is space-separated (RFC 7591 section 2).
 	Scope                    string         `json:"scope,omitempty"`
 	JWKSURI                  string         `json:"jwks_uri,omitempty"`
@@ -97,7 +98,7 @@ func (md metadata) applyTo(base registry.Client) (registry.Client, error) {
 	if fields != nil {
 		return base, &problemError{status: http.StatusBadRequest, slug: problemInvalid, detail: "invalid client metadata", fields: fields}
 	}
-	base.RedirectURIs, base.PostLogoutRedirectURIs, base.Name = md.RedirectURIs, md.PostLogoutRedirectURIs, md.ClientName
+	base.RedirectURIs, base.PostLogoutRedirectURIs, base.Name, base.LogoURI = md.RedirectURIs, md.PostLogoutRedirectURIs, md.ClientName, md.LogoURI
 	base.TokenEndpointAuthMethod = md.TokenEndpointAuthMethod
 	if base.TokenEndpointAuthMethod == "" {
 		base.TokenEndpointAuthMethod = store.AuthSecretBasic
@@ -114,7 +115,7 @@ func (md metadata) applyTo(base registry.Client) (registry.Client, error) {
 // metadataOf is a client's metadata as registration spells it.
 func metadataOf(c registry.Client) metadata {
 	md := metadata{RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, GrantTypes: c.GrantTypes,
-		ClientName: c.Name, Scope: strings.Join(c.Scopes, " "), JWKSURI: c.JWKSURI, JWKS: c.JWKS,
+		ClientName: c.Name, LogoURI: c.LogoURI, Scope: strings.Join(c.Scopes, " "), JWKSURI: c.JWKSURI, JWKS: c.JWKS,
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, ApplicationType: c.ApplicationType,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, RequirePAR: c.RequirePAR, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens}
 	if slices.Contains(c.GrantTypes, "authorization_code") {

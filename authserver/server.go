@@ -33,6 +33,7 @@ import (
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/theme"
 	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
@@ -126,6 +127,13 @@ type Config struct {
 	// keys.Secret reads it from the store, creating it on first start.
 	// Required: at least keys.SecretSize bytes.
 	Secret []byte
+	// Theme names and colours the sign-in pages. Nil means
+	// theme.Default().
+	Theme *theme.Theme
+	// TemplatesDir is a folder of page templates that replace the
+	// embedded ones of the same file name; one that does not parse stops
+	// New. Empty means none.
+	TemplatesDir string
 	// PendingPerAddress bounds the pending authorization requests (from
 	// /authorize and /par, until used or expired) one client address may
 	// hold on this instance; IPv6 addresses count by /64. Zero means

@@ -20,7 +20,7 @@ func newSignin(s *Server) (*signin.Server, error) {
 	return signin.New(signin.Config{
 		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL,
 		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle,
-		Secret: s.cfg.Secret,
+		Secret: s.cfg.Secret, Theme: s.cfg.Theme, TemplatesDir: s.cfg.TemplatesDir,
 	}, signinCore{s}, s.store, s.log)
 }
 

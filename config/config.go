@@ -11,6 +11,7 @@ import (
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/registry"
+	"github.com/portcullis/portcullis/theme"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -136,6 +137,16 @@ type Config struct {
 	// Console configures the admin console at /console/. Zero value: off
 	// (portcullis dev turns it on).
 	Console Console `yaml:"console"`
+	// Branding names and colours the sign-in pages and the console:
+	// {name, logo_url or logo_file, primary_color, support_url}. Zero
+	// value: Portcullis's own look.
+	Branding theme.Branding `yaml:"branding"`
+	// TemplatesDir is a folder (relative to this file's) of page
+	// templates that replace the embedded ones of the same file name:
+	// index.html, login.html, consent.html, logout.html, error.html,
+	// layout.html (README, "Page templates"). A template that does not
+	// parse stops the start. Empty means the embedded pages only.
+	TemplatesDir string `yaml:"templates_dir"`
 	// Gateway, when present, runs the API gateway beside the server.
 	Gateway *gateway.Config `yaml:"gateway"`
 	// OAuthAgent, when present, runs the OAuth Agent for single-page apps
@@ -146,6 +157,8 @@ type Config struct {
 	dir string
 	// keyRing holds KeyEncryptionKey and KeyEncryptionKeyPrevious parsed.
 	keyRing keys.KeyRing
+	// theme is Branding validated, its logo file read.
+	theme *theme.Theme
 }
 
 // Keys configures signing. Every listed algorithm gets a key; RS256 always
@@ -220,6 +233,10 @@ type User = registry.User
 func (c *Config) KeyRetention() time.Duration {
 	return max(c.AccessTokenTTL, c.IDTokenTTL) + 5*time.Minute
 }
+
+// Theme is the branding's theme, shared by the sign-in pages and the
+// console.
+func (c *Config) Theme() *theme.Theme { return c.theme }
 
 // KeyRing is the key-encryption keys that keep signing keys encrypted in
 // the store; its Current is nil without key_encryption_key.

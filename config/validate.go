@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/theme"
 	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
@@ -169,6 +171,7 @@ func (c *Config) validate() error {
 	}
 	c.validateIntrospectionClients(&p)
 	c.validateRegistration(&p)
+	c.validateLook(&p)
 	return p.err()
 }
 
@@ -183,6 +186,30 @@ func (c *Config) validateRegistration(p *problems) {
 		seen[t] = true
 	}
 	p.check(len(c.Registration.InitialAccessTokens) == 0 || c.Registration.Enabled, "registration.initial_access_tokens", "needs enabled: true")
+}
+
+// validateLook checks branding, reading its logo file, and that
+// templates_dir is a folder; the templates themselves are parsed when the
+// server is built, which names a bad one's file and line.
+func (c *Config) validateLook(p *problems) {
+	for _, bp := range c.Branding.Validate() {
+		p.add("branding."+bp.Field, bp.Message)
+	}
+	if len(c.Branding.Validate()) == 0 {
+		t, err := theme.New(c.Branding, c.dir, c.Issuer)
+		if err != nil {
+			*p = append(*p, err)
+		}
+		c.theme = t
+	}
+	if c.TemplatesDir != "" {
+		if !filepath.IsAbs(c.TemplatesDir) {
+			c.TemplatesDir = filepath.Join(c.dir, c.TemplatesDir)
+		}
+		if fi, err := os.Stat(c.TemplatesDir); err != nil || !fi.IsDir() {
+			p.add("templates_dir", c.TemplatesDir+" is not a folder")
+		}
+	}
 }
 
 // audiencePolicyProblem is the message for a bad default_audience.
@@ -328,6 +355,11 @@ func (c *Config) validateClient(cl *Client, key string, scopes map[string]bool, 
 	idle, most := cmp.Or(cl.RefreshTokenIdleTTL.D(), c.RefreshTokenIdleTTL), cmp.Or(cl.RefreshTokenMaxTTL.D(), c.RefreshTokenMaxTTL)
 	p.check(most >= idle, join(key, "refresh_token_max_ttl"), "must be at least the refresh token idle lifetime ("+idle.String()+")")
 	p.check(len(cl.Name) <= 200, join(key, "client_name"), "must have at most 200 characters")
+	if cl.LogoURI != "" {
+		if err := theme.CheckImageURL(cl.LogoURI); err != nil {
+			p.add(join(key, "logo_uri"), err.Error())
+		}
+	}
 }
 
 // checkRedirectURI enforces RFC 9700 section 4.1: absolute, no fragment,
@@ -469,6 +501,7 @@ func (c *Config) AuthServer() authserver.Config {
 		DPoP:           authserver.DPoP{Nonce: c.DPoP.Nonce == dpopNonceRequired, Window: c.DPoP.Window},
 		RateLimits:     c.authServerLimits(),
 		Registration:   c.Registration.Enabled,
+		Theme:          c.theme, TemplatesDir: c.TemplatesDir,
 	}
 	for _, api := range append(slices.Clone(c.APIs), registry.AdminAPI(c.Issuer)) {
 		out.APIs = append(out.APIs, authserver.APIOf(storeAPI(api)))
@@ -493,7 +526,7 @@ func (c *Config) trustedProxies() []netip.Prefix {
 // storeClient is cl as the store keeps it, with the digest of its secret.
 func storeClient(cl Client) store.Client {
 	sc := store.Client{
-		ID: cl.ClientID, Name: cl.Name, AuthMethod: cl.TokenEndpointAuthMethod,
+		ID: cl.ClientID, Name: cl.Name, LogoURI: cl.LogoURI, AuthMethod: cl.TokenEndpointAuthMethod,
 		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI, AssertionAudience: cl.AssertionAudience,
 		RedirectURIs: cl.RedirectURIs, PostLogoutRedirectURIs: cl.PostLogoutRedirectURIs,
 		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequirePAR: cl.RequirePAR,

@@ -12,6 +12,10 @@ import (
 type Client struct {
 	ClientID string `yaml:"client_id" json:"client_id"`
 	Name     string `yaml:"client_name" json:"client_name,omitempty"`
+	// LogoURI is an https URL of the client's logo, at most 2048
+	// characters, shown on the consent page (RFC 7591 section 2). Empty
+	// means none.
+	LogoURI string `yaml:"logo_uri" json:"logo_uri,omitempty"`
 	// ClientSecret must have at least 32 characters. Through the
 	// management API it is accepted on create (else one is generated)
 	// and returned only then; it is never read back.

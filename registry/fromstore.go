@@ -15,7 +15,7 @@ const introspectAny = "any"
 // source: never its secret or a digest of one.
 func ClientFromStore(c store.Client, source string) ClientInfo {
 	out := ClientInfo{Client: Client{
-		ClientID: c.ID, Name: c.Name, TokenEndpointAuthMethod: c.AuthMethod, GrantTypes: c.GrantTypes,
+		ClientID: c.ID, Name: c.Name, LogoURI: c.LogoURI, TokenEndpointAuthMethod: c.AuthMethod, GrantTypes: c.GrantTypes,
 		Scopes: c.Scopes, JWKSURI: c.JWKSURI, AssertionAudience: c.AssertionAudience,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		ApplicationType: c.ApplicationType, SkipConsent: c.SkipConsent, RequirePAR: c.RequirePAR,

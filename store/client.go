@@ -37,6 +37,9 @@ const (
 type Client struct {
 	ID   string `json:"client_id"`
 	Name string `json:"client_name,omitempty"`
+	// LogoURI is an https URL of the client's logo, shown on the consent
+	// page (RFC 7591 section 2). Empty means none.
+	LogoURI string `json:"logo_uri,omitempty"`
 	// SecretHash is the SHA-256 digest of the client secret. Secrets are
 	// either generated with 256 bits of entropy or configured with at least
 	// 32 characters, so a fast hash is enough and keeps the token endpoint

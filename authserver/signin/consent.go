@@ -11,9 +11,15 @@ import (
 	"github.com/portcullis/portcullis/users"
 )
 
+// consentPage is the data of consent.html.
 type consentPage struct {
-	ClientName, Username, RequestID, CSRF string
-	Scopes                                []scopeLine
+	Page
+	// ClientName names the application, LogoURI is its logo (https, or
+	// empty); Username is the account it asks to act for; Request and
+	// CSRF are posted back.
+	ClientName, LogoURI, Username, Request, CSRF string
+	// Scopes are what the application asks for, described.
+	Scopes []scopeLine
 }
 
 type scopeLine struct{ Name, Description string }
@@ -28,7 +34,7 @@ var oidcScopeText = map[string]string{
 }
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User) {
-	p := consentPage{ClientName: clientName(c), Username: u.Username, RequestID: ar.ID, CSRF: s.csrfToken(w, r, formConsent, ar.ID)}
+	p := &consentPage{ClientName: clientName(c), LogoURI: c.LogoURI, Username: u.Username, Request: ar.ID, CSRF: s.csrfToken(w, r, formConsent, ar.ID)}
 	apis := s.core.APIScopes(ar.Scopes)
 	for i, sc := range ar.Scopes {
 		desc := oidcScopeText[sc]
@@ -41,7 +47,11 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.
 		}
 		p.Scopes = append(p.Scopes, scopeLine{Name: sc, Description: desc})
 	}
-	s.render(w, http.StatusOK, "consent.html", p)
+	var logo []string
+	if o := origin(c.LogoURI); o != "" {
+		logo = append(logo, o)
+	}
+	s.render(w, http.StatusOK, "consent.html", "Allow access", p, logo...)
 }
 
 // handleConsent records the user's decision. Consent is remembered per user

@@ -17,13 +17,18 @@ import (
 	"github.com/portcullis/portcullis/users"
 )
 
+// loginPage is the data of login.html.
 type loginPage struct {
-	ClientName, RequestID, CSRF, Username, Error string
+	Page
+	// ClientName names the application; Request is the pending
+	// authorization request's ID and CSRF the form's token, both posted
+	// back; Username is prefilled, Error says why the last try failed.
+	ClientName, Request, CSRF, Username, Error string
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, status int, msg, username string) {
-	s.render(w, status, "login.html", loginPage{
-		ClientName: clientName(c), RequestID: ar.ID, CSRF: s.csrfToken(w, r, formLogin, ar.ID), Username: username, Error: msg,
+	s.render(w, status, "login.html", "Sign in", &loginPage{
+		ClientName: clientName(c), Request: ar.ID, CSRF: s.csrfToken(w, r, formLogin, ar.ID), Username: username, Error: msg,
 	})
 }
 

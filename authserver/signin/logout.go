@@ -8,10 +8,25 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
 )
 
+// logoutPage is the data of logout.html.
 type logoutPage struct {
-	Done   bool
+	Page
+	// Done says the session has ended; Stayed that the person chose to
+	// stay signed in and there is nowhere to return to.
+	Done, Stayed bool
+	// ClientName names the application that asked (empty when unknown),
+	// Username the account signed in here (empty when none is).
+	ClientName, Username string
+	// StayURL is where "Stay signed in" returns: the validated
+	// post_logout_redirect_uri with state. Empty means the choice is
+	// posted back and answered with Stayed.
+	StayURL string
+	// CSRF is the form's token; Params are the request's parameters
+	// the form posts back.
 	CSRF   string
 	Params map[string]string
 }
@@ -65,13 +80,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		confirmed = true
 	}
 	if !confirmed {
-		keep := map[string]string{}
-		for _, k := range []string{"client_id", "post_logout_redirect_uri", "state"} {
-			if v := params.Get(k); v != "" {
-				keep[k] = v
-			}
-		}
-		s.render(w, http.StatusOK, "logout.html", logoutPage{CSRF: s.csrfToken(w, r, formLogout, ""), Params: keep})
+		s.askLogout(w, r, params, clientID, sess)
 		return
 	}
 	if sess != nil {
@@ -101,15 +110,53 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cookies.clear(w, s.cookies.session)
 	if redirect == "" {
-		s.render(w, http.StatusOK, "logout.html", logoutPage{Done: true})
+		s.render(w, http.StatusOK, "logout.html", "Signed out", &logoutPage{Done: true})
 		return
 	}
-	u, _ := url.Parse(redirect)
-	if st := params.Get("state"); st != "" {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, returnURL(redirect, params.Get("state")), http.StatusSeeOther)
+}
+
+// askLogout answers a logout the person has not confirmed: the page that
+// names the application and the account and offers "Sign out" and "Stay
+// signed in"; or, when they chose to stay and there is nowhere to return
+// to, the page that says they still are. params are valid: a
+// post_logout_redirect_uri among them is registered for clientID.
+func (s *Server) askLogout(w http.ResponseWriter, r *http.Request, params url.Values, clientID string, sess *store.Session) {
+	p := &logoutPage{}
+	if c, err := s.core.Client(r.Context(), clientID); clientID != "" && err == nil {
+		p.ClientName = clientName(c)
+	}
+	if sess != nil {
+		if u, err := users.Active(r.Context(), s.store, sess.UserID); err == nil {
+			p.Username = u.Username
+		}
+	}
+	if redirect := params.Get("post_logout_redirect_uri"); redirect != "" {
+		p.StayURL = returnURL(redirect, params.Get("state"))
+	}
+	if r.Method == http.MethodPost && r.PostFormValue("confirm") == "no" {
+		p.Stayed = true
+		s.render(w, http.StatusOK, "logout.html", "Still signed in", p)
+		return
+	}
+	p.CSRF, p.Params = s.csrfToken(w, r, formLogout, ""), map[string]string{}
+	for _, k := range []string{"client_id", "post_logout_redirect_uri", "state"} {
+		if v := params.Get(k); v != "" {
+			p.Params[k] = v
+		}
+	}
+	s.render(w, http.StatusOK, "logout.html", "Sign out", p)
+}
+
+// returnURL is a post_logout_redirect_uri with the client's state
+// (OpenID Connect RP-Initiated Logout 1.0 section 3).
+func returnURL(redirect, state string) string {
+	u, _ := url.Parse(redirect) // registered URIs are validated at start
+	if state != "" {
 		q := u.Query()
-		q.Set("state", st)
+		q.Set("state", state)
 		u.RawQuery = q.Encode()
 	}
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	return u.String()
 }

@@ -1,63 +1,92 @@
 package signin
 
 import (
-	"embed"
-	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/portcullis/portcullis/requestid"
+	"github.com/portcullis/portcullis/theme"
 )
 
-//go:embed templates/*.html templates/portcullis.css
-var templateFS embed.FS
-
-var (
-	pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
-	css   = must(templateFS.ReadFile("templates/portcullis.css"))
-)
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
+// Page is what every page template receives, with the fields of its own
+// (README, "Page templates"): the theme, the page's title and the
+// request's ID.
+type Page struct {
+	// Brand is the deployment's theme: .Brand.Name, .Brand.LogoSrc,
+	// .Brand.SupportURL.
+	Brand *theme.Theme
+	// Title is the page's title, without the deployment's name.
+	Title string
+	// RequestID is the X-Request-Id of the request, which the logs
+	// carry: a person quotes it when asking for help.
+	RequestID string
 }
 
 // pageHeaders are sent with every HTML page: no framing (clickjacking), no
 // referrer (authorization URLs carry state), no caching, and a policy that
-// allows nothing but the stylesheet. form-action is left out on purpose:
-// browsers apply it to the redirect that follows a form post, which must
-// reach the client's redirect URI.
-func pageHeaders(w http.ResponseWriter) {
+// allows nothing but the stylesheet and images from this server and from
+// imgOrigins. form-action is left out on purpose: browsers apply it to the
+// redirect that follows a form post, which must reach the client's
+// redirect URI.
+func pageHeaders(w http.ResponseWriter, imgOrigins ...string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src "+strings.Join(append([]string{"'self'"}, imgOrigins...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 }
 
-// render writes a page. A template failure is a bug; it is logged.
-func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
-	pageHeaders(w)
+// origin is the scheme and host of an image URL, for the policy's img-src;
+// "" for anything that is not a plain https origin, which could otherwise
+// smuggle a directive into the policy.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || strings.ContainsAny(u.Host, " ;,'\"") {
+		return ""
+	}
+	return "https://" + u.Host
+}
+
+// render writes a page: data is a page struct that embeds Page, whose
+// fields render fills. imgOrigins are further origins the page shows
+// images from. A template failure is a bug, or an operator's template's;
+// it is logged.
+func (s *Server) render(w http.ResponseWriter, status int, name, title string, data interface{ page() *Page }, imgOrigins ...string) {
+	p := data.page()
+	// The request ID middleware has set the response header already.
+	p.Brand, p.Title, p.RequestID = s.theme, title, w.Header().Get(requestid.Header)
+	if o := origin(s.theme.LogoSrc); o != "" {
+		imgOrigins = append(imgOrigins, o)
+	}
+	pageHeaders(w, imgOrigins...)
 	w.WriteHeader(status)
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
 }
 
-// errorPage is shown when an authorization request cannot be answered by a
-// redirect: the client is unknown or the redirect URI is not registered
-// (RFC 6749 section 4.1.2.1 forbids redirecting then).
+func (p *Page) page() *Page { return p }
+
+// errorPage is shown when a request cannot be answered otherwise: the
+// client is unknown or the redirect URI is not registered (RFC 6749
+// section 4.1.2.1 forbids redirecting then), a form is stale, a limit is
+// reached, the store failed. Message says what happened and what to do.
 type errorPage struct {
-	Title, Message string
+	Page
+	Message string
 }
 
 func (s *Server) renderError(w http.ResponseWriter, status int, title, message string) {
-	s.render(w, status, "error.html", errorPage{Title: title, Message: message})
+	s.render(w, status, "error.html", title, &errorPage{Message: message})
 }
 
+// handleCSS answers the pages' stylesheet: the theme's custom properties,
+// then the rules that use them.
 func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write(css)
+	w.Write(s.css)
 }

@@ -16,13 +16,16 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/theme"
 )
 
 // Config is what the sign-in pages need from the authorization server's
@@ -43,6 +46,11 @@ type Config struct {
 	// tokens and the audit trail's digests of unknown usernames. Instances
 	// behind one issuer share it, so each accepts the others' forms.
 	Secret []byte
+	// Theme names and colours the pages. Nil means theme.Default().
+	Theme *theme.Theme
+	// TemplatesDir is a folder of page templates that replace the
+	// embedded ones of the same file name. Empty means none.
+	TemplatesDir string
 }
 
 // Throttle counts sign-in attempts per key (an account at an address, an
@@ -146,6 +154,11 @@ type Server struct {
 	log     *slog.Logger
 	cookies cookieSettings
 	keys    macKeys
+	// theme, pages and css are the look: the theme, the page templates
+	// and the stylesheet with the theme's custom properties.
+	theme *theme.Theme
+	pages *template.Template
+	css   []byte
 	// hashSlots bounds concurrent password verifications: each argon2id
 	// run holds 19 MiB, so a flood of logins must queue, not exhaust memory.
 	hashSlots chan struct{}
@@ -157,11 +170,20 @@ func New(cfg Config, core Core, st store.Store, log *slog.Logger) (*Server, erro
 	if err != nil {
 		return nil, fmt.Errorf("signin: issuer: %w", err)
 	}
+	pages, err := loadTemplates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, fmt.Errorf("signin: %w", err)
+	}
+	th := cfg.Theme
+	if th == nil {
+		th = theme.Default()
+	}
 	return &Server{
 		cfg: cfg, core: core, store: st, log: log,
 		cookies:   newCookieSettings(issuerURL.Scheme == "https", cmp.Or(issuerURL.Path, "/")),
 		keys:      newMACKeys(cfg.Secret),
 		hashSlots: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		theme:     th, pages: pages, css: append(slices.Clip(th.Variables()), baseCSS...),
 	}, nil
 }
 
@@ -174,4 +196,9 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	route("/login", s.handleLogin, "POST")
 	route("/consent", s.handleConsent, "POST")
 	route("/static/portcullis.css", s.handleCSS, "GET")
+	route("/static/favicon.svg", s.theme.ServeFavicon, "GET")
+	route("/favicon.ico", s.theme.ServeFavicon, "GET")
+	route("/static/logo", s.theme.ServeLogo, "GET")
+	// The root only ({$}): other unknown paths stay 404.
+	route("/{$}", s.handleLanding, "GET")
 }
