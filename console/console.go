@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,9 +33,9 @@ type Config struct {
 	// revocation, management API). serve gives it one that reaches the
 	// main handler in process. Nil means http.DefaultTransport.
 	Transport http.RoundTripper
-	// Branding names and colours the pages. The zero value is
-	// Portcullis's own look.
-	Branding theme.Branding
+	// Theme names and colours the pages, as it does the sign-in pages
+	// (config.Config.Theme). Nil means theme.Default().
+	Theme *theme.Theme
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 	// Log receives the failures people do not see in full. Nil means
@@ -51,7 +52,8 @@ type Console struct {
 	hc     *http.Client
 	seal   *sealer
 	csrf   []byte
-	brand  brand
+	theme  *theme.Theme
+	css    []byte // the theme's variables and the console's style sheet
 	pages  *pages
 	mux    *http.ServeMux
 }
@@ -70,6 +72,9 @@ func New(cfg Config) (*Console, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Theme == nil {
+		cfg.Theme = theme.Default()
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -94,7 +99,8 @@ func New(cfg Config) (*Console, error) {
 		hc:    &http.Client{Transport: cfg.Transport, Timeout: 15 * time.Second},
 		seal:  seal,
 		csrf:  derive(cfg.Secret, "csrf key"),
-		brand: newBrand(cfg.Branding),
+		theme: cfg.Theme,
+		css:   append(slices.Clip(cfg.Theme.Variables()), styleSheet...),
 		pages: pg,
 	}
 	c.routes()
@@ -105,9 +111,10 @@ func New(cfg Config) (*Console, error) {
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	// Pages are per user and hold CSRF tokens: never cached, never framed,
-	// and no script runs on them.
+	// and no script runs on them. Inline style attributes are allowed
+	// (the charts' SVG sets colours with them), style elements are not.
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	c.mux.ServeHTTP(w, r)

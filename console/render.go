@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/requestid"
+	"github.com/portcullis/portcullis/theme"
 )
 
 //go:embed templates/*.html
@@ -75,7 +76,10 @@ func loadPages() (*pages, error) {
 // view is what every page template receives: the layout's fields, and
 // the page's own in Data.
 type view struct {
-	Brand brand
+	// Brand is the deployment's theme: its name, logo and support link.
+	Brand *theme.Theme
+	// Favicon is the theme's icon, served by the sign-in pages.
+	Favicon string
 	// Base is the console's path, ending in "/", for links and forms.
 	Base  string
 	Title string
@@ -102,7 +106,7 @@ type view struct {
 // render writes page name with v and status. The page is rendered into a
 // buffer first, so a template failure is a clean 500, not half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, status int, name string, v *view) {
-	v.Brand, v.Base, v.User = c.brand, c.base, s
+	v.Brand, v.Base, v.User, v.Favicon = c.theme, c.base, s, strings.TrimSuffix(c.base, Path)+"/static/favicon.svg"
 	if s != nil {
 		v.CSRF = c.csrfToken(s)
 		v.Role = s.role()

@@ -48,9 +48,9 @@ func (c *Console) routes() {
 	c.mux = m
 }
 
-// handleCSS serves the style sheet, in the brand's colour.
+// handleCSS serves the style sheet, in the theme's colours.
 func (c *Console) handleCSS(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write(c.brand.css())
+	w.Write(c.css)
 }

@@ -31,7 +31,7 @@ func withConsole(cfg *config.Config, secret []byte, main http.Handler, log *slog
 	if !cfg.Console.Enabled {
 		return main, nil
 	}
-	c, err := console.New(console.Config{Issuer: cfg.Issuer, Secret: secret, Transport: inProcess{main}, Log: log})
+	c, err := console.New(console.Config{Issuer: cfg.Issuer, Secret: secret, Theme: cfg.Theme(), Transport: inProcess{main}, Log: log})
 	if err != nil {
 		return nil, err
 	}
