@@ -132,7 +132,7 @@ func TestSessionRefresh(t *testing.T) {
 	b := e.newBrowser(t)
 	b.signIn(adminUser)
 	before := b.sessionValue()
-	e.skew.Store(0).Add(time.Hour) // the access token (1h) has expired
+	e.skew.Store(int64(time.Hour)) // the access token (1h) has expired
 	p := b.get("keys")
 	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Signing keys") {
 		t.Fatalf("after expiry: %d %s\n%s", p.Status, p.URL, p.Body)
