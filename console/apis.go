@@ -23,12 +23,12 @@ func (c *Console) apiNew(w http.ResponseWriter, r *http.Request, s *session) {
 	c.render(w, r, s, http.StatusOK, "apinew.html", &view{Title: "New API", Nav: "apis", Can: true, Form: url.Values{}})
 }
 
-// parseScopes reads the scopes textarea: one scope a line, its name then,
-// after a colon, its description.
+// parseScopes reads the scopes textarea: one scope a line, its name (which
+// has no space) then its description.
 func parseScopes(text string) []registry.Scope {
 	out := []registry.Scope{}
 	for _, l := range lines(text) {
-		name, desc, _ := strings.Cut(l, ":")
+		name, desc, _ := strings.Cut(l, " ")
 		out = append(out, registry.Scope{Name: strings.TrimSpace(name), Description: strings.TrimSpace(desc)})
 	}
 	return out
@@ -40,7 +40,7 @@ func scopesText(scopes []registry.Scope) string {
 	for _, sc := range scopes {
 		b.WriteString(sc.Name)
 		if sc.Description != "" {
-			b.WriteString(": " + sc.Description)
+			b.WriteString(" " + sc.Description)
 		}
 		b.WriteString("\n")
 	}

@@ -50,9 +50,11 @@ func newEnv(t testing.TB) *env {
 	var cfg *config.Config
 	var cfgErr error
 	as := authservertest.New(t, func(c *authserver.Config) {
-		cfg, cfgErr = config.Parse([]byte(fmt.Sprintf("issuer: %s\nstorage: sqlite://unused.db\nallow_insecure_localhost: true\n", c.Issuer)), t.TempDir(), nil)
+		// The file defines authservertest's API again, so that the
+		// management API lists it, and the built-in management API.
+		cfg, cfgErr = config.Parse([]byte(fmt.Sprintf(configYAML, c.Issuer, authservertest.API)), t.TempDir(), nil)
 		if cfgErr == nil {
-			c.APIs = append(c.APIs, cfg.AuthServer().APIs...)
+			c.APIs = cfg.AuthServer().APIs
 		}
 	})
 	if cfgErr != nil {
@@ -77,7 +79,7 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(g.Close)
 	a, err := admin.New(admin.Config{Issuer: as.URL, Store: as.Store, Rules: cfg, Guard: g,
-		FileClients: as.Config.Clients, AccessTokenTTL: cfg.AccessTokenTTL,
+		FileClients: as.Config.Clients, FileAPIs: cfg.APIs, AccessTokenTTL: cfg.AccessTokenTTL,
 		KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention(),
 		Changed: func(ctx context.Context) { as.Instance.ReloadAPIs(ctx) }})
 	if err != nil {
@@ -91,6 +93,17 @@ func newEnv(t testing.TB) *env {
 	as.Mount(console.Path, c)
 	return e
 }
+
+// configYAML is the configuration file of the test server, given its
+// issuer and API.
+const configYAML = `issuer: %s
+storage: sqlite://unused.db
+allow_insecure_localhost: true
+apis:
+  - identifier: %s
+    name: Test API
+    scopes: [list:users, read:users, write:users]
+`
 
 // hiddenInput finds a form's hidden fields.
 var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)

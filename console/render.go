@@ -41,15 +41,6 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"query": func(kv ...string) string {
-		q := url.Values{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] != "" {
-				q.Set(kv[i], kv[i+1])
-			}
-		}
-		return q.Encode()
-	},
 }
 
 // loadPages parses every page template with the layout.
