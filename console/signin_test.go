@@ -96,7 +96,9 @@ func TestSessionRefused(t *testing.T) {
 		damage func(b *browser)
 	}{
 		{"tampered", func(b *browser) { b.setSession(func(v string) string { return flip(v) }) }},
-		{"forged", func(b *browser) { b.setSession(func(string) string { return "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }) }},
+		{"forged", func(b *browser) {
+			b.setSession(func(string) string { return "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })
+		}},
 		{"not base64", func(b *browser) { b.setSession(func(string) string { return "%%%" }) }},
 		{"too long", func(b *browser) { b.setSession(func(string) string { return strings.Repeat("A", 5000) }) }},
 		{"ended", func(*browser) { e.skew.Store(int64(13 * time.Hour)) }},
