@@ -58,6 +58,7 @@ func TestChromiumAdmin(t *testing.T) {
 	ctx := browsertest.Chromium(t, 4*time.Minute)
 	e := newEnv(t)
 	e.grant(t, plainUser)
+	e.seedUsage(t)
 	signInChromium(t, ctx, e, adminUser)
 	browsertest.CheckPage(t, ctx, "console-overview")
 
