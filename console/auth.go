@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // maxForm bounds a form's body: the console's forms are small.
@@ -74,7 +75,8 @@ func (c *Console) session(h handler) http.Handler {
 func (c *Console) signInAgain(w http.ResponseWriter, r *http.Request) {
 	c.clearCookie(w, sessionCookie)
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		http.Redirect(w, r, c.base+"login?"+url.Values{"next": {r.URL.RequestURI()}}.Encode(), http.StatusSeeOther)
+		next := c.base + strings.TrimPrefix(r.URL.RequestURI(), Path)
+		http.Redirect(w, r, c.base+"login?"+url.Values{"next": {next}}.Encode(), http.StatusSeeOther)
 		return
 	}
 	c.problem(w, r, http.StatusUnauthorized, "Your session ended", "Sign in again, then repeat the change.", true)

@@ -46,7 +46,7 @@ type Config struct {
 // Console is the admin console's HTTP handler.
 type Console struct {
 	cfg    Config
-	base   string // the console's path: the issuer's path plus Path
+	base   string // the console's path as browsers see it: the issuer's path plus Path
 	secure bool   // cookies are Secure: the issuer is https
 	oauth  oauth2.Config
 	hc     *http.Client

@@ -7,9 +7,12 @@ import (
 )
 
 // routes maps the console's paths to their handlers. Every change is a
-// POST that needs the management API scope it uses.
+// POST that needs the management API scope it uses. The handler sees
+// paths under Path, as the authorization server sees its endpoints at the
+// root whatever the issuer's path (a proxy in front strips it); pages
+// link under c.base, the path browsers see.
 func (c *Console) routes() {
-	m, b := http.NewServeMux(), c.base
+	m, b := http.NewServeMux(), Path
 	m.HandleFunc("GET "+b+"login", c.handleLogin)
 	m.HandleFunc("GET "+b+"callback", c.handleCallback)
 	m.HandleFunc("GET "+b+"console.css", c.handleCSS)
