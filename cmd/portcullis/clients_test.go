@@ -192,7 +192,7 @@ func TestCLIRefusesBadClients(t *testing.T) {
 		{"API identifier not a URI", []string{"apis", "create", "--identifier", "orders", "--scope", "read:orders"}, "identifier"},
 		{"API scope twice", []string{"apis", "create", "--identifier", "https://o.example.com", "--scope", "a=A", "--scope", "a"}, "scopes[1]"},
 		{"API of the file", []string{"apis", "update", "https://api.example.com", "--name", "x"}, "configuration file"},
-		{"users update without a change", []string{"users", "update", "ada"}, "--claims or --username"},
+		{"users update without a change", []string{"users", "update", "ada"}, "--claims, --username or --roles"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := cliFails(t, nil, append(tc.args, "--config", conf)...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,7 +43,7 @@ func race(t *testing.T, n int, f func() error) (wins, losses int32) {
 func testUsers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Unix(1700000000, 0).UTC()
-	u := store.User{ID: "u1", Username: "alice", PasswordHash: "h", Claims: map[string]any{"name": "Alice"}, CreatedAt: now}
+	u := store.User{ID: "u1", Username: "alice", PasswordHash: "h", Claims: map[string]any{"name": "Alice"}, Roles: []string{"viewer"}, CreatedAt: now}
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +51,13 @@ func testUsers(t *testing.T, s store.Store) {
 		t.Fatalf("duplicate username: %v", err)
 	}
 	got, err := s.GetUserByUsername(ctx, "alice")
-	if err != nil || got.ID != "u1" || got.Claims["name"] != "Alice" {
+	if err != nil || got.ID != "u1" || got.Claims["name"] != "Alice" || !slices.Equal(got.Roles, []string{"viewer"}) {
 		t.Fatalf("GetUserByUsername = %+v, %v", got, err)
 	}
-	if err := s.UpdateUser(ctx, "u1", func(u *store.User) error { u.Username = "alicia"; u.PasswordHash = "h2"; return nil }); err != nil {
+	if err := s.UpdateUser(ctx, "u1", func(u *store.User) error { u.Username = "alicia"; u.PasswordHash = "h2"; u.Roles = nil; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.GetUser(ctx, "u1"); got.Username != "alicia" || got.PasswordHash != "h2" {
+	if got, _ := s.GetUser(ctx, "u1"); got.Username != "alicia" || got.PasswordHash != "h2" || got.Roles != nil {
 		t.Fatalf("after update: %+v", got)
 	}
 	if _, err := s.GetUserByUsername(ctx, "alice"); !errors.Is(err, store.ErrNotFound) {
