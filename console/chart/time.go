@@ -84,11 +84,7 @@ func (t Time) Chart(id string) Chart {
 
 // Table is the numbers of t: one row per period, one column per series.
 func (t Time) Table() Table {
-	axis := "Hour (UTC)"
-	if t.daily() {
-		axis = "Day (UTC)"
-	}
-	tab := Table{Caption: t.Title, Columns: []string{axis}}
+	tab := Table{Caption: t.Title, Columns: []string{t.axisName()}}
 	for _, s := range t.Series {
 		tab.Columns = append(tab.Columns, s.Name)
 	}
@@ -100,6 +96,14 @@ func (t Time) Table() Table {
 		tab.Rows = append(tab.Rows, row)
 	}
 	return tab
+}
+
+// axisName names the periods' axis and the table's first column.
+func (t Time) axisName() string {
+	if t.daily() {
+		return "Day (UTC)"
+	}
+	return "Hour (UTC)"
 }
 
 // Desc is the sentence that summarises t for someone who cannot see the
@@ -134,8 +138,12 @@ func (t Time) Desc() string {
 				peak, at = v, i
 			}
 		}
-		if peak == 0 {
+		switch {
+		case peak == 0:
 			fmt.Fprintf(&b, " %s: none.", s.Name)
+			continue
+		case n == 1:
+			fmt.Fprintf(&b, " %s: %s.", s.Name, grouped(total))
 			continue
 		}
 		fmt.Fprintf(&b, " %s: %s in total, at most %s (%s).", s.Name, grouped(total), grouped(peak), t.periodName(at))
@@ -154,17 +162,19 @@ const (
 	tickLabelY   = 190
 	axisTitleY   = 210
 	legendStride = 150
+	legendRunes  = 16
+	legendRow    = 18
 )
 
 // timeView is what the time-series template draws.
 type timeView struct {
 	svgFrame
-	Left, Right, Top, Bottom int
-	TickLabelY, AxisTitleY   int
-	AxisTitle                string
-	YTicks                   []tick
-	XTicks                   []tick
-	Series                   []seriesView
+	Left, Right, Bottom    int
+	TickLabelY, AxisTitleY int
+	AxisTitle              string
+	YTicks                 []tick
+	XTicks                 []tick
+	Series                 []seriesView
 }
 
 // tick is one labelled position on an axis.
@@ -174,7 +184,9 @@ type tick struct{ Pos, Label string }
 // markers.
 type seriesView struct {
 	seriesStyle
-	Name             string
+	// Name is the legend's label, cut to legendRunes; Full the whole name
+	// when it was cut, for the legend's <title>.
+	Name, Full       string
 	LegendX, LegendY int
 	Points           string
 	Marks            []mark
@@ -197,14 +209,16 @@ func (t Time) svg(id string) template.HTML {
 	}
 	top, step := niceScale(float64(peak))
 	band := float64(plotRight-plotLeft) / float64(n)
+	// The legend holds two series a row; more rows push the plot down.
+	plotTop := plotTop + (len(t.Series)-1)/2*legendRow
 	x := func(i int) float64 { return plotLeft + (float64(i)+0.5)*band }
-	y := func(v float64) float64 { return plotBottom - max(v, 0)/top*(plotBottom-plotTop) }
+	y := func(v float64) float64 { return plotBottom - max(v, 0)/top*float64(plotBottom-plotTop) }
 
 	v := timeView{
 		svgFrame: svgFrame{ID: elementID(id), Title: t.Title, Desc: t.Desc(), Width: width, Height: timeHeight},
-		Left:     plotLeft, Right: plotRight, Top: plotTop, Bottom: plotBottom,
+		Left:     plotLeft, Right: plotRight, Bottom: plotBottom,
 		TickLabelY: tickLabelY, AxisTitleY: axisTitleY,
-		AxisTitle:  t.Table().Columns[0],
+		AxisTitle: t.Table().Columns[0],
 	}
 	// top is a whole multiple of step, up to float64's rounding.
 	for k := 0; float64(k)*step <= top*(1+1e-9); k++ {
@@ -223,9 +237,12 @@ func (t Time) svg(id string) template.HTML {
 	for si, s := range t.Series {
 		sv := seriesView{
 			seriesStyle: seriesStyles[si%len(seriesStyles)],
-			Name:        truncate(s.Name, 20),
+			Name:        truncate(s.Name, legendRunes),
 			LegendX:     plotLeft + si%2*legendStride,
-			LegendY:     legendY,
+			LegendY:     legendY + si/2*legendRow,
+		}
+		if sv.Name != s.Name {
+			sv.Full = s.Name
 		}
 		pts := make([]string, n)
 		for i := range n {
