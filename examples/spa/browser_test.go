@@ -185,11 +185,23 @@ func browse(t *testing.T, dpop bool) {
 
 	listUsers(t, ctx)
 
+	// On a phone, the answer shows where the button was pressed.
+	if err := browsertest.SetViewport(ctx, browsertest.SmallPhone); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(`#refresh`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#message').textContent.startsWith('Tokens refreshed')`),
 	); err != nil {
 		t.Fatalf("refresh: %v", err)
+	}
+	seen, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const r = document.querySelector('#message').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`))
+	if err != nil || !seen {
+		t.Errorf("the refresh message is out of sight on a phone (%v)", err)
+	}
+	browsertest.Screenshot(t, ctx, "spa-refreshed-phone-small")
+	if err := browsertest.SetViewport(ctx, browsertest.Desktop); err != nil {
+		t.Fatal(err)
 	}
 	after := cookies(t, ctx, s.agent+"/oauth-agent/refresh")
 	if after["pc-at"] == nil || after["pc-at"].Value == jar["pc-at"].Value || after["pc-auth"].Value == jar["pc-auth"].Value {
