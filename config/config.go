@@ -134,6 +134,9 @@ type Config struct {
 	// Registration configures dynamic client registration (RFC 7591,
 	// 7592) at /register. Zero value: off.
 	Registration Registration `yaml:"registration"`
+	// Console configures the admin console at /console/. Zero value: off
+	// (portcullis dev turns it on).
+	Console Console `yaml:"console"`
 	// Branding names and colours the sign-in pages and the console:
 	// {name, logo_url or logo_file, primary_color, support_url}. Zero
 	// value: Portcullis's own look.
@@ -201,6 +204,14 @@ type Registration struct {
 	// API. Empty means OpenID Connect scopes only. Registrations made
 	// with a management API token may ask for any scope but admin:*.
 	Scopes []string `yaml:"scopes"`
+}
+
+// Console configures the admin console, served at /console/ under the
+// issuer. It signs users in with the built-in client portcullis-console,
+// which exists only while the console is enabled.
+type Console struct {
+	// Enabled serves the console. False (the default) answers 404 there.
+	Enabled bool `yaml:"enabled"`
 }
 
 // API is a protected resource defined in the file; the management API

@@ -113,8 +113,8 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	key, kek := make([]byte, 32), make([]byte, 32)
 	rand.Read(key)
 	rand.Read(kek)
-	password := newPassword()
-	vars := map[string]string{"DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret, "DEV_ADMIN_SECRET": adminSecret,
+	password, viewerPassword := newPassword(), newPassword()
+	vars := map[string]string{"DEV_VIEWER_PASSWORD": viewerPassword, "DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret, "DEV_ADMIN_SECRET": adminSecret,
 		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_KEK": hex.EncodeToString(kek), "DEV_PASSWORD": password}
 	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
 		v, ok := vars[name]
@@ -127,6 +127,10 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	fmt.Fprintf(out, `Portcullis demo stack (throwaway store in %[1]s)
 
   Open http://%[2]s/ and sign in as demo, password %[3]s
+
+  Admin console         %[4]s/console/
+    demo is an administrator (roles: [admin]); viewer, password %[13]s,
+    sees the console but changes nothing (roles: [viewer])
 
   authorization server  %[4]s
   OAuth Agent           http://%[5]s/oauth-agent
@@ -157,7 +161,7 @@ Get a DPoP-bound token (RFC 9449; "portcullis" is "go run ./cmd/portcullis" if n
     -H "DPoP: $(portcullis dpop proof --key dpop.pem --method GET --url http://%[6]s/users --token $TOKEN)"
   Go clients: package dpop, dpop/example_test.go.
 
-`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret, adminSecret)
+`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret, adminSecret, viewerPassword)
 	return cfg, cleanup, nil
 }
 
@@ -214,6 +218,14 @@ users:
   - username: demo
     password: ${DEV_PASSWORD}
     claims: {name: Demo User, given_name: Demo, family_name: User, email: demo@example.com, email_verified: true}
+    roles: [admin]
+  - username: viewer
+    password: ${DEV_VIEWER_PASSWORD}
+    claims: {name: Demo Viewer, email: viewer@example.com, email_verified: true}
+    roles: [viewer]
+# The admin console at /console/, signing in with the users above.
+console:
+  enabled: true
 gateway:
   listen: 127.0.0.1:8082
   public_url: http://127.0.0.1:8082

@@ -183,6 +183,9 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		sink = append(sink, detector)
 	}
 	ascfg.Usage = sink
+	if ascfg.Clients, err = consoleClients(cfg, ascfg.Clients, ascfg.Secret); err != nil {
+		return err
+	}
 	srv, err := authserver.New(ascfg, m.Store(shared), km, log)
 	if err != nil {
 		return err
@@ -218,6 +221,10 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		return err
 	}
 	defer closeAdmin()
+	if main, err = withConsole(cfg, ascfg.Secret, main, log); err != nil {
+		g.close()
+		return err
+	}
 	addr, err := g.start("authorization server", cfg.Listen, main, true)
 	if err != nil {
 		g.close()

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/console"
+	"github.com/portcullis/portcullis/store"
+)
+
+// serve mounts the console when the file enables it: a user of the file
+// with roles: [admin] signs in through the built-in client and reaches
+// the overview, whose pages the console reads from the management API in
+// process. Without console: it is not served, and its client does not
+// exist.
+func TestServeConsole(t *testing.T) {
+	const doc = `
+issuer: ISSUER
+listen: LISTEN
+storage: sqlite://portcullis.db
+shutdown_delay: 1ms
+users:
+  - username: root
+    password: root-password-1
+    claims: {name: Root}
+    roles: [admin]
+`
+	for _, tc := range []struct {
+		name    string
+		enabled bool
+	}{{"enabled", true}, {"disabled", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := doc
+			if tc.enabled {
+				d += "console: {enabled: true}\n"
+			}
+			issuer := serveInProcess(t, d, nil)
+			jar, _ := cookiejar.New(nil)
+			b := &http.Client{Jar: jar}
+			resp, err := b.Get(issuer + "/console/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !tc.enabled {
+				if resp.StatusCode != http.StatusNotFound {
+					t.Fatalf("a disabled console answers %d", resp.StatusCode)
+				}
+				return
+			}
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `name="password"`) {
+				t.Fatalf("the console did not send the browser to sign in: %d %s", resp.StatusCode, resp.Request.URL)
+			}
+			form := url.Values{"username": {"root"}, "password": {"root-password-1"}}
+			for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(string(body), -1) {
+				form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+			}
+			resp, err = b.PostForm(issuer+"/login", form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Request.URL.String() != issuer+"/console/" ||
+				!strings.Contains(string(body), "Signed in as <strong>Root</strong> (administrator)") || !strings.Contains(string(body), "Key lifecycle") {
+				t.Fatalf("after sign-in: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
+			}
+		})
+	}
+}
+
+// The console's client ID is its own while the console is enabled: a
+// file client of that ID stops the start.
+func TestConsoleClientReserved(t *testing.T) {
+	secret := make([]byte, 32)
+	for _, tc := range []struct {
+		name    string
+		enabled bool
+		clients []store.Client
+		want    int // clients after, -1 for an error
+	}{
+		{"enabled", true, []store.Client{{ID: "app"}}, 2},
+		{"disabled", false, []store.Client{{ID: "app"}}, 1},
+		{"taken", true, []store.Client{{ID: console.ClientID}}, -1},
+		{"taken while disabled", false, []store.Client{{ID: console.ClientID}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &config.Config{Issuer: "https://id.example.com", Console: config.Console{Enabled: tc.enabled}}
+			got, err := consoleClients(cfg, tc.clients, secret)
+			if tc.want < 0 {
+				if err == nil || !strings.Contains(err.Error(), console.ClientID) {
+					t.Fatalf("err %v, want one naming %s", err, console.ClientID)
+				}
+				return
+			}
+			if err != nil || len(got) != tc.want {
+				t.Fatalf("%d clients, %v; want %d", len(got), err, tc.want)
+			}
+		})
+	}
+}
+
+// portcullis dev runs the console, with demo an administrator and viewer
+// a viewer, and its banner says so.
+func TestDevConfigConsole(t *testing.T) {
+	var out strings.Builder
+	cfg, cleanup, err := devConfig(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	if !cfg.Console.Enabled {
+		t.Error("the demo stack's console is off")
+	}
+	roles := map[string]string{}
+	for _, u := range cfg.Users {
+		roles[u.Username] = strings.Join(u.Roles, ",")
+	}
+	if roles["demo"] != "admin" || roles["viewer"] != "viewer" {
+		t.Errorf("demo users' roles %v, want demo admin and viewer viewer", roles)
+	}
+	for _, want := range []string{"Admin console         " + devIssuer + "/console/", "demo is an administrator", "viewer, password "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the banner does not say %q:\n%s", want, out.String())
+		}
+	}
+}
