@@ -156,7 +156,7 @@ func (s *Server) recordRoles(r *http.Request, u store.User, previous []string) {
 
 // storedUser loads the user the path names for a change and refuses the
 // file's users (409). found is false when it has answered. The change
-// itself tests If-Match (ifMatch with s.userInfo) inside its transaction,
+// itself tests If-Match (rest.IfMatch with s.userInfo) inside its transaction,
 // so that a change landing in between answers 412.
 func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	u, ok := s.lookupUser(w, r, pathID(r, "id"))
