@@ -28,10 +28,10 @@ func TestBGrants(t *testing.T) {
 	ctx := context.Background()
 	a, b := e.createUser(t, "a"), e.createUser(t, "b")
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
-	e.grant(t, "g1", a.ID, e.as.WebClientID, t0)
-	e.grant(t, "g2", a.ID, e.as.SPAClientID, t0.Add(time.Minute))
-	e.grant(t, "g3", b.ID, e.as.WebClientID, t0.Add(2*time.Minute))
-	if err := e.as.Store.RevokeGrant(ctx, "g1", time.Now()); err != nil {
+	e.grant(t, "g1", a.ID, e.AS.WebClientID, t0)
+	e.grant(t, "g2", a.ID, e.AS.SPAClientID, t0.Add(time.Minute))
+	e.grant(t, "g3", b.ID, e.AS.WebClientID, t0.Add(2*time.Minute))
+	if err := e.AS.Store.RevokeGrant(ctx, "g1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(p grantPage) string {
@@ -44,7 +44,7 @@ func TestBGrants(t *testing.T) {
 	for _, c := range []struct{ name, query, want string }{
 		{"all, newest first", "grants", "[g3 g2 g1]"},
 		{"by user", "grants?user_id=" + a.ID, "[g2 g1]"},
-		{"by client", "grants?client_id=" + e.as.WebClientID, "[g3 g1]"},
+		{"by client", "grants?client_id=" + e.AS.WebClientID, "[g3 g1]"},
 		{"live", "grants?live=true", "[g3 g2]"},
 		{"user route", "users/" + a.ID + "/grants", "[g2 g1]"},
 		{"user route, live", "users/" + a.ID + "/grants?live=true", "[g2]"},
@@ -63,7 +63,7 @@ func TestBGrants(t *testing.T) {
 	if ids(p1) != "[g3 g2]" || ids(p2) != "[g1]" || p2.NextCursor != "" {
 		t.Errorf("pages %s then %s", ids(p1), ids(p2))
 	}
-	if g := p1.Items[1]; g.Subject != a.ID || g.ClientID != e.as.SPAClientID || !g.CreatedAt.Equal(t0.Add(time.Minute)) || !g.RevokedAt.IsZero() {
+	if g := p1.Items[1]; g.Subject != a.ID || g.ClientID != e.AS.SPAClientID || !g.CreatedAt.Equal(t0.Add(time.Minute)) || !g.RevokedAt.IsZero() {
 		t.Errorf("grant g2 %+v", g)
 	}
 
@@ -102,7 +102,7 @@ func TestBRevocations(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	u := e.createUser(t, "victim")
-	e.grant(t, "g-u", u.ID, e.as.WebClientID, time.Now().Add(-time.Minute))
+	e.grant(t, "g-u", u.ID, e.AS.WebClientID, time.Now().Add(-time.Minute))
 
 	var res registry.RevocationResult
 	before := time.Now()
@@ -110,28 +110,28 @@ func TestBRevocations(t *testing.T) {
 	if res.GrantsRevoked != 1 || !res.NotBefore.After(before) || res.NotBefore.After(time.Now()) {
 		t.Errorf("result %+v: want one grant and a not_before passed by the answer", res)
 	}
-	if nb, _ := e.as.Store.NotBefore(ctx, "any-client", u.ID); !nb.Equal(res.NotBefore) {
+	if nb, _ := e.AS.Store.NotBefore(ctx, "any-client", u.ID); !nb.Equal(res.NotBefore) {
 		t.Errorf("the store's cutoff %v, answered %v", nb, res.NotBefore)
 	}
 
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"client_id":"` + e.as.ClientID + `"}`}, http.StatusOK).decode(t, &res)
-	if nb, _ := e.as.Store.NotBefore(ctx, e.as.ClientID, ""); nb.IsZero() || !nb.Equal(res.NotBefore) {
+	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"client_id":"` + e.AS.ClientID + `"}`}, http.StatusOK).decode(t, &res)
+	if nb, _ := e.AS.Store.NotBefore(ctx, e.AS.ClientID, ""); nb.IsZero() || !nb.Equal(res.NotBefore) {
 		t.Errorf("client cutoff %v, answered %v", nb, res.NotBefore)
 	}
 
 	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"jti":"jti-1"}`}, http.StatusOK).decode(t, &res)
-	if ok, err := e.as.Store.IsRevoked(ctx, "jti-1"); !ok || err != nil {
+	if ok, err := e.AS.Store.IsRevoked(ctx, "jti-1"); !ok || err != nil {
 		t.Errorf("jti-1 revoked %v (%v)", ok, err)
 	}
 	exp := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
 	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"jti":"jti-2","expires_at":"` + exp + `"}`}, http.StatusOK)
-	if ok, _ := e.as.Store.IsRevoked(ctx, "jti-2"); !ok {
+	if ok, _ := e.AS.Store.IsRevoked(ctx, "jti-2"); !ok {
 		t.Error("jti-2 not revoked")
 	}
 	if n := len(e.audit(t, audit.TokenRevoked)); n != 2 {
 		t.Errorf("%d token_revoked events, want 2", n)
 	}
-	if evs := e.audit(t, audit.GrantsRevoked); len(evs) != 2 || evs[1].Subject != u.ID || evs[0].ClientID != e.as.ClientID {
+	if evs := e.audit(t, audit.GrantsRevoked); len(evs) != 2 || evs[1].Subject != u.ID || evs[0].ClientID != e.AS.ClientID {
 		t.Errorf("grants_revoked events %+v", evs)
 	}
 

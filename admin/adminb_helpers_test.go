@@ -22,7 +22,7 @@ func (e *testEnv) scopedToken(t testing.TB, scope string) string {
 	if tok, ok := e.scoped[scope]; ok {
 		return tok
 	}
-	tok := e.token(t, "admin", scope)
+	tok := e.Token(t, "admin", scope)
 	e.scoped[scope] = tok
 	return tok
 }
@@ -84,7 +84,7 @@ func (e *testEnv) createUser(t testing.TB, username string) registry.UserInfo {
 // grant stores a live grant of user at client, created at created.
 func (e *testEnv) grant(t testing.TB, id, user, client string, created time.Time) {
 	t.Helper()
-	err := e.as.Store.CreateGrant(context.Background(), store.Grant{ID: id, UserID: user, ClientID: client,
+	err := e.AS.Store.CreateGrant(context.Background(), store.Grant{ID: id, UserID: user, ClientID: client,
 		CreatedAt: created, ExpiresAt: created.Add(24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func (e *testEnv) grant(t testing.TB, id, user, client string, created time.Time
 // audit returns the stored audit events of type typ, newest first.
 func (e *testEnv) audit(t testing.TB, typ string) []store.AuditEvent {
 	t.Helper()
-	evs, err := e.as.Store.ListAudit(context.Background(), store.AuditFilter{Type: typ})
+	evs, err := e.AS.Store.ListAudit(context.Background(), store.AuditFilter{Type: typ})
 	if err != nil {
 		t.Fatal(err)
 	}

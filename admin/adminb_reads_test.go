@@ -82,7 +82,7 @@ func TestBAudit(t *testing.T) {
 		evs = append(evs, store.AuditEvent{Time: t0.Add(time.Duration(i) * time.Minute), Type: audit.LoginFailed,
 			Subject: fmt.Sprintf("s%d", i%2), ClientID: "web", Detail: map[string]any{"n": i}})
 	}
-	if err := e.as.Store.AppendAudit(ctx, evs); err != nil {
+	if err := e.AS.Store.AppendAudit(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
 	type auditPage struct {
@@ -141,7 +141,7 @@ func TestBAudit(t *testing.T) {
 func TestBUsage(t *testing.T) {
 	e := newEnv(t)
 	h := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	err := e.as.Store.AddUsage(context.Background(), "b1", []store.UsageCount{
+	err := e.AS.Store.AddUsage(context.Background(), "b1", []store.UsageCount{
 		{Hour: h, ClientID: "svc", API: "https://api", Metric: usage.MetricTokensIssued, Detail: "client_credentials", Count: 3},
 		{Hour: h.Add(time.Hour), ClientID: "svc", API: "https://api", Metric: usage.MetricTokensIssued, Detail: "client_credentials", Count: 4},
 		{Hour: h, ClientID: "other", API: "https://api", Metric: usage.MetricAPICalls, Detail: "allowed", Count: 9},
@@ -177,7 +177,7 @@ func TestBAnomalies(t *testing.T) {
 		evs = append(evs, store.AuditEvent{Time: t0.Add(time.Duration(i) * time.Minute), Type: audit.Anomaly, ClientID: "svc",
 			Detail: map[string]any{"id": fmt.Sprintf("d%d", i), "rule": "invalid_client", "evidence": map[string]any{"n": i}}})
 	}
-	if err := e.as.Store.AppendAudit(context.Background(), evs); err != nil {
+	if err := e.AS.Store.AppendAudit(context.Background(), evs); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -24,7 +24,7 @@ var (
 func TestBUserRoles(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	demo, err := e.as.Store.GetUserByUsername(ctx, e.as.Username)
+	demo, err := e.AS.Store.GetUserByUsername(ctx, e.AS.Username)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +71,10 @@ func TestBUserRoles(t *testing.T) {
 			}
 		})
 	}
-	if _, err := e.as.Store.GetUserByUsername(ctx, "x"); err == nil {
+	if _, err := e.AS.Store.GetUserByUsername(ctx, "x"); err == nil {
 		t.Error("a refused create stored the user")
 	}
-	if d, _ := e.as.Store.GetUser(ctx, demo.ID); d.Roles != nil {
+	if d, _ := e.AS.Store.GetUser(ctx, demo.ID); d.Roles != nil {
 		t.Errorf("the file's user got roles %q", d.Roles)
 	}
 	var list struct {

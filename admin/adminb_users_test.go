@@ -40,7 +40,7 @@ func TestBUserLifecycle(t *testing.T) {
 	if strings.Contains(string(r.body), "password") {
 		t.Errorf("the answer holds the password: %s", r.body)
 	}
-	stored, _ := e.as.Store.GetUser(ctx, ada.ID)
+	stored, _ := e.AS.Store.GetUser(ctx, ada.ID)
 	if ok, _ := users.VerifyPassword(stored.PasswordHash, pw); !ok {
 		t.Error("the stored hash does not verify the password")
 	}
@@ -53,7 +53,7 @@ func TestBUserLifecycle(t *testing.T) {
 	noPW := e.must(t, bReq{method: "POST", path: "users", scope: usersW, body: `{"username":"nopassword"}`}, http.StatusCreated)
 	var np registry.UserInfo
 	noPW.decode(t, &np)
-	if u, _ := e.as.Store.GetUser(ctx, np.ID); u.PasswordHash != "" {
+	if u, _ := e.AS.Store.GetUser(ctx, np.ID); u.PasswordHash != "" {
 		t.Error("a user created without a password has a hash")
 	}
 
@@ -96,14 +96,14 @@ func TestBUserLifecycle(t *testing.T) {
 	e.must(t, bReq{method: "DELETE", path: "users/" + ada.ID, scope: usersW, ifMatch: etag}, http.StatusPreconditionFailed)
 
 	// A new password revokes the user's grants.
-	e.grant(t, "g-ada", ada.ID, e.as.WebClientID, time.Now().Add(-time.Minute))
+	e.grant(t, "g-ada", ada.ID, e.AS.WebClientID, time.Now().Add(-time.Minute))
 	const pw2 = "another long passphrase"
 	e.must(t, bReq{method: "PUT", path: "users/" + ada.ID + "/password", scope: usersW, body: `{"password":"` + pw2 + `"}`}, http.StatusNoContent)
-	stored, _ = e.as.Store.GetUser(ctx, ada.ID)
+	stored, _ = e.AS.Store.GetUser(ctx, ada.ID)
 	if ok, _ := users.VerifyPassword(stored.PasswordHash, pw2); !ok {
 		t.Error("the new password does not verify")
 	}
-	if g, _ := e.as.Store.GetGrant(ctx, "g-ada"); g.RevokedAt.IsZero() {
+	if g, _ := e.AS.Store.GetGrant(ctx, "g-ada"); g.RevokedAt.IsZero() {
 		t.Error("setting the password left the user's grant live")
 	}
 
@@ -134,7 +134,7 @@ func TestBUserValidation(t *testing.T) {
 	e := newEnv(t)
 	u := e.createUser(t, "valid")
 	e.createUser(t, "taken")
-	demo, err := e.as.Store.GetUserByUsername(context.Background(), e.as.Username)
+	demo, err := e.AS.Store.GetUserByUsername(context.Background(), e.AS.Username)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestBUserValidation(t *testing.T) {
 			}
 		})
 	}
-	if got, _ := e.as.Store.GetUser(context.Background(), demo.ID); got.Disabled {
+	if got, _ := e.AS.Store.GetUser(context.Background(), demo.ID); got.Disabled {
 		t.Error("the file's user was disabled")
 	}
 	var d registry.UserInfo
@@ -190,19 +190,19 @@ func TestBUserDisable(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	u := e.createUser(t, "mallory")
-	e.grant(t, "g-m", u.ID, e.as.WebClientID, time.Now().Add(-time.Minute))
+	e.grant(t, "g-m", u.ID, e.AS.WebClientID, time.Now().Add(-time.Minute))
 	var got registry.UserInfo
 	e.must(t, bReq{method: "PATCH", path: "users/" + u.ID, scope: usersW, body: `{"disabled":true}`}, http.StatusOK).decode(t, &got)
 	if !got.Disabled {
 		t.Error("the answer shows the user enabled")
 	}
-	if _, err := users.Active(ctx, e.as.Store, u.ID); err != users.ErrDisabled {
+	if _, err := users.Active(ctx, e.AS.Store, u.ID); err != users.ErrDisabled {
 		t.Errorf("Active: %v, want ErrDisabled", err)
 	}
-	if g, _ := e.as.Store.GetGrant(ctx, "g-m"); g.RevokedAt.IsZero() {
+	if g, _ := e.AS.Store.GetGrant(ctx, "g-m"); g.RevokedAt.IsZero() {
 		t.Error("disabling left the grant live")
 	}
-	nb, err := e.as.Store.NotBefore(ctx, e.as.WebClientID, u.ID)
+	nb, err := e.AS.Store.NotBefore(ctx, e.AS.WebClientID, u.ID)
 	if err != nil || nb.IsZero() || nb.After(time.Now()) {
 		t.Errorf("cutoff not before %v (%v): want one that has passed by the answer", nb, err)
 	}
@@ -215,7 +215,7 @@ func TestBUserDisable(t *testing.T) {
 	if got.Disabled {
 		t.Error("the answer shows the user disabled")
 	}
-	if _, err := users.Active(ctx, e.as.Store, u.ID); err != nil {
+	if _, err := users.Active(ctx, e.AS.Store, u.ID); err != nil {
 		t.Errorf("Active after enabling: %v", err)
 	}
 	// Enabling an enabled user changes nothing and is not audited again.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -63,7 +64,7 @@ func (s *Server) listAPIs(w http.ResponseWriter, r *http.Request) {
 		all = append(all, registry.APIFromStore(a, registry.SourceStore))
 	}
 	slices.SortFunc(all, func(a, b registry.APIInfo) int { return cmp.Compare(a.Identifier, b.Identifier) })
-	pageByKey(w, r, all, func(a registry.APIInfo) string { return a.Identifier })
+	rest.PageByKey(w, r, all, func(a registry.APIInfo) string { return a.Identifier })
 }
 
 // lookupAPI finds an API; found is false when it has answered.
@@ -73,7 +74,7 @@ func (s *Server) lookupAPI(w http.ResponseWriter, r *http.Request, id string) (r
 	}
 	a, err := s.cfg.Store.GetAPI(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no API has this identifier (percent-encode it as one path segment)")
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no API has this identifier (percent-encode it as one path segment)")
 		return registry.APIInfo{}, false
 	}
 	if err != nil {
@@ -95,7 +96,7 @@ func (s *Server) getAPI(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, a, etagOf(a))
+	rest.WriteJSON(w, http.StatusOK, a, rest.ETag(a))
 }
 
 // refuseFixedAPI answers 409 for a change to the built-in API or one of
@@ -106,7 +107,7 @@ func (s *Server) refuseFixedAPI(w http.ResponseWriter, id string) bool {
 		return false
 	}
 	if a.Source == SourceBuiltin {
-		writeProblem(w, http.StatusConflict, problemConflict, "the management API is built in and cannot change")
+		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "the management API is built in and cannot change")
 	} else {
 		refuseFile(w, "API "+id)
 	}
@@ -131,7 +132,7 @@ func (s *Server) clientKinds(r *http.Request) (func(id string) (public, ok bool)
 // instance, and on the others as soon as Changed reaches them.
 func (s *Server) createAPI(w http.ResponseWriter, r *http.Request) {
 	var a registry.API
-	if !readJSON(w, r, &a, false) {
+	if !rest.ReadJSON(w, r, &a, false) {
 		return
 	}
 	if s.refuseFixedAPI(w, a.Identifier) {
@@ -144,26 +145,26 @@ func (s *Server) createAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	sa, err := s.cfg.Rules.NewAPI(a, kinds)
 	if err != nil {
-		invalid(err).write(w)
+		rest.Invalid(err).Write(w)
 		return
 	}
 	sa.CreatedAt = s.cfg.Now().UTC()
 	if err := s.cfg.Store.CreateAPI(r.Context(), sa); errors.Is(err, store.ErrAlreadyExists) {
-		writeProblem(w, http.StatusConflict, problemConflict, "an API with this identifier exists",
-			FieldProblem{Field: "identifier", Detail: "is taken"})
+		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "an API with this identifier exists",
+			rest.FieldProblem{Field: "identifier", Detail: "is taken"})
 		return
 	} else if err != nil {
 		s.failed(w, r, err)
 		return
 	}
 	s.cfg.Changed(r.Context())
-	s.record(r, audit.ConfigChanged, store.AuditEvent{Detail: map[string]any{"change": "API created", "api": sa.Identifier}})
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{Detail: map[string]any{"change": "API created", "api": sa.Identifier}})
 	info, ok := s.lookupAPI(w, r, sa.Identifier)
 	if !ok {
 		return
 	}
 	w.Header().Set("Location", PathPrefix+"apis/"+url.PathEscape(sa.Identifier))
-	writeJSON(w, http.StatusCreated, info, etagOf(info))
+	rest.WriteJSON(w, http.StatusCreated, info, rest.ETag(info))
 }
 
 // patchAPI applies a merge patch to a stored API, revalidated; the
@@ -173,18 +174,18 @@ func (s *Server) patchAPI(w http.ResponseWriter, r *http.Request) {
 	if s.refuseFixedAPI(w, id) {
 		return
 	}
-	patch, ok := readBody(w, r, true)
+	patch, ok := rest.ReadBody(w, r, true)
 	if !ok {
 		return
 	}
 	var p map[string]json.RawMessage
 	if err := json.Unmarshal(patch, &p); err != nil {
-		malformed(errors.New("a merge patch must be a JSON object")).write(w)
+		rest.Malformed(errors.New("a merge patch must be a JSON object")).Write(w)
 		return
 	}
 	if v, ok := p["identifier"]; ok && string(v) != string(mustJSON(id)) {
-		writeProblem(w, http.StatusBadRequest, problemInvalid, "the patch changes what cannot change",
-			FieldProblem{Field: "identifier", Detail: "cannot change: create an API with the new identifier instead"})
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, "the patch changes what cannot change",
+			rest.FieldProblem{Field: "identifier", Detail: "cannot change: create an API with the new identifier instead"})
 		return
 	}
 	kinds, err := s.clientKinds(r)
@@ -193,22 +194,22 @@ func (s *Server) patchAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.cfg.Store.UpdateAPI(r.Context(), id, func(a *store.API) error {
-		if !matches(r, etagOf(storedAPIInfo(*a))) {
-			return errStale
+		if !rest.Matches(r, rest.ETag(storedAPIInfo(*a))) {
+			return rest.ErrStale
 		}
 		doc, _ := json.Marshal(registry.APIFromStore(*a, registry.SourceStore).API)
-		merged, err := mergePatch(doc, patch)
+		merged, err := rest.MergePatch(doc, patch)
 		if err != nil {
-			return malformed(err)
+			return rest.Malformed(err)
 		}
 		var next registry.API
-		if err := decodeStrict(merged, &next); err != nil {
-			return malformed(err)
+		if err := rest.DecodeStrict(merged, &next); err != nil {
+			return rest.Malformed(err)
 		}
 		next.Identifier = a.Identifier
 		sa, err := s.cfg.Rules.NewAPI(next, kinds)
 		if err != nil {
-			return invalid(err)
+			return rest.Invalid(err)
 		}
 		sa.CreatedAt, sa.UpdatedAt = a.CreatedAt, s.cfg.Now().UTC()
 		*a = sa
@@ -219,7 +220,7 @@ func (s *Server) patchAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Changed(r.Context())
-	s.record(r, audit.ConfigChanged, store.AuditEvent{Detail: map[string]any{"change": "API updated", "api": id}})
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{Detail: map[string]any{"change": "API updated", "api": id}})
 	s.getAPI(w, r)
 }
 
@@ -232,11 +233,11 @@ func (s *Server) deleteAPI(w http.ResponseWriter, r *http.Request) {
 	if s.refuseFixedAPI(w, id) {
 		return
 	}
-	if err := s.cfg.Store.DeleteAPI(r.Context(), id, ifMatch(r, storedAPIInfo)); err != nil {
+	if err := s.cfg.Store.DeleteAPI(r.Context(), id, rest.IfMatch(r, storedAPIInfo)); err != nil {
 		s.writeError(w, r, err, "API")
 		return
 	}
 	s.cfg.Changed(r.Context())
-	s.record(r, audit.ConfigChanged, store.AuditEvent{Detail: map[string]any{"change": "API deleted", "api": id}})
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{Detail: map[string]any{"change": "API deleted", "api": id}})
 	w.WriteHeader(http.StatusNoContent)
 }

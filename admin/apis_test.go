@@ -19,7 +19,7 @@ import (
 // deleted.
 func TestAPILifecycle(t *testing.T) {
 	e := newEnv(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	a := e.do(t, call{method: "POST", path: admin.PathPrefix + "apis", token: tok, body: map[string]any{
 		"identifier": apiID, "name": "Orders", "scopes": []any{"orders:read", map[string]any{"name": "orders:write", "description": "change orders"}},
 		"access_token_ttl": "5m"}})
@@ -30,8 +30,8 @@ func TestAPILifecycle(t *testing.T) {
 		len(api.Scopes) != 2 || api.Scopes[1].Description != "change orders" || api.AccessTokenTTL.D() != 5*time.Minute {
 		t.Fatalf("create: %d %v %s", a.status, a.header.Get("Location"), a.body)
 	}
-	if e.changed != 1 {
-		t.Errorf("Changed called %d times after a create", e.changed)
+	if e.Changes != 1 {
+		t.Errorf("Changed called %d times after a create", e.Changes)
 	}
 	var page struct{ Items []registry.APIInfo }
 	e.do(t, call{method: "GET", path: admin.PathPrefix + "apis", token: tok}).decode(t, &page)
@@ -40,7 +40,7 @@ func TestAPILifecycle(t *testing.T) {
 		sources = append(sources, a.Identifier+"="+a.Source)
 	}
 	// By identifier: http://127.0.0.1... sorts before https://.
-	want := []string{admin.Audience(e.as.URL) + "=builtin", authservertest.API + "=config", apiID + "=store"}
+	want := []string{admin.Audience(e.AS.URL) + "=builtin", authservertest.API + "=config", apiID + "=store"}
 	if strings.Join(sources, " ") != strings.Join(want, " ") {
 		t.Fatalf("listed %v, want %v", sources, want)
 	}
@@ -88,7 +88,7 @@ func TestAPILifecycle(t *testing.T) {
 // A create is validated by the rules of the file's APIs.
 func TestCreateAPIValidation(t *testing.T) {
 	e := newEnv(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	for _, c := range []struct {
 		name   string
 		api    any
@@ -126,7 +126,7 @@ func TestCreateAPIValidation(t *testing.T) {
 // restart.
 func TestCreatedAPIScopesAreGrantable(t *testing.T) {
 	e := newEnv(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	if a := e.do(t, call{method: "POST", path: admin.PathPrefix + "apis", token: tok, body: newAPI(apiID)}); a.status != http.StatusCreated {
 		t.Fatalf("create API: %d %s", a.status, a.body)
 	}
@@ -137,12 +137,12 @@ func TestCreatedAPIScopesAreGrantable(t *testing.T) {
 	if a.status != http.StatusCreated {
 		t.Fatalf("create client: %d %s", a.status, a.body)
 	}
-	g, err := guard.New(context.Background(), guard.Options{Issuer: e.as.URL, Audience: apiID, RevocationInterval: -1})
+	g, err := guard.New(context.Background(), guard.Options{Issuer: e.AS.URL, Audience: apiID, RevocationInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	caller, err := g.Verify(context.Background(), e.tokenFor(t, "orders-svc", c.ClientSecret, "orders:read"))
+	caller, err := g.Verify(context.Background(), e.TokenFor(t, "orders-svc", c.ClientSecret, "orders:read"))
 	if err != nil || !caller.HasScope("orders:read") {
 		t.Fatalf("the new API's guard refuses the token: %v", err)
 	}

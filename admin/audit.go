@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
@@ -22,11 +23,11 @@ type auditCursor struct {
 // sub, client_id, type and the time range since (inclusive) to until.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 	var cur auditCursor
-	limit, ok := pageParams(w, r, &cur)
+	limit, ok := rest.PageParams(w, r, &cur)
 	if !ok {
 		return
 	}
-	since, until, ok := timeRange(w, r)
+	since, until, ok := rest.TimeRange(w, r)
 	if !ok {
 		return
 	}
@@ -37,12 +38,12 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, err)
 		return
 	}
-	out := page[registry.AuditEvent]{Items: []registry.AuditEvent{}}
+	out := rest.Page[registry.AuditEvent]{Items: []registry.AuditEvent{}}
 	for _, e := range found[:min(limit, len(found))] {
 		out.Items = append(out.Items, registry.AuditEventFromStore(e))
 	}
 	if len(found) > limit {
-		out.NextCursor = encodeCursor(auditCursor{Before: found[limit-1].ID})
+		out.NextCursor = rest.EncodeCursor(auditCursor{Before: found[limit-1].ID})
 	}
-	writeJSON(w, http.StatusOK, out, "")
+	rest.WriteJSON(w, http.StatusOK, out, "")
 }

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
@@ -36,7 +36,7 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
 		all = append(all, registry.ClientFromStore(c, registry.SourceStore))
 	}
 	slices.SortFunc(all, func(a, b registry.ClientInfo) int { return cmp.Compare(a.ClientID, b.ClientID) })
-	pageByKey(w, r, all, func(c registry.ClientInfo) string { return c.ClientID })
+	rest.PageByKey(w, r, all, func(c registry.ClientInfo) string { return c.ClientID })
 }
 
 // lookupClient finds a client of the file or the store; found is false
@@ -47,7 +47,7 @@ func (s *Server) lookupClient(w http.ResponseWriter, r *http.Request, id string)
 	}
 	sc, err := s.cfg.Store.GetClient(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no client has this client_id")
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no client has this client_id")
 		return c, sc, false
 	}
 	if err != nil {
@@ -63,26 +63,13 @@ func (s *Server) getClient(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, c, etagOf(c))
+	rest.WriteJSON(w, http.StatusOK, c, rest.ETag(c))
 }
 
 // refuseFile answers 409 for a change to something the configuration file
 // defines: the file is the truth for it, and would undo the change at the
 // next start.
 func refuseFile(w http.ResponseWriter, what string) {
-	writeProblem(w, http.StatusConflict, problemConflict,
+	rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict,
 		what+" is defined in the configuration file: change it there and restart (or remove it there to manage it here)")
-}
-
-// fieldProblems turns a validation error of Rules into the problem's
-// field list.
-func fieldProblems(err error) []FieldProblem {
-	var out []FieldProblem
-	for _, fe := range fieldErrors(err) {
-		out = append(out, FieldProblem{Field: fe.Field, Detail: fe.Message})
-	}
-	if len(out) == 0 {
-		out = append(out, FieldProblem{Detail: strings.TrimSpace(err.Error())})
-	}
-	return out
 }

@@ -28,7 +28,7 @@ type created struct {
 // change is an audit event naming the acting client.
 func TestClientLifecycle(t *testing.T) {
 	e := newEnv(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	a := e.do(t, call{method: "POST", path: admin.PathPrefix + "clients", token: tok, body: registry.Client{
 		ClientID: "billing", Name: "Billing", GrantTypes: []string{"client_credentials"}, Scopes: []string{"read:users"},
 		AccessTokenTTL: registry.Duration(10 * time.Minute)}})
@@ -40,7 +40,7 @@ func TestClientLifecycle(t *testing.T) {
 	if len(c.ClientSecret) != 43 || c.Source != registry.SourceStore || c.TokenEndpointAuthMethod != store.AuthSecretBasic || c.CreatedAt.IsZero() {
 		t.Fatalf("create answered %s", a.body)
 	}
-	if got := e.tokenFor(t, "billing", c.ClientSecret, ""); got == "" {
+	if got := e.TokenFor(t, "billing", c.ClientSecret, ""); got == "" {
 		t.Fatal("no token for the created client")
 	}
 	// A read has the create's ETag and never the secret.
@@ -64,7 +64,7 @@ func TestClientLifecycle(t *testing.T) {
 		t.Fatalf("patch with a stale ETag: %d %s", s.status, s.body)
 	}
 	// The secret survived the patch.
-	e.tokenFor(t, "billing", c.ClientSecret, "")
+	e.TokenFor(t, "billing", c.ClientSecret, "")
 
 	for _, bad := range []struct {
 		name  string
@@ -93,14 +93,14 @@ func TestClientLifecycle(t *testing.T) {
 	if g := e.do(t, call{method: "GET", path: admin.PathPrefix + "clients/billing", token: tok}); g.status != http.StatusNotFound {
 		t.Fatalf("read after delete: %d", g.status)
 	}
-	cc := clientcredentials.Config{ClientID: "billing", ClientSecret: c.ClientSecret, TokenURL: e.as.URL + "/token"}
+	cc := clientcredentials.Config{ClientID: "billing", ClientSecret: c.ClientSecret, TokenURL: e.AS.URL + "/token"}
 	if _, err := cc.Token(context.Background()); err == nil {
 		t.Fatal("a deleted client still gets tokens")
 	}
-	if e.changed < 3 {
-		t.Errorf("Changed was called %d times for 3 changes", e.changed)
+	if e.Changes < 3 {
+		t.Errorf("Changed was called %d times for 3 changes", e.Changes)
 	}
-	events, err := e.as.Store.ListAudit(context.Background(), store.AuditFilter{ClientID: "billing", Type: audit.ConfigChanged, Limit: 10})
+	events, err := e.AS.Store.ListAudit(context.Background(), store.AuditFilter{ClientID: "billing", Type: audit.ConfigChanged, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func hasField(p admin.Problem, field string) bool {
 // broken rule names its field, and nothing is stored.
 func TestCreateClientValidation(t *testing.T) {
 	e := newEnv(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	web := func(mod func(*registry.Client)) registry.Client {
 		c := registry.Client{ClientID: "web", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"openid"}}
 		mod(&c)
@@ -160,7 +160,7 @@ func TestCreateClientValidation(t *testing.T) {
 			}
 		})
 	}
-	if cs, _ := e.as.Store.ListClients(context.Background()); len(cs) != 0 {
+	if cs, _ := e.AS.Store.ListClients(context.Background()); len(cs) != 0 {
 		t.Errorf("refused creates stored %d clients", len(cs))
 	}
 	// A public SPA and a private_key_jwt client get no secret; a second
@@ -182,7 +182,7 @@ func TestCreateClientValidation(t *testing.T) {
 func TestConcurrentPatchesWithOneETag(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	etag := e.do(t, call{method: "GET", path: admin.PathPrefix + "clients/svc", token: tok}).header.Get("ETag")
 	const n = 50
 	statuses := make(chan int, n)
@@ -209,7 +209,7 @@ func TestConcurrentPatchesWithOneETag(t *testing.T) {
 // digest is kept as the previous secret until then.
 func TestRotateSecret(t *testing.T) {
 	e := newEnv(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	var c created
 	e.do(t, call{method: "POST", path: admin.PathPrefix + "clients", token: tok, body: newService("svc")}).decode(t, &c)
 	rotate := func(body any) answer {
@@ -226,20 +226,20 @@ func TestRotateSecret(t *testing.T) {
 		t.Fatalf("previous_secret_expires_at %v, want 2h from now", ns.PreviousSecretExpiresAt)
 	}
 	old := sha256.Sum256([]byte(c.ClientSecret))
-	if sc := e.storedClient(t, "svc"); string(sc.PreviousSecretHash) != string(old[:]) {
+	if sc := e.StoredClient(t, "svc"); string(sc.PreviousSecretHash) != string(old[:]) {
 		t.Fatal("the old secret's digest is not kept for the overlap")
 	}
 	// Both secrets work during the overlap.
-	e.tokenFor(t, "svc", ns.ClientSecret, "")
-	e.tokenFor(t, "svc", c.ClientSecret, "")
+	e.TokenFor(t, "svc", ns.ClientSecret, "")
+	e.TokenFor(t, "svc", c.ClientSecret, "")
 	// Without a body: no overlap, the previous secret goes.
 	a = e.do(t, call{method: "POST", path: admin.PathPrefix + "clients/svc/secret", token: tok})
 	ns = registry.NewSecret{}
 	a.decode(t, &ns)
-	if a.status != http.StatusOK || !ns.PreviousSecretExpiresAt.IsZero() || len(e.storedClient(t, "svc").PreviousSecretHash) != 0 {
+	if a.status != http.StatusOK || !ns.PreviousSecretExpiresAt.IsZero() || len(e.StoredClient(t, "svc").PreviousSecretHash) != 0 {
 		t.Fatalf("rotate without overlap: %d %s", a.status, a.body)
 	}
-	cc := clientcredentials.Config{ClientID: "svc", ClientSecret: c.ClientSecret, TokenURL: e.as.URL + "/token"}
+	cc := clientcredentials.Config{ClientID: "svc", ClientSecret: c.ClientSecret, TokenURL: e.AS.URL + "/token"}
 	if _, err := cc.Token(context.Background()); err == nil {
 		t.Fatal("a secret replaced without overlap still works")
 	}
@@ -264,7 +264,7 @@ func TestRotateSecret(t *testing.T) {
 func TestListClientsPages(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	var ids []string
 	cursor := ""
 	for range 10 {
@@ -296,7 +296,7 @@ func TestListClientsPages(t *testing.T) {
 // users or keys.
 func TestAdminScopesAreDelegatedOnlyByHolders(t *testing.T) {
 	e := newEnv(t)
-	narrow := e.token(t, "admin", "admin:clients:write admin:clients:read")
+	narrow := e.Token(t, "admin", "admin:clients:write admin:clients:read")
 	body := map[string]any{"client_id": "escalate", "grant_types": []string{"client_credentials"},
 		"scopes": []string{"admin:clients:read", "admin:users:write"}}
 	a := e.do(t, call{method: "POST", path: "/admin/v1/clients", token: narrow, body: body})
@@ -311,7 +311,7 @@ func TestAdminScopesAreDelegatedOnlyByHolders(t *testing.T) {
 	if a := e.do(t, call{method: "PATCH", path: "/admin/v1/clients/escalate", token: narrow, body: patch}); a.status != http.StatusForbidden {
 		t.Fatalf("patch adding a scope the token lacks: %d %s", a.status, a.body)
 	}
-	full := e.token(t, "admin", "")
+	full := e.Token(t, "admin", "")
 	if a := e.do(t, call{method: "PATCH", path: "/admin/v1/clients/escalate", token: full, body: patch}); a.status != http.StatusOK {
 		t.Fatalf("patch by a token that holds the scope: %d %s", a.status, a.body)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/portcullis/portcullis/admin"
+	"github.com/portcullis/portcullis/admin/registration"
 	"github.com/portcullis/portcullis/registry"
 )
 
@@ -12,7 +13,7 @@ import (
 // and returns the origin the server allows ("" for none).
 func (e *testEnv) preflight(t *testing.T, origin string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodOptions, e.as.URL+"/token", nil)
+	req, _ := http.NewRequest(http.MethodOptions, e.AS.URL+"/token", nil)
 	req.Header.Set("Origin", origin)
 	req.Header.Set("Access-Control-Request-Method", "POST")
 	resp, err := http.DefaultClient.Do(req)
@@ -29,7 +30,7 @@ func (e *testEnv) preflight(t *testing.T, origin string) string {
 // never may.
 func TestStoredClientCORS(t *testing.T) {
 	e := newEnv(t, envOptions{registration: true})
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	cases := []struct {
 		name, origin string
 		// create registers the app and returns how to delete it.
@@ -44,7 +45,7 @@ func TestStoredClientCORS(t *testing.T) {
 			return call{method: "DELETE", path: admin.PathPrefix + "clients/cors-spa", token: tok}
 		}},
 		{"dynamic registration", "https://spa-dcr.example.com", func(t *testing.T, redirect string) call {
-			a := e.do(t, call{method: "POST", path: admin.RegisterPath, token: tok, body: map[string]any{
+			a := e.do(t, call{method: "POST", path: registration.Path, token: tok, body: map[string]any{
 				"token_endpoint_auth_method": "none", "grant_types": []string{"authorization_code"}, "redirect_uris": []string{redirect}}})
 			var reg struct {
 				ClientID                string `json:"client_id"`
@@ -54,7 +55,7 @@ func TestStoredClientCORS(t *testing.T) {
 				t.Fatalf("register: %d %s", a.status, a.body)
 			}
 			a.decode(t, &reg)
-			return call{method: "DELETE", path: admin.RegisterPath + "/" + reg.ClientID, token: reg.RegistrationAccessToken}
+			return call{method: "DELETE", path: registration.Path + "/" + reg.ClientID, token: reg.RegistrationAccessToken}
 		}},
 	}
 	for _, c := range cases {

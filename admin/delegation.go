@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 )
@@ -29,18 +30,18 @@ func unheld(r *http.Request, had, want []string) []string {
 // delegable refuses to give a client a management API scope it did not
 // have (had) that the request's own token lacks.
 func delegable(r *http.Request, had, want []string) error {
-	var fields []FieldProblem
+	var fields []rest.FieldProblem
 	for i, sc := range want {
 		if len(unheld(r, had, []string{sc})) > 0 {
-			fields = append(fields, FieldProblem{Field: fmt.Sprintf("scopes[%d]", i),
+			fields = append(fields, rest.FieldProblem{Field: fmt.Sprintf("scopes[%d]", i),
 				Detail: sc + " can be given only with a token that holds it"})
 		}
 	}
 	if fields == nil {
 		return nil
 	}
-	return &problemError{status: http.StatusForbidden, slug: problemForbidden,
-		detail: "a client may be given management API scopes only by a token that holds them", fields: fields}
+	return &rest.Error{Status: http.StatusForbidden, Slug: rest.ProblemForbidden,
+		Detail: "a client may be given management API scopes only by a token that holds them", Fields: fields}
 }
 
 // grantableRoles refuses to give a user a console role they did not have
@@ -48,29 +49,29 @@ func delegable(r *http.Request, had, want []string) error {
 // role lets the user's tokens carry (registry.WithinRoles): an admin can
 // mint every admin:* scope, a viewer every read one.
 func grantableRoles(r *http.Request, had, want []string) error {
-	var fields []FieldProblem
+	var fields []rest.FieldProblem
 	for i, role := range want {
 		if slices.Contains(had, role) {
 			continue
 		}
 		if missing := unheld(r, nil, registry.WithinRoles([]string{role}, registry.AdminScopes)); len(missing) > 0 {
-			fields = append(fields, FieldProblem{Field: fmt.Sprintf("roles[%d]", i),
+			fields = append(fields, rest.FieldProblem{Field: fmt.Sprintf("roles[%d]", i),
 				Detail: "the " + role + " role can be given only with a token that holds " + strings.Join(missing, " ")})
 		}
 	}
 	if fields == nil {
 		return nil
 	}
-	return &problemError{status: http.StatusForbidden, slug: problemForbidden,
-		detail: "a role may be given only by a token that holds every scope it allows", fields: fields}
+	return &rest.Error{Status: http.StatusForbidden, Slug: rest.ProblemForbidden,
+		Detail: "a role may be given only by a token that holds every scope it allows", Fields: fields}
 }
 
 // roleProblems are what registry.CheckRoles finds wrong with roles, as
 // field problems of the request body.
-func roleProblems(roles []string) []FieldProblem {
-	var out []FieldProblem
+func roleProblems(roles []string) []rest.FieldProblem {
+	var out []rest.FieldProblem
 	for _, p := range registry.CheckRoles(roles) {
-		out = append(out, FieldProblem{Field: fmt.Sprintf("roles[%d]", p.Index), Detail: p.Detail})
+		out = append(out, rest.FieldProblem{Field: fmt.Sprintf("roles[%d]", p.Index), Detail: p.Detail})
 	}
 	return out
 }

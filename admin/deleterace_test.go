@@ -23,7 +23,7 @@ func TestDeleteRacesPatchWithOneETag(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
 	user := e.createUser(t, "racer")
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	tests := []struct {
 		name string
 		path string
@@ -129,7 +129,7 @@ func TestChangeBetweenReadAndDelete(t *testing.T) {
 	e := newEnv(t, envOptions{wrap: func(s store.Store) store.Store { il.Store = s; return il }})
 	e.seed(t)
 	user := e.createUser(t, "victim")
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	ctx := context.Background()
 	tests := []struct {
 		name   string
@@ -143,24 +143,24 @@ func TestChangeBetweenReadAndDelete(t *testing.T) {
 	}{
 		{"client", "DELETE", "clients/svc", nil,
 			func() error {
-				return e.as.Store.UpdateClient(ctx, "svc", func(c *store.Client) error { c.Name = "changed"; return nil })
+				return e.AS.Store.UpdateClient(ctx, "svc", func(c *store.Client) error { c.Name = "changed"; return nil })
 			},
-			func() bool { _, err := e.as.Store.GetClient(ctx, "svc"); return err == nil }},
+			func() bool { _, err := e.AS.Store.GetClient(ctx, "svc"); return err == nil }},
 		{"API", "DELETE", "apis/" + url.PathEscape(apiID), nil,
 			func() error {
-				return e.as.Store.UpdateAPI(ctx, apiID, func(a *store.API) error { a.Name = "changed"; return nil })
+				return e.AS.Store.UpdateAPI(ctx, apiID, func(a *store.API) error { a.Name = "changed"; return nil })
 			},
-			func() bool { _, err := e.as.Store.GetAPI(ctx, apiID); return err == nil }},
+			func() bool { _, err := e.AS.Store.GetAPI(ctx, apiID); return err == nil }},
 		{"user password", "PUT", "users/" + url.PathEscape(user.ID) + "/password", map[string]any{"password": "another long password"},
 			func() error {
-				return e.as.Store.UpdateUser(ctx, user.ID, func(u *store.User) error { u.Claims = map[string]any{"n": 1}; return nil })
+				return e.AS.Store.UpdateUser(ctx, user.ID, func(u *store.User) error { u.Claims = map[string]any{"n": 1}; return nil })
 			},
-			func() bool { u, err := e.as.Store.GetUser(ctx, user.ID); return err == nil && u.PasswordHash != "" }},
+			func() bool { u, err := e.AS.Store.GetUser(ctx, user.ID); return err == nil && u.PasswordHash != "" }},
 		{"user", "DELETE", "users/" + url.PathEscape(user.ID), nil,
 			func() error {
-				return e.as.Store.UpdateUser(ctx, user.ID, func(u *store.User) error { u.Claims = map[string]any{"n": 2}; return nil })
+				return e.AS.Store.UpdateUser(ctx, user.ID, func(u *store.User) error { u.Claims = map[string]any{"n": 2}; return nil })
 			},
-			func() bool { _, err := e.as.Store.GetUser(ctx, user.ID); return err == nil }},
+			func() bool { _, err := e.AS.Store.GetUser(ctx, user.ID); return err == nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,7 +170,7 @@ func TestChangeBetweenReadAndDelete(t *testing.T) {
 			}
 			etag := e.do(t, call{method: "GET", path: path, token: tok}).header.Get("ETag")
 			var before string
-			if u, err := e.as.Store.GetUser(ctx, user.ID); err == nil {
+			if u, err := e.AS.Store.GetUser(ctx, user.ID); err == nil {
 				before = u.PasswordHash
 			}
 			change := func() {
@@ -190,7 +190,7 @@ func TestChangeBetweenReadAndDelete(t *testing.T) {
 			if !tt.exists() {
 				t.Fatal("the refused request deleted it")
 			}
-			if u, err := e.as.Store.GetUser(ctx, user.ID); tt.method == "PUT" && (err != nil || u.PasswordHash != before) {
+			if u, err := e.AS.Store.GetUser(ctx, user.ID); tt.method == "PUT" && (err != nil || u.PasswordHash != before) {
 				t.Fatal("the refused password change was saved")
 			}
 		})

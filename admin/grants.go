@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -45,11 +46,11 @@ func (s *Server) listUserGrants(w http.ResponseWriter, r *http.Request) {
 // and cursor parameters.
 func (s *Server) grantPage(w http.ResponseWriter, r *http.Request, f store.GrantFilter) {
 	var cur grantCursor
-	limit, ok := pageParams(w, r, &cur)
+	limit, ok := rest.PageParams(w, r, &cur)
 	if !ok {
 		return
 	}
-	if f.Live, ok = boolParam(w, r, "live"); !ok {
+	if f.Live, ok = rest.BoolParam(w, r, "live"); !ok {
 		return
 	}
 	f.Now, f.BeforeCreated, f.BeforeID, f.Limit = s.cfg.Now(), cur.Created, cur.ID, limit+1
@@ -58,22 +59,22 @@ func (s *Server) grantPage(w http.ResponseWriter, r *http.Request, f store.Grant
 		s.failed(w, r, err)
 		return
 	}
-	out := page[registry.Grant]{Items: []registry.Grant{}}
+	out := rest.Page[registry.Grant]{Items: []registry.Grant{}}
 	for _, g := range found[:min(limit, len(found))] {
 		out.Items = append(out.Items, registry.GrantFromStore(g))
 	}
 	if len(found) > limit {
 		last := found[limit-1]
-		out.NextCursor = encodeCursor(grantCursor{Created: last.CreatedAt, ID: last.ID})
+		out.NextCursor = rest.EncodeCursor(grantCursor{Created: last.CreatedAt, ID: last.ID})
 	}
-	writeJSON(w, http.StatusOK, out, "")
+	rest.WriteJSON(w, http.StatusOK, out, "")
 }
 
 // lookupGrant finds a grant; found is false when it has answered.
 func (s *Server) lookupGrant(w http.ResponseWriter, r *http.Request) (registry.Grant, bool) {
 	g, err := s.cfg.Store.GetGrant(r.Context(), pathID(r, "id"))
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no grant has this id")
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no grant has this id")
 		return registry.Grant{}, false
 	}
 	if err != nil {
@@ -89,7 +90,7 @@ func (s *Server) getGrant(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, g, etagOf(g))
+	rest.WriteJSON(w, http.StatusOK, g, rest.ETag(g))
 }
 
 // revokeGrant revokes a grant with its refresh tokens and the access
@@ -100,8 +101,8 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !matches(r, etagOf(g)) {
-		writeStale(w)
+	if !rest.Matches(r, rest.ETag(g)) {
+		rest.WriteStale(w)
 		return
 	}
 	if err := s.cfg.Store.RevokeGrant(r.Context(), g.ID, s.cfg.Now()); err != nil {
@@ -109,7 +110,7 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if g.RevokedAt.IsZero() {
-		s.record(r, audit.GrantsRevoked, store.AuditEvent{Subject: g.Subject, ClientID: g.ClientID,
+		s.ch.Record(r, audit.GrantsRevoked, store.AuditEvent{Subject: g.Subject, ClientID: g.ClientID,
 			Detail: map[string]any{"grant_id": g.ID, "grants": 1}})
 	}
 	w.WriteHeader(http.StatusNoContent)

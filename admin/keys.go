@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/registry"
@@ -43,7 +44,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	out := page[registry.Key]{Items: []registry.Key{}}
+	out := rest.Page[registry.Key]{Items: []registry.Key{}}
 	for _, k := range all {
 		info, err := keyInfo(k, all, now)
 		if err != nil {
@@ -52,7 +53,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Items = append(out.Items, info)
 	}
-	writeJSON(w, http.StatusOK, out, etagOf(out))
+	rest.WriteJSON(w, http.StatusOK, out, rest.ETag(out))
 }
 
 // rotateKey adds a key, as `portcullis keys rotate` does: published now,
@@ -60,7 +61,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 // body may be empty.
 func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) {
 	var in registry.KeyRotation
-	if r.ContentLength != 0 && !readJSON(w, r, &in, false) {
+	if r.ContentLength != 0 && !rest.ReadJSON(w, r, &in, false) {
 		return
 	}
 	algs := s.cfg.KeyAlgorithms
@@ -69,12 +70,12 @@ func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) {
 	}
 	if !slices.Contains(algs, in.Alg) {
 		d := "must be one of the algorithms the configuration keeps keys for: " + strings.Join(algs, ", ")
-		writeProblem(w, http.StatusBadRequest, problemInvalid, "alg "+d, FieldProblem{Field: "alg", Detail: d})
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, "alg "+d, rest.FieldProblem{Field: "alg", Detail: d})
 		return
 	}
 	if in.ActivateIn < 0 {
-		writeProblem(w, http.StatusBadRequest, problemInvalid, "activate_in must not be negative",
-			FieldProblem{Field: "activate_in", Detail: "must not be negative"})
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, "activate_in must not be negative",
+			rest.FieldProblem{Field: "activate_in", Detail: "must not be negative"})
 		return
 	}
 	if in.ActivateIn == 0 {
@@ -86,7 +87,7 @@ func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, err)
 		return
 	}
-	s.record(r, audit.KeyRotated, store.AuditEvent{
+	s.ch.Record(r, audit.KeyRotated, store.AuditEvent{
 		Detail: map[string]any{"kid": k.ID, "alg": k.Alg, "activates_at": k.ActivatesAt.UTC().Format(time.RFC3339)}})
 	info, err := keyInfo(k, []store.Key{k}, now)
 	if err != nil {
@@ -95,5 +96,5 @@ func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) {
 	}
 	// Keys have no resource of their own: the new one is listed there.
 	w.Header().Set("Location", PathPrefix+"keys")
-	writeJSON(w, http.StatusCreated, info, etagOf(info))
+	rest.WriteJSON(w, http.StatusCreated, info, rest.ETag(info))
 }

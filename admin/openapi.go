@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"net/http"
 	"slices"
-
-	"github.com/portcullis/portcullis/config"
 )
 
 // openAPIFiles are the OpenAPI 3.1 document of the management API,
@@ -108,6 +106,3 @@ func into(parent map[string]any, key string, entries map[string]any) error {
 	}
 	return nil
 }
-
-// fieldErrors is config.FieldErrors.
-var fieldErrors = config.FieldErrors

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -18,29 +19,29 @@ func (s *Server) revocationRoutes() {
 // or a user at a client, or revokes one access token by its jti.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	var in registry.Revocation
-	if !readJSON(w, r, &in, false) {
+	if !rest.ReadJSON(w, r, &in, false) {
 		return
 	}
 	if p := revocationProblem(in, s.cfg.Now()); p != nil {
-		writeProblem(w, http.StatusBadRequest, problemInvalid, p.Field+" "+p.Detail, *p)
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, p.Field+" "+p.Detail, *p)
 		return
 	}
 	if in.JTI != "" {
 		s.revokeToken(w, r, in)
 		return
 	}
-	c := s.cutoff(in.ClientID, in.Subject)
+	c := s.ch.Cutoff(in.ClientID, in.Subject)
 	n, err := s.cfg.Store.RevokeAll(r.Context(), c, s.cfg.Now())
 	if err != nil {
 		s.failed(w, r, err)
 		return
 	}
-	s.record(r, audit.GrantsRevoked, store.AuditEvent{Subject: in.Subject, ClientID: in.ClientID,
+	s.ch.Record(r, audit.GrantsRevoked, store.AuditEvent{Subject: in.Subject, ClientID: in.ClientID,
 		Detail: map[string]any{"grants": n, "not_before": c.NotBefore.Unix()}})
 	if c.Await(r.Context()) != nil {
 		return // the caller left; the revocation has committed
 	}
-	writeJSON(w, http.StatusOK, registry.RevocationResult{GrantsRevoked: n, NotBefore: c.NotBefore}, "")
+	rest.WriteJSON(w, http.StatusOK, registry.RevocationResult{GrantsRevoked: n, NotBefore: c.NotBefore}, "")
 }
 
 // revocationProblem checks that in is exactly one form: a jti (with its
@@ -48,15 +49,15 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 func revocationProblem(in registry.Revocation, now time.Time) *FieldProblem {
 	switch {
 	case in.JTI == "" && in.ClientID == "" && in.Subject == "":
-		return &FieldProblem{Field: "jti", Detail: "is required unless client_id or sub is given: the request names nothing to revoke"}
+		return &rest.FieldProblem{Field: "jti", Detail: "is required unless client_id or sub is given: the request names nothing to revoke"}
 	case in.JTI != "" && in.ClientID != "":
-		return &FieldProblem{Field: "client_id", Detail: "cannot be combined with jti: revoke one token or everything of a client or user, not both"}
+		return &rest.FieldProblem{Field: "client_id", Detail: "cannot be combined with jti: revoke one token or everything of a client or user, not both"}
 	case in.JTI != "" && in.Subject != "":
-		return &FieldProblem{Field: "sub", Detail: "cannot be combined with jti: revoke one token or everything of a client or user, not both"}
+		return &rest.FieldProblem{Field: "sub", Detail: "cannot be combined with jti: revoke one token or everything of a client or user, not both"}
 	case in.JTI == "" && !in.ExpiresAt.IsZero():
-		return &FieldProblem{Field: "expires_at", Detail: "is only for a jti: a revocation of a client or user lasts as long as their tokens"}
+		return &rest.FieldProblem{Field: "expires_at", Detail: "is only for a jti: a revocation of a client or user lasts as long as their tokens"}
 	case in.JTI != "" && !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now):
-		return &FieldProblem{Field: "expires_at", Detail: "must be in the future: a token that has expired needs no revocation"}
+		return &rest.FieldProblem{Field: "expires_at", Detail: "must be in the future: a token that has expired needs no revocation"}
 	}
 	return nil
 }
@@ -75,12 +76,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, in registry
 		s.failed(w, r, err)
 		return
 	}
-	s.record(r, audit.TokenRevoked, store.AuditEvent{Detail: map[string]any{"jti": in.JTI}})
-	writeJSON(w, http.StatusOK, registry.RevocationResult{}, "")
-}
-
-// cutoff returns the cutoff that revokes, now, every access token issued
-// to clientID, subject, or subject at clientID, as the CLI's does.
-func (s *Server) cutoff(clientID, subject string) store.Cutoff {
-	return store.NewCutoff(clientID, subject, s.cfg.Now(), s.cfg.AccessTokenTTL+store.CutoffSkew)
+	s.ch.Record(r, audit.TokenRevoked, store.AuditEvent{Detail: map[string]any{"jti": in.JTI}})
+	rest.WriteJSON(w, http.StatusOK, registry.RevocationResult{}, "")
 }

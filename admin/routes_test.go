@@ -53,7 +53,7 @@ func newAPI(id string) registry.API {
 // seed creates the stored client "svc" and the API apiID.
 func (e *testEnv) seed(t *testing.T) {
 	t.Helper()
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	if a := e.do(t, call{method: "POST", path: admin.PathPrefix + "clients", token: tok, body: newService("svc")}); a.status != http.StatusCreated {
 		t.Fatalf("seed client: %d %s", a.status, a.body)
 	}
@@ -69,7 +69,7 @@ func TestRoutesNeedTheirScope(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
 	// A token of the admin client with a scope of another collection.
-	other := e.token(t, "admin", admin.ScopeKeysRead)
+	other := e.Token(t, "admin", admin.ScopeKeysRead)
 	for _, r := range routes() {
 		t.Run(r.name, func(t *testing.T) {
 			a := e.do(t, call{method: r.method, path: r.path, body: r.body})
@@ -84,7 +84,7 @@ func TestRoutesNeedTheirScope(t *testing.T) {
 		})
 	}
 	// The reader may read but not write.
-	reader := e.token(t, "reader", "")
+	reader := e.Token(t, "reader", "")
 	for _, r := range routes() {
 		a := e.do(t, call{method: r.method, path: r.path, body: r.body, token: reader})
 		if write := strings.HasSuffix(r.scope, ":write"); write != (a.status == http.StatusForbidden) {
@@ -98,7 +98,7 @@ func TestRoutesNeedTheirScope(t *testing.T) {
 func TestRoutesRefuseBadBodies(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	big := `{"client_name": "` + strings.Repeat("x", 70<<10) + `"}`
 	for _, r := range routes() {
 		if r.body == nil {
@@ -122,7 +122,7 @@ func TestRoutesRefuseBadBodies(t *testing.T) {
 			}
 		})
 	}
-	if c := e.storedClient(t, "svc"); c.Name != "" || !c.UpdatedAt.IsZero() {
+	if c := e.StoredClient(t, "svc"); c.Name != "" || !c.UpdatedAt.IsZero() {
 		t.Errorf("a refused request changed the client: %+v", c)
 	}
 }
@@ -131,10 +131,10 @@ func TestRoutesRefuseBadBodies(t *testing.T) {
 // changed here: 409 with a problem that says to edit the file.
 func TestFileResourcesAreReadOnly(t *testing.T) {
 	e := newEnv(t)
-	tok := e.token(t, "admin", "")
+	tok := e.Token(t, "admin", "")
 	file := admin.PathPrefix + "clients/test-client"
 	fileAPI := admin.PathPrefix + "apis/" + url.PathEscape(authservertest.API)
-	builtin := admin.PathPrefix + "apis/" + url.PathEscape(admin.Audience(e.as.URL))
+	builtin := admin.PathPrefix + "apis/" + url.PathEscape(admin.Audience(e.AS.URL))
 	for _, c := range []struct {
 		name, method, path string
 		body               any
@@ -146,7 +146,7 @@ func TestFileResourcesAreReadOnly(t *testing.T) {
 		{"create an API with a file API's identifier", "POST", admin.PathPrefix + "apis", newAPI(authservertest.API)},
 		{"patch a file API", "PATCH", fileAPI, map[string]any{"name": "x"}},
 		{"delete a file API", "DELETE", fileAPI, nil},
-		{"create the built-in API", "POST", admin.PathPrefix + "apis", newAPI(admin.Audience(e.as.URL))},
+		{"create the built-in API", "POST", admin.PathPrefix + "apis", newAPI(admin.Audience(e.AS.URL))},
 		{"patch the built-in API", "PATCH", builtin, map[string]any{"name": "x"}},
 		{"delete the built-in API", "DELETE", builtin, nil},
 	} {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/registry"
@@ -20,23 +21,23 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var rot registry.SecretRotation
-	if r.ContentLength != 0 && !readJSON(w, r, &rot, false) {
+	if r.ContentLength != 0 && !rest.ReadJSON(w, r, &rot, false) {
 		return
 	}
 	if rot.Overlap < 0 || rot.Overlap.D() > store.MaxSecretOverlap {
-		writeProblem(w, http.StatusBadRequest, problemInvalid, "overlap is out of range",
-			FieldProblem{Field: "overlap", Detail: fmt.Sprintf("must be between 0s and %v", store.MaxSecretOverlap)})
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, "overlap is out of range",
+			rest.FieldProblem{Field: "overlap", Detail: fmt.Sprintf("must be between 0s and %v", store.MaxSecretOverlap)})
 		return
 	}
 	secret, hash := authserver.NewSecret()
 	var out registry.NewSecret
 	err := s.cfg.Store.UpdateClient(r.Context(), id, func(c *store.Client) error {
-		if !matches(r, etagOf(storedClientInfo(*c))) {
-			return errStale
+		if !rest.Matches(r, rest.ETag(storedClientInfo(*c))) {
+			return rest.ErrStale
 		}
 		if !store.UsesSecret(c.AuthMethod) {
-			return &problemError{status: http.StatusConflict, slug: problemConflict,
-				detail: "the client authenticates with " + c.AuthMethod + ", not a secret"}
+			return &rest.Error{Status: http.StatusConflict, Slug: rest.ProblemConflict,
+				Detail: "the client authenticates with " + c.AuthMethod + ", not a secret"}
 		}
 		c.RotateSecret(hash, rot.Overlap.D(), s.cfg.Now().UTC())
 		out = registry.NewSecret{ClientSecret: secret, PreviousSecretExpiresAt: c.PreviousSecretExpiresAt}
@@ -47,7 +48,7 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Changed(r.Context())
-	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: id,
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{ClientID: id,
 		Detail: map[string]any{"change": "client secret rotated", "overlap": rot.Overlap.D().String()}})
-	writeJSON(w, http.StatusOK, out, "")
+	rest.WriteJSON(w, http.StatusOK, out, "")
 }

@@ -6,22 +6,30 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/change"
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
-	"github.com/portcullis/portcullis/usage"
 )
 
 // PathPrefix is where the management API is served, on the issuer's
 // listener. A tenant's API will live under its issuer's path, so nothing
 // here assumes the issuer is a bare origin.
 const PathPrefix = "/admin/v1/"
+
+// Problem is the RFC 9457 problem details object that every error of the
+// management API answers with (application/problem+json).
+type Problem = rest.Problem
+
+// FieldProblem is one bad value of a Problem: Field is its key
+// ("redirect_uris[0]"), empty for the whole object.
+type FieldProblem = rest.FieldProblem
 
 // Audience is the resource identifier of the management API for an
 // issuer: its tokens must be for it (RFC 8707).
@@ -46,7 +54,8 @@ const (
 
 // Rules validates what is registered at run time with the rules of the
 // configuration file (config.Config implements it), so the YAML, the CLI,
-// the management API and dynamic registration accept the same clients.
+// the management API and dynamic registration (admin/registration) accept
+// the same clients.
 type Rules interface {
 	// NewClient validates cl, knowing the stored APIs' scopes, and returns
 	// it as the store keeps it; its error joins *config.FieldErrors.
@@ -77,19 +86,6 @@ type Config struct {
 	FileClients []store.Client
 	FileAPIs    []registry.API
 	FileUsers   []string
-	// Registration opens dynamic client registration (RFC 7591, 7592)
-	// at /register, to holders of an initial access token: an access
-	// token of the management API with admin:clients:write, or one of
-	// InitialAccessTokens. False answers 404 there.
-	Registration bool
-	// InitialAccessTokens are one-time initial access tokens for
-	// registration: each registers one client, then is spent (in the
-	// store, so on every instance). Empty means only admin tokens.
-	InitialAccessTokens []string
-	// RegistrationScopes are the API scopes a client registered with one
-	// of InitialAccessTokens may ask for, besides OpenID Connect's. Empty
-	// means OpenID Connect scopes only.
-	RegistrationScopes []string
 	// AccessTokenTTL is the longest lifetime of an access token: a
 	// revocation of a user's or a client's tokens (a cutoff) and of one
 	// token (a jti) is kept that long plus store.CutoffSkew. Zero means
@@ -109,20 +105,6 @@ type Config struct {
 	// default token lifetime, so a rotation never drops a key a token in
 	// use was signed with.
 	KeyRetention time.Duration
-	// RegisterLimit limits dynamic registration per client address (an
-	// IPv6 /64): every POST /register, and the refused requests at the
-	// configuration endpoints (registerlimit.go). A zero Limit limits
-	// nothing (the configuration file has a default: rate_limits.register).
-	RegisterLimit usage.Limit
-	// Limiter decides RegisterLimit for every instance at once
-	// (redisstate's). Nil means each instance's memory.
-	Limiter usage.Limiter
-	// Usage receives the refusals of RegisterLimit as RateLimited
-	// events. Nil means nowhere.
-	Usage usage.Sink
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For
-	// names the client address RegisterLimit counts. Nil trusts none.
-	TrustedProxies []netip.Prefix
 	// Changed is called after every change to clients or APIs has
 	// committed, so that other instances reload them at once (a Redis
 	// notice). Nil means they find out by polling.
@@ -137,8 +119,9 @@ type Config struct {
 type Server struct {
 	cfg Config
 	mux *http.ServeMux
-	// limits applies RegisterLimit.
-	limits *usage.Gate
+	// ch makes the changes to clients that registration shares, and
+	// records every change.
+	ch *change.Changer
 }
 
 // New builds the management API's handlers.
@@ -163,14 +146,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Changed == nil {
 		cfg.Changed = func(context.Context) {}
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), limits: usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), ch: &change.Changer{Store: cfg.Store, Rules: cfg.Rules, Changed: cfg.Changed,
+		TokenTTL: cfg.AccessTokenTTL, Now: cfg.Now, Log: cfg.Log}}
 	s.routes()
 	return s, nil
 }
 
-// Handler serves every path under PathPrefix and, for dynamic client
-// registration, RegisterPath and the paths under it; mount it at all
-// three.
+// Handler serves every path under PathPrefix.
 func (s *Server) Handler() http.Handler { return requestid.Middleware(s.mux) }
 
 // route registers pattern ("GET /admin/v1/clients") behind the guard and
@@ -184,12 +166,11 @@ func (s *Server) route(pattern, scope string, h http.HandlerFunc) {
 // routes registers every route. Each collection's file adds its own.
 func (s *Server) routes() {
 	s.mux.HandleFunc(PathPrefix, func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no such resource in the management API; see "+PathPrefix+"openapi.json")
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no such resource in the management API; see "+PathPrefix+"openapi.json")
 	})
 	s.mux.HandleFunc("GET "+PathPrefix+"openapi.json", s.openAPI)
 	s.clientRoutes()
 	s.apiRoutes()
-	s.registerRoutes()
 	s.userRoutes()
 	s.grantRoutes()
 	s.revocationRoutes()
@@ -198,53 +179,25 @@ func (s *Server) routes() {
 	s.usageRoutes()
 }
 
-// failed answers a store failure: 503 for a fault the database may
-// recover from, else 500, logged with the request ID and never echoed.
+// failed answers a store failure (rest.Failed).
 func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error) {
-	s.cfg.Log.ErrorContext(r.Context(), "management API: store failed", "path", r.URL.Path, "err", err,
-		"request_id", requestid.From(r.Context()))
-	var wf *store.WriteFault
-	if errors.As(err, &wf) || errors.Is(err, context.DeadlineExceeded) {
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, http.StatusServiceUnavailable, problemUnavailable, "the store is unavailable; retry shortly")
-		return
-	}
-	writeProblem(w, http.StatusInternalServerError, "internal", "the request failed; its request ID is in the server log")
+	rest.Failed(w, r, s.cfg.Log, err)
 }
 
-// actor is who made a request: the access token's client and, for a
-// user's token, the user.
-func actor(r *http.Request) (clientID, subject string) {
-	c, ok := guard.CallerFromContext(r.Context())
-	if !ok {
-		return "", ""
-	}
-	sub := c.Subject()
-	if sub == c.ClientID() {
-		sub = "" // a client credentials token's sub is its client
-	}
-	return c.ClientID(), sub
-}
-
-// record stores an audit event for a change at once, naming the acting
-// client and user in its detail: changes are rare and must not be lost,
-// so it does not go through the batching recorder. A failure is logged:
-// the change has committed.
-func (s *Server) record(r *http.Request, typ string, e store.AuditEvent) {
-	cid, sub := actor(r)
-	if e.Detail == nil {
-		e.Detail = map[string]any{}
-	}
-	if cid != "" {
-		e.Detail["actor_client_id"] = cid
-	}
-	if sub != "" {
-		e.Detail["actor_sub"] = sub
-	}
-	e.Type, e.Time, e.RequestID = typ, s.cfg.Now(), requestid.From(r.Context())
-	e.Remote = "admin-api"
-	if err := s.cfg.Store.AppendAudit(context.WithoutCancel(r.Context()), []store.AuditEvent{e}); err != nil {
-		s.cfg.Log.ErrorContext(r.Context(), "management API: record change in the audit trail", "type", typ, "err", err)
+// writeError answers the error of a change: a problem decided on the
+// way (inside a store update, too), a stale If-Match, a vanished
+// resource, or a store failure.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, what string) {
+	var pe *rest.Error
+	switch {
+	case errors.As(err, &pe):
+		pe.Write(w)
+	case errors.Is(err, rest.ErrStale):
+		rest.WriteStale(w)
+	case errors.Is(err, store.ErrNotFound):
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no "+what+" has this identifier")
+	default:
+		s.failed(w, r, err)
 	}
 }
 

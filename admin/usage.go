@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -17,7 +18,7 @@ func (s *Server) usageRoutes() {
 // and the hours since to until, summed by hour or day: usage.Query's
 // report, the CLI's too.
 func (s *Server) getUsage(w http.ResponseWriter, r *http.Request) {
-	since, until, ok := timeRange(w, r)
+	since, until, ok := rest.TimeRange(w, r)
 	if !ok {
 		return
 	}
@@ -25,14 +26,14 @@ func (s *Server) getUsage(w http.ResponseWriter, r *http.Request) {
 	rep, err := usage.Query(r.Context(), s.cfg.Store, usage.Filter{ClientID: q.Get("client_id"), API: q.Get("api"),
 		Route: q.Get("route"), Since: since, Until: until, By: q.Get("by")})
 	if errors.Is(err, usage.ErrBy) {
-		badParam(w, "by", "must be hour or day")
+		rest.BadParam(w, "by", "must be hour or day")
 		return
 	}
 	if err != nil {
 		s.failed(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep, "")
+	rest.WriteJSON(w, http.StatusOK, rep, "")
 }
 
 // anomalyCursor is the audit event of the last detection of a page.
@@ -44,11 +45,11 @@ type anomalyCursor struct {
 // recorded, newest first, selected by client_id and since.
 func (s *Server) listAnomalies(w http.ResponseWriter, r *http.Request) {
 	var cur anomalyCursor
-	limit, ok := pageParams(w, r, &cur)
+	limit, ok := rest.PageParams(w, r, &cur)
 	if !ok {
 		return
 	}
-	since, ok := timeParam(w, r, "since")
+	since, ok := rest.TimeParam(w, r, "since")
 	if !ok {
 		return
 	}
@@ -58,9 +59,9 @@ func (s *Server) listAnomalies(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, err)
 		return
 	}
-	out := page[usage.Detection]{Items: found[:min(limit, len(found))]}
+	out := rest.Page[usage.Detection]{Items: found[:min(limit, len(found))]}
 	if len(found) > limit {
-		out.NextCursor = encodeCursor(anomalyCursor{Before: found[limit-1].EventID})
+		out.NextCursor = rest.EncodeCursor(anomalyCursor{Before: found[limit-1].EventID})
 	}
-	writeJSON(w, http.StatusOK, out, "")
+	rest.WriteJSON(w, http.StatusOK, out, "")
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
@@ -27,7 +28,7 @@ var errFileUser = errors.New("the user is defined in the configuration file")
 type patchError struct {
 	slug   string
 	detail string
-	fields []FieldProblem
+	fields []rest.FieldProblem
 }
 
 func (e *patchError) Error() string { return e.detail }
@@ -37,13 +38,13 @@ func (e *patchError) Error() string { return e.detail }
 // does what `portcullis users disable` does (users.DisableWith: the flag,
 // then every token revoked) and false what `users enable` does.
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
-	raw, ok := readBody(w, r, true)
+	raw, ok := rest.ReadBody(w, r, true)
 	if !ok {
 		return
 	}
 	var members map[string]json.RawMessage
 	if json.Unmarshal(raw, &members) != nil || members == nil {
-		writeProblem(w, http.StatusBadRequest, problemMalformed, "a merge patch must be a JSON object")
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemMalformed, "a merge patch must be a JSON object")
 		return
 	}
 	if !s.usernameFree(w, members["username"]) {
@@ -55,8 +56,8 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		if s.fileUser(u.Username) {
 			return errFileUser
 		}
-		if !matches(r, etagOf(s.userInfo(*u))) {
-			return errStale
+		if !rest.Matches(r, rest.ETag(s.userInfo(*u))) {
+			return rest.ErrStale
 		}
 		p, err := patched(*u, raw)
 		if err == nil {
@@ -80,7 +81,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	// transaction. Any other value fails the decoding in apply.
 	switch string(members["disabled"]) {
 	case "true":
-		c = s.cutoff("", id)
+		c = s.ch.Cutoff("", id)
 		revoked, err = users.DisableWith(ctx, s.cfg.Store, c, s.cfg.Now(), apply)
 		after.Disabled = true
 	case "false", "null":
@@ -93,7 +94,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if before.Username != after.Username || !jsonEqual(before.Claims, after.Claims) {
-		s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: id,
+		s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{Subject: id,
 			Detail: map[string]any{"change": "user updated", "username": after.Username, "previous_username": before.Username}})
 	}
 	if !slices.Equal(before.Roles, after.Roles) {
@@ -101,39 +102,39 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case after.Disabled:
-		s.record(r, audit.UserDisabled, store.AuditEvent{Subject: id,
+		s.ch.Record(r, audit.UserDisabled, store.AuditEvent{Subject: id,
 			Detail: map[string]any{"username": after.Username, "revoked_grants": revoked, "not_before": c.NotBefore.Unix()}})
 		if c.Await(ctx) != nil {
 			return
 		}
 	case was:
-		s.record(r, audit.UserEnabled, store.AuditEvent{Subject: id, Detail: map[string]any{"username": after.Username}})
+		s.ch.Record(r, audit.UserEnabled, store.AuditEvent{Subject: id, Detail: map[string]any{"username": after.Username}})
 	}
 	info := s.userInfo(after)
-	writeJSON(w, http.StatusOK, info, etagOf(info))
+	rest.WriteJSON(w, http.StatusOK, info, rest.ETag(info))
 }
 
 // patchFailed answers err from a user's update and reports whether there
 // was none.
 func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) bool {
 	var pe *patchError
-	var prob *problemError
+	var prob *rest.Error
 	switch {
 	case err == nil:
 		return true
 	case errors.As(err, &prob):
-		prob.write(w)
+		prob.Write(w)
 	case errors.Is(err, store.ErrNotFound):
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no user has this id")
 	case errors.Is(err, errFileUser):
 		refuseFile(w, "this user")
-	case errors.Is(err, errStale):
-		writeStale(w)
+	case errors.Is(err, rest.ErrStale):
+		rest.WriteStale(w)
 	case errors.Is(err, store.ErrAlreadyExists):
-		writeProblem(w, http.StatusConflict, problemConflict, "a user has this username",
-			FieldProblem{Field: "username", Detail: "is taken"})
+		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "a user has this username",
+			rest.FieldProblem{Field: "username", Detail: "is taken"})
 	case errors.As(err, &pe):
-		writeProblem(w, http.StatusBadRequest, pe.slug, pe.detail, pe.fields...)
+		rest.WriteProblem(w, http.StatusBadRequest, pe.slug, pe.detail, pe.fields...)
 	default:
 		s.failed(w, r, err)
 	}
@@ -143,20 +144,20 @@ func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) 
 // patched is u with the merge patch raw applied, checked.
 func patched(u store.User, raw []byte) (userPatch, error) {
 	doc, _ := json.Marshal(userPatch{Username: u.Username, Claims: u.Claims, Roles: u.Roles, Disabled: u.Disabled})
-	merged, err := mergePatch(doc, raw)
+	merged, err := rest.MergePatch(doc, raw)
 	if err != nil {
-		return userPatch{}, &patchError{slug: problemMalformed, detail: "a merge patch must be a JSON object"}
+		return userPatch{}, &patchError{slug: rest.ProblemMalformed, detail: "a merge patch must be a JSON object"}
 	}
 	var p userPatch
-	if err := decodeStrict(merged, &p); err != nil {
-		return userPatch{}, &patchError{slug: problemMalformed, detail: err.Error()}
+	if err := rest.DecodeStrict(merged, &p); err != nil {
+		return userPatch{}, &patchError{slug: rest.ProblemMalformed, detail: err.Error()}
 	}
-	var fields []FieldProblem
+	var fields []rest.FieldProblem
 	if p.Username == "" {
-		fields = append(fields, FieldProblem{Field: "username", Detail: "is required"})
+		fields = append(fields, rest.FieldProblem{Field: "username", Detail: "is required"})
 	}
 	if fields = append(fields, roleProblems(p.Roles)...); fields != nil {
-		return userPatch{}, &patchError{slug: problemInvalid, detail: "the user is not valid", fields: fields}
+		return userPatch{}, &patchError{slug: rest.ProblemInvalid, detail: "the user is not valid", fields: fields}
 	}
 	return p, nil
 }
@@ -172,8 +173,8 @@ func (s *Server) usernameFree(w http.ResponseWriter, member json.RawMessage) boo
 		return true // absent, or a bad value the decoding refuses
 	}
 	if s.fileUser(name) {
-		writeProblem(w, http.StatusConflict, problemConflict, "a user of the configuration file has this username",
-			FieldProblem{Field: "username", Detail: "is taken"})
+		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "a user of the configuration file has this username",
+			rest.FieldProblem{Field: "username", Detail: "is taken"})
 		return false
 	}
 	return true

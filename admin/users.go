@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/registry"
@@ -34,7 +35,7 @@ type userCursor struct {
 // username or email contains it, ignoring case.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	var cur userCursor
-	limit, ok := pageParams(w, r, &cur)
+	limit, ok := rest.PageParams(w, r, &cur)
 	if !ok {
 		return
 	}
@@ -43,14 +44,14 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, err)
 		return
 	}
-	out := page[registry.UserInfo]{Items: []registry.UserInfo{}}
+	out := rest.Page[registry.UserInfo]{Items: []registry.UserInfo{}}
 	for _, u := range found[:min(limit, len(found))] {
 		out.Items = append(out.Items, s.userInfo(u))
 	}
 	if len(found) > limit {
-		out.NextCursor = encodeCursor(userCursor{After: found[limit-1].Username})
+		out.NextCursor = rest.EncodeCursor(userCursor{After: found[limit-1].Username})
 	}
-	writeJSON(w, http.StatusOK, out, "")
+	rest.WriteJSON(w, http.StatusOK, out, "")
 }
 
 // userInfo is u as the API shows it.
@@ -73,7 +74,7 @@ func (s *Server) fileUser(username string) bool {
 func (s *Server) lookupUser(w http.ResponseWriter, r *http.Request, id string) (store.User, bool) {
 	u, err := s.cfg.Store.GetUser(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no user has this id")
 		return u, false
 	}
 	if err != nil {
@@ -90,14 +91,14 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info := s.userInfo(u)
-	writeJSON(w, http.StatusOK, info, etagOf(info))
+	rest.WriteJSON(w, http.StatusOK, info, rest.ETag(info))
 }
 
 // passwordProblem checks a password as the configuration file's are
 // checked; empty is allowed where allowEmpty says so.
 func passwordProblem(pw string, allowEmpty bool) *FieldProblem {
 	if (pw != "" || !allowEmpty) && len(pw) < config.MinPasswordLength {
-		return &FieldProblem{Field: "password", Detail: fmt.Sprintf("must have at least %d characters", config.MinPasswordLength)}
+		return &rest.FieldProblem{Field: "password", Detail: fmt.Sprintf("must have at least %d characters", config.MinPasswordLength)}
 	}
 	return nil
 }
@@ -105,19 +106,19 @@ func passwordProblem(pw string, allowEmpty bool) *FieldProblem {
 // createUser adds a user, as `portcullis users add` does.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	var in registry.User
-	if !readJSON(w, r, &in, false) {
+	if !rest.ReadJSON(w, r, &in, false) {
 		return
 	}
-	var probs []FieldProblem
+	var probs []rest.FieldProblem
 	if in.Username == "" {
-		probs = append(probs, FieldProblem{Field: "username", Detail: "is required"})
+		probs = append(probs, rest.FieldProblem{Field: "username", Detail: "is required"})
 	}
 	if p := passwordProblem(in.Password, true); p != nil {
 		probs = append(probs, *p)
 	}
 	probs = append(probs, roleProblems(in.Roles)...)
 	if len(probs) > 0 {
-		writeProblem(w, http.StatusBadRequest, problemInvalid, "the user is not valid", probs...)
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, "the user is not valid", probs...)
 		return
 	}
 	if err := grantableRoles(r, nil, in.Roles); err != nil {
@@ -130,32 +131,32 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := users.Create(r.Context(), s.cfg.Store, in.Username, in.Password, in.Claims, in.Roles, s.cfg.Now().UTC())
 	if errors.Is(err, store.ErrAlreadyExists) {
-		writeProblem(w, http.StatusConflict, problemConflict, "a user has this username",
-			FieldProblem{Field: "username", Detail: "is taken"})
+		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "a user has this username",
+			rest.FieldProblem{Field: "username", Detail: "is taken"})
 		return
 	}
 	if err != nil {
 		s.failed(w, r, err)
 		return
 	}
-	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
 		Detail: map[string]any{"change": "user added", "username": u.Username}})
 	if len(u.Roles) > 0 {
 		s.recordRoles(r, u, nil)
 	}
 	info := s.userInfo(u)
 	w.Header().Set("Location", PathPrefix+"users/"+url.PathEscape(u.ID))
-	writeJSON(w, http.StatusCreated, info, etagOf(info))
+	rest.WriteJSON(w, http.StatusCreated, info, rest.ETag(info))
 }
 
 // recordRoles audits a change of u's console roles from previous.
 func (s *Server) recordRoles(r *http.Request, u store.User, previous []string) {
-	s.record(r, audit.RolesChanged, audit.RolesChange(u, previous))
+	s.ch.Record(r, audit.RolesChanged, audit.RolesChange(u, previous))
 }
 
 // storedUser loads the user the path names for a change and refuses the
 // file's users (409). found is false when it has answered. The change
-// itself tests If-Match (ifMatch with s.userInfo) inside its transaction,
+// itself tests If-Match (rest.IfMatch with s.userInfo) inside its transaction,
 // so that a change landing in between answers 412.
 func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	u, ok := s.lookupUser(w, r, pathID(r, "id"))
@@ -173,7 +174,7 @@ func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User,
 // failure.
 func (s *Server) writeUserError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, http.StatusNotFound, problemNotFound, "no user has this id")
+		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no user has this id")
 		return
 	}
 	s.writeError(w, r, err, "user")
@@ -187,13 +188,13 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c := s.cutoff("", u.ID)
-	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now(), ifMatch(r, s.userInfo))
+	c := s.ch.Cutoff("", u.ID)
+	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now(), rest.IfMatch(r, s.userInfo))
 	if err != nil {
 		s.writeUserError(w, r, err)
 		return
 	}
-	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
 		Detail: map[string]any{"change": "user deleted", "username": u.Username}})
 	if c.Await(r.Context()) != nil {
 		return
@@ -205,24 +206,24 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 // does: their sessions end and their tokens are revoked.
 func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
 	var in registry.Password
-	if !readJSON(w, r, &in, false) {
+	if !rest.ReadJSON(w, r, &in, false) {
 		return
 	}
 	if p := passwordProblem(in.Password, false); p != nil {
-		writeProblem(w, http.StatusBadRequest, problemInvalid, "the password is not valid", *p)
+		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, "the password is not valid", *p)
 		return
 	}
 	u, ok := s.storedUser(w, r)
 	if !ok {
 		return
 	}
-	c := s.cutoff("", u.ID)
-	n, err := users.SetPassword(r.Context(), s.cfg.Store, c, in.Password, s.cfg.Now(), ifMatch(r, s.userInfo))
+	c := s.ch.Cutoff("", u.ID)
+	n, err := users.SetPassword(r.Context(), s.cfg.Store, c, in.Password, s.cfg.Now(), rest.IfMatch(r, s.userInfo))
 	if err != nil {
 		s.writeUserError(w, r, err)
 		return
 	}
-	s.record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{Subject: u.ID,
 		Detail: map[string]any{"change": "password set", "username": u.Username, "revoked_grants": n}})
 	if c.Await(r.Context()) != nil {
 		return

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/portcullis/portcullis/admin"
+	"github.com/portcullis/portcullis/admin/registration"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/config"
@@ -68,14 +69,19 @@ func startServer(t testing.TB) *server {
 	a, err := admin.New(admin.Config{Issuer: s.URL, Store: s.Store, Rules: s.Config, Guard: g,
 		FileClients: s.Server.Config.Clients, FileAPIs: s.Config.APIs, AccessTokenTTL: s.Config.AccessTokenTTL,
 		KeyAlgorithms: s.Config.Algorithms(), KeyRetention: s.Config.KeyRetention(),
-		Registration: true, InitialAccessTokens: []string{s.InitialToken}, RegistrationScopes: []string{"read:users"},
+		Changed: func(ctx context.Context) { s.Instance.ReloadAPIs(ctx) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registration.New(registration.Config{Issuer: s.URL, Store: s.Store, Rules: s.Config, Guard: g,
+		InitialAccessTokens: []string{s.InitialToken}, Scopes: []string{"read:users"}, AccessTokenTTL: s.Config.AccessTokenTTL,
 		Changed: func(ctx context.Context) { s.Instance.ReloadAPIs(ctx) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Mount(admin.PathPrefix, a.Handler())
-	s.Mount(admin.RegisterPath, a.Handler())
-	s.Mount(admin.RegisterPath+"/", a.Handler())
+	s.Mount(registration.Path, reg.Handler())
+	s.Mount(registration.Path+"/", reg.Handler())
 	return s
 }
 

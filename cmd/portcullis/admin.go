@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/admin"
+	"github.com/portcullis/portcullis/admin/registration"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/keys"
@@ -50,10 +51,8 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.
 	ascfg := cfg.AuthServer()
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
 		FileClients: ascfg.Clients, FileAPIs: cfg.APIs, FileUsers: users,
-		AccessTokenTTL: cfg.AccessTokenTTL, Registration: cfg.Registration.Enabled,
-		InitialAccessTokens: cfg.Registration.InitialAccessTokens, RegistrationScopes: cfg.Registration.Scopes, Changed: changed, Log: log,
-		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention(),
-		RegisterLimit: *cfg.RateLimits.Register, Limiter: limiter, Usage: sink, TrustedProxies: ascfg.TrustedProxies})
+		AccessTokenTTL: cfg.AccessTokenTTL, Changed: changed, Log: log,
+		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention()})
 	if err != nil {
 		g.Close()
 		return nil, nil, err
@@ -61,8 +60,18 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.
 	mux := http.NewServeMux()
 	mux.Handle(admin.PathPrefix, srv.Handler())
 	if cfg.Registration.Enabled {
-		mux.Handle(admin.RegisterPath, srv.Handler())
-		mux.Handle(admin.RegisterPath+"/", srv.Handler())
+		// Admin tokens are initial access tokens too: the same guard
+		// checks them.
+		reg, err := registration.New(registration.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
+			InitialAccessTokens: cfg.Registration.InitialAccessTokens, Scopes: cfg.Registration.Scopes,
+			AccessTokenTTL: cfg.AccessTokenTTL, Limit: *cfg.RateLimits.Register, Limiter: limiter, Usage: sink,
+			TrustedProxies: ascfg.TrustedProxies, Changed: changed, Log: log})
+		if err != nil {
+			g.Close()
+			return nil, nil, err
+		}
+		mux.Handle(registration.Path, reg.Handler())
+		mux.Handle(registration.Path+"/", reg.Handler())
 	}
 	mux.Handle("/", as)
 	return mux, g.Close, nil

@@ -1,4 +1,4 @@
-package admin
+package rest
 
 import (
 	"crypto/sha256"
@@ -8,19 +8,19 @@ import (
 	"strings"
 )
 
-// etagOf is the strong entity tag of a resource's representation: a
+// ETag is the strong entity tag of a resource's representation: a
 // digest of its JSON, so any change to what a read shows changes it, and
 // instances agree on it without storing a version.
-func etagOf(v any) string {
+func ETag(v any) string {
 	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
 	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 }
 
-// matches reports whether r's If-Match allows changing a resource whose
+// Matches reports whether r's If-Match allows changing a resource whose
 // current tag is etag (RFC 9110 section 13.1.1): no If-Match, "*", or a
 // list holding etag. Weak tags never match.
-func matches(r *http.Request, etag string) bool {
+func Matches(r *http.Request, etag string) bool {
 	h := r.Header.Values("If-Match")
 	if len(h) == 0 {
 		return true
@@ -36,32 +36,32 @@ func matches(r *http.Request, etag string) bool {
 	return false
 }
 
-// ifMatch is the check a store deletion or update runs, inside its
-// transaction, on the row as it is then: errStale unless r's If-Match
+// IfMatch is the check a store deletion or update runs, inside its
+// transaction, on the row as it is then: ErrStale unless r's If-Match
 // allows the ETag of the row's representation (show). It is nil, checking
 // nothing, when r has no If-Match, so an unconditional change stays one.
-func ifMatch[T, R any](r *http.Request, show func(T) R) func(T) error {
+func IfMatch[T, R any](r *http.Request, show func(T) R) func(T) error {
 	if len(r.Header.Values("If-Match")) == 0 {
 		return nil
 	}
 	return func(v T) error {
-		if !matches(r, etagOf(show(v))) {
-			return errStale
+		if !Matches(r, ETag(show(v))) {
+			return ErrStale
 		}
 		return nil
 	}
 }
 
-// errStale is returned from inside a store update whose If-Match no
+// ErrStale is returned from inside a store update whose If-Match no
 // longer holds, so the check and the write are one transaction.
-var errStale = staleError{}
+var ErrStale = staleError{}
 
 type staleError struct{}
 
 func (staleError) Error() string { return "the resource changed since it was read" }
 
-// writeStale answers 412 for a stale If-Match.
-func writeStale(w http.ResponseWriter) {
-	writeProblem(w, http.StatusPreconditionFailed, problemPrecondition,
+// WriteStale answers 412 for a stale If-Match.
+func WriteStale(w http.ResponseWriter) {
+	WriteProblem(w, http.StatusPreconditionFailed, ProblemPrecondition,
 		"the resource changed since it was read (If-Match does not match its ETag): read it again and reapply the change")
 }

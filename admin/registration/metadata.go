@@ -1,4 +1,4 @@
-package admin
+package registration
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
@@ -17,16 +18,16 @@ import (
 // ignored, as RFC 7591 section 2 requires. On failure it has answered.
 func readMetadata(w http.ResponseWriter, r *http.Request) (registry.Registration, bool) {
 	var md registry.Registration
-	raw, pe := bodyOf(w, r, false)
+	raw, pe := rest.Body(w, r, false)
 	if pe == nil && json.NewDecoder(bytes.NewReader(raw)).Decode(&md) != nil {
-		pe = &problemError{status: http.StatusBadRequest, detail: "the body is not a JSON object of client metadata"}
+		pe = &rest.Error{Status: http.StatusBadRequest, Detail: "the body is not a JSON object of client metadata"}
 	}
 	if pe != nil {
-		status := pe.status
+		status := pe.Status
 		if status != http.StatusRequestEntityTooLarge && status != http.StatusUnsupportedMediaType {
 			status = http.StatusBadRequest
 		}
-		writeOAuthError(w, status, "invalid_client_metadata", pe.detail)
+		writeOAuthError(w, status, "invalid_client_metadata", pe.Detail)
 		return md, false
 	}
 	return md, true
@@ -37,10 +38,10 @@ func readMetadata(w http.ResponseWriter, r *http.Request) (registry.Registration
 // those are given by an administrator, through the API, and an update
 // (base the registered client) may only keep them.
 func applyMetadata(md registry.ClientMetadata, base registry.Client) (registry.Client, error) {
-	var fields []FieldProblem
+	var fields []rest.FieldProblem
 	for _, rt := range md.ResponseTypes {
 		if rt != "code" {
-			fields = append(fields, FieldProblem{Field: "response_types", Detail: "only code is supported"})
+			fields = append(fields, rest.FieldProblem{Field: "response_types", Detail: "only code is supported"})
 		}
 	}
 	scopes := strings.Fields(md.Scope)
@@ -48,11 +49,11 @@ func applyMetadata(md registry.ClientMetadata, base registry.Client) (registry.C
 		// An update may keep what an administrator granted: RFC 7592
 		// section 2.2 has the client send back what it read.
 		if slices.Contains(registry.AdminScopes, sc) && !slices.Contains(base.Scopes, sc) {
-			fields = append(fields, FieldProblem{Field: "scope", Detail: sc + " cannot be registered: an administrator grants it"})
+			fields = append(fields, rest.FieldProblem{Field: "scope", Detail: sc + " cannot be registered: an administrator grants it"})
 		}
 	}
 	if fields != nil {
-		return base, &problemError{status: http.StatusBadRequest, slug: problemInvalid, detail: "invalid client metadata", fields: fields}
+		return base, &rest.Error{Status: http.StatusBadRequest, Slug: rest.ProblemInvalid, Detail: "invalid client metadata", Fields: fields}
 	}
 	base.RedirectURIs, base.PostLogoutRedirectURIs, base.Name, base.LogoURI = md.RedirectURIs, md.PostLogoutRedirectURIs, md.ClientName, md.LogoURI
 	base.TokenEndpointAuthMethod = md.TokenEndpointAuthMethod
@@ -85,7 +86,7 @@ func metadataOf(c registry.Client) registry.ClientMetadata {
 func (s *Server) registration(c registry.ClientInfo, secret, token string) registry.RegistrationResponse {
 	a := registry.RegistrationResponse{ClientMetadata: metadataOf(c.Client), ClientID: c.ClientID, ClientSecret: secret,
 		ClientIDIssuedAt: c.CreatedAt.Unix(), RegistrationAccessToken: token,
-		RegistrationClientURI: s.cfg.Issuer + RegisterPath + "/" + url.PathEscape(c.ClientID)}
+		RegistrationClientURI: s.cfg.Issuer + Path + "/" + url.PathEscape(c.ClientID)}
 	if store.UsesSecret(c.TokenEndpointAuthMethod) {
 		never := int64(0)
 		a.ClientSecretExpiresAt = &never
@@ -98,27 +99,27 @@ func (s *Server) registration(c registry.ClientInfo, secret, token string) regis
 // else invalid_client_metadata, describing each bad field; a store
 // failure as the management API does.
 func (s *Server) writeRegistrationError(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *problemError
+	var pe *rest.Error
 	if !errors.As(err, &pe) {
 		s.failed(w, r, err)
 		return
 	}
 	code, desc := "invalid_client_metadata", []string{}
-	for _, f := range pe.fields {
+	for _, f := range pe.Fields {
 		if strings.HasPrefix(f.Field, "redirect_uris") || strings.HasPrefix(f.Field, "post_logout_redirect_uris") {
 			code = "invalid_redirect_uri"
 		}
 		desc = append(desc, strings.TrimPrefix(f.Field+": "+f.Detail, ": "))
 	}
 	if len(desc) == 0 {
-		desc = append(desc, pe.detail)
+		desc = append(desc, pe.Detail)
 	}
 	writeOAuthError(w, http.StatusBadRequest, code, strings.Join(desc, "; "))
 }
 
 // writeOAuthError answers an OAuth error object (RFC 6749 section 5.2).
 func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
-	writeJSON(w, status, map[string]string{"error": code, "error_description": desc}, "")
+	rest.WriteJSON(w, status, map[string]string{"error": code, "error_description": desc}, "")
 }
 
 // writeBearerError answers a refused token as RFC 6750 section 3 says:
@@ -137,5 +138,5 @@ func writeBearerError(w http.ResponseWriter, status int, code, desc, scope strin
 	if code != "" {
 		body["error"], body["error_description"] = code, desc
 	}
-	writeJSON(w, status, body, "")
+	rest.WriteJSON(w, status, body, "")
 }

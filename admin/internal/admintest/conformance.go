@@ -1,4 +1,4 @@
-package admin_test
+package admintest
 
 import (
 	"bytes"
@@ -14,12 +14,11 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/portcullis/portcullis/admin"
-	"github.com/portcullis/portcullis/registry"
 )
 
-// loadDocument loads and validates the OpenAPI document, served from
+// LoadDocument loads and validates the OpenAPI document, served from
 // serverURL.
-func loadDocument(t testing.TB, serverURL string) *openapi3.T {
+func LoadDocument(t testing.TB, serverURL string) *openapi3.T {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData(admin.OpenAPI())
 	if err != nil {
@@ -34,30 +33,31 @@ func loadDocument(t testing.TB, serverURL string) *openapi3.T {
 	return doc
 }
 
-// conformance is an http.RoundTripper that checks every exchange the
+// Conformance is an http.RoundTripper that checks every exchange the
 // tests have with the server against the OpenAPI document: the route must
 // be documented, every answer must match its documented status, headers
 // and schema, and a request the document refuses must be refused by the
 // server too (4xx). So the document cannot drift from the handlers.
-type conformance struct {
+type Conformance struct {
 	t      testing.TB
 	router routers.Router
 	next   http.RoundTripper
-	// checked counts the exchanges validated.
-	checked atomic.Int64
+	// Checked counts the exchanges validated.
+	Checked atomic.Int64
 }
 
-func newConformance(t testing.TB, serverURL string) *conformance {
+// NewConformance checks the exchanges with the server at serverURL.
+func NewConformance(t testing.TB, serverURL string) *Conformance {
 	t.Helper()
-	r, err := legacy.NewRouter(loadDocument(t, serverURL))
+	r, err := legacy.NewRouter(LoadDocument(t, serverURL))
 	if err != nil {
 		t.Fatalf("router: %v", err)
 	}
-	return &conformance{t: t, router: r, next: http.DefaultTransport}
+	return &Conformance{t: t, router: r, next: http.DefaultTransport}
 }
 
 // RoundTrip sends req and validates the exchange.
-func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
+func (c *Conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
@@ -94,34 +94,6 @@ func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := openapi3filter.ValidateResponse(req.Context(), out); err != nil {
 		c.t.Errorf("%s %s: the answer %d does not match openapi.json: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, respBody)
 	}
-	c.checked.Add(1)
+	c.Checked.Add(1)
 	return resp, nil
-}
-
-// The document is a valid OpenAPI 3.1 document that kin-openapi loads,
-// with a security scheme for every admin scope and an operation ID on
-// every operation.
-func TestOpenAPIDocument(t *testing.T) {
-	doc := loadDocument(t, "")
-	if doc.OpenAPI != "3.1.0" {
-		t.Errorf("openapi %q, want 3.1.0", doc.OpenAPI)
-	}
-	flows := doc.Components.SecuritySchemes["oauth2"].Value.Flows.ClientCredentials
-	for _, sc := range registry.AdminScopes {
-		if _, ok := flows.Scopes[sc]; !ok {
-			t.Errorf("the oauth2 scheme lacks %s", sc)
-		}
-	}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			if op.OperationID == "" {
-				t.Errorf("%s %s has no operationId", method, path)
-			}
-		}
-	}
-	for _, name := range []string{"Problem", "FieldProblem", "Client", "ClientInfo", "API", "APIInfo", "Scope", "Duration"} {
-		if doc.Components.Schemas[name] == nil {
-			t.Errorf("components.schemas lacks %s", name)
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package admin
+package rest
 
 import (
 	"bytes"
@@ -12,63 +12,63 @@ import (
 	"github.com/portcullis/portcullis/internal/bodylimit"
 )
 
-// maxBody bounds every request body: a client with a JWK Set is a few KiB.
-const maxBody = 64 << 10
+// MaxBody bounds every request body: a client with a JWK Set is a few KiB.
+const MaxBody = 64 << 10
 
-// readJSON reads r's body into v: a JSON object of at most maxBody bytes,
+// ReadJSON reads r's body into v: a JSON object of at most MaxBody bytes,
 // Content-Type application/json (or, when patch is set,
 // application/merge-patch+json), with no field v does not have and
 // nothing after it. On failure it has answered with a problem and
 // returns false.
-func readJSON(w http.ResponseWriter, r *http.Request, v any, patch bool) bool {
-	raw, ok := readBody(w, r, patch)
+func ReadJSON(w http.ResponseWriter, r *http.Request, v any, patch bool) bool {
+	raw, ok := ReadBody(w, r, patch)
 	if !ok {
 		return false
 	}
-	if err := decodeStrict(raw, v); err != nil {
-		writeProblem(w, http.StatusBadRequest, problemMalformed, err.Error())
+	if err := DecodeStrict(raw, v); err != nil {
+		WriteProblem(w, http.StatusBadRequest, ProblemMalformed, err.Error())
 		return false
 	}
 	return true
 }
 
-// readBody checks the content type and reads the bounded body. On
+// ReadBody checks the content type and reads the bounded body. On
 // failure it has answered with a problem.
-func readBody(w http.ResponseWriter, r *http.Request, patch bool) ([]byte, bool) {
-	raw, pe := bodyOf(w, r, patch)
+func ReadBody(w http.ResponseWriter, r *http.Request, patch bool) ([]byte, bool) {
+	raw, pe := Body(w, r, patch)
 	if pe != nil {
-		pe.write(w)
+		pe.Write(w)
 		return nil, false
 	}
 	return raw, true
 }
 
-// bodyOf checks the content type and reads the bounded body, returning
+// Body checks the content type and reads the bounded body, returning
 // what is wrong with it as a problem for the caller to answer in its own
 // dialect (dynamic registration answers OAuth errors).
-func bodyOf(w http.ResponseWriter, r *http.Request, patch bool) ([]byte, *problemError) {
+func Body(w http.ResponseWriter, r *http.Request, patch bool) ([]byte, *Error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !(patch && mt == "application/merge-patch+json")) {
 		want := "application/json"
 		if patch {
 			want = "application/merge-patch+json or application/json"
 		}
-		return nil, &problemError{status: http.StatusUnsupportedMediaType, slug: problemMediaType, detail: "the body must be " + want}
+		return nil, &Error{Status: http.StatusUnsupportedMediaType, Slug: ProblemMediaType, Detail: "the body must be " + want}
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if bodylimit.TooLarge(err) {
-		return nil, &problemError{status: http.StatusRequestEntityTooLarge, slug: problemTooLarge,
-			detail: fmt.Sprintf("the body must be at most %d bytes", maxBody)}
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Slug: ProblemTooLarge,
+			Detail: fmt.Sprintf("the body must be at most %d bytes", MaxBody)}
 	}
 	if err != nil {
-		return nil, &problemError{status: http.StatusBadRequest, slug: problemMalformed, detail: "the body could not be read"}
+		return nil, &Error{Status: http.StatusBadRequest, Slug: ProblemMalformed, Detail: "the body could not be read"}
 	}
 	return raw, nil
 }
 
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
+// DecodeStrict decodes one JSON value into v, refusing unknown fields and
 // trailing data. Its errors name the field and never echo a value.
-func decodeStrict(raw []byte, v any) error {
+func DecodeStrict(raw []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
@@ -100,9 +100,9 @@ func jsonKind(k string) string {
 	}
 }
 
-// mergePatch applies an RFC 7396 JSON merge patch to doc: members of patch
+// MergePatch applies an RFC 7396 JSON merge patch to doc: members of patch
 // replace doc's, null removes one, objects merge recursively.
-func mergePatch(doc, patch []byte) ([]byte, error) {
+func MergePatch(doc, patch []byte) ([]byte, error) {
 	var d, p any
 	if err := json.Unmarshal(doc, &d); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package admin
+package registration
 
 import (
 	"net/http"
@@ -7,8 +7,8 @@ import (
 	"github.com/portcullis/portcullis/usage"
 )
 
-// limitRegistration applies RegisterLimit to a registration route, per
-// client address, before h reads any token. Registering (every request)
+// limit applies Limit to a registration route, per client address,
+// before h reads any token. Registering (every request)
 // counts every request: each makes the server check an initial access
 // token, whether a configured one-time token or an access token, and,
 // when it passes, store a client; so an address also gets only so many
@@ -18,8 +18,8 @@ import (
 // never held back while an address guessing tokens is. Both count against
 // one allowance. The callers have proved nothing, so during an outage of
 // the shared limiter this instance's memory decides (usage.FallBack).
-func (s *Server) limitRegistration(every bool, h http.HandlerFunc) http.HandlerFunc {
-	rule := usage.LimitRule{Name: usage.LimitRegister, Limit: s.cfg.RegisterLimit, Outage: usage.FallBack}
+func (s *Server) limit(every bool, h http.HandlerFunc) http.HandlerFunc {
+	rule := usage.LimitRule{Name: usage.LimitRegister, Limit: s.cfg.Limit, Outage: usage.FallBack}
 	if !rule.Limit.Enabled() {
 		return h
 	}

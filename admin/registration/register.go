@@ -1,4 +1,4 @@
-package admin
+package registration
 
 import (
 	"context"
@@ -11,32 +11,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/change"
+	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
 
-// RegisterPath is the dynamic client registration endpoint (RFC 7591);
-// each client's configuration endpoint (RFC 7592) is under it.
-const RegisterPath = "/register"
-
 // spentFor is how long a spent one-time initial access token is
 // remembered: as long as the configuration can still list it.
 const spentFor = 100 * 365 * 24 * time.Hour
-
-// registerRoutes registers /register when registration is enabled. Its
-// requests carry their own tokens (initial access tokens, registration
-// access tokens) and answer OAuth errors, not problems.
-func (s *Server) registerRoutes() {
-	if !s.cfg.Registration {
-		return
-	}
-	s.mux.HandleFunc("POST "+RegisterPath, s.limitRegistration(true, s.register))
-	s.mux.HandleFunc("GET "+RegisterPath+"/{client_id}", s.limitRegistration(false, s.readRegistration))
-	s.mux.HandleFunc("PUT "+RegisterPath+"/{client_id}", s.limitRegistration(false, s.updateRegistration))
-	s.mux.HandleFunc("DELETE "+RegisterPath+"/{client_id}", s.limitRegistration(false, s.deleteRegistration))
-}
 
 // register registers a client for the holder of an initial access token
 // (RFC 7591 section 3): one of the configured one-time tokens, or an
@@ -50,8 +35,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := s.cfg.Guard
-	g.Middleware(g.RequireScopes(ScopeClientsWrite)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cid, _ := actor(r)
+	g.Middleware(g.RequireScopes(registry.ScopeClientsWrite)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cid, _ := change.Actor(r)
 		s.registerWith(w, r, nil, cid)
 	}))).ServeHTTP(w, r)
 }
@@ -75,14 +60,14 @@ func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []
 		return
 	}
 	cl.ClientID, _ = authserver.NewSecret()
-	sc, secret, err := s.validClient(r.Context(), cl)
+	sc, secret, err := s.ch.ValidClient(r.Context(), cl)
 	if err != nil {
 		s.writeRegistrationError(w, r, err)
 		return
 	}
 	token, hash := authserver.NewSecret()
 	sc.RegistrationTokenHash = hash
-	info, err := s.storeClient(r.Context(), sc)
+	info, err := s.ch.CreateClient(r.Context(), sc)
 	if err != nil {
 		s.writeRegistrationError(w, r, err)
 		return
@@ -91,7 +76,7 @@ func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []
 		if err := s.cfg.Store.UseOnce(r.Context(), "registration-initial-token:"+hex.EncodeToString(oneTime), s.cfg.Now().Add(spentFor)); err != nil {
 			// Spent meanwhile, or not recorded: the client must not
 			// outlive a token that registered another, or none.
-			if derr := s.cfg.Store.DeleteClient(context.WithoutCancel(r.Context()), s.cutoff(info.ClientID, ""), s.cfg.Now(), nil); derr != nil {
+			if derr := s.cfg.Store.DeleteClient(context.WithoutCancel(r.Context()), s.ch.Cutoff(info.ClientID, ""), s.cfg.Now(), nil); derr != nil {
 				s.cfg.Log.ErrorContext(r.Context(), "registration: remove a client whose one-time token was not spent", "client_id", info.ClientID, "err", derr)
 			}
 			if errors.Is(err, store.ErrReplay) {
@@ -106,8 +91,8 @@ func (s *Server) registerWith(w http.ResponseWriter, r *http.Request, oneTime []
 	if actorID != "" {
 		detail["initial_access"] = "access token"
 	}
-	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: info.ClientID, Detail: detail})
-	writeJSON(w, http.StatusCreated, s.registration(info, secret, token), "")
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{ClientID: info.ClientID, Detail: detail})
+	rest.WriteJSON(w, http.StatusCreated, s.registration(info, secret, token), "")
 }
 
 // oneTimeToken reports whether the request's Bearer token is one of the
@@ -137,7 +122,7 @@ func (s *Server) registered(w http.ResponseWriter, r *http.Request) (store.Clien
 		writeBearerError(w, http.StatusUnauthorized, "", "", "")
 		return store.Client{}, "", false
 	}
-	c, err := s.cfg.Store.GetClient(r.Context(), pathID(r, "client_id"))
+	c, err := s.cfg.Store.GetClient(r.Context(), r.PathValue("client_id"))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.failed(w, r, err)
 		return store.Client{}, "", false
@@ -150,20 +135,20 @@ func (s *Server) registered(w http.ResponseWriter, r *http.Request) (store.Clien
 	return c, token, true
 }
 
-// readRegistration answers a client's registration (RFC 7592 section
-// 2.1), with the registration access token it was asked with.
-func (s *Server) readRegistration(w http.ResponseWriter, r *http.Request) {
+// read answers a client's registration (RFC 7592 section 2.1), with the
+// registration access token it was asked with.
+func (s *Server) read(w http.ResponseWriter, r *http.Request) {
 	c, token, ok := s.registered(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, s.registration(registry.ClientFromStore(c, registry.SourceStore), "", token), "")
+	rest.WriteJSON(w, http.StatusOK, s.registration(registry.ClientFromStore(c, registry.SourceStore), "", token), "")
 }
 
-// updateRegistration replaces a client's metadata (RFC 7592 section 2.2).
-// What registration cannot set (consent, rate limits, lifetimes) stays as
-// an administrator left it.
-func (s *Server) updateRegistration(w http.ResponseWriter, r *http.Request) {
+// update replaces a client's metadata (RFC 7592 section 2.2). What
+// registration cannot set (consent, rate limits, lifetimes) stays as an
+// administrator left it.
+func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	c, token, ok := s.registered(w, r)
 	if !ok {
 		return
@@ -191,7 +176,7 @@ func (s *Server) updateRegistration(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		next, generated, err := s.replacedClient(*cur, cl, apis)
+		next, generated, err := s.ch.ReplaceClient(*cur, cl, apis)
 		if err != nil {
 			return err
 		}
@@ -203,27 +188,27 @@ func (s *Server) updateRegistration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Changed(r.Context())
-	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration updated", "actor": "registration access token"}})
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration updated", "actor": "registration access token"}})
 	c, err = s.cfg.Store.GetClient(r.Context(), c.ID)
 	if err != nil {
 		s.failed(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.registration(registry.ClientFromStore(c, registry.SourceStore), secret, token), "")
+	rest.WriteJSON(w, http.StatusOK, s.registration(registry.ClientFromStore(c, registry.SourceStore), secret, token), "")
 }
 
-// deleteRegistration deletes the client (RFC 7592 section 2.3) and
-// revokes its tokens, as the management API's delete does.
-func (s *Server) deleteRegistration(w http.ResponseWriter, r *http.Request) {
+// delete deletes the client (RFC 7592 section 2.3) and revokes its
+// tokens, as the management API's delete does.
+func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	c, _, ok := s.registered(w, r)
 	if !ok {
 		return
 	}
-	if err := s.removeClient(r, c.ID, nil); err != nil {
+	if err := s.ch.RemoveClient(r.Context(), c.ID, nil); err != nil {
 		s.writeRegistrationError(w, r, err)
 		return
 	}
-	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration deleted", "actor": "registration access token"}})
+	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{ClientID: c.ID, Detail: map[string]any{"change": "client registration deleted", "actor": "registration access token"}})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -235,19 +220,19 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // oneTimeScopes refuses, for a registration made with a one-time initial
-// access token, any scope beyond OpenID Connect's and RegistrationScopes:
+// access token, any scope beyond OpenID Connect's and Config.Scopes:
 // whoever holds such a token was trusted to register a client, not to
 // give it machine access to every API.
 func (s *Server) oneTimeScopes(scopes []string) error {
-	var fields []FieldProblem
+	var fields []rest.FieldProblem
 	for _, sc := range scopes {
-		if !slices.Contains(authserver.OIDCScopes, sc) && !slices.Contains(s.cfg.RegistrationScopes, sc) {
-			fields = append(fields, FieldProblem{Field: "scope",
+		if !slices.Contains(authserver.OIDCScopes, sc) && !slices.Contains(s.cfg.Scopes, sc) {
+			fields = append(fields, rest.FieldProblem{Field: "scope",
 				Detail: sc + " cannot be registered with a one-time initial access token: an administrator grants it"})
 		}
 	}
 	if fields == nil {
 		return nil
 	}
-	return &problemError{status: http.StatusBadRequest, slug: problemInvalid, detail: "invalid client metadata", fields: fields}
+	return &rest.Error{Status: http.StatusBadRequest, Slug: rest.ProblemInvalid, Detail: "invalid client metadata", Fields: fields}
 }

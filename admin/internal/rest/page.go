@@ -1,4 +1,4 @@
-package admin
+package rest
 
 import (
 	"encoding/base64"
@@ -15,21 +15,21 @@ const (
 	maxLimit     = 500
 )
 
-// page is the body of every list answer: the items and, when there may be
+// Page is the body of every list answer: the items and, when there may be
 // more, the cursor of the next page.
-type page[T any] struct {
+type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// pageParams reads limit and cursor; the cursor is opaque to callers and
+// PageParams reads limit and cursor; the cursor is opaque to callers and
 // decodes into cur. On failure it has answered with a problem.
-func pageParams(w http.ResponseWriter, r *http.Request, cur any) (limit int, ok bool) {
+func PageParams(w http.ResponseWriter, r *http.Request, cur any) (limit int, ok bool) {
 	limit = defaultLimit
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxLimit {
-			writeProblem(w, http.StatusBadRequest, problemInvalid, "limit must be a whole number from 1 to 500",
+			WriteProblem(w, http.StatusBadRequest, ProblemInvalid, "limit must be a whole number from 1 to 500",
 				FieldProblem{Field: "limit", Detail: "must be a whole number from 1 to 500"})
 			return 0, false
 		}
@@ -38,7 +38,7 @@ func pageParams(w http.ResponseWriter, r *http.Request, cur any) (limit int, ok 
 	if v := r.URL.Query().Get("cursor"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)
 		if err != nil || json.Unmarshal(b, cur) != nil {
-			writeProblem(w, http.StatusBadRequest, problemInvalid, "cursor is not one this API returned",
+			WriteProblem(w, http.StatusBadRequest, ProblemInvalid, "cursor is not one this API returned",
 				FieldProblem{Field: "cursor", Detail: "must be a next_cursor this API returned"})
 			return 0, false
 		}
@@ -46,14 +46,14 @@ func pageParams(w http.ResponseWriter, r *http.Request, cur any) (limit int, ok 
 	return limit, true
 }
 
-// encodeCursor makes the opaque next_cursor of cur.
-func encodeCursor(cur any) string {
+// EncodeCursor makes the opaque next_cursor of cur.
+func EncodeCursor(cur any) string {
 	b, _ := json.Marshal(cur)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// writeJSON answers status with v as JSON, and its ETag when etag is set.
-func writeJSON(w http.ResponseWriter, status int, v any, etag string) {
+// WriteJSON answers status with v as JSON, and its ETag when etag is set.
+func WriteJSON(w http.ResponseWriter, status int, v any, etag string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	if etag != "" {
@@ -69,13 +69,13 @@ type keyCursor struct {
 	After string `json:"a"`
 }
 
-// pageByKey answers a page of all, which is sorted by key: the items after
+// PageByKey answers a page of all, which is sorted by key: the items after
 // the request's cursor, at most its limit, and the cursor of the next
 // page. It is for the lists the server holds whole (clients, APIs): the
 // configuration file's and the store's, merged.
-func pageByKey[T any](w http.ResponseWriter, r *http.Request, all []T, key func(T) string) {
+func PageByKey[T any](w http.ResponseWriter, r *http.Request, all []T, key func(T) string) {
 	var cur keyCursor
-	limit, ok := pageParams(w, r, &cur)
+	limit, ok := PageParams(w, r, &cur)
 	if !ok {
 		return
 	}
@@ -88,9 +88,9 @@ func pageByKey[T any](w http.ResponseWriter, r *http.Request, all []T, key func(
 			return 1
 		})
 	}
-	out := page[T]{Items: all[start:min(start+limit, len(all))]}
+	out := Page[T]{Items: all[start:min(start+limit, len(all))]}
 	if start+limit < len(all) {
-		out.NextCursor = encodeCursor(keyCursor{After: key(out.Items[len(out.Items)-1])})
+		out.NextCursor = EncodeCursor(keyCursor{After: key(out.Items[len(out.Items)-1])})
 	}
-	writeJSON(w, http.StatusOK, out, "")
+	WriteJSON(w, http.StatusOK, out, "")
 }

@@ -1,0 +1,118 @@
+package rest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/requestid"
+	"github.com/portcullis/portcullis/store"
+)
+
+// problemBase prefixes the type URIs of the problems the API answers with
+// (RFC 9457 section 3.1.1); each is documented in admin/openapi.json.
+const problemBase = "https://portcullis.dev/problems/"
+
+// Problem is an RFC 9457 problem details object, the body of every error
+// the management API answers with (application/problem+json).
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Errors lists each bad value of a request body, naming its field
+	// as the JSON (and the YAML file) spells it.
+	Errors []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem is one bad value: Field is its key ("redirect_uris[0]"),
+// empty for the whole object.
+type FieldProblem struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// Problem types (Error.Slug). The slug is the last segment of the type
+// URI.
+const (
+	ProblemInvalid      = "invalid-request"        // 400: a value breaks a rule
+	ProblemMalformed    = "malformed-request"      // 400: not JSON, wrong types, unknown fields
+	ProblemForbidden    = "forbidden"              // 403: the token may not do this
+	ProblemNotFound     = "not-found"              // 404
+	ProblemConflict     = "conflict"               // 409: exists, or defined in the file
+	ProblemPrecondition = "precondition-failed"    // 412: stale If-Match
+	ProblemTooLarge     = "request-too-large"      // 413
+	ProblemMediaType    = "unsupported-media-type" // 415
+	ProblemUnavailable  = "unavailable"            // 503: the store failed
+)
+
+// WriteProblem answers status with a problem of the given type.
+func WriteProblem(w http.ResponseWriter, status int, slug, detail string, fields ...FieldProblem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(Problem{Type: problemBase + slug, Title: http.StatusText(status), Status: status,
+		Detail: detail, Errors: fields})
+}
+
+// Error is a problem decided inside a store transaction (an updater
+// function), carried out of it as the error that aborts the change, and
+// answered by the handler with Write. Dynamic registration answers the
+// same error in its own dialect (RFC 7591 section 3.2.2).
+type Error struct {
+	Status       int
+	Slug, Detail string
+	Fields       []FieldProblem
+}
+
+func (e *Error) Error() string { return e.Detail }
+
+// Write answers the problem.
+func (e *Error) Write(w http.ResponseWriter) {
+	WriteProblem(w, e.Status, e.Slug, e.Detail, e.Fields...)
+}
+
+// Invalid is the problem of a body that breaks the rules of the
+// configuration (an error joining *config.FieldErrors): 400 naming each
+// bad field.
+func Invalid(err error) *Error {
+	return &Error{Status: http.StatusBadRequest, Slug: ProblemInvalid,
+		Detail: "the request has invalid values; see errors", Fields: FieldProblems(err)}
+}
+
+// Malformed is the problem of a body that is not the resource's JSON.
+func Malformed(err error) *Error {
+	return &Error{Status: http.StatusBadRequest, Slug: ProblemMalformed, Detail: err.Error()}
+}
+
+// FieldProblems turns a validation error of the configuration's rules
+// into the problem's field list.
+func FieldProblems(err error) []FieldProblem {
+	var out []FieldProblem
+	for _, fe := range config.FieldErrors(err) {
+		out = append(out, FieldProblem{Field: fe.Field, Detail: fe.Message})
+	}
+	if len(out) == 0 {
+		out = append(out, FieldProblem{Detail: strings.TrimSpace(err.Error())})
+	}
+	return out
+}
+
+// Failed answers a store failure: 503 for a fault the database may
+// recover from, else 500, logged to log with the request ID and never
+// echoed.
+func Failed(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	log.ErrorContext(r.Context(), "management API: store failed", "path", r.URL.Path, "err", err,
+		"request_id", requestid.From(r.Context()))
+	var wf *store.WriteFault
+	if errors.As(err, &wf) || errors.Is(err, context.DeadlineExceeded) {
+		w.Header().Set("Retry-After", "1")
+		WriteProblem(w, http.StatusServiceUnavailable, ProblemUnavailable, "the store is unavailable; retry shortly")
+		return
+	}
+	WriteProblem(w, http.StatusInternalServerError, "internal", "the request failed; its request ID is in the server log")
+}
