@@ -8,13 +8,13 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/admin/internal/change"
 	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
+	"github.com/portcullis/portcullis/internal/authscheme"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
 )
@@ -214,9 +214,8 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 
 // bearer returns the token of an Authorization: Bearer header.
 func bearer(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	token = strings.TrimSpace(token)
-	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
+	scheme, token, err := authscheme.Parse(r.Header)
+	return token, err == nil && scheme == authscheme.Bearer
 }
 
 // oneTimeScopes refuses, for a registration made with a one-time initial
