@@ -191,6 +191,7 @@ func (s *Server) routes() {
 	s.apiRoutes()
 	s.registerRoutes()
 	s.userRoutes()
+	s.sessionRoutes()
 	s.grantRoutes()
 	s.revocationRoutes()
 	s.keyRoutes()
