@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
@@ -23,11 +22,6 @@ type createdClient struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
-// isFileClient reports whether the configuration file defines id.
-func (s *Server) isFileClient(id string) bool {
-	return slices.ContainsFunc(s.cfg.FileClients, func(c store.Client) bool { return c.ID == id })
-}
-
 // createClient registers a client: validated by the rules of the file,
 // with its secret generated unless given, and answered once with it.
 func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
@@ -35,8 +29,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &cl, false) {
 		return
 	}
-	if s.isFileClient(cl.ClientID) {
-		refuseFile(w, "client "+cl.ClientID)
+	if s.refuseFixedClient(w, cl.ClientID) {
 		return
 	}
 	sc, secret, err := s.validClient(r.Context(), cl)
@@ -100,8 +93,7 @@ func (s *Server) storeClient(ctx context.Context, sc store.Client) (registry.Cli
 // it and the write.
 func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r, "client_id")
-	if s.isFileClient(id) {
-		refuseFile(w, "client "+id)
+	if s.refuseFixedClient(w, id) {
 		return
 	}
 	patch, ok := readBody(w, r, true)
@@ -138,7 +130,7 @@ func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Changed(r.Context())
 	s.record(r, audit.ConfigChanged, store.AuditEvent{ClientID: id, Detail: map[string]any{"change": "client updated"}})
-	c, _, ok := s.lookupClient(w, r, id)
+	c, ok := s.lookupClient(w, r, id)
 	if !ok {
 		return
 	}
@@ -211,8 +203,7 @@ func (s *Server) replacedClient(c store.Client, cl registry.Client, apis []store
 // If-Match test runs inside the deletion's transaction.
 func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r, "client_id")
-	if s.isFileClient(id) {
-		refuseFile(w, "client "+id)
+	if s.refuseFixedClient(w, id) {
 		return
 	}
 	if err := s.removeClient(r, id, ifMatch(r, storedClientInfo)); err != nil {

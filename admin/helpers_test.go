@@ -20,6 +20,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/console"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -58,6 +59,9 @@ type envOptions struct {
 	registerLimit usage.Limit
 	// wrap, when set, wraps the store the management API uses.
 	wrap func(store.Store) store.Store
+	// console adds the console's built-in client, as serve does when
+	// the console is enabled.
+	console bool
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *testEnv {
@@ -111,12 +115,16 @@ registration:
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
+	var builtin []store.Client
+	if o.console {
+		builtin = []store.Client{console.Client(e.as.URL, e.as.Config.Secret)}
+	}
 	var st store.Store = e.as.Store
 	if o.wrap != nil {
 		st = o.wrap(st)
 	}
 	srv, err := admin.New(admin.Config{Issuer: e.as.URL, Store: st, Rules: e.cfg, Guard: g,
-		FileClients: e.as.Config.Clients, FileAPIs: e.cfg.APIs, FileUsers: []string{e.as.Username},
+		FileClients: e.as.Config.Clients, FileAPIs: e.cfg.APIs, FileUsers: []string{e.as.Username}, BuiltinClients: builtin,
 		AccessTokenTTL: e.cfg.AccessTokenTTL, KeyAlgorithms: e.cfg.Algorithms(), KeyRetention: time.Hour,
 		Registration: o.registration, InitialAccessTokens: e.cfg.Registration.InitialAccessTokens,
 		RegistrationScopes: []string{"read:users", "list:users"},

@@ -77,6 +77,10 @@ type Config struct {
 	FileClients []store.Client
 	FileAPIs    []registry.API
 	FileUsers   []string
+	// BuiltinClients are clients built into the server (the console's,
+	// when it is enabled): listed with source "builtin", never with a
+	// secret, and refused changes (409).
+	BuiltinClients []store.Client
 	// Registration opens dynamic client registration (RFC 7591, 7592)
 	// at /register, to holders of an initial access token: an access
 	// token of the management API with admin:clients:write, or one of
