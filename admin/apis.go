@@ -15,9 +15,9 @@ import (
 )
 
 // SourceBuiltin is the source of the management API itself in the list
-// of APIs: neither the file nor the store defines it, and it cannot
-// change.
-const SourceBuiltin = "builtin"
+// of APIs, and of the console's client in the list of clients: neither the
+// file nor the store defines them, and they cannot change.
+const SourceBuiltin = registry.SourceBuiltin
 
 // apiRoutes registers /apis. An identifier is one path segment,
 // percent-encoded (url.PathEscape), since identifiers are URIs.
@@ -122,7 +122,7 @@ func (s *Server) clientKinds(r *http.Request) (func(id string) (public, ok bool)
 		return nil, err
 	}
 	public := map[string]bool{}
-	for _, c := range append(stored, s.cfg.FileClients...) {
+	for _, c := range append(stored, s.fixedClients()...) {
 		public[c.ID] = c.AuthMethod == store.AuthNone
 	}
 	return func(id string) (bool, bool) { p, ok := public[id]; return p, ok }, nil

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
@@ -21,11 +20,6 @@ type createdClient struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
-// isFileClient reports whether the configuration file defines id.
-func (s *Server) isFileClient(id string) bool {
-	return slices.ContainsFunc(s.cfg.FileClients, func(c store.Client) bool { return c.ID == id })
-}
-
 // createClient registers a client: validated by the rules of the file,
 // with its secret generated unless given, and answered once with it.
 func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
@@ -33,8 +27,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 	if !rest.ReadJSON(w, r, &cl, false) {
 		return
 	}
-	if s.isFileClient(cl.ClientID) {
-		refuseFile(w, "client "+cl.ClientID)
+	if s.refuseFixedClient(w, cl.ClientID) {
 		return
 	}
 	sc, secret, err := s.ch.ValidClient(r.Context(), cl)
@@ -62,8 +55,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 // it and the write.
 func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r, "client_id")
-	if s.isFileClient(id) {
-		refuseFile(w, "client "+id)
+	if s.refuseFixedClient(w, id) {
 		return
 	}
 	patch, ok := rest.ReadBody(w, r, true)
@@ -100,7 +92,7 @@ func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Changed(r.Context())
 	s.ch.Record(r, audit.ConfigChanged, store.AuditEvent{ClientID: id, Detail: map[string]any{"change": "client updated"}})
-	c, _, ok := s.lookupClient(w, r, id)
+	c, ok := s.lookupClient(w, r, id)
 	if !ok {
 		return
 	}
@@ -160,8 +152,7 @@ func (s *Server) patchedClient(c store.Client, patch []byte, apis []store.API) (
 // If-Match test runs inside the deletion's transaction.
 func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r, "client_id")
-	if s.isFileClient(id) {
-		refuseFile(w, "client "+id)
+	if s.refuseFixedClient(w, id) {
 		return
 	}
 	if err := s.ch.RemoveClient(r.Context(), id, rest.IfMatch(r, storedClientInfo)); err != nil {

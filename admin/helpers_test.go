@@ -27,6 +27,9 @@ type envOptions struct {
 	registration bool
 	// wrap, when set, wraps the store the management API uses.
 	wrap func(store.Store) store.Store
+	// console adds the console's built-in client, as serve does when
+	// the console is enabled.
+	console bool
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *testEnv {
@@ -35,7 +38,7 @@ func newEnv(t *testing.T, opts ...envOptions) *testEnv {
 	for _, x := range opts {
 		o = x
 	}
-	return &testEnv{Env: admintest.New(t, admintest.Options{Registration: o.registration, Wrap: o.wrap}), scoped: map[string]string{}}
+	return &testEnv{Env: admintest.New(t, admintest.Options{Registration: o.registration, Wrap: o.wrap, Console: o.console}), scoped: map[string]string{}}
 }
 
 // call is one request to the API (admintest.Call).

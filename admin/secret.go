@@ -16,8 +16,7 @@ import (
 // the client's instances can move to the new one.
 func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	id := pathID(r, "client_id")
-	if s.isFileClient(id) {
-		refuseFile(w, "client "+id)
+	if s.refuseFixedClient(w, id) {
 		return
 	}
 	var rot registry.SecretRotation

@@ -86,6 +86,10 @@ type Config struct {
 	FileClients []store.Client
 	FileAPIs    []registry.API
 	FileUsers   []string
+	// BuiltinClients are clients built into the server (the console's,
+	// when it is enabled): listed with source "builtin", never with a
+	// secret, and refused changes (409).
+	BuiltinClients []store.Client
 	// AccessTokenTTL is the longest lifetime of an access token: a
 	// revocation of a user's or a client's tokens (a cutoff) and of one
 	// token (a jti) is kept that long plus store.CutoffSkew. Zero means
@@ -172,6 +176,7 @@ func (s *Server) routes() {
 	s.clientRoutes()
 	s.apiRoutes()
 	s.userRoutes()
+	s.sessionRoutes()
 	s.grantRoutes()
 	s.revocationRoutes()
 	s.keyRoutes()

@@ -64,6 +64,10 @@ const (
 	// by anomaly detection or an operator, and its early end.
 	ClientSuspended = "client_suspended"
 	ClientResumed   = "client_resumed"
+	// SessionEnded records a user's sign-on session ended by an
+	// administrator (the management API): its sid and the online grants
+	// revoked with it.
+	SessionEnded = "session_ended"
 	// SuspendedRefused is a suspended client refused at authentication.
 	SuspendedRefused = "client_suspended_refused"
 )

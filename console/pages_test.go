@@ -289,7 +289,7 @@ func TestViewerCannotChange(t *testing.T) {
 					t.Errorf("a viewer's page has a change form: %s", f)
 				}
 			}
-			for _, w := range []string{"New application", "Rotate", "Delete", "Revoke", "New user", "New API"} {
+			for _, w := range []string{"New application", "Rotate", "Delete", "Revoke", "New user", "New API", "End session"} {
 				if strings.Contains(p.Body, ">"+w) {
 					t.Errorf("a viewer's page offers %q", w)
 				}
@@ -298,7 +298,7 @@ func TestViewerCannotChange(t *testing.T) {
 	}
 	for _, tc := range []struct{ path string }{
 		{"apps"}, {"apps/" + e.WebClientID + "/secret"}, {"apps/" + e.WebClientID + "/delete"}, {"apis"}, {"api/scopes"}, {"api/delete"},
-		{"users"}, {"users/" + nora + "/password"}, {"users/" + nora + "/disabled"}, {"grants/x/revoke"}, {"keys/rotate"},
+		{"users"}, {"users/" + nora + "/password"}, {"users/" + nora + "/disabled"}, {"users/" + nora + "/sessions/x/end"}, {"grants/x/revoke"}, {"keys/rotate"},
 	} {
 		t.Run("POST "+tc.path, func(t *testing.T) {
 			p := b.post(tc.path, url.Values{"csrf": {tok}, "kind": {"service"}, "client_id": {"viewer-made"}, "disabled": {"true"}})

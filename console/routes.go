@@ -42,6 +42,7 @@ func (c *Console) routes() {
 	m.Handle("GET "+b+"users/{id}", c.signedIn("", c.userShow))
 	m.Handle("POST "+b+"users/{id}/password", c.signedIn(registry.ScopeUsersWrite, c.userPassword))
 	m.Handle("POST "+b+"users/{id}/disabled", c.signedIn(registry.ScopeUsersWrite, c.userDisabled))
+	m.Handle("POST "+b+"users/{id}/sessions/{sid}/end", c.signedIn(registry.ScopeUsersWrite, c.sessionEnd))
 	m.Handle("POST "+b+"grants/{id}/revoke", c.signedIn(registry.ScopeGrantsWrite, c.grantRevoke))
 
 	m.Handle("GET "+b+"keys", c.signedIn("", c.keyList))

@@ -56,6 +56,12 @@ type userPage struct {
 	Grants []registry.Grant
 	// CanRevoke says whether the grants have revoke buttons.
 	CanRevoke bool
+	// Sessions are the user's live sign-on sessions.
+	Sessions []registry.Session
+	// CanEnd says whether the sessions have "End session" buttons: any
+	// user's, those the configuration file defines included, as the
+	// management API allows.
+	CanEnd bool
 }
 
 func (c *Console) userShow(w http.ResponseWriter, r *http.Request, s *session) {
@@ -70,7 +76,11 @@ func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, s *session,
 		c.apiFailed(w, r, err)
 		return
 	}
-	d := userPage{User: u.Value, CanRevoke: s.can(registry.ScopeGrantsWrite)}
+	d := userPage{User: u.Value, CanRevoke: s.can(registry.ScopeGrantsWrite), CanEnd: s.can(registry.ScopeUsersWrite)}
+	if d.Sessions, err = cl.Users.Sessions(r.Context(), u.Value.ID); err != nil {
+		c.apiFailed(w, r, err)
+		return
+	}
 	if s.can(registry.ScopeGrantsRead) {
 		p, err := cl.Grants.Page(r.Context(), sdk.GrantFilter{UserID: u.Value.ID, Live: true})
 		if err != nil {
@@ -123,4 +133,13 @@ func (c *Console) grantRevoke(w http.ResponseWriter, r *http.Request, s *session
 		back += "/" + url.PathEscape(u)
 	}
 	c.done(w, r, back, flash{Message: "Grant revoked, with its tokens."})
+}
+
+func (c *Console) sessionEnd(w http.ResponseWriter, r *http.Request, s *session) {
+	id := r.PathValue("id")
+	if err := c.api(s).Users.EndSession(r.Context(), id, r.PathValue("sid")); err != nil {
+		c.apiFailed(w, r, err)
+		return
+	}
+	c.done(w, r, c.base+"users/"+url.PathEscape(id), flash{Message: "Session ended, with the grants issued in it (offline ones kept)."})
 }

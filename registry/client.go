@@ -87,6 +87,10 @@ const (
 	// SourceStore is the store: changed by the management API, dynamic
 	// registration or the CLI.
 	SourceStore = "store"
+	// SourceBuiltin is the server itself: the management API among APIs,
+	// the console's client among clients; neither the file nor the store
+	// defines it, and it cannot change.
+	SourceBuiltin = "builtin"
 )
 
 // ClientInfo is a client as the management API and the CLI show it: its
@@ -94,7 +98,7 @@ const (
 // the server keeps about it.
 type ClientInfo struct {
 	Client
-	// Source is SourceConfig or SourceStore.
+	// Source is SourceConfig, SourceStore or SourceBuiltin.
 	Source    string    `json:"source"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`

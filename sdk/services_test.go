@@ -11,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/sdk"
+	"github.com/portcullis/portcullis/store"
 )
 
 // TestServices calls every route through the SDK against the real
@@ -113,6 +114,26 @@ func TestServices(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+
+	t.Run("users: list and end sessions", func(t *testing.T) {
+		now := time.Now()
+		if err := s.Store.CreateSession(ctx, store.Session{IDHash: "h", SID: "sid-1", UserID: userID, AuthTime: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Users.Sessions(ctx, userID)
+		if err != nil || len(got) != 1 || got[0].SID != "sid-1" || got[0].Subject != userID {
+			t.Fatalf("sessions: %+v, %v", got, err)
+		}
+		if err := c.Users.EndSession(ctx, userID, "sid-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Users.EndSession(ctx, userID, "sid-1"); !sdk.IsNotFound(err) {
+			t.Errorf("ending it again: %v, want 404", err)
+		}
+		if got, err := c.Users.Sessions(ctx, userID); err != nil || len(got) != 0 {
+			t.Errorf("sessions after the end: %+v, %v", got, err)
 		}
 	})
 

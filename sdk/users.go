@@ -79,3 +79,17 @@ func (s *UsersService) SetPassword(ctx context.Context, id, password string) err
 func (s *UsersService) Grants(ctx context.Context, id string, opts ListOptions) iter.Seq2[registry.Grant, error] {
 	return all[registry.Grant](ctx, s.c, "users/"+segment(id)+"/grants", opts.values(nil))
 }
+
+// Sessions returns the user's live sign-on sessions, the most recent
+// sign-in first, each named by its sid. It needs admin:users:read.
+func (s *UsersService) Sessions(ctx context.Context, id string) ([]registry.Session, error) {
+	p, err := getPage[registry.Session](ctx, s.c, "users/"+segment(id)+"/sessions", nil)
+	return p.Items, err
+}
+
+// EndSession ends the user's session sid as logout does: the grants
+// issued in it that were not authorized for offline access are revoked
+// with it. It needs admin:users:write.
+func (s *UsersService) EndSession(ctx context.Context, id, sid string) error {
+	return s.c.remove(ctx, "users/"+segment(id)+"/sessions/"+segment(sid), "")
+}

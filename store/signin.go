@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // AuthRequest is a validated authorization request (RFC 6749 section 4.1.1)
 // waiting for the user, or pushed by a client (RFC 9126).
@@ -43,6 +47,14 @@ type Session struct {
 	AuthTime  time.Time `json:"auth_time"`
 	AMR       []string  `json:"amr"`
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// SortSessions orders sessions as ListSessions returns them: the most
+// recent sign-in first, then by SID, so that the order is stable.
+func SortSessions(ss []Session) {
+	slices.SortFunc(ss, func(a, b Session) int {
+		return cmp.Or(b.AuthTime.Compare(a.AuthTime), cmp.Compare(a.SID, b.SID))
+	})
 }
 
 // AuthCode is an issued authorization code, kept by the digest of its value.

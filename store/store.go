@@ -143,6 +143,15 @@ type Store interface {
 	GetSession(ctx context.Context, idHash string, now time.Time) (Session, error)
 	// DeleteSession ends a session; ending one that is gone is not an error.
 	DeleteSession(ctx context.Context, idHash string) error
+	// ListSessions returns the user's sessions live at now, the most
+	// recent sign-in first, for the management API. IDHash is left
+	// empty: a session is named outside the store by its SID alone, which
+	// cannot be turned into its cookie.
+	ListSessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
+	// EndSession deletes the user's session named sid (its SID), live at
+	// now; ErrNotFound if the user has none such. The grants issued in it
+	// are the caller's to revoke (RevokeSessionGrants), as logout does.
+	EndSession(ctx context.Context, userID, sid string, now time.Time) error
 
 	// GetConsent returns the scopes the user granted the client (nil if
 	// none).

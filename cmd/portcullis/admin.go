@@ -23,8 +23,9 @@ import (
 // guard reaches the authorization server in process. close stops the
 // guard's background refreshes. ks reads and rotates the signing keys
 // through the key-encryption keys; limiter and sink are the authorization
-// server's: registration's rate limit counts with the others.
-func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.KeyStore, as http.Handler, changed func(context.Context),
+// server's: registration's rate limit counts with the others. builtin are
+// the clients built into the server (builtinClients).
+func withAdmin(ctx context.Context, cfg *config.Config, builtin []store.Client, st store.Store, ks keys.KeyStore, as http.Handler, changed func(context.Context),
 	limiter usage.Limiter, sink usage.Sink, rs *redisstate.Client, log *slog.Logger) (h http.Handler, close func(), err error) {
 	// DPoP-bound tokens are accepted as well as bearer ones (RFC 9449),
 	// their proofs' htu being the issuer's URL plus the path, since the
@@ -50,7 +51,7 @@ func withAdmin(ctx context.Context, cfg *config.Config, st store.Store, ks keys.
 	}
 	ascfg := cfg.AuthServer()
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
-		FileClients: ascfg.Clients, FileAPIs: cfg.APIs, FileUsers: users,
+		FileClients: ascfg.Clients, BuiltinClients: builtin, FileAPIs: cfg.APIs, FileUsers: users,
 		AccessTokenTTL: cfg.AccessTokenTTL, Changed: changed, Log: log,
 		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention()})
 	if err != nil {

@@ -21,7 +21,17 @@ func consoleClients(cfg *config.Config, clients []store.Client, secret []byte) (
 	if slices.ContainsFunc(clients, func(c store.Client) bool { return c.ID == console.ClientID }) {
 		return nil, errors.New("clients: " + console.ClientID + " is the console's built-in client; choose another client_id")
 	}
-	return append(clients, console.Client(cfg.Issuer, secret)), nil
+	return append(clients, builtinClients(cfg, secret)...), nil
+}
+
+// builtinClients are the clients built into the server: the console's,
+// when it is enabled. The management API lists them as built in and
+// refuses changes to them.
+func builtinClients(cfg *config.Config, secret []byte) []store.Client {
+	if !cfg.Console.Enabled {
+		return nil
+	}
+	return []store.Client{console.Client(cfg.Issuer, secret)}
 }
 
 // withConsole returns main with the console at /console/ when it is

@@ -73,6 +73,17 @@ users:
 				!strings.Contains(string(body), "Signed in as <strong>Root</strong> (administrator)") || !strings.Contains(string(body), "Key lifecycle") {
 				t.Fatalf("after sign-in: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
 			}
+			// The management API lists the console's client as built in,
+			// and the console offers no change to it.
+			resp, err = b.Get(issuer + "/console/apps/" + console.ClientID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "builtin (the server itself") || strings.Contains(string(body), `method="post" action="/console/apps/`) {
+				t.Errorf("the console's client page: %d\n%s", resp.StatusCode, body)
+			}
 		})
 	}
 }

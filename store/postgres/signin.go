@@ -123,3 +123,33 @@ func (s *Store) SaveConsent(ctx context.Context, userID, clientID string, scopes
 	}
 	return nil
 }
+
+// ListSessions implements store.Store. A user has few sessions: they are
+// sorted here rather than by a column the JSON document would duplicate.
+func (s *Store) ListSessions(ctx context.Context, userID string, now time.Time) (_ []store.Session, err error) {
+	defer fault(&err)
+	out, err := listJSON[store.Session](ctx, s.pool, "list sessions",
+		`SELECT data FROM sessions WHERE user_id = $1 AND expires_at > $2`, userID, now)
+	if err != nil {
+		return nil, err
+	}
+	store.SortSessions(out)
+	return out, nil
+}
+
+// EndSession implements store.Store.
+func (s *Store) EndSession(ctx context.Context, userID, sid string, now time.Time) (err error) {
+	defer fault(&err)
+	if sid == "" {
+		return store.ErrNotFound
+	}
+	tag, err := s.pool.Exec(ctx,
+		`DELETE FROM sessions WHERE user_id = $1 AND data->>'sid' = $2 AND expires_at > $3`, userID, sid, now)
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

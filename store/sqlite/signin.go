@@ -112,3 +112,31 @@ func (s *Store) SaveConsent(ctx context.Context, userID, clientID string, scopes
 	}
 	return nil
 }
+
+// ListSessions implements store.Store. A user has few sessions: they are
+// sorted here rather than by a column the JSON document would duplicate.
+func (s *Store) ListSessions(ctx context.Context, userID string, now time.Time) ([]store.Session, error) {
+	out, err := listJSON[store.Session](ctx, s.db, "list sessions",
+		`SELECT data FROM sessions WHERE user_id = ? AND expires_at > ?`, userID, now.Unix())
+	if err != nil {
+		return nil, err
+	}
+	store.SortSessions(out)
+	return out, nil
+}
+
+// EndSession implements store.Store.
+func (s *Store) EndSession(ctx context.Context, userID, sid string, now time.Time) error {
+	if sid == "" {
+		return store.ErrNotFound
+	}
+	res, err := s.db.ExecContext(ctx,
+		`DELETE FROM sessions WHERE user_id = ? AND json_extract(data, '$.sid') = ? AND expires_at > ?`, userID, sid, now.Unix())
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UserRenameConcurrent", testUserRenameConcurrent},
 		{"AuthRequests", testAuthRequests},
 		{"SessionsAndConsent", testSessionsAndConsent},
+		{"ListAndEndSessions", testListAndEndSessions},
 		{"AuthCodes", testAuthCodes},
 		{"RefreshRotation", testRefreshRotation},
 		{"RefreshRetry", testRefreshRetry},

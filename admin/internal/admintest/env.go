@@ -20,6 +20,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/console"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -56,6 +57,9 @@ type Options struct {
 	RegisterLimit usage.Limit
 	// Wrap, when set, wraps the store the management API uses.
 	Wrap func(store.Store) store.Store
+	// Console adds the console's built-in client, as serve does when the
+	// console is enabled.
+	Console bool
 }
 
 // New starts an environment, stopped when the test ends.
@@ -118,8 +122,12 @@ registration:
 		}
 	}
 	discard := slog.New(slog.DiscardHandler)
+	var builtin []store.Client
+	if o.Console {
+		builtin = []store.Client{console.Client(e.AS.URL, e.AS.Config.Secret)}
+	}
 	srv, err := admin.New(admin.Config{Issuer: e.AS.URL, Store: st, Rules: e.Config, Guard: g,
-		FileClients: e.AS.Config.Clients, FileAPIs: e.Config.APIs, FileUsers: []string{e.AS.Username},
+		FileClients: e.AS.Config.Clients, FileAPIs: e.Config.APIs, FileUsers: []string{e.AS.Username}, BuiltinClients: builtin,
 		AccessTokenTTL: e.Config.AccessTokenTTL, KeyAlgorithms: e.Config.Algorithms(), KeyRetention: time.Hour,
 		Changed: changed, Log: discard})
 	if err != nil {
