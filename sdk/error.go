@@ -9,6 +9,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/portcullis/portcullis/registry"
 )
 
 // maxProblem bounds the error body the SDK reads: problems are small.
@@ -31,24 +33,13 @@ type Error struct {
 	where string // the call: method and path
 }
 
-// Problem is an RFC 9457 problem details object.
-type Problem struct {
-	// Type is a URI naming the kind of problem, such as
-	// https://portcullis.dev/problems/invalid-request.
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-	// Errors lists each bad value of the request body.
-	Errors []FieldProblem `json:"errors,omitempty"`
-}
+// Problem is an RFC 9457 problem details object, as the management API
+// writes it.
+type Problem = registry.Problem
 
 // FieldProblem is one bad value: Field is its key as the JSON and the YAML
 // file spell it ("redirect_uris[0]"), empty for the whole object.
-type FieldProblem struct {
-	Field  string `json:"field"`
-	Detail string `json:"detail"`
-}
+type FieldProblem = registry.FieldProblem
 
 // Error describes the failed call: its method, path, status, detail and
 // bad fields. The server's problems never hold secrets, and the SDK adds

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/portcullis/portcullis/registry"
+
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
@@ -17,24 +19,12 @@ import (
 // (RFC 9457 section 3.1.1); each is documented in admin/openapi.json.
 const problemBase = "https://portcullis.dev/problems/"
 
-// Problem is an RFC 9457 problem details object, the body of every error
-// the management API answers with (application/problem+json).
-type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-	// Errors lists each bad value of a request body, naming its field
-	// as the JSON (and the YAML file) spells it.
-	Errors []FieldProblem `json:"errors,omitempty"`
-}
+// Problem is the RFC 9457 problem details object every error of the
+// management API is (registry.Problem, which the SDK reads).
+type Problem = registry.Problem
 
-// FieldProblem is one bad value: Field is its key ("redirect_uris[0]"),
-// empty for the whole object.
-type FieldProblem struct {
-	Field  string `json:"field"`
-	Detail string `json:"detail"`
-}
+// FieldProblem is one bad value of a request body.
+type FieldProblem = registry.FieldProblem
 
 // Problem types (Error.Slug). The slug is the last segment of the type
 // URI.
