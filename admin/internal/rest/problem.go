@@ -8,9 +8,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/portcullis/portcullis/registry"
-
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 )
