@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/portcullis/portcullis/admin/internal/change"
@@ -117,6 +118,10 @@ type Config struct {
 	Now func() time.Time
 	// Log receives store failures; never a secret.
 	Log *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For tells
+	// a caller's address, which the audit events of changes record. Nil
+	// trusts none.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the management API.
@@ -151,7 +156,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Changed = func(context.Context) {}
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), ch: &change.Changer{Store: cfg.Store, Rules: cfg.Rules, Changed: cfg.Changed,
-		TokenTTL: cfg.AccessTokenTTL, Now: cfg.Now, Log: cfg.Log}}
+		TokenTTL: cfg.AccessTokenTTL, Now: cfg.Now, Log: cfg.Log, TrustedProxies: cfg.TrustedProxies}}
 	s.routes()
 	return s, nil
 }

@@ -351,7 +351,16 @@ func (s *Server) Handler() http.Handler {
 	s.signin.Routes(route)
 	route("/healthz", s.handleHealth, "GET")
 	route("/readyz", s.handleReady, "GET")
-	return requestid.Middleware(recoverPanics(s.log, s.observe(s.cors(mux))))
+	return s.Wrap(s.cors(mux))
+}
+
+// Wrap gives h what every request to the server's listener gets: a
+// request ID, a 500 instead of a dropped connection on a panic, the
+// access log and the metrics. Handler's routes have it; serve wraps the
+// handlers it mounts beside them (the console) with it too, so that their
+// pages show a request ID the logs carry.
+func (s *Server) Wrap(h http.Handler) http.Handler {
+	return requestid.Middleware(recoverPanics(s.log, s.observe(h)))
 }
 
 // observe reports every request to the Observer and the access log. The

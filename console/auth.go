@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -65,9 +66,13 @@ func (c *Console) session(h handler) http.Handler {
 				return
 			}
 		}
-		h(w, r, &s)
+		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, &s)), &s)
 	})
 }
+
+// sessionKey is the context key of the session a request is served with,
+// which done binds a change's flash to.
+type sessionKey struct{}
 
 // signInAgain clears a missing, damaged or ended session: a page
 // redirects to sign in and back; a form is refused, since what it carried
@@ -82,10 +87,14 @@ func (c *Console) signInAgain(w http.ResponseWriter, r *http.Request) {
 	c.problem(w, r, http.StatusUnauthorized, "Your session ended", "Sign in again, then repeat the change.", true)
 }
 
-// done ends a change: the result goes in the flash cookie and the browser
-// to the page that shows it (303, so a reload does not repeat the change).
+// done ends a change: the result goes in the flash cookie, bound to the
+// request's session, and the browser to the page that shows it (303, so a
+// reload does not repeat the change).
 func (c *Console) done(w http.ResponseWriter, r *http.Request, to string, f flash) {
-	if err := c.setCookie(w, flashCookie, f, loginTTL); err != nil {
+	if s, ok := r.Context().Value(sessionKey{}).(*session); ok {
+		f.Session = s.ID
+	}
+	if err := c.setCookie(w, flashCookie, f, flashTTL); err != nil {
 		c.fail(w, r, err)
 		return
 	}

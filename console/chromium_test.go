@@ -151,6 +151,8 @@ func TestChromiumAdmin(t *testing.T) {
 		visit(t, ctx, e, "apis", "apis")
 		visit(t, ctx, e, "apis/new", "apis-new")
 		visit(t, ctx, e, "api?"+url.Values{"id": {authservertest.API}}.Encode(), "api")
+		visit(t, ctx, e, "api/delete?"+url.Values{"id": {authservertest.API}}.Encode(), "api-delete")
+		visit(t, ctx, e, "users?q=nor", "users-search")
 		visit(t, ctx, e, "audit", "audit")
 		visit(t, ctx, e, "apps/nope", "not-found")
 	})
@@ -207,4 +209,48 @@ func TestChromiumNoAccess(t *testing.T) {
 		t.Fatalf("%s", got)
 	}
 	browsertest.CheckPage(t, ctx, "console-no-access")
+}
+
+// Signing out ends on the console's signed-out page; a callback this
+// browser did not start is refused with a page; the authorization
+// server's own sign-out ends on "You are signed out". Each is checked at
+// every size.
+func TestBrowserSignOutPages(t *testing.T) {
+	ctx := browsertest.Chromium(t, 2*time.Minute)
+	e := newEnv(t)
+	signInChromium(t, ctx, e, adminUser)
+	err := chromedp.Do(ctx,
+		chromedp.Click(`form[action$="/logout"] button`),
+		chromedp.WaitVisible(`button[name=confirm][value=yes]`),
+		chromedp.Click(`button[name=confirm][value=yes]`),
+		chromedp.WaitVisible(`#signed-out`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx); !strings.Contains(got, "Sign in again") {
+		t.Fatalf("the signed-out page: %s", got)
+	}
+	browsertest.CheckPage(t, ctx, "console-signed-out")
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.Console+"callback?code=x&state=y"), chromedp.WaitVisible(`#problem`)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.CheckPage(t, ctx, "console-callback-refused")
+
+	signInChromium(t, ctx, e, adminUser)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.URL+"/logout"),
+		chromedp.WaitVisible(`button[name=confirm][value=yes]`),
+		chromedp.Click(`button[name=confirm][value=yes]`),
+		chromedp.WaitNotPresent(`button[name=confirm]`),
+		chromedp.WaitVisible(`main h1`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx); !strings.Contains(got, "You are signed out") {
+		t.Fatalf("the sign-out page: %s", got)
+	}
+	browsertest.CheckPage(t, ctx, "signin-signed-out")
 }

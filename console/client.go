@@ -35,6 +35,13 @@ func clientSecret(secret []byte) string {
 	return base64.RawURLEncoding.EncodeToString(derive(secret, "client secret"))
 }
 
+// signedOutPath is where the authorization server's sign-out returns: a
+// page that starts no sign-in by itself, since the single sign-on session
+// may still be alive (the person chose "Stay signed in") and the console
+// skips consent, so any page that did would sign the person straight
+// back in.
+const signedOutPath = Path + "signed-out"
+
 // Client is the console's built-in OAuth client for issuer, whose secret
 // is derived from the server secret (keys.Secret): serve adds it to the
 // authorization server's clients when the console is enabled. It skips the
@@ -46,7 +53,7 @@ func Client(issuer string, secret []byte) store.Client {
 		GrantTypes:             []string{"authorization_code", "refresh_token"},
 		Scopes:                 slices.Clone(consoleScopes),
 		RedirectURIs:           []string{issuer + Path + "callback"},
-		PostLogoutRedirectURIs: []string{issuer + Path},
+		PostLogoutRedirectURIs: []string{issuer + signedOutPath},
 		SkipConsent:            true,
 	}
 }

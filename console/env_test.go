@@ -39,6 +39,8 @@ type env struct {
 	*authservertest.Server
 	// Console is the console's URL.
 	Console string
+	// handler is the console itself.
+	handler *console.Console
 	// skew moves the console's clock: tests set it to end sessions and
 	// expire tokens.
 	skew atomic.Int64
@@ -91,6 +93,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	as.Mount(console.Path, c)
+	e.handler = c
 	return e
 }
 

@@ -102,7 +102,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, sta
 		v.CSRF = c.csrfToken(s)
 		v.Role = s.role()
 		if v.Flash == nil {
-			v.Flash = c.takeFlash(w, r)
+			v.Flash = c.takeFlash(w, r, s)
 		}
 	}
 	t, ok := c.pages.t[name]

@@ -17,6 +17,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET "+b+"callback", c.handleCallback)
 	m.HandleFunc("GET "+b+"console.css", c.handleCSS)
 	m.Handle("POST "+b+"logout", c.session(c.handleLogout))
+	m.HandleFunc("GET "+b+"signed-out", c.handleSignedOut)
 
 	m.Handle("GET "+b+"{$}", c.signedIn("", c.overview))
 

@@ -26,6 +26,9 @@ const (
 	// loginTTL is how long a sign-in may take, from the console's redirect
 	// to the authorization server back to its callback.
 	loginTTL = 10 * time.Minute
+	// flashTTL is how long a change's result waits for the page that
+	// shows it, the next request: it may carry a client secret.
+	flashTTL = time.Minute
 )
 
 // session is what the console keeps of a signed-in user, sealed in the
@@ -69,6 +72,9 @@ type login struct {
 type flash struct {
 	Message string `json:"m"`
 	Secret  string `json:"s,omitempty"`
+	// Session is the ID of the session that made the change: only its
+	// pages show the flash.
+	Session string `json:"i"`
 }
 
 // randomID is 16 random bytes, base64url.
@@ -104,13 +110,17 @@ func (c *Console) readCookie(r *http.Request, name string, v any) error {
 	return c.seal.open(name, ck.Value, v)
 }
 
-// takeFlash reads and clears the flash cookie: its message is shown once.
-func (c *Console) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
+// takeFlash reads and clears the flash cookie: its message is shown once,
+// and only to the session that made the change.
+func (c *Console) takeFlash(w http.ResponseWriter, r *http.Request, s *session) *flash {
 	var f flash
 	if c.readCookie(r, flashCookie, &f) != nil {
 		return nil
 	}
 	c.clearCookie(w, flashCookie)
+	if f.Session == "" || f.Session != s.ID {
+		return nil
+	}
 	return &f
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -25,12 +27,24 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath is next if it is a page of the console, else the overview:
-// the sign-in returns only into the console.
+// the sign-in returns only into the console. next must be a path (no
+// scheme, no host), under the console once browsers resolve its dot
+// segments (%2e included), with no backslash, which browsers read as a
+// slash, and must not start with two slashes, which browsers read as a
+// host however many follow.
 func (c *Console) localPath(next string) string {
-	if strings.HasPrefix(next, c.base) && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
-		return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.ContainsAny(next, "\\\r\n\t") {
+		return c.base
 	}
-	return c.base
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean != u.Path || !strings.HasPrefix(u.Path, c.base) || strings.HasPrefix(next, "//") {
+		return c.base
+	}
+	return next
 }
 
 // handleCallback ends a sign-in: it checks the state against the login
@@ -50,9 +64,18 @@ func (c *Console) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithValue(r.Context(), oauth2.HTTPClient, c.hc)
 	tok, err := c.oauth.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(l.Verifier))
-	if err != nil {
-		c.cfg.Log.Warn("console: code exchange failed", "err", err)
-		c.problem(w, r, http.StatusBadGateway, "Sign-in did not complete", "The authorization server did not accept the sign-in. Start again.", true)
+	var refused *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &refused) && refused.Response != nil && refused.Response.StatusCode < 500:
+		// The code was refused (invalid_grant: used, expired, or not
+		// this sign-in's; invalid_request: none): the browser's request
+		// was bad, not the server.
+		c.cfg.Log.InfoContext(r.Context(), "console: code exchange refused", "error", refused.ErrorCode, "status", refused.Response.StatusCode)
+		c.problem(w, r, http.StatusBadRequest, "Sign-in did not complete", "The sign-in link was used already, has expired, or is incomplete. Start again.", true)
+		return
+	case err != nil:
+		c.cfg.Log.WarnContext(r.Context(), "console: code exchange failed", "err", err)
+		c.problem(w, r, http.StatusBadGateway, "Sign-in did not complete", "The authorization server could not complete the sign-in. Try again in a moment.", true)
 		return
 	}
 	s, err := c.newSession(tok)
@@ -149,6 +172,15 @@ func (c *Console) handleLogout(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 	}
 	c.clearCookie(w, sessionCookie)
-	q := url.Values{"client_id": {ClientID}, "post_logout_redirect_uri": {c.cfg.Issuer + Path}}
+	// The flash may hold a new client secret: it leaves with the session.
+	c.clearCookie(w, flashCookie)
+	q := url.Values{"client_id": {ClientID}, "post_logout_redirect_uri": {c.cfg.Issuer + signedOutPath}}
 	http.Redirect(w, r, c.cfg.Issuer+"/logout?"+q.Encode(), http.StatusSeeOther)
+}
+
+// handleSignedOut is where sign-out ends, whether the person ended the
+// single sign-on session or stayed signed in: it offers to sign in again
+// and never starts a sign-in itself.
+func (c *Console) handleSignedOut(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, nil, http.StatusOK, "signedout.html", &view{Title: "Signed out"})
 }

@@ -115,7 +115,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Changed = func(context.Context) {}
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), limits: usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now),
-		ch: &change.Changer{Store: cfg.Store, Rules: cfg.Rules, Changed: cfg.Changed, TokenTTL: cfg.AccessTokenTTL, Now: cfg.Now, Log: cfg.Log}}
+		ch: &change.Changer{Store: cfg.Store, Rules: cfg.Rules, Changed: cfg.Changed, TokenTTL: cfg.AccessTokenTTL, Now: cfg.Now, Log: cfg.Log,
+			TrustedProxies: cfg.TrustedProxies}}
 	// Its requests carry their own tokens (initial access tokens,
 	// registration access tokens) and answer OAuth errors, not problems.
 	s.mux.HandleFunc("POST "+Path, s.limit(true, s.register))

@@ -1,6 +1,8 @@
 package signin
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,20 +54,28 @@ func origin(raw string) string {
 
 // render writes a page: data is a page struct that embeds Page, whose
 // fields render fills. imgOrigins are further origins the page shows
-// images from. A template failure is a bug, or an operator's template's;
-// it is logged.
+// images from. The page is rendered into a buffer first: a template that
+// fails (a bug, or an operator's template's) is logged and answered with
+// a plain 500 that names the request, never half a page with status.
 func (s *Server) render(w http.ResponseWriter, status int, name, title string, data interface{ page() *Page }, imgOrigins ...string) {
 	p := data.page()
 	// The request ID middleware has set the response header already.
 	p.Brand, p.Title, p.RequestID = s.theme, title, w.Header().Get(requestid.Header)
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("render page", "page", name, "err", err, "request_id", p.RequestID)
+		pageHeaders(w)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "This page could not be shown. Give the request ID %s to the administrator of %s.\n", p.RequestID, s.theme.Name)
+		return
+	}
 	if o := origin(s.theme.LogoSrc); o != "" {
 		imgOrigins = append(imgOrigins, o)
 	}
 	pageHeaders(w, imgOrigins...)
 	w.WriteHeader(status)
-	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
-		s.log.Error("render page", "page", name, "err", err)
-	}
+	w.Write(buf.Bytes())
 }
 
 func (p *Page) page() *Page { return p }

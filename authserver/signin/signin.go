@@ -170,13 +170,13 @@ func New(cfg Config, core Core, st store.Store, log *slog.Logger) (*Server, erro
 	if err != nil {
 		return nil, fmt.Errorf("signin: issuer: %w", err)
 	}
-	pages, err := loadTemplates(cfg.TemplatesDir)
-	if err != nil {
-		return nil, fmt.Errorf("signin: %w", err)
-	}
 	th := cfg.Theme
 	if th == nil {
 		th = theme.Default()
+	}
+	pages, err := loadTemplates(cfg.TemplatesDir, th)
+	if err != nil {
+		return nil, fmt.Errorf("signin: %w", err)
 	}
 	return &Server{
 		cfg: cfg, core: core, store: st, log: log,

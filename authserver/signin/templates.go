@@ -4,10 +4,13 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/portcullis/portcullis/theme"
 )
 
 //go:embed templates/*.html templates/portcullis.css
@@ -27,9 +30,15 @@ func must[T any](v T, err error) T {
 // loadTemplates parses the embedded page templates, then, when dir is
 // set, each .html file of dir over the embedded one of the same name, so
 // that a deployment replaces only the pages it wants to. A file that names
-// no page, or fails to parse, is an error naming the file and the line.
-func loadTemplates(dir string) (*template.Template, error) {
-	t := template.Must(template.ParseFS(templateFS, "templates/*.html"))
+// no page, or fails to parse, is an error naming the file and the line;
+// so is one that fails to render a page with brand and the page's zero
+// data (checkPages), so that most mistakes stop the start rather than a
+// sign-in.
+func loadTemplates(dir string, brand *theme.Theme) (*template.Template, error) {
+	// The root is named for no page: an override of the page that would
+	// otherwise be the root (the first file, consent.html) replaced it
+	// and cut the others off from lookups.
+	t := template.Must(template.New("pages").ParseFS(templateFS, "templates/*.html"))
 	if dir == "" {
 		return t, nil
 	}
@@ -58,7 +67,37 @@ func loadTemplates(dir string) (*template.Template, error) {
 			return nil, fmt.Errorf("templates_dir: %s", msg)
 		}
 	}
+	if files != nil {
+		if err := checkPages(t, brand, dir); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
+}
+
+// pageData is a zero value of each page's data, by template.
+func pageData() map[string]interface{ page() *Page } {
+	return map[string]interface{ page() *Page }{
+		"index.html": &landingPage{}, "login.html": &loginPage{}, "consent.html": &consentPage{},
+		"logout.html": &logoutPage{}, "error.html": &errorPage{},
+	}
+}
+
+// checkPages renders every page once with brand and the page's zero data:
+// an override of the layout changes them all. Zero data is what a page
+// gets when nothing is filled in (no error, no scopes, no user), which a
+// valid template renders; a template that reads a field the page does
+// not have, or calls one wrongly, fails here. A mistake on a branch the
+// zero data does not take is caught only when rendered (render's 500).
+func checkPages(t *template.Template, brand *theme.Theme, dir string) error {
+	for name, data := range pageData() {
+		p := data.page()
+		p.Brand, p.Title, p.RequestID = brand, "Check", "check"
+		if err := t.ExecuteTemplate(io.Discard, name, data); err != nil {
+			return fmt.Errorf("templates_dir %s: %s does not render: %w", dir, name, err)
+		}
+	}
+	return nil
 }
 
 // pageNames lists the embedded templates' file names.

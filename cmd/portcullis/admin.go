@@ -53,7 +53,7 @@ func withAdmin(ctx context.Context, cfg *config.Config, builtin []store.Client, 
 	srv, err := admin.New(admin.Config{Issuer: cfg.Issuer, Store: st, Rules: cfg, Guard: g,
 		FileClients: ascfg.Clients, BuiltinClients: builtin, FileAPIs: cfg.APIs, FileUsers: users,
 		AccessTokenTTL: cfg.AccessTokenTTL, Changed: changed, Log: log,
-		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention()})
+		Keys: ks, KeyAlgorithms: cfg.Algorithms(), KeyRetention: cfg.KeyRetention(), TrustedProxies: ascfg.TrustedProxies})
 	if err != nil {
 		g.Close()
 		return nil, nil, err

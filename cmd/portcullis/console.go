@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 
 	"github.com/portcullis/portcullis/config"
@@ -36,8 +37,14 @@ func builtinClients(cfg *config.Config, secret []byte) []store.Client {
 
 // withConsole returns main with the console at /console/ when it is
 // enabled. The console reaches main (the token endpoint and the
-// management API) in process, as the management API's guard does.
-func withConsole(cfg *config.Config, secret []byte, main http.Handler, log *slog.Logger) (http.Handler, error) {
+// management API) in process, as the management API's guard does. wrap is
+// the authorization server's (authserver.Server.Wrap): the console's
+// requests get a request ID, panic recovery, the access log and metrics
+// as the server's own do. trusted are the proxies whose X-Forwarded-For
+// tells the browser's address, which the console's calls carry to the
+// management API for its audit events.
+func withConsole(cfg *config.Config, secret []byte, main http.Handler, wrap func(http.Handler) http.Handler,
+	trusted []netip.Prefix, log *slog.Logger) (http.Handler, error) {
 	if !cfg.Console.Enabled {
 		return main, nil
 	}
@@ -46,7 +53,7 @@ func withConsole(cfg *config.Config, secret []byte, main http.Handler, log *slog
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(console.Path, c)
+	mux.Handle(console.Path, withClientAddr(trusted, wrap(c)))
 	mux.Handle("/", main)
 	return mux, nil
 }

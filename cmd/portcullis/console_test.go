@@ -144,3 +144,96 @@ func TestDevConfigConsole(t *testing.T) {
 		}
 	}
 }
+
+// consoleDoc is a configuration with the console, an administrator, and
+// the loopback as a trusted proxy, so that a test's X-Forwarded-For is the
+// browser's address.
+const consoleDoc = `
+issuer: ISSUER
+listen: LISTEN
+storage: sqlite://portcullis.db
+shutdown_delay: 1ms
+trusted_proxies: [127.0.0.0/8]
+console: {enabled: true}
+users:
+  - username: root
+    password: root-password-1
+    roles: [admin]
+`
+
+// The console is served as the server's endpoints are: its error pages
+// show the request ID the answer carries in X-Request-Id, which the logs
+// carry too.
+func TestServeConsoleRequestID(t *testing.T) {
+	issuer := serveInProcess(t, consoleDoc, nil)
+	for _, tc := range []struct{ name, sent string }{{"made", ""}, {"the caller's", "rid-console-1"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", issuer+"/console/callback?code=x&state=y", nil)
+			if tc.sent != "" {
+				req.Header.Set("X-Request-Id", tc.sent)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			id := resp.Header.Get("X-Request-Id")
+			if resp.StatusCode != http.StatusBadRequest || id == "" || (tc.sent != "" && id != tc.sent) || !strings.Contains(string(body), "Request ID: "+id) {
+				t.Fatalf("%d, X-Request-Id %q:\n%s", resp.StatusCode, id, body)
+			}
+		})
+	}
+}
+
+// A change made in the console is audited with the browser's address (as
+// the server tells it behind trusted proxies), not the in-process call's.
+func TestServeConsoleAuditAddress(t *testing.T) {
+	const browserAddr = "203.0.113.7"
+	issuer := serveInProcess(t, consoleDoc, nil)
+	jar, _ := cookiejar.New(nil)
+	b := &http.Client{Jar: jar, Transport: forwardedFor{browserAddr}}
+	get := func(u string) string {
+		resp, err := b.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(body)
+	}
+	body := get(issuer + "/console/")
+	form := url.Values{"username": {"root"}, "password": {"root-password-1"}}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(body, -1) {
+		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	resp, err := b.PostForm(issuer+"/login", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body2, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(string(body2))
+	if m == nil {
+		t.Fatalf("not signed in: %s\n%s", resp.Request.URL, body2)
+	}
+	if resp, err = b.PostForm(issuer+"/console/keys/rotate", url.Values{"csrf": {html.UnescapeString(m[1])}}); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	audit := get(issuer + "/console/audit?type=key_rotated")
+	row := regexp.MustCompile(`<td>key_rotated</td>.*`).FindString(audit)
+	if !strings.Contains(row, "<td>"+browserAddr+"</td>") {
+		t.Fatalf("the key rotation was not audited with the browser's address %s: %q\n%s", browserAddr, row, audit)
+	}
+}
+
+// forwardedFor is a transport that says the request comes from addr, as
+// a trusted proxy in front of the server would.
+type forwardedFor struct{ addr string }
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return http.DefaultTransport.RoundTrip(r)
+}

@@ -221,7 +221,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		return err
 	}
 	defer closeAdmin()
-	if main, err = withConsole(cfg, ascfg.Secret, main, log); err != nil {
+	if main, err = withConsole(cfg, ascfg.Secret, main, srv.Wrap, ascfg.TrustedProxies, log); err != nil {
 		g.close()
 		return err
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/internal/clientaddr"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
@@ -40,6 +42,10 @@ type Changer struct {
 	Now func() time.Time
 	// Log receives the failures to record a change; never a secret.
 	Log *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For tells
+	// the caller's address, which each change's audit event records. Nil
+	// trusts none: the peer's address is the caller's.
+	TrustedProxies []netip.Prefix
 }
 
 // Cutoff returns the cutoff that revokes, now, every access token issued
@@ -79,7 +85,10 @@ func (c *Changer) Record(r *http.Request, typ string, e store.AuditEvent) {
 		e.Detail["actor_sub"] = sub
 	}
 	e.Type, e.Time, e.RequestID = typ, c.Now(), requestid.From(r.Context())
-	e.Remote = "admin-api"
+	// The caller's address, as the authorization server records it for
+	// its own events. The console's calls arrive in process carrying the
+	// browser's address (cmd/portcullis, inProcess).
+	e.Remote = clientaddr.String(r, c.TrustedProxies)
 	if err := c.Store.AppendAudit(context.WithoutCancel(r.Context()), []store.AuditEvent{e}); err != nil {
 		c.Log.ErrorContext(r.Context(), "management API: record change in the audit trail", "type", typ, "err", err)
 	}
