@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portcullis/portcullis/admin/internal/admintest"
 	"github.com/portcullis/portcullis/registry"
 )
 
@@ -41,16 +42,16 @@ func TestBAuthorization(t *testing.T) {
 	e := newEnv(t)
 	for _, rt := range bRoutes("u1") {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-			r := e.send(t, bReq{method: rt.method, path: rt.path, body: rt.body})
-			if r.status != http.StatusUnauthorized || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
-				t.Errorf("without a token: %d %q", r.status, r.header.Get("WWW-Authenticate"))
+			r := e.Send(t, admintest.Req{Method: rt.method, Path: rt.path, Body: rt.body})
+			if r.Status != http.StatusUnauthorized || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("without a token: %d %q", r.Status, r.Header.Get("WWW-Authenticate"))
 			}
 			other := registry.ScopeClientsRead
-			r = e.send(t, bReq{method: rt.method, path: rt.path, body: rt.body, scope: other})
-			ch := r.header.Get("WWW-Authenticate")
-			if r.status != http.StatusForbidden || !strings.Contains(ch, `error="insufficient_scope"`) ||
+			r = e.Send(t, admintest.Req{Method: rt.method, Path: rt.path, Body: rt.body, Scope: other})
+			ch := r.Header.Get("WWW-Authenticate")
+			if r.Status != http.StatusForbidden || !strings.Contains(ch, `error="insufficient_scope"`) ||
 				!strings.Contains(ch, `scope="`+rt.scope+`"`) {
-				t.Errorf("with %s only: %d %q, want 403 naming %s", other, r.status, ch, rt.scope)
+				t.Errorf("with %s only: %d %q, want 403 naming %s", other, r.Status, ch, rt.scope)
 			}
 		})
 	}
@@ -61,7 +62,7 @@ func TestBAuthorization(t *testing.T) {
 // (400), with a problem.
 func TestBBodies(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "bodies")
+	u := e.CreateUser(t, "bodies")
 	for _, rt := range bRoutes(u.ID) {
 		if rt.body == "" {
 			continue
@@ -71,17 +72,17 @@ func TestBBodies(t *testing.T) {
 			want                    int
 		}{
 			{"wrong content type", rt.body, "text/plain", http.StatusUnsupportedMediaType},
-			{"oversized", bigBody, "", http.StatusRequestEntityTooLarge},
+			{"oversized", admintest.BigBody, "", http.StatusRequestEntityTooLarge},
 			{"unknown field", `{"unknown_field":1}`, "", http.StatusBadRequest},
 			{"not JSON", `{"username":`, "", http.StatusBadRequest},
 		}
 		for _, c := range cases {
 			t.Run(rt.method+" "+rt.path+"/"+c.name, func(t *testing.T) {
-				r := e.send(t, bReq{method: rt.method, path: rt.path, scope: rt.scope, body: c.body, contentType: c.contentType})
-				if r.status != c.want {
-					t.Fatalf("%d %s, want %d", r.status, r.body, c.want)
+				r := e.Send(t, admintest.Req{Method: rt.method, Path: rt.path, Scope: rt.scope, Body: c.body, ContentType: c.contentType})
+				if r.Status != c.want {
+					t.Fatalf("%d %s, want %d", r.Status, r.Body, c.want)
 				}
-				if p := r.problem(t); p.Status != c.want {
+				if p := r.Problem(t); p.Status != c.want {
 					t.Errorf("problem status %d", p.Status)
 				}
 			})
@@ -106,8 +107,8 @@ func TestBPageParams(t *testing.T) {
 			{"cursor not ours", "cursor=%21%21", "cursor"},
 		} {
 			t.Run(rt.path+"/"+c.name, func(t *testing.T) {
-				r := e.must(t, bReq{method: "GET", path: rt.path + "?" + c.query, scope: rt.scope}, http.StatusBadRequest)
-				if p := r.problem(t); !bNames(p, c.field) {
+				r := e.Must(t, admintest.Req{Method: "GET", Path: rt.path + "?" + c.query, Scope: rt.scope}, http.StatusBadRequest)
+				if p := r.Problem(t); !admintest.Names(p, c.field) {
 					t.Errorf("problem %+v does not name %s", p, c.field)
 				}
 			})

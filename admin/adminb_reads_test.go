@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/admintest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -21,8 +22,8 @@ func TestBKeys(t *testing.T) {
 	var list struct {
 		Items []registry.Key `json:"items"`
 	}
-	r := e.must(t, bReq{method: "GET", path: "keys", scope: registry.ScopeKeysRead}, http.StatusOK)
-	r.decode(t, &list)
+	r := e.Must(t, admintest.Req{Method: "GET", Path: "keys", Scope: registry.ScopeKeysRead}, http.StatusOK)
+	r.Decode(t, &list)
 	if len(list.Items) != 2 {
 		t.Fatalf("%d keys, want ES256 and RS256", len(list.Items))
 	}
@@ -32,28 +33,28 @@ func TestBKeys(t *testing.T) {
 		}
 	}
 	for _, private := range []string{`"d"`, `"p"`, `"q"`, `"dp"`} {
-		if strings.Contains(string(r.body), private+":") {
+		if strings.Contains(string(r.Body), private+":") {
 			t.Errorf("the list holds private key material %s", private)
 		}
 	}
 
 	var k registry.Key
 	before := time.Now()
-	rr := e.must(t, bReq{method: "POST", path: "keys/rotate", scope: registry.ScopeKeysWrite, body: `{"alg":"RS256","activate_in":"1h"}`}, http.StatusCreated)
-	rr.decode(t, &k)
-	if k.Alg != "RS256" || k.State != "pending" || k.ActivatesAt.Before(before.Add(time.Hour-time.Second)) || rr.header.Get("Location") == "" {
+	rr := e.Must(t, admintest.Req{Method: "POST", Path: "keys/rotate", Scope: registry.ScopeKeysWrite, Body: `{"alg":"RS256","activate_in":"1h"}`}, http.StatusCreated)
+	rr.Decode(t, &k)
+	if k.Alg != "RS256" || k.State != "pending" || k.ActivatesAt.Before(before.Add(time.Hour-time.Second)) || rr.Header.Get("Location") == "" {
 		t.Errorf("rotated %+v", k)
 	}
 	// An empty body rotates the first algorithm after the default delay.
-	e.must(t, bReq{method: "POST", path: "keys/rotate", scope: registry.ScopeKeysWrite}, http.StatusCreated).decode(t, &k)
+	e.Must(t, admintest.Req{Method: "POST", Path: "keys/rotate", Scope: registry.ScopeKeysWrite}, http.StatusCreated).Decode(t, &k)
 	if k.Alg != "ES256" || k.ActivatesAt.Before(before.Add(9*time.Minute)) {
 		t.Errorf("rotated by default %+v", k)
 	}
-	e.must(t, bReq{method: "GET", path: "keys", scope: registry.ScopeKeysRead}, http.StatusOK).decode(t, &list)
+	e.Must(t, admintest.Req{Method: "GET", Path: "keys", Scope: registry.ScopeKeysRead}, http.StatusOK).Decode(t, &list)
 	if len(list.Items) != 4 {
 		t.Errorf("%d keys after two rotations, want 4", len(list.Items))
 	}
-	if evs := e.audit(t, audit.KeyRotated); len(evs) != 2 || evs[0].Detail["actor_client_id"] != "admin" {
+	if evs := e.Audit(t, audit.KeyRotated); len(evs) != 2 || evs[0].Detail["actor_client_id"] != "admin" {
 		t.Errorf("key_rotated events %+v", evs)
 	}
 	for _, c := range []struct{ name, body, field string }{
@@ -63,8 +64,8 @@ func TestBKeys(t *testing.T) {
 		{"delay not a duration", `{"activate_in":"soon"}`, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := e.must(t, bReq{method: "POST", path: "keys/rotate", scope: registry.ScopeKeysWrite, body: c.body}, http.StatusBadRequest).problem(t)
-			if c.field != "" && !bNames(p, c.field) {
+			p := e.Must(t, admintest.Req{Method: "POST", Path: "keys/rotate", Scope: registry.ScopeKeysWrite, Body: c.body}, http.StatusBadRequest).Problem(t)
+			if c.field != "" && !admintest.Names(p, c.field) {
 				t.Errorf("problem %+v does not name %s", p, c.field)
 			}
 		})
@@ -104,7 +105,7 @@ func TestBAudit(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var p auditPage
-			e.must(t, bReq{method: "GET", path: "audit?" + c.query, scope: registry.ScopeAuditRead}, http.StatusOK).decode(t, &p)
+			e.Must(t, admintest.Req{Method: "GET", Path: "audit?" + c.query, Scope: registry.ScopeAuditRead}, http.StatusOK).Decode(t, &p)
 			if ns(p) != c.want {
 				t.Errorf("%s, want %s", ns(p), c.want)
 			}
@@ -113,7 +114,7 @@ func TestBAudit(t *testing.T) {
 	var got []string
 	for cursor := ""; ; {
 		var p auditPage
-		e.must(t, bReq{method: "GET", path: "audit?type=login_failed&limit=2&cursor=" + cursor, scope: registry.ScopeAuditRead}, http.StatusOK).decode(t, &p)
+		e.Must(t, admintest.Req{Method: "GET", Path: "audit?type=login_failed&limit=2&cursor=" + cursor, Scope: registry.ScopeAuditRead}, http.StatusOK).Decode(t, &p)
 		got = append(got, ns(p))
 		if cursor = p.NextCursor; cursor == "" {
 			break
@@ -128,8 +129,8 @@ func TestBAudit(t *testing.T) {
 		{"until before since", "since=" + until + "&until=" + since, "until"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := e.must(t, bReq{method: "GET", path: "audit?" + c.query, scope: registry.ScopeAuditRead}, http.StatusBadRequest).problem(t)
-			if !bNames(p, c.field) {
+			p := e.Must(t, admintest.Req{Method: "GET", Path: "audit?" + c.query, Scope: registry.ScopeAuditRead}, http.StatusBadRequest).Problem(t)
+			if !admintest.Names(p, c.field) {
 				t.Errorf("problem %+v does not name %s", p, c.field)
 			}
 		})
@@ -150,7 +151,7 @@ func TestBUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep usage.Report
-	e.must(t, bReq{method: "GET", path: "usage?by=day&client_id=svc&since=2026-03-01T00:00:00Z", scope: registry.ScopeUsageRead}, http.StatusOK).decode(t, &rep)
+	e.Must(t, admintest.Req{Method: "GET", Path: "usage?by=day&client_id=svc&since=2026-03-01T00:00:00Z", Scope: registry.ScopeUsageRead}, http.StatusOK).Decode(t, &rep)
 	if rep.By != "day" || len(rep.Rows) != 1 || rep.Rows[0].TokensIssued["client_credentials"] != 7 {
 		t.Errorf("report %+v", rep)
 	}
@@ -160,8 +161,8 @@ func TestBUsage(t *testing.T) {
 		{"until before since", "since=2026-03-02T00:00:00Z&until=2026-03-01T00:00:00Z", "until"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := e.must(t, bReq{method: "GET", path: "usage?" + c.query, scope: registry.ScopeUsageRead}, http.StatusBadRequest).problem(t)
-			if !bNames(p, c.field) {
+			p := e.Must(t, admintest.Req{Method: "GET", Path: "usage?" + c.query, Scope: registry.ScopeUsageRead}, http.StatusBadRequest).Problem(t)
+			if !admintest.Names(p, c.field) {
 				t.Errorf("problem %+v does not name %s", p, c.field)
 			}
 		})
@@ -186,7 +187,7 @@ func TestBAnomalies(t *testing.T) {
 			Items      []usage.Detection `json:"items"`
 			NextCursor string            `json:"next_cursor"`
 		}
-		e.must(t, bReq{method: "GET", path: "anomalies?client_id=svc&limit=2&cursor=" + cursor, scope: registry.ScopeUsageRead}, http.StatusOK).decode(t, &p)
+		e.Must(t, admintest.Req{Method: "GET", Path: "anomalies?client_id=svc&limit=2&cursor=" + cursor, Scope: registry.ScopeUsageRead}, http.StatusOK).Decode(t, &p)
 		for _, d := range p.Items {
 			got = append(got, d.ID+"/"+d.Rule)
 		}
@@ -200,12 +201,12 @@ func TestBAnomalies(t *testing.T) {
 	var recent struct {
 		Items []usage.Detection `json:"items"`
 	}
-	e.must(t, bReq{method: "GET", path: "anomalies?since=" + t0.Add(90*time.Second).UTC().Format(time.RFC3339), scope: registry.ScopeUsageRead}, http.StatusOK).decode(t, &recent)
+	e.Must(t, admintest.Req{Method: "GET", Path: "anomalies?since=" + t0.Add(90*time.Second).UTC().Format(time.RFC3339), Scope: registry.ScopeUsageRead}, http.StatusOK).Decode(t, &recent)
 	if len(recent.Items) != 1 || recent.Items[0].ID != "d2" {
 		t.Errorf("detections since t0+90s: %+v, want d2", recent.Items)
 	}
-	p := e.must(t, bReq{method: "GET", path: "anomalies?since=last-week", scope: registry.ScopeUsageRead}, http.StatusBadRequest).problem(t)
-	if !bNames(p, "since") {
+	p := e.Must(t, admintest.Req{Method: "GET", Path: "anomalies?since=last-week", Scope: registry.ScopeUsageRead}, http.StatusBadRequest).Problem(t)
+	if !admintest.Names(p, "since") {
 		t.Errorf("problem %+v does not name since", p)
 	}
 }

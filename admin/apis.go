@@ -109,7 +109,7 @@ func (s *Server) refuseFixedAPI(w http.ResponseWriter, id string) bool {
 	if a.Source == SourceBuiltin {
 		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "the management API is built in and cannot change")
 	} else {
-		refuseFile(w, "API "+id)
+		rest.WriteFileDefined(w, "API "+id)
 	}
 	return true
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/portcullis/portcullis/admin"
+	"github.com/portcullis/portcullis/admin/internal/admintest"
 	"github.com/portcullis/portcullis/console"
 	"github.com/portcullis/portcullis/registry"
 )
@@ -18,8 +19,8 @@ func TestBuiltinClient(t *testing.T) {
 	e := newEnv(t, envOptions{console: true})
 	path := "clients/" + console.ClientID
 	var p struct{ Items []registry.ClientInfo }
-	list := e.must(t, bReq{method: "GET", path: "clients", scope: registry.ScopeClientsRead}, http.StatusOK)
-	list.decode(t, &p)
+	list := e.Must(t, admintest.Req{Method: "GET", Path: "clients", Scope: registry.ScopeClientsRead}, http.StatusOK)
+	list.Decode(t, &p)
 	var found *registry.ClientInfo
 	for i, c := range p.Items {
 		if c.ClientID == console.ClientID {
@@ -30,12 +31,12 @@ func TestBuiltinClient(t *testing.T) {
 		t.Fatalf("the console's client is not listed as built in: %+v", found)
 	}
 	var one registry.ClientInfo
-	read := e.must(t, bReq{method: "GET", path: path, scope: registry.ScopeClientsRead}, http.StatusOK)
-	read.decode(t, &one)
+	read := e.Must(t, admintest.Req{Method: "GET", Path: path, Scope: registry.ScopeClientsRead}, http.StatusOK)
+	read.Decode(t, &one)
 	if one.Source != admin.SourceBuiltin || len(one.RedirectURIs) != 1 || !strings.HasSuffix(one.RedirectURIs[0], "/console/callback") {
 		t.Errorf("read %+v", one)
 	}
-	for _, body := range [][]byte{list.body, read.body} {
+	for _, body := range [][]byte{list.Body, read.Body} {
 		if bytes.Contains(body, []byte(`"client_secret":`)) {
 			t.Errorf("a secret is shown: %s", body)
 		}
@@ -44,17 +45,17 @@ func TestBuiltinClient(t *testing.T) {
 	w := registry.ScopeClientsWrite
 	for _, c := range []struct {
 		name string
-		q    bReq
+		q    admintest.Req
 	}{
-		{"create a client with its ID", bReq{method: "POST", path: "clients", scope: w,
-			body: `{"client_id":"` + console.ClientID + `","grant_types":["client_credentials"],"scopes":["read:users"]}`}},
-		{"patch it", bReq{method: "PATCH", path: path, scope: w, body: `{"client_name":"Mine"}`, contentType: "application/merge-patch+json"}},
-		{"rotate its secret", bReq{method: "POST", path: path + "/secret", scope: w, body: `{}`}},
-		{"delete it", bReq{method: "DELETE", path: path, scope: w}},
+		{"create a client with its ID", admintest.Req{Method: "POST", Path: "clients", Scope: w,
+			Body: `{"client_id":"` + console.ClientID + `","grant_types":["client_credentials"],"scopes":["read:users"]}`}},
+		{"patch it", admintest.Req{Method: "PATCH", Path: path, Scope: w, Body: `{"client_name":"Mine"}`, ContentType: "application/merge-patch+json"}},
+		{"rotate its secret", admintest.Req{Method: "POST", Path: path + "/secret", Scope: w, Body: `{}`}},
+		{"delete it", admintest.Req{Method: "DELETE", Path: path, Scope: w}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := e.must(t, c.q, http.StatusConflict)
-			if p := a.problem(t); !strings.HasSuffix(p.Type, "/conflict") || !strings.Contains(p.Detail, "built in") {
+			a := e.Must(t, c.q, http.StatusConflict)
+			if p := a.Problem(t); !strings.HasSuffix(p.Type, "/conflict") || !strings.Contains(p.Detail, "built in") {
 				t.Errorf("problem %+v, want a conflict saying it is built in", p)
 			}
 		})

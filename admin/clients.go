@@ -71,7 +71,7 @@ func (s *Server) refuseFixedClient(w http.ResponseWriter, id string) bool {
 	if c.Source == SourceBuiltin {
 		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "client "+id+" is built in (the console's) and cannot change")
 	} else {
-		refuseFile(w, "client "+id)
+		rest.WriteFileDefined(w, "client "+id)
 	}
 	return true
 }
@@ -101,12 +101,4 @@ func (s *Server) getClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rest.WriteJSON(w, http.StatusOK, c, rest.ETag(c))
-}
-
-// refuseFile answers 409 for a change to something the configuration file
-// defines: the file is the truth for it, and would undo the change at the
-// next start.
-func refuseFile(w http.ResponseWriter, what string) {
-	rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict,
-		what+" is defined in the configuration file: change it there and restart (or remove it there to manage it here)")
 }

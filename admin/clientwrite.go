@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/portcullis/portcullis/admin/internal/delegate"
 	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/registry"
@@ -32,7 +33,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 	}
 	sc, secret, err := s.ch.ValidClient(r.Context(), cl)
 	if err == nil {
-		err = delegable(r, nil, sc.Scopes)
+		err = delegate.Scopes(r, nil, sc.Scopes)
 	}
 	if err != nil {
 		s.writeError(w, r, err, "client")
@@ -78,7 +79,7 @@ func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) {
 		}
 		next, generated, err := s.patchedClient(*c, patch, apis)
 		if err == nil {
-			err = delegable(r, c.Scopes, next.Scopes)
+			err = delegate.Scopes(r, c.Scopes, next.Scopes)
 		}
 		if err != nil {
 			return err

@@ -22,7 +22,7 @@ import (
 func TestDeleteRacesPatchWithOneETag(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
-	user := e.createUser(t, "racer")
+	user := e.CreateUser(t, "racer")
 	tok := e.Token(t, "admin", "")
 	tests := []struct {
 		name string
@@ -128,7 +128,7 @@ func TestChangeBetweenReadAndDelete(t *testing.T) {
 	il := &interleaved{}
 	e := newEnv(t, envOptions{wrap: func(s store.Store) store.Store { il.Store = s; return il }})
 	e.seed(t)
-	user := e.createUser(t, "victim")
+	user := e.CreateUser(t, "victim")
 	tok := e.Token(t, "admin", "")
 	ctx := context.Background()
 	tests := []struct {

@@ -8,5 +8,7 @@
 // (admin/internal/rest) are shared by every route: RFC 9457 problem
 // details naming the field, bounded bodies that refuse unknown fields,
 // ETags with If-Match, and cursor pagination; the changes to clients it
-// shares with registration are admin/internal/change's.
+// shares with registration are admin/internal/change's. The routes of
+// users, their sessions and grants, and revocations are admin/people's,
+// mounted by Server with its guarded route.
 package admin

@@ -2,7 +2,6 @@ package admin_test
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/portcullis/portcullis/admin"
@@ -15,10 +14,6 @@ import (
 // OpenAPI document.
 type testEnv struct {
 	*admintest.Env
-
-	mu sync.Mutex
-	// scoped caches the "admin" client's tokens by scope (scopedToken).
-	scoped map[string]string
 }
 
 // envOptions change the environment.
@@ -38,7 +33,7 @@ func newEnv(t *testing.T, opts ...envOptions) *testEnv {
 	for _, x := range opts {
 		o = x
 	}
-	return &testEnv{Env: admintest.New(t, admintest.Options{Registration: o.registration, Wrap: o.wrap, Console: o.console}), scoped: map[string]string{}}
+	return &testEnv{Env: admintest.New(t, admintest.Options{Registration: o.registration, Wrap: o.wrap, Console: o.console})}
 }
 
 // call is one request to the API (admintest.Call).

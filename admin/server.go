@@ -11,6 +11,7 @@ import (
 
 	"github.com/portcullis/portcullis/admin/internal/change"
 	"github.com/portcullis/portcullis/admin/internal/rest"
+	"github.com/portcullis/portcullis/admin/people"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/guard"
 	"github.com/portcullis/portcullis/keys"
@@ -22,7 +23,7 @@ import (
 // PathPrefix is where the management API is served, on the issuer's
 // listener. A tenant's API will live under its issuer's path, so nothing
 // here assumes the issuer is a bare origin.
-const PathPrefix = "/admin/v1/"
+const PathPrefix = rest.PathPrefix
 
 // Problem is the RFC 9457 problem details object that every error of the
 // management API answers with (application/problem+json).
@@ -172,7 +173,9 @@ func (s *Server) route(pattern, scope string, h http.HandlerFunc) {
 	s.mux.Handle(pattern, g.Middleware(g.RequireScopes(scope)(h)))
 }
 
-// routes registers every route. Each collection's file adds its own.
+// routes registers every route. Each collection's file adds its own;
+// users, their sessions and grants, and revocations are admin/people's,
+// registered through the same route.
 func (s *Server) routes() {
 	s.mux.HandleFunc(PathPrefix, func(w http.ResponseWriter, r *http.Request) {
 		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no such resource in the management API; see "+PathPrefix+"openapi.json")
@@ -180,10 +183,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+PathPrefix+"openapi.json", s.openAPI)
 	s.clientRoutes()
 	s.apiRoutes()
-	s.userRoutes()
-	s.sessionRoutes()
-	s.grantRoutes()
-	s.revocationRoutes()
+	people.Mount(people.Config{Route: s.route, Change: s.ch, FileUsers: s.cfg.FileUsers})
 	s.keyRoutes()
 	s.auditRoutes()
 	s.usageRoutes()
@@ -194,21 +194,9 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error) {
 	rest.Failed(w, r, s.cfg.Log, err)
 }
 
-// writeError answers the error of a change: a problem decided on the
-// way (inside a store update, too), a stale If-Match, a vanished
-// resource, or a store failure.
+// writeError answers the error of a change (rest.WriteChangeError).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, what string) {
-	var pe *rest.Error
-	switch {
-	case errors.As(err, &pe):
-		pe.Write(w)
-	case errors.Is(err, rest.ErrStale):
-		rest.WriteStale(w)
-	case errors.Is(err, store.ErrNotFound):
-		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no "+what+" has this identifier")
-	default:
-		s.failed(w, r, err)
-	}
+	rest.WriteChangeError(w, r, s.cfg.Log, err, what)
 }
 
 // pathID returns the path value name, which the mux has unescaped.

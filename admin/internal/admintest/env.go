@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,10 @@ type Env struct {
 	InitialTokens []string
 	// Changes counts the calls of the Changed hook.
 	Changes int
+
+	mu sync.Mutex
+	// scoped caches the "admin" client's tokens by scope (ScopedToken).
+	scoped map[string]string
 }
 
 // Options change the environment.
@@ -65,7 +70,7 @@ type Options struct {
 // New starts an environment, stopped when the test ends.
 func New(t *testing.T, o Options) *Env {
 	t.Helper()
-	e := &Env{Secrets: map[string]string{}}
+	e := &Env{Secrets: map[string]string{}, scoped: map[string]string{}}
 	for _, id := range []string{"admin", "reader"} {
 		e.Secrets[id], _ = authserver.NewSecret()
 	}

@@ -29,7 +29,8 @@ type Rules interface {
 // Changer makes and records changes. Every field is required: its user
 // fills in the defaults of its own Config.
 type Changer struct {
-	// Store holds the clients and the audit trail.
+	// Store holds what changes (clients, and admin/people's users and
+	// grants) and the audit trail.
 	Store store.Store
 	// Rules validates clients.
 	Rules Rules

@@ -4,4 +4,6 @@
 // configuration's rules against the stored APIs, created and read back,
 // replaced, and deleted with the cutoff that revokes its tokens. So the
 // YAML, the CLI, the API and registration accept and remove clients alike.
+// admin/people records its changes to users and grants, and makes the
+// cutoffs that revoke their tokens, with the same Changer.
 package change

@@ -105,3 +105,29 @@ func Failed(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error)
 	}
 	WriteProblem(w, http.StatusInternalServerError, "internal", "the request failed; its request ID is in the server log")
 }
+
+// WriteFileDefined answers 409 for a change to something the
+// configuration file defines: the file is the truth for it, and would undo
+// the change at the next start.
+func WriteFileDefined(w http.ResponseWriter, what string) {
+	WriteProblem(w, http.StatusConflict, ProblemConflict,
+		what+" is defined in the configuration file: change it there and restart (or remove it there to manage it here)")
+}
+
+// WriteChangeError answers the error of a change: a problem decided on
+// the way (an *Error, inside a store update too), a stale If-Match, a
+// vanished resource ("no "+what+" has this identifier"), or a store
+// failure (Failed, logged to log).
+func WriteChangeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, what string) {
+	var pe *Error
+	switch {
+	case errors.As(err, &pe):
+		pe.Write(w)
+	case errors.Is(err, ErrStale):
+		WriteStale(w)
+	case errors.Is(err, store.ErrNotFound):
+		WriteProblem(w, http.StatusNotFound, ProblemNotFound, "no "+what+" has this identifier")
+	default:
+		Failed(w, r, log, err)
+	}
+}

@@ -1,4 +1,4 @@
-package admin
+package people
 
 import (
 	"errors"
@@ -13,20 +13,20 @@ import (
 
 // sessionRoutes registers /users/{id}/sessions: a user's sign-on
 // sessions, named by sid, and ending one as logout does.
-func (s *Server) sessionRoutes() {
-	s.route("GET "+PathPrefix+"users/{id}/sessions", ScopeUsersRead, s.listSessions)
-	s.route("DELETE "+PathPrefix+"users/{id}/sessions/{sid}", ScopeUsersWrite, s.endSession)
+func (s *server) sessionRoutes() {
+	s.route("GET "+rest.PathPrefix+"users/{id}/sessions", registry.ScopeUsersRead, s.listSessions)
+	s.route("DELETE "+rest.PathPrefix+"users/{id}/sessions/{sid}", registry.ScopeUsersWrite, s.endSession)
 }
 
 // listSessions answers a user's live sessions, the most recent sign-in
 // first, each with the clients of the live grants issued in it. Sessions
 // expire and a user has few: the list is one page, without a cursor.
-func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.lookupUser(w, r, pathID(r, "id"))
+func (s *server) listSessions(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.lookupUser(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
-	found, err := users.Sessions(r.Context(), s.cfg.Store, u.ID, s.cfg.Now())
+	found, err := users.Sessions(r.Context(), s.ch.Store, u.ID, s.ch.Now())
 	if err != nil {
 		s.failed(w, r, err)
 		return
@@ -36,13 +36,13 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 
 // endSession ends one of a user's sessions and revokes the grants issued
 // in it that were not authorized for offline access (users.EndSession).
-func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.lookupUser(w, r, pathID(r, "id"))
+func (s *server) endSession(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.lookupUser(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
-	sid := pathID(r, "sid")
-	n, err := users.EndSession(r.Context(), s.cfg.Store, u.ID, sid, s.cfg.Now())
+	sid := r.PathValue("sid")
+	n, err := users.EndSession(r.Context(), s.ch.Store, u.ID, sid, s.ch.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "the user has no live session with this sid")
 		return

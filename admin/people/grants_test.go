@@ -1,4 +1,4 @@
-package admin_test
+package people_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/admintest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/registry"
 )
@@ -24,13 +25,13 @@ type grantPage struct {
 // TestBGrants: list with filters and pages, newest first; read with an
 // ETag; revoke with If-Match.
 func TestBGrants(t *testing.T) {
-	e := newEnv(t)
+	e := admintest.New(t, admintest.Options{})
 	ctx := context.Background()
-	a, b := e.createUser(t, "a"), e.createUser(t, "b")
+	a, b := e.CreateUser(t, "a"), e.CreateUser(t, "b")
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
-	e.grant(t, "g1", a.ID, e.AS.WebClientID, t0)
-	e.grant(t, "g2", a.ID, e.AS.SPAClientID, t0.Add(time.Minute))
-	e.grant(t, "g3", b.ID, e.AS.WebClientID, t0.Add(2*time.Minute))
+	e.Grant(t, "g1", a.ID, e.AS.WebClientID, t0)
+	e.Grant(t, "g2", a.ID, e.AS.SPAClientID, t0.Add(time.Minute))
+	e.Grant(t, "g3", b.ID, e.AS.WebClientID, t0.Add(2*time.Minute))
 	if err := e.AS.Store.RevokeGrant(ctx, "g1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -51,15 +52,15 @@ func TestBGrants(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var p grantPage
-			e.must(t, bReq{method: "GET", path: c.query, scope: grantsR}, http.StatusOK).decode(t, &p)
+			e.Must(t, admintest.Req{Method: "GET", Path: c.query, Scope: grantsR}, http.StatusOK).Decode(t, &p)
 			if ids(p) != c.want || p.NextCursor != "" {
 				t.Errorf("%s (next %q), want %s", ids(p), p.NextCursor, c.want)
 			}
 		})
 	}
 	var p1, p2 grantPage
-	e.must(t, bReq{method: "GET", path: "grants?limit=2", scope: grantsR}, http.StatusOK).decode(t, &p1)
-	e.must(t, bReq{method: "GET", path: "grants?limit=2&cursor=" + p1.NextCursor, scope: grantsR}, http.StatusOK).decode(t, &p2)
+	e.Must(t, admintest.Req{Method: "GET", Path: "grants?limit=2", Scope: grantsR}, http.StatusOK).Decode(t, &p1)
+	e.Must(t, admintest.Req{Method: "GET", Path: "grants?limit=2&cursor=" + p1.NextCursor, Scope: grantsR}, http.StatusOK).Decode(t, &p2)
 	if ids(p1) != "[g3 g2]" || ids(p2) != "[g1]" || p2.NextCursor != "" {
 		t.Errorf("pages %s then %s", ids(p1), ids(p2))
 	}
@@ -67,46 +68,46 @@ func TestBGrants(t *testing.T) {
 		t.Errorf("grant g2 %+v", g)
 	}
 
-	r := e.must(t, bReq{method: "GET", path: "grants/g3", scope: grantsR}, http.StatusOK)
-	etag := r.header.Get("ETag")
-	e.must(t, bReq{method: "DELETE", path: "grants/g3", scope: grantsW, ifMatch: `"stale"`}, http.StatusPreconditionFailed).problem(t)
-	e.must(t, bReq{method: "DELETE", path: "grants/g3", scope: grantsW, ifMatch: etag}, http.StatusNoContent)
+	r := e.Must(t, admintest.Req{Method: "GET", Path: "grants/g3", Scope: grantsR}, http.StatusOK)
+	etag := r.Header.Get("ETag")
+	e.Must(t, admintest.Req{Method: "DELETE", Path: "grants/g3", Scope: grantsW, IfMatch: `"stale"`}, http.StatusPreconditionFailed).Problem(t)
+	e.Must(t, admintest.Req{Method: "DELETE", Path: "grants/g3", Scope: grantsW, IfMatch: etag}, http.StatusNoContent)
 	var g3 registry.Grant
-	e.must(t, bReq{method: "GET", path: "grants/g3", scope: grantsR}, http.StatusOK).decode(t, &g3)
+	e.Must(t, admintest.Req{Method: "GET", Path: "grants/g3", Scope: grantsR}, http.StatusOK).Decode(t, &g3)
 	if g3.RevokedAt.IsZero() {
 		t.Error("the revoked grant shows no revoked_at")
 	}
 	// Revoking it again succeeds and is not audited again.
-	e.must(t, bReq{method: "DELETE", path: "grants/g3", scope: grantsW}, http.StatusNoContent)
-	if evs := e.audit(t, audit.GrantsRevoked); len(evs) != 1 || evs[0].Detail["grant_id"] != "g3" || evs[0].Subject != b.ID {
+	e.Must(t, admintest.Req{Method: "DELETE", Path: "grants/g3", Scope: grantsW}, http.StatusNoContent)
+	if evs := e.Audit(t, audit.GrantsRevoked); len(evs) != 1 || evs[0].Detail["grant_id"] != "g3" || evs[0].Subject != b.ID {
 		t.Errorf("grants_revoked events %+v", evs)
 	}
 
 	for _, c := range []struct {
 		name string
-		req  bReq
+		req  admintest.Req
 		want int
 	}{
-		{"live not a boolean", bReq{method: "GET", path: "grants?live=maybe", scope: grantsR}, 400},
-		{"unknown grant", bReq{method: "GET", path: "grants/nope", scope: grantsR}, 404},
-		{"revoke unknown grant", bReq{method: "DELETE", path: "grants/nope", scope: grantsW}, 404},
-		{"grants of an unknown user", bReq{method: "GET", path: "users/nobody/grants", scope: grantsR}, 404},
+		{"live not a boolean", admintest.Req{Method: "GET", Path: "grants?live=maybe", Scope: grantsR}, 400},
+		{"unknown grant", admintest.Req{Method: "GET", Path: "grants/nope", Scope: grantsR}, 404},
+		{"revoke unknown grant", admintest.Req{Method: "DELETE", Path: "grants/nope", Scope: grantsW}, 404},
+		{"grants of an unknown user", admintest.Req{Method: "GET", Path: "users/nobody/grants", Scope: grantsR}, 404},
 	} {
-		t.Run(c.name, func(t *testing.T) { e.must(t, c.req, c.want).problem(t) })
+		t.Run(c.name, func(t *testing.T) { e.Must(t, c.req, c.want).Problem(t) })
 	}
 }
 
 // TestBRevocations: each form does what it names; anything else is 400
 // naming the field.
 func TestBRevocations(t *testing.T) {
-	e := newEnv(t)
+	e := admintest.New(t, admintest.Options{})
 	ctx := context.Background()
-	u := e.createUser(t, "victim")
-	e.grant(t, "g-u", u.ID, e.AS.WebClientID, time.Now().Add(-time.Minute))
+	u := e.CreateUser(t, "victim")
+	e.Grant(t, "g-u", u.ID, e.AS.WebClientID, time.Now().Add(-time.Minute))
 
 	var res registry.RevocationResult
 	before := time.Now()
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"sub":"` + u.ID + `"}`}, http.StatusOK).decode(t, &res)
+	e.Must(t, admintest.Req{Method: "POST", Path: "revocations", Scope: grantsW, Body: `{"sub":"` + u.ID + `"}`}, http.StatusOK).Decode(t, &res)
 	if res.GrantsRevoked != 1 || !res.NotBefore.After(before) || res.NotBefore.After(time.Now()) {
 		t.Errorf("result %+v: want one grant and a not_before passed by the answer", res)
 	}
@@ -114,24 +115,24 @@ func TestBRevocations(t *testing.T) {
 		t.Errorf("the store's cutoff %v, answered %v", nb, res.NotBefore)
 	}
 
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"client_id":"` + e.AS.ClientID + `"}`}, http.StatusOK).decode(t, &res)
+	e.Must(t, admintest.Req{Method: "POST", Path: "revocations", Scope: grantsW, Body: `{"client_id":"` + e.AS.ClientID + `"}`}, http.StatusOK).Decode(t, &res)
 	if nb, _ := e.AS.Store.NotBefore(ctx, e.AS.ClientID, ""); nb.IsZero() || !nb.Equal(res.NotBefore) {
 		t.Errorf("client cutoff %v, answered %v", nb, res.NotBefore)
 	}
 
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"jti":"jti-1"}`}, http.StatusOK).decode(t, &res)
+	e.Must(t, admintest.Req{Method: "POST", Path: "revocations", Scope: grantsW, Body: `{"jti":"jti-1"}`}, http.StatusOK).Decode(t, &res)
 	if ok, err := e.AS.Store.IsRevoked(ctx, "jti-1"); !ok || err != nil {
 		t.Errorf("jti-1 revoked %v (%v)", ok, err)
 	}
 	exp := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
-	e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: `{"jti":"jti-2","expires_at":"` + exp + `"}`}, http.StatusOK)
+	e.Must(t, admintest.Req{Method: "POST", Path: "revocations", Scope: grantsW, Body: `{"jti":"jti-2","expires_at":"` + exp + `"}`}, http.StatusOK)
 	if ok, _ := e.AS.Store.IsRevoked(ctx, "jti-2"); !ok {
 		t.Error("jti-2 not revoked")
 	}
-	if n := len(e.audit(t, audit.TokenRevoked)); n != 2 {
+	if n := len(e.Audit(t, audit.TokenRevoked)); n != 2 {
 		t.Errorf("%d token_revoked events, want 2", n)
 	}
-	if evs := e.audit(t, audit.GrantsRevoked); len(evs) != 2 || evs[1].Subject != u.ID || evs[0].ClientID != e.AS.ClientID {
+	if evs := e.Audit(t, audit.GrantsRevoked); len(evs) != 2 || evs[1].Subject != u.ID || evs[0].ClientID != e.AS.ClientID {
 		t.Errorf("grants_revoked events %+v", evs)
 	}
 
@@ -145,8 +146,8 @@ func TestBRevocations(t *testing.T) {
 		{"expires_at not a time", `{"jti":"x","expires_at":"soon"}`, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := e.must(t, bReq{method: "POST", path: "revocations", scope: grantsW, body: c.body}, http.StatusBadRequest).problem(t)
-			if c.field != "" && !bNames(p, c.field) {
+			p := e.Must(t, admintest.Req{Method: "POST", Path: "revocations", Scope: grantsW, Body: c.body}, http.StatusBadRequest).Problem(t)
+			if c.field != "" && !admintest.Names(p, c.field) {
 				t.Errorf("problem %+v does not name %s", p, c.field)
 			}
 		})

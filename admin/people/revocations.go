@@ -1,4 +1,4 @@
-package admin
+package people
 
 import (
 	"net/http"
@@ -11,18 +11,18 @@ import (
 )
 
 // revocationRoutes registers /revocations.
-func (s *Server) revocationRoutes() {
-	s.route("POST "+PathPrefix+"revocations", ScopeGrantsWrite, s.revoke)
+func (s *server) revocationRoutes() {
+	s.route("POST "+rest.PathPrefix+"revocations", registry.ScopeGrantsWrite, s.revoke)
 }
 
 // revoke does what `portcullis tokens revoke` does for a client, a user
 // or a user at a client, or revokes one access token by its jti.
-func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 	var in registry.Revocation
 	if !rest.ReadJSON(w, r, &in, false) {
 		return
 	}
-	if p := revocationProblem(in, s.cfg.Now()); p != nil {
+	if p := revocationProblem(in, s.ch.Now()); p != nil {
 		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, p.Field+" "+p.Detail, *p)
 		return
 	}
@@ -31,7 +31,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.ch.Cutoff(in.ClientID, in.Subject)
-	n, err := s.cfg.Store.RevokeAll(r.Context(), c, s.cfg.Now())
+	n, err := s.ch.Store.RevokeAll(r.Context(), c, s.ch.Now())
 	if err != nil {
 		s.failed(w, r, err)
 		return
@@ -46,7 +46,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 
 // revocationProblem checks that in is exactly one form: a jti (with its
 // optional expires_at), or a client_id and/or sub.
-func revocationProblem(in registry.Revocation, now time.Time) *FieldProblem {
+func revocationProblem(in registry.Revocation, now time.Time) *rest.FieldProblem {
 	switch {
 	case in.JTI == "" && in.ClientID == "" && in.Subject == "":
 		return &rest.FieldProblem{Field: "jti", Detail: "is required unless client_id or sub is given: the request names nothing to revoke"}
@@ -65,14 +65,14 @@ func revocationProblem(in registry.Revocation, now time.Time) *FieldProblem {
 // revokeToken revokes the access token in.JTI until in.ExpiresAt, which is
 // at most the longest lifetime a token issued now has (later would keep a
 // row no token needs).
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, in registry.Revocation) {
-	now := s.cfg.Now()
-	longest := now.Add(s.cfg.AccessTokenTTL + store.CutoffSkew)
+func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, in registry.Revocation) {
+	now := s.ch.Now()
+	longest := now.Add(s.ch.TokenTTL + store.CutoffSkew)
 	exp := in.ExpiresAt
 	if exp.IsZero() || exp.After(longest) {
 		exp = longest
 	}
-	if err := s.cfg.Store.RevokeToken(r.Context(), store.Revocation{JTI: in.JTI, ExpiresAt: exp, RevokedAt: now}); err != nil {
+	if err := s.ch.Store.RevokeToken(r.Context(), store.Revocation{JTI: in.JTI, ExpiresAt: exp, RevokedAt: now}); err != nil {
 		s.failed(w, r, err)
 		return
 	}

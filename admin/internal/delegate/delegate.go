@@ -1,4 +1,4 @@
-package admin
+package delegate
 
 import (
 	"fmt"
@@ -27,9 +27,10 @@ func unheld(r *http.Request, had, want []string) []string {
 	return out
 }
 
-// delegable refuses to give a client a management API scope it did not
-// have (had) that the request's own token lacks.
-func delegable(r *http.Request, had, want []string) error {
+// Scopes refuses to give a client a management API scope it did not
+// have (had) that the request's own token lacks: a *rest.Error (403)
+// naming each such scopes[i].
+func Scopes(r *http.Request, had, want []string) error {
 	var fields []rest.FieldProblem
 	for i, sc := range want {
 		if len(unheld(r, had, []string{sc})) > 0 {
@@ -44,11 +45,12 @@ func delegable(r *http.Request, had, want []string) error {
 		Detail: "a client may be given management API scopes only by a token that holds them", Fields: fields}
 }
 
-// grantableRoles refuses to give a user a console role they did not have
-// (had) unless the request's token holds every management API scope the
-// role lets the user's tokens carry (registry.WithinRoles): an admin can
-// mint every admin:* scope, a viewer every read one.
-func grantableRoles(r *http.Request, had, want []string) error {
+// Roles refuses to give a user a console role they did not have (had)
+// unless the request's token holds every management API scope the role
+// lets the user's tokens carry (registry.WithinRoles): an admin can mint
+// every admin:* scope, a viewer every read one. The refusal is a
+// *rest.Error (403) naming each such roles[i].
+func Roles(r *http.Request, had, want []string) error {
 	var fields []rest.FieldProblem
 	for i, role := range want {
 		if slices.Contains(had, role) {
@@ -64,14 +66,4 @@ func grantableRoles(r *http.Request, had, want []string) error {
 	}
 	return &rest.Error{Status: http.StatusForbidden, Slug: rest.ProblemForbidden,
 		Detail: "a role may be given only by a token that holds every scope it allows", Fields: fields}
-}
-
-// roleProblems are what registry.CheckRoles finds wrong with roles, as
-// field problems of the request body.
-func roleProblems(roles []string) []rest.FieldProblem {
-	var out []rest.FieldProblem
-	for _, p := range registry.CheckRoles(roles) {
-		out = append(out, rest.FieldProblem{Field: fmt.Sprintf("roles[%d]", p.Index), Detail: p.Detail})
-	}
-	return out
 }

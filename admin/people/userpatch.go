@@ -1,4 +1,4 @@
-package admin
+package people
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/portcullis/portcullis/admin/internal/delegate"
 	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
@@ -37,7 +38,7 @@ func (e *patchError) Error() string { return e.detail }
 // If-Match check and the change are one transaction; "disabled": true
 // does what `portcullis users disable` does (users.DisableWith: the flag,
 // then every token revoked) and false what `users enable` does.
-func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
+func (s *server) patchUser(w http.ResponseWriter, r *http.Request) {
 	raw, ok := rest.ReadBody(w, r, true)
 	if !ok {
 		return
@@ -50,7 +51,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	if !s.usernameFree(w, members["username"]) {
 		return
 	}
-	id := pathID(r, "id")
+	id := r.PathValue("id")
 	var before, after store.User
 	apply := func(u *store.User) error {
 		if s.fileUser(u.Username) {
@@ -61,7 +62,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		}
 		p, err := patched(*u, raw)
 		if err == nil {
-			err = grantableRoles(r, u.Roles, p.Roles)
+			err = delegate.Roles(r, u.Roles, p.Roles)
 		}
 		if err != nil {
 			return err
@@ -82,13 +83,13 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	switch string(members["disabled"]) {
 	case "true":
 		c = s.ch.Cutoff("", id)
-		revoked, err = users.DisableWith(ctx, s.cfg.Store, c, s.cfg.Now(), apply)
+		revoked, err = users.DisableWith(ctx, s.ch.Store, c, s.ch.Now(), apply)
 		after.Disabled = true
 	case "false", "null":
-		was, err = users.EnableWith(ctx, s.cfg.Store, id, apply)
+		was, err = users.EnableWith(ctx, s.ch.Store, id, apply)
 		after.Disabled = false
 	default:
-		err = s.cfg.Store.UpdateUser(ctx, id, apply)
+		err = s.ch.Store.UpdateUser(ctx, id, apply)
 	}
 	if !s.patchFailed(w, r, err) {
 		return
@@ -116,7 +117,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 
 // patchFailed answers err from a user's update and reports whether there
 // was none.
-func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+func (s *server) patchFailed(w http.ResponseWriter, r *http.Request, err error) bool {
 	var pe *patchError
 	var prob *rest.Error
 	switch {
@@ -127,7 +128,7 @@ func (s *Server) patchFailed(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, store.ErrNotFound):
 		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no user has this id")
 	case errors.Is(err, errFileUser):
-		refuseFile(w, "this user")
+		rest.WriteFileDefined(w, "this user")
 	case errors.Is(err, rest.ErrStale):
 		rest.WriteStale(w)
 	case errors.Is(err, store.ErrAlreadyExists):
@@ -167,7 +168,7 @@ func patched(u store.User, raw []byte) (userPatch, error) {
 // stored user's username the store refuses in the transaction
 // (store.ErrAlreadyExists), so that two renames racing to one name end
 // in one 200 and one 409.
-func (s *Server) usernameFree(w http.ResponseWriter, member json.RawMessage) bool {
+func (s *server) usernameFree(w http.ResponseWriter, member json.RawMessage) bool {
 	var name string
 	if json.Unmarshal(member, &name) != nil || name == "" {
 		return true // absent, or a bad value the decoding refuses

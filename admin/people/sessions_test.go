@@ -1,4 +1,4 @@
-package admin_test
+package people_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/admin/internal/admintest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -22,10 +23,10 @@ type sessionPage struct {
 // revokes its online grants as logout does and is audited; another user's
 // session, an unknown sid and a reader's token are refused.
 func TestSessions(t *testing.T) {
-	e := newEnv(t)
+	e := admintest.New(t, admintest.Options{})
 	ctx := context.Background()
 	st := e.AS.Store
-	a, b := e.createUser(t, "a"), e.createUser(t, "b")
+	a, b := e.CreateUser(t, "a"), e.CreateUser(t, "b")
 	now := time.Now().Truncate(time.Second)
 	for _, ss := range []store.Session{
 		{IDHash: "hash-a1", SID: "sid-a1", UserID: a.ID, AuthTime: now.Add(-time.Hour), AMR: []string{"pwd"}, ExpiresAt: now.Add(time.Hour)},
@@ -49,12 +50,12 @@ func TestSessions(t *testing.T) {
 		}
 	}
 
-	list := e.must(t, bReq{method: "GET", path: "users/" + a.ID + "/sessions", scope: usersR}, http.StatusOK)
-	if bytes.Contains(list.body, []byte("hash-a")) {
-		t.Fatalf("the list shows a cookie's hash: %s", list.body)
+	list := e.Must(t, admintest.Req{Method: "GET", Path: "users/" + a.ID + "/sessions", Scope: usersR}, http.StatusOK)
+	if bytes.Contains(list.Body, []byte("hash-a")) {
+		t.Fatalf("the list shows a cookie's hash: %s", list.Body)
 	}
 	var p sessionPage
-	list.decode(t, &p)
+	list.Decode(t, &p)
 	if len(p.Items) != 2 || p.Items[0].SID != "sid-a2" || p.Items[1].SID != "sid-a1" {
 		t.Fatalf("sessions %+v, want sid-a2 then sid-a1", p.Items)
 	}
@@ -78,9 +79,9 @@ func TestSessions(t *testing.T) {
 		{"end with the read scope", "DELETE", "users/" + a.ID + "/sessions/sid-a1", usersR, http.StatusForbidden},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := e.must(t, bReq{method: c.method, path: c.path, scope: c.scope}, c.status)
+			r := e.Must(t, admintest.Req{Method: c.method, Path: c.path, Scope: c.scope}, c.status)
 			if c.status == http.StatusNotFound {
-				r.problem(t)
+				r.Problem(t)
 			}
 		})
 	}
@@ -88,7 +89,7 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("a refused request ended a session: %d left", len(got))
 	}
 
-	e.must(t, bReq{method: "DELETE", path: "users/" + a.ID + "/sessions/sid-a1", scope: usersW}, http.StatusNoContent)
+	e.Must(t, admintest.Req{Method: "DELETE", Path: "users/" + a.ID + "/sessions/sid-a1", Scope: usersW}, http.StatusNoContent)
 	if _, err := st.GetSession(ctx, "hash-a1", now); err == nil {
 		t.Error("the ended session is still found by its cookie")
 	}
@@ -102,10 +103,10 @@ func TestSessions(t *testing.T) {
 			t.Errorf("access token of %s revoked = %v, want %v", id, ok, want)
 		}
 	}
-	evs := e.audit(t, audit.SessionEnded)
+	evs := e.Audit(t, audit.SessionEnded)
 	if len(evs) != 1 || evs[0].Subject != a.ID || evs[0].Detail["sid"] != "sid-a1" ||
 		evs[0].Detail["revoked_grants"] != float64(1) || evs[0].Detail["actor_client_id"] != "admin" {
 		t.Errorf("audit %+v", evs)
 	}
-	e.must(t, bReq{method: "DELETE", path: "users/" + a.ID + "/sessions/sid-a1", scope: usersW}, http.StatusNotFound)
+	e.Must(t, admintest.Req{Method: "DELETE", Path: "users/" + a.ID + "/sessions/sid-a1", Scope: usersW}, http.StatusNotFound)
 }

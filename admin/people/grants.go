@@ -1,4 +1,4 @@
-package admin
+package people
 
 import (
 	"errors"
@@ -12,11 +12,11 @@ import (
 )
 
 // grantRoutes registers /grants and /users/{id}/grants.
-func (s *Server) grantRoutes() {
-	s.route("GET "+PathPrefix+"grants", ScopeGrantsRead, s.listGrants)
-	s.route("GET "+PathPrefix+"users/{id}/grants", ScopeGrantsRead, s.listUserGrants)
-	s.route("GET "+PathPrefix+"grants/{id}", ScopeGrantsRead, s.getGrant)
-	s.route("DELETE "+PathPrefix+"grants/{id}", ScopeGrantsWrite, s.revokeGrant)
+func (s *server) grantRoutes() {
+	s.route("GET "+rest.PathPrefix+"grants", registry.ScopeGrantsRead, s.listGrants)
+	s.route("GET "+rest.PathPrefix+"users/{id}/grants", registry.ScopeGrantsRead, s.listUserGrants)
+	s.route("GET "+rest.PathPrefix+"grants/{id}", registry.ScopeGrantsRead, s.getGrant)
+	s.route("DELETE "+rest.PathPrefix+"grants/{id}", registry.ScopeGrantsWrite, s.revokeGrant)
 }
 
 // grantCursor is the last grant of a page: the next starts after it.
@@ -27,15 +27,15 @@ type grantCursor struct {
 
 // listGrants answers a page of grants, newest first, selected by user_id,
 // client_id and live (neither revoked nor expired).
-func (s *Server) listGrants(w http.ResponseWriter, r *http.Request) {
+func (s *server) listGrants(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.grantPage(w, r, store.GrantFilter{UserID: q.Get("user_id"), ClientID: q.Get("client_id")})
 }
 
 // listUserGrants answers a page of one user's grants; 404 if there is no
 // such user.
-func (s *Server) listUserGrants(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.lookupUser(w, r, pathID(r, "id"))
+func (s *server) listUserGrants(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.lookupUser(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
@@ -44,7 +44,7 @@ func (s *Server) listUserGrants(w http.ResponseWriter, r *http.Request) {
 
 // grantPage answers the page of grants f selects, with the live, limit
 // and cursor parameters.
-func (s *Server) grantPage(w http.ResponseWriter, r *http.Request, f store.GrantFilter) {
+func (s *server) grantPage(w http.ResponseWriter, r *http.Request, f store.GrantFilter) {
 	var cur grantCursor
 	limit, ok := rest.PageParams(w, r, &cur)
 	if !ok {
@@ -53,8 +53,8 @@ func (s *Server) grantPage(w http.ResponseWriter, r *http.Request, f store.Grant
 	if f.Live, ok = rest.BoolParam(w, r, "live"); !ok {
 		return
 	}
-	f.Now, f.BeforeCreated, f.BeforeID, f.Limit = s.cfg.Now(), cur.Created, cur.ID, limit+1
-	found, err := s.cfg.Store.ListGrants(r.Context(), f)
+	f.Now, f.BeforeCreated, f.BeforeID, f.Limit = s.ch.Now(), cur.Created, cur.ID, limit+1
+	found, err := s.ch.Store.ListGrants(r.Context(), f)
 	if err != nil {
 		s.failed(w, r, err)
 		return
@@ -71,8 +71,8 @@ func (s *Server) grantPage(w http.ResponseWriter, r *http.Request, f store.Grant
 }
 
 // lookupGrant finds a grant; found is false when it has answered.
-func (s *Server) lookupGrant(w http.ResponseWriter, r *http.Request) (registry.Grant, bool) {
-	g, err := s.cfg.Store.GetGrant(r.Context(), pathID(r, "id"))
+func (s *server) lookupGrant(w http.ResponseWriter, r *http.Request) (registry.Grant, bool) {
+	g, err := s.ch.Store.GetGrant(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no grant has this id")
 		return registry.Grant{}, false
@@ -85,7 +85,7 @@ func (s *Server) lookupGrant(w http.ResponseWriter, r *http.Request) (registry.G
 }
 
 // getGrant answers one grant with its ETag.
-func (s *Server) getGrant(w http.ResponseWriter, r *http.Request) {
+func (s *server) getGrant(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.lookupGrant(w, r)
 	if !ok {
 		return
@@ -96,7 +96,7 @@ func (s *Server) getGrant(w http.ResponseWriter, r *http.Request) {
 // revokeGrant revokes a grant with its refresh tokens and the access
 // tokens issued from it (store.RevokeGrant). Revoking a revoked grant
 // succeeds: the grant is revoked, as asked.
-func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
+func (s *server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.lookupGrant(w, r)
 	if !ok {
 		return
@@ -105,7 +105,7 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 		rest.WriteStale(w)
 		return
 	}
-	if err := s.cfg.Store.RevokeGrant(r.Context(), g.ID, s.cfg.Now()); err != nil {
+	if err := s.ch.Store.RevokeGrant(r.Context(), g.ID, s.ch.Now()); err != nil {
 		s.failed(w, r, err)
 		return
 	}

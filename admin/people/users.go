@@ -1,4 +1,4 @@
-package admin
+package people
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/portcullis/portcullis/admin/internal/delegate"
 	"github.com/portcullis/portcullis/admin/internal/rest"
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/config"
@@ -17,13 +18,13 @@ import (
 )
 
 // userRoutes registers /users. A user's grants are in grants.go.
-func (s *Server) userRoutes() {
-	s.route("GET "+PathPrefix+"users", ScopeUsersRead, s.listUsers)
-	s.route("POST "+PathPrefix+"users", ScopeUsersWrite, s.createUser)
-	s.route("GET "+PathPrefix+"users/{id}", ScopeUsersRead, s.getUser)
-	s.route("PATCH "+PathPrefix+"users/{id}", ScopeUsersWrite, s.patchUser)
-	s.route("DELETE "+PathPrefix+"users/{id}", ScopeUsersWrite, s.deleteUser)
-	s.route("PUT "+PathPrefix+"users/{id}/password", ScopeUsersWrite, s.setPassword)
+func (s *server) userRoutes() {
+	s.route("GET "+rest.PathPrefix+"users", registry.ScopeUsersRead, s.listUsers)
+	s.route("POST "+rest.PathPrefix+"users", registry.ScopeUsersWrite, s.createUser)
+	s.route("GET "+rest.PathPrefix+"users/{id}", registry.ScopeUsersRead, s.getUser)
+	s.route("PATCH "+rest.PathPrefix+"users/{id}", registry.ScopeUsersWrite, s.patchUser)
+	s.route("DELETE "+rest.PathPrefix+"users/{id}", registry.ScopeUsersWrite, s.deleteUser)
+	s.route("PUT "+rest.PathPrefix+"users/{id}/password", registry.ScopeUsersWrite, s.setPassword)
 }
 
 // userCursor is where the next page of users starts.
@@ -33,13 +34,13 @@ type userCursor struct {
 
 // listUsers answers a page of users by username; q selects those whose
 // username or email contains it, ignoring case.
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
 	var cur userCursor
 	limit, ok := rest.PageParams(w, r, &cur)
 	if !ok {
 		return
 	}
-	found, err := s.cfg.Store.SearchUsers(r.Context(), store.UserQuery{Text: r.URL.Query().Get("q"), After: cur.After, Limit: limit + 1})
+	found, err := s.ch.Store.SearchUsers(r.Context(), store.UserQuery{Text: r.URL.Query().Get("q"), After: cur.After, Limit: limit + 1})
 	if err != nil {
 		s.failed(w, r, err)
 		return
@@ -55,7 +56,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 // userInfo is u as the API shows it.
-func (s *Server) userInfo(u store.User) registry.UserInfo {
+func (s *server) userInfo(u store.User) registry.UserInfo {
 	src := registry.SourceStore
 	if s.fileUser(u.Username) {
 		src = registry.SourceConfig
@@ -65,14 +66,14 @@ func (s *Server) userInfo(u store.User) registry.UserInfo {
 
 // fileUser reports whether the configuration file defines username. The
 // file's usernames are unique ignoring case, as the CLI compares them.
-func (s *Server) fileUser(username string) bool {
-	return slices.ContainsFunc(s.cfg.FileUsers, func(f string) bool { return strings.EqualFold(f, username) })
+func (s *server) fileUser(username string) bool {
+	return slices.ContainsFunc(s.fileUsers, func(f string) bool { return strings.EqualFold(f, username) })
 }
 
 // lookupUser finds a user; found is false when it has answered (404 or a
 // failure).
-func (s *Server) lookupUser(w http.ResponseWriter, r *http.Request, id string) (store.User, bool) {
-	u, err := s.cfg.Store.GetUser(r.Context(), id)
+func (s *server) lookupUser(w http.ResponseWriter, r *http.Request, id string) (store.User, bool) {
+	u, err := s.ch.Store.GetUser(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no user has this id")
 		return u, false
@@ -85,8 +86,8 @@ func (s *Server) lookupUser(w http.ResponseWriter, r *http.Request, id string) (
 }
 
 // getUser answers one user with its ETag.
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.lookupUser(w, r, pathID(r, "id"))
+func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.lookupUser(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
@@ -96,7 +97,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 
 // passwordProblem checks a password as the configuration file's are
 // checked; empty is allowed where allowEmpty says so.
-func passwordProblem(pw string, allowEmpty bool) *FieldProblem {
+func passwordProblem(pw string, allowEmpty bool) *rest.FieldProblem {
 	if (pw != "" || !allowEmpty) && len(pw) < config.MinPasswordLength {
 		return &rest.FieldProblem{Field: "password", Detail: fmt.Sprintf("must have at least %d characters", config.MinPasswordLength)}
 	}
@@ -104,7 +105,7 @@ func passwordProblem(pw string, allowEmpty bool) *FieldProblem {
 }
 
 // createUser adds a user, as `portcullis users add` does.
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	var in registry.User
 	if !rest.ReadJSON(w, r, &in, false) {
 		return
@@ -121,15 +122,15 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		rest.WriteProblem(w, http.StatusBadRequest, rest.ProblemInvalid, "the user is not valid", probs...)
 		return
 	}
-	if err := grantableRoles(r, nil, in.Roles); err != nil {
-		s.writeError(w, r, err, "user")
+	if err := delegate.Roles(r, nil, in.Roles); err != nil {
+		rest.WriteChangeError(w, r, s.ch.Log, err, "user")
 		return
 	}
 	if s.fileUser(in.Username) {
-		refuseFile(w, "a user with this username")
+		rest.WriteFileDefined(w, "a user with this username")
 		return
 	}
-	u, err := users.Create(r.Context(), s.cfg.Store, in.Username, in.Password, in.Claims, in.Roles, s.cfg.Now().UTC())
+	u, err := users.Create(r.Context(), s.ch.Store, in.Username, in.Password, in.Claims, in.Roles, s.ch.Now().UTC())
 	if errors.Is(err, store.ErrAlreadyExists) {
 		rest.WriteProblem(w, http.StatusConflict, rest.ProblemConflict, "a user has this username",
 			rest.FieldProblem{Field: "username", Detail: "is taken"})
@@ -145,12 +146,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.recordRoles(r, u, nil)
 	}
 	info := s.userInfo(u)
-	w.Header().Set("Location", PathPrefix+"users/"+url.PathEscape(u.ID))
+	w.Header().Set("Location", rest.PathPrefix+"users/"+url.PathEscape(u.ID))
 	rest.WriteJSON(w, http.StatusCreated, info, rest.ETag(info))
 }
 
 // recordRoles audits a change of u's console roles from previous.
-func (s *Server) recordRoles(r *http.Request, u store.User, previous []string) {
+func (s *server) recordRoles(r *http.Request, u store.User, previous []string) {
 	s.ch.Record(r, audit.RolesChanged, audit.RolesChange(u, previous))
 }
 
@@ -158,13 +159,13 @@ func (s *Server) recordRoles(r *http.Request, u store.User, previous []string) {
 // file's users (409). found is false when it has answered. The change
 // itself tests If-Match (rest.IfMatch with s.userInfo) inside its transaction,
 // so that a change landing in between answers 412.
-func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
-	u, ok := s.lookupUser(w, r, pathID(r, "id"))
+func (s *server) storedUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	u, ok := s.lookupUser(w, r, r.PathValue("id"))
 	if !ok {
 		return u, false
 	}
 	if s.fileUser(u.Username) {
-		refuseFile(w, "this user")
+		rest.WriteFileDefined(w, "this user")
 		return u, false
 	}
 	return u, true
@@ -172,24 +173,24 @@ func (s *Server) storedUser(w http.ResponseWriter, r *http.Request) (store.User,
 
 // writeUserError answers a failed change to a user: 404, 412 or a
 // failure.
-func (s *Server) writeUserError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *server) writeUserError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrNotFound) {
 		rest.WriteProblem(w, http.StatusNotFound, rest.ProblemNotFound, "no user has this id")
 		return
 	}
-	s.writeError(w, r, err, "user")
+	rest.WriteChangeError(w, r, s.ch.Log, err, "user")
 }
 
 // deleteUser deletes a user, as `portcullis users delete` does: their
 // sessions end and everything issued to them is revoked in the same
 // transaction.
-func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.storedUser(w, r)
 	if !ok {
 		return
 	}
 	c := s.ch.Cutoff("", u.ID)
-	err := s.cfg.Store.DeleteUser(r.Context(), c, s.cfg.Now(), rest.IfMatch(r, s.userInfo))
+	err := s.ch.Store.DeleteUser(r.Context(), c, s.ch.Now(), rest.IfMatch(r, s.userInfo))
 	if err != nil {
 		s.writeUserError(w, r, err)
 		return
@@ -204,7 +205,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 
 // setPassword sets a user's password, as `portcullis users set-password`
 // does: their sessions end and their tokens are revoked.
-func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
+func (s *server) setPassword(w http.ResponseWriter, r *http.Request) {
 	var in registry.Password
 	if !rest.ReadJSON(w, r, &in, false) {
 		return
@@ -218,7 +219,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.ch.Cutoff("", u.ID)
-	n, err := users.SetPassword(r.Context(), s.cfg.Store, c, in.Password, s.cfg.Now(), rest.IfMatch(r, s.userInfo))
+	n, err := users.SetPassword(r.Context(), s.ch.Store, c, in.Password, s.ch.Now(), rest.IfMatch(r, s.userInfo))
 	if err != nil {
 		s.writeUserError(w, r, err)
 		return
@@ -229,4 +230,14 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// roleProblems are what registry.CheckRoles finds wrong with roles, as
+// field problems of the request body.
+func roleProblems(roles []string) []rest.FieldProblem {
+	var out []rest.FieldProblem
+	for _, p := range registry.CheckRoles(roles) {
+		out = append(out, rest.FieldProblem{Field: fmt.Sprintf("roles[%d]", p.Index), Detail: p.Detail})
+	}
+	return out
 }
