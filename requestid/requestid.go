@@ -33,6 +33,13 @@ func With(ctx context.Context, id string) context.Context {
 // response.
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if From(r.Context()) != "" {
+			// Already given one further out: a handler that carries its
+			// own Middleware may be mounted behind another, and a request
+			// keeps one ID.
+			next.ServeHTTP(w, r)
+			return
+		}
 		id := r.Header.Get(Header)
 		if !plain(id) {
 			b := make([]byte, 12)

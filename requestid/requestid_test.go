@@ -38,6 +38,18 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
+// A handler that carries its own Middleware, mounted behind another,
+// keeps the one ID the outer one gave the request.
+func TestMiddlewareNested(t *testing.T) {
+	var seen string
+	h := Middleware(Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = From(r.Context()) })))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if seen == "" || w.Header().Get(Header) != seen {
+		t.Fatalf("context %q, response %q: want one ID", seen, w.Header().Get(Header))
+	}
+}
+
 func TestLogHandler(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(LogHandler(slog.NewJSONHandler(&buf, nil))).With("part", "x")

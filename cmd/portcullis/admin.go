@@ -24,8 +24,10 @@ import (
 // guard's background refreshes. ks reads and rotates the signing keys
 // through the key-encryption keys; limiter and sink are the authorization
 // server's: registration's rate limit counts with the others. builtin are
-// the clients built into the server (builtinClients).
-func withAdmin(ctx context.Context, cfg *config.Config, builtin []store.Client, st store.Store, ks keys.KeyStore, as http.Handler, changed func(context.Context),
+// the clients built into the server (builtinClients). wrap is what every
+// request to the server's listener gets (authserver.Server.Wrap: request
+// ID, panic recovery, access log, metrics), given to the mounted APIs too.
+func withAdmin(ctx context.Context, cfg *config.Config, builtin []store.Client, st store.Store, ks keys.KeyStore, as http.Handler, wrap func(http.Handler) http.Handler, changed func(context.Context),
 	limiter usage.Limiter, sink usage.Sink, rs *redisstate.Client, log *slog.Logger) (h http.Handler, close func(), err error) {
 	// DPoP-bound tokens are accepted as well as bearer ones (RFC 9449),
 	// their proofs' htu being the issuer's URL plus the path, since the
@@ -59,7 +61,7 @@ func withAdmin(ctx context.Context, cfg *config.Config, builtin []store.Client, 
 		return nil, nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(admin.PathPrefix, srv.Handler())
+	mux.Handle(admin.PathPrefix, wrap(srv.Handler()))
 	if cfg.Registration.Enabled {
 		// Admin tokens are initial access tokens too: the same guard
 		// checks them.
@@ -71,8 +73,8 @@ func withAdmin(ctx context.Context, cfg *config.Config, builtin []store.Client, 
 			g.Close()
 			return nil, nil, err
 		}
-		mux.Handle(registration.Path, reg.Handler())
-		mux.Handle(registration.Path+"/", reg.Handler())
+		mux.Handle(registration.Path, wrap(reg.Handler()))
+		mux.Handle(registration.Path+"/", wrap(reg.Handler()))
 	}
 	mux.Handle("/", as)
 	return mux, g.Close, nil

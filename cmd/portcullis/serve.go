@@ -215,7 +215,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	// A change through the management API reaches this instance at once,
 	// and the others through a Redis notice or their next poll. Its store
 	// is the server's, so revocations it makes are announced to guards.
-	main, closeAdmin, err := withAdmin(ctx, cfg, builtinClients(cfg, ascfg.Secret), m.Store(shared), ks, srv.Handler(), apisChanged(srv, rs, log), limiter, sink, rs, log)
+	main, closeAdmin, err := withAdmin(ctx, cfg, builtinClients(cfg, ascfg.Secret), m.Store(shared), ks, srv.Handler(), srv.Wrap, apisChanged(srv, rs, log), limiter, sink, rs, log)
 	if err != nil {
 		g.close()
 		return err
