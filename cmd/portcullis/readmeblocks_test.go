@@ -13,6 +13,7 @@ type readmeBlock struct {
 	section string // the nearest heading above it
 	line    int    // of the opening fence, counting from 1
 	lang    string // after the opening fence: sh, yaml, or empty
+	fence   string // the opening fence's backticks, which close it
 	body    string
 	marked  bool
 	expect  []string // texts the output must contain, in this order
@@ -42,7 +43,7 @@ func readmeBlocks(doc string) ([]readmeBlock, error) {
 		n := i + 1
 		switch {
 		case fenced != nil:
-			if line == "```" {
+			if line == fenced.fence {
 				fenced.body = strings.TrimSuffix(fenced.body, "\n")
 				blocks = append(blocks, *fenced)
 				fenced = nil
@@ -66,7 +67,8 @@ func readmeBlocks(doc string) ([]readmeBlock, error) {
 		case line == "<!-- readme-test":
 			pending, inMark = &readmeBlock{marked: true}, true
 		case strings.HasPrefix(line, "```"):
-			b := readmeBlock{section: section, line: n, lang: strings.TrimPrefix(line, "```")}
+			lang := strings.TrimLeft(line, "`")
+			b := readmeBlock{section: section, line: n, lang: lang, fence: strings.TrimSuffix(line, lang)}
 			if pending != nil {
 				b.marked, b.expect, b.open = true, pending.expect, pending.open
 				pending = nil
@@ -103,6 +105,11 @@ func TestReadmeBlocks(t *testing.T) {
 			name: "open",
 			doc:  "# S\n<!-- readme-test\nopen: sign in\n-->\n```\nhttp://x/\n```\n",
 			want: []readmeBlock{{section: "S", line: 5, body: "http://x/", marked: true, open: "sign in"}},
+		},
+		{
+			name: "a longer fence holds a shorter one",
+			doc:  "````\n<!-- readme-test\n```sh\n```\n````\n",
+			want: []readmeBlock{{line: 1, body: "<!-- readme-test\n```sh\n```"}},
 		},
 		{name: "unknown directive", doc: "<!-- readme-test\nexpcet: x\n-->\n```sh\n```\n", wantErr: "it knows expect: and open:"},
 		{name: "marker without block", doc: "<!-- readme-test\n-->\ntext\n```sh\n```\n", wantErr: "not followed by a fenced block"},
