@@ -73,7 +73,7 @@ func runDev(ctx context.Context, out io.Writer) error {
 		}
 		go serveUntil(ctx, log, "example users API", devAPI, api.Handler(g, api.SampleUsers), g.Close)
 		app := spa.Handler(spa.Config{AgentURL: "http://" + devAgent + "/oauth-agent", APIURL: "http://" + devGate})
-		go serveUntil(ctx, log, "example app", devApp, app, nil)
+		go serveUntil(ctx, log, "example app", devApp, withDevCallback(app), nil)
 	})
 }
 
@@ -140,8 +140,15 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 
   service client  demo-client, secret %[9]s
   DPoP client     demo-dpop, secret %[10]s  (every token request needs a DPoP proof)
-  web client      demo-web, secret %[11]s, redirect URI http://127.0.0.1:3000/callback
+  web client      demo-web, secret %[11]s, redirect URI http://127.0.0.1:3000/callback (a page showing the code)
   admin client    demo-admin, secret %[12]s  (every admin:* scope of the management API)
+
+Paste these into the shell where you follow the README's walk-throughs:
+  export DEMO_PASSWORD=%[3]s
+  export DEMO_CLIENT_SECRET=%[9]s
+  export DEMO_DPOP_SECRET=%[10]s
+  export DEMO_WEB_SECRET=%[11]s
+  export DEMO_ADMIN_SECRET=%[12]s
 
 Call the management API (%[4]s/admin/v1/, described by %[4]s/admin/v1/openapi.json):
   TOKEN=$(curl -s -u demo-admin:%[12]s -d grant_type=client_credentials %[4]s/token | jq -r .access_token)
