@@ -52,6 +52,12 @@ func NewCA(t testing.TB) *CA {
 	return &CA{cert: cert, key: key, Pool: pool}
 }
 
+// PEM is the CA's certificate in PEM, for clients in other processes
+// (SSL_CERT_FILE).
+func (ca *CA) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
+}
+
 // Leaf is a server certificate for 127.0.0.1, ::1 and localhost, with
 // commonName as its subject (which tells one leaf from another), in PEM.
 func (ca *CA) Leaf(t testing.TB, commonName string) (certPEM, keyPEM []byte) {
