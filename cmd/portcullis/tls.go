@@ -22,9 +22,6 @@ func listenerTLS(name string, files tlsreload.Files, log *slog.Logger) (*tls.Con
 	if err != nil {
 		return nil, fmt.Errorf("%s: tls: %w", name, err)
 	}
-	leaf, _ := cert.GetCertificate(nil)
-	log.Info("TLS certificate loaded", "listener", name, "cert_file", files.CertFile,
-		"subject", leaf.Leaf.Subject.String(), "not_after", leaf.Leaf.NotAfter)
 	return cert.Config(), nil
 }
 

@@ -9,6 +9,7 @@ package tlsreload
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -51,7 +52,7 @@ func (f Files) Resolve(dir string) Files {
 // hold a matching pair. Its message names the files, never their content.
 func (f Files) Check() error {
 	if f.CertFile == "" || f.KeyFile == "" {
-		return fmt.Errorf("needs both cert_file and key_file")
+		return errors.New("needs both cert_file and key_file")
 	}
 	_, _, err := f.read()
 	return err
@@ -92,12 +93,14 @@ type Cert struct {
 }
 
 // Load reads the pair from files; an error names the file and the cause.
-// log receives one line for each replacement loaded or refused.
+// log receives a line for the pair loaded, with its subject and expiry,
+// and one for each replacement loaded or refused.
 func Load(files Files, log *slog.Logger) (*Cert, error) {
 	cert, content, err := files.read()
 	if err != nil {
 		return nil, err
 	}
+	log.Info("TLS certificate loaded", "cert_file", files.CertFile, "subject", cert.Leaf.Subject.String(), "not_after", cert.Leaf.NotAfter)
 	return &Cert{files: files, log: log, interval: CheckInterval, cert: cert, content: content, checked: time.Now()}, nil
 }
 

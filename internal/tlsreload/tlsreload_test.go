@@ -134,8 +134,8 @@ func TestReload(t *testing.T) {
 					t.Fatalf("certificate %q, want %q", cn, tt.wantCN)
 				}
 			}
-			if n := strings.Count(logged.String(), "\n"); n != 1 || !strings.Contains(logged.String(), tt.wantLogged) {
-				t.Errorf("log has %d lines, want one with %q:\n%s", n, tt.wantLogged, logged.String())
+			if n := strings.Count(logged.String(), "\n"); n != 2 || !strings.Contains(logged.String(), tt.wantLogged) {
+				t.Errorf("log has %d lines, want the load and one with %q:\n%s", n, tt.wantLogged, logged.String())
 			}
 		})
 	}
