@@ -1,6 +1,8 @@
 package config
 
 import (
+	"strings"
+
 	"github.com/portcullis/portcullis/internal/tlsreload"
 )
 
@@ -19,8 +21,12 @@ func (c *Config) validateTLS(p *problems) {
 		}
 	}
 	check("tls", &c.TLS)
+	// A listener that speaks only HTTPS behind an http URL would send
+	// every client that follows discovery to a failing handshake.
+	p.check(!c.TLS.Enabled() || !strings.HasPrefix(c.Issuer, "http:"), "tls", "is set, so issuer must be an https URL")
 	if c.Gateway != nil {
 		check("gateway.tls", &c.Gateway.TLS)
+		p.check(!c.Gateway.TLS.Enabled() || !strings.HasPrefix(c.Gateway.PublicURL, "http:"), "gateway.tls", "is set, so gateway.public_url must be an https URL")
 	}
 	if c.OAuthAgent != nil {
 		check("oauth_agent.tls", &c.OAuthAgent.TLS)

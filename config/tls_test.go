@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,8 +16,8 @@ func TestTLS(t *testing.T) {
 	ca.WriteLeaf(t, dir, "server")
 	other, _ := ca.Leaf(t, "other")
 	tlstest.WriteFile(t, filepath.Join(dir, "other.pem"), other)
-	doc := func(server, gateway, agent string) string {
-		return `issuer: https://id.example.com
+	doc := func(issuer, server, gateway, agent string) string {
+		return `issuer: ` + cmp.Or(issuer, "https://id.example.com") + `
 storage: sqlite://x.db
 ` + server + `
 oauth_agent:
@@ -38,22 +39,25 @@ gateway:
 	pair := "{cert_file: cert.pem, key_file: key.pem}"
 	tests := []struct {
 		name                   string
+		issuer                 string // empty: https://id.example.com
 		server, gateway, agent string
 		wantErr                []string
 	}{
-		{"none", "", "", "", nil},
-		{"every listener", "tls: " + pair, "  tls: " + pair, "  tls: " + pair, nil},
-		{"server alone", "tls: " + pair, "", "", nil},
-		{"cert without key", "tls: {cert_file: cert.pem}", "", "", []string{"tls: needs both cert_file and key_file"}},
-		{"missing file", "tls: {cert_file: cert.pem, key_file: nope.pem}", "", "", []string{"tls: key_file: open " + filepath.Join(dir, "nope.pem")}},
-		{"key of another certificate at the gateway and the agent", "",
+		{"none", "", "", "", "", nil},
+		{"every listener", "", "tls: " + pair, "  tls: " + pair, "  tls: " + pair, nil},
+		{"server alone", "", "tls: " + pair, "", "", nil},
+		{"cert without key", "", "tls: {cert_file: cert.pem}", "", "", []string{"tls: needs both cert_file and key_file"}},
+		{"missing file", "", "tls: {cert_file: cert.pem, key_file: nope.pem}", "", "", []string{"tls: key_file: open " + filepath.Join(dir, "nope.pem")}},
+		{"key of another certificate at the gateway and the agent", "", "",
 			"  tls: {cert_file: other.pem, key_file: key.pem}", "  tls: {cert_file: other.pem, key_file: key.pem}",
 			[]string{"gateway.tls: ", "oauth_agent.tls: ", "private key does not match public key"}},
-		{"misspelt key", "tls: {cert: cert.pem}", "", "", []string{"tls.cert: unknown key"}},
+		{"https listener behind an http issuer", "http://127.0.0.1:8080", "tls: " + pair, "", "", []string{"tls: is set, so issuer must be an https URL"}},
+		{"https gateway behind an http public_url", "", "", "  tls: " + pair + "\n  public_url: http://127.0.0.1:8082", "", []string{"gateway.tls: is set, so gateway.public_url must be an https URL"}},
+		{"misspelt key", "", "tls: {cert: cert.pem}", "", "", []string{"tls.cert: unknown key"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Parse([]byte(doc(tt.server, tt.gateway, tt.agent)), dir, env(nil))
+			cfg, err := Parse([]byte(doc(tt.issuer, tt.server, tt.gateway, tt.agent)), dir, env(nil))
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatal(err)
