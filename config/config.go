@@ -34,7 +34,8 @@ type Config struct {
 	// TLS, when set ({cert_file, key_file}, PEM, relative to this file's
 	// folder), serves listen over HTTPS (TLS 1.2 or later, HTTP/2) with
 	// the pair, read again within seconds when the files change. Both or
-	// neither; the pair must load at start. The gateway and the OAuth
+	// neither; the pair must load at start, and the issuer must then be
+	// https. The gateway and the OAuth
 	// agent take their own tls. Zero value: plain HTTP, for running
 	// behind a TLS-terminating proxy or on loopback.
 	TLS tlsreload.Files `yaml:"tls"`
