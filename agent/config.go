@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/internal/tlsreload"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -29,6 +30,10 @@ type Config struct {
 	// Listen is the address to listen on, host:port. Required; the agent
 	// itself does not listen, the caller does.
 	Listen string `yaml:"listen"`
+	// TLS, when set, serves the agent over HTTPS with this certificate
+	// pair, reloaded when the files change; the config package checks and
+	// resolves it. Zero value: plain HTTP (behind a TLS-terminating proxy).
+	TLS tlsreload.Files `yaml:"tls"`
 	// BasePath is the clean absolute path the endpoints live under, for
 	// example /oauth-agent for /oauth-agent/login/start. Empty means
 	// /oauth-agent.

@@ -9,6 +9,7 @@ import (
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/internal/connlimit"
+	"github.com/portcullis/portcullis/internal/tlsreload"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/theme"
@@ -30,6 +31,14 @@ type Config struct {
 	// 127.0.0.1:9090. Empty means no operations listener: metrics are
 	// not served at all (portcullis dev sets 127.0.0.1:9090).
 	OpsListen string `yaml:"ops_listen"`
+	// TLS, when set ({cert_file, key_file}, PEM, relative to this file's
+	// folder), serves listen over HTTPS (TLS 1.2 or later, HTTP/2) with
+	// the pair, read again within seconds when the files change. Both or
+	// neither; the pair must load at start, and the issuer must then be
+	// https. The gateway and the OAuth
+	// agent take their own tls. Zero value: plain HTTP, for running
+	// behind a TLS-terminating proxy or on loopback.
+	TLS tlsreload.Files `yaml:"tls"`
 	// Storage is the store URL: sqlite://PATH, where a relative PATH is
 	// relative to the configuration file's folder, or
 	// postgres://user@host:port/db?options. Required.

@@ -19,6 +19,7 @@ import (
 	"github.com/portcullis/portcullis/agent"
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/guard"
+	"github.com/portcullis/portcullis/internal/tlsreload"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -28,6 +29,10 @@ type Config struct {
 	// Listen is the address to listen on, host:port. Required; the
 	// gateway itself does not listen, the caller does.
 	Listen string `yaml:"listen"`
+	// TLS, when set, serves the gateway over HTTPS with this certificate
+	// pair, reloaded when the files change; the config package checks and
+	// resolves it. Zero value: plain HTTP (behind a TLS-terminating proxy).
+	TLS tlsreload.Files `yaml:"tls"`
 	// PublicURL is the gateway's URL as clients reach it, an http or
 	// https URL without path, query or fragment, for example
 	// https://api.example.com behind a TLS-terminating balancer. Its

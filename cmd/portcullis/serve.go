@@ -21,6 +21,7 @@ import (
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/internal/connlimit"
+	"github.com/portcullis/portcullis/internal/tlsreload"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/metrics"
 	"github.com/portcullis/portcullis/requestid"
@@ -204,7 +205,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		ops := http.NewServeMux()
 		ops.Handle("GET /metrics", m.Handler())
 		ops.Handle("/", srv.Health())
-		oaddr, err := g.start("operations", cfg.OpsListen, ops, true)
+		oaddr, err := g.start("operations", cfg.OpsListen, ops, true, tlsreload.Files{})
 		if err != nil {
 			return err
 		}
@@ -225,7 +226,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		g.close()
 		return err
 	}
-	addr, err := g.start("authorization server", cfg.Listen, main, true)
+	addr, err := g.start("authorization server", cfg.Listen, main, true, cfg.TLS)
 	if err != nil {
 		g.close()
 		return err
@@ -256,7 +257,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		}
 		// The gateway streams bodies both ways (server-sent events, large
 		// downloads): no write deadline there.
-		gaddr, err := g.start("gateway", cfg.Gateway.Listen, gw, false)
+		gaddr, err := g.start("gateway", cfg.Gateway.Listen, gw, false, cfg.Gateway.TLS)
 		if err != nil {
 			g.close()
 			return err
@@ -272,7 +273,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 			g.close()
 			return fmt.Errorf("oauth agent: %w", err)
 		}
-		aaddr, err := g.start("oauth agent", cfg.OAuthAgent.Listen, ag, true)
+		aaddr, err := g.start("oauth agent", cfg.OAuthAgent.Listen, ag, true, cfg.OAuthAgent.TLS)
 		if err != nil {
 			g.close()
 			return err
@@ -353,8 +354,13 @@ type servers struct {
 
 // start listens on addr and serves h until shutdown, holding at most
 // g.limits connections open. bounded sets a write deadline on every
-// response, for handlers that never stream.
-func (g *servers) start(name, addr string, h http.Handler, bounded bool) (net.Addr, error) {
+// response, for handlers that never stream. With tlsFiles set it serves
+// HTTPS (listenerTLS).
+func (g *servers) start(name, addr string, h http.Handler, bounded bool, tlsFiles tlsreload.Files) (net.Addr, error) {
+	tc, err := listenerTLS(name, tlsFiles, g.log)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: listen: %w", name, err)
@@ -367,6 +373,7 @@ func (g *servers) start(name, addr string, h http.Handler, bounded bool) (net.Ad
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         ln.ConnState,
+		TLSConfig:         tc,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
 	if bounded {
@@ -374,7 +381,7 @@ func (g *servers) start(name, addr string, h http.Handler, bounded bool) (net.Ad
 	}
 	g.all, g.lns = append(g.all, hs), append(g.lns, ln)
 	go func() {
-		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := serveOn(hs, ln); !errors.Is(err, http.ErrServerClosed) {
 			g.errc <- fmt.Errorf("%s: %w", name, err)
 		}
 	}()

@@ -154,6 +154,10 @@ func (l *Listener) removeLocked(c *conn) {
 // ConnState is the http.Server ConnState hook: it tracks which
 // connections are idle between requests and may be closed under pressure.
 func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
+	// A server serving TLS reports the *tls.Conn wrapping ours.
+	if tc, ok := nc.(interface{ NetConn() net.Conn }); ok {
+		nc = tc.NetConn()
+	}
 	c, ok := nc.(*conn)
 	if !ok || c.l != l {
 		return
