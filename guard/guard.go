@@ -62,7 +62,9 @@ func New(ctx context.Context, opts Options) (*Guard, error) {
 		// Up to KeyRefreshMin, the retry delay of a key set fetch, which
 		// is what the first fetches are.
 		sched := backoff.Schedule{Base: min(backoff.Issuer.Base, s.KeyRefreshMin), Max: s.KeyRefreshMin}
-		g.wg.Go(func() { g.ready.Retry(bg, sched, first, func(ctx context.Context) error { return g.setUp(ctx, bg) }, s.Logger, "guard") })
+		g.wg.Go(func() {
+			g.ready.Retry(bg, sched, first, func(ctx context.Context) error { return g.setUp(ctx, bg) }, s.Logger, "guard")
+		})
 	}
 	return g, nil
 }
