@@ -3,12 +3,16 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/portcullis/portcullis/internal/backoff"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -35,6 +39,9 @@ type Agent struct {
 	starts         *usage.Gate
 	startLimit     usage.Limit
 	trustedProxies []netip.Prefix
+	// ready guards provider, set once discovery succeeds: no request
+	// reaches an endpoint before.
+	ready backoff.Start
 }
 
 // endpoint is one of the agent's endpoints.
@@ -44,9 +51,15 @@ type endpoint struct {
 }
 
 // New validates cfg, reads the provider's discovery document within ctx and
-// builds the agent. The provider must be reachable: New fails with
-// ErrDiscovery otherwise. log receives provider failures and refused
-// cookies, never a token or a cookie value; nil means slog.Default().
+// builds the agent. A document that cannot be used (it lacks what the agent
+// needs) fails New with ErrDiscovery; one that cannot be read (the
+// provider is not up yet) does not: New returns the agent, which reads it
+// again in the background with capped exponential backoff until it
+// succeeds or ctx ends, and answers its endpoints 503
+// provider_unavailable with Retry-After meanwhile, Ready saying why. So
+// ctx must last as long as the agent serves. log receives provider
+// failures and refused cookies, never a token or a cookie value; nil
+// means slog.Default().
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -59,17 +72,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := discover(ctx, cfg, &http.Client{Timeout: providerTimeout})
-	if err != nil {
-		return nil, err
-	}
-	p.prove(reader.dpop)
 	redirect, _ := url.Parse(cfg.RedirectURI) // validated
 	// With base path "/", the endpoints are /login/start and so on.
 	base := strings.TrimSuffix(cfg.BasePath, "/")
 	prefix, secure := cfg.CookiePrefix, reader.jar.secure
 	a := &Agent{
-		log: log, provider: p, reader: reader, redirect: redirect,
+		log: log, reader: reader, redirect: redirect,
 		scope: cfg.Scope, postLogout: cfg.PostLogoutRedirectURI, clientID: cfg.ClientID,
 		// The refresh token goes to /refresh and, in a copy of the same
 		// name, to /logout (to revoke it) alone. The ID token goes to
@@ -95,7 +103,38 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Agent, error) {
 		base + "/refresh":     {http.MethodPost, a.refreshTokens},
 		base + "/logout":      {http.MethodPost, a.logout},
 	}
+	client := &http.Client{Timeout: providerTimeout}
+	find := func(ctx context.Context) error {
+		p, err := discover(ctx, cfg, client)
+		if err != nil {
+			return err
+		}
+		p.prove(reader.dpop)
+		a.provider = p
+		a.ready.MarkReady()
+		return nil
+	}
+	switch err := find(ctx); {
+	case errors.Is(err, errNoDocument):
+		go a.ready.Retry(ctx, backoff.Issuer, err, find, log, "oauth agent")
+	case err != nil:
+		return nil, err
+	}
 	return a, nil
+}
+
+// Ready returns nil once the agent has read its provider's discovery
+// document, and until then an error wrapping ErrNotReady and the last
+// failure to read it, for a readiness check.
+func (a *Agent) Ready() error {
+	switch f := a.ready.Failure(); {
+	case a.ready.Ready():
+		return nil
+	case f == nil:
+		return ErrNotReady
+	default:
+		return fmt.Errorf("%w: %w", ErrNotReady, f)
+	}
 }
 
 // orRoot is base, or "/" for the root.
@@ -116,6 +155,11 @@ func (a *Agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !ok:
 		newError(http.StatusNotFound, codeNotFound, "no such endpoint").write(w)
+		return
+	case !a.ready.Ready():
+		// Not logged per request: the retries log why.
+		w.Header().Set("Retry-After", strconv.Itoa(int(a.ready.RetryAfter(time.Now())/time.Second)))
+		newError(http.StatusServiceUnavailable, codeProviderUnavailable, "the OpenID provider has not been reached yet; try again later").write(w)
 		return
 	case r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "":
 		a.reader.Preflight(w, r, ep.method)

@@ -38,6 +38,10 @@ var (
 // another issuer, or lacking what the agent needs.
 var ErrDiscovery = errors.New("agent: OpenID provider discovery failed")
 
+// ErrNotReady means the agent has not read its provider's discovery
+// document yet (see New); Ready wraps it with the last failure.
+var ErrNotReady = errors.New("agent: the OpenID provider has not been reached yet")
+
 // Error codes of the agent's JSON answers, the single-page app's contract.
 // 401 always means that a refresh or a new login is the way forward.
 const (

@@ -74,12 +74,16 @@ func (p *provider) clientFor(key *dpop.Key) *http.Client {
 	return p.proving[key.Thumbprint()]
 }
 
+// errNoDocument means the discovery document could not be read or is not
+// the issuer's, which a provider still starting explains: New retries.
+var errNoDocument = errors.New("the discovery document could not be read")
+
 // discover reads the provider's discovery document within ctx and checks
 // that it offers what the agent needs.
 func discover(ctx context.Context, cfg Config, client *http.Client) (*provider, error) {
 	op, err := oidc.NewProvider(oidc.ClientContext(ctx, client), cfg.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
+		return nil, fmt.Errorf("%w: %w: %w", ErrDiscovery, errNoDocument, err)
 	}
 	var m metadata
 	if err := op.Claims(&m); err != nil {

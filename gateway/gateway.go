@@ -29,10 +29,13 @@ type Gateway struct {
 }
 
 // New validates cfg and builds the gateway. Like guard.New it reads the
-// issuer's discovery document, keys and revocation list before returning,
-// within ctx, so the issuer must be reachable. log receives upstream
-// failures and the guard's issuer failures; nil means slog.Default().
-// Close releases the guard's background work.
+// issuer's discovery document, keys and revocation list within ctx; when
+// the issuer cannot be read it returns the gateway anyway, its guard
+// retrying in the background (guard.Options.RetryStart), and until then
+// every routed request is answered 503 with Retry-After and Ready says
+// why: the gateway starts in any order with its issuer. log receives
+// upstream failures and the guard's issuer failures; nil means
+// slog.Default(). Close releases the guard's background work.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -62,6 +65,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		Algorithms: cfg.Algorithms,
 		Leeway:     cfg.Leeway,
 		Logger:     log,
+		RetryStart: true,
 		// Each route picks its mode; the guard holds what they share.
 		DPoP: guard.DPoP{PublicURL: cfg.PublicURL, Replay: cfg.DPoPReplay, Nonces: nonces},
 	}
@@ -152,6 +156,10 @@ func (gw *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusNotFound, "not_found", "no route for this path")
 	}
 }
+
+// Ready returns nil once the gateway's guard has read its issuer, and
+// until then an error wrapping guard.ErrNotReady, for a readiness check.
+func (gw *Gateway) Ready() error { return gw.guard.Ready() }
 
 // Close stops the guard's background refreshes.
 func (gw *Gateway) Close() { gw.guard.Close() }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/portcullis/portcullis/internal/authscheme"
 )
@@ -39,6 +41,9 @@ type Error struct {
 	// Err is the reason, one of the package's sentinel errors, possibly
 	// wrapped with detail.
 	Err error
+	// RetryAfter, with a 503, is when to try again, sent as Retry-After
+	// in whole seconds (RFC 9110 section 10.2.3). Zero sends none.
+	RetryAfter time.Duration
 }
 
 // Error returns the reason with its detail.
@@ -65,6 +70,9 @@ func (e *Error) write(w http.ResponseWriter, c authscheme.Challenge) {
 		// RequireScopes), as Challenge needs.
 		c.Code, c.Description, c.Scope = e.Code, e.Description, e.Scope
 		c.Set(h)
+	}
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second)/time.Second)))
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -97,6 +105,14 @@ func newError(status int, code string, reason, cause error) *Error {
 		err = fmt.Errorf("%w: %w", reason, cause)
 	}
 	return &Error{Status: status, Code: code, Description: describe(reason), Err: err}
+}
+
+// notReady is the 503 of a guard that has not read its issuer yet: it
+// says when the next attempt is.
+func (g *Guard) notReady(now time.Time) *Error {
+	e := newError(http.StatusServiceUnavailable, CodeTemporarilyUnavailable, ErrNotReady, g.ready.Failure())
+	e.RetryAfter = g.ready.RetryAfter(now)
+	return e
 }
 
 // invalidToken is the 401 invalid_token answer of RFC 6750 section 3.1.

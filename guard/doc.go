@@ -84,6 +84,16 @@
 // notices cannot make a guard flood the issuer. If Redis is down, the
 // interval is the bound again.
 //
+// # Start-up
+//
+// New reads the issuer before it returns, and by default fails when it
+// cannot, so that an API whose start succeeds can check tokens. With
+// Options.RetryStart it returns anyway and keeps reading in the background
+// with capped exponential backoff; until it has, every request is
+// answered 503 temporarily_unavailable with Retry-After, and Ready says
+// why, for the server's readiness check: the API may start before its
+// issuer.
+//
 // # Usage
 //
 // Options.Observe, when set, is told once of every request Middleware

@@ -40,6 +40,10 @@ var (
 	// ErrUnavailable means a token could not be checked because the issuer
 	// did not answer an introspection request (RFC 7662 section 2).
 	ErrUnavailable = errors.New("guard: token cannot be checked now")
+	// ErrNotReady means a guard built with Options.RetryStart has not yet
+	// read its issuer's discovery document and keys; the middleware
+	// answers 503 with Retry-After until it has.
+	ErrNotReady = errors.New("guard: the issuer has not been reached yet")
 )
 
 // Errors about the request and its token. Verify and the middleware wrap

@@ -243,3 +243,43 @@ func ExampleOptions_observe() {
 	// "GET /users" allowed 2
 	// "GET /users" insufficient_scope 1
 }
+
+// An API that may start before its issuer: with RetryStart, New returns
+// while the issuer is down, requests are answered 503 with Retry-After,
+// and Ready feeds the API's readiness check until the guard has read the
+// issuer.
+func ExampleOptions_retryStart() {
+	issuer := guardtest.NewIssuer()
+	defer issuer.Close()
+	issuer.SetMode(guardtest.Down) // not up yet
+
+	g, err := guard.New(context.Background(), guard.Options{
+		Issuer:     issuer.URL,
+		Audience:   "https://api.example.com",
+		RetryStart: true,
+	})
+	if err != nil {
+		log.Fatal(err) // only a security decision left open fails now
+	}
+	defer g.Close()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if g.Ready() != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	mux.Handle("/", g.Middleware(http.NotFoundHandler()))
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/users", nil))
+	fmt.Println(w.Code, w.Header().Get("Retry-After") != "", errors.Is(g.Ready(), guard.ErrNotReady))
+
+	issuer.SetMode(guardtest.Up)
+	for g.Ready() != nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Println("ready")
+	// Output:
+	// 503 true true
+	// ready
+}

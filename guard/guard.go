@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/portcullis/portcullis/internal/authscheme"
+	"github.com/portcullis/portcullis/internal/backoff"
 )
 
 // Guard validates bearer access tokens for a resource server (RFC 6750,
@@ -22,6 +23,9 @@ type Guard struct {
 	introspector *introspector
 	cache        *tokenCache
 	proofs       *proofs // nil without Options.DPoP.PublicURL
+	// ready guards the fields the first fetches set (keys, revocations,
+	// introspector, s.algorithms): none is read before it is ready.
+	ready backoff.Start
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -31,8 +35,8 @@ type Guard struct {
 // fetches its key set and, when the issuer publishes one, its revocation
 // list, so that the first request is served from memory; ctx bounds that
 // start-up work. It fails when a security decision is left open (see
-// Options) or the issuer cannot be read. Background refreshes run until
-// Close.
+// Options) or, unless Options.RetryStart is set, when the issuer cannot be
+// read. Background refreshes run until Close.
 func New(ctx context.Context, opts Options) (*Guard, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -41,24 +45,56 @@ func New(ctx context.Context, opts Options) (*Guard, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := discover(ctx, s.HTTPClient, s.Issuer)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.pickAlgorithms(m.SigningAlgorithms); err != nil {
-		return nil, err
-	}
 	p, err := newProofs(s.DPoP, s.Clock)
 	if err != nil {
 		return nil, err
 	}
 	bg, stop := context.WithCancel(context.Background())
 	g := &Guard{s: s, cache: newTokenCache(s.CacheSize), proofs: p, stop: stop}
-	if err := g.start(ctx, bg, m); err != nil {
+	first := g.setUp(ctx, bg)
+	switch {
+	case first == nil:
+		g.ready.MarkReady()
+	case !s.RetryStart:
 		stop()
-		return nil, err
+		return nil, first
+	default:
+		// Up to KeyRefreshMin, the retry delay of a key set fetch, which
+		// is what the first fetches are.
+		sched := backoff.Schedule{Base: min(backoff.Issuer.Base, s.KeyRefreshMin), Max: s.KeyRefreshMin}
+		g.wg.Go(func() {
+			g.ready.Retry(bg, sched, first, func(ctx context.Context) error { return g.setUp(ctx, bg) }, s.Logger, "guard")
+		})
 	}
 	return g, nil
+}
+
+// setUp reads the issuer's discovery document and settles the algorithms,
+// then starts. Nothing it sets is read before g.ready says so.
+func (g *Guard) setUp(ctx, bg context.Context) error {
+	m, err := discover(ctx, g.s.HTTPClient, g.s.Issuer)
+	if err != nil {
+		return err
+	}
+	if err := g.s.pickAlgorithms(m.SigningAlgorithms); err != nil {
+		return err
+	}
+	return g.start(ctx, bg, m)
+}
+
+// Ready returns nil once the guard has read its issuer, and until then an
+// error wrapping ErrNotReady and the last failure to read it: only a guard
+// built with Options.RetryStart is ever not ready. A server reports it on
+// its readiness check.
+func (g *Guard) Ready() error {
+	switch f := g.ready.Failure(); {
+	case g.ready.Ready():
+		return nil
+	case f == nil:
+		return ErrNotReady
+	default:
+		return fmt.Errorf("%w: %w", ErrNotReady, f)
+	}
 }
 
 // start performs the first fetches and launches the background work.
@@ -157,6 +193,11 @@ func (g *Guard) MiddlewareWith(mode DPoPMode) func(http.Handler) http.Handler {
 // found after the token verified (its binding, its proof), the token's
 // Caller, for Options.Observe.
 func (g *Guard) authenticate(r *http.Request, mode DPoPMode) (*Caller, authscheme.Scheme, error) {
+	if !g.ready.Ready() {
+		// Every request, with a token or without: until the issuer is
+		// read, no answer but "later" is true.
+		return nil, authscheme.None, g.notReady(g.s.Clock())
+	}
 	used, token, err := credentials(r.Header)
 	if used == authscheme.DPoP && mode == DPoPOff {
 		// To an API without DPoP, the scheme is any other.
@@ -228,6 +269,9 @@ func (g *Guard) Verify(ctx context.Context, token string) (*Caller, error) {
 // issuer's, and usage.RuleRevokedTokenUse needs its jti and client.
 func (g *Guard) verify(ctx context.Context, token string) (*Caller, error) {
 	now := g.s.Clock()
+	if !g.ready.Ready() {
+		return nil, g.notReady(now)
+	}
 	k := hashToken(token)
 	if e, ok := g.cache.get(k, now.UnixNano()); ok && (!e.jwt || e.gen == g.keys.current.Load().gen) {
 		if e.caller == nil {
@@ -266,8 +310,13 @@ func (g *Guard) admit(c *Caller) (*Caller, error) {
 }
 
 // Algorithms returns the JWS algorithms the guard accepts, as resolved from
-// Options.Algorithms or the issuer's discovery document.
+// Options.Algorithms or the issuer's discovery document; none while the
+// guard is not Ready.
 func (g *Guard) Algorithms() []string {
+	if !g.ready.Ready() {
+		// Not settled yet: they come with the discovery document.
+		return nil
+	}
 	algs := make([]string, len(g.s.algorithms))
 	for i, a := range g.s.algorithms {
 		algs[i] = string(a)

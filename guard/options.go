@@ -89,6 +89,20 @@ type Options struct {
 	// means time.Now; tests set it to move time without sleeping.
 	Clock func() time.Time
 
+	// RetryStart lets New return a guard while the issuer cannot be read:
+	// the first fetches (discovery, keys, revocation list) are retried in
+	// the background with capped exponential backoff (from 0.5 s,
+	// doubling up to KeyRefreshMin, jittered), and until one succeeds the
+	// middleware answers every request 503 temporarily_unavailable with
+	// Retry-After, Verify returns ErrNotReady, and Ready says why. Servers
+	// that report readiness (the gateway) set it, so that they start in
+	// any order with their issuer. Zero means New fails when the issuer
+	// cannot be read, as it always has: for a library user that is the
+	// safer default, since an API whose start succeeds can then check
+	// tokens, and a wrong issuer URL stops the start with its cause rather
+	// than turning into 503s nobody watches.
+	RetryStart bool
+
 	// Observe, if set, is told once of every request Middleware (or
 	// MiddlewareWith) and RequireScopes judge, for usage records and
 	// metrics: c is the token's Caller, nil when the request was refused

@@ -92,7 +92,7 @@ type revocations struct {
 // Call it when told that a token was revoked, for instance on each notice
 // Portcullis publishes through Redis.
 func (g *Guard) RefreshRevocations() {
-	if g.revocations != nil {
+	if g.ready.Ready() && g.revocations != nil {
 		g.revocations.trigger()
 	}
 }

@@ -16,8 +16,12 @@ type Stats struct {
 	Introspections, IntrospectionFailures int64
 }
 
-// Stats returns the counters since New.
+// Stats returns the counters since New: zeros while the guard is not
+// Ready, whose failures its log and Ready report.
 func (g *Guard) Stats() Stats {
+	if !g.ready.Ready() {
+		return Stats{}
+	}
 	st := Stats{
 		KeySetFetches:  g.keys.fetches.Load(),
 		KeySetFailures: g.keys.failures.Load(),

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -100,16 +101,42 @@ var UserClaims = map[string]any{
 // when configure runs.
 func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	t.Helper()
+	return launch(t, httptest.NewUnstartedServer(nil), configure)
+}
+
+// launch starts a server with a store of its own on ts, unstarted.
+func launch(t testing.TB, ts *httptest.Server, configure []func(*authserver.Config)) *Server {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "portcullis.db"))
 	if err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	ts := httptest.NewUnstartedServer(nil)
 	s := fixtures(t, "http://"+ts.Listener.Addr().String(), configure)
 	s.prepare(t, st)
 	s.start(t, ts, st)
 	return s
+}
+
+// Late reserves an address for a server and returns its issuer and a
+// function that starts the server there, as New does: until then
+// connections to the issuer are refused, as when the authorization server
+// is not up yet. Another process taking the address meanwhile fails the
+// test.
+func Late(t testing.TB, configure ...func(*authserver.Config)) (string, func() *Server) {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	addr := ts.Listener.Addr().String()
+	ts.Listener.Close()
+	return "http://" + addr, func() *Server {
+		t.Helper()
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("authservertest: listen on the reserved %s again: %v", addr, err)
+		}
+		ts.Listener = ln
+		return launch(t, ts, configure)
+	}
 }
 
 // Cluster is several servers behind one issuer, as in a deployment with a

@@ -22,6 +22,7 @@ import (
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/internal/tlsreload"
+	"github.com/portcullis/portcullis/internal/health"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/metrics"
 	"github.com/portcullis/portcullis/requestid"
@@ -187,6 +188,9 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	if ascfg.Clients, err = consoleClients(cfg, ascfg.Clients, ascfg.Secret); err != nil {
 		return err
 	}
+	if err := checkAgentClient(ctx, cfg, ascfg.Clients, st); err != nil {
+		return err
+	}
 	srv, err := authserver.New(ascfg, m.Store(shared), km, log)
 	if err != nil {
 		return err
@@ -199,6 +203,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	go km.Run(ctx, keyReloadInterval, log)
 	go collectGarbage(ctx, st, log, retention{audit: cfg.AuditRetention, usage: cfg.UsageRetention})
 	g := &servers{log: log, limits: cfg.Limits, errc: make(chan error, 4)}
+	var checks []*health.Handler // the gateway's and the agent's, drained with the server
 	// Metrics are served only on the operations listener, never beside
 	// the public endpoints: they describe the clients and the traffic.
 	if cfg.OpsListen != "" {
@@ -237,7 +242,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	}
 	if cfg.Gateway != nil {
 		// The gateway reads discovery and keys from the issuer, which may be
-		// the server just started.
+		// the server just started, or one not up yet: it retries then.
 		gwcfg := *cfg.Gateway
 		gwcfg.Limiter, gwcfg.Usage = limiter, sink
 		if rs != nil {
@@ -257,7 +262,8 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		}
 		// The gateway streams bodies both ways (server-sent events, large
 		// downloads): no write deadline there.
-		gaddr, err := g.start("gateway", cfg.Gateway.Listen, gw, false, cfg.Gateway.TLS)
+		checks = append(checks, health.Mount(gw, gw.Ready))
+		gaddr, err := g.start("gateway", cfg.Gateway.Listen, checks[len(checks)-1], false, cfg.Gateway.TLS)
 		if err != nil {
 			g.close()
 			return err
@@ -265,7 +271,8 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		log.Info("gateway listening", "addr", gaddr.String(), "audience", cfg.Gateway.Audience)
 	}
 	if cfg.OAuthAgent != nil {
-		// The agent reads the provider's discovery document at start.
+		// The agent reads the provider's discovery document at start, and
+		// again in the background until it can.
 		agcfg := *cfg.OAuthAgent
 		agcfg.Limiter, agcfg.Usage = limiter, sink
 		ag, err := agent.New(ctx, agcfg, log)
@@ -273,7 +280,8 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 			g.close()
 			return fmt.Errorf("oauth agent: %w", err)
 		}
-		aaddr, err := g.start("oauth agent", cfg.OAuthAgent.Listen, ag, true, cfg.OAuthAgent.TLS)
+		checks = append(checks, health.Mount(ag, ag.Ready))
+		aaddr, err := g.start("oauth agent", cfg.OAuthAgent.Listen, checks[len(checks)-1], true, cfg.OAuthAgent.TLS)
 		if err != nil {
 			g.close()
 			return err
@@ -288,6 +296,9 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	}
 	if errors.Is(context.Cause(stop), errTerminated) {
 		srv.Drain()
+		for _, h := range checks {
+			h.Drain()
+		}
 		log.Info("shutting down: /readyz answers 503 while requests are still served", "shutdown_delay", cfg.ShutdownDelay.String())
 		time.Sleep(cfg.ShutdownDelay)
 	}

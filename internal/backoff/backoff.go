@@ -1,6 +1,7 @@
-// Package backoff is the retry schedule of background writers that must
+// Package backoff is the retry schedule of background work that must
 // not give up at the first failure nor retry in step with other
-// instances: the audit trail's and the usage counters' store writes.
+// instances: the audit trail's and the usage counters' store writes, and
+// the start-up of parts that wait for their issuer (Start).
 package backoff
 
 import (
