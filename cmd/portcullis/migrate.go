@@ -40,7 +40,7 @@ func migrateCmd() *cobra.Command {
 }
 
 func printStatus(cmd *cobra.Command, path string) error {
-	cfg, err := config.Load(path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		return err
 	}

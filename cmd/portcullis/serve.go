@@ -80,8 +80,8 @@ func serveCmd() *cobra.Command {
 			"--dev the whole demo stack, as portcullis dev does.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dev == (path != "") {
-				return errors.New("serve needs exactly one of --config FILE and --dev")
+			if dev && path != "" {
+				return errors.New("serve takes --config FILE or --dev, not both")
 			}
 			ctx, stop := stopContext(cmd.Context())
 			defer stop()
@@ -91,13 +91,13 @@ func serveCmd() *cobra.Command {
 			if dev {
 				return runDev(ctx, cmd.OutOrStdout())
 			}
-			if cfg, err = config.Load(path); err != nil {
+			if cfg, err = loadConfig(path); err != nil {
 				return err
 			}
 			return serve(ctx, cfg, log, nil)
 		},
 	}
-	cmd.Flags().StringVar(&path, "config", "", "configuration file")
+	configFlag(cmd, &path)
 	cmd.Flags().BoolVar(&dev, "dev", false, "run the demo stack on loopback with a throwaway store (as portcullis dev)")
 	return cmd
 }

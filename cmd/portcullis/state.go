@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/spf13/cobra"
-
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/redisstate"
 	"github.com/portcullis/portcullis/store"
@@ -17,19 +15,13 @@ import (
 	"github.com/portcullis/portcullis/store/sqlite"
 )
 
-// configFlag adds the --config flag that every command acting on state takes.
-func configFlag(cmd *cobra.Command, path *string) {
-	cmd.Flags().StringVar(path, "config", "", "configuration file (required)")
-	cmd.MarkFlagRequired("config")
-}
-
 // openState loads the configuration and opens the store it names. With
 // Redis configured, revocations made through the returned store are
 // announced to guards at once; if Redis is down (redisstate logs it) or its
 // URL does not parse, the CLI warns and goes on, and guards learn of them
 // at their next poll.
 func openState(ctx context.Context, path string) (*config.Config, store.Store, error) {
-	cfg, err := config.Load(path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		return nil, nil, err
 	}
