@@ -73,7 +73,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, problems *[]error) {
 			k := n.Content[i].Value
 			ft, ok := fields[k]
 			if !ok {
-				*problems = append(*problems, fmt.Errorf("%s: unknown key (line %d)", join(path, k), n.Content[i].Line))
+				*problems = append(*problems, unknownKey(join(path, k), k, n.Content[i].Line, fields))
 				continue
 			}
 			checkKeys(n.Content[i+1], ft, join(path, k), problems)
@@ -83,6 +83,19 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, problems *[]error) {
 			checkKeys(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
 		}
 	}
+}
+
+// unknownKey is the problem of the unknown key k at path, with the
+// nearest known key when one is close enough to be the likely intent.
+func unknownKey(path, k string, line int, fields map[string]reflect.Type) error {
+	known := make([]string, 0, len(fields))
+	for f := range fields {
+		known = append(known, f)
+	}
+	if near := nearest(k, known); near != "" {
+		return fmt.Errorf("%s: unknown key (line %d); did you mean %s?", path, line, near)
+	}
+	return fmt.Errorf("%s: unknown key (line %d)", path, line)
 }
 
 // yamlFields adds the YAML keys of struct t's fields to fields, with
