@@ -67,3 +67,27 @@ oauth_agent:
 		t.Errorf("inherited settings reported under gateway.cookies:\n%s", msg)
 	}
 }
+
+// TestLogging checks log_level and log_format.
+func TestLogging(t *testing.T) {
+	base := "issuer: http://127.0.0.1:8080\nstorage: sqlite://x.db\n"
+	tests := []struct {
+		name, doc, wantErr string
+	}{
+		{name: "both set", doc: base + "log_level: debug\nlog_format: text\n"},
+		{name: "unset", doc: base},
+		{name: "bad level", doc: base + "log_level: verbose\n", wantErr: `log_level: "verbose" is not debug, info, warn or error`},
+		{name: "bad format", doc: base + "log_format: xml\n", wantErr: `log_format: "xml" is not json or text`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc), "/", env(nil))
+			if tt.wantErr == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}

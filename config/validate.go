@@ -129,6 +129,7 @@ func (c *Config) validate() error {
 	p.check(c.PendingRequestsPerAddress > 0, "pending_requests_per_address", "must be positive")
 	p.check(c.PendingRequestsTotal >= c.PendingRequestsPerAddress, "pending_requests_total", "must be at least pending_requests_per_address")
 	c.validateServing(&p)
+	c.validateLogging(&p)
 	c.validateDPoP(&p)
 	c.validateRateLimits(&p)
 	for _, err := range []error{c.Anomalies.Validate(), c.Alerts.Validate()} {

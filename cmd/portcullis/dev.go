@@ -22,7 +22,6 @@ import (
 	"github.com/portcullis/portcullis/examples/spa"
 	"github.com/portcullis/portcullis/examples/usersapi/api"
 	"github.com/portcullis/portcullis/guard"
-	"github.com/portcullis/portcullis/requestid"
 )
 
 // The demo stack's loopback addresses.
@@ -36,7 +35,8 @@ const (
 )
 
 func devCmd() *cobra.Command {
-	return &cobra.Command{
+	var opts devOptions
+	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the whole demo stack on loopback: server, OAuth Agent, gateway, example API and app",
 		Long: "Run, on 127.0.0.1 with a throwaway SQLite store: the authorization server (:8080) with a\n" +
@@ -47,19 +47,24 @@ func devCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runDev(ctx, cmd.OutOrStdout())
+			return runDev(ctx, cmd, opts)
 		},
 	}
+	devFlags(cmd, &opts)
+	return cmd
 }
 
 // runDev runs the demo stack until ctx ends.
-func runDev(ctx context.Context, out io.Writer) error {
-	cfg, cleanup, err := devConfig(out)
+func runDev(ctx context.Context, cmd *cobra.Command, opts devOptions) error {
+	log, err := newLogger(cmd, "", "", config.LogText, os.Stderr)
+	if err != nil {
+		return err
+	}
+	cfg, cleanup, err := devConfig(cmd.OutOrStdout())
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	log := slog.New(requestid.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
 	// The example API and app are not parts of Portcullis; they start once
 	// the issuer listens, since the API's guard reads its discovery.
 	return serve(ctx, cfg, log, func(net.Addr) {

@@ -23,7 +23,6 @@ import (
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/metrics"
-	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/sqlite"
 	"github.com/portcullis/portcullis/usage"
@@ -85,13 +84,15 @@ func serveCmd() *cobra.Command {
 			}
 			ctx, stop := stopContext(cmd.Context())
 			defer stop()
-			log := slog.New(requestid.LogHandler(slog.NewJSONHandler(os.Stderr, nil)))
-			var cfg *config.Config
-			var err error
 			if dev {
-				return runDev(ctx, cmd.OutOrStdout())
+				return runDev(ctx, cmd, devOptions{})
 			}
-			if cfg, err = loadConfig(path); err != nil {
+			cfg, err := loadConfig(path)
+			if err != nil {
+				return err
+			}
+			log, err := newLogger(cmd, cfg.LogLevel, cfg.LogFormat, config.LogJSON, os.Stderr)
+			if err != nil {
 				return err
 			}
 			return serve(ctx, cfg, log, nil)
