@@ -44,10 +44,10 @@ func configPath(flag string) (string, error) {
 }
 
 // loadConfig loads the configuration file that flag, or its default, names.
-func loadConfig(flag string) (*config.Config, error) {
+func loadConfig(flag string, opts ...config.Option) (*config.Config, error) {
 	path, err := configPath(flag)
 	if err != nil {
 		return nil, err
 	}
-	return config.Load(path)
+	return config.Load(path, opts...)
 }
