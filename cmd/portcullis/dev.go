@@ -60,7 +60,14 @@ func runDev(ctx context.Context, cmd *cobra.Command, opts devOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, cleanup, err := devConfig(cmd.OutOrStdout())
+	stack, err := opts.stack()
+	if err != nil {
+		return err
+	}
+	if err := stack.free(); err != nil {
+		return err
+	}
+	cfg, cleanup, err := devConfig(cmd.OutOrStdout(), stack)
 	if err != nil {
 		return err
 	}
@@ -70,15 +77,15 @@ func runDev(ctx context.Context, cmd *cobra.Command, opts devOptions) error {
 	return serve(ctx, cfg, log, func(net.Addr) {
 		// The API sits behind the gateway, so the proofs it checks name
 		// the gateway's URL.
-		g, err := guard.New(ctx, guard.Options{Issuer: devIssuer, Audience: "https://api.example.com", Logger: log,
-			DPoP: guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "http://" + devGate}})
+		g, err := guard.New(ctx, guard.Options{Issuer: stack.url(devIssuer), Audience: "https://api.example.com", Logger: log,
+			DPoP: guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: stack.url("http://" + devGate)}})
 		if err != nil {
 			log.Error("example API", "err", err)
 			return
 		}
-		go serveUntil(ctx, log, "example users API", devAPI, api.Handler(g, api.SampleUsers), g.Close)
-		app := spa.Handler(spa.Config{AgentURL: "http://" + devAgent + "/oauth-agent", APIURL: "http://" + devGate})
-		go serveUntil(ctx, log, "example app", devApp, app, nil)
+		go serveUntil(ctx, log, "example users API", stack.bind(devAPI), api.Handler(g, api.SampleUsers), g.Close)
+		app := spa.Handler(spa.Config{AgentURL: stack.url("http://" + devAgent + "/oauth-agent"), APIURL: stack.url("http://" + devGate)})
+		go serveUntil(ctx, log, "example app", stack.bind(devApp), app, nil)
 	})
 }
 
@@ -104,7 +111,7 @@ func serveUntil(ctx context.Context, log *slog.Logger, name, addr string, h http
 // agent's client and a demo user, with generated secrets printed once, and
 // a generated key-encryption key that is never printed, since the store
 // goes with it. It goes through the same parser as any file.
-func devConfig(out io.Writer) (*config.Config, func(), error) {
+func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
 	dir, err := os.MkdirTemp("", "portcullis-dev-")
 	if err != nil {
 		return nil, nil, err
@@ -121,14 +128,19 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	password, viewerPassword := newPassword(), newPassword()
 	vars := map[string]string{"DEV_VIEWER_PASSWORD": viewerPassword, "DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret, "DEV_ADMIN_SECRET": adminSecret,
 		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_KEK": hex.EncodeToString(kek), "DEV_PASSWORD": password}
-	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
+	doc := stack.url(devYAML)
+	cfg, err := config.Parse([]byte(doc), dir, func(name string) (string, bool) {
 		v, ok := vars[name]
 		return v, ok
 	})
+	if err == nil {
+		err = stack.apply(cfg, doc, dir, vars)
+	}
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	out = urlWriter{out, stack}
 	fmt.Fprintf(out, `Portcullis demo stack (throwaway store in %[1]s)
 
   Open http://%[2]s/ and sign in as demo, password %[3]s
