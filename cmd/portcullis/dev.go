@@ -110,7 +110,7 @@ func serveUntil(ctx context.Context, log *slog.Logger, name, addr string, h http
 // API, a service client, a DPoP-bound service client, a web client, the
 // agent's client and a demo user, with generated secrets printed once, and
 // a generated key-encryption key that is never printed, since the store
-// goes with it. It goes through the same parser as any file.
+// goes with it (only --write-config's private file holds it). It goes through the same parser as any file.
 func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
 	dir, err := os.MkdirTemp("", "portcullis-dev-")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -117,17 +118,26 @@ func (d devStack) apply(cfg *config.Config, doc, dir string, vars map[string]str
 	if d.write == "" {
 		return nil
 	}
-	pairs := []string{"sqlite://portcullis.db", "sqlite://" + dir + "/portcullis.db"}
+	pairs := []string{"sqlite://portcullis.db", "sqlite://" + filepath.Join(dir, "portcullis.db")}
 	for k, v := range vars {
 		// Quoted, so that no secret reads as a number.
 		pairs = append(pairs, "${"+k+"}", strconv.Quote(v))
 	}
 	// The file holds the demo's secrets, the key-encryption key among
-	// them: readable by this user alone.
-	if err := os.WriteFile(d.write, []byte(strings.NewReplacer(pairs...).Replace(doc)), 0o600); err != nil {
+	// them: readable by this user alone, also when it existed before with
+	// another mode, which is changed before anything is written.
+	f, err := os.OpenFile(d.write, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
 		return fmt.Errorf("--write-config: %w", err)
 	}
-	return nil
+	defer f.Close()
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("--write-config: %w", err)
+	}
+	if _, err := io.WriteString(f, strings.NewReplacer(pairs...).Replace(doc)); err != nil {
+		return fmt.Errorf("--write-config: %w", err)
+	}
+	return f.Close()
 }
 
 // urlWriter writes through to w with the demo's default addresses

@@ -123,6 +123,10 @@ func TestDevPortTaken(t *testing.T) {
 func TestDevWriteConfig(t *testing.T) {
 	base := freePortBase(t)
 	conf := filepath.Join(t.TempDir(), "demo.yaml")
+	// A file there before, readable by all, ends up private.
+	if err := os.WriteFile(conf, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	srv := exec.Command(binary, "dev", "--port-base", strconv.Itoa(base), "--write-config", conf)
 	stdout, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
