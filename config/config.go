@@ -161,6 +161,13 @@ type Config struct {
 	// OAuthAgent, when present, runs the OAuth Agent for single-page apps
 	// beside the server.
 	OAuthAgent *agent.Config `yaml:"oauth_agent"`
+	// LogLevel is the lowest level logged: debug, info, warn or error.
+	// Empty means info. The --log-level flag overrides it.
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is how log lines are written: json (one object a line,
+	// for collectors) or text (key=value, for people). Empty means json
+	// for serve and text for dev. The --log-format flag overrides it.
+	LogFormat string `yaml:"log_format"`
 
 	// dir is the folder of the configuration file, for relative paths.
 	dir string

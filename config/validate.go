@@ -19,6 +19,7 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/dpop"
+	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
@@ -90,11 +91,18 @@ func (c *Config) validate() error {
 		c.Gateway.TrustedProxies = c.trustedProxies()
 		// Cookie routes read the agent's cookies: by default, with its
 		// settings.
-		if c.Gateway.Cookies == nil && c.OAuthAgent != nil {
+		inherited := c.Gateway.Cookies == nil && c.OAuthAgent != nil
+		if inherited {
 			ck := c.OAuthAgent.Cookies()
 			c.Gateway.Cookies = &ck
 		}
-		if err := c.Gateway.Validate(); err != nil {
+		for _, err := range unjoin(c.Gateway.Validate()) {
+			// Inherited cookie settings are the agent's, whose problems
+			// are reported under oauth_agent.*: said again under
+			// gateway.cookies.*, each would be printed twice.
+			if ge := (*gateway.ConfigError)(nil); inherited && errors.As(err, &ge) && strings.HasPrefix(ge.Key, "gateway.cookies.") {
+				continue
+			}
 			p = append(p, err)
 		}
 	}
@@ -122,6 +130,7 @@ func (c *Config) validate() error {
 	p.check(c.PendingRequestsTotal >= c.PendingRequestsPerAddress, "pending_requests_total", "must be at least pending_requests_per_address")
 	c.validateServing(&p)
 	c.validateTLS(&p)
+	c.validateLogging(&p)
 	c.validateDPoP(&p)
 	c.validateRateLimits(&p)
 	for _, err := range []error{c.Anomalies.Validate(), c.Alerts.Validate()} {
@@ -689,6 +698,17 @@ func (p *problems) check(ok bool, key, msg string) {
 }
 
 func (p problems) err() error { return errors.Join(p...) }
+
+// unjoin splits an errors.Join result into its errors.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
+}
 
 // FieldError is one problem with one value: Field is its key, as the YAML
 // file and the management API's JSON spell it ("redirect_uris[0]",

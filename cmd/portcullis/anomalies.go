@@ -14,9 +14,10 @@ import (
 func anomaliesCmd() *cobra.Command {
 	var f usage.DetectionFilter
 	cmd := stateCmd(&cobra.Command{
-		Use:   "anomalies",
-		Short: "List the anomalies detected, newest first, from the audit trail",
-		Args:  cobra.NoArgs,
+		Use:         "anomalies",
+		Annotations: readOnly(),
+		Short:       "List the anomalies detected, newest first, from the audit trail",
+		Args:        cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		ds, err := usage.ListDetections(r.ctx, r.st, f)
 		if err != nil {

@@ -139,9 +139,10 @@ func (r *run) apis() ([]registry.APIInfo, error) {
 
 func apisListCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
-		Use:   "list",
-		Short: "List APIs, from the configuration file and the store",
-		Args:  cobra.NoArgs,
+		Use:         "list",
+		Annotations: readOnly(),
+		Short:       "List APIs, from the configuration file and the store",
+		Args:        cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		all, err := r.apis()
 		if err != nil {
@@ -157,9 +158,10 @@ func apisListCmd() *cobra.Command {
 
 func apisGetCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
-		Use:   "get IDENTIFIER",
-		Short: "Show an API with its scopes' descriptions",
-		Args:  cobra.ExactArgs(1),
+		Use:         "get IDENTIFIER",
+		Annotations: readOnly(),
+		Short:       "Show an API with its scopes' descriptions",
+		Args:        cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		all, err := r.apis()
 		if err != nil {

@@ -23,9 +23,10 @@ func auditCmd() *cobra.Command {
 func auditListCmd() *cobra.Command {
 	var f store.AuditFilter
 	cmd := stateCmd(&cobra.Command{
-		Use:   "list",
-		Short: "List audit events, newest first",
-		Args:  cobra.NoArgs,
+		Use:         "list",
+		Annotations: readOnly(),
+		Short:       "List audit events, newest first",
+		Args:        cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		events, err := r.st.ListAudit(r.ctx, f)
 		if err != nil {

@@ -96,9 +96,10 @@ func (r *run) printCreated(v createdClient, what string) error {
 
 func clientsListCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
-		Use:   "list",
-		Short: "List clients, from the configuration file and the store",
-		Args:  cobra.NoArgs,
+		Use:         "list",
+		Annotations: readOnly(),
+		Short:       "List clients, from the configuration file and the store",
+		Args:        cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		stored, err := r.st.ListClients(r.ctx)
 		if err != nil {

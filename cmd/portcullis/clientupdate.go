@@ -29,9 +29,10 @@ func (r *run) isFileClient(id string) bool {
 
 func clientsGetCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
-		Use:   "get CLIENT_ID",
-		Short: "Show a client's metadata, as the management API does",
-		Args:  cobra.ExactArgs(1),
+		Use:         "get CLIENT_ID",
+		Annotations: readOnly(),
+		Short:       "Show a client's metadata, as the management API does",
+		Args:        cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		id := args[0]
 		var v registry.ClientInfo

@@ -22,7 +22,6 @@ import (
 	"github.com/portcullis/portcullis/examples/spa"
 	"github.com/portcullis/portcullis/examples/usersapi/api"
 	"github.com/portcullis/portcullis/guard"
-	"github.com/portcullis/portcullis/requestid"
 )
 
 // The demo stack's loopback addresses.
@@ -36,7 +35,8 @@ const (
 )
 
 func devCmd() *cobra.Command {
-	return &cobra.Command{
+	var opts devOptions
+	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the whole demo stack on loopback: server, OAuth Agent, gateway, example API and app",
 		Long: "Run, on 127.0.0.1 with a throwaway SQLite store: the authorization server (:8080) with a\n" +
@@ -47,33 +47,45 @@ func devCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runDev(ctx, cmd.OutOrStdout())
+			return runDev(ctx, cmd, opts)
 		},
 	}
+	devFlags(cmd, &opts)
+	return cmd
 }
 
 // runDev runs the demo stack until ctx ends.
-func runDev(ctx context.Context, out io.Writer) error {
-	cfg, cleanup, err := devConfig(out)
+func runDev(ctx context.Context, cmd *cobra.Command, opts devOptions) error {
+	log, err := newLogger(cmd, "", "", config.LogText, os.Stderr)
+	if err != nil {
+		return err
+	}
+	stack, err := opts.stack()
+	if err != nil {
+		return err
+	}
+	if err := stack.free(); err != nil {
+		return err
+	}
+	cfg, cleanup, err := devConfig(cmd.OutOrStdout(), stack)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	log := slog.New(requestid.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
 	// The example API and app are not parts of Portcullis; they start once
 	// the issuer listens, since the API's guard reads its discovery.
 	return serve(ctx, cfg, log, func(net.Addr) {
 		// The API sits behind the gateway, so the proofs it checks name
 		// the gateway's URL.
-		g, err := guard.New(ctx, guard.Options{Issuer: devIssuer, Audience: "https://api.example.com", Logger: log,
-			DPoP: guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: "http://" + devGate}})
+		g, err := guard.New(ctx, guard.Options{Issuer: stack.url(devIssuer), Audience: "https://api.example.com", Logger: log,
+			DPoP: guard.DPoP{Mode: guard.DPoPAllowed, PublicURL: stack.url("http://" + devGate)}})
 		if err != nil {
 			log.Error("example API", "err", err)
 			return
 		}
-		go serveUntil(ctx, log, "example users API", devAPI, api.Handler(g, api.SampleUsers), g.Close)
-		app := spa.Handler(spa.Config{AgentURL: "http://" + devAgent + "/oauth-agent", APIURL: "http://" + devGate})
-		go serveUntil(ctx, log, "example app", devApp, withDevCallback(app), nil)
+		go serveUntil(ctx, log, "example users API", stack.bind(devAPI), api.Handler(g, api.SampleUsers), g.Close)
+		app := spa.Handler(spa.Config{AgentURL: stack.url("http://" + devAgent + "/oauth-agent"), APIURL: stack.url("http://" + devGate)})
+		go serveUntil(ctx, log, "example app", stack.bind(devApp), withDevCallback(app), nil)
 	})
 }
 
@@ -98,8 +110,8 @@ func serveUntil(ctx context.Context, log *slog.Logger, name, addr string, h http
 // API, a service client, a DPoP-bound service client, a web client, the
 // agent's client and a demo user, with generated secrets printed once, and
 // a generated key-encryption key that is never printed, since the store
-// goes with it. It goes through the same parser as any file.
-func devConfig(out io.Writer) (*config.Config, func(), error) {
+// goes with it (only --write-config's private file holds it). It goes through the same parser as any file.
+func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
 	dir, err := os.MkdirTemp("", "portcullis-dev-")
 	if err != nil {
 		return nil, nil, err
@@ -116,14 +128,19 @@ func devConfig(out io.Writer) (*config.Config, func(), error) {
 	password, viewerPassword := newPassword(), newPassword()
 	vars := map[string]string{"DEV_VIEWER_PASSWORD": viewerPassword, "DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret, "DEV_ADMIN_SECRET": adminSecret,
 		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_KEK": hex.EncodeToString(kek), "DEV_PASSWORD": password}
-	cfg, err := config.Parse([]byte(devYAML), dir, func(name string) (string, bool) {
+	doc := stack.url(devYAML)
+	cfg, err := config.Parse([]byte(doc), dir, func(name string) (string, bool) {
 		v, ok := vars[name]
 		return v, ok
 	})
+	if err == nil {
+		err = stack.apply(cfg, doc, dir, vars)
+	}
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	out = urlWriter{out, stack}
 	fmt.Fprintf(out, `Portcullis demo stack (throwaway store in %[1]s)
 
   Open http://%[2]s/ and sign in as demo, password %[3]s

@@ -77,9 +77,10 @@ func keysRotateCmd() *cobra.Command {
 
 func keysListCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
-		Use:   "list",
-		Short: "List signing keys and their state",
-		Args:  cobra.NoArgs,
+		Use:         "list",
+		Annotations: readOnly(),
+		Short:       "List signing keys and their state",
+		Args:        cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		all, err := r.st.ListKeys(r.ctx)
 		if err != nil {

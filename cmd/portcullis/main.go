@@ -24,6 +24,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	logFlags(root)
 	root.AddCommand(serveCmd(), devCmd(), clientsCmd(), apisCmd(), keysCmd(), usersCmd(), tokensCmd(), auditCmd(), usageCmd(), anomaliesCmd(), migrateCmd(), dpopCmd(), versionCmd())
 	return root
 }

@@ -291,9 +291,10 @@ func TestCLIErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"serve without config or dev", []string{"serve"}, "exactly one of --config FILE and --dev"},
+		{"serve without config or dev", []string{"serve"}, "no configuration file: pass --config FILE, set $PORTCULLIS_CONFIG, or create ./portcullis.yaml"},
+		{"serve with config and dev", []string{"serve", "--dev", "--config", "x.yaml"}, "--config FILE or --dev, not both"},
 		{"missing config file", []string{"serve", "--config", "/nonexistent.yaml"}, "no such file"},
-		{"clients without --config", []string{"clients", "list"}, `required flag(s) "config" not set`},
+		{"clients without --config", []string{"clients", "list"}, "no configuration file: pass --config FILE, set $PORTCULLIS_CONFIG"},
 		{"tokens revoke without a target", []string{"tokens", "revoke", "--config", "x.yaml"}, "needs --subject or --client"},
 		{"tokens revoke without a reason", []string{"tokens", "revoke", "--config", "x.yaml", "--client", "c"}, "needs --reason"},
 		{"audit list with a bad --since", []string{"audit", "list", "--config", "../../config/testdata/issue.yaml", "--since", "yesterday"}, "want an RFC 3339 time or a duration"},
@@ -301,7 +302,9 @@ func TestCLIErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := exec.Command(binary, tt.args...).CombinedOutput()
+			cmd := exec.Command(binary, tt.args...)
+			cmd.Env = append(os.Environ(), envConfig+"=")
+			out, err := cmd.CombinedOutput()
 			if err == nil || !strings.Contains(string(out), tt.want) {
 				t.Fatalf("got %v %q, want a failure saying %q", err, out, tt.want)
 			}

@@ -18,7 +18,7 @@ func migrateCmd() *cobra.Command {
 		Short: "Apply the migrations the store lacks",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, st, err := openState(cmd.Context(), path)
+			_, st, err := openState(cmd.Context(), path, false)
 			if err != nil {
 				return err
 			}
@@ -40,7 +40,7 @@ func migrateCmd() *cobra.Command {
 }
 
 func printStatus(cmd *cobra.Command, path string) error {
-	cfg, err := config.Load(path)
+	cfg, err := loadConfig(path, config.Only(storeKeys...))
 	if err != nil {
 		return err
 	}

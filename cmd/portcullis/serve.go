@@ -25,7 +25,6 @@ import (
 	"github.com/portcullis/portcullis/internal/tlsreload"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/metrics"
-	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/sqlite"
 	"github.com/portcullis/portcullis/usage"
@@ -82,24 +81,26 @@ func serveCmd() *cobra.Command {
 			"--dev the whole demo stack, as portcullis dev does.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dev == (path != "") {
-				return errors.New("serve needs exactly one of --config FILE and --dev")
+			if dev && path != "" {
+				return errors.New("serve takes --config FILE or --dev, not both")
 			}
 			ctx, stop := stopContext(cmd.Context())
 			defer stop()
-			log := slog.New(requestid.LogHandler(slog.NewJSONHandler(os.Stderr, nil)))
-			var cfg *config.Config
-			var err error
 			if dev {
-				return runDev(ctx, cmd.OutOrStdout())
+				return runDev(ctx, cmd, devOptions{})
 			}
-			if cfg, err = config.Load(path); err != nil {
+			cfg, err := loadConfig(path)
+			if err != nil {
+				return err
+			}
+			log, err := newLogger(cmd, cfg.LogLevel, cfg.LogFormat, config.LogJSON, os.Stderr)
+			if err != nil {
 				return err
 			}
 			return serve(ctx, cfg, log, nil)
 		},
 	}
-	cmd.Flags().StringVar(&path, "config", "", "configuration file")
+	configFlag(cmd, &path)
 	cmd.Flags().BoolVar(&dev, "dev", false, "run the demo stack on loopback with a throwaway store (as portcullis dev)")
 	return cmd
 }

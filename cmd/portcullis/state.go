@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/spf13/cobra"
-
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/redisstate"
 	"github.com/portcullis/portcullis/store"
@@ -17,25 +15,32 @@ import (
 	"github.com/portcullis/portcullis/store/sqlite"
 )
 
-// configFlag adds the --config flag that every command acting on state takes.
-func configFlag(cmd *cobra.Command, path *string) {
-	cmd.Flags().StringVar(path, "config", "", "configuration file (required)")
-	cmd.MarkFlagRequired("config")
-}
+// storeKeys are the configuration keys whose ${VAR}s a command that only
+// reads the store needs: the store and the keys that decrypt its signing
+// keys.
+var storeKeys = []string{"storage", "key_encryption_key", "key_encryption_key_previous"}
 
 // openState loads the configuration and opens the store it names. With
 // Redis configured, revocations made through the returned store are
 // announced to guards at once; if Redis is down (redisstate logs it) or its
 // URL does not parse, the CLI warns and goes on, and guards learn of them
-// at their next poll.
-func openState(ctx context.Context, path string) (*config.Config, store.Store, error) {
-	cfg, err := config.Load(path)
+// at their next poll. With readOnly, only the ${VAR}s of storeKeys must be
+// set, and Redis, which only hears of changes, is left alone.
+func openState(ctx context.Context, path string, readOnly bool) (*config.Config, store.Store, error) {
+	var opts []config.Option
+	if readOnly {
+		opts = append(opts, config.Only(storeKeys...))
+	}
+	cfg, err := loadConfig(path, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
+	}
+	if readOnly {
+		return cfg, st, nil
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	shared, rs, err := withRedis(ctx, cfg, st, log)

@@ -28,7 +28,7 @@ func stateCmd(c *cobra.Command, do func(r *run, args []string) error) *cobra.Com
 	var path string
 	var asJSON bool
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		cfg, st, err := openState(cmd.Context(), path)
+		cfg, st, err := openState(cmd.Context(), path, cmd.Annotations[readOnlyKey] != "")
 		if err != nil {
 			return err
 		}
@@ -39,6 +39,15 @@ func stateCmd(c *cobra.Command, do func(r *run, args []string) error) *cobra.Com
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }
+
+// readOnlyKey is the annotation readOnly sets.
+const readOnlyKey = "portcullis/read-only"
+
+// readOnly is the Annotations of a command made by stateCmd that only
+// reads the store, so that it needs only the ${VAR}s of storeKeys set (see
+// openState): an operator can look at the store without the secrets that
+// only the serving parts use.
+func readOnly() map[string]string { return map[string]string{readOnlyKey: "true"} }
 
 // print writes v as JSON with --json, or as text for people.
 func (r *run) print(v any, text func(w io.Writer)) error {

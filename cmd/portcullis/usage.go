@@ -25,8 +25,9 @@ func usageCmd() *cobra.Command {
 	var since, until string
 	var f usage.Filter
 	cmd := stateCmd(&cobra.Command{
-		Use:   "usage",
-		Short: "Show usage records: tokens, introspections and API calls per client, API and route",
+		Use:         "usage",
+		Annotations: readOnly(),
+		Short:       "Show usage records: tokens, introspections and API calls per client, API and route",
 		Long: "Show the usage records the servers flushed to the store: per period (--by hour or day, UTC),\n" +
 			"client, API and gateway route, the access tokens issued, the introspections answered,\n" +
 			"the API calls let through and refused, and the requests rate limits refused. Without\n" +

@@ -132,9 +132,10 @@ func usersAddCmd() *cobra.Command {
 
 func usersListCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
-		Use:   "list",
-		Short: "List users",
-		Args:  cobra.NoArgs,
+		Use:         "list",
+		Annotations: readOnly(),
+		Short:       "List users",
+		Args:        cobra.NoArgs,
 	}, func(r *run, _ []string) error {
 		all, err := r.st.ListUsers(r.ctx)
 		if err != nil {

@@ -14,9 +14,10 @@ import (
 func usersGrantsCmd() *cobra.Command {
 	f := store.GrantFilter{Limit: store.MaxPageLimit}
 	cmd := stateCmd(&cobra.Command{
-		Use:   "grants USERNAME",
-		Short: "List a user's grants (what they authorized which client), newest first",
-		Args:  cobra.ExactArgs(1),
+		Use:         "grants USERNAME",
+		Annotations: readOnly(),
+		Short:       "List a user's grants (what they authorized which client), newest first",
+		Args:        cobra.ExactArgs(1),
 	}, func(r *run, args []string) error {
 		u, err := r.storedUser(args[0])
 		if err != nil {

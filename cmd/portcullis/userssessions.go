@@ -16,8 +16,9 @@ import (
 
 func usersSessionsCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
-		Use:   "sessions USERNAME",
-		Short: "List a user's live sign-on sessions, the most recent sign-in first",
+		Use:         "sessions USERNAME",
+		Annotations: readOnly(),
+		Short:       "List a user's live sign-on sessions, the most recent sign-in first",
 		Long: "List a user's live sign-on sessions, each named by its sid (the claim of the ID\n" +
 			"tokens issued in it), with the clients holding a live grant issued in it.",
 		Args: cobra.ExactArgs(1),

@@ -70,6 +70,9 @@ func CheckFileModes(path string) error {
 // branch on it, instead of a SQLite code.
 func openError(path string, err error) error {
 	if se, ok := errors.AsType[*msqlite.Error](err); ok && notWritable(se.Code()) {
+		if werr := writable(path); werr != nil {
+			return fmt.Errorf("open sqlite %s: %w", path, werr)
+		}
 		return fmt.Errorf("open sqlite %s: %w: this user cannot write the file, or create files in %s (SQLite keeps -wal and -shm files beside the database)",
 			path, fs.ErrPermission, filepath.Dir(path))
 	}

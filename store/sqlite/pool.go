@@ -19,16 +19,17 @@ import (
 // connection that saw the disk full is dropped too, so that fresh ones
 // start over once there is room.
 type connector struct {
-	dsn string
-	drv driver.Driver
+	dsn  string
+	path string // the database file, named in write faults
+	drv  driver.Driver
 }
 
 func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	dc, err := c.drv.Open(c.dsn)
 	if err != nil {
-		return nil, classify(err)
+		return nil, classify(err, c.path)
 	}
-	return &conn{Conn: dc}, nil
+	return &conn{Conn: dc, path: c.path}, nil
 }
 
 func (c connector) Driver() driver.Driver { return c.drv }
@@ -36,12 +37,13 @@ func (c connector) Driver() driver.Driver { return c.drv }
 // conn is a driver connection that remembers a write fault.
 type conn struct {
 	driver.Conn
+	path    string
 	faulted atomic.Bool
 }
 
 // check classifies err, marking the connection for removal on a fault.
 func (c *conn) check(err error) error {
-	err = classify(err)
+	err = classify(err, c.path)
 	// A lock timeout says nothing about this connection; a full disk or a
 	// file gone read-only does, and a fresh connection is what recovers.
 	if f, ok := errors.AsType[*store.WriteFault](err); ok && f.Cause != store.CauseLockTimeout {
@@ -103,8 +105,11 @@ func (t tx) Commit() error { return t.c.check(t.Tx.Commit()) }
 
 // classify turns SQLite's errors for a full database or disk, for a file
 // this process may not write and for a lock not had within busy_timeout
-// into a *store.WriteFault; others pass.
-func classify(err error) error {
+// into a *store.WriteFault; others pass. A read-only fault names the file
+// of path's that this process may not write, and why, rather than
+// SQLite's "attempt to write a readonly database (8)", when access(2)
+// tells.
+func classify(err error, path string) error {
 	se, ok := errors.AsType[*msqlite.Error](err)
 	if !ok {
 		return err
@@ -113,6 +118,9 @@ func classify(err error) error {
 	case se.Code()&0xff == sqlite3.SQLITE_FULL:
 		return &store.WriteFault{Cause: store.CauseDiskFull, Err: err}
 	case notWritable(se.Code()):
+		if werr := writable(path); werr != nil {
+			return werr
+		}
 		return &store.WriteFault{Cause: store.CauseReadOnly, Err: err}
 	case se.Code()&0xff == sqlite3.SQLITE_BUSY:
 		return &store.WriteFault{Cause: store.CauseLockTimeout, Err: err}

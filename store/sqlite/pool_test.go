@@ -36,9 +36,9 @@ func TestBusyIsLockTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, busy := waiter.Exec(`INSERT INTO t VALUES (2)`)
-	f, ok := errors.AsType[*store.WriteFault](classify(busy))
+	f, ok := errors.AsType[*store.WriteFault](classify(busy, ""))
 	if !ok || f.Cause != store.CauseLockTimeout {
-		t.Fatalf("classify(%v) = %v, want a lock-timeout write fault", busy, classify(busy))
+		t.Fatalf("classify(%v) = %v, want a lock-timeout write fault", busy, classify(busy, ""))
 	}
 	c := &conn{}
 	c.check(busy)

@@ -58,7 +58,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
-	db := sql.OpenDB(connector{dsn: "file:" + path + "?" + q.Encode(), drv: driverSQLite})
+	db := sql.OpenDB(connector{dsn: "file:" + path + "?" + q.Encode(), path: path, drv: driverSQLite})
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, openError(path, err)

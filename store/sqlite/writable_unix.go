@@ -28,7 +28,7 @@ func writable(path string) error {
 		switch {
 		case err == nil || suffix != "" && errors.Is(err, fs.ErrNotExist):
 		case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EROFS):
-			return &store.WriteFault{Cause: store.CauseReadOnly, Err: &fs.PathError{Op: "access", Path: p, Err: err}}
+			return &store.WriteFault{Cause: store.CauseReadOnly, Err: &fs.PathError{Op: "cannot write", Path: p, Err: err}}
 		default:
 			return &fs.PathError{Op: "access", Path: p, Err: err}
 		}
