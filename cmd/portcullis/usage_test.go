@@ -167,7 +167,7 @@ func TestUsageCLIErrors(t *testing.T) {
 		{"a period that is not hour or day", []string{"usage", "--config", "../../config/testdata/issue.yaml", "--by", "week"}, `--by "week": want hour or day`},
 		{"a bad --since", []string{"usage", "--config", "../../config/testdata/issue.yaml", "--since", "yesterday"}, "want an RFC 3339 time or a duration"},
 		{"a bad --until", []string{"usage", "--config", "../../config/testdata/issue.yaml", "--until", "-1h"}, "--until"},
-		{"without --config", []string{"usage"}, `required flag(s) "config" not set`},
+		{"without a configuration file", []string{"usage"}, "no configuration file: pass --config FILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
