@@ -19,8 +19,8 @@ import (
 const (
 	// binaryPath is the entrypoint: the static binary alone on an empty base.
 	binaryPath = "/portcullis"
-	// dataDir is the volume and working directory, so a relative SQLite
-	// path (sqlite://./portcullis.db) lands on the volume.
+	// dataDir is the volume, owned by the server's user, for SQLite
+	// (storage: sqlite:///data/portcullis.db).
 	dataDir = "/data"
 	// configPath is where the default command reads the config; mount it.
 	configPath = "/etc/portcullis/portcullis.yaml"
@@ -74,7 +74,6 @@ func build(bin []byte, platform v1.Platform, version, commit string) (v1.Image, 
 	cf.Config.Entrypoint = entrypoint
 	cf.Config.Cmd = command
 	cf.Config.User = user
-	cf.Config.WorkingDir = dataDir
 	cf.Config.Volumes = map[string]struct{}{dataDir: {}}
 	cf.Config.ExposedPorts = map[string]struct{}{}
 	for _, p := range ports {

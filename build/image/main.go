@@ -86,6 +86,9 @@ func write(out, version string, imgs []platformImage) error {
 	if err != nil {
 		return fmt.Errorf("image: tag: %w", err)
 	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("image: %w", err)
+	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, pi := range imgs {
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: pi.img, Descriptor: v1.Descriptor{Platform: &pi.platform}})
