@@ -79,7 +79,7 @@ func TestImageRuns(t *testing.T) {
 			t.Skip("serve runs chrooted into the image as its user, which needs root")
 		}
 		port, opsPort := freePort(t), freePort(t)
-		conf := fmt.Sprintf("issuer: http://127.0.0.1:%d\nlisten: 127.0.0.1:%d\nops_listen: 127.0.0.1:%d\nstorage: sqlite://" + dataDir + "/portcullis.db\n", port, port, opsPort)
+		conf := fmt.Sprintf("issuer: http://127.0.0.1:%d\nlisten: 127.0.0.1:%d\nops_listen: 127.0.0.1:%d\nstorage: sqlite://"+dataDir+"/portcullis.db\n", port, port, opsPort)
 		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(configPath)), 0o755); err != nil {
 			t.Fatal(err)
 		}
