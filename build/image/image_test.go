@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,18 +28,45 @@ const (
 	testCommit  = "0123456789abcdef"
 )
 
-// TestImageRuns builds the image as build/release does, from a static
-// binary for this machine's platform stamped like a release, reads it back
-// from the docker tarball and the OCI layout, unpacks its layer and runs
-// its entrypoint as its config says: as root the test chroots into the
-// unpacked filesystem, switches to the image's user and starts in its
-// working directory. It cannot check what only a container runtime does:
-// the volume mount, port publishing, and isolation of network and pids.
-func TestImageRuns(t *testing.T) {
+// TestMain removes the release build the tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if release.dir != "" {
+		os.RemoveAll(release.dir)
+	}
+	os.Exit(code)
+}
+
+// release is the image build/release would build on this machine, built
+// once for the tests that run it.
+var release struct {
+	once sync.Once
+	dir  string // holds the binary and dist/, the release's output
+	img  v1.Image
+	err  error
+}
+
+// releaseImage builds the image as build/release does, from a static binary
+// for this machine's platform stamped like a release, and returns it read
+// back from the docker tarball, with the directory build/image wrote.
+func releaseImage(t *testing.T) (v1.Image, string) {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the image is a Linux image; this machine runs " + runtime.GOOS)
 	}
-	dir := t.TempDir()
+	release.once.Do(func() { release.img, release.err = buildRelease() })
+	if release.err != nil {
+		t.Fatal(release.err)
+	}
+	return release.img, filepath.Join(release.dir, "dist")
+}
+
+func buildRelease() (v1.Image, error) {
+	dir, err := os.MkdirTemp("", "portcullis-image-")
+	if err != nil {
+		return nil, err
+	}
+	release.dir = dir
 	bin := filepath.Join(dir, "portcullis")
 	pkg := "github.com/portcullis/portcullis/internal/buildinfo"
 	build := exec.Command("go", "build", "-trimpath",
@@ -46,27 +74,31 @@ func TestImageRuns(t *testing.T) {
 		"-o", bin, "../../cmd/portcullis")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build portcullis: %v\n%s", err, out)
+		return nil, fmt.Errorf("build portcullis: %v\n%s", err, out)
 	}
 	out := filepath.Join(dir, "dist")
-	plat := runtime.GOOS + "/" + runtime.GOARCH
-	if err := run(out, testVersion, testCommit, []string{plat + "=" + bin}); err != nil {
-		t.Fatal(err)
+	if err := run(out, testVersion, testCommit, []string{runtime.GOOS + "/" + runtime.GOARCH + "=" + bin}); err != nil {
+		return nil, err
 	}
-	checkLayout(t, filepath.Join(out, "image"))
-	img, err := tarball.ImageFromPath(filepath.Join(out, "portcullis-image-"+runtime.GOOS+"-"+runtime.GOARCH+".tar"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return tarball.ImageFromPath(filepath.Join(out, "portcullis-image-"+runtime.GOOS+"-"+runtime.GOARCH+".tar"), nil)
+}
+
+// TestImageRuns unpacks the release image and runs its entrypoint as its
+// config says: as root the test chroots into the unpacked filesystem,
+// switches to the image's user and starts in its working directory. It
+// cannot check what only a container runtime does: the volume mount, port
+// publishing, and isolation of network and pids.
+func TestImageRuns(t *testing.T) {
+	img, dist := releaseImage(t)
+	checkLayout(t, filepath.Join(dist, "image"))
 	cf, err := img.ConfigFile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cf.OS+"/"+cf.Architecture != plat {
+	if plat := runtime.GOOS + "/" + runtime.GOARCH; cf.OS+"/"+cf.Architecture != plat {
 		t.Errorf("image platform = %s/%s, want %s", cf.OS, cf.Architecture, plat)
 	}
-	root := filepath.Join(dir, "rootfs")
-	unpack(t, img, root)
+	root := unpack(t, img)
 
 	t.Run("version", func(t *testing.T) {
 		got := string(output(t, imageCommand(t, root, cf.Config, "version")))
@@ -140,17 +172,19 @@ func checkLayout(t *testing.T, dir string) {
 	}
 }
 
-// unpack writes the image's filesystem under root with the modes and, as
-// root, the owners its layers give.
-func unpack(t *testing.T, img v1.Image, root string) {
+// unpack writes the image's filesystem into a new directory, as a
+// container's root, with the modes and, as root, the owners its layers
+// give, and returns the directory.
+func unpack(t *testing.T, img v1.Image) string {
 	t.Helper()
+	root := t.TempDir()
 	rc := mutate.Extract(img)
 	defer rc.Close()
 	tr := tar.NewReader(rc)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return
+			return root
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -209,7 +243,8 @@ func imageCommand(t *testing.T, root string, c v1.Config, args ...string) *exec.
 	if dir == "" {
 		dir = "/" // as a runtime does; else the process starts outside the chroot
 	}
-	cmd := &exec.Cmd{Path: argv[0], Args: argv, Env: c.Env, Dir: dir}
+	// Env is never nil: a nil Env would pass on this process's environment.
+	cmd := &exec.Cmd{Path: argv[0], Args: argv, Env: append([]string{}, c.Env...), Dir: dir}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: u, Gid: g}}
 	return cmd
 }
