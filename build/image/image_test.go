@@ -118,15 +118,9 @@ func TestImageRuns(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(root, configPath), []byte(conf), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd := imageCommand(t, root, cf.Config) // the image's default command
-		var logs strings.Builder
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		start(t, "portcullis", imageCommand(t, root, cf.Config)) // the image's default command
 		if status := waitReady(fmt.Sprintf("http://127.0.0.1:%d/readyz", port)); status != http.StatusOK {
-			t.Fatalf("/readyz answered %d, want 200; logs:\n%s", status, logs.String())
+			t.Fatalf("/readyz answered %d, want 200", status)
 		}
 		metrics := string(get(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", opsPort)))
 		want := fmt.Sprintf(`portcullis_build_info{commit=%q,go_version=%q,version=%q} 1`, testCommit, runtime.Version(), testVersion)
