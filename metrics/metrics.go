@@ -62,7 +62,7 @@ func New(pool func() PoolStats) *Metrics {
 	for _, r := range audit.DropReasons {
 		m.dropped.WithLabelValues(r) // every reason shows, at zero, before the first loss
 	}
-	m.reg.MustRegister(m.requests, m.errors, m.tokens, m.dropped,
+	m.reg.MustRegister(m.requests, m.errors, m.tokens, m.dropped, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.usage = newUsageMetrics(m.reg)
 	if pool != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/gateway"
+	"github.com/portcullis/portcullis/internal/buildinfo"
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/internal/health"
 	"github.com/portcullis/portcullis/internal/tlsreload"
@@ -237,7 +238,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		g.close()
 		return err
 	}
-	log.Info("portcullis listening", "addr", addr.String(), "issuer", cfg.Issuer, "version", versionString())
+	log.Info("portcullis listening", "addr", addr.String(), "issuer", cfg.Issuer, "version", buildinfo.Version(), "commit", buildinfo.Commit())
 	if ready != nil {
 		ready(addr)
 	}
