@@ -30,8 +30,8 @@ func TestAPILifecycle(t *testing.T) {
 		len(api.Scopes) != 2 || api.Scopes[1].Description != "change orders" || api.AccessTokenTTL.D() != 5*time.Minute {
 		t.Fatalf("create: %d %v %s", a.status, a.header.Get("Location"), a.body)
 	}
-	if e.Changes != 1 {
-		t.Errorf("Changed called %d times after a create", e.Changes)
+	if e.Changes.Load() != 1 {
+		t.Errorf("Changed called %d times after a create", e.Changes.Load())
 	}
 	var page struct{ Items []registry.APIInfo }
 	e.do(t, call{method: "GET", path: admin.PathPrefix + "apis", token: tok}).decode(t, &page)

@@ -97,8 +97,8 @@ func TestClientLifecycle(t *testing.T) {
 	if _, err := cc.Token(context.Background()); err == nil {
 		t.Fatal("a deleted client still gets tokens")
 	}
-	if e.Changes < 3 {
-		t.Errorf("Changed was called %d times for 3 changes", e.Changes)
+	if e.Changes.Load() < 3 {
+		t.Errorf("Changed was called %d times for 3 changes", e.Changes.Load())
 	}
 	events, err := e.AS.Store.ListAudit(context.Background(), store.AuditFilter{ClientID: "billing", Type: audit.ConfigChanged, Limit: 10})
 	if err != nil {

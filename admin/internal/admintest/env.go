@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,7 +47,7 @@ type Env struct {
 	// InitialTokens are the one-time initial access tokens.
 	InitialTokens []string
 	// Changes counts the calls of the Changed hook.
-	Changes int
+	Changes atomic.Int64
 
 	mu sync.Mutex
 	// scoped caches the "admin" client's tokens by scope (ScopedToken).
@@ -120,7 +121,7 @@ registration:
 		st = o.Wrap(st)
 	}
 	changed := func(ctx context.Context) {
-		e.Changes++
+		e.Changes.Add(1)
 		// As serve's hook does: this instance sees the change at once.
 		if err := e.AS.Instance.ReloadAPIs(ctx); err != nil {
 			t.Errorf("reload APIs: %v", err)
