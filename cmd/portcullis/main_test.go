@@ -316,35 +316,13 @@ func TestCLIErrors(t *testing.T) {
 // credentials get a token, whose app is served and whose agent starts a
 // sign-in. It needs the stack's fixed loopback ports.
 func TestDev(t *testing.T) {
-	for _, port := range []string{"8080", "8081", "8082", "9000", "3000", "9090"} {
-		ln, err := net.Listen("tcp", "127.0.0.1:"+port)
-		if err != nil {
-			t.Skipf("port %s is taken, so portcullis dev cannot start here: %v", port, err)
-		}
-		ln.Close()
-	}
-	srv := exec.Command(binary, "dev")
-	stdout, _ := srv.StdoutPipe()
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	banner, srv := startDev(t)
 	var secret string
-	var banner strings.Builder
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		banner.WriteString(sc.Text() + "\n")
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "service client  demo-client, secret "); ok {
+	for _, line := range strings.Split(banner, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "service client  demo-client, secret "); ok {
 			secret = rest
 		}
-		if strings.Contains(sc.Text(), devBannerEnd) {
-			break
-		}
 	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
 	waitReady(t, "http://127.0.0.1:8080")
 	if resp, err := http.Get("http://127.0.0.1:8080/readyz"); err != nil || decodeReady(resp)["keys_at_rest"] != "encrypted" {
 		t.Fatalf("the demo stack does not encrypt its signing keys: %v", err)
@@ -353,8 +331,8 @@ func TestDev(t *testing.T) {
 	if _, err := cc.Token(context.Background()); err != nil {
 		t.Fatalf("token with the printed demo credentials: %v", err)
 	}
-	tryDevDPoP(t, banner.String())
-	tryDevAdmin(t, banner.String())
+	tryDevDPoP(t, banner)
+	tryDevAdmin(t, banner)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://127.0.0.1:3000/")

@@ -66,7 +66,8 @@ func TestReadme(t *testing.T) {
 	if len(marked) < len(readmeWalkthroughs) {
 		t.Fatalf("README.md has %d marked blocks, fewer than its walk-throughs", len(marked))
 	}
-	exports := devExports(t, startDev(t))
+	banner, _ := startDev(t)
+	exports := devExports(t, banner)
 	dir := t.TempDir() // the reader's working directory, where dpop.pem goes
 	env := append(os.Environ(), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	var shown string // the command the last page opened shows, to be run next
@@ -98,9 +99,9 @@ func TestReadme(t *testing.T) {
 }
 
 // startDev starts the built portcullis dev, waits until its listeners
-// answer, and returns its banner. It skips when one of the stack's fixed
-// ports is taken.
-func startDev(t *testing.T) string {
+// answer, and returns its banner and its process (killed when the test
+// ends). It skips when one of the stack's fixed ports is taken.
+func startDev(t *testing.T) (string, *exec.Cmd) {
 	t.Helper()
 	for _, addr := range []string{devIssuer[len("http://"):], devAgent, devGate, devAPI, devApp, devOps} {
 		ln, err := net.Listen("tcp", addr)
@@ -135,7 +136,7 @@ func startDev(t *testing.T) string {
 			}
 		}
 	}
-	return banner.String()
+	return banner.String(), srv
 }
 
 // devExports is the banner's export lines, checked to set what the
