@@ -251,6 +251,8 @@ func (o Options) resolve() (settings, error) {
 // filtered rather than refused: an issuer may well sign ID tokens with
 // HS256 for some clients.
 func (s *settings) pickAlgorithms(advertised []string) error {
+	// A retried start settles them anew from what the issuer says now.
+	s.algorithms = nil
 	algs := s.Algorithms
 	if len(algs) == 0 {
 		algs = advertised

@@ -41,6 +41,12 @@ func devCallback(w http.ResponseWriter, r *http.Request) {
 	data := struct{ Code, State, Error, Description, Command string }{
 		Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error"), Description: q.Get("error_description"), Command: devRedeemCmd,
 	}
+	if !shellSafe(data.Code) {
+		// The page offers a command to paste into the shell that holds
+		// the demo's secrets: a crafted link must not put shell syntax
+		// there. The server's codes are base64url.
+		data.Code = ""
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// Nothing on this page comes from another origin, and the code must
 	// not leak to one through the Referer.
@@ -60,4 +66,18 @@ func withDevCallback(app http.Handler) http.Handler {
 	mux.Handle("/", app)
 	mux.HandleFunc("GET /callback", devCallback)
 	return mux
+}
+
+// shellSafe reports whether s is a non-empty run of base64url characters,
+// which a shell reads as one plain word.
+func shellSafe(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

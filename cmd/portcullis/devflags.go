@@ -124,20 +124,26 @@ func (d devStack) apply(cfg *config.Config, doc, dir string, vars map[string]str
 		pairs = append(pairs, "${"+k+"}", strconv.Quote(v))
 	}
 	// The file holds the demo's secrets, the key-encryption key among
-	// them: readable by this user alone, also when it existed before with
-	// another mode, which is changed before anything is written.
-	f, err := os.OpenFile(d.write, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// them: written to a new file readable by this user alone, then
+	// renamed over the path, so that neither a handle someone opened on
+	// an older, more readable file nor a symlink at the path ever sees
+	// them.
+	tmp, err := os.CreateTemp(filepath.Dir(d.write), ".portcullis-config-*") // mode 0600
 	if err != nil {
 		return fmt.Errorf("--write-config: %w", err)
 	}
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
+	defer os.Remove(tmp.Name())
+	_, err = io.WriteString(tmp, strings.NewReplacer(pairs...).Replace(doc))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), d.write)
+	}
+	if err != nil {
 		return fmt.Errorf("--write-config: %w", err)
 	}
-	if _, err := io.WriteString(f, strings.NewReplacer(pairs...).Replace(doc)); err != nil {
-		return fmt.Errorf("--write-config: %w", err)
-	}
-	return f.Close()
+	return nil
 }
 
 // urlWriter writes through to w with the demo's default addresses

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -127,6 +128,13 @@ func TestDevWriteConfig(t *testing.T) {
 	if err := os.WriteFile(conf, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Whoever opened it then must not read the demo's secrets through
+	// that handle afterwards.
+	old, err := os.Open(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
 	srv := exec.Command(binary, "dev", "--port-base", strconv.Itoa(base), "--write-config", conf)
 	stdout, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
@@ -152,6 +160,9 @@ func TestDevWriteConfig(t *testing.T) {
 		}
 	}()
 	waitReady(t, issuer)
+	if seen, _ := io.ReadAll(old); string(seen) != "old" {
+		t.Fatalf("a handle opened on the file before read %d bytes of the new one", len(seen))
+	}
 	if fi, err := os.Stat(conf); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("written config: %v %v, want mode 0600", fi, err)
 	}
