@@ -85,11 +85,12 @@ type Cert struct {
 	log      *slog.Logger
 	interval time.Duration
 
-	mu      sync.Mutex
-	cert    *tls.Certificate
-	content []byte    // the files' content that cert was loaded from
-	failed  string    // the last failed reload (error and content), logged
-	checked time.Time // when the files were last read
+	mu        sync.Mutex
+	cert      *tls.Certificate
+	content   []byte    // the files' content that cert was loaded from
+	failed    string    // the last failed reload (error and content), logged
+	checked   time.Time // when the files were last read
+	reloading bool      // a handshake is reading the files
 }
 
 // Load reads the pair from files; an error names the file and the cause.
@@ -105,21 +106,32 @@ func Load(files Files, log *slog.Logger) (*Cert, error) {
 }
 
 // GetCertificate is the tls.Config hook: the current pair, read again
-// from the files when CheckInterval has passed since the last look.
+// from the files when CheckInterval has passed since the last look. One
+// handshake reads them, outside the lock, so that a slow or hung file
+// system (a network mount of secrets) delays that handshake alone while
+// every other one is served the current pair.
 func (c *Cert) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now := time.Now(); now.Sub(c.checked) >= c.interval {
-		c.checked = now
+	due := !c.reloading && time.Since(c.checked) >= c.interval
+	if due {
+		c.reloading, c.checked = true, time.Now()
+	}
+	c.mu.Unlock()
+	if due {
 		c.reload()
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.cert, nil
 }
 
-// reload reads the files and takes a pair that changed and loads; c.mu
-// is held.
+// reload reads the files and takes a pair that changed and loads; the
+// caller set c.reloading, which it clears.
 func (c *Cert) reload() {
 	cert, content, err := c.files.read()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reloading = false
 	switch {
 	case err == nil && bytes.Equal(content, c.content):
 	case err == nil:
