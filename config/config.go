@@ -150,6 +150,9 @@ type Config struct {
 	// {name, logo_url or logo_file, primary_color, support_url}. Zero
 	// value: Portcullis's own look.
 	Branding theme.Branding `yaml:"branding"`
+	// MFA is the multi-factor policy and the passkeys' relying party.
+	// Zero value: factors allowed (passkey and TOTP), none required.
+	MFA MFA `yaml:"mfa"`
 	// TemplatesDir is a folder (relative to this file's) of page
 	// templates that replace the embedded ones of the same file name:
 	// index.html, login.html, consent.html, logout.html, error.html,
@@ -257,3 +260,28 @@ func (c *Config) Theme() *theme.Theme { return c.theme }
 // KeyRing is the key-encryption keys that keep signing keys encrypted in
 // the store; its Current is nil without key_encryption_key.
 func (c *Config) KeyRing() keys.KeyRing { return c.keyRing }
+
+// MFA configures authentication factors beside the password (package mfa).
+type MFA struct {
+	// Required makes every sign-in use a second factor (or a passkey);
+	// a user with none enrols one before continuing. Zero value: only
+	// clients with require_mfa, and requests whose acr_values ask for
+	// it, need one.
+	Required bool `yaml:"required"`
+	// Allowed are the factor kinds users may enrol and use: passkey,
+	// totp. Empty means both.
+	Allowed []string `yaml:"allowed"`
+	// Passkeys is the WebAuthn relying party.
+	Passkeys Passkeys `yaml:"passkeys"`
+}
+
+// Passkeys configures the WebAuthn relying party.
+type Passkeys struct {
+	// RPID is the relying party ID: a registrable suffix of the issuer's
+	// host. Empty means the issuer's host. Changing it orphans every
+	// passkey registered under the old one.
+	RPID string `yaml:"rp_id"`
+	// Origins are the origins allowed to run ceremonies. Empty means the
+	// issuer's origin.
+	Origins []string `yaml:"origins"`
+}

@@ -44,6 +44,9 @@ type Client struct {
 	// ApplicationType is web or native. Empty means web. Native clients'
 	// loopback redirect URIs match any port (RFC 8252).
 	ApplicationType string `yaml:"application_type" json:"application_type,omitempty"`
+	// RequireMFA makes every sign-in to this client use a second factor
+	// or a passkey (acr mfa at least).
+	RequireMFA bool `yaml:"require_mfa" json:"require_mfa,omitempty"`
 	// SkipConsent does not ask users to consent to this client.
 	SkipConsent bool `yaml:"skip_consent" json:"skip_consent,omitempty"`
 	// RequirePAR refuses authorization requests not pushed first.

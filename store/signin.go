@@ -23,7 +23,10 @@ type AuthRequest struct {
 	Prompt           []string `json:"prompt,omitempty"`
 	MaxAge           *int64   `json:"max_age,omitempty"`
 	LoginHint        string   `json:"login_hint,omitempty"`
-	Resources        []string `json:"resources,omitempty"`
+	// ACRValues are the requested authentication context classes, in
+	// order of preference (OpenID Connect Core section 3.1.2.1).
+	ACRValues []string `json:"acr_values,omitempty"`
+	Resources []string `json:"resources,omitempty"`
 	// DPoPJKT, when set, binds the code to a DPoP key (RFC 9449 section
 	// 10): the dpop_jkt parameter, or the key of the DPoP proof sent to the
 	// PAR endpoint (section 10.1). Kept in its own column.
@@ -42,10 +45,13 @@ type Session struct {
 	IDHash string `json:"-"`
 	// SID identifies the session in ID tokens (the sid claim) and in the
 	// grants issued in it; random, unrelated to the cookie.
-	SID       string    `json:"sid,omitempty"`
-	UserID    string    `json:"user_id"`
-	AuthTime  time.Time `json:"auth_time"`
-	AMR       []string  `json:"amr"`
+	SID      string    `json:"sid,omitempty"`
+	UserID   string    `json:"user_id"`
+	AuthTime time.Time `json:"auth_time"`
+	AMR      []string  `json:"amr"`
+	// ACR is the authentication context class the sign-in reached
+	// (mfa.Level of AMR).
+	ACR       string    `json:"acr,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -72,6 +78,8 @@ type AuthCode struct {
 	Nonce            string    `json:"nonce,omitempty"`
 	AuthTime         time.Time `json:"auth_time"`
 	AMR              []string  `json:"amr"`
+	// ACR is the acr claim of the tokens the code yields.
+	ACR string `json:"acr,omitempty"`
 	// SessionID is the SID of the session the code was issued in.
 	SessionID string `json:"sid,omitempty"`
 	// DPoPJKT, when set, is the thumbprint of the DPoP key the token
@@ -143,6 +151,8 @@ type RefreshToken struct {
 	Resources []string  `json:"resources,omitempty"`
 	AuthTime  time.Time `json:"auth_time"`
 	AMR       []string  `json:"amr"`
+	// ACR is the acr claim of the tokens the family yields.
+	ACR string `json:"acr,omitempty"`
 	// SessionID is the SID of the session the grant was issued in, for
 	// the ID tokens refreshes mint.
 	SessionID string `json:"sid,omitempty"`

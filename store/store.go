@@ -128,6 +128,42 @@ type Store interface {
 
 	// SaveAuthRequest stores a pending authorization request, replacing
 	// one with the same ID.
+	// CreateFactor stores a new factor. ErrAlreadyExists when its ID, or
+	// its non-empty CredentialID, is taken (by any user).
+	CreateFactor(ctx context.Context, f Factor) error
+	// ListFactors returns a user's factors, oldest first.
+	ListFactors(ctx context.Context, userID string) ([]Factor, error)
+	// GetFactorByCredential finds the passkey with a WebAuthn credential
+	// ID, whoever owns it. ErrNotFound when none has it.
+	GetFactorByCredential(ctx context.Context, credentialID []byte) (Factor, error)
+	// UpdateFactor applies update to one factor of userID in a
+	// transaction that holds the row: two concurrent updates run one after
+	// the other, so a TOTP step or a signature counter checked in update
+	// is accepted once. An error from update aborts and is returned.
+	// ErrNotFound when userID has no such factor.
+	UpdateFactor(ctx context.Context, userID, id string, update func(*Factor) error) error
+	// DeleteFactor removes one factor of userID. check, when not nil, is
+	// given the factors that would remain, inside a transaction that
+	// serializes every deletion of that user's factors, so two concurrent
+	// deletions cannot each leave the other's factor as the last one; its
+	// error aborts and is returned. ErrNotFound when there is no such
+	// factor.
+	DeleteFactor(ctx context.Context, userID, id string, check func(remaining []Factor) error) error
+	// DeleteFactors removes every factor and recovery code of userID (an
+	// administrator's reset) and returns how many factors there were.
+	DeleteFactors(ctx context.Context, userID string) (int, error)
+	// ReplaceRecoveryCodes sets userID's recovery codes to hashes (digests;
+	// the codes themselves are never stored), dropping any earlier ones,
+	// used or not.
+	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes []string, now time.Time) error
+	// UseRecoveryCode spends one unused recovery code of userID by its
+	// digest, atomically: of concurrent uses of one code, one succeeds.
+	// ErrNotFound when no unused code matches (unknown or already used).
+	UseRecoveryCode(ctx context.Context, userID, hash string, now time.Time) error
+	// CountRecoveryCodes returns how many unused recovery codes userID
+	// has.
+	CountRecoveryCodes(ctx context.Context, userID string) (int, error)
+
 	SaveAuthRequest(ctx context.Context, r AuthRequest) error
 	// GetAuthRequest returns a pending request that has not expired at
 	// now, or ErrNotFound.
@@ -152,6 +188,10 @@ type Store interface {
 	// now; ErrNotFound if the user has none such. The grants issued in it
 	// are the caller's to revoke (RevokeSessionGrants), as logout does.
 	EndSession(ctx context.Context, userID, sid string, now time.Time) error
+	// UpdateSession applies update to a live session in a transaction
+	// (a second factor or a step-up raises its AMR, ACR and AuthTime).
+	// ErrNotFound when it is gone or expired at now.
+	UpdateSession(ctx context.Context, idHash string, now time.Time, update func(*Session) error) error
 
 	// GetConsent returns the scopes the user granted the client (nil if
 	// none).

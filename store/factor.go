@@ -1,0 +1,39 @@
+package store
+
+import "time"
+
+// Factor kinds: what a user proves besides, or instead of, a password.
+const (
+	// FactorPasskey is a WebAuthn credential: a passkey (a discoverable
+	// credential, which can sign in without a username) or a security key
+	// used as a second factor.
+	FactorPasskey = "passkey"
+	// FactorTOTP is a time-based one-time password generator (RFC 6238).
+	FactorTOTP = "totp"
+)
+
+// Factor is an authentication factor a user enrolled. The store keeps its
+// kind's state opaque; package mfa gives it meaning.
+type Factor struct {
+	// ID is random, unique across users.
+	ID     string
+	UserID string
+	// Kind is FactorPasskey or FactorTOTP.
+	Kind string
+	// Name is the user's label for it ("YubiKey", "Phone").
+	Name string
+	// CredentialID is a passkey's WebAuthn credential ID, unique across
+	// every user, by which a username-less sign-in finds its factor;
+	// empty for other kinds.
+	CredentialID []byte
+	// Data is the kind's state: a passkey's public key and counters, a
+	// TOTP secret sealed by mfa.Sealer. Never shown, never logged.
+	Data []byte
+	// LastStep is the last TOTP time step accepted: a code of that step or
+	// an earlier one is refused (RFC 6238 section 5.2).
+	LastStep int64
+	// CreatedAt is when it was enrolled; LastUsedAt when it last proved a
+	// sign-in (zero: never).
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+}
