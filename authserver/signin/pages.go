@@ -27,15 +27,15 @@ type Page struct {
 
 // pageHeaders are sent with every HTML page: no framing (clickjacking), no
 // referrer (authorization URLs carry state), no caching, and a policy that
-// allows nothing but the stylesheet and images from this server and from
-// imgOrigins. form-action is left out on purpose: browsers apply it to the
+// allows nothing but the stylesheet, passkey.js and images from this server
+// and from imgOrigins: no inline script. form-action is left out on purpose: browsers apply it to the
 // redirect that follows a form post, which must reach the client's
 // redirect URI.
 func pageHeaders(w http.ResponseWriter, imgOrigins ...string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src "+strings.Join(append([]string{"'self'"}, imgOrigins...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src "+strings.Join(append([]string{"'self'"}, imgOrigins...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -99,4 +99,13 @@ func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(s.css)
+}
+
+// passkeyJS runs the WebAuthn ceremonies of the pages that offer passkeys.
+var passkeyJS = must(templateFS.ReadFile("templates/passkey.js"))
+
+func (s *Server) handlePasskeyJS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(passkeyJS)
 }

@@ -196,6 +196,7 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	route("/login", s.handleLogin, "POST")
 	route("/consent", s.handleConsent, "POST")
 	route("/static/portcullis.css", s.handleCSS, "GET")
+	route("/static/passkey.js", s.handlePasskeyJS, "GET")
 	route("/static/favicon.svg", s.theme.ServeFavicon, "GET")
 	route("/favicon.ico", s.theme.ServeFavicon, "GET")
 	route("/static/logo", s.theme.ServeLogo, "GET")

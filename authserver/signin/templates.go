@@ -13,7 +13,7 @@ import (
 	"github.com/portcullis/portcullis/theme"
 )
 
-//go:embed templates/*.html templates/portcullis.css
+//go:embed templates/*.html templates/portcullis.css templates/passkey.js
 var templateFS embed.FS
 
 // baseCSS is the pages' stylesheet; the theme's custom properties go
