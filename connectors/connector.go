@@ -23,7 +23,7 @@ type Identity struct {
 	// Username is a preferred username, Email and EmailVerified the
 	// address and whether the upstream verified it, Name a display name.
 	Username, Email, Name string
-	EmailVerified        bool
+	EmailVerified         bool
 	// Groups are the upstream's group names, as configured claim or
 	// attribute values (GitHub: "org" and "org:team").
 	Groups []string
