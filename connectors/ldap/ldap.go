@@ -163,7 +163,6 @@ func (c *Connector) bindService(conn *goldap.Conn) error {
 // findUser returns the one entry of username, nil when there is none.
 func (c *Connector) findUser(conn *goldap.Conn, username string) (*goldap.Entry, error) {
 	s := c.cfg.UserSearch
-	filter := strings.ReplaceAll(s.filter(), placeholderUsername, goldap.EscapeFilter(username))
 	res, err := conn.Search(&goldap.SearchRequest{
 		BaseDN: s.BaseDN,
 		Scope:  scope(s.Scope),
@@ -171,7 +170,7 @@ func (c *Connector) findUser(conn *goldap.Conn, username string) (*goldap.Entry,
 		SizeLimit:        2,
 		EnforceSizeLimit: true,
 		TimeLimit:        c.timeLimit(),
-		Filter:           filter,
+		Filter:           s.userFilter(username),
 		Attributes:       c.userAttributes(),
 	})
 	switch {
@@ -191,6 +190,12 @@ func (c *Connector) findUser(conn *goldap.Conn, username string) (*goldap.Entry,
 		return nil, fmt.Errorf("%w: ldap: the user's entry has an empty DN", connectors.ErrRefused)
 	}
 	return entry, nil
+}
+
+// userFilter is the search filter of username: its escaping (RFC 4515
+// section 3) makes it one value, whatever characters it holds.
+func (s UserSearch) userFilter(username string) string {
+	return strings.ReplaceAll(s.filter(), placeholderUsername, goldap.EscapeFilter(username))
 }
 
 // timeLimit is the search's time limit for the directory (RFC 4511
