@@ -1,6 +1,7 @@
 package ldap
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -85,6 +86,9 @@ type directory struct {
 	bound  map[int]string // connection ID: DN of its bind ("" anonymous)
 	secure map[int]bool   // connection ID: after StartTLS
 	ops    []string       // what was asked, in order: "bind DN", "search base filter as DN"
+	// dials counts the connections made through d.DialContext, closed
+	// those the server has closed.
+	dials, closed int
 }
 
 // start runs d on a free loopback port until the test ends and returns
@@ -95,7 +99,7 @@ func (d *directory) start(t *testing.T) string {
 		d.entries = tree()
 	}
 	d.bound, d.secure = map[int]string{}, map[int]bool{}
-	s, err := gldap.NewServer(gldap.WithLogger(hclog.NewNullLogger()))
+	s, err := gldap.NewServer(gldap.WithLogger(hclog.NewNullLogger()), gldap.WithOnClose(d.onClose))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +118,15 @@ func (d *directory) start(t *testing.T) string {
 		opts = append(opts, gldap.WithTLSConfig(d.tls))
 	}
 	go func() { _ = s.Run(addr, opts...) }()
-	t.Cleanup(func() { _ = s.Stop() })
-	waitListening(t, addr)
+	t.Cleanup(func() {
+		d.waitClosed(t)
+		_ = s.Stop()
+	})
+	// Ready is true once Run has listened; no probe connection, which
+	// would be one more for waitClosed to wait for.
+	for !s.Ready() {
+		time.Sleep(time.Millisecond)
+	}
 	scheme := "ldap"
 	if d.ldaps {
 		scheme = "ldaps"
@@ -229,6 +240,42 @@ func (d *directory) startTLS(w *gldap.ResponseWriter, r *gldap.Request) {
 	d.mu.Unlock()
 }
 
+// DialContext makes d a Dialer that counts the connections to it.
+func (d *directory) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := new(net.Dialer).DialContext(ctx, network, addr)
+	if err == nil {
+		d.mu.Lock()
+		d.dials++
+		d.mu.Unlock()
+	}
+	return c, err
+}
+
+func (d *directory) onClose(int) {
+	d.mu.Lock()
+	d.closed++
+	d.mu.Unlock()
+}
+
+// waitClosed waits until the server has closed every connection dialled
+// through d: the connector must close each login's connection. It also
+// orders the server's accepting of them before its Stop, which gldap
+// itself does not (its Stop waits on a WaitGroup that its accept loop
+// adds to).
+func (d *directory) waitClosed(t *testing.T) {
+	t.Helper()
+	for range 1000 {
+		d.mu.Lock()
+		open := d.dials - d.closed
+		d.mu.Unlock()
+		if open <= 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("connections left open at the directory")
+}
+
 // log returns what the directory was asked so far.
 func (d *directory) log() []string {
 	d.mu.Lock()
@@ -329,20 +376,6 @@ func freeAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
-}
-
-// waitListening waits until addr accepts connections.
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	for range 500 {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("directory at %s never listened", addr)
 }
 
 func must(t *testing.T, err error) {

@@ -71,20 +71,25 @@ func TestLoginFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var url string
+			var (
+				url    string
+				dialer Dialer // counts the connections to a directory
+			)
 			switch {
 			case tt.url != nil:
 				url = tt.url(t)
 			case tt.dir != nil:
-				url = tt.dir().start(t)
+				d := tt.dir()
+				url, dialer = d.start(t), d
 			default:
-				url = new(directory).start(t)
+				d := new(directory)
+				url, dialer = d.start(t), d
 			}
 			cfg := testConfig(url)
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
-			id, ok, err := newConnector(t, cfg).Login(context.Background(), tt.username, tt.password)
+			id, ok, err := newConnector(t, cfg, dialer).Login(context.Background(), tt.username, tt.password)
 			if !errors.Is(err, tt.want) || ok {
 				t.Fatalf("Login = %+v, ok %v, %v; want an error wrapping %v", id, ok, err, tt.want)
 			}
@@ -104,7 +109,7 @@ func TestLoginCancelled(t *testing.T) {
 	h := hang(t)
 	cfg := testConfig("ldap://" + h.addr)
 	cfg.Timeout = time.Minute
-	c := newConnector(t, cfg)
+	c := newConnector(t, cfg, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

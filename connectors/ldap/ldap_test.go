@@ -21,9 +21,9 @@ func testConfig(url string) Config {
 	}
 }
 
-func newConnector(t *testing.T, cfg Config) *Connector {
+func newConnector(t *testing.T, cfg Config, dialer Dialer) *Connector {
 	t.Helper()
-	c, err := New(cfg, nil)
+	c, err := New(cfg, dialer)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -109,7 +109,7 @@ func TestLogin(t *testing.T) {
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
-			id, ok, err := newConnector(t, cfg).Login(context.Background(), tt.username, tt.password)
+			id, ok, err := newConnector(t, cfg, d).Login(context.Background(), tt.username, tt.password)
 			if err != nil || !ok {
 				t.Fatalf("Login = ok %v, %v; want ok", ok, err)
 			}
@@ -125,7 +125,7 @@ func TestLogin(t *testing.T) {
 // account's, the groups' after binding as it again.
 func TestLoginConversation(t *testing.T) {
 	var d directory
-	c := newConnector(t, testConfig(d.start(t)))
+	c := newConnector(t, testConfig(d.start(t)), &d)
 	if _, ok, err := c.Login(context.Background(), "alice", alicePW); err != nil || !ok {
 		t.Fatalf("Login = ok %v, %v", ok, err)
 	}
@@ -169,7 +169,7 @@ func TestLoginNotOK(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var d directory
-			c := newConnector(t, testConfig(d.start(t)))
+			c := newConnector(t, testConfig(d.start(t)), &d)
 			id, ok, err := c.Login(context.Background(), tt.username, tt.password)
 			if err != nil || ok {
 				t.Fatalf("Login = %+v, ok %v, %v; want not ok, no error", id, ok, err)

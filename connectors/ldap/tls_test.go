@@ -45,7 +45,7 @@ func TestTLS(t *testing.T) {
 			}
 			cfg := testConfig(d.start(t))
 			cfg.StartTLS, cfg.CAFile = tt.startTLS, tt.caFile
-			id, ok, err := newConnector(t, cfg).Login(context.Background(), "alice", alicePW)
+			id, ok, err := newConnector(t, cfg, d).Login(context.Background(), "alice", alicePW)
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) || ok {
 					t.Fatalf("Login = %+v, ok %v, %v; want an error wrapping %v", id, ok, err, tt.want)
@@ -74,7 +74,7 @@ func TestTLSConfig(t *testing.T) {
 	c := newConnector(t, Config{
 		URL: "ldaps://ldap.example.org", CAFile: writePEM(t, "ca.pem", ca.PEM()),
 		UserSearch: UserSearch{BaseDN: peopleDN},
-	})
+	}, nil)
 	if c.tls.MinVersion != tls.VersionTLS12 || c.tls.ServerName != "ldap.example.org" || c.tls.InsecureSkipVerify {
 		t.Errorf("tls.Config: MinVersion %x, ServerName %q, InsecureSkipVerify %v", c.tls.MinVersion, c.tls.ServerName, c.tls.InsecureSkipVerify)
 	}
