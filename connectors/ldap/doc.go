@@ -12,9 +12,10 @@
 // and the mapping of the entry into a connectors.Identity. It knows
 // nothing of Portcullis's users, sessions or pages.
 //
-// Each Login opens its own connection and closes it: a sign-in is rare
-// next to the round trips it makes, and a connection that lives for one
-// login cannot carry one person's bind into the next login, nor hold a
-// dead pooled socket for the next login to stumble on. The whole login is
+// Each Login opens its own connection and closes it. Sign-ins are rare
+// and each already makes four or five round trips, so a pool would save
+// little; and a connection that lives for one login cannot carry one
+// person's bind into the next login, nor leave a dead pooled socket for
+// the next login to stumble on. The whole login, connection included, is
 // bounded by Config.Timeout.
 package ldap
