@@ -16,24 +16,24 @@ const (
 // kind's state opaque; package mfa gives it meaning.
 type Factor struct {
 	// ID is random, unique across users.
-	ID     string
-	UserID string
+	ID     string `json:"id"`
+	UserID string `json:"user_id"`
 	// Kind is FactorPasskey or FactorTOTP.
-	Kind string
+	Kind string `json:"kind"`
 	// Name is the user's label for it ("YubiKey", "Phone").
-	Name string
+	Name string `json:"name"`
 	// CredentialID is a passkey's WebAuthn credential ID, unique across
 	// every user, by which a username-less sign-in finds its factor;
 	// empty for other kinds.
-	CredentialID []byte
+	CredentialID []byte `json:"credential_id,omitempty"`
 	// Data is the kind's state: a passkey's public key and counters, a
 	// TOTP secret sealed by mfa.Sealer. Never shown, never logged.
-	Data []byte
+	Data []byte `json:"data"`
 	// LastStep is the last TOTP time step accepted: a code of that step or
 	// an earlier one is refused (RFC 6238 section 5.2).
-	LastStep int64
+	LastStep int64 `json:"last_step,omitempty"`
 	// CreatedAt is when it was enrolled; LastUsedAt when it last proved a
 	// sign-in (zero: never).
-	CreatedAt  time.Time
-	LastUsedAt time.Time
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
 }

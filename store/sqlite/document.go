@@ -37,7 +37,7 @@ func getJSON[T any](ctx context.Context, q rowQuerier, what, query string, args 
 }
 
 // listJSON reads the JSON documents of the rows query selects, in order.
-func listJSON[T any](ctx context.Context, db *sql.DB, what, query string, args ...any) ([]T, error) {
+func listJSON[T any](ctx context.Context, db querier, what, query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

@@ -69,6 +69,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditPages", testAuditPages},
 		{"DeleteCheck", testDeleteCheck},
 		{"DeleteCheckConcurrent", testDeleteCheckConcurrent},
+		{"Factors", testFactors},
+		{"RecoveryCodes", testRecoveryCodes},
+		{"UpdateFactorConcurrent", testUpdateFactorConcurrent},
+		{"DeleteFactorConcurrent", testDeleteFactorConcurrent},
+		{"UpdateSession", testUpdateSession},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
