@@ -59,6 +59,10 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, ar store.AuthRe
 		s.renderLogin(w, r, ar, c, http.StatusOK, "", ar.LoginHint)
 		return
 	}
+	if isSelf(ar) {
+		s.returnToSelf(w, r, ar)
+		return
+	}
 	// The request asks; the user's roles bound what it gets, and the
 	// pages show and record only that.
 	ar.Scopes = s.core.UserScopes(user, ar.Scopes)
@@ -152,8 +156,15 @@ func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request, form str
 		s.refuseForm(w, "Invalid form", err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
+	return s.boundRequest(w, r, r.PostFormValue("request"), form)
+}
+
+// boundRequest loads the pending request id and checks that this browser
+// started it (its BrowserHash) and, when form is not empty, that the
+// posted form's CSRF token is that form's for the request. A request
+// without a client (a self sign-in) gets a client named for the deployment.
+func (s *Server) boundRequest(w http.ResponseWriter, r *http.Request, id, form string) (store.AuthRequest, store.Client, bool) {
 	ctx := r.Context()
-	id := r.PostFormValue("request")
 	ar, err := s.store.GetAuthRequest(ctx, id, s.cfg.Now())
 	if errors.Is(err, store.ErrNotFound) || (err == nil && ar.Pushed) {
 		s.renderError(w, http.StatusBadRequest, "Sign-in expired", "This sign-in request has expired or was completed. Return to the application and try again.")
@@ -163,10 +174,13 @@ func (s *Server) pendingRequest(w http.ResponseWriter, r *http.Request, form str
 		s.pageFailure(w, r, err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	if b, ok := s.cookies.browserCookieValue(r); !ok || wire.Digest(b) != ar.BrowserHash || !s.checkCSRF(r, form, id) {
+	if b, ok := s.cookies.browserCookieValue(r); !ok || wire.Digest(b) != ar.BrowserHash || (form != "" && !s.checkCSRF(r, form, id)) {
 		s.core.Event(r, slog.LevelWarn, audit.CSRFFailed, "path", r.URL.Path, "remote", r.RemoteAddr)
 		s.renderError(w, http.StatusForbidden, "Request refused", "This form was not sent from the sign-in page in this browser. Return to the application and try again.")
 		return store.AuthRequest{}, store.Client{}, false
+	}
+	if isSelf(ar) {
+		return ar, store.Client{Name: s.theme.Name}, true
 	}
 	c, err := s.core.Client(ctx, ar.ClientID)
 	if err != nil {

@@ -193,6 +193,7 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	// OpenID Connect requires both GET and POST for these.
 	route("/authorize", s.handleAuthorize, "GET", "POST")
 	route("/logout", s.handleLogout, "GET", "POST")
+	route("/authorize/resume", s.handleResume, "GET")
 	route("/login", s.handleLogin, "POST")
 	route("/consent", s.handleConsent, "POST")
 	route("/static/portcullis.css", s.handleCSS, "GET")
