@@ -24,6 +24,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/theme"
 )
@@ -51,6 +52,27 @@ type Config struct {
 	// TemplatesDir is a folder of page templates that replace the
 	// embedded ones of the same file name. Empty means none.
 	TemplatesDir string
+	// MFA is the multi-factor policy.
+	MFA Policy
+	// WebAuthn runs the passkey ceremonies, TOTP checks one-time codes,
+	// Sealer seals what the pages carry. None may be nil.
+	WebAuthn *mfa.WebAuthn
+	TOTP     *mfa.TOTP
+	Sealer   *mfa.Sealer
+}
+
+// Policy is the deployment's multi-factor policy.
+type Policy struct {
+	// Required makes every sign-in prove a second factor (or a passkey).
+	Required bool
+	// Allowed are the factor kinds that may be used and enrolled
+	// (store.FactorPasskey, store.FactorTOTP). Empty means both.
+	Allowed []string
+}
+
+// allows reports whether factors of kind may be used.
+func (p Policy) allows(kind string) bool {
+	return len(p.Allowed) == 0 || slices.Contains(p.Allowed, kind)
 }
 
 // Throttle counts sign-in attempts per key (an account at an address, an
