@@ -24,11 +24,11 @@ const sudoWindow = 10 * time.Minute
 // The account page's forms, for their CSRF tokens: a token of one form is
 // refused by another.
 const (
-	formRename      = "account-rename"
-	formRemove      = "account-remove"
-	formRecovery    = "account-recovery"
-	formEndSession  = "account-end-session"
-	formEnrolTOTP   = "account-enrol-totp"
+	formRename       = "account-rename"
+	formRemove       = "account-remove"
+	formRecovery     = "account-recovery"
+	formEndSession   = "account-end-session"
+	formEnrolTOTP    = "account-enrol-totp"
 	formEnrolPasskey = "account-enrol-passkey"
 )
 
