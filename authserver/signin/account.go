@@ -149,9 +149,11 @@ func how(l registry.Session) string {
 }
 
 // allowed reports whether users may enrol and use factors of kind
-// (mfa.allowed; empty allows every kind).
+// (mfa.allowed; empty allows every kind), whose machinery the server has.
 func (s *Server) allowed(kind string) bool {
-	return len(s.cfg.MFA.Allowed) == 0 || slices.Contains(s.cfg.MFA.Allowed, kind)
+	m := s.cfg.MFA
+	ready := (kind == store.FactorTOTP && m.TOTP != nil) || (kind == store.FactorPasskey && m.WebAuthn != nil)
+	return ready && m.Sealer != nil && (len(m.Allowed) == 0 || slices.Contains(m.Allowed, kind))
 }
 
 // accountSession returns the browser's session and its active user. When

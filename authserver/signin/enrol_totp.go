@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
 )
@@ -115,6 +116,17 @@ func (s *Server) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, mfa.ErrInvalidCode) || errors.Is(err, mfa.ErrReusedCode) {
 		s.renderTOTP(w, r, http.StatusBadRequest, sess, p.Enrolment, sealed, name, ret,
 			"That code is not right. Check that the device's clock is correct and type the code the app shows now.")
+		return
+	}
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	// One enrolment page adds one factor: a form posted twice (a double
+	// click, the back button) must not add the same secret twice.
+	err = s.store.UseOnce(r.Context(), "totp-enrol:"+wire.Digest(sealed), s.cfg.Now().Add(totpEnrolTTL+time.Minute))
+	if errors.Is(err, store.ErrReplay) {
+		s.errorAt(w, r, http.StatusConflict, "Already added", "This authenticator app was already added. Open the account page to see your factors.")
 		return
 	}
 	if err != nil {
