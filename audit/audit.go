@@ -65,11 +65,20 @@ const (
 	ClientSuspended = "client_suspended"
 	ClientResumed   = "client_resumed"
 	// SessionEnded records a user's sign-on session ended by an
-	// administrator (the management API): its sid and the online grants
-	// revoked with it.
+	// administrator (the management API) or by the user (the account
+	// page, by=user): its sid and the online grants revoked with it.
 	SessionEnded = "session_ended"
 	// SuspendedRefused is a suspended client refused at authentication.
 	SuspendedRefused = "client_suspended_refused"
+	// FactorAdded, FactorRenamed and FactorRemoved record a user's
+	// change to their factors on the account page: the factor's ID and
+	// kind, never its secret.
+	FactorAdded   = "factor_added"
+	FactorRenamed = "factor_renamed"
+	FactorRemoved = "factor_removed"
+	// RecoveryCodesCreated records new recovery codes made for a user
+	// (replacing any earlier ones): how many, never the codes.
+	RecoveryCodesCreated = "recovery_codes_created"
 )
 
 // Writer is the part of the store the recorder writes to.

@@ -42,8 +42,10 @@ func newSignin(s *Server) (*signin.Server, error) {
 		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL,
 		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle,
 		Secret: s.cfg.Secret, Theme: s.cfg.Theme, TemplatesDir: s.cfg.TemplatesDir,
-		MFA:      signin.Policy{Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed},
-		WebAuthn: wa, TOTP: &mfa.TOTP{Issuer: name, Now: s.cfg.Now, Sealer: sealer}, Sealer: sealer,
+		MFA: signin.MFA{
+			Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed, Sealer: sealer,
+			TOTP: &mfa.TOTP{Issuer: name, Now: s.cfg.Now, Sealer: sealer}, WebAuthn: wa, CeremonyTimeout: webAuthnTimeout,
+		},
 	}, signinCore{s}, s.store, s.log)
 }
 

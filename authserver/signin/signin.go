@@ -52,27 +52,25 @@ type Config struct {
 	// TemplatesDir is a folder of page templates that replace the
 	// embedded ones of the same file name. Empty means none.
 	TemplatesDir string
-	// MFA is the multi-factor policy.
-	MFA Policy
-	// WebAuthn runs the passkey ceremonies, TOTP checks one-time codes,
-	// Sealer seals what the pages carry. None may be nil.
-	WebAuthn *mfa.WebAuthn
-	TOTP     *mfa.TOTP
-	Sealer   *mfa.Sealer
+	// MFA is the multi-factor policy and the factors' machinery.
+	MFA MFA
 }
 
-// Policy is the deployment's multi-factor policy.
-type Policy struct {
-	// Required makes every sign-in prove a second factor (or a passkey).
+// MFA is the multi-factor policy (config mfa) and the factors (package
+// mfa) the pages use.
+type MFA struct {
+	// Required makes every sign-in use a second factor (mfa.required).
 	Required bool
-	// Allowed are the factor kinds that may be used and enrolled
-	// (store.FactorPasskey, store.FactorTOTP). Empty means both.
+	// Allowed are the kinds users may enrol and use; empty means all.
 	Allowed []string
-}
-
-// allows reports whether factors of kind may be used.
-func (p Policy) allows(kind string) bool {
-	return len(p.Allowed) == 0 || slices.Contains(p.Allowed, kind)
+	// Sealer seals ceremony state and secrets in pages; TOTP and
+	// WebAuthn run the factors.
+	Sealer   *mfa.Sealer
+	TOTP     *mfa.TOTP
+	WebAuthn *mfa.WebAuthn
+	// CeremonyTimeout is how long a WebAuthn ceremony's state lives
+	// (mfa.WebAuthnConfig.Timeout): its spent challenge is kept as long.
+	CeremonyTimeout time.Duration
 }
 
 // Throttle counts sign-in attempts per key (an account at an address, an
@@ -225,4 +223,5 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	route("/static/logo", s.theme.ServeLogo, "GET")
 	// The root only ({$}): other unknown paths stay 404.
 	route("/{$}", s.handleLanding, "GET")
+	s.accountRoutes(route)
 }
