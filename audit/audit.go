@@ -79,6 +79,12 @@ const (
 	// RecoveryCodesCreated records new recovery codes made for a user
 	// (replacing any earlier ones): how many, never the codes.
 	RecoveryCodesCreated = "recovery_codes_created"
+	// FactorUsed records a factor proved at sign-in (kind, factor ID),
+	// RecoveryCodeUsed a recovery code spent instead, FactorFailed a
+	// factor refused (kind, reason); never the code or the response.
+	FactorUsed       = "factor_used"
+	RecoveryCodeUsed = "recovery_code_used"
+	FactorFailed     = "factor_failed"
 )
 
 // Writer is the part of the store the recorder writes to.

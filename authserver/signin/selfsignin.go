@@ -48,7 +48,7 @@ func localPath(returnTo string) error {
 // sign-in is too old.
 func (s *Server) startSelfSignIn(w http.ResponseWriter, r *http.Request, returnTo string, fresh bool) {
 	if err := localPath(returnTo); err != nil {
-		s.renderError(w, http.StatusBadRequest, "Invalid sign-in request", err.Error())
+		s.errorAt(w, r, http.StatusBadRequest, "Invalid sign-in request", err.Error())
 		return
 	}
 	now := s.cfg.Now()
@@ -97,7 +97,7 @@ func resumePath(requestID string) string {
 func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !q.Has("request") || len(q["request"]) != 1 {
-		s.renderError(w, http.StatusBadRequest, "Invalid sign-in request", "The address names no sign-in request.")
+		s.errorAt(w, r, http.StatusBadRequest, "Invalid sign-in request", "The address names no sign-in request.")
 		return
 	}
 	ar, c, ok := s.boundRequest(w, r, q.Get("request"), "")

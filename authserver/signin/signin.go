@@ -215,6 +215,8 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	route("/logout", s.handleLogout, "GET", "POST")
 	route("/authorize/resume", s.handleResume, "GET")
 	route("/login", s.handleLogin, "POST")
+	route("/login/factor", s.handleFactor, "POST")
+	route("/login/passkey", s.handlePasskeyLogin, "POST")
 	route("/consent", s.handleConsent, "POST")
 	route("/static/portcullis.css", s.handleCSS, "GET")
 	route("/static/passkey.js", s.handlePasskeyJS, "GET")
