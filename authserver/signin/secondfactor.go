@@ -59,6 +59,9 @@ func meets(level, required string) bool {
 
 // usableFactors are u's factors of the kinds policy allows.
 func (s *Server) usableFactors(r *http.Request, u store.User) ([]store.Factor, error) {
+	if !s.allowed(store.FactorTOTP) && !s.allowed(store.FactorPasskey) {
+		return nil, nil
+	}
 	all, err := s.store.ListFactors(r.Context(), u.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list factors: %w", err)
