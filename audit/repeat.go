@@ -19,7 +19,7 @@ import (
 // never folded: each names a different token.
 var repeatable = map[string]bool{
 	AuthorizeRefused: true, RevokeRefused: true, IntrospectRefused: true, TokenRefused: true,
-	RefreshWrongClient: true, LoginFailed: true, LoginThrottled: true, ClientAuthFailed: true,
+	RefreshWrongClient: true, LoginFailed: true, LoginThrottled: true, ClientAuthFailed: true, FactorFailed: true,
 	CSRFFailed: true, SessionInvalid: true, SuspendedRefused: true,
 }
 

@@ -26,6 +26,9 @@ const (
 	maxParamLength = 1024
 	// maxResources bounds the RFC 8707 resource parameters of a request.
 	maxResources = 10
+	// maxACRValues bounds the classes one request may list; the server
+	// knows three (mfa.ACRValues).
+	maxACRValues = 8
 )
 
 // authzError is a refused authorization request. With a redirect URI it is
@@ -86,7 +89,7 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 		}
 	}
 	// Bounds keep a stored pending request small: anyone can make one.
-	for _, k := range []string{"state", "nonce", "login_hint", "ui_locales", "scope"} {
+	for _, k := range []string{"state", "nonce", "login_hint", "ui_locales", "scope", "acr_values"} {
 		if len(p.Get(k)) > maxParamLength {
 			return fail(errInvalidRequest(k + " is too long"))
 		}
@@ -152,6 +155,13 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 		}
 		maxAge = &n
 	}
+	// OpenID Connect Core section 3.1.2.1: acr_values is voluntary, so a
+	// class the server does not know is kept and ignored (mfa.Satisfies),
+	// not refused; only the count is bounded.
+	acrValues := strings.Fields(p.Get("acr_values"))
+	if len(acrValues) > maxACRValues {
+		return fail(errInvalidRequest(fmt.Sprintf("at most %d acr_values are accepted", maxACRValues)))
+	}
 	resources := p["resource"]
 	cat := s.catalog()
 	for _, res := range resources {
@@ -171,7 +181,7 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 	return store.AuthRequest{
 		ClientID: c.ID, RedirectURI: redirect, RedirectURIGiven: given, Scopes: scopes, State: state,
 		Nonce: p.Get("nonce"), CodeChallenge: challenge, Prompt: prompt, MaxAge: maxAge,
-		LoginHint: p.Get("login_hint"), Resources: resources, DPoPJKT: jkt,
+		LoginHint: p.Get("login_hint"), Resources: resources, DPoPJKT: jkt, ACRValues: acrValues,
 	}, c, nil
 }
 

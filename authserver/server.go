@@ -134,6 +134,10 @@ type Config struct {
 	// embedded ones of the same file name; one that does not parse stops
 	// New. Empty means none.
 	TemplatesDir string
+	// MFA is the multi-factor policy and the passkeys' relying party.
+	// The zero value: no factor required, passkeys and TOTP allowed, the
+	// issuer's host and origin for WebAuthn.
+	MFA MFA
 	// PendingPerAddress bounds the pending authorization requests (from
 	// /authorize and /par, until used or expired) one client address may
 	// hold on this instance; IPv6 addresses count by /64. Zero means

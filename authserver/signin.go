@@ -1,27 +1,78 @@
 package authserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/portcullis/portcullis/authserver/signin"
+	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/registry"
 	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/theme"
 	"github.com/portcullis/portcullis/usage"
 )
 
 // newSignin builds the sign-in pages (package signin) for s, which serves
 // their routes.
 func newSignin(s *Server) (*signin.Server, error) {
+	sealer, err := mfa.NewSealer(s.cfg.Secret)
+	if err != nil && !spineOnly {
+		return nil, fmt.Errorf("mfa: %w", err)
+	}
+	name := cmp.Or(s.cfg.Theme, theme.Default()).Name
+	issuer, _ := url.Parse(s.cfg.Issuer) // checked by New
+	origins := s.cfg.MFA.Origins
+	if len(origins) == 0 {
+		origins = []string{issuer.Scheme + "://" + issuer.Host}
+	}
+	wa, err := mfa.NewWebAuthn(mfa.WebAuthnConfig{
+		RPID: cmp.Or(s.cfg.MFA.RPID, issuer.Hostname()), RPName: name, Origins: origins,
+		Now: s.cfg.Now, Sealer: sealer, Timeout: webAuthnTimeout,
+	})
+	if err != nil && !spineOnly {
+		return nil, fmt.Errorf("mfa: passkeys: %w", err)
+	}
+	m := signin.MFA{
+		Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed, Sealer: sealer,
+		TOTP: &mfa.TOTP{Issuer: name, Now: s.cfg.Now, Sealer: sealer}, WebAuthn: wa, CeremonyTimeout: webAuthnTimeout,
+	}
+	if spineOnly {
+		m = signin.MFA{Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed}
+	}
 	return signin.New(signin.Config{
 		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL,
 		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle,
 		Secret: s.cfg.Secret, Theme: s.cfg.Theme, TemplatesDir: s.cfg.TemplatesDir,
+		MFA: m,
 	}, signinCore{s}, s.store, s.log)
+}
+
+// webAuthnTimeout bounds a passkey ceremony, from the page that starts it
+// to the form that posts its answer (WebAuthn Level 3 section 5.4.1
+// recommends five minutes to ten).
+const webAuthnTimeout = 5 * time.Minute
+
+// MFA is the multi-factor policy and the WebAuthn relying party of the
+// sign-in (config's mfa section).
+type MFA struct {
+	// Required makes every sign-in prove a second factor (or a passkey);
+	// false leaves it to clients' require_mfa and requests' acr_values.
+	Required bool
+	// Allowed are the factor kinds users may use (store.FactorPasskey,
+	// store.FactorTOTP). Empty means both.
+	Allowed []string
+	// RPID is the WebAuthn relying party ID. Empty means the issuer's
+	// host.
+	RPID string
+	// Origins are the origins passkey ceremonies may run on. Empty means
+	// the issuer's origin.
+	Origins []string
 }
 
 // signinCore is the signin.Core of a Server: the protocol decisions the

@@ -182,6 +182,7 @@ func (c *Config) validate() error {
 	c.validateIntrospectionClients(&p)
 	c.validateRegistration(&p)
 	c.validateLook(&p)
+	c.validateMFA(&p)
 	return p.err()
 }
 
@@ -512,6 +513,7 @@ func (c *Config) AuthServer() authserver.Config {
 		RateLimits:     c.authServerLimits(),
 		Registration:   c.Registration.Enabled,
 		Theme:          c.theme, TemplatesDir: c.TemplatesDir,
+		MFA: c.authServerMFA(),
 	}
 	for _, api := range append(slices.Clone(c.APIs), registry.AdminAPI(c.Issuer)) {
 		out.APIs = append(out.APIs, authserver.APIOf(storeAPI(api)))

@@ -75,6 +75,9 @@ type Server struct {
 	http      *httptest.Server
 	mux       *http.ServeMux
 	callbacks *callbackLog
+	// logTo receives the server's log at debug level (NewLogged); nil
+	// means errors only, to stderr.
+	logTo io.Writer
 }
 
 // callbackLog records the App's requests; cluster nodes share one.
@@ -101,11 +104,20 @@ var UserClaims = map[string]any{
 // when configure runs.
 func New(t testing.TB, configure ...func(*authserver.Config)) *Server {
 	t.Helper()
-	return launch(t, httptest.NewUnstartedServer(nil), configure)
+	return launch(t, httptest.NewUnstartedServer(nil), configure, nil)
 }
 
-// launch starts a server with a store of its own on ts, unstarted.
-func launch(t testing.TB, ts *httptest.Server, configure []func(*authserver.Config)) *Server {
+// NewLogged starts a server as New does, which logs everything, from
+// debug level on and its security events with their detail, as text to
+// w: for tests that check what the logs say, or never say.
+func NewLogged(t testing.TB, w io.Writer, configure ...func(*authserver.Config)) *Server {
+	t.Helper()
+	return launch(t, httptest.NewUnstartedServer(nil), configure, w)
+}
+
+// launch starts a server with a store of its own on ts, unstarted,
+// logging to logTo (nil: errors to stderr).
+func launch(t testing.TB, ts *httptest.Server, configure []func(*authserver.Config), logTo io.Writer) *Server {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "portcullis.db"))
 	if err != nil {
@@ -113,6 +125,7 @@ func launch(t testing.TB, ts *httptest.Server, configure []func(*authserver.Conf
 	}
 	t.Cleanup(func() { st.Close() })
 	s := fixtures(t, "http://"+ts.Listener.Addr().String(), configure)
+	s.logTo = logTo
 	s.prepare(t, st)
 	s.start(t, ts, st)
 	return s
@@ -135,7 +148,7 @@ func Late(t testing.TB, configure ...func(*authserver.Config)) (string, func() *
 			t.Fatalf("authservertest: listen on the reserved %s again: %v", addr, err)
 		}
 		ts.Listener = ln
-		return launch(t, ts, configure)
+		return launch(t, ts, configure, nil)
 	}
 }
 
@@ -269,7 +282,11 @@ func (s *Server) start(t testing.TB, ts *httptest.Server, st store.Store) {
 	if s.Config.Secret, err = keys.Secret(context.Background(), st); err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}
-	srv, err := authserver.New(s.Config, st, s.Keys, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	if s.logTo != nil {
+		log = slog.New(slog.NewTextHandler(s.logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv, err := authserver.New(s.Config, st, s.Keys, log)
 	if err != nil {
 		t.Fatalf("authservertest: %v", err)
 	}

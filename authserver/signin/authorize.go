@@ -83,11 +83,16 @@ func authorizeParams(w http.ResponseWriter, r *http.Request) (url.Values, error)
 // refuseForm answers a request whose parameters could not be read with the
 // error page: 413 for a body over the limit, 400 otherwise, with err's text.
 func (s *Server) refuseForm(w http.ResponseWriter, title string, err error) {
+	status, msg := formRefusal(err)
+	s.renderError(w, status, title, msg)
+}
+
+// formRefusal is the status and message of a form that could not be read.
+func formRefusal(err error) (int, string) {
 	if bodylimit.TooLarge(err) {
-		s.renderError(w, http.StatusRequestEntityTooLarge, title, fmt.Sprintf("The request body exceeds %d bytes.", wire.MaxBodyBytes))
-		return
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body exceeds %d bytes.", wire.MaxBodyBytes)
 	}
-	s.renderError(w, http.StatusBadRequest, title, err.Error())
+	return http.StatusBadRequest, err.Error()
 }
 
 // failAuthorization answers a refused request: by redirect when the
@@ -145,5 +150,5 @@ func (s *Server) tooMany(w http.ResponseWriter, retryAfter time.Duration, title,
 func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	s.core.StoreFailed(err)
-	s.renderError(w, http.StatusInternalServerError, "Something went wrong", "The server could not complete the request. Please try again.")
+	s.errorAt(w, r, http.StatusInternalServerError, "Something went wrong", "The server could not complete the request. Please try again.")
 }

@@ -35,6 +35,7 @@ var oidcScopeText = map[string]string{
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User) {
 	p := &consentPage{ClientName: clientName(c), LogoURI: c.LogoURI, Username: u.Username, Request: ar.ID, CSRF: s.csrfToken(w, r, formConsent, ar.ID)}
+	p.Base = base(r)
 	apis := s.core.APIScopes(ar.Scopes)
 	for i, sc := range ar.Scopes {
 		desc := oidcScopeText[sc]
@@ -70,6 +71,9 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	u, err := users.Active(ctx, s.store, sess.UserID)
 	if err != nil {
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
+		return
+	}
+	if s.factorStep(w, r, ar, c, u, *sess) {
 		return
 	}
 	if r.PostFormValue("decision") != "allow" {

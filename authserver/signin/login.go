@@ -12,6 +12,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
@@ -24,12 +25,17 @@ type loginPage struct {
 	// authorization request's ID and CSRF the form's token, both posted
 	// back; Username is prefilled, Error says why the last try failed.
 	ClientName, Request, CSRF, Username, Error string
+	// Passkey is the passkey sign-in form's ceremony.
+	Passkey passkeyForm
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, status int, msg, username string) {
-	s.render(w, status, "login.html", "Sign in", &loginPage{
+	p := &loginPage{
 		ClientName: clientName(c), Request: ar.ID, CSRF: s.csrfToken(w, r, formLogin, ar.ID), Username: username, Error: msg,
-	})
+		Passkey: s.loginPasskey(w, r, ar),
+	}
+	p.Base = base(r)
+	s.render(w, status, "login.html", "Sign in", p)
 }
 
 func clientName(c store.Client) string {
@@ -113,21 +119,33 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Throttle.Succeed(account)
 	s.cfg.AddressThrottle.Refund(address)
 	u := valid.user
+	sess, ok := s.startSession(w, r, u, []string{mfa.AMRPassword})
+	if !ok {
+		return
+	}
+	s.core.Event(r, slog.LevelInfo, audit.LoginSucceeded, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr, "method", "password")
+	s.proceed(w, r, ar, c, &sess)
+}
+
+// startSession begins the sign-on session of u, signed in now with the
+// methods amr, in place of the browser's previous one: a new session ID
+// at every sign-in defeats session fixation. On a store failure it
+// answers and reports false.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User, amr []string) (store.Session, bool) {
 	ctx := r.Context()
-	// A new session ID at every sign-in defeats session fixation.
 	if old, err := r.Cookie(s.cookies.session); err == nil {
 		s.store.DeleteSession(ctx, wire.Digest(old.Value))
 	}
 	now := s.cfg.Now()
 	sid := wire.RandomToken()
-	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: now,
+		AMR: amr, ACR: mfa.Level(amr), ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.pageFailure(w, r, err)
-		return
+		return store.Session{}, false
 	}
 	s.cookies.set(w, s.cookies.session, sid, int(s.cfg.SessionTTL.Seconds()))
-	s.core.Event(r, slog.LevelInfo, audit.LoginSucceeded, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
-	s.proceed(w, r, ar, c, &sess)
+	return sess, true
 }
 
 // wrongPassword is the login page's message for every refused password

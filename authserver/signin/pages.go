@@ -23,6 +23,11 @@ type Page struct {
 	// RequestID is the X-Request-Id of the request, which the logs
 	// carry: a person quotes it when asking for help.
 	RequestID string
+	// Base leads from the page back to the issuer's root, before the
+	// layout's relative links ("static/..."): empty for the pages at the
+	// root's level, "../" for one a level deeper (the account pages').
+	// Relative, so that the pages work under an issuer with a path.
+	Base string
 }
 
 // pageHeaders are sent with every HTML page: no framing (clickjacking), no

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/theme"
 )
@@ -51,6 +52,25 @@ type Config struct {
 	// TemplatesDir is a folder of page templates that replace the
 	// embedded ones of the same file name. Empty means none.
 	TemplatesDir string
+	// MFA is the multi-factor policy and the factors' machinery.
+	MFA MFA
+}
+
+// MFA is the multi-factor policy (config mfa) and the factors (package
+// mfa) the pages use.
+type MFA struct {
+	// Required makes every sign-in use a second factor (mfa.required).
+	Required bool
+	// Allowed are the kinds users may enrol and use; empty means all.
+	Allowed []string
+	// Sealer seals ceremony state and secrets in pages; TOTP and
+	// WebAuthn run the factors.
+	Sealer   *mfa.Sealer
+	TOTP     *mfa.TOTP
+	WebAuthn *mfa.WebAuthn
+	// CeremonyTimeout is how long a WebAuthn ceremony's state lives
+	// (mfa.WebAuthnConfig.Timeout): its spent challenge is kept as long.
+	CeremonyTimeout time.Duration
 }
 
 // Throttle counts sign-in attempts per key (an account at an address, an
@@ -193,7 +213,10 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	// OpenID Connect requires both GET and POST for these.
 	route("/authorize", s.handleAuthorize, "GET", "POST")
 	route("/logout", s.handleLogout, "GET", "POST")
+	route("/authorize/resume", s.handleResume, "GET")
 	route("/login", s.handleLogin, "POST")
+	route("/login/factor", s.handleFactor, "POST")
+	route("/login/passkey", s.handlePasskeyLogin, "POST")
 	route("/consent", s.handleConsent, "POST")
 	route("/static/portcullis.css", s.handleCSS, "GET")
 	route("/static/passkey.js", s.handlePasskeyJS, "GET")
@@ -202,4 +225,5 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	route("/static/logo", s.theme.ServeLogo, "GET")
 	// The root only ({$}): other unknown paths stay 404.
 	route("/{$}", s.handleLanding, "GET")
+	s.accountRoutes(route)
 }

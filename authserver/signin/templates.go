@@ -79,7 +79,9 @@ func loadTemplates(dir string, brand *theme.Theme) (*template.Template, error) {
 func pageData() map[string]interface{ page() *Page } {
 	return map[string]interface{ page() *Page }{
 		"index.html": &landingPage{}, "login.html": &loginPage{}, "consent.html": &consentPage{},
-		"logout.html": &logoutPage{}, "error.html": &errorPage{},
+		"logout.html": &logoutPage{}, "error.html": &errorPage{}, "factor.html": &factorPage{},
+		"account.html": &accountPage{}, "account_enrol.html": &enrolPage{}, "account_totp.html": &totpPage{},
+		"account_passkey.html": &passkeyPage{}, "account_codes.html": &codesPage{},
 	}
 }
 

@@ -23,7 +23,7 @@ func TestLoadTemplates(t *testing.T) {
 	}{
 		{name: "override one page", files: map[string]string{"index.html": `{{template "head" .}}<h1>Our own {{.Brand.Name}}</h1>{{template "foot" .}}`}},
 		{name: "parse error names the file and line", files: map[string]string{"login.html": "{{template \"head\" .}}\n<h1>Sign in</h1>\n{{if .Error}\n"}, err: "login.html:3: "},
-		{name: "unknown page", files: map[string]string{"signin.html": "x"}, err: "signin.html names no page; the pages are consent.html, error.html, index.html, layout.html, login.html, logout.html"},
+		{name: "unknown page", files: map[string]string{"signin.html": "x"}, err: "signin.html names no page; the pages are account.html, account_codes.html, account_enrol.html, account_passkey.html, account_totp.html, consent.html, error.html"},
 		{name: "page that does not render", files: map[string]string{"login.html": `{{template "head" .}}<h1>{{.Nope}}</h1>{{template "foot" .}}`}, err: "login.html does not render"},
 		{name: "layout that breaks every page", files: map[string]string{"layout.html": `{{define "head"}}{{.Brand.Colour}}{{end}}{{define "foot"}}{{end}}`}, err: "does not render"},
 		{name: "override with optional parts", files: map[string]string{

@@ -1,0 +1,211 @@
+package signin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/mfa"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
+	"github.com/portcullis/portcullis/users"
+)
+
+// The second factor: after a password, a user who enrolled a factor
+// proves one, and so does anyone whose request (acr_values), client
+// (require_mfa) or deployment (mfa.required) asks for more than a
+// password (mfa.Required). A session that already signed in proves only
+// what is missing (step-up): the password is not asked again. A user who
+// must prove a factor and has none is sent to enrol one, and comes back
+// through the resume route.
+
+// formFactor is the CSRF purpose of the second-factor page's forms.
+const formFactor = "factor"
+
+// factorPage is the data of factor.html.
+type factorPage struct {
+	Page
+	// ClientName names the application; Request and CSRF are posted
+	// back; Error says why the last try failed.
+	ClientName, Request, CSRF, Error string
+	// TOTP offers the code form, Recovery the recovery code form.
+	TOTP, Recovery bool
+	// Options and State are the passkey ceremony for the user's
+	// passkeys (mfa.WebAuthn.BeginLogin); Options is nil without one.
+	Options json.RawMessage
+	State   string
+}
+
+// required is the class the request needs (mfa.Required): its
+// acr_values, raised by the deployment's or the client's policy.
+func (s *Server) required(ar store.AuthRequest, c store.Client) string {
+	return mfa.Required(ar.ACRValues, s.cfg.MFA.Required || c.RequireMFA)
+}
+
+// meets reports whether a sign-in of class level meets the class
+// required ("" is met by any).
+func meets(level, required string) bool {
+	if required == "" {
+		return true
+	}
+	_, ok := mfa.Satisfies(level, []string{required})
+	return ok
+}
+
+// usableFactors are u's factors of the kinds policy allows.
+func (s *Server) usableFactors(r *http.Request, u store.User) ([]store.Factor, error) {
+	if !s.allowed(store.FactorTOTP) && !s.allowed(store.FactorPasskey) {
+		return nil, nil
+	}
+	all, err := s.store.ListFactors(r.Context(), u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list factors: %w", err)
+	}
+	return slices.DeleteFunc(all, func(f store.Factor) bool { return !s.allowed(f.Kind) }), nil
+}
+
+// factorStep decides, for a signed-in session, whether a factor must be
+// proved before the request goes on; if so it answers (the factor page,
+// the enrolment page, or interaction_required for prompt=none) and
+// reports true.
+func (s *Server) factorStep(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User, sess store.Session) bool {
+	factors, err := s.usableFactors(r, u)
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return true
+	}
+	level, required := mfa.Level(sess.AMR), s.required(ar, c)
+	if meets(level, required) && (len(factors) == 0 || level != mfa.ACRSingleFactor) {
+		return false
+	}
+	if promptsNone(ar) {
+		s.finish(w, r, ar, url.Values{"error": {"interaction_required"}, "error_description": {"the user must prove a second factor"}})
+		return true
+	}
+	if required == mfa.ACRPhishingResistant {
+		// Only a passkey reaches it: a one-time code would be asked
+		// for nothing.
+		factors = slices.DeleteFunc(factors, func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
+	}
+	if len(factors) == 0 {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, s.cfg.Issuer+"/account/enrol?"+url.Values{"return": {resumePath(ar.ID)}}.Encode(), http.StatusSeeOther)
+		return true
+	}
+	s.renderFactor(w, r, ar, c, u, factors, required, http.StatusOK, "")
+	return true
+}
+
+// promptsNone reports prompt=none: the request allows no page.
+func promptsNone(ar store.AuthRequest) bool { return slices.Contains(ar.Prompt, "none") }
+
+// renderFactor shows the second-factor page with the forms of factors:
+// a one-time code with a TOTP factor (and then the recovery code form,
+// which stands in for a lost app), a passkey button with passkeys. A
+// phishing-resistant requirement offers passkeys alone (factors is
+// already cut to them).
+func (s *Server) renderFactor(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User, factors []store.Factor, required string, status int, msg string) {
+	p := &factorPage{ClientName: clientName(c), Request: ar.ID, CSRF: s.csrfToken(w, r, formFactor, ar.ID), Error: msg}
+	p.Base = base(r)
+	var passkeys []store.Factor
+	for _, f := range factors {
+		switch f.Kind {
+		case store.FactorTOTP:
+			p.TOTP = true
+		case store.FactorPasskey:
+			passkeys = append(passkeys, f)
+		}
+	}
+	p.Recovery = required != mfa.ACRPhishingResistant
+	if len(passkeys) > 0 {
+		cer, err := s.cfg.MFA.WebAuthn.BeginLogin(u, passkeys)
+		if err != nil {
+			// The other forms still work; the page says nothing of it.
+			s.log.ErrorContext(r.Context(), "begin passkey assertion", "err", err)
+		} else {
+			p.Options, p.State = cer.Options, cer.State
+		}
+	}
+	s.render(w, status, "factor.html", "Verify it's you", p)
+}
+
+// handleFactor checks a second factor posted by the factor page: a TOTP
+// code, a recovery code or a passkey assertion (method). A proved factor
+// raises the session (mfa.Combine, mfa.Level, a fresh auth_time) and the
+// request goes on; a refused one is audited and, for the guessable codes,
+// throttled as passwords are.
+func (s *Server) handleFactor(w http.ResponseWriter, r *http.Request) {
+	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
+		s.tooMany(w, wait, "Too many sign-in attempts",
+			"Too many sign-in attempts came from your network. Try again in %s.")
+		return
+	}
+	ar, c, ok := s.pendingRequest(w, r, formFactor)
+	if !ok {
+		return
+	}
+	sess := s.session(w, r)
+	if sess == nil {
+		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
+		return
+	}
+	u, err := users.Active(r.Context(), s.store, sess.UserID)
+	if err != nil {
+		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
+		return
+	}
+	factors, err := s.usableFactors(r, u)
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	required := s.required(ar, c)
+	if required == mfa.ACRPhishingResistant {
+		factors = slices.DeleteFunc(factors, func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
+	}
+	var proof factorProof
+	switch method := r.PostFormValue("method"); method {
+	case "totp", "recovery":
+		if method == "recovery" && required == mfa.ACRPhishingResistant {
+			proof = factorProof{status: http.StatusBadRequest, msg: "This application needs a passkey."}
+			break
+		}
+		proof = s.proveCode(r, u, factors, method, r.PostFormValue("code"))
+	case "passkey":
+		proof = s.provePasskey(r, u, factors)
+	default:
+		proof = factorProof{status: http.StatusBadRequest, msg: "Choose a way to verify it's you."}
+	}
+	if proof.err != nil {
+		s.pageFailure(w, r, proof.err)
+		return
+	}
+	if proof.amr == nil {
+		if proof.reason != "" {
+			s.core.Event(r, slog.LevelWarn, audit.FactorFailed, "sub", u.ID, "client_id", c.ID, "kind", proof.kind, "reason", proof.reason, "remote", r.RemoteAddr)
+		}
+		if proof.wait > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(int(proof.wait.Seconds())+1))
+		}
+		s.renderFactor(w, r, ar, c, u, factors, required, proof.status, proof.msg)
+		return
+	}
+	if err := s.raiseSession(r, sess, proof.amr); errors.Is(err, store.ErrNotFound) {
+		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
+		return
+	} else if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	if proof.kind == "recovery" {
+		s.core.Event(r, slog.LevelInfo, audit.RecoveryCodeUsed, "sub", u.ID, "client_id", c.ID, "remote", r.RemoteAddr)
+	} else {
+		s.core.Event(r, slog.LevelInfo, audit.FactorUsed, "sub", u.ID, "client_id", c.ID, "kind", proof.kind, "factor_id", proof.factorID, "remote", r.RemoteAddr)
+	}
+	s.proceed(w, r, ar, c, s.session(w, r))
+}
