@@ -18,6 +18,11 @@
 //	POST /refresh      → 204 with new cookies
 //	POST /logout       → {"url": "..."}, where to end the provider's session
 //
+// extraParams may set any authorization request parameter the agent does
+// not set itself: an API's step-up challenge (RFC 9470 section 4) is
+// passed as acr_values and max_age, after which /claims shows the new ID
+// token's acr, amr and auth_time.
+//
 // /login/start pushes the request to the provider's PAR endpoint when it
 // has one (RFC 9126) and keeps its state, PKCE verifier and nonce in a
 // login cookie holding up to four logins in progress, so that two tabs

@@ -31,6 +31,12 @@ type AccessTokenClaims struct {
 	// Confirmation binds the token to a DPoP key (RFC 9449 section 6.1);
 	// nil for a bearer token.
 	Confirmation *Confirmation `json:"cnf,omitempty"`
+	// AuthTime, ACR and AMR say how the user signed in (RFC 9068 section
+	// 2.2.1), for APIs that require a strong or recent sign-in (RFC 9470).
+	// A client credentials token has no user and none of them.
+	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
+	ACR      string           `json:"acr,omitempty"`
+	AMR      []string         `json:"amr,omitempty"`
 }
 
 // newJTI returns a unique token identifier: 128 random bits.
@@ -53,14 +59,21 @@ type accessToken struct {
 // recorded only if revoked; tokens of user grants are recorded with their
 // grant so the grant's revocation reaches them. A token minted with a
 // DPoP key's thumbprint jkt is bound to that key. It lives ttl
-// (lifetimes.go).
-func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string, jkt string, ttl time.Duration) (accessToken, error) {
+// (lifetimes.go). authn is the user's sign-in, nil for a client's own
+// token.
+func (s *Server) mintAccessToken(sub, clientID string, scopes, audience []string, jkt string, ttl time.Duration, authn *authentication) (accessToken, error) {
 	now := s.cfg.Now()
 	claims := AccessTokenClaims{
 		Issuer: s.cfg.Issuer, Subject: sub, Audience: audience, ClientID: clientID,
 		Scope:    strings.Join(scopes, " "),
 		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(ttl)),
 		ID: newJTI(), Confirmation: confirmation(jkt),
+	}
+	if authn != nil {
+		claims.ACR, claims.AMR = authn.acr, authn.amr
+		if !authn.time.IsZero() {
+			claims.AuthTime = jwt.NewNumericDate(authn.time)
+		}
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {

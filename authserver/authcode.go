@@ -73,7 +73,7 @@ func (s *Server) authorizationCode(w http.ResponseWriter, r *http.Request, form 
 	}
 	tokens, err := s.issueUserTokens(cat, userGrant{
 		grantID: ac.GrantID, client: c, user: u, scopes: granted, narrowed: narrowed, resources: ac.Resources,
-		audience: audience, nonce: ac.Nonce, sid: ac.SessionID, authTime: ac.AuthTime, amr: ac.AMR, familyExp: now.Add(s.refreshMaxTTL(c)),
+		audience: audience, nonce: ac.Nonce, sid: ac.SessionID, authn: signedIn(ac.ACR, ac.AMR, ac.AuthTime), familyExp: now.Add(s.refreshMaxTTL(c)),
 		jkt: jkt, refreshJKT: refreshBinding(c, "", jkt),
 	}, offersRefresh(c, granted))
 	if err != nil {

@@ -29,7 +29,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, form 
 		return e
 	}
 	ttl := s.accessTTL(cat, c, audience)
-	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience, jkt, ttl)
+	at, err := s.mintAccessToken(c.ID, c.ID, scopes, audience, jkt, ttl, nil)
 	if err != nil {
 		return s.internal(r, err)
 	}

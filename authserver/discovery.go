@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+
+	"github.com/portcullis/portcullis/mfa"
 )
 
 // metadata builds the authorization server metadata (RFC 8414 section 2),
@@ -35,7 +37,10 @@ func (s *Server) metadata(apiScopes []string) ([]byte, error) {
 		"subject_types_supported":               []string{"public"},
 		"scopes_supported":                      scopes,
 		"claims_supported":                      supportedClaims(),
-		"prompt_values_supported":               []string{"none", "login", "consent", "select_account"},
+		// OpenID Connect Discovery section 3: the classes acr_values may
+		// ask for and tokens' acr states, weakest first.
+		"acr_values_supported":    mfa.ACRValues,
+		"prompt_values_supported": []string{"none", "login", "consent", "select_account"},
 		// Token endpoint authentication; "none" is for public clients,
 		// which need PKCE.
 		"token_endpoint_auth_methods_supported":                    append(slices.Clone(authMethods), "none"),

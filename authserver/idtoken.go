@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -26,8 +25,7 @@ type idTokenInput struct {
 	scopes      []string
 	nonce       string
 	sid         string
-	authTime    time.Time
-	amr         []string
+	authn       authentication
 	accessToken string
 }
 
@@ -44,7 +42,7 @@ func (s *Server) mintIDToken(in idTokenInput) (string, error) {
 	maps.Copy(claims, map[string]any{
 		"iss": s.cfg.Issuer, "aud": in.client.ID, "azp": in.client.ID,
 		"iat": now.Unix(), "exp": now.Add(s.idTokenTTL(in.client)).Unix(),
-		"auth_time": in.authTime.Unix(), "amr": in.amr,
+		"auth_time": in.authn.time.Unix(), "amr": in.authn.amr, "acr": in.authn.acr,
 		"at_hash": leftHalfHash(alg, in.accessToken),
 	})
 	if in.nonce != "" {

@@ -27,6 +27,12 @@ type introspection struct {
 	JTI       string       `json:"jti,omitempty"`
 	// Cnf is a DPoP-bound token's key (RFC 9449 section 6.2).
 	Cnf *Confirmation `json:"cnf,omitempty"`
+	// AuthTime, ACR and AMR are the user's sign-in, as the access token
+	// states them (RFC 9068 section 2.2.1), so that a resource server
+	// using introspection can require step-up (RFC 9470 section 6.2).
+	AuthTime int64    `json:"auth_time,omitempty"`
+	ACR      string   `json:"acr,omitempty"`
+	AMR      []string `json:"amr,omitempty"`
 }
 
 // handleIntrospect is the introspection endpoint (RFC 7662). Clients that
@@ -69,7 +75,16 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: tokenType(c.boundTo()),
 		Exp: c.Expiry.Time().Unix(), Iat: c.IssuedAt.Time().Unix(), Sub: c.Subject,
 		Aud: c.Audience, Iss: c.Issuer, JTI: c.ID, Cnf: c.Confirmation,
+		AuthTime: unixOrZero(c.AuthTime), ACR: c.ACR, AMR: c.AMR,
 	})
+}
+
+// unixOrZero is a claim's time in seconds, zero (omitted) when absent.
+func unixOrZero(d *jwt.NumericDate) int64 {
+	if d == nil {
+		return 0
+	}
+	return d.Time().Unix()
 }
 
 // activeAccessToken reports whether raw is an access token of this server
@@ -124,9 +139,11 @@ func (s *Server) introspectRefreshToken(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	s.introspected(r, clientID, true, nil)
+	authn := signedIn(rt.ACR, rt.AMR, rt.AuthTime)
 	writeJSON(w, http.StatusOK, introspection{
 		Active: true, Scope: strings.Join(rt.Scopes, " "), ClientID: rt.ClientID,
 		Exp: rt.ExpiresAt.Unix(), Sub: rt.UserID, Iss: s.cfg.Issuer,
+		AuthTime: authn.unix(), ACR: authn.acr, AMR: authn.amr,
 	})
 }
 

@@ -27,7 +27,7 @@ var scopeClaims = map[string][]string{
 
 // SupportedClaims are the claims discovery lists.
 func supportedClaims() []string {
-	out := []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "amr", "sid"}
+	out := []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "acr", "amr", "sid"}
 	out = append(out, scopeClaims[ScopeProfile]...)
 	return append(out, scopeClaims[ScopeEmail]...)
 }

@@ -94,7 +94,7 @@ func (s *Server) rotateRefresh(w http.ResponseWriter, r *http.Request, form url.
 	}
 	tokens, err := s.issueUserTokens(cat, userGrant{
 		grantID: old.GrantID, client: c, user: u, scopes: granted, narrowed: narrowed, resources: old.Resources, audience: audience,
-		sid: old.SessionID, authTime: old.AuthTime, amr: old.AMR, familyExp: old.FamilyExpiresAt,
+		sid: old.SessionID, authn: signedIn(old.ACR, old.AMR, old.AuthTime), familyExp: old.FamilyExpiresAt,
 		jkt: jkt, refreshJKT: refreshBinding(c, old.JKT, jkt),
 	}, true)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -23,13 +24,40 @@ type userGrant struct {
 	audience  []string
 	nonce     string
 	sid       string // the sign-on session's
-	authTime  time.Time
-	amr       []string
+	authn     authentication
 	familyExp time.Time
 	// jkt binds the access token to the DPoP key the request proved;
 	// refreshJKT binds the refresh token (RFC 9449 section 5: a public
 	// client's). Empty means unbound.
 	jkt, refreshJKT string
+}
+
+// authentication is how the user of a grant signed in, which the tokens
+// issued from it state: acr, amr and auth_time (OpenID Connect Core section
+// 2, RFC 9068 section 2.2.1, RFC 7662 section 2.2 by RFC 9470's use of
+// them).
+type authentication struct {
+	acr  string
+	amr  []string
+	time time.Time
+}
+
+// signedIn is the authentication a code or refresh token records. A record
+// without an acr (written before sign-in set one) states the class its amr
+// reached, so that a password sign-in says sfa rather than nothing.
+func signedIn(acr string, amr []string, at time.Time) authentication {
+	if acr == "" {
+		acr = mfa.Level(amr)
+	}
+	return authentication{acr: acr, amr: amr, time: at}
+}
+
+// unix is the auth_time claim, zero (omitted) for a record without one.
+func (a authentication) unix() int64 {
+	if a.time.IsZero() {
+		return 0
+	}
+	return a.time.Unix()
 }
 
 // userTokens is a token response for a user grant, with what the store must
@@ -54,7 +82,7 @@ func (s *Server) issueUserTokens(cat *catalog, g userGrant, withRefresh bool) (u
 	}
 	audience := cat.audience(scopes, resources)
 	ttl := s.accessTTL(cat, g.client, audience)
-	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, audience, g.jkt, ttl)
+	at, err := s.mintAccessToken(g.user.ID, g.client.ID, scopes, audience, g.jkt, ttl, &g.authn)
 	if err != nil {
 		return userTokens{}, err
 	}
@@ -63,7 +91,7 @@ func (s *Server) issueUserTokens(cat *catalog, g userGrant, withRefresh bool) (u
 	}}
 	if isOIDC(scopes) {
 		out.response.IDToken, err = s.mintIDToken(idTokenInput{client: g.client, user: g.user, scopes: scopes,
-			nonce: g.nonce, sid: g.sid, authTime: g.authTime, amr: g.amr, accessToken: at.raw})
+			nonce: g.nonce, sid: g.sid, authn: g.authn, accessToken: at.raw})
 		if err != nil {
 			return userTokens{}, err
 		}
@@ -74,7 +102,7 @@ func (s *Server) issueUserTokens(cat *catalog, g userGrant, withRefresh bool) (u
 		out.response.RefreshToken = raw
 		out.refresh = &store.RefreshToken{
 			Hash: wire.Digest(raw), GrantID: g.grantID, ClientID: g.client.ID, UserID: g.user.ID, Scopes: g.scopes,
-			Resources: g.resources, AuthTime: g.authTime, AMR: g.amr, SessionID: g.sid, JKT: g.refreshJKT,
+			Resources: g.resources, AuthTime: g.authn.time, AMR: g.authn.amr, ACR: g.authn.acr, SessionID: g.sid, JKT: g.refreshJKT,
 			ExpiresAt: minTime(now.Add(s.refreshIdleTTL(g.client)), g.familyExp), FamilyExpiresAt: g.familyExp,
 		}
 	}

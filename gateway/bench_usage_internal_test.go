@@ -43,7 +43,7 @@ func BenchmarkRouteUsageNoUpstream(b *testing.B) {
 			}
 			b.Cleanup(gw.Close)
 			// The route's chain as New builds it, the proxy left out.
-			gw.routes[0].handler = chain(gw.guard, guard.DPoPOff, []string{"list:users"},
+			gw.routes[0].handler = chain(gw.guard, guard.DPoPOff, Route{Scopes: []string{"list:users"}},
 				gw.usage.admitted(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 			req := httptest.NewRequest(http.MethodGet, "/users", nil)
 			req.Header.Set("Authorization", "Bearer "+token)

@@ -127,6 +127,17 @@ type Route struct {
 	// Scopes must all have been granted to the token. Empty means any
 	// valid token for the audience.
 	Scopes []string `yaml:"scopes"`
+	// ACRValues are the authentication context classes the route accepts
+	// (RFC 9470 step-up): the token's acr must be one of them, for example
+	// [mfa, phr] for a sign-in with a second factor. A token that falls
+	// short is refused with 401 insufficient_user_authentication, whose
+	// acr_values and max_age tell the client how to sign in again. Empty
+	// means any acr.
+	ACRValues []string `yaml:"acr_values"`
+	// MaxAge is the longest time since the user signed in (the token's
+	// auth_time), whole seconds, for example 5m; refused as ACRValues
+	// are. Zero means any age.
+	MaxAge time.Duration `yaml:"max_age"`
 	// Cookies lets browsers authenticate with the OAuth Agent's
 	// access-token cookie instead of an Authorization header, for
 	// single-page apps that hold no token. Such requests must come from
@@ -237,6 +248,14 @@ func (c Config) Validate() error {
 			if !guard.ValidScope(s) {
 				bad(fmt.Sprintf("%s.scopes[%d]", key, j), "%q is not a scope", s)
 			}
+		}
+		for j, acr := range r.ACRValues {
+			if !guard.ValidACR(acr) {
+				bad(fmt.Sprintf("%s.acr_values[%d]", key, j), "%q is not an acr value", acr)
+			}
+		}
+		if !guard.ValidMaxAge(r.MaxAge) {
+			bad(key+".max_age", "must be whole seconds, not negative")
 		}
 		switch r.DPoP {
 		case "", dpopAllowed, dpopOff:

@@ -73,6 +73,15 @@ func TestValidate(t *testing.T) {
 		{name: "no upstream", change: func(c *Config) { c.Routes[1].Upstream = "" }, wantKey: "gateway.routes[1].upstream"},
 		{name: "upstream with query", change: func(c *Config) { c.Routes[1].Upstream = "http://127.0.0.1:9000/?a=b" }, wantKey: "gateway.routes[1].upstream"},
 		{name: "bad scope", change: func(c *Config) { c.Routes[0].Scopes = []string{"list users"} }, wantKey: "gateway.routes[0].scopes[0]"},
+		{name: "step-up", change: func(c *Config) {
+			c.Routes[1].ACRValues, c.Routes[1].MaxAge = []string{"mfa", "phr"}, 5*time.Minute
+		}},
+		{name: "step-up, max age only", change: func(c *Config) { c.Routes[1].MaxAge = time.Hour }},
+		{name: "acr value with a space", change: func(c *Config) { c.Routes[1].ACRValues = []string{"mfa", "mfa phr"} }, wantKey: "gateway.routes[1].acr_values[1]"},
+		{name: "empty acr value", change: func(c *Config) { c.Routes[1].ACRValues = []string{""} }, wantKey: "gateway.routes[1].acr_values[0]"},
+		{name: "acr value with a quote", change: func(c *Config) { c.Routes[1].ACRValues = []string{`"mfa"`} }, wantKey: "gateway.routes[1].acr_values[0]"},
+		{name: "negative max age", change: func(c *Config) { c.Routes[1].MaxAge = -time.Minute }, wantKey: "gateway.routes[1].max_age"},
+		{name: "max age not whole seconds", change: func(c *Config) { c.Routes[1].MaxAge = 1500 * time.Millisecond }, wantKey: "gateway.routes[1].max_age"},
 		{name: "duplicate route", change: func(c *Config) { c.Routes[1].Methods = []string{"GET", "PUT"} }, wantKey: "gateway.routes[1]"},
 		{name: "duplicate route, all methods", change: func(c *Config) { c.Routes[1].Methods = nil }, wantKey: "gateway.routes[1]"},
 		{name: "duplicate route, other case", change: func(c *Config) { c.Routes[1].Path, c.Routes[1].Methods = "/USERS", []string{"GET"} }, wantKey: "gateway.routes[1]"},

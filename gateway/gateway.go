@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		}
 		// A call is reported let through only once the caller's limit
 		// lets it through too.
-		h := chain(g, cfg.dpopMode(r), r.Scopes, limits.perCaller(i, r.Path, r.RateLimit, reporter.admitted(proxy)))
+		h := chain(g, cfg.dpopMode(r), r, limits.perCaller(i, r.Path, r.RateLimit, reporter.admitted(proxy)))
 		var cors func(http.ResponseWriter, *http.Request)
 		if r.Cookies {
 			proxy.ModifyResponse = both(proxy.ModifyResponse, stripCORS)
@@ -119,10 +119,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	return &Gateway{guard: g, routes: newTable(routes), cookies: cookies, usage: reporter}, nil
 }
 
-// chain is a route's handler in front of next: the guard in mode and the
-// check of scopes.
-func chain(g *guard.Guard, mode guard.DPoPMode, scopes []string, next http.Handler) http.Handler {
-	return g.MiddlewareWith(mode)(g.RequireScopes(scopes...)(next))
+// chain is route r's handler in front of next: the guard in mode, the
+// check of scopes and, when r requires a step-up, of the user's sign-in.
+func chain(g *guard.Guard, mode guard.DPoPMode, r Route, next http.Handler) http.Handler {
+	if len(r.ACRValues) > 0 || r.MaxAge > 0 {
+		next = g.RequireAuthentication(guard.StepUp{ACR: r.ACRValues, MaxAge: r.MaxAge})(next)
+	}
+	return g.MiddlewareWith(mode)(g.RequireScopes(r.Scopes...)(next))
 }
 
 // ServeHTTP routes, authenticates and forwards the request. A path not in

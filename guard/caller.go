@@ -65,6 +65,21 @@ func (c *Caller) ExpiresAt() time.Time { return c.expiresAt }
 // key whose proof the request carried. It is empty for a bearer token.
 func (c *Caller) Thumbprint() string { return c.jkt }
 
+// ACR returns the "acr" claim: the authentication context class of the
+// user's sign-in (OpenID Connect Core section 2, RFC 9068 section 2.2.1);
+// empty when absent, as from a client credentials token. Like AMR and
+// AuthTime it is read from the claims when asked, so routes that never
+// ask pay nothing.
+func (c *Caller) ACR() string { return c.signIn().ACR }
+
+// AMR returns a copy of the "amr" claim: the methods the user signed in
+// with (RFC 8176, for example "pwd", "otp", "hwk", "mfa"); nil when absent.
+func (c *Caller) AMR() []string { return c.signIn().AMR }
+
+// AuthTime returns the "auth_time" claim: when the user last proved a
+// factor (OpenID Connect Core section 2); zero when absent.
+func (c *Caller) AuthTime() time.Time { return c.signIn().AuthTime.time() }
+
 // Claims decodes all claims into v with encoding/json: the JWT claims set
 // (RFC 7519 section 4) or the introspection response (RFC 7662
 // section 2.2). Use it for claims the accessors do not cover.

@@ -19,11 +19,16 @@ const (
 	CodeInvalidToken           = "invalid_token"
 	CodeInsufficientScope      = "insufficient_scope"
 	CodeTemporarilyUnavailable = "temporarily_unavailable"
+	// CodeInsufficientUserAuthentication is RFC 9470 section 3's: the
+	// user's sign-in is too weak or too old for the route.
+	CodeInsufficientUserAuthentication = "insufficient_user_authentication"
 )
 
 // Error is a rejected request as RFC 6750 section 3 describes it. It carries
 // the HTTP status, the error code, a description and, for
-// insufficient_scope, the scopes the route needs, and renders itself as a
+// insufficient_scope, the scopes the route needs, or, for
+// insufficient_user_authentication (RFC 9470 section 3), the sign-in it
+// needs, and renders itself as a
 // WWW-Authenticate challenge with a JSON body. Err holds the sentinel (and
 // detail) so callers can branch with errors.Is.
 type Error struct {
@@ -38,6 +43,13 @@ type Error struct {
 	// Scope is the space-separated list of scopes the route requires, set
 	// with insufficient_scope.
 	Scope string
+	// ACRValues is the space-separated list of authentication context
+	// classes the route accepts, and MaxAge the longest time since the
+	// user's sign-in, set with insufficient_user_authentication when the
+	// route requires them (RFC 9470 section 3). MaxAge is sent in whole
+	// seconds; zero sends none.
+	ACRValues string
+	MaxAge    time.Duration
 	// Err is the reason, one of the package's sentinel errors, possibly
 	// wrapped with detail.
 	Err error
@@ -55,7 +67,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // Write sends the error with a Bearer challenge for realm, as an API
 // that accepts bearer tokens only answers: the status, a WWW-Authenticate
 // challenge (RFC 6750 section 3) unless the status is 503, and a JSON body
-// with the error, error_description and scope members. The realm must not
+// with the error, error_description, scope, acr_values and max_age
+// members. The realm must not
 // contain quotes or backslashes; New checks that for Options.Realm.
 func (e *Error) Write(w http.ResponseWriter, realm string) {
 	e.write(w, authscheme.Challenge{Realm: realm, Bearer: true})
@@ -69,6 +82,7 @@ func (e *Error) write(w http.ResponseWriter, c authscheme.Challenge) {
 		// Every value is validated or constant (see describe, New and
 		// RequireScopes), as Challenge needs.
 		c.Code, c.Description, c.Scope = e.Code, e.Description, e.Scope
+		c.ACRValues, c.MaxAge = e.ACRValues, e.MaxAge
 		c.Set(h)
 	}
 	if e.RetryAfter > 0 {
@@ -83,7 +97,9 @@ func (e *Error) write(w http.ResponseWriter, c authscheme.Challenge) {
 		Error       string `json:"error,omitempty"`
 		Description string `json:"error_description,omitempty"`
 		Scope       string `json:"scope,omitempty"`
-	}{e.Code, e.Description, e.Scope})
+		ACRValues   string `json:"acr_values,omitempty"`
+		MaxAge      int64  `json:"max_age,omitempty"`
+	}{e.Code, e.Description, e.Scope, e.ACRValues, int64(e.MaxAge / time.Second)})
 }
 
 // describe turns a sentinel into the error_description sent to clients.

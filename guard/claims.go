@@ -147,3 +147,21 @@ func (c *claims) caller(raw []byte) *Caller {
 		claims:    raw,
 	}
 }
+
+// signIn are the claims that say how the user signed in (RFC 9068 section
+// 2.2.1), read from the raw claims only when a route asks for them.
+type signIn struct {
+	ACR      string      `json:"acr"`
+	AMR      []string    `json:"amr"`
+	AuthTime numericDate `json:"auth_time"`
+}
+
+// signIn decodes the caller's sign-in claims. Claims of the wrong type
+// read as absent, which a step-up requirement refuses.
+func (c *Caller) signIn() signIn {
+	var s signIn
+	if json.Unmarshal(c.claims, &s) != nil {
+		return signIn{}
+	}
+	return s
+}

@@ -8,8 +8,10 @@
 // or, when that is empty, from the asymmetric algorithms the issuer
 // advertises. Guard.Middleware authenticates each request and stores the
 // Caller in the request context; Guard.RequireScopes checks scopes per
-// route. Refusals follow RFC 6750 section 3: a WWW-Authenticate challenge
-// and a JSON body.
+// route, and Guard.RequireAuthentication how recent and how strong the
+// user's sign-in must be (RFC 9470 step-up: the token's acr and
+// auth_time). Refusals follow RFC 6750 section 3: a WWW-Authenticate
+// challenge and a JSON body.
 //
 // # Validation
 //

@@ -88,6 +88,11 @@ var (
 	// ErrInsufficientScope means the token lacks a scope the route requires
 	// (RFC 6750 section 3.1).
 	ErrInsufficientScope = errors.New("guard: insufficient scope")
+	// ErrInsufficientUserAuthentication means the user's sign-in is not
+	// one the route accepts: its acr is not among those required, or its
+	// auth_time is older than the route's maximum age, or absent (RFC 9470
+	// section 3).
+	ErrInsufficientUserAuthentication = errors.New("guard: insufficient user authentication")
 )
 
 // Errors about proof-of-possession (RFC 9449). The middleware answers them

@@ -26,6 +26,9 @@ const (
 	// OutcomeInsufficientScope: the token lacks a scope the route
 	// requires.
 	OutcomeInsufficientScope = "insufficient_scope"
+	// OutcomeInsufficientUserAuthentication: the user's sign-in is too
+	// weak or too old for the route (RFC 9470 section 3).
+	OutcomeInsufficientUserAuthentication = "insufficient_user_authentication"
 	// OutcomeInvalidDPoPProof: a DPoP proof was missing or refused
 	// (RFC 9449 section 7.1).
 	OutcomeInvalidDPoPProof = "invalid_dpop_proof"
@@ -40,7 +43,7 @@ const (
 // Outcomes are every value Outcome returns.
 var Outcomes = [...]string{
 	OutcomeAllowed, OutcomeNoToken, OutcomeInvalidRequest, OutcomeInvalidToken, OutcomeExpired, OutcomeRevoked,
-	OutcomeInsufficientScope, OutcomeInvalidDPoPProof, OutcomeUseDPoPNonce, OutcomeUnavailable,
+	OutcomeInsufficientScope, OutcomeInsufficientUserAuthentication, OutcomeInvalidDPoPProof, OutcomeUseDPoPNonce, OutcomeUnavailable,
 }
 
 // Outcome names how the guard judged a request, from the error it
@@ -62,6 +65,8 @@ func Outcome(err error) string {
 		return OutcomeInvalidRequest
 	case CodeInsufficientScope:
 		return OutcomeInsufficientScope
+	case CodeInsufficientUserAuthentication:
+		return OutcomeInsufficientUserAuthentication
 	case CodeTemporarilyUnavailable:
 		return OutcomeUnavailable
 	case dpop.CodeInvalidProof:

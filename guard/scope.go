@@ -25,11 +25,8 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 	required := strings.Join(scopes, " ")
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			caller, ok := CallerFromContext(r.Context())
+			caller, ok := g.inside(w, r)
 			if !ok {
-				e := &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}
-				g.reject(w, e, authscheme.Challenge{Realm: g.s.Realm, Bearer: true})
-				g.observe(r, nil, e)
 				return
 			}
 			for _, s := range scopes {
@@ -44,6 +41,19 @@ func (g *Guard) RequireScopes(scopes ...string) func(http.Handler) http.Handler 
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// inside returns the Caller Middleware found for r. Without one, a check
+// was wired outside Middleware: it refuses the request with 401, failing
+// closed, and reports false.
+func (g *Guard) inside(w http.ResponseWriter, r *http.Request) (*Caller, bool) {
+	caller, ok := CallerFromContext(r.Context())
+	if !ok {
+		e := &Error{Status: http.StatusUnauthorized, Description: describe(ErrNoToken), Err: ErrNoToken}
+		g.reject(w, e, authscheme.Challenge{Realm: g.s.Realm, Bearer: true})
+		g.observe(r, nil, e)
+	}
+	return caller, ok
 }
 
 // schemeChallenge is the challenge of the scheme caller's token came

@@ -253,10 +253,28 @@ func Bind(claims map[string]any, jkt string) map[string]any {
 	return claims
 }
 
+// SignedIn adds the claims that say how the user signed in (RFC 9068
+// section 2.2.1: acr, amr, auth_time) to claims and returns them, for
+// tests of routes that require a step-up (RFC 9470). A zero authTime adds
+// no auth_time.
+func SignedIn(claims map[string]any, acr string, amr []string, authTime time.Time) map[string]any {
+	claims["acr"], claims["amr"] = acr, amr
+	if !authTime.IsZero() {
+		claims["auth_time"] = authTime.Unix()
+	}
+	return claims
+}
+
 // OpaqueToken registers a random opaque token for scope that introspection
 // reports active for an hour.
 func (i *Issuer) OpaqueToken(scope string) string {
 	return i.opaqueToken(i.Claims(scope))
+}
+
+// OpaqueTokenWith registers a random opaque token whose introspection
+// answers claims, with active true.
+func (i *Issuer) OpaqueTokenWith(claims map[string]any) string {
+	return i.opaqueToken(claims)
 }
 
 // BoundOpaqueToken is OpaqueToken bound to the key of thumbprint jkt:

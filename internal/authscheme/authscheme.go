@@ -1,13 +1,16 @@
 // Package authscheme reads the Authorization header of a protected
 // resource and writes its WWW-Authenticate challenges, for RFC 6750's
-// Bearer scheme and RFC 9449's DPoP scheme: the guard and the
-// authorization server's userinfo endpoint answer alike through it.
+// Bearer scheme and RFC 9449's DPoP scheme, with RFC 9470's step-up
+// attributes: the guard and the authorization server's userinfo endpoint
+// answer alike through it.
 package authscheme
 
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Scheme is the authentication scheme a request used.
@@ -82,6 +85,12 @@ type Challenge struct {
 	// Code, Description and Scope are the error's (RFC 6750 section 3);
 	// an empty Code sends no error information (section 3.1).
 	Code, Description, Scope string
+	// ACRValues and MaxAge are what an insufficient_user_authentication
+	// error asks of the user's next sign-in (RFC 9470 section 3): the
+	// acceptable classes, space-separated, and the longest time since it,
+	// sent in whole seconds. Empty and zero send none.
+	ACRValues string
+	MaxAge    time.Duration
 }
 
 // Set replaces the WWW-Authenticate fields of h with c's challenges.
@@ -118,6 +127,12 @@ func (c Challenge) params() string {
 	}
 	if c.Scope != "" {
 		v += `, scope="` + c.Scope + `"`
+	}
+	if c.ACRValues != "" {
+		v += `, acr_values="` + c.ACRValues + `"`
+	}
+	if c.MaxAge > 0 {
+		v += `, max_age="` + strconv.FormatInt(int64(c.MaxAge/time.Second), 10) + `"`
 	}
 	return v
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -53,6 +54,11 @@ func TestChallengeSet(t *testing.T) {
 			[]string{`Bearer realm="r", error="insufficient_scope", scope="a b"`, `DPoP realm="r"` + algs}},
 		{"scheme used not offered: on every challenge", Challenge{Realm: "r", Algs: "ES256", Used: Bearer, Code: "invalid_token"},
 			[]string{`DPoP realm="r", error="invalid_token"` + algs}},
+		{"step-up on the DPoP challenge", Challenge{Realm: "r", Bearer: true, Algs: "ES256", Used: DPoP, Code: "insufficient_user_authentication",
+			Description: "d", ACRValues: "mfa phr", MaxAge: 5 * time.Minute},
+			[]string{`Bearer realm="r"`, `DPoP realm="r", error="insufficient_user_authentication", error_description="d", acr_values="mfa phr", max_age="300"` + algs}},
+		{"step-up, max_age only", Challenge{Realm: "r", Bearer: true, Used: Bearer, Code: "insufficient_user_authentication", MaxAge: time.Minute},
+			[]string{`Bearer realm="r", error="insufficient_user_authentication", max_age="60"`}},
 		{"no token: no error", Challenge{Realm: "r", Bearer: true, Algs: "ES256"},
 			[]string{`Bearer realm="r"`, `DPoP realm="r"` + algs}},
 	}
