@@ -164,6 +164,21 @@ type Store interface {
 	// has.
 	CountRecoveryCodes(ctx context.Context, userID string) (int, error)
 
+	// CreateLink stores a link, and with newUser not nil creates that user
+	// in the same transaction (just-in-time provisioning), so concurrent
+	// first sign-ins of one person leave one user. ErrAlreadyExists when
+	// the pair (ConnectorID, Subject) is linked already, or newUser's ID
+	// or username is taken; nothing is written then.
+	CreateLink(ctx context.Context, l Link, newUser *User) error
+	// GetLink finds the link of an upstream identity. ErrNotFound when
+	// there is none.
+	GetLink(ctx context.Context, connectorID, subject string) (Link, error)
+	// ListLinks returns a user's links, oldest first.
+	ListLinks(ctx context.Context, userID string) ([]Link, error)
+	// DeleteLink removes one link of userID. ErrNotFound when there is no
+	// such link.
+	DeleteLink(ctx context.Context, userID, connectorID, subject string) error
+
 	SaveAuthRequest(ctx context.Context, r AuthRequest) error
 	// GetAuthRequest returns a pending request that has not expired at
 	// now, or ErrNotFound.

@@ -74,6 +74,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UpdateFactorConcurrent", testUpdateFactorConcurrent},
 		{"DeleteFactorConcurrent", testDeleteFactorConcurrent},
 		{"UpdateSession", testUpdateSession},
+		{"Links", testLinks},
+		{"CreateLinkConcurrent", testCreateLinkConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
