@@ -22,7 +22,7 @@ import (
 // their routes.
 func newSignin(s *Server) (*signin.Server, error) {
 	sealer, err := mfa.NewSealer(s.cfg.Secret)
-	if err != nil && !spineOnly {
+	if err != nil {
 		return nil, fmt.Errorf("mfa: %w", err)
 	}
 	name := cmp.Or(s.cfg.Theme, theme.Default()).Name
@@ -35,15 +35,12 @@ func newSignin(s *Server) (*signin.Server, error) {
 		RPID: cmp.Or(s.cfg.MFA.RPID, issuer.Hostname()), RPName: name, Origins: origins,
 		Now: s.cfg.Now, Sealer: sealer, Timeout: webAuthnTimeout,
 	})
-	if err != nil && !spineOnly {
+	if err != nil {
 		return nil, fmt.Errorf("mfa: passkeys: %w", err)
 	}
 	m := signin.MFA{
 		Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed, Sealer: sealer,
 		TOTP: &mfa.TOTP{Issuer: name, Now: s.cfg.Now, Sealer: sealer}, WebAuthn: wa, CeremonyTimeout: webAuthnTimeout,
-	}
-	if spineOnly {
-		m = signin.MFA{Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed}
 	}
 	return signin.New(signin.Config{
 		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL,
