@@ -126,8 +126,6 @@ type Store interface {
 	// returned as it is.
 	DeleteUser(ctx context.Context, c Cutoff, now time.Time, check func(User) error) error
 
-	// SaveAuthRequest stores a pending authorization request, replacing
-	// one with the same ID.
 	// CreateFactor stores a new factor. ErrAlreadyExists when its ID, or
 	// its non-empty CredentialID, is taken (by any user).
 	CreateFactor(ctx context.Context, f Factor) error
@@ -164,6 +162,8 @@ type Store interface {
 	// has.
 	CountRecoveryCodes(ctx context.Context, userID string) (int, error)
 
+	// SaveAuthRequest stores a pending authorization request, replacing
+	// one with the same ID.
 	SaveAuthRequest(ctx context.Context, r AuthRequest) error
 	// GetAuthRequest returns a pending request that has not expired at
 	// now, or ErrNotFound.

@@ -111,6 +111,9 @@ func (s *Store) DeleteUser(ctx context.Context, c store.Cutoff, now time.Time, c
 		if _, err := tx.Exec(ctx, `DELETE FROM consents WHERE user_id = $1`, c.Subject); err != nil {
 			return fmt.Errorf("delete user: %w", err)
 		}
+		if _, err := deleteFactors(ctx, tx, c.Subject); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
 		if _, err := revokeAll(ctx, tx, c, now); err != nil {
 			return fmt.Errorf("delete user: %w", err)
 		}

@@ -69,6 +69,14 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditPages", testAuditPages},
 		{"DeleteCheck", testDeleteCheck},
 		{"DeleteCheckConcurrent", testDeleteCheckConcurrent},
+		{"Factors", testFactors},
+		{"UpdateFactorConcurrent", testUpdateFactorConcurrent},
+		{"DeleteFactor", testDeleteFactor},
+		{"DeleteFactorConcurrent", testDeleteFactorConcurrent},
+		{"DeleteFactors", testDeleteFactors},
+		{"RecoveryCodes", testRecoveryCodes},
+		{"RecoveryCodeConcurrent", testRecoveryCodeConcurrent},
+		{"UpdateSession", testUpdateSession},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
