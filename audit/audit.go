@@ -54,6 +54,10 @@ const (
 	GrantsRevoked      = "grants_revoked"
 	UserDisabled       = "user_disabled"
 	UserEnabled        = "user_enabled"
+	// FactorsReset records an administrator's removal of every factor
+	// and recovery code of a user (the management API or the CLI), so
+	// that they enrol anew: how many factors there were.
+	FactorsReset = "factors_reset"
 	// RolesChanged records a user's console roles changed through the
 	// management API or the CLI: the roles before and after.
 	RolesChanged = "roles_changed"
@@ -65,11 +69,26 @@ const (
 	ClientSuspended = "client_suspended"
 	ClientResumed   = "client_resumed"
 	// SessionEnded records a user's sign-on session ended by an
-	// administrator (the management API): its sid and the online grants
-	// revoked with it.
+	// administrator (the management API) or by the user (the account
+	// page, by=user): its sid and the online grants revoked with it.
 	SessionEnded = "session_ended"
 	// SuspendedRefused is a suspended client refused at authentication.
 	SuspendedRefused = "client_suspended_refused"
+	// FactorAdded, FactorRenamed and FactorRemoved record a user's
+	// change to their factors on the account page: the factor's ID and
+	// kind, never its secret.
+	FactorAdded   = "factor_added"
+	FactorRenamed = "factor_renamed"
+	FactorRemoved = "factor_removed"
+	// RecoveryCodesCreated records new recovery codes made for a user
+	// (replacing any earlier ones): how many, never the codes.
+	RecoveryCodesCreated = "recovery_codes_created"
+	// FactorUsed records a factor proved at sign-in (kind, factor ID),
+	// RecoveryCodeUsed a recovery code spent instead, FactorFailed a
+	// factor refused (kind, reason); never the code or the response.
+	FactorUsed       = "factor_used"
+	RecoveryCodeUsed = "recovery_code_used"
+	FactorFailed     = "factor_failed"
 )
 
 // Writer is the part of the store the recorder writes to.
