@@ -2,6 +2,9 @@ package authserver_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/audittest"
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/internal/browsertest"
@@ -21,14 +26,14 @@ import (
 // localhostServer starts a server whose issuer is http://localhost:PORT,
 // the relying party localhost: an IP address cannot be an RP ID, and
 // Chromium runs WebAuthn on localhost without TLS.
-func localhostServer(t *testing.T) (*authservertest.Server, string) {
+func localhostServer(t *testing.T, configure ...func(*authserver.Config)) (*authservertest.Server, string) {
 	t.Helper()
 	var origin string
-	as := authservertest.New(t, func(c *authserver.Config) {
+	as := authservertest.New(t, append([]func(*authserver.Config){func(c *authserver.Config) {
 		u, _ := url.Parse(c.Issuer)
 		origin = "http://localhost:" + u.Port()
 		c.Issuer = origin
-	})
+	}}, configure...)...)
 	return as, origin
 }
 
@@ -134,5 +139,76 @@ func clearCookies(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPasskeyWrongOrigin: a page of another origin on the same host
+// (localhost, another port: the RP ID holds, the origin does not) runs
+// the real login page's passkey ceremony and posts its assertion to the
+// real /login/passkey: refused with a 4xx, audited, and no session.
+func TestPasskeyWrongOrigin(t *testing.T) {
+	ctx := browsertest.Chromium(t, 180*time.Second)
+	events := &audittest.Log{}
+	as, origin := localhostServer(t, func(c *authserver.Config) { c.Auditor = events })
+	virtualAuthenticator(t, ctx)
+	at := func(f *flow) string { return strings.Replace(f.authURL(), as.URL, origin, 1) }
+	err := chromedp.Do(ctx, chromedp.Navigate(at(webFlow(as, "openid"))), chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, as.Username), chromedp.SendKeys(`#password`, as.Password),
+		chromedp.Submit(`#password`), chromedp.WaitVisible(`#app`),
+		chromedp.Navigate(origin+"/account/enrol?kind=passkey"), chromedp.WaitVisible(`[data-passkey-start]`),
+		chromedp.SendKeys(`#name`, "Laptop"), chromedp.Click(`[data-passkey-start]`), chromedp.WaitVisible(`ul.codes`))
+	if err != nil {
+		t.Fatalf("register a passkey: %v", err)
+	}
+	clearCookies(t, ctx)
+	// The real login page, in this browser (its cookies are the
+	// host's, whatever the port): its passkey form, copied.
+	var form string
+	err = chromedp.Do(ctx, chromedp.Navigate(at(webFlow(as, "openid"))), chromedp.WaitVisible(`[data-passkey-start]`))
+	if err == nil {
+		form, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('form[action="login/passkey"]').outerHTML`))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	form = strings.Replace(form, `action="login/passkey"`, `action="`+origin+`/login/passkey"`, 1)
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><title>Look-alike</title><main>%s<script src="%s/static/passkey.js"></script></main></html>`, form, origin)
+	}))
+	t.Cleanup(evil.Close)
+	u, _ := url.Parse(evil.URL)
+	evilOrigin := "http://localhost:" + u.Port()
+	err = chromedp.Do(ctx, chromedp.Navigate(evilOrigin+"/"), chromedp.WaitVisible(`[data-passkey-start]`),
+		chromedp.Click(`[data-passkey-start]`), chromedp.WaitVisible(`#username`))
+	if err != nil {
+		s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " " + document.body.innerText`))
+		t.Fatalf("the look-alike's assertion: %v; %s", err, s)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if !strings.HasPrefix(loc, origin+"/login/passkey") || !strings.Contains(text, "could not be verified") {
+		t.Errorf("after the look-alike's post: %s: %s", loc, text)
+	}
+	failed := 0
+	for _, e := range events.OfType(audit.LoginFailed) {
+		if e.Detail["method"] == "passkey" {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d passkey login_failed events, want 1", failed)
+	}
+	codes := 0
+	for _, u := range as.Callbacks() {
+		if u.Query().Has("code") {
+			codes++
+		}
+	}
+	if codes != 1 {
+		t.Errorf("%d codes issued, want only the first sign-in's", codes)
+	}
+	// No session: the login page again, not the app.
+	if err := chromedp.Do(ctx, chromedp.Navigate(at(webFlow(as, "openid"))), chromedp.WaitVisible(`#username`)); err != nil {
+		t.Errorf("a session after the refused assertion: %v", err)
 	}
 }
