@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -31,12 +32,19 @@ func newSignin(s *Server) (*signin.Server, error) {
 	if len(origins) == 0 {
 		origins = []string{issuer.Scheme + "://" + issuer.Host}
 	}
-	wa, err := mfa.NewWebAuthn(mfa.WebAuthnConfig{
-		RPID: cmp.Or(s.cfg.MFA.RPID, issuer.Hostname()), RPName: name, Origins: origins,
-		Now: s.cfg.Now, Sealer: sealer, Timeout: webAuthnTimeout,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("mfa: passkeys: %w", err)
+	// An IP address cannot be a relying party ID (WebAuthn Level 3
+	// section 5.1.4.1: an RP ID is a domain): an issuer such as
+	// http://127.0.0.1:8080 without mfa.passkeys.rp_id offers no
+	// passkeys, and TOTP still works.
+	var wa *mfa.WebAuthn
+	if rpID := cmp.Or(s.cfg.MFA.RPID, issuer.Hostname()); net.ParseIP(rpID) == nil {
+		wa, err = mfa.NewWebAuthn(mfa.WebAuthnConfig{
+			RPID: rpID, RPName: name, Origins: origins,
+			Now: s.cfg.Now, Sealer: sealer, Timeout: webAuthnTimeout,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("mfa: passkeys: %w", err)
+		}
 	}
 	m := signin.MFA{
 		Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed, Sealer: sealer,
