@@ -26,7 +26,7 @@ import (
 // agent with the challenge's acr_values and max_age; the authorization
 // server, whose session already has the password, asks for the one-time
 // code alone; back in the app, the deletion is retried and succeeds, and
-// the new tokens state acr mfa.
+// the new tokens state acr mfa, and so do refreshed ones.
 func TestBrowserStepUp(t *testing.T) {
 	for _, tt := range []struct {
 		name          string
@@ -153,6 +153,17 @@ func stepUp(t *testing.T, dpop, gatewayStepUp bool) {
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#users li').length === 0`),
 	); err != nil {
 		t.Fatalf("delete user 2 after the step-up: %v", err)
+	}
+
+	// A refreshed token keeps what the sign-in reached, auth_time too.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#refresh`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#message').textContent.startsWith('Tokens refreshed')`),
+	); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if r := tokenClaims(t, ctx, s); r.ACR != "mfa" || !slices.Equal(r.AMR, c.AMR) || r.AuthTime != c.AuthTime {
+		t.Errorf("the refreshed access token: %+v, want %+v", r, c)
 	}
 }
 
