@@ -150,6 +150,11 @@ type Config struct {
 	// {name, logo_url or logo_file, primary_color, support_url}. Zero
 	// value: Portcullis's own look.
 	Branding theme.Branding `yaml:"branding"`
+	// Connectors are the upstream identity providers people may sign in
+	// with (package connectors). Zero value: none.
+	Connectors []Connector `yaml:"connectors"`
+	// Password configures sign-in with a password. Zero value: on.
+	Password Password `yaml:"password"`
 	// MFA is the multi-factor policy and the passkeys' relying party.
 	// Zero value: factors allowed (passkey and TOTP), none required.
 	MFA MFA `yaml:"mfa"`

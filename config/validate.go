@@ -541,7 +541,7 @@ func storeClient(cl Client) store.Client {
 		ID: cl.ClientID, Name: cl.Name, LogoURI: cl.LogoURI, AuthMethod: cl.TokenEndpointAuthMethod,
 		GrantTypes: cl.GrantTypes, Scopes: cl.Scopes, JWKSURI: cl.JWKSURI, AssertionAudience: cl.AssertionAudience,
 		RedirectURIs: cl.RedirectURIs, PostLogoutRedirectURIs: cl.PostLogoutRedirectURIs,
-		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequireMFA: cl.RequireMFA, RequirePAR: cl.RequirePAR,
+		ApplicationType: cl.ApplicationType, SkipConsent: cl.SkipConsent, RequireMFA: cl.RequireMFA, Connectors: cl.Connectors, RequirePAR: cl.RequirePAR,
 		IDTokenAlg: cl.IDTokenSignedResponseAlg, DefaultAudience: cl.DefaultAudience, IntrospectAny: cl.Introspect == introspectAny,
 		DPoPBoundAccessTokens: cl.DPoPBoundAccessTokens,
 		AccessTokenTTL:        cl.AccessTokenTTL.D(), IDTokenTTL: cl.IDTokenTTL.D(),

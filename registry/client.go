@@ -44,6 +44,9 @@ type Client struct {
 	// ApplicationType is web or native. Empty means web. Native clients'
 	// loopback redirect URIs match any port (RFC 8252).
 	ApplicationType string `yaml:"application_type" json:"application_type,omitempty"`
+	// Connectors, when set, are the only connectors (connectors[].id) the
+	// client's sign-in page offers. Empty means every one.
+	Connectors []string `yaml:"connectors" json:"connectors,omitempty"`
 	// RequireMFA makes every sign-in to this client use a second factor
 	// or a passkey (acr mfa at least).
 	RequireMFA bool `yaml:"require_mfa" json:"require_mfa,omitempty"`

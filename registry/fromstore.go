@@ -18,7 +18,7 @@ func ClientFromStore(c store.Client, source string) ClientInfo {
 		ClientID: c.ID, Name: c.Name, LogoURI: c.LogoURI, TokenEndpointAuthMethod: c.AuthMethod, GrantTypes: c.GrantTypes,
 		Scopes: c.Scopes, JWKSURI: c.JWKSURI, AssertionAudience: c.AssertionAudience,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
-		ApplicationType: c.ApplicationType, SkipConsent: c.SkipConsent, RequireMFA: c.RequireMFA, RequirePAR: c.RequirePAR,
+		ApplicationType: c.ApplicationType, SkipConsent: c.SkipConsent, RequireMFA: c.RequireMFA, Connectors: c.Connectors, RequirePAR: c.RequirePAR,
 		IDTokenSignedResponseAlg: c.IDTokenAlg, DefaultAudience: c.DefaultAudience,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 		AccessTokenTTL:        Duration(c.AccessTokenTTL), IDTokenTTL: Duration(c.IDTokenTTL),

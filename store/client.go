@@ -68,6 +68,8 @@ type Client struct {
 	// ApplicationType is "web" (the default) or "native" (OpenID Connect
 	// Dynamic Client Registration section 2).
 	ApplicationType string `json:"application_type,omitempty"`
+	// Connectors limits the connectors the client's sign-in offers.
+	Connectors []string `json:"connectors,omitempty"`
 	// RequireMFA: sign-ins to this client need acr mfa at least.
 	RequireMFA bool `json:"require_mfa,omitempty"`
 	// SkipConsent trusts the client to act for users without asking them.
