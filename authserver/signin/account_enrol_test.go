@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
 	"github.com/portcullis/portcullis/mfa"
 )
@@ -29,20 +30,23 @@ var nextRE = regexp.MustCompile(`<a class="button" href="([^"]+)">I saved them</
 // the codes shown and where the browser landed.
 func enrolOnSignIn(t *testing.T, as *authservertest.Server, c *clock, name string) (b *browser, secret string, codes []string, callback *url.URL) {
 	t.Helper()
-	b, loc := startSignIn(t, as)
+	b, status, body, loc := startSignIn(t, as)
 	u, err := url.Parse(loc)
-	if err != nil || !strings.HasPrefix(loc, as.URL+"/account/enrol?") || !strings.HasPrefix(u.Query().Get("return"), "/authorize/resume?request=") {
-		t.Fatalf("login sent the browser to %q, want the enrolment page returning to the sign-in", loc)
+	if status != http.StatusSeeOther || err != nil || !strings.HasPrefix(loc, as.URL+"/account/enrol?") || !strings.HasPrefix(u.Query().Get("return"), "/authorize/resume?request=") {
+		t.Fatalf("login: %d to %q, want the enrolment page returning to the sign-in: %s", status, loc, body)
 	}
-	status, body, _ := b.get(strings.TrimPrefix(loc, as.URL))
-	m := enrolLinkRE.FindStringSubmatch(body)
-	if status != http.StatusOK || m == nil {
+	status, body, _ = b.get(strings.TrimPrefix(loc, as.URL))
+	// With both kinds allowed the page offers a choice; with TOTP alone
+	// it is the TOTP page.
+	link := u
+	if m := enrolLinkRE.FindStringSubmatch(body); m != nil {
+		// The link keeps the return, relative to /account/enrol.
+		link, err = u.Parse(html.UnescapeString(m[1]))
+	} else if secretRE.FindString(body) == "" {
 		t.Fatalf("enrolment page: %d %s", status, body)
 	}
-	// The link keeps the return, relative to /account/enrol.
-	link, err := u.Parse(html.UnescapeString(m[1]))
-	if err != nil || link.Query().Get("return") != u.Query().Get("return") {
-		t.Fatalf("the TOTP link %q loses the return %q", m[1], u.Query().Get("return"))
+	if status != http.StatusOK || err != nil || link.Query().Get("return") != u.Query().Get("return") {
+		t.Fatalf("enrolment page %d: the TOTP link %q loses the return %q", status, link, u.Query().Get("return"))
 	}
 	secret, body = b.enrolTOTPAt(c, link.RequestURI(), name)
 	codes = recoveryCodes(body)
@@ -135,5 +139,29 @@ func postJSON(t *testing.T, as *authservertest.Server, path string, form url.Val
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestAccountPasskeysOff: behind an IP address issuer with no relying
+// party configured, passkeys are off: the pages offer none, and a passkey
+// posted to the factor page anyway is refused with the page again, not a
+// failure of the server.
+func TestAccountPasskeysOff(t *testing.T) {
+	c := newClock()
+	as := authservertest.New(t, func(cfg *authserver.Config) {
+		cfg.Now = c.Now
+		enableMFA(t, cfg, true)
+	})
+	_, _, _, _ = enrolOnSignIn(t, as, c, "Phone")
+	b, status, body, _ := startSignIn(t, as)
+	if status != http.StatusOK || strings.Contains(body, "data-passkey") {
+		t.Fatalf("factor page: %d, want no passkey: %s", status, body)
+	}
+	form := formFields(t, body, "login/factor", 0)
+	form.Set("method", "passkey")
+	form.Set("state", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") // base64, so that it is opened
+	form.Set("response", "{}")
+	if status, body, _ := b.post("/login/factor", form); status != http.StatusBadRequest {
+		t.Errorf("a passkey posted anyway: %d, want 400: %s", status, body)
 	}
 }

@@ -89,9 +89,9 @@ type browser struct {
 // page) and returns the browser holding the session.
 func signIn(t *testing.T, as *authservertest.Server) *browser {
 	t.Helper()
-	b, loc := startSignIn(t, as)
-	if !strings.HasPrefix(loc, as.RedirectURI) {
-		t.Fatalf("login: to %q, want the client", loc)
+	b, status, body, loc := startSignIn(t, as)
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, as.RedirectURI) {
+		t.Fatalf("login: %d to %q, want the client: %s", status, loc, body)
 	}
 	return b
 }
@@ -101,26 +101,24 @@ func signIn(t *testing.T, as *authservertest.Server) *browser {
 const codeVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 
 // startSignIn asks the web client's authorization in a new browser and
-// posts the test user's password; it returns the browser and where the
-// login sent it: the client, or a page the sign-in needs first.
-func startSignIn(t *testing.T, as *authservertest.Server) (*browser, string) {
+// posts the test user's password; it returns the browser and the
+// login's answer: a redirect to the client or to a page the sign-in needs
+// first, or such a page itself.
+func startSignIn(t *testing.T, as *authservertest.Server) (b *browser, status int, body, location string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	b := &browser{t: t, as: as, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	b = &browser{t: t, as: as, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	q := url.Values{"response_type": {"code"}, "client_id": {as.WebClientID}, "redirect_uri": {as.RedirectURI}, "scope": {"openid"},
 		"state": {"s"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
-	status, body, _ := b.get("/authorize?" + q.Encode())
+	status, body, _ = b.get("/authorize?" + q.Encode())
 	if status != http.StatusOK {
 		t.Fatalf("authorize: %d %s", status, body)
 	}
 	form := formFields(t, body, "login", 0) // not the passkey form's
 	form.Set("username", as.Username)
 	form.Set("password", as.Password)
-	status, body, loc := b.post("/login", form)
-	if status != http.StatusSeeOther {
-		t.Fatalf("login: %d to %q: %s", status, loc, body)
-	}
-	return b, loc
+	status, body, location = b.post("/login", form)
+	return b, status, body, location
 }
 
 func (b *browser) get(path string) (status int, body, location string) {
