@@ -62,7 +62,10 @@ func TestAccountBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.CheckPage(t, ctx, "account-totp")
-	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/account/enrol?kind=passkey"), chromedp.WaitVisible(`[data-passkey-start]`)); err != nil {
+	// The passkey is added from the account page's link.
+	err = chromedp.Do(ctx, chromedp.Navigate(origin+"/account"), chromedp.WaitVisible(`h1`),
+		chromedp.Click(`a[href$="account/enrol?kind=passkey"]`), chromedp.WaitVisible(`[data-passkey-start]`))
+	if err != nil {
 		t.Fatal(err)
 	}
 	browsertest.CheckPage(t, ctx, "account-passkey")

@@ -26,6 +26,11 @@ type clock struct {
 	t  time.Time
 }
 
+// newClock starts at the wall clock's second: the store's single-use
+// marks (store.UseOnce) expire by the wall clock, so a clock in the past
+// would make every mark already expired.
+func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Second)} }
+
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -56,14 +61,18 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// accountServer starts a server with factors enabled (mfa.required
-// when required) on clock c, logging into the returned buffer.
+// accountServer starts a server with both kinds of factor enabled
+// (mfa.required when required) on clock c, logging into the returned
+// buffer. Its relying party is localhost, as the browser tests', so that
+// the pages offer passkeys (which no test here registers).
 func accountServer(t *testing.T, c *clock, required bool) (*authservertest.Server, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	as := authservertest.NewLogged(t, logs, func(cfg *authserver.Config) {
 		cfg.Now = c.Now
 		enableMFA(t, cfg, required)
+		u, _ := url.Parse(cfg.Issuer)
+		enablePasskeys(t, cfg, "http://localhost:"+u.Port())
 	})
 	return as, logs
 }
@@ -80,22 +89,36 @@ type browser struct {
 // page) and returns the browser holding the session.
 func signIn(t *testing.T, as *authservertest.Server) *browser {
 	t.Helper()
+	b, status, body, loc := startSignIn(t, as)
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, as.RedirectURI) {
+		t.Fatalf("login: %d to %q, want the client: %s", status, loc, body)
+	}
+	return b
+}
+
+// codeVerifier is the PKCE verifier of RFC 7636 appendix B, whose
+// challenge the sign-ins send.
+const codeVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+
+// startSignIn asks the web client's authorization in a new browser and
+// posts the test user's password; it returns the browser and the
+// login's answer: a redirect to the client or to a page the sign-in needs
+// first, or such a page itself.
+func startSignIn(t *testing.T, as *authservertest.Server) (b *browser, status int, body, location string) {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	b := &browser{t: t, as: as, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	b = &browser{t: t, as: as, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	q := url.Values{"response_type": {"code"}, "client_id": {as.WebClientID}, "redirect_uri": {as.RedirectURI}, "scope": {"openid"},
 		"state": {"s"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
-	status, body, _ := b.get("/authorize?" + q.Encode())
+	status, body, _ = b.get("/authorize?" + q.Encode())
 	if status != http.StatusOK {
 		t.Fatalf("authorize: %d %s", status, body)
 	}
-	form := authservertest.HiddenFields(body)
+	form := formFields(t, body, "login", 0) // not the passkey form's
 	form.Set("username", as.Username)
 	form.Set("password", as.Password)
-	status, body, loc := b.post("/login", form)
-	if status != http.StatusSeeOther || !strings.HasPrefix(loc, as.RedirectURI) {
-		t.Fatalf("login: %d to %q: %s", status, loc, body)
-	}
-	return b
+	status, body, location = b.post("/login", form)
+	return b, status, body, location
 }
 
 func (b *browser) get(path string) (status int, body, location string) {
@@ -152,7 +175,14 @@ var secretRE = regexp.MustCompile(`<code class="secret">([^<]+)</code>`)
 // the first time).
 func (b *browser) enrolTOTP(c *clock, name string) (secret, next string) {
 	b.t.Helper()
-	status, body, _ := b.get("/account/enrol?kind=totp")
+	return b.enrolTOTPAt(c, "/account/enrol?kind=totp", name)
+}
+
+// enrolTOTPAt adds an authenticator app from the enrolment page at path,
+// as enrolTOTP does.
+func (b *browser) enrolTOTPAt(c *clock, path, name string) (secret, next string) {
+	b.t.Helper()
+	status, body, _ := b.get(path)
 	if status != http.StatusOK {
 		b.t.Fatalf("enrol page: %d %s", status, body)
 	}

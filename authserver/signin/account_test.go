@@ -19,7 +19,7 @@ import (
 // codes once, which the store keeps as digests only; posting the page
 // again adds nothing; the secret and the codes never reach the log.
 func TestAccountTOTP(t *testing.T) {
-	c := &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := newClock()
 	as, logs := accountServer(t, c, false)
 	b := signIn(t, as)
 	ctx := context.Background()
@@ -95,14 +95,14 @@ func TestAccountTOTP(t *testing.T) {
 
 // TestAccountChanges renames and removes factors, makes new recovery
 // codes, refuses removing the last factor under mfa.required, and sends a
-// change made more than 10 minutes after the sign-in to sign in again.
+// change made more than 10 minutes after the sign-in to sign in again
+// (password and factor), after which the change goes through.
 func TestAccountChanges(t *testing.T) {
-	c := &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := newClock()
 	as, logs := accountServer(t, c, true)
-	b := signIn(t, as)
-	b.enrolTOTP(c, "Phone")
+	b, _, _, _ := enrolOnSignIn(t, as, c, "Phone")
 	c.Advance(time.Minute)
-	b.enrolTOTP(c, "Tablet")
+	tablet, _ := b.enrolTOTP(c, "Tablet")
 	ctx := context.Background()
 	u, _ := as.Store.GetUserByUsername(ctx, as.Username)
 	names := func() []string {
@@ -147,12 +147,41 @@ func TestAccountChanges(t *testing.T) {
 	c.Advance(11 * time.Minute)
 	form = formFields(t, page, "account/factors/rename", 0)
 	form.Set("name", "Too late")
-	status, _, loc := b.post("/account/factors/rename", form)
-	if status == http.StatusSeeOther && strings.Contains(loc, "done=") || status < 300 {
-		t.Errorf("rename outside the sudo window: %d to %q, want a new sign-in", status, loc)
+	status, body, loc := b.post("/account/factors/rename", form)
+	if status != http.StatusOK || !strings.Contains(body, `name="password"`) {
+		t.Fatalf("rename outside the sudo window: %d to %q, want the login page: %s", status, loc, body)
 	}
 	if got := names(); !slices.Equal(got, []string{"Tablet"}) {
 		t.Errorf("names %v after a rename outside the sudo window", got)
+	}
+	// Signing in again (password, then the factor) returns to the account
+	// page, whose changes then go through.
+	login := formFields(t, body, "login", 0)
+	login.Set("username", as.Username)
+	login.Set("password", as.Password)
+	status, body, loc = b.post("/login", login)
+	if status == http.StatusSeeOther {
+		status, body, loc = b.get(strings.TrimPrefix(loc, as.URL))
+	}
+	if status != http.StatusOK {
+		t.Fatalf("password again: %d to %q: %s", status, loc, body)
+	}
+	proof := formFields(t, body, "login/factor", 0)
+	if proof.Get("method") == "passkey" {
+		proof = formFields(t, body, "login/factor", 1)
+	}
+	proof.Set("code", code(t, tablet, c.Now()))
+	if status, body, loc = b.post("/login/factor", proof); status != http.StatusSeeOther || loc != as.URL+"/account" {
+		t.Fatalf("factor again: %d to %q, want the account page: %s", status, loc, body)
+	}
+	_, page, _ = b.get("/account")
+	form = formFields(t, page, "account/factors/rename", 0)
+	form.Set("name", "Tablet 2")
+	if status, _, loc := b.post("/account/factors/rename", form); status != http.StatusSeeOther || !strings.HasSuffix(loc, "/account?done=renamed") {
+		t.Fatalf("rename after signing in again: %d to %q", status, loc)
+	}
+	if got := names(); !slices.Equal(got, []string{"Tablet 2"}) {
+		t.Errorf("names %v after signing in again", got)
 	}
 	for _, typ := range []string{"factor_renamed", "factor_removed", "recovery_codes_created"} {
 		if !strings.Contains(logs.String(), typ) {
@@ -164,7 +193,7 @@ func TestAccountChanges(t *testing.T) {
 // TestAccountEndSession ends another browser's session from the account
 // page: the session is gone and the grant issued in it revoked.
 func TestAccountEndSession(t *testing.T) {
-	c := &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := newClock()
 	as, logs := accountServer(t, c, false)
 	ctx := context.Background()
 	other := signIn(t, as)
@@ -193,8 +222,9 @@ func TestAccountEndSession(t *testing.T) {
 	if err != nil || len(grants) != 1 || grants[0].SessionID != mine.SID {
 		t.Fatalf("live grants %+v, %v: want only this session's", grants, err)
 	}
-	if status, _, loc := other.get("/account"); status == http.StatusOK {
-		t.Errorf("the ended session still opens the account page (%d %q)", status, loc)
+	// Without its session the browser is asked to sign in again.
+	if status, body, loc := other.get("/account"); strings.Contains(body, "Your account") || !strings.Contains(body, `name="password"`) {
+		t.Errorf("the ended session still opens the account page (%d %q): %s", status, loc, body)
 	}
 	if !strings.Contains(logs.String(), "session_ended") {
 		t.Error("no session_ended in the log")
@@ -205,8 +235,9 @@ func TestAccountEndSession(t *testing.T) {
 // missing or foreign CSRF token (403) and with bad values (4xx, never
 // 5xx), and refuses a return address that is not a sign-in of this server.
 func TestAccountBadInput(t *testing.T) {
-	c := &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := newClock()
 	as, _ := accountServer(t, c, false)
+	signIn(t, as) // another session, for the page's End form
 	b := signIn(t, as)
 	b.enrolTOTP(c, "Phone")
 	_, page, _ := b.get("/account")
