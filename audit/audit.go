@@ -85,6 +85,14 @@ const (
 	FactorUsed       = "factor_used"
 	RecoveryCodeUsed = "recovery_code_used"
 	FactorFailed     = "factor_failed"
+	// FederatedLogin records a sign-in through a connector (connector,
+	// outcome: linked, linked_by_email, created); FederatedLoginFailed
+	// one refused or failed (connector, reason; never a token or code);
+	// AccountLinked an upstream identity linked to an existing user by
+	// its verified email address.
+	FederatedLogin       = "federated_login"
+	FederatedLoginFailed = "federated_login_failed"
+	AccountLinked        = "account_linked"
 )
 
 // Writer is the part of the store the recorder writes to.

@@ -57,7 +57,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, ar store.AuthRe
 			s.finish(w, r, ar, url.Values{"error": {"login_required"}, "error_description": {"the user must sign in"}})
 			return
 		}
-		s.renderLogin(w, r, ar, c, http.StatusOK, "", ar.LoginHint)
+		s.loginStep(w, r, ar, c)
 		return
 	}
 	if s.factorStep(w, r, ar, c, user, *sess) {
