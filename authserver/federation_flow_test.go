@@ -240,3 +240,46 @@ func (d fakeDirectory) Login(_ context.Context, username, password string) (conn
 	}
 	return connectors.Identity{Subject: "uid=carol,ou=people", Username: "carol", Email: "carol@example.com", EmailVerified: true}, true, nil
 }
+
+// TestDirectorySignIn: a directory connector's form on the sign-in page:
+// the right password signs in a new user (amr fed), a wrong one gets the
+// wrong-password message, a directory that is down the 502 page.
+func TestDirectorySignIn(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		down         bool
+		password     string
+		status       int
+		want, reject string
+	}{
+		{name: "right password", password: "carol-pw", status: http.StatusSeeOther},
+		{name: "wrong password", password: "nope", status: http.StatusOK, want: "Wrong username or password."},
+		{name: "directory down", down: true, password: "carol-pw", status: http.StatusBadGateway, want: "Request ID"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFederation(t, users.FederationRules{CreateUsers: true}, func(c *authserver.Config) {
+				c.Connectors = append(c.Connectors, authserver.Connector{ID: "dir", Name: "Directory", Password: fakeDirectory{down: tt.down}, Rules: users.FederationRules{CreateUsers: true}})
+			})
+			b := fedBrowser(t, f.down)
+			fl := webFlow(f.down, "openid")
+			p := b.continueWith(b.get(fl.authURL()), "dir")
+			if !strings.Contains(p.body, `name="connector" value="dir"`) || strings.Contains(p.body, "Continue with") {
+				t.Fatalf("want the directory's form alone: %s", p.body)
+			}
+			form := authservertest.HiddenFields(p.body)
+			form.Set("username", "carol")
+			form.Set("password", tt.password)
+			p = b.post(f.down.URL+"/login", form)
+			if p.status != tt.status || !strings.Contains(p.body, tt.want) {
+				t.Fatalf("got %d, want %d with %q: %s", p.status, tt.status, tt.want, p.body)
+			}
+			if tt.status != http.StatusSeeOther {
+				return
+			}
+			claims := idClaims(t, f.down, fl, p)
+			if amr, _ := claims["amr"].([]any); len(amr) != 1 || amr[0] != "fed" || claims["sub"] == "uid=carol,ou=people" {
+				t.Errorf("claims = %v", claims)
+			}
+		})
+	}
+}
