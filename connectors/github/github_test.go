@@ -17,8 +17,8 @@ import (
 const callback = "https://portcullis.example/connectors/github/callback"
 
 // signIn runs Start, the browser's visit to the authorize endpoint (which
-// records the PKCE challenge), GitHub's redirect with code githubtest.Code, which
-// query may change, and Finish.
+// records the PKCE challenge and redirects back with githubtest.Code and
+// the state), the callback's query, which query may change, and Finish.
 func signIn(t *testing.T, f *githubtest.Server, cfg Config, query func(url.Values)) (connectors.Identity, error) {
 	t.Helper()
 	cfg.ClientID, cfg.ClientSecret = githubtest.ClientID, githubtest.ClientSecret
