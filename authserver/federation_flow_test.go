@@ -11,7 +11,6 @@ import (
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
-	"github.com/portcullis/portcullis/connectors"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/users"
 )
@@ -186,7 +185,7 @@ func TestFederatedUpstreamDown(t *testing.T) {
 // TestFederatedChoice: clients' connectors restrict the buttons; the
 // connector parameter skips the choice; an unknown one is invalid_request.
 func TestFederatedChoice(t *testing.T) {
-	other := fakeDirectory{}
+	other := directoryConnector(t, false)
 	f := newFederation(t, users.FederationRules{CreateUsers: true}, func(c *authserver.Config) {
 		c.Connectors = append(c.Connectors, authserver.Connector{ID: "dir", Name: "Directory", Password: other})
 		for i := range c.Clients {
@@ -225,61 +224,5 @@ func TestFederatedChoice(t *testing.T) {
 		if q := p.location(t).Query(); q.Get("error") != "invalid_request" {
 			t.Errorf("connector=%s for spa: %v", id, q)
 		}
-	}
-}
-
-// fakeDirectory is a directory connector that knows one person.
-type fakeDirectory struct{ down bool }
-
-func (d fakeDirectory) Login(_ context.Context, username, password string) (connectors.Identity, bool, error) {
-	if d.down {
-		return connectors.Identity{}, false, connectors.ErrUpstream
-	}
-	if username != "carol" || password != "carol-pw" {
-		return connectors.Identity{}, false, nil
-	}
-	return connectors.Identity{Subject: "uid=carol,ou=people", Username: "carol", Email: "carol@example.com", EmailVerified: true}, true, nil
-}
-
-// TestDirectorySignIn: a directory connector's form on the sign-in page:
-// the right password signs in a new user (amr fed), a wrong one gets the
-// wrong-password message, a directory that is down the 502 page.
-func TestDirectorySignIn(t *testing.T) {
-	for _, tt := range []struct {
-		name         string
-		down         bool
-		password     string
-		status       int
-		want, reject string
-	}{
-		{name: "right password", password: "carol-pw", status: http.StatusSeeOther},
-		{name: "wrong password", password: "nope", status: http.StatusOK, want: "Wrong username or password."},
-		{name: "directory down", down: true, password: "carol-pw", status: http.StatusBadGateway, want: "Request ID"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFederation(t, users.FederationRules{CreateUsers: true}, func(c *authserver.Config) {
-				c.Connectors = append(c.Connectors, authserver.Connector{ID: "dir", Name: "Directory", Password: fakeDirectory{down: tt.down}, Rules: users.FederationRules{CreateUsers: true}})
-			})
-			b := fedBrowser(t, f.down)
-			fl := webFlow(f.down, "openid")
-			p := b.continueWith(b.get(fl.authURL()), "dir")
-			if !strings.Contains(p.body, `name="connector" value="dir"`) || strings.Contains(p.body, "Continue with") {
-				t.Fatalf("want the directory's form alone: %s", p.body)
-			}
-			form := authservertest.HiddenFields(p.body)
-			form.Set("username", "carol")
-			form.Set("password", tt.password)
-			p = b.post(f.down.URL+"/login", form)
-			if p.status != tt.status || !strings.Contains(p.body, tt.want) {
-				t.Fatalf("got %d, want %d with %q: %s", p.status, tt.status, tt.want, p.body)
-			}
-			if tt.status != http.StatusSeeOther {
-				return
-			}
-			claims := idClaims(t, f.down, fl, p)
-			if amr, _ := claims["amr"].([]any); len(amr) != 1 || amr[0] != "fed" || claims["sub"] == "uid=carol,ou=people" {
-				t.Errorf("claims = %v", claims)
-			}
-		})
 	}
 }
