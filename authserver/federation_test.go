@@ -53,6 +53,13 @@ type federation struct {
 // down's configuration further.
 func newFederation(t *testing.T, rules users.FederationRules, configure ...func(*authserver.Config)) *federation {
 	t.Helper()
+	return newFederationUp(t, rules, nil, configure...)
+}
+
+// newFederationUp is newFederation with up's configuration changed by
+// upConfigure.
+func newFederationUp(t *testing.T, rules users.FederationRules, upConfigure func(*authserver.Config), configure ...func(*authserver.Config)) *federation {
+	t.Helper()
 	// Late runs configure when down starts, after the upstream is known.
 	var withConnector func(*authserver.Config)
 	first := func(c *authserver.Config) { withConnector(c) }
@@ -63,6 +70,9 @@ func newFederation(t *testing.T, rules users.FederationRules, configure ...func(
 			ID: "downstream", SecretHash: hash, AuthMethod: store.AuthSecretBasic, GrantTypes: []string{"authorization_code"},
 			RedirectURIs: []string{downURL + "/login/callback"}, Scopes: []string{"openid", "profile", "email"}, SkipConsent: true,
 		})
+		if upConfigure != nil {
+			upConfigure(c)
+		}
 	})
 	conn, err := oidc.New(oidc.Config{Issuer: up.URL, ClientID: "downstream", ClientSecret: secret}, nil)
 	if err != nil {

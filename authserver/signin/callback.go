@@ -15,10 +15,6 @@ import (
 	"github.com/portcullis/portcullis/users"
 )
 
-// amrFederated is the amr of a sign-in an upstream vouched for (RFC 8176
-// section 2: "fed").
-const amrFederated = "fed"
-
 // handleCallback is where every redirect connector's upstream sends the
 // browser back (RFC 6749 section 4.1.2): the cookie set at the start names
 // the pending request and holds the state, nonce and PKCE verifier; the
@@ -74,8 +70,9 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 
 // federated signs in the user of id, whom the connector k vouched for:
 // users.Federate finds, links or creates them; the session's amr is
-// ["fed"] and its acr the upstream's, else mfa.Level's; then the flow
-// goes on as after a password (second factor, consent, code).
+// ["fed"] and its acr the upstream's, else mfa.Level's (sessionLevel
+// reads it); then the flow goes on as after a password (second factor,
+// consent, code).
 func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity) {
 	u, outcome, err := users.Federate(r.Context(), s.store, k.ID, id, k.Rules, s.cfg.Now())
 	switch {
@@ -95,13 +92,13 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.Auth
 	if outcome == users.LinkedByEmail {
 		s.core.Event(r, slog.LevelInfo, audit.AccountLinked, "sub", u.ID, "connector", k.ID, "client_id", c.ID)
 	}
-	amr := []string{amrFederated}
+	amr := []string{mfa.AMRFederated}
 	sess, ok := s.startSessionACR(w, r, u, amr, cmp.Or(id.ACR, mfa.Level(amr)))
 	if !ok {
 		return
 	}
 	s.core.Event(r, slog.LevelInfo, audit.FederatedLogin, "sub", u.ID, "client_id", c.ID, "connector", k.ID,
-		"outcome", outcomeName(outcome), "remote", r.RemoteAddr)
+		"outcome", outcomeName(outcome), "upstream_acr", id.ACR, "remote", r.RemoteAddr)
 	s.proceed(w, r, ar, c, &sess)
 }
 
