@@ -74,7 +74,7 @@ func newFederationUp(t *testing.T, rules users.FederationRules, upConfigure func
 			upConfigure(c)
 		}
 	})
-	conn, err := oidc.New(oidc.Config{Issuer: up.URL, ClientID: "downstream", ClientSecret: secret}, nil)
+	conn, err := oidc.New(oidc.Config{Issuer: up.Config.Issuer, ClientID: "downstream", ClientSecret: secret}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,14 @@ func (f *federation) signInUpstream(b *browser, fl *flow) page {
 // claims.
 func idClaims(t *testing.T, as *authservertest.Server, fl *flow, p page) map[string]any {
 	t.Helper()
-	tok, err := fl.exchange(fl.code(t, as, p.location(t)))
+	return idClaimsAt(t, as, fl, p.location(t))
+}
+
+// idClaimsAt redeems the code of the authorization response u and
+// returns the ID token's claims.
+func idClaimsAt(t *testing.T, as *authservertest.Server, fl *flow, u *url.URL) map[string]any {
+	t.Helper()
+	tok, err := fl.exchange(fl.code(t, as, u))
 	if err != nil {
 		t.Fatal(err)
 	}
