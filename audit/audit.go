@@ -54,6 +54,10 @@ const (
 	GrantsRevoked      = "grants_revoked"
 	UserDisabled       = "user_disabled"
 	UserEnabled        = "user_enabled"
+	// FactorsReset records an administrator's removal of every factor
+	// and recovery code of a user (the management API or the CLI), so
+	// that they enrol anew: how many factors there were.
+	FactorsReset = "factors_reset"
 	// RolesChanged records a user's console roles changed through the
 	// management API or the CLI: the roles before and after.
 	RolesChanged = "roles_changed"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -31,12 +32,20 @@ func newSignin(s *Server) (*signin.Server, error) {
 	if len(origins) == 0 {
 		origins = []string{issuer.Scheme + "://" + issuer.Host}
 	}
-	wa, err := mfa.NewWebAuthn(mfa.WebAuthnConfig{
-		RPID: cmp.Or(s.cfg.MFA.RPID, issuer.Hostname()), RPName: name, Origins: origins,
-		Now: s.cfg.Now, Sealer: sealer, Timeout: webAuthnTimeout,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("mfa: passkeys: %w", err)
+	rpID := cmp.Or(s.cfg.MFA.RPID, issuer.Hostname())
+	var wa *mfa.WebAuthn
+	// A relying party ID is a domain (WebAuthn Level 3 section 5.1.3):
+	// behind an IP address issuer passkeys are off and the page offers
+	// only the other factors; config refuses passkeys asked for by name
+	// there, so only the default lands here.
+	if net.ParseIP(rpID) == nil {
+		wa, err = mfa.NewWebAuthn(mfa.WebAuthnConfig{
+			RPID: rpID, RPName: name, Origins: origins,
+			Now: s.cfg.Now, Sealer: sealer, Timeout: webAuthnTimeout,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("mfa: passkeys: %w", err)
+		}
 	}
 	m := signin.MFA{
 		Required: s.cfg.MFA.Required, Allowed: s.cfg.MFA.Allowed, Sealer: sealer,

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -26,6 +28,12 @@ func (c *Config) validateMFA(p *problems) {
 		key := fmt.Sprintf("mfa.allowed[%d]", i)
 		p.check(slices.Contains(factorKinds, k), key, "must be one of "+strings.Join(factorKinds, ", "))
 		p.check(!slices.Contains(m.Allowed[:i], k), key, "is listed twice")
+	}
+	if u, err := url.Parse(c.Issuer); err == nil && u.Host != "" && slices.Contains(m.Allowed, store.FactorPasskey) {
+		// authserver turns passkeys off behind an IP address when they are
+		// only the default; asked for by name, that would be a surprise.
+		p.check(net.ParseIP(cmp.Or(m.Passkeys.RPID, u.Hostname())) == nil, "mfa.allowed",
+			"lists passkey, but a passkey's relying party is a domain name and the issuer's host is an IP address: use localhost, or a name")
 	}
 	if m.Passkeys.RPID != "" {
 		if u, err := url.Parse(c.Issuer); err == nil && u.Host != "" {

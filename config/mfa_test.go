@@ -25,6 +25,9 @@ func TestMFA(t *testing.T) {
 		{name: "rp_id under the host", issuer: "https://example.com", mfa: "{passkeys: {rp_id: login.example.com}}", want: "mfa.passkeys.rp_id"},
 		{name: "origin over http", issuer: "https://login.example.com", mfa: "{passkeys: {origins: [\"http://login.example.com\"]}}", want: "mfa.passkeys.origins[0]"},
 		{name: "origin with a path", issuer: "https://login.example.com", mfa: "{passkeys: {origins: [\"https://login.example.com/x\"]}}", want: "mfa.passkeys.origins[0]"},
+		{name: "passkeys by default behind an IP issuer", issuer: "http://127.0.0.1:8080", mfa: "{allowed: [totp]}"},
+		{name: "passkeys by name behind an IP issuer", issuer: "http://127.0.0.1:8080", mfa: "{allowed: [passkey, totp]}", want: "mfa.allowed"},
+		{name: "passkeys by name at localhost", issuer: "http://localhost:8080", mfa: "{allowed: [passkey]}"},
 		{name: "origin not a URL", issuer: "https://login.example.com", mfa: "{passkeys: {origins: [login.example.com]}}", want: "mfa.passkeys.origins[0]"},
 	}
 	for _, tt := range tests {

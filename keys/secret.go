@@ -21,9 +21,11 @@ const serverSecretName = "server"
 // for itself, such as the sign-in forms' CSRF tokens. The first start
 // creates it in the store; every instance on the same database then reads
 // the same one, so a form served by one instance is accepted by another.
-// It never leaves the server and is never rotated automatically: deleting
-// it from the store (and restarting) only invalidates forms open at the
-// time.
+// It also keys package mfa's Sealer, which seals TOTP secrets at rest and
+// passkey ceremonies in flight. It never leaves the server and is never
+// rotated automatically: deleting it from the store (and restarting)
+// invalidates forms open at the time and every enrolled TOTP factor, whose
+// users then sign in with a passkey or a recovery code and enrol again.
 func Secret(ctx context.Context, s SecretStore) ([]byte, error) {
 	fresh := make([]byte, SecretSize)
 	rand.Read(fresh)

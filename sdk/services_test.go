@@ -137,6 +137,46 @@ func TestServices(t *testing.T) {
 		}
 	})
 
+	t.Run("users: list, delete and reset factors", func(t *testing.T) {
+		now := time.Now()
+		for _, f := range []store.Factor{
+			{ID: "f-1", UserID: userID, Kind: store.FactorTOTP, Name: "Phone", Data: []byte("sealed"), CreatedAt: now},
+			{ID: "f-2", UserID: userID, Kind: store.FactorPasskey, Name: "Key", CredentialID: []byte("c"), Data: []byte("pk"), CreatedAt: now.Add(time.Second)},
+			{ID: "f-3", UserID: userID, Kind: store.FactorTOTP, Name: "Tablet", Data: []byte("sealed"), CreatedAt: now.Add(2 * time.Second)},
+		} {
+			if err := s.Store.CreateFactor(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Store.ReplaceRecoveryCodes(ctx, userID, []string{"h1", "h2"}, now); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Users.Factors(ctx, userID)
+		if err != nil || len(got.Items) != 3 || got.Items[1].ID != "f-2" || got.Items[1].Kind != "passkey" || got.RecoveryCodesLeft != 2 {
+			t.Fatalf("factors: %+v, %v", got, err)
+		}
+		if _, err := c.Users.Factors(ctx, "no-such-user"); !sdk.IsNotFound(err) {
+			t.Errorf("an unknown user's factors: %v, want 404", err)
+		}
+		if err := c.Users.DeleteFactor(ctx, userID, "f-2"); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"f-2", "no-such-factor", "../sessions"} {
+			if err := c.Users.DeleteFactor(ctx, userID, id); !sdk.IsNotFound(err) {
+				t.Errorf("deleting factor %q: %v, want 404", id, err)
+			}
+		}
+		if n, err := c.Users.ResetFactors(ctx, userID); err != nil || n != 2 {
+			t.Fatalf("reset: %d, %v; want 2", n, err)
+		}
+		if got, err := c.Users.Factors(ctx, userID); err != nil || len(got.Items) != 0 || got.RecoveryCodesLeft != 0 {
+			t.Errorf("factors after the reset: %+v, %v", got, err)
+		}
+		if _, err := c.Users.ResetFactors(ctx, "no-such-user"); !sdk.IsNotFound(err) {
+			t.Errorf("resetting an unknown user's factors: %v, want 404", err)
+		}
+	})
+
 	t.Run("grants and revocations", func(t *testing.T) {
 		if _, err := c.Grants.Page(ctx, sdk.GrantFilter{ClientID: "web-app", Live: true}); err != nil {
 			t.Fatal(err)

@@ -93,3 +93,28 @@ func (s *UsersService) Sessions(ctx context.Context, id string) ([]registry.Sess
 func (s *UsersService) EndSession(ctx context.Context, id, sid string) error {
 	return s.c.remove(ctx, "users/"+segment(id)+"/sessions/"+segment(sid), "")
 }
+
+// Factors returns the user's authentication factors (passkeys, TOTP),
+// oldest first, and how many unused recovery codes they have; never a
+// factor's secret. It needs admin:users:read.
+func (s *UsersService) Factors(ctx context.Context, id string) (registry.Factors, error) {
+	var out registry.Factors
+	_, err := s.c.do(ctx, request{method: http.MethodGet, path: "users/" + segment(id) + "/factors"}, &out)
+	return out, err
+}
+
+// DeleteFactor removes one of the user's factors, even their last one:
+// where MFA is required, their next sign-in enrols one anew. It needs
+// admin:users:write.
+func (s *UsersService) DeleteFactor(ctx context.Context, id, factorID string) error {
+	return s.c.remove(ctx, "users/"+segment(id)+"/factors/"+segment(factorID), "")
+}
+
+// ResetFactors removes every factor and recovery code of the user, who
+// lost their devices, and returns how many factors there were. It needs
+// admin:users:write.
+func (s *UsersService) ResetFactors(ctx context.Context, id string) (int, error) {
+	var out registry.FactorsReset
+	_, err := s.c.do(ctx, request{method: http.MethodDelete, path: "users/" + segment(id) + "/factors"}, &out)
+	return out.Removed, err
+}

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Factor kinds: what a user proves besides, or instead of, a password.
 const (
@@ -36,4 +39,14 @@ type Factor struct {
 	// sign-in (zero: never).
 	CreatedAt  time.Time `json:"created_at"`
 	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+}
+
+// WithoutFactor returns factors less the one with ID id, and whether it
+// was there: what a DeleteFactor check is given.
+func WithoutFactor(factors []Factor, id string) ([]Factor, bool) {
+	i := slices.IndexFunc(factors, func(f Factor) bool { return f.ID == id })
+	if i < 0 {
+		return factors, false
+	}
+	return slices.Delete(slices.Clone(factors), i, i+1), true
 }

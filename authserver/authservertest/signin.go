@@ -64,11 +64,15 @@ func SignIn(t testing.TB, issuer, authURL, redirectURI, username, password strin
 
 // HiddenFields returns the hidden fields of a page's form, such as the
 // login page's pending request and CSRF token, for tests that submit the
-// server's forms themselves.
+// server's forms themselves. Of a field in several forms the first
+// form's counts: the login page's password form comes before its
+// passkey form, whose CSRF token is another.
 func HiddenFields(body string) url.Values {
 	form := url.Values{}
 	for _, m := range hiddenInput.FindAllStringSubmatch(body, -1) {
-		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+		if name := html.UnescapeString(m[1]); !form.Has(name) {
+			form.Set(name, html.UnescapeString(m[2]))
+		}
 	}
 	return form
 }

@@ -164,7 +164,7 @@ func (s *Server) accountSession(w http.ResponseWriter, r *http.Request) (*store.
 	if sess != nil {
 		u, err := users.Active(r.Context(), s.store, sess.UserID)
 		if err == nil {
-			return sess, u, true
+			return s.factorProved(w, r, sess, u)
 		}
 		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, users.ErrDisabled) {
 			s.pageFailure(w, r, err)
@@ -172,6 +172,32 @@ func (s *Server) accountSession(w http.ResponseWriter, r *http.Request) (*store.
 		}
 	}
 	s.accountSignIn(w, r, false)
+	return nil, store.User{}, false
+}
+
+// factorProved passes a session on to the account pages unless its user
+// has a factor it has not proved: a session is made when the password is
+// checked, before the factor page, and were it enough here a stolen
+// password would enrol a factor of its own and pass every later check.
+// Such a session proves the factor through the self sign-in first, which
+// then returns to the page asked for (a GET) or the account page.
+func (s *Server) factorProved(w http.ResponseWriter, r *http.Request, sess *store.Session, u store.User) (*store.Session, store.User, bool) {
+	if mfa.Level(sess.AMR) != mfa.ACRSingleFactor {
+		return sess, u, true
+	}
+	factors, err := s.usableFactors(r, u)
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return nil, store.User{}, false
+	}
+	if len(factors) == 0 {
+		return sess, u, true
+	}
+	returnTo := "/account"
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/account") {
+		returnTo = r.URL.RequestURI()
+	}
+	s.startSelfSignIn(w, r, returnTo, false)
 	return nil, store.User{}, false
 }
 

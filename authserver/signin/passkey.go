@@ -30,6 +30,9 @@ var errNotOffered = errors.New("passkey not offered by this sign-in")
 func (s *Server) assertion(r *http.Request, pick func(store.Factor) (store.User, error)) (store.User, store.Factor, []string, error) {
 	ctx := r.Context()
 	state, response := r.PostFormValue("state"), r.PostFormValue("response")
+	if !s.allowed(store.FactorPasskey) {
+		return store.User{}, store.Factor{}, nil, fmt.Errorf("%w: passkeys are not accepted", mfa.ErrCeremony)
+	}
 	wa := s.cfg.MFA.WebAuthn
 	challenge := wa.Challenge(state)
 	if challenge == "" || response == "" {

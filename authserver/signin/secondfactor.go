@@ -87,18 +87,46 @@ func (s *Server) factorStep(w http.ResponseWriter, r *http.Request, ar store.Aut
 		s.finish(w, r, ar, url.Values{"error": {"interaction_required"}, "error_description": {"the user must prove a second factor"}})
 		return true
 	}
-	if required == mfa.ACRPhishingResistant {
-		// Only a passkey reaches it: a one-time code would be asked
-		// for nothing.
-		factors = slices.DeleteFunc(factors, func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
-	}
+	factors = offered(factors, level, required)
 	if len(factors) == 0 {
+		q := url.Values{"return": {resumePath(ar.ID)}}
+		if required == mfa.ACRPhishingResistant {
+			if !s.allowed(store.FactorPasskey) {
+				s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the sign-in needs a passkey, which this server does not accept"}})
+				return true
+			}
+			q.Set("kind", store.FactorPasskey)
+		}
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, s.cfg.Issuer+"/account/enrol?"+url.Values{"return": {resumePath(ar.ID)}}.Encode(), http.StatusSeeOther)
+		http.Redirect(w, r, s.cfg.Issuer+"/account/enrol?"+q.Encode(), http.StatusSeeOther)
 		return true
 	}
 	s.renderFactor(w, r, ar, c, u, factors, required, http.StatusOK, "")
 	return true
+}
+
+// offered are the factors the factor page offers a session of class
+// level for a request needing required: all of them, but passkeys alone
+// when only a passkey reaches the class (a one-time code would be asked
+// for nothing). A user without a passkey proves another factor first,
+// if the session has none yet, and is then sent to enrol a passkey: the
+// enrolment pages take no session short of its user's factors, so a
+// password alone adds no passkey.
+func offered(factors []store.Factor, level, required string) []store.Factor {
+	if required != mfa.ACRPhishingResistant {
+		return factors
+	}
+	keys := slices.DeleteFunc(slices.Clone(factors), func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
+	if len(keys) > 0 || level != mfa.ACRSingleFactor {
+		return keys
+	}
+	return factors
+}
+
+// codes reports whether factors include a factor of typed codes, which
+// a recovery code stands in for.
+func codes(factors []store.Factor) bool {
+	return slices.ContainsFunc(factors, func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
 }
 
 // promptsNone reports prompt=none: the request allows no page.
@@ -121,7 +149,7 @@ func (s *Server) renderFactor(w http.ResponseWriter, r *http.Request, ar store.A
 			passkeys = append(passkeys, f)
 		}
 	}
-	p.Recovery = required != mfa.ACRPhishingResistant
+	p.Recovery = required != mfa.ACRPhishingResistant || codes(factors)
 	if len(passkeys) > 0 {
 		cer, err := s.cfg.MFA.WebAuthn.BeginLogin(u, passkeys)
 		if err != nil {
@@ -165,13 +193,11 @@ func (s *Server) handleFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	required := s.required(ar, c)
-	if required == mfa.ACRPhishingResistant {
-		factors = slices.DeleteFunc(factors, func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
-	}
+	factors = offered(factors, mfa.Level(sess.AMR), required)
 	var proof factorProof
 	switch method := r.PostFormValue("method"); method {
 	case "totp", "recovery":
-		if method == "recovery" && required == mfa.ACRPhishingResistant {
+		if method == "recovery" && required == mfa.ACRPhishingResistant && !codes(factors) {
 			proof = factorProof{status: http.StatusBadRequest, msg: "This application needs a passkey."}
 			break
 		}

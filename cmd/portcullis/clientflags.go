@@ -26,6 +26,7 @@ type clientFlags struct {
 	appType, idTokenAlg, defaultAudience, rateLimit    string
 	grants, scopes, redirects, postLogout              []string
 	skipConsent, requirePAR, introspectAny, dpopBound  bool
+	requireMFA                                         bool
 	accessTTL, idTTL, refreshIdleTTL, refreshMaxTTL    time.Duration
 	rateBurst                                          int
 }
@@ -44,6 +45,7 @@ func addClientFlags(fs *pflag.FlagSet) *clientFlags {
 	fs.StringVar(&f.jwksURI, "jwks-uri", "", "jwks_uri: where the client publishes its keys (private_key_jwt)")
 	fs.StringVar(&f.assertionAudience, "assertion-audience", "", "issuer (the default), or token_endpoint to also accept the token endpoint URL as the aud of the client's assertions (private_key_jwt)")
 	fs.BoolVar(&f.skipConsent, "skip-consent", false, "skip_consent: do not ask users to consent (confidential web clients only)")
+	fs.BoolVar(&f.requireMFA, "require-mfa", false, "require_mfa: every sign-in to the client proves a second factor or a passkey; a user without one enrols one first")
 	fs.BoolVar(&f.requirePAR, "require-par", false, "require_pushed_authorization_requests: refuse authorization requests not pushed first (RFC 9126)")
 	fs.StringVar(&f.idTokenAlg, "id-token-alg", "", "id_token_signed_response_alg (default RS256)")
 	fs.StringVar(&f.defaultAudience, "default-audience", "", "single or all: whether a token requested without resource may be for several APIs (default: the file's default_audience)")
@@ -72,6 +74,7 @@ func (f *clientFlags) apply(cl *registry.Client) error {
 	setIf(f, "application-type", &cl.ApplicationType, f.appType)
 	setIf(f, "assertion-audience", &cl.AssertionAudience, f.assertionAudience)
 	setIf(f, "skip-consent", &cl.SkipConsent, f.skipConsent)
+	setIf(f, "require-mfa", &cl.RequireMFA, f.requireMFA)
 	setIf(f, "require-par", &cl.RequirePAR, f.requirePAR)
 	setIf(f, "id-token-alg", &cl.IDTokenSignedResponseAlg, f.idTokenAlg)
 	setIf(f, "default-audience", &cl.DefaultAudience, f.defaultAudience)

@@ -151,7 +151,7 @@ func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
 
   authorization server  %[4]s
   OAuth Agent           http://%[5]s/oauth-agent
-  gateway               http://%[6]s  (GET /users -> example API, with the agent's cookie)
+  gateway               http://%[6]s  (GET /users, DELETE /users/{id} -> example API, with the agent's cookie)
   example users API     http://%[7]s
   metrics               http://%[8]s/metrics
 
@@ -232,7 +232,7 @@ clients:
     grant_types: [authorization_code, refresh_token]
     redirect_uris: [http://127.0.0.1:3000/]
     post_logout_redirect_uris: [http://127.0.0.1:3000/]
-    scopes: [openid, profile, email, offline_access, list:users]
+    scopes: [openid, profile, email, offline_access, list:users, write:users]
     skip_consent: true
 # Dynamic client registration at /register, with an admin token
 # (admin:clients:write) as the initial access token.
@@ -261,6 +261,15 @@ gateway:
       upstream: http://127.0.0.1:9000
       scopes: [list:users]
       cookies: true
+    # Deleting a user takes a second factor proved in the last five
+    # minutes (RFC 9470); the example API requires the same itself.
+    - path: /users
+      methods: [DELETE]
+      upstream: http://127.0.0.1:9000
+      scopes: [write:users]
+      acr_values: [mfa, phr]
+      max_age: 5m
+      cookies: true
 oauth_agent:
   listen: 127.0.0.1:8081
   base_path: /oauth-agent
@@ -269,7 +278,7 @@ oauth_agent:
   client_secret: ${DEV_AGENT_SECRET}
   redirect_uri: http://127.0.0.1:3000/
   post_logout_redirect_uri: http://127.0.0.1:3000/
-  scope: openid profile email offline_access list:users
+  scope: openid profile email offline_access list:users write:users
   trusted_web_origins: [http://127.0.0.1:3000]
   cookie_prefix: pc
   cookie_encryption_key: ${DEV_COOKIE_KEY}

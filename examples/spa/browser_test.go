@@ -39,8 +39,11 @@ type stack struct {
 // gateway and the app, each on its own loopback port as in production
 // where they are separate services; cookies are per host, so the
 // gateway receives the agent's. With dpop, the agent's tokens are bound to
-// its DPoP key, and the gateway presents them with proofs.
-func startStack(t *testing.T, dpop bool) *stack {
+// its DPoP key, and the gateway presents them with proofs. Deleting a user
+// takes a second factor proved in the last five minutes: the API requires
+// it, and with gatewayStepUp the gateway's route does too, as portcullis
+// dev configures it, so that the gateway refuses before the API is asked.
+func startStack(t *testing.T, dpop, gatewayStepUp bool) *stack {
 	t.Helper()
 	appSrv, agentSrv, gwSrv := httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil)
 	s := &stack{app: "http://" + appSrv.Listener.Addr().String(), agent: "http://" + agentSrv.Listener.Addr().String(), gateway: "http://" + gwSrv.Listener.Addr().String()}
@@ -50,13 +53,13 @@ func startStack(t *testing.T, dpop bool) *stack {
 			ID: "spa-agent", Name: "Example app", SecretHash: hash, AuthMethod: store.AuthSecretBasic,
 			GrantTypes: []string{"authorization_code", "refresh_token"}, SkipConsent: true,
 			RedirectURIs: []string{s.app + "/"}, PostLogoutRedirectURIs: []string{s.app + "/"},
-			Scopes: []string{"openid", "profile", "email", "offline_access", "list:users"},
+			Scopes: []string{"openid", "profile", "email", "offline_access", "list:users", "write:users"},
 		})
 	})
 	log := slog.New(slog.DiscardHandler)
 	cfg := agent.Config{
 		Listen: agentSrv.Listener.Addr().String(), Issuer: s.as.URL, ClientID: "spa-agent", ClientSecret: secret,
-		RedirectURI: s.app + "/", PostLogoutRedirectURI: s.app + "/", Scope: "openid profile email offline_access list:users",
+		RedirectURI: s.app + "/", PostLogoutRedirectURI: s.app + "/", Scope: "openid profile email offline_access list:users write:users",
 		TrustedWebOrigins: []string{s.app}, CookieEncryptionKey: agent.Keys{strings.Repeat("5a", 32)},
 	}
 	if dpop {
@@ -67,9 +70,14 @@ func startStack(t *testing.T, dpop bool) *stack {
 		t.Fatalf("agent.New: %v", err)
 	}
 	s.cookies = cfg.Cookies()
+	api := startUsersAPI(t, s.as.URL, s.gateway)
+	del := gateway.Route{Path: "/users", Methods: []string{"DELETE"}, Upstream: api, Scopes: []string{"write:users"}, Cookies: true}
+	if gatewayStepUp {
+		del.ACRValues, del.MaxAge = []string{"mfa", "phr"}, 5*time.Minute
+	}
 	gw, err := gateway.New(t.Context(), gateway.Config{
 		Listen: gwSrv.Listener.Addr().String(), PublicURL: s.gateway, Issuer: s.as.URL, Audience: authservertest.API, Cookies: &s.cookies,
-		Routes: []gateway.Route{{Path: "/users", Methods: []string{"GET"}, Upstream: startUsersAPI(t, s.as.URL, s.gateway), Scopes: []string{"list:users"}, Cookies: true}},
+		Routes: []gateway.Route{{Path: "/users", Methods: []string{"GET"}, Upstream: api, Scopes: []string{"list:users"}, Cookies: true}, del},
 	}, log)
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
@@ -136,21 +144,9 @@ func TestBrowser(t *testing.T) {
 
 func browse(t *testing.T, dpop bool) {
 	ctx := browsertest.Chromium(t, 120*time.Second, chromedp.WindowSize(900, 1000))
-	s := startStack(t, dpop)
+	s := startStack(t, dpop, false)
 
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(s.app+"/"),
-		chromedp.WaitVisible(`#sign-in`),
-		chromedp.Click(`#sign-in`),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, s.as.Username),
-		chromedp.SendKeys(`#password`, s.as.Password+"\r"),
-		chromedp.WaitVisible(`#signed-in`),
-		chromedp.Poll[chromedp.Void](`document.querySelector('#email').textContent !== ''`),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	signIn(t, ctx, s)
 	name := text(t, ctx, `#name`)
 	if name != "Demo User" || text(t, ctx, `#userinfo-name`) != "Demo User" || text(t, ctx, `#email`) != "demo@example.com" {
 		t.Errorf("signed in as %q, userinfo %q %q", name, text(t, ctx, `#userinfo-name`), text(t, ctx, `#email`))
@@ -240,10 +236,57 @@ func browse(t *testing.T, dpop bool) {
 	}
 }
 
+// signIn opens the app and signs in with the test user's password.
+func signIn(t *testing.T, ctx context.Context, s *stack) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.app+"/"),
+		chromedp.WaitVisible(`#sign-in`),
+		chromedp.Click(`#sign-in`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, s.as.Username),
+		chromedp.SendKeys(`#password`, s.as.Password+"\r"),
+		chromedp.WaitVisible(`#signed-in`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#email').textContent !== ''`),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+}
+
 // checkBound checks that the access token in the browser's cookie is
 // bound to the agent's DPoP key, and is worthless lifted out of the
 // cookie: the gateway refuses it as a bearer token.
 func checkBound(t *testing.T, s *stack, c *network.Cookie) {
+	t.Helper()
+	token := cookieToken(t, s, c)
+	key, err := agent.DPoPKey(s.cookies.DPoPKeys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Cnf struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
+	}
+	jwtClaims(t, token, &claims)
+	if claims.Cnf.JKT != key.Thumbprint() {
+		t.Errorf("cnf.jkt %q, want the agent's key %s", claims.Cnf.JKT, key.Thumbprint())
+	}
+	lifted, _ := http.NewRequest(http.MethodGet, s.gateway+"/users", nil)
+	lifted.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(lifted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the token lifted out of the cookie, as a bearer token: %d", resp.StatusCode)
+	}
+}
+
+// cookieToken is the access token the agent sealed in the cookie c.
+func cookieToken(t *testing.T, s *stack, c *network.Cookie) string {
 	t.Helper()
 	if c == nil {
 		t.Fatal("no access-token cookie")
@@ -259,32 +302,17 @@ func checkBound(t *testing.T, s *stack, c *network.Cookie) {
 	if err != nil {
 		t.Fatalf("the access-token cookie: %v", err)
 	}
-	key, err := agent.DPoPKey(s.cookies.DPoPKeys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var claims struct {
-		Cnf struct {
-			JKT string `json:"jkt"`
-		} `json:"cnf"`
-	}
+	return token
+}
+
+// jwtClaims decodes the claims of the JWT token into v, unverified: the
+// token came from the agent's cookie, not from an attacker.
+func jwtClaims(t *testing.T, token string, v any) {
+	t.Helper()
 	if parts := strings.Split(token, "."); len(parts) != 3 {
 		t.Fatalf("the access token is not a JWT")
-	} else if payload, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(payload, &claims) != nil {
+	} else if payload, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(payload, v) != nil {
 		t.Fatalf("the access token's claims do not decode")
-	}
-	if claims.Cnf.JKT != key.Thumbprint() {
-		t.Errorf("cnf.jkt %q, want the agent's key %s", claims.Cnf.JKT, key.Thumbprint())
-	}
-	lifted, _ := http.NewRequest(http.MethodGet, s.gateway+"/users", nil)
-	lifted.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(lifted)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("the token lifted out of the cookie, as a bearer token: %d", resp.StatusCode)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Command usersapi is a small users API protected by package guard, the
-// example of issue 4: GET /users needs the list:users scope and
-// GET /users/{id} needs read:users.
+// example of issue 4: GET /users needs the list:users scope,
+// GET /users/{id} needs read:users, and DELETE /users/{id} needs
+// write:users and a recent second factor (RFC 9470 step-up).
 //
 //	usersapi -issuer http://127.0.0.1:8080 -audience https://api.example.com -listen 127.0.0.1:9000
 package main

@@ -81,15 +81,7 @@ func (s *Store) DeleteFactor(ctx context.Context, userID, id string, check func(
 		if err != nil {
 			return err
 		}
-		var remaining []store.Factor
-		found := false
-		for _, f := range all {
-			if f.ID == id {
-				found = true
-				continue
-			}
-			remaining = append(remaining, f)
-		}
+		remaining, found := store.WithoutFactor(all, id)
 		if !found {
 			return store.ErrNotFound
 		}
@@ -169,28 +161,4 @@ func (s *Store) CountRecoveryCodes(ctx context.Context, userID string) (n int, e
 		return 0, fmt.Errorf("count recovery codes: %w", err)
 	}
 	return n, nil
-}
-
-// UpdateSession implements store.Store.
-func (s *Store) UpdateSession(ctx context.Context, idHash string, now time.Time, update func(*store.Session) error) (err error) {
-	defer fault(&err)
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ss, err := getJSON[store.Session](ctx, tx, "update session",
-			`SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > $2 FOR UPDATE`, idHash, now)
-		if err != nil {
-			return err
-		}
-		if err := update(&ss); err != nil {
-			return err
-		}
-		ss.IDHash = idHash
-		data, err := json.Marshal(ss)
-		if err != nil {
-			return fmt.Errorf("update session: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET data = $1 WHERE id_hash = $2`, data, idHash); err != nil {
-			return fmt.Errorf("update session: %w", err)
-		}
-		return nil
-	})
 }

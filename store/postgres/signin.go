@@ -153,3 +153,32 @@ func (s *Store) EndSession(ctx context.Context, userID, sid string, now time.Tim
 	}
 	return nil
 }
+
+// UpdateSession implements store.Store. The row is read FOR UPDATE, so
+// concurrent updates (a second factor and a step-up in two tabs) take
+// turns, each starting from the last one's result. The expiry column
+// follows the document's; what names the session stays.
+func (s *Store) UpdateSession(ctx context.Context, idHash string, now time.Time, update func(*store.Session) error) (err error) {
+	defer fault(&err)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		ss, err := getJSON[store.Session](ctx, tx, "update session",
+			`SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > $2 FOR UPDATE`, idHash, now)
+		if err != nil {
+			return err
+		}
+		ss.IDHash = idHash
+		userID, sid := ss.UserID, ss.SID
+		if err := update(&ss); err != nil {
+			return err
+		}
+		ss.UserID, ss.SID = userID, sid
+		data, err := json.Marshal(ss)
+		if err != nil {
+			return fmt.Errorf("update session: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET data = $1, expires_at = $2 WHERE id_hash = $3`, data, ss.ExpiresAt, idHash); err != nil {
+			return fmt.Errorf("update session: %w", err)
+		}
+		return nil
+	})
+}

@@ -179,32 +179,3 @@ func (s *Store) CountRecoveryCodes(ctx context.Context, userID string) (int, err
 	}
 	return n, nil
 }
-
-// UpdateSession implements store.Store.
-func (s *Store) UpdateSession(ctx context.Context, idHash string, now time.Time, update func(*store.Session) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("update session: %w", err)
-	}
-	defer tx.Rollback()
-	ss, err := getJSON[store.Session](ctx, tx, "update session",
-		`SELECT data FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, now.Unix())
-	if err != nil {
-		return err
-	}
-	if err := update(&ss); err != nil {
-		return err
-	}
-	ss.IDHash = idHash
-	data, err := json.Marshal(ss)
-	if err != nil {
-		return fmt.Errorf("update session: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET data = ? WHERE id_hash = ?`, string(data), idHash); err != nil {
-		return fmt.Errorf("update session: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("update session: %w", err)
-	}
-	return nil
-}
