@@ -72,6 +72,11 @@ const (
 	// administrator (the management API) or by the user (the account
 	// page, by=user): its sid and the online grants revoked with it.
 	SessionEnded = "session_ended"
+	// LinkRemoved records a user's link to an upstream identity removed
+	// through the management API or the CLI: the connector and the
+	// upstream subject; that identity's next sign-in no longer finds the
+	// user by the link.
+	LinkRemoved = "link_removed"
 	// SuspendedRefused is a suspended client refused at authentication.
 	SuspendedRefused = "client_suspended_refused"
 	// FactorAdded, FactorRenamed and FactorRemoved record a user's
@@ -89,6 +94,14 @@ const (
 	FactorUsed       = "factor_used"
 	RecoveryCodeUsed = "recovery_code_used"
 	FactorFailed     = "factor_failed"
+	// FederatedLogin records a sign-in through a connector (connector,
+	// outcome: linked, linked_by_email, created); FederatedLoginFailed
+	// one refused or failed (connector, reason; never a token or code);
+	// AccountLinked an upstream identity linked to an existing user by
+	// its verified email address.
+	FederatedLogin       = "federated_login"
+	FederatedLoginFailed = "federated_login_failed"
+	AccountLinked        = "account_linked"
 )
 
 // Writer is the part of the store the recorder writes to.

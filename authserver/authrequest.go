@@ -178,8 +178,13 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 	if p.Has("dpop_jkt") && !dpop.ValidThumbprint(jkt) {
 		return fail(errInvalidRequest("dpop_jkt must be the base64url SHA-256 JWK thumbprint of a key (43 characters)"))
 	}
+	connector := p.Get("connector")
+	if p.Has("connector") && !s.offersConnector(c, connector) {
+		return fail(errInvalidRequest(fmt.Sprintf("connector %q is not offered to this client", wire.Clip(connector))))
+	}
 	return store.AuthRequest{
-		ClientID: c.ID, RedirectURI: redirect, RedirectURIGiven: given, Scopes: scopes, State: state,
+		Connector: connector,
+		ClientID:  c.ID, RedirectURI: redirect, RedirectURIGiven: given, Scopes: scopes, State: state,
 		Nonce: p.Get("nonce"), CodeChallenge: challenge, Prompt: prompt, MaxAge: maxAge,
 		LoginHint: p.Get("login_hint"), Resources: resources, DPoPJKT: jkt, ACRValues: acrValues,
 	}, c, nil
@@ -223,4 +228,13 @@ func isBase64URL(s string) bool {
 		}
 	}
 	return true
+}
+
+// offersConnector reports whether the connector id is configured and the
+// client c offers it (store.Client.Connectors; empty means all).
+func (s *Server) offersConnector(c store.Client, id string) bool {
+	if !slices.ContainsFunc(s.cfg.Connectors, func(k Connector) bool { return k.ID == id }) {
+		return false
+	}
+	return len(c.Connectors) == 0 || slices.Contains(c.Connectors, id)
 }

@@ -17,11 +17,13 @@ const (
 // OIDCScopes are the scopes the server itself defines, beside APIs' scopes.
 var OIDCScopes = []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopeOfflineAccess}
 
-// scopeClaims are the standard claims each scope releases (OpenID Connect
-// Core section 5.4).
+// scopeClaims are the claims each scope releases: the standard ones of
+// OpenID Connect Core section 5.4 and, with profile, groups (a federated
+// user's upstream groups, which connectors' groups.claim keeps; not a
+// standard claim, named as most providers name it).
 var scopeClaims = map[string][]string{
 	ScopeProfile: {"name", "family_name", "given_name", "middle_name", "nickname", "preferred_username",
-		"profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at"},
+		"profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "groups"},
 	ScopeEmail: {"email", "email_verified"},
 }
 

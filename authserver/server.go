@@ -138,6 +138,13 @@ type Config struct {
 	// The zero value: no factor required, passkeys and TOTP allowed, the
 	// issuer's host and origin for WebAuthn.
 	MFA MFA
+	// Connectors are the upstream identity providers the sign-in page
+	// offers (issue #19), in the order shown. Empty means none.
+	Connectors []Connector
+	// PasswordDisabled hides the password form and refuses password
+	// sign-ins, leaving passkeys and connectors (config's
+	// password.enabled: false).
+	PasswordDisabled bool
 	// PendingPerAddress bounds the pending authorization requests (from
 	// /authorize and /par, until used or expired) one client address may
 	// hold on this instance; IPv6 addresses count by /64. Zero means

@@ -55,9 +55,14 @@ func newSignin(s *Server) (*signin.Server, error) {
 		Issuer: s.cfg.Issuer, Now: s.cfg.Now, SessionTTL: s.cfg.SessionTTL,
 		Throttle: s.cfg.Throttle, AddressThrottle: s.cfg.AddressThrottle,
 		Secret: s.cfg.Secret, Theme: s.cfg.Theme, TemplatesDir: s.cfg.TemplatesDir,
-		MFA: m,
+		MFA: m, Connectors: s.cfg.Connectors, PasswordDisabled: s.cfg.PasswordDisabled,
 	}, signinCore{s}, s.store, s.log)
 }
+
+// Connector is an upstream identity provider of the sign-in page: its ID
+// and name, the connector (exactly one of Redirect and Password) and its
+// account rules.
+type Connector = signin.Connector
 
 // webAuthnTimeout bounds a passkey ceremony, from the page that starts it
 // to the form that posts its answer (WebAuthn Level 3 section 5.4.1

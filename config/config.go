@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/agent"
+	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/gateway"
 	"github.com/portcullis/portcullis/internal/connlimit"
 	"github.com/portcullis/portcullis/internal/tlsreload"
@@ -183,6 +184,8 @@ type Config struct {
 	keyRing keys.KeyRing
 	// theme is Branding validated, its logo file read.
 	theme *theme.Theme
+	// connectors are Connectors validated and built.
+	connectors []authserver.Connector
 }
 
 // Keys configures signing. Every listed algorithm gets a key; RS256 always

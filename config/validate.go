@@ -183,6 +183,7 @@ func (c *Config) validate() error {
 	c.validateRegistration(&p)
 	c.validateLook(&p)
 	c.validateMFA(&p)
+	c.validateConnectors(&p)
 	return p.err()
 }
 
@@ -513,7 +514,8 @@ func (c *Config) AuthServer() authserver.Config {
 		RateLimits:     c.authServerLimits(),
 		Registration:   c.Registration.Enabled,
 		Theme:          c.theme, TemplatesDir: c.TemplatesDir,
-		MFA: c.authServerMFA(),
+		MFA:        c.authServerMFA(),
+		Connectors: c.connectors, PasswordDisabled: c.Password.Enabled != nil && !*c.Password.Enabled,
 	}
 	for _, api := range append(slices.Clone(c.APIs), registry.AdminAPI(c.Issuer)) {
 		out.APIs = append(out.APIs, authserver.APIOf(storeAPI(api)))

@@ -20,6 +20,9 @@ const (
 	// authenticator verified the user itself (a passkey with a PIN or a
 	// biometric).
 	AMRMultiFactor = "mfa"
+	// AMRFederated: an upstream identity provider vouched for the user
+	// (a connector's sign-in); what it asked for says its acr, if any.
+	AMRFederated = "fed"
 )
 
 // Authentication context classes (the acr claim), from weakest to
@@ -100,7 +103,9 @@ func Required(acrValues []string, mfaRequired bool) string {
 
 // Combine adds the methods of a factor just proved to those of the
 // sign-in so far, without repeats, and marks the sign-in multi-factor when
-// it now holds a password or key and another factor.
+// it now holds a password, an upstream's sign-in or a key and another
+// factor. An upstream's sign-in counts as one factor (at least a password
+// there), so a federated user who proves a one-time code here reaches mfa.
 func Combine(amr []string, more ...string) []string {
 	out := slices.Clone(amr)
 	for _, m := range more {
@@ -109,7 +114,7 @@ func Combine(amr []string, more ...string) []string {
 		}
 	}
 	factors := 0
-	for _, m := range []string{AMRPassword, AMROTP} {
+	for _, m := range []string{AMRPassword, AMRFederated, AMROTP} {
 		if slices.Contains(out, m) {
 			factors++
 		}

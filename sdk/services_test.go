@@ -137,6 +137,39 @@ func TestServices(t *testing.T) {
 		}
 	})
 
+	t.Run("users: list and delete links", func(t *testing.T) {
+		now := time.Now().UTC().Truncate(time.Second)
+		// An LDAP DN with a slash: the SDK escapes it as one segment.
+		dn := "uid=u,ou=eu/west,dc=example"
+		for _, l := range []store.Link{
+			{ConnectorID: "corp", Subject: dn, UserID: userID, CreatedAt: now},
+			{ConnectorID: "github", Subject: "42", UserID: userID, CreatedAt: now.Add(time.Second)},
+		} {
+			if err := s.Store.CreateLink(ctx, l, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := c.Users.Links(ctx, userID)
+		if err != nil || len(got) != 2 || got[0].ConnectorID != "corp" || got[0].Subject != dn || !got[0].CreatedAt.Equal(now) || got[1].Subject != "42" {
+			t.Fatalf("links: %+v, %v", got, err)
+		}
+		if err := c.Users.DeleteLink(ctx, userID, "corp", dn); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Users.DeleteLink(ctx, userID, "corp", dn); !sdk.IsNotFound(err) {
+			t.Errorf("deleting it again: %v, want 404", err)
+		}
+		if err := c.Users.DeleteLink(ctx, userID, "github", "bad\x00subject"); !sdk.IsInvalid(err) {
+			t.Errorf("a subject with a control character: %v, want 400", err)
+		}
+		if _, err := c.Users.Links(ctx, "no-such-user"); !sdk.IsNotFound(err) {
+			t.Errorf("an unknown user's links: %v, want 404", err)
+		}
+		if got, err := c.Users.Links(ctx, userID); err != nil || len(got) != 1 || got[0].ConnectorID != "github" {
+			t.Errorf("links after the delete: %+v, %v", got, err)
+		}
+	})
+
 	t.Run("users: list, delete and reset factors", func(t *testing.T) {
 		now := time.Now()
 		for _, f := range []store.Factor{

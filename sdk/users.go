@@ -94,6 +94,22 @@ func (s *UsersService) EndSession(ctx context.Context, id, sid string) error {
 	return s.c.remove(ctx, "users/"+segment(id)+"/sessions/"+segment(sid), "")
 }
 
+// Links returns the user's links to upstream identities (federated
+// sign-in), oldest first: the connector and the upstream's subject that a
+// sign-in finds the user by. It needs admin:users:read.
+func (s *UsersService) Links(ctx context.Context, id string) ([]registry.Link, error) {
+	p, err := getPage[registry.Link](ctx, s.c, "users/"+segment(id)+"/links", nil)
+	return p.Items, err
+}
+
+// DeleteLink removes the user's link to subject at connectorID: the user
+// stays, and that upstream identity's next sign-in is handled as a first
+// one (provisioned, linked by verified email or refused, as the
+// connector's rules say). It needs admin:users:write.
+func (s *UsersService) DeleteLink(ctx context.Context, id, connectorID, subject string) error {
+	return s.c.remove(ctx, "users/"+segment(id)+"/links/"+segment(connectorID)+"/"+segment(subject), "")
+}
+
 // Factors returns the user's authentication factors (passkeys, TOTP),
 // oldest first, and how many unused recovery codes they have; never a
 // factor's secret. It needs admin:users:read.

@@ -23,6 +23,10 @@ type AuthRequest struct {
 	Prompt           []string `json:"prompt,omitempty"`
 	MaxAge           *int64   `json:"max_age,omitempty"`
 	LoginHint        string   `json:"login_hint,omitempty"`
+	// Connector is the upstream identity provider (connectors[].id) the
+	// request's connector parameter chose, which skips the choice on the
+	// sign-in page; empty lets the person choose.
+	Connector string `json:"connector,omitempty"`
 	// ACRValues are the requested authentication context classes, in
 	// order of preference (OpenID Connect Core section 3.1.2.1).
 	ACRValues []string `json:"acr_values,omitempty"`

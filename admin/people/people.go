@@ -30,12 +30,13 @@ type server struct {
 	fileUsers []string
 }
 
-// Mount registers the routes of users, their sessions, factors and
-// grants, and revocations with cfg.Route.
+// Mount registers the routes of users, their sessions, links, factors
+// and grants, and revocations with cfg.Route.
 func Mount(cfg Config) {
 	s := &server{route: cfg.Route, ch: cfg.Change, fileUsers: cfg.FileUsers}
 	s.userRoutes()
 	s.sessionRoutes()
+	s.linkRoutes()
 	s.factorRoutes()
 	s.grantRoutes()
 	s.revocationRoutes()

@@ -152,13 +152,15 @@ func (s *Server) finishEnrol(w http.ResponseWriter, r *http.Request, sess *store
 }
 
 // raiseSession adds the methods amr of a factor just proved to the
-// session (mfa.Combine), sets its class (mfa.Level) and makes its sign-in
-// time now: the proof is as fresh as a sign-in.
+// session (mfa.Combine), sets its class (mfa.Level, never below the class
+// it had: a federated session's upstream class stays) and makes its
+// sign-in time now: the proof is as fresh as a sign-in.
 func (s *Server) raiseSession(r *http.Request, sess *store.Session, amr []string) error {
 	now := s.cfg.Now()
 	err := s.store.UpdateSession(r.Context(), sess.IDHash, now, func(ss *store.Session) error {
+		was := sessionLevel(*ss)
 		ss.AMR = mfa.Combine(ss.AMR, amr...)
-		ss.ACR = mfa.Level(ss.AMR)
+		ss.ACR = stronger(was, mfa.Level(ss.AMR))
 		ss.AuthTime = now
 		return nil
 	})

@@ -57,7 +57,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, ar store.AuthRe
 			s.finish(w, r, ar, url.Values{"error": {"login_required"}, "error_description": {"the user must sign in"}})
 			return
 		}
-		s.renderLogin(w, r, ar, c, http.StatusOK, "", ar.LoginHint)
+		s.loginStep(w, r, ar, c)
 		return
 	}
 	if s.factorStep(w, r, ar, c, user, *sess) {
@@ -114,8 +114,9 @@ func covers(granted, wanted []string) bool {
 // issueCode completes the request: it consumes it, so a double submit
 // cannot yield two codes, records the grant and the code, and redirects.
 //
-// The code carries the class the sign-in reached as the request asked for
-// it (mfa.Satisfies). The flow proves every factor the request and policy
+// The code carries the class the sign-in reached (sessionLevel: a
+// federated session's upstream class when the upstream speaks ours) as
+// the request asked for it (mfa.Satisfies). The flow proves every factor the request and policy
 // require before it gets here; should a session reach it short of them
 // anyway, no code is issued: the client gets access_denied, the error
 // every OAuth client knows, rather than unmet_authentication_requirements,
@@ -123,7 +124,7 @@ func covers(granted, wanted []string) bool {
 // the audit trail says why.
 func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User, sess store.Session) {
 	ctx := r.Context()
-	level := mfa.Level(sess.AMR)
+	level := sessionLevel(sess)
 	acr, ok := mfa.Satisfies(level, ar.ACRValues)
 	if !ok || !meets(level, s.required(ar, c)) {
 		s.core.Event(r, slog.LevelError, audit.AuthorizeRefused, "client_id", c.ID, "sub", u.ID, "error", "access_denied", "description", "sign-in below the required authentication class "+level)

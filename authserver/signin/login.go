@@ -27,6 +27,12 @@ type loginPage struct {
 	ClientName, Request, CSRF, Username, Error string
 	// Passkey is the passkey sign-in form's ceremony.
 	Passkey passkeyForm
+	// Connectors are the "Continue with" buttons; PasswordForm shows the
+	// password form; Directory, when set, is the one connector whose
+	// password form is shown instead of everything else (LDAP).
+	Connectors   []connectorButton
+	PasswordForm bool
+	Directory    *connectorButton
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, status int, msg, username string) {
@@ -34,6 +40,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, ar store.Au
 		ClientName: clientName(c), Request: ar.ID, CSRF: s.csrfToken(w, r, formLogin, ar.ID), Username: username, Error: msg,
 		Passkey: s.loginPasskey(w, r, ar),
 	}
+	s.loginChoices(p, ar, c)
 	p.Base = base(r)
 	s.render(w, status, "login.html", "Sign in", p)
 }
@@ -62,6 +69,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
+	if r.PostForm.Has("connector") {
+		s.directoryLogin(w, r, ar, c, username, password)
+		return
+	}
+	if s.cfg.PasswordDisabled {
+		s.renderLogin(w, r, ar, c, http.StatusBadRequest, "Sign-in with a password is turned off here.", "")
+		return
+	}
 	account, address := users.LoginKeys(username, s.core.ClientIP(r))
 	// A username too long to exist gets no account entry, so that it
 	// cannot fill the throttle; the address still counts it.
@@ -132,6 +147,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // at every sign-in defeats session fixation. On a store failure it
 // answers and reports false.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User, amr []string) (store.Session, bool) {
+	return s.startSessionACR(w, r, u, amr, mfa.Level(amr))
+}
+
+// startSessionACR is startSession with the session's acr given: an
+// upstream's, for a federated sign-in.
+func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store.User, amr []string, acr string) (store.Session, bool) {
 	ctx := r.Context()
 	if old, err := r.Cookie(s.cookies.session); err == nil {
 		s.store.DeleteSession(ctx, wire.Digest(old.Value))
@@ -139,7 +160,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.Us
 	now := s.cfg.Now()
 	sid := wire.RandomToken()
 	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: now,
-		AMR: amr, ACR: mfa.Level(amr), ExpiresAt: now.Add(s.cfg.SessionTTL)}
+		AMR: amr, ACR: acr, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.pageFailure(w, r, err)
 		return store.Session{}, false

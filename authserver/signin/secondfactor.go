@@ -79,15 +79,18 @@ func (s *Server) factorStep(w http.ResponseWriter, r *http.Request, ar store.Aut
 		s.pageFailure(w, r, err)
 		return true
 	}
-	level, required := mfa.Level(sess.AMR), s.required(ar, c)
-	if meets(level, required) && (len(factors) == 0 || level != mfa.ACRSingleFactor) {
+	// The requirement is met by the session's class, a federated one's
+	// upstream class included; a user's own factors are asked for whenever
+	// this sign-in proved none of them, however strong the upstream's.
+	level, local, required := sessionLevel(sess), mfa.Level(sess.AMR), s.required(ar, c)
+	if meets(level, required) && (len(factors) == 0 || local != mfa.ACRSingleFactor) {
 		return false
 	}
 	if promptsNone(ar) {
 		s.finish(w, r, ar, url.Values{"error": {"interaction_required"}, "error_description": {"the user must prove a second factor"}})
 		return true
 	}
-	factors = offered(factors, level, required)
+	factors = offered(factors, local, required)
 	if len(factors) == 0 {
 		q := url.Values{"return": {resumePath(ar.ID)}}
 		if required == mfa.ACRPhishingResistant {

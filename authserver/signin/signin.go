@@ -54,6 +54,10 @@ type Config struct {
 	TemplatesDir string
 	// MFA is the multi-factor policy and the factors' machinery.
 	MFA MFA
+	// Connectors are the upstream identity providers offered, in order;
+	// PasswordDisabled hides the password form and refuses passwords.
+	Connectors       []Connector
+	PasswordDisabled bool
 }
 
 // MFA is the multi-factor policy (config mfa) and the factors (package
@@ -217,6 +221,8 @@ func (s *Server) Routes(route func(path string, h http.HandlerFunc, methods ...s
 	route("/login", s.handleLogin, "POST")
 	route("/login/factor", s.handleFactor, "POST")
 	route("/login/passkey", s.handlePasskeyLogin, "POST")
+	route("/login/connector", s.handleConnector, "POST")
+	route("/login/callback", s.handleCallback, "GET")
 	route("/consent", s.handleConsent, "POST")
 	route("/static/portcullis.css", s.handleCSS, "GET")
 	route("/static/passkey.js", s.handlePasskeyJS, "GET")

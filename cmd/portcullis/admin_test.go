@@ -128,7 +128,7 @@ clients:
 
 // The demo stack's admin client holds every scope of the management API.
 func TestDevConfigAdmin(t *testing.T) {
-	cfg, cleanup, err := devConfig(io.Discard, defaultDevStack(t))
+	cfg, _, cleanup, err := devConfig(io.Discard, defaultDevStack(t))
 	if err != nil {
 		t.Fatal(err)
 	}

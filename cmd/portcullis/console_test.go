@@ -123,7 +123,7 @@ func TestConsoleClientReserved(t *testing.T) {
 // a viewer, and its banner says so.
 func TestDevConfigConsole(t *testing.T) {
 	var out strings.Builder
-	cfg, cleanup, err := devConfig(&out, defaultDevStack(t))
+	cfg, _, cleanup, err := devConfig(&out, defaultDevStack(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,11 +38,12 @@ func devCmd() *cobra.Command {
 	var opts devOptions
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run the whole demo stack on loopback: server, OAuth Agent, gateway, example API and app",
+		Short: "Run the whole demo stack on loopback: server, OAuth Agent, gateway, example API and app, upstream IdP",
 		Long: "Run, on 127.0.0.1 with a throwaway SQLite store: the authorization server (:8080) with a\n" +
 			"demo user, the OAuth Agent (:8081), the gateway (:8082), the example users API (:9000),\n" +
-			"the example single-page app (:3000) and the operations listener with /metrics (:9090).\n" +
-			"Open the printed URL and sign in.",
+			"the example single-page app (:3000), the operations listener with /metrics (:9090) and a\n" +
+			"second authorization server (localhost:8083) that the first offers as an upstream identity\n" +
+			"provider on its sign-in page. Open the printed URL and sign in.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -67,14 +68,20 @@ func runDev(ctx context.Context, cmd *cobra.Command, opts devOptions) error {
 	if err := stack.free(); err != nil {
 		return err
 	}
-	cfg, cleanup, err := devConfig(cmd.OutOrStdout(), stack)
+	cfg, upstream, cleanup, err := devConfig(cmd.OutOrStdout(), stack)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	// The upstream identity provider runs beside the main server; the
+	// main one reads its discovery at the first "Continue with".
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	upErr := make(chan error, 1)
+	go func() { upErr <- serveUpstream(ctx, upstream, log, fail) }()
 	// The example API and app are not parts of Portcullis; they start once
 	// the issuer listens, since the API's guard reads its discovery.
-	return serve(ctx, cfg, log, func(net.Addr) {
+	err = serve(ctx, cfg, log, func(net.Addr) {
 		// The API sits behind the gateway, so the proofs it checks name
 		// the gateway's URL.
 		g, err := guard.New(ctx, guard.Options{Issuer: stack.url(devIssuer), Audience: "https://api.example.com", Logger: log,
@@ -87,6 +94,11 @@ func runDev(ctx context.Context, cmd *cobra.Command, opts devOptions) error {
 		app := spa.Handler(spa.Config{AgentURL: stack.url("http://" + devAgent + "/oauth-agent"), APIURL: stack.url("http://" + devGate)})
 		go serveUntil(ctx, log, "example app", stack.bind(devApp), withDevCallback(app), nil)
 	})
+	fail(nil)
+	if uerr := <-upErr; err == nil {
+		err = uerr
+	}
+	return err
 }
 
 // serveUntil serves h on addr until ctx ends, then runs done.
@@ -108,13 +120,15 @@ func serveUntil(ctx context.Context, log *slog.Logger, name, addr string, h http
 
 // devConfig is the demo stack's configuration: a throwaway store, a demo
 // API, a service client, a DPoP-bound service client, a web client, the
-// agent's client and a demo user, with generated secrets printed once, and
+// agent's client, a demo user and the connector of the upstream identity
+// provider, whose configuration (devUpstreamConfig) it returns beside,
+// with generated secrets printed once, and
 // a generated key-encryption key that is never printed, since the store
 // goes with it (only --write-config's private file holds it). It goes through the same parser as any file.
-func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
+func devConfig(out io.Writer, stack devStack) (*config.Config, *config.Config, func(), error) {
 	dir, err := os.MkdirTemp("", "portcullis-dev-")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
 	secret, _ := authserver.NewSecret()
@@ -125,8 +139,9 @@ func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
 	key, kek := make([]byte, 32), make([]byte, 32)
 	rand.Read(key)
 	rand.Read(kek)
-	password, viewerPassword := newPassword(), newPassword()
-	vars := map[string]string{"DEV_VIEWER_PASSWORD": viewerPassword, "DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret, "DEV_ADMIN_SECRET": adminSecret,
+	password, viewerPassword, upstreamPassword := newPassword(), newPassword(), newPassword()
+	upstreamSecret, _ := authserver.NewSecret()
+	vars := map[string]string{"DEV_UPSTREAM_SECRET": upstreamSecret, "DEV_UPSTREAM_PASSWORD": upstreamPassword, "DEV_VIEWER_PASSWORD": viewerPassword, "DEV_SECRET": secret, "DEV_WEB_SECRET": webSecret, "DEV_AGENT_SECRET": agentSecret, "DEV_DPOP_SECRET": dpopSecret, "DEV_ADMIN_SECRET": adminSecret,
 		"DEV_COOKIE_KEY": hex.EncodeToString(key), "DEV_KEK": hex.EncodeToString(kek), "DEV_PASSWORD": password}
 	doc := stack.url(devYAML)
 	cfg, err := config.Parse([]byte(doc), dir, func(name string) (string, bool) {
@@ -136,9 +151,13 @@ func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
 	if err == nil {
 		err = stack.apply(cfg, doc, dir, vars)
 	}
+	var upstream *config.Config
+	if err == nil {
+		upstream, err = devUpstreamConfig(stack, dir, vars)
+	}
 	if err != nil {
 		cleanup()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	out = urlWriter{out, stack}
 	fmt.Fprintf(out, `Portcullis demo stack (throwaway store in %[1]s)
@@ -154,6 +173,8 @@ func devConfig(out io.Writer, stack devStack) (*config.Config, func(), error) {
   gateway               http://%[6]s  (GET /users, DELETE /users/{id} -> example API, with the agent's cookie)
   example users API     http://%[7]s
   metrics               http://%[8]s/metrics
+  upstream IdP          http://%[15]s  (a second Portcullis: "Continue with Upstream IdP (demo)"
+    on the sign-in page; sign in there as upstream-demo, password %[14]s)
 
   service client  demo-client, secret %[9]s
   DPoP client     demo-dpop, secret %[10]s  (every token request needs a DPoP proof)
@@ -185,8 +206,8 @@ Get a DPoP-bound token (RFC 9449; "portcullis" is "go run ./cmd/portcullis" if n
     -H "DPoP: $(portcullis dpop proof --key dpop.pem --method GET --url http://%[6]s/users --token $TOKEN)"
   Go clients: package dpop, dpop/example_test.go.
 
-`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret, adminSecret, viewerPassword)
-	return cfg, cleanup, nil
+`, dir, devApp, password, devIssuer, devAgent, devGate, devAPI, devOps, secret, dpopSecret, webSecret, adminSecret, viewerPassword, upstreamPassword, devUpstream)
+	return cfg, upstream, cleanup, nil
 }
 
 const devYAML = `
@@ -247,6 +268,16 @@ users:
     password: ${DEV_VIEWER_PASSWORD}
     claims: {name: Demo Viewer, email: viewer@example.com, email_verified: true}
     roles: [viewer]
+# A second identity provider, run by dev beside this one (devupstream.go):
+# its sign-in is offered on this one's login page.
+connectors:
+  - id: upstream
+    name: Upstream IdP (demo)
+    type: oidc
+    oidc:
+      issuer: http://localhost:8083
+      client_id: portcullis-dev
+      client_secret: ${DEV_UPSTREAM_SECRET}
 # The admin console at /console/, signing in with the users above.
 console:
   enabled: true

@@ -31,7 +31,7 @@ var (
 // server's dpop_bound_access_tokens client key.)
 func TestDevConfigDPoP(t *testing.T) {
 	var out bytes.Buffer
-	cfg, cleanup, err := devConfig(&out, defaultDevStack(t))
+	cfg, _, cleanup, err := devConfig(&out, defaultDevStack(t))
 	if err != nil {
 		t.Fatalf("the demo configuration (dpop_bound_access_tokens needs the server's DPoP support): %v", err)
 	}

@@ -24,7 +24,7 @@ type devOptions struct {
 
 // devFlags adds dev's flags to cmd.
 func devFlags(cmd *cobra.Command, o *devOptions) {
-	cmd.Flags().IntVar(&o.portBase, "port-base", 0, "first of six consecutive ports for: listen, oauth_agent.listen, gateway.listen, the example API, the example app, ops_listen\n(default: 8080, 8081, 8082, 9000, 3000, 9090)")
+	cmd.Flags().IntVar(&o.portBase, "port-base", 0, "first of seven consecutive ports for: listen, oauth_agent.listen, gateway.listen, the example API, the example app, ops_listen,\nthe upstream identity provider (default: 8080, 8081, 8082, 9000, 3000, 9090, 8083)")
 	cmd.Flags().StringVar(&o.host, "host", "", "address to listen on: a loopback address, or 0.0.0.0 or :: for every interface (a container's published ports), when URLs name 127.0.0.1 (default 127.0.0.1)")
 	cmd.Flags().StringVar(&o.writeConfig, "write-config", "", "write the demo's configuration, with its secrets, to `FILE` (mode 0600): every CLI command works with it against the running demo")
 }
@@ -44,6 +44,7 @@ var devListeners = []devListener{
 	{"the example users API", devAPI},
 	{"the example app", devApp},
 	{"ops_listen", devOps},
+	{"the upstream identity provider", devUpstream},
 }
 
 // devStack is where the demo listens and what its URLs name. The demo's
@@ -77,12 +78,17 @@ func (o devOptions) stack() (devStack, error) {
 	s := devStack{binds: map[string]string{}, write: o.writeConfig}
 	var pairs []string
 	for i, l := range devListeners {
-		_, port, _ := net.SplitHostPort(l.addr)
+		h, port, _ := net.SplitHostPort(l.addr)
 		if o.portBase != 0 {
 			port = strconv.Itoa(o.portBase + i)
 		}
 		s.binds[l.addr] = net.JoinHostPort(host, port)
-		pairs = append(pairs, l.addr, net.JoinHostPort(urlHost, port))
+		// A listener named by localhost (devUpstream) keeps that name: it
+		// is its host of its own for the browser's cookies.
+		if h != "localhost" {
+			h = urlHost
+		}
+		pairs = append(pairs, l.addr, net.JoinHostPort(h, port))
 	}
 	s.urls = strings.NewReplacer(pairs...)
 	return s, nil

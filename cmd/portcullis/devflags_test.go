@@ -44,7 +44,7 @@ func TestDevStack(t *testing.T) {
 		{name: "every interface", opts: devOptions{portBase: 18000, host: "0.0.0.0"}, wantIssuer: "http://127.0.0.1:18000", wantBind: "0.0.0.0:18000", wantOps: "0.0.0.0:18005"},
 		{name: "IPv6 loopback", opts: devOptions{host: "::1"}, wantIssuer: "http://[::1]:8080", wantBind: "[::1]:8080", wantOps: "[::1]:9090"},
 		{name: "a host off loopback", opts: devOptions{host: "10.0.0.1"}, wantErr: "--host 10.0.0.1: want a loopback address, or 0.0.0.0 or ::"},
-		{name: "port base too high", opts: devOptions{portBase: 65533}, wantErr: "--port-base 65533: want 1 to 65530"},
+		{name: "port base too high", opts: devOptions{portBase: 65533}, wantErr: "--port-base 65533: want 1 to 65529"},
 		{name: "negative port base", opts: devOptions{portBase: -1}, wantErr: "--port-base -1"},
 	}
 	for _, tt := range tests {
@@ -91,7 +91,7 @@ func freePortBase(t *testing.T) int {
 			return base
 		}
 	}
-	t.Skip("no six consecutive free ports")
+	t.Skip("no seven consecutive free ports")
 	return 0
 }
 

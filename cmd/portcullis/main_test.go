@@ -313,8 +313,8 @@ func TestCLIErrors(t *testing.T) {
 }
 
 // TestDev runs the README's first command: the demo stack, whose printed
-// credentials get a token, whose app is served and whose agent starts a
-// sign-in. It needs the stack's fixed loopback ports.
+// credentials get a token, whose app is served, whose agent starts a
+// sign-in and whose upstream identity provider signs a user in. It needs the stack's fixed loopback ports.
 func TestDev(t *testing.T) {
 	banner, srv := startDev(t)
 	var secret string
@@ -333,6 +333,7 @@ func TestDev(t *testing.T) {
 	}
 	tryDevDPoP(t, banner)
 	tryDevAdmin(t, banner)
+	tryDevUpstream(t, banner)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://127.0.0.1:3000/")

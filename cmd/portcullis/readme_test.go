@@ -103,7 +103,7 @@ func TestReadme(t *testing.T) {
 // ends). It skips when one of the stack's fixed ports is taken.
 func startDev(t *testing.T) (string, *exec.Cmd) {
 	t.Helper()
-	for _, addr := range []string{devIssuer[len("http://"):], devAgent, devGate, devAPI, devApp, devOps} {
+	for _, addr := range []string{devIssuer[len("http://"):], devAgent, devGate, devAPI, devApp, devOps, devUpstream} {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			t.Skipf("%s is taken, so portcullis dev cannot start here: %v", addr, err)

@@ -23,7 +23,7 @@ import (
 
 func usersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage the people who sign in"}
-	cmd.AddCommand(usersAddCmd(), usersListCmd(), usersUpdateCmd(), usersGrantsCmd(), usersSessionsCmd(), usersEndSessionCmd(), usersFactorsCmd(), usersResetFactorsCmd(), usersDeleteCmd(), usersSetPasswordCmd(), usersDisableCmd(), usersEnableCmd())
+	cmd.AddCommand(usersAddCmd(), usersListCmd(), usersUpdateCmd(), usersGrantsCmd(), usersSessionsCmd(), usersEndSessionCmd(), usersLinksCmd(), usersUnlinkCmd(), usersFactorsCmd(), usersResetFactorsCmd(), usersDeleteCmd(), usersSetPasswordCmd(), usersDisableCmd(), usersEnableCmd())
 	return cmd
 }
 

@@ -11,16 +11,17 @@ import (
 	"testing"
 
 	"github.com/portcullis/portcullis/connectors"
+	"github.com/portcullis/portcullis/connectors/github/githubtest"
 )
 
 const callback = "https://portcullis.example/connectors/github/callback"
 
 // signIn runs Start, the browser's visit to the authorize endpoint (which
-// records the PKCE challenge), GitHub's redirect with code "gh-code", which
-// query may change, and Finish.
-func signIn(t *testing.T, f *fakeGitHub, cfg Config, query func(url.Values)) (connectors.Identity, error) {
+// records the PKCE challenge and redirects back with githubtest.Code and
+// the state), the callback's query, which query may change, and Finish.
+func signIn(t *testing.T, f *githubtest.Server, cfg Config, query func(url.Values)) (connectors.Identity, error) {
 	t.Helper()
-	cfg.ClientID, cfg.ClientSecret = ghClient, ghSecret
+	cfg.ClientID, cfg.ClientSecret = githubtest.ClientID, githubtest.ClientSecret
 	cfg.BaseURL, cfg.APIURL = f.URL, f.URL+"/api/v3"
 	c, err := New(cfg, nil)
 	if err != nil {
@@ -31,12 +32,20 @@ func signIn(t *testing.T, f *fakeGitHub, cfg Config, query func(url.Values)) (co
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(authURL)
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := browser.Get(authURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	q := url.Values{"code": {"gh-code"}, "state": {st.State}}
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(back.String(), callback+"?") {
+		t.Fatalf("authorize: %d to %q, want the callback", resp.StatusCode, back)
+	}
+	q := back.Query()
+	if q.Get("code") != githubtest.Code || q.Get("state") != st.State {
+		t.Fatalf("redirected back with %v", q)
+	}
 	if query != nil {
 		query(q)
 	}
@@ -49,7 +58,7 @@ func TestGitHub(t *testing.T) {
 	no := false
 	for _, tc := range []struct {
 		name  string
-		fake  func(*fakeGitHub)
+		fake  func(*githubtest.Server)
 		cfg   Config
 		query func(url.Values)
 		want  error
@@ -62,15 +71,15 @@ func TestGitHub(t *testing.T) {
 				t.Errorf("identity = %+v, want octocat's with groups %v", id, groups)
 			}
 		}},
-		{name: "only email unverified", fake: func(f *fakeGitHub) {
-			f.emails = []map[string]any{{"email": "new@example.com", "primary": true, "verified": false}}
+		{name: "only email unverified", fake: func(f *githubtest.Server) {
+			f.Emails = []map[string]any{{"email": "new@example.com", "primary": true, "verified": false}}
 		}, check: func(t *testing.T, id connectors.Identity) {
 			if id.Email != "new@example.com" || id.EmailVerified {
 				t.Errorf("email %q verified %v, want new@example.com unverified", id.Email, id.EmailVerified)
 			}
 		}},
-		{name: "no email listed: the public one, unverified", fake: func(f *fakeGitHub) {
-			f.emails, f.user["email"] = nil, "public@example.com"
+		{name: "no email listed: the public one, unverified", fake: func(f *githubtest.Server) {
+			f.Emails, f.User["email"] = nil, "public@example.com"
 		}, check: func(t *testing.T, id connectors.Identity) {
 			if id.Email != "public@example.com" || id.EmailVerified {
 				t.Errorf("email %q verified %v, want public@example.com unverified", id.Email, id.EmailVerified)
@@ -86,17 +95,17 @@ func TestGitHub(t *testing.T) {
 		{name: "state of another sign-in", query: func(q url.Values) { q.Set("state", "other") }, want: connectors.ErrRefused},
 		{name: "user denied", query: func(q url.Values) { q.Set("error", "access_denied") }, want: connectors.ErrRefused},
 		{name: "bad code: 200 with an error", query: func(q url.Values) { q.Set("code", "stolen") }, want: connectors.ErrRefused},
-		{name: "token response without a token", fake: func(f *fakeGitHub) { f.tokenBody = `{"token_type":"bearer"}` }, want: connectors.ErrRefused},
-		{name: "token response not JSON", fake: func(f *fakeGitHub) { f.tokenBody = `<html>` }, want: connectors.ErrRefused},
-		{name: "token endpoint 502", fake: func(f *fakeGitHub) { f.fail["/login/oauth/access_token"] = http.StatusBadGateway }, want: connectors.ErrUpstream},
-		{name: "/user 500", fake: func(f *fakeGitHub) { f.fail["/api/v3/user"] = http.StatusInternalServerError }, want: connectors.ErrUpstream},
-		{name: "/user/teams 503", fake: func(f *fakeGitHub) { f.fail["/api/v3/user/teams"] = http.StatusServiceUnavailable }, want: connectors.ErrUpstream},
-		{name: "/user/orgs 429", fake: func(f *fakeGitHub) { f.fail["/api/v3/user/orgs"] = http.StatusTooManyRequests }, want: connectors.ErrUpstream},
-		{name: "/user/emails 401", fake: func(f *fakeGitHub) { f.fail["/api/v3/user/emails"] = http.StatusUnauthorized }, want: connectors.ErrRefused},
-		{name: "/user without an id", fake: func(f *fakeGitHub) { delete(f.user, "id") }, want: connectors.ErrRefused},
+		{name: "token response without a token", fake: func(f *githubtest.Server) { f.TokenBody = `{"token_type":"bearer"}` }, want: connectors.ErrRefused},
+		{name: "token response not JSON", fake: func(f *githubtest.Server) { f.TokenBody = `<html>` }, want: connectors.ErrRefused},
+		{name: "token endpoint 502", fake: func(f *githubtest.Server) { f.Fail["/login/oauth/access_token"] = http.StatusBadGateway }, want: connectors.ErrUpstream},
+		{name: "/user 500", fake: func(f *githubtest.Server) { f.Fail["/api/v3/user"] = http.StatusInternalServerError }, want: connectors.ErrUpstream},
+		{name: "/user/teams 503", fake: func(f *githubtest.Server) { f.Fail["/api/v3/user/teams"] = http.StatusServiceUnavailable }, want: connectors.ErrUpstream},
+		{name: "/user/orgs 429", fake: func(f *githubtest.Server) { f.Fail["/api/v3/user/orgs"] = http.StatusTooManyRequests }, want: connectors.ErrUpstream},
+		{name: "/user/emails 401", fake: func(f *githubtest.Server) { f.Fail["/api/v3/user/emails"] = http.StatusUnauthorized }, want: connectors.ErrRefused},
+		{name: "/user without an id", fake: func(f *githubtest.Server) { delete(f.User, "id") }, want: connectors.ErrRefused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeGitHub(t)
+			f := githubtest.New(t)
 			if tc.fake != nil {
 				tc.fake(f)
 			}
@@ -106,7 +115,7 @@ func TestGitHub(t *testing.T) {
 				t.Fatalf("Finish: %v", err)
 			case tc.want != nil && !errors.Is(err, tc.want):
 				t.Fatalf("Finish: err = %v, want %v", err, tc.want)
-			case tc.want != nil && strings.Contains(err.Error(), ghToken):
+			case tc.want != nil && strings.Contains(err.Error(), githubtest.Token):
 				t.Fatalf("the error tells the token: %v", err)
 			case tc.check != nil:
 				tc.check(t, id)
@@ -117,27 +126,27 @@ func TestGitHub(t *testing.T) {
 
 // TestPaging: lists are read page by page, and no further than maxPages.
 func TestPaging(t *testing.T) {
-	f := newFakeGitHub(t)
-	f.orgs = nil
-	for i := range 3 * maxPages * pageSize {
-		f.orgs = append(f.orgs, "org"+strings.Repeat("x", i))
+	f := githubtest.New(t)
+	f.Orgs = nil
+	for i := range 3 * maxPages * githubtest.PageSize {
+		f.Orgs = append(f.Orgs, "org"+strings.Repeat("x", i))
 	}
 	id, err := signIn(t, f, Config{TeamsAsGroups: new(bool)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(id.Groups) != maxPages*pageSize {
-		t.Errorf("%d groups, want the %d of the first %d pages", len(id.Groups), maxPages*pageSize, maxPages)
+	if len(id.Groups) != maxPages*githubtest.PageSize {
+		t.Errorf("%d groups, want the %d of the first %d pages", len(id.Groups), maxPages*githubtest.PageSize, maxPages)
 	}
 }
 
 // TestGitHubDown: GitHub unreachable at the callback.
 func TestGitHubDown(t *testing.T) {
-	f := newFakeGitHub(t)
-	c, _ := New(Config{ClientID: ghClient, ClientSecret: ghSecret, BaseURL: f.URL, APIURL: f.URL + "/api/v3"}, nil)
+	f := githubtest.New(t)
+	c, _ := New(Config{ClientID: githubtest.ClientID, ClientSecret: githubtest.ClientSecret, BaseURL: f.URL, APIURL: f.URL + "/api/v3"}, nil)
 	_, st, _ := c.Start(context.Background(), callback, "")
 	f.Close()
-	_, err := c.Finish(context.Background(), callback, st, url.Values{"code": {"gh-code"}, "state": {st.State}})
+	_, err := c.Finish(context.Background(), callback, st, url.Values{"code": {githubtest.Code}, "state": {st.State}})
 	if !errors.Is(err, connectors.ErrUpstream) {
 		t.Errorf("err = %v, want ErrUpstream", err)
 	}
@@ -145,7 +154,7 @@ func TestGitHubDown(t *testing.T) {
 
 // TestStart: the authorization request GitHub gets.
 func TestStart(t *testing.T) {
-	c, err := New(Config{ClientID: ghClient, ClientSecret: ghSecret}, nil)
+	c, err := New(Config{ClientID: githubtest.ClientID, ClientSecret: githubtest.ClientSecret}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +164,7 @@ func TestStart(t *testing.T) {
 	}
 	u, _ := url.Parse(authURL)
 	q := u.Query()
-	if u.Scheme+"://"+u.Host+u.Path != "https://github.com/login/oauth/authorize" || q.Get("client_id") != ghClient ||
+	if u.Scheme+"://"+u.Host+u.Path != "https://github.com/login/oauth/authorize" || q.Get("client_id") != githubtest.ClientID ||
 		q.Get("state") != st.State || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" ||
 		q.Get("login") != "octocat" || q.Get("scope") != "read:user user:email read:org" || q.Get("redirect_uri") != callback {
 		t.Errorf("authorization URL %s", authURL)
@@ -194,8 +203,16 @@ func TestNextPageElsewhere(t *testing.T) {
 		w.Write([]byte(`[{"login":"a"}]`))
 	}))
 	defer srv.Close()
-	_, err := list[org](context.Background(), api{client: srv.Client(), root: srv.URL, token: ghToken}, "/user/orgs")
+	_, err := list[org](context.Background(), api{client: srv.Client(), root: srv.URL, token: githubtest.Token}, "/user/orgs")
 	if !errors.Is(err, connectors.ErrRefused) || len(got) != 1 {
 		t.Errorf("err = %v after %v, want ErrRefused after one request", err, got)
+	}
+}
+
+// TestFakeAPIVersion: the fake GitHub requires the API version that the
+// connector sends.
+func TestFakeAPIVersion(t *testing.T) {
+	if apiVersion != githubtest.APIVersion {
+		t.Errorf("connector asks for %s, githubtest serves %s", apiVersion, githubtest.APIVersion)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/connectors"
+	"github.com/portcullis/portcullis/connectors/ldap/ldaptest"
 )
 
 // TestLoginFaults covers the logins that fail with an error: an outage
@@ -18,7 +19,7 @@ import (
 func TestLoginFaults(t *testing.T) {
 	tests := []struct {
 		name               string
-		dir                func() *directory // nil: the default directory
+		dir                func() *ldaptest.Directory // nil: the default directory
 		url                func(t *testing.T) string
 		cfg                func(*Config)
 		username, password string
@@ -55,7 +56,7 @@ func TestLoginFaults(t *testing.T) {
 			username: "alice", password: alicePW, want: connectors.ErrUpstream,
 		},
 		{
-			name: "binds need TLS, the connection is plain", dir: func() *directory { return &directory{requireTLS: true} },
+			name: "binds need TLS, the connection is plain", dir: func() *ldaptest.Directory { return &ldaptest.Directory{Entries: tree(), RequireTLS: true} },
 			username: "alice", password: alicePW, want: connectors.ErrUpstream,
 		},
 		{name: "two entries for one username", username: "twin", password: "twin", want: connectors.ErrRefused},
@@ -80,10 +81,10 @@ func TestLoginFaults(t *testing.T) {
 				url = tt.url(t)
 			case tt.dir != nil:
 				d := tt.dir()
-				url, dialer = d.start(t), d
+				url, dialer = d.Start(t), d
 			default:
-				d := new(directory)
-				url, dialer = d.start(t), d
+				d := &ldaptest.Directory{Entries: tree()}
+				url, dialer = d.Start(t), d
 			}
 			cfg := testConfig(url)
 			if tt.cfg != nil {
@@ -125,7 +126,7 @@ func TestLoginCancelled(t *testing.T) {
 
 // closedPort returns the URL of a port where no one listens.
 func closedPort(t *testing.T) string {
-	return "ldap://" + freeAddr(t)
+	return "ldap://" + ldaptest.FreeAddr(t)
 }
 
 // hung is a directory that accepts connections and never answers.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/portcullis/portcullis/connectors"
+	"github.com/portcullis/portcullis/connectors/ldap/ldaptest"
 )
 
 // testConfig is a connector's settings for the test directory at url.
@@ -104,8 +105,8 @@ func TestLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := &directory{anonymous: tt.anonymous}
-			cfg := testConfig(d.start(t))
+			d := &ldaptest.Directory{Entries: tree(), Anonymous: tt.anonymous}
+			cfg := testConfig(d.Start(t))
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
@@ -124,8 +125,8 @@ func TestLogin(t *testing.T) {
 // person's bind checks the password only; both searches are the service
 // account's, the groups' after binding as it again.
 func TestLoginConversation(t *testing.T) {
-	var d directory
-	c := newConnector(t, testConfig(d.start(t)), &d)
+	d := ldaptest.Directory{Entries: tree()}
+	c := newConnector(t, testConfig(d.Start(t)), &d)
 	if _, ok, err := c.Login(context.Background(), "alice", alicePW); err != nil || !ok {
 		t.Fatalf("Login = ok %v, %v", ok, err)
 	}
@@ -136,7 +137,7 @@ func TestLoginConversation(t *testing.T) {
 		"bind " + serviceDN,
 		"search " + groupsDN + " (member=" + aliceDN + ") as " + serviceDN,
 	}
-	if got := d.log(); !slices.Equal(got, want) {
+	if got := d.Log(); !slices.Equal(got, want) {
 		t.Errorf("directory asked\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
@@ -168,13 +169,13 @@ func TestLoginNotOK(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var d directory
-			c := newConnector(t, testConfig(d.start(t)), &d)
+			d := ldaptest.Directory{Entries: tree()}
+			c := newConnector(t, testConfig(d.Start(t)), &d)
 			id, ok, err := c.Login(context.Background(), tt.username, tt.password)
 			if err != nil || ok {
 				t.Fatalf("Login = %+v, ok %v, %v; want not ok, no error", id, ok, err)
 			}
-			for _, op := range d.log() {
+			for _, op := range d.Log() {
 				if tt.silent {
 					t.Errorf("the directory was asked %q", op)
 				}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/portcullis/portcullis/connectors"
+	"github.com/portcullis/portcullis/connectors/ldap/ldaptest"
 	"github.com/portcullis/portcullis/internal/tlsreload/tlstest"
 )
 
@@ -39,18 +40,18 @@ func TestTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := &directory{ldaps: tt.ldaps, tls: server, requireTLS: true}
+			d := &ldaptest.Directory{Entries: tree(), LDAPS: tt.ldaps, TLS: server, RequireTLS: true}
 			if tt.noStartTLS {
-				d.tls = nil
+				d.TLS = nil
 			}
-			cfg := testConfig(d.start(t))
+			cfg := testConfig(d.Start(t))
 			cfg.StartTLS, cfg.CAFile = tt.startTLS, tt.caFile
 			id, ok, err := newConnector(t, cfg, d).Login(context.Background(), "alice", alicePW)
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) || ok {
 					t.Fatalf("Login = %+v, ok %v, %v; want an error wrapping %v", id, ok, err, tt.want)
 				}
-				for _, op := range d.log() {
+				for _, op := range d.Log() {
 					if strings.HasPrefix(op, "bind ") {
 						t.Errorf("the directory was asked %q over an unverified connection", op)
 					}
@@ -60,7 +61,7 @@ func TestTLS(t *testing.T) {
 			if err != nil || !ok || id.Subject != aliceDN {
 				t.Fatalf("Login = %+v, ok %v, %v; want alice", id, ok, err)
 			}
-			if log := d.log(); tt.startTLS && (len(log) == 0 || log[0] != "starttls") {
+			if log := d.Log(); tt.startTLS && (len(log) == 0 || log[0] != "starttls") {
 				t.Errorf("the directory was asked %q, want StartTLS first", log)
 			}
 		})

@@ -1,5 +1,8 @@
-// Package interop holds interoperability tests: independent client
-// implementations run against the real authorization server. Its only
-// code is tests; testdata/node pins oauth4webapi (npm), a DPoP client
-// (RFC 9449) by another author, which .ci/run installs with npm ci.
+// Package interop holds interoperability tests: independent
+// implementations by other authors run against Portcullis's own code. Its
+// only code is tests; testdata/node pins, with npm's package-lock.json,
+// oauth4webapi, a DPoP client (RFC 9449) run against the real
+// authorization server, and oidc-provider, an OpenID Connect provider that
+// connectors/oidc signs in at as its upstream. .ci/run installs them with
+// npm ci.
 package interop

@@ -26,19 +26,19 @@ import (
 // nodeDir holds the Node helper and its pinned dependencies.
 const nodeDir = "testdata/node"
 
-// node returns the node command once the helper's pinned dependencies are
-// installed, installing them with npm ci when they are not, so that the
-// README's go test ./... runs this test too. It skips when Node.js is
-// missing or npm cannot install (offline); .ci/run installs first and fails
-// instead, so CI always runs it.
+// node returns the node command once the helpers' pinned dependencies
+// (oauth4webapi, oidc-provider) are installed, installing them with npm ci
+// when they are not, so that the README's go test ./... runs these tests
+// too. It skips when Node.js is missing or npm cannot install (offline);
+// .ci/run installs first and fails instead, so CI always runs them.
 func node(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed; the oauth4webapi interoperability test needs Node.js 20 or later")
+		t.Skip("node is not installed; the Node.js interoperability tests (oauth4webapi, oidc-provider) need Node.js 20 or later")
 	}
 	installOnce.Do(func() {
-		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "oauth4webapi")); err == nil {
+		if installed() {
 			return
 		}
 		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
@@ -48,9 +48,20 @@ func node(t *testing.T) string {
 		}
 	})
 	if installErr != nil {
-		t.Skipf("oauth4webapi could not be installed: %v", installErr)
+		t.Skipf("the Node.js packages could not be installed: %v", installErr)
 	}
 	return path
+}
+
+// installed tells whether every package of testdata/node/package.json is
+// in its node_modules.
+func installed() bool {
+	for _, pkg := range []string{"oauth4webapi", "oidc-provider"} {
+		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", pkg, "package.json")); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // installOnce installs the Node helper's dependencies for every test of

@@ -1,0 +1,115 @@
+package signin
+
+import (
+	"cmp"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/connectors"
+	"github.com/portcullis/portcullis/mfa"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/usage"
+	"github.com/portcullis/portcullis/users"
+)
+
+// handleCallback is where every redirect connector's upstream sends the
+// browser back (RFC 6749 section 4.1.2): the cookie set at the start names
+// the pending request and holds the state, nonce and PKCE verifier; the
+// state is spent once; the connector checks the answer; the user is found,
+// linked or created; the sign-in proceeds as after a password.
+func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
+	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
+		s.tooMany(w, wait, "Too many sign-in attempts",
+			"Too many sign-in attempts came from your network. Try again in %s.")
+		return
+	}
+	trip, ok := s.openTrip(r)
+	s.cookies.clear(w, s.upstreamCookie())
+	if !ok {
+		s.core.Event(r, slog.LevelWarn, audit.FederatedLoginFailed, "reason", "no valid sign-in cookie", "remote", r.RemoteAddr)
+		s.errorAt(w, r, http.StatusBadRequest, "Sign-in expired",
+			"This sign-in was not started in this browser, or took too long. Return to the application and try again.")
+		return
+	}
+	ar, c, ok := s.boundRequest(w, r, trip.Request, "")
+	if !ok {
+		return
+	}
+	k, ok := s.connector(c, trip.Connector)
+	if !ok || k.Redirect == nil {
+		s.errorAt(w, r, http.StatusBadRequest, "Sign-in refused", "This way of signing in is no longer offered to this application.")
+		return
+	}
+	q := r.URL.Query()
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(trip.State)) != 1 {
+		s.fedFailed(r, slog.LevelWarn, c, k.ID, "state mismatch", nil)
+		s.errorAt(w, r, http.StatusBadRequest, "Sign-in refused",
+			"The answer from "+k.Name+" does not belong to this sign-in. Return to the application and try again.")
+		return
+	}
+	if err := s.store.UseOnce(r.Context(), "upstream:"+trip.State, tripExpiry(trip)); errors.Is(err, store.ErrReplay) {
+		s.fedFailed(r, slog.LevelWarn, c, k.ID, "state replayed", nil)
+		s.errorAt(w, r, http.StatusBadRequest, "Sign-in refused",
+			"This answer from "+k.Name+" was used already. Return to the application and try again.")
+		return
+	} else if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
+	st := connectors.State{State: trip.State, Nonce: trip.Nonce, Verifier: trip.Verifier}
+	id, err := k.Redirect.Finish(r.Context(), s.cfg.Issuer+callbackPath, st, q)
+	if err != nil {
+		s.upstreamFailed(w, r, c, k, err)
+		return
+	}
+	s.federated(w, r, ar, c, k, id)
+}
+
+// federated signs in the user of id, whom the connector k vouched for:
+// users.Federate finds, links or creates them; the session's amr is
+// ["fed"] and its acr the upstream's, else mfa.Level's (sessionLevel
+// reads it); then the flow goes on as after a password (second factor,
+// consent, code).
+func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity) {
+	u, outcome, err := users.Federate(r.Context(), s.store, k.ID, id, k.Rules, s.cfg.Now())
+	switch {
+	case errors.Is(err, users.ErrNoAccount):
+		s.fedFailed(r, slog.LevelWarn, c, k.ID, "no account", nil)
+		s.errorAt(w, r, http.StatusForbidden, "No account",
+			"Your "+k.Name+" account is not linked to an account here, and accounts are not created on first sign-in. Ask the administrator for access.")
+		return
+	case errors.Is(err, users.ErrDisabled):
+		s.fedFailed(r, slog.LevelWarn, c, k.ID, "disabled", nil)
+		s.errorAt(w, r, http.StatusForbidden, "Account disabled", "Your account here is disabled. Ask the administrator for access.")
+		return
+	case err != nil:
+		s.pageFailure(w, r, err)
+		return
+	}
+	if outcome == users.LinkedByEmail {
+		s.core.Event(r, slog.LevelInfo, audit.AccountLinked, "sub", u.ID, "connector", k.ID, "client_id", c.ID)
+	}
+	amr := []string{mfa.AMRFederated}
+	sess, ok := s.startSessionACR(w, r, u, amr, cmp.Or(id.ACR, mfa.Level(amr)))
+	if !ok {
+		return
+	}
+	s.core.Event(r, slog.LevelInfo, audit.FederatedLogin, "sub", u.ID, "client_id", c.ID, "connector", k.ID,
+		"outcome", outcomeName(outcome), "upstream_acr", id.ACR, "remote", r.RemoteAddr)
+	s.proceed(w, r, ar, c, &sess)
+}
+
+// outcomeName names a users.Outcome in the audit trail.
+func outcomeName(o users.Outcome) string {
+	switch o {
+	case users.LinkedByEmail:
+		return "linked_by_email"
+	case users.Created:
+		return "created"
+	default:
+		return "linked"
+	}
+}

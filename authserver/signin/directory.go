@@ -1,0 +1,61 @@
+package signin
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/users"
+)
+
+// directoryLogin checks a username and password posted by the form of a
+// directory connector (LDAP: connectors.Password), named by the form's
+// connector field. It is throttled exactly like a Portcullis password,
+// with the account key of the connector's username, so failures at the
+// directory and here lock nothing of each other.
+func (s *Server) directoryLogin(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, username, password string) {
+	k, ok := s.connector(c, r.PostFormValue("connector"))
+	if !ok || k.Password == nil {
+		s.errorAt(w, r, http.StatusBadRequest, "Sign-in refused", "This way of signing in is not offered to this application.")
+		return
+	}
+	ar.Connector = k.ID // the page shows this form again
+	account, address := users.LoginKeys(k.ID+":"+username, s.core.ClientIP(r))
+	accounts := []string{account}
+	if len(username) > maxUsernameLength {
+		accounts = nil
+	}
+	wait := s.cfg.AddressThrottle.Try(address)
+	if wait == 0 {
+		if wait = s.cfg.Throttle.Try(accounts...); wait > 0 {
+			s.cfg.AddressThrottle.Refund(address)
+		}
+	}
+	if wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, "connector", k.ID, "client_id", c.ID, "remote", r.RemoteAddr)
+		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
+		return
+	}
+	id, ok, err := k.Password.Login(r.Context(), username, password)
+	if err != nil {
+		// Not evaluated: neither count keeps the attempt.
+		s.cfg.AddressThrottle.Refund(address)
+		s.cfg.Throttle.Refund(accounts...)
+		s.upstreamFailed(w, r, c, k, err)
+		return
+	}
+	if !ok {
+		s.fedFailed(r, slog.LevelWarn, c, k.ID, "wrong username or password", nil)
+		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, username)
+		return
+	}
+	s.cfg.Throttle.Succeed(account)
+	s.cfg.AddressThrottle.Refund(address)
+	s.federated(w, r, ar, c, k, id)
+}

@@ -1,0 +1,155 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/connectors"
+	"github.com/portcullis/portcullis/store"
+	"github.com/portcullis/portcullis/store/sqlite"
+)
+
+// TestFederate runs Federate on SQLite against users and links set up per
+// case, and checks the user it returns, how, and what it stored.
+func TestFederate(t *testing.T) {
+	now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	jit := FederationRules{CreateUsers: true}
+	alice := connectors.Identity{Subject: "up-1", Username: "alice", Email: "Alice@Example.com", EmailVerified: true, Name: "Alice A"}
+	tests := []struct {
+		name string
+		// setup adds users (and links) before the sign-in.
+		users   []store.User
+		links   []store.Link
+		id      connectors.Identity
+		rules   FederationRules
+		want    Outcome
+		wantErr error
+		// wantUser is the ID of the user expected; "" means a new one.
+		wantUser     string
+		wantUsername string
+		check        func(t *testing.T, u store.User)
+	}{
+		{name: "existing link", users: []store.User{{ID: "u1", Username: "someone"}},
+			links: []store.Link{{ConnectorID: "corp", Subject: "up-1", UserID: "u1"}},
+			id:    alice, rules: FederationRules{}, want: Linked, wantUser: "u1"},
+		{name: "disabled user refused", users: []store.User{{ID: "u1", Username: "someone", Disabled: true}},
+			links: []store.Link{{ConnectorID: "corp", Subject: "up-1", UserID: "u1"}},
+			id:    alice, rules: jit, wantErr: ErrDisabled},
+		{name: "link by email on", users: []store.User{{ID: "u1", Username: "al", Claims: map[string]any{"email": "alice@example.COM"}}},
+			id: alice, rules: FederationRules{LinkByEmail: true}, want: LinkedByEmail, wantUser: "u1"},
+		{name: "link by email off creates", users: []store.User{{ID: "u1", Username: "al", Claims: map[string]any{"email": "alice@example.com"}}},
+			id: alice, rules: jit, want: Created, wantUsername: "alice"},
+		{name: "link by email off without JIT refused", users: []store.User{{ID: "u1", Username: "al", Claims: map[string]any{"email": "alice@example.com"}}},
+			id: alice, rules: FederationRules{}, wantErr: ErrNoAccount},
+		{name: "unverified email never links", users: []store.User{{ID: "u1", Username: "al", Claims: map[string]any{"email": "alice@example.com"}}},
+			id: connectors.Identity{Subject: "up-1", Username: "alice", Email: "alice@example.com"}, rules: FederationRules{LinkByEmail: true, CreateUsers: true},
+			want: Created, wantUsername: "alice"},
+		{name: "two users with the email link none", users: []store.User{
+			{ID: "u1", Username: "al", Claims: map[string]any{"email": "alice@example.com"}},
+			{ID: "u2", Username: "al2", Claims: map[string]any{"email": "ALICE@example.com"}}},
+			id: alice, rules: FederationRules{LinkByEmail: true}, wantErr: ErrNoAccount},
+		{name: "email contained in another is no match", users: []store.User{{ID: "u1", Username: "al", Claims: map[string]any{"email": "xalice@example.com"}}},
+			id: alice, rules: FederationRules{LinkByEmail: true}, wantErr: ErrNoAccount},
+		{name: "JIT off unknown refused", id: alice, rules: FederationRules{}, wantErr: ErrNoAccount},
+		{name: "JIT on creates", id: alice, rules: jit, want: Created, wantUsername: "alice", check: func(t *testing.T, u store.User) {
+			if u.PasswordHash != "" {
+				t.Error("a federated user has a password")
+			}
+			if u.Claims["email"] != "Alice@Example.com" || u.Claims["email_verified"] != true || u.Claims["name"] != "Alice A" {
+				t.Errorf("claims = %v", u.Claims)
+			}
+			if _, ok := u.Claims["groups"]; ok {
+				t.Error("groups claim without groups.claim")
+			}
+		}},
+		{name: "username from email local part", id: connectors.Identity{Subject: "up-1", Email: "bob@example.com"}, rules: jit, want: Created, wantUsername: "bob"},
+		{name: "username collision suffix", users: []store.User{{ID: "u1", Username: "alice"}, {ID: "u2", Username: "alice-2"}},
+			id: alice, rules: jit, want: Created, wantUsername: "alice-3"},
+		{name: "roles replaced by mapping", users: []store.User{{ID: "u1", Username: "someone", Roles: []string{"admin"}}},
+			links: []store.Link{{ConnectorID: "corp", Subject: "up-1", UserID: "u1"}},
+			id:    connectors.Identity{Subject: "up-1", Groups: []string{"ops", "dev"}},
+			rules: FederationRules{Roles: map[string][]string{"admin": {"root"}, "viewer": {"ops"}}}, want: Linked, wantUser: "u1",
+			check: func(t *testing.T, u store.User) {
+				if !slices.Equal(u.Roles, []string{"viewer"}) {
+					t.Errorf("roles = %v, want [viewer]", u.Roles)
+				}
+			}},
+		{name: "roles kept without mapping", users: []store.User{{ID: "u1", Username: "someone", Roles: []string{"admin"}}},
+			links: []store.Link{{ConnectorID: "corp", Subject: "up-1", UserID: "u1"}},
+			id:    connectors.Identity{Subject: "up-1", Groups: []string{"ops"}}, want: Linked, wantUser: "u1",
+			check: func(t *testing.T, u store.User) {
+				if !slices.Equal(u.Roles, []string{"admin"}) {
+					t.Errorf("roles = %v, want [admin]", u.Roles)
+				}
+			}},
+		{name: "groups claim with include patterns", id: connectors.Identity{Subject: "up-1", Username: "g", Groups: []string{"eng:web", "eng:db", "sales", "engineering"}},
+			rules: FederationRules{CreateUsers: true, GroupsClaim: true, Include: []string{"eng:*", "sales"}}, want: Created, wantUsername: "g",
+			check: func(t *testing.T, u store.User) {
+				if got, _ := u.Claims["groups"].([]any); len(got) != 3 || got[0] != "eng:web" || got[1] != "eng:db" || got[2] != "sales" {
+					t.Errorf("groups = %#v", u.Claims["groups"])
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			for _, u := range tt.users {
+				if err := st.CreateUser(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, l := range tt.links {
+				if err := st.CreateLink(ctx, l, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			u, got, err := Federate(ctx, st, "corp", tt.id, tt.rules, now)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("outcome = %v, want %v", got, tt.want)
+			}
+			if u.ID == tt.id.Subject {
+				t.Fatal("the user's subject is the upstream's")
+			}
+			if tt.wantUser != "" && u.ID != tt.wantUser {
+				t.Errorf("user = %s, want %s", u.ID, tt.wantUser)
+			}
+			if tt.wantUsername != "" && u.Username != tt.wantUsername {
+				t.Errorf("username = %q, want %q", u.Username, tt.wantUsername)
+			}
+			l, err := st.GetLink(ctx, "corp", tt.id.Subject)
+			if err != nil || l.UserID != u.ID {
+				t.Fatalf("link = %+v, %v; want to %s", l, err, u.ID)
+			}
+			stored, err := st.GetUser(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil {
+				tt.check(t, stored)
+			}
+			// A second sign-in finds the same user through the link.
+			again, how, err := Federate(ctx, st, "corp", tt.id, tt.rules, now)
+			if err != nil || again.ID != u.ID || how != Linked {
+				t.Fatalf("second sign-in = %s, %v, %v; want %s, Linked", again.ID, how, err, u.ID)
+			}
+		})
+	}
+}
