@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -25,6 +26,10 @@ type Caller struct {
 	// claims is the JWT payload or the introspection response, kept raw so
 	// that the hot path never decodes claims nobody asks for.
 	claims []byte
+	// signInClaims are the sign-in claims decoded from claims, by
+	// signInOnce, for the first route that asks.
+	signInOnce   sync.Once
+	signInClaims signIn
 }
 
 // Subject returns the "sub" claim: the resource owner, or the client itself
@@ -74,7 +79,7 @@ func (c *Caller) ACR() string { return c.signIn().ACR }
 
 // AMR returns a copy of the "amr" claim: the methods the user signed in
 // with (RFC 8176, for example "pwd", "otp", "hwk", "mfa"); nil when absent.
-func (c *Caller) AMR() []string { return c.signIn().AMR }
+func (c *Caller) AMR() []string { return slices.Clone(c.signIn().AMR) }
 
 // AuthTime returns the "auth_time" claim: when the user last proved a
 // factor (OpenID Connect Core section 2); zero when absent.

@@ -156,12 +156,15 @@ type signIn struct {
 	AuthTime numericDate `json:"auth_time"`
 }
 
-// signIn decodes the caller's sign-in claims. Claims of the wrong type
-// read as absent, which a step-up requirement refuses.
-func (c *Caller) signIn() signIn {
-	var s signIn
-	if json.Unmarshal(c.claims, &s) != nil {
-		return signIn{}
-	}
-	return s
+// signIn decodes the caller's sign-in claims, once per Caller: a Caller
+// is shared by every request with its token, so a step-up route decodes
+// them at the token's first request only. Claims of the wrong type read as
+// absent, which a step-up requirement refuses.
+func (c *Caller) signIn() *signIn {
+	c.signInOnce.Do(func() {
+		if json.Unmarshal(c.claims, &c.signInClaims) != nil {
+			c.signInClaims = signIn{}
+		}
+	})
+	return &c.signInClaims
 }

@@ -76,7 +76,7 @@ const (
 // unmet says why a sign-in does not meet the requirements, empty when it
 // does. The age is counted in whole seconds, as auth_time is, and the
 // clock skew tolerated on token times is tolerated on it too.
-func (g *Guard) unmet(in signIn, acr []string, maxAge time.Duration) string {
+func (g *Guard) unmet(in *signIn, acr []string, maxAge time.Duration) string {
 	if len(acr) > 0 && !slices.Contains(acr, in.ACR) {
 		return describeACR
 	}
