@@ -41,8 +41,20 @@ func under(key string, keys []string) bool {
 	return false
 }
 
+// holdsAny reports whether one of keys is within key: a problem reported
+// for a whole section (connectors[0].oidc: "one of client_secret and
+// private_key") may come from an unset variable inside it.
+func holdsAny(key string, keys []string) bool {
+	for _, k := range keys {
+		if under(k, []string{key}) {
+			return true
+		}
+	}
+	return false
+}
+
 // dropUnder removes from err, an errors.Join of problems, those under one
-// of keys; problems that name no key are kept.
+// of keys or holding one; problems that name no key are kept.
 func dropUnder(err error, keys []string) error {
 	if len(keys) == 0 || err == nil {
 		return err
@@ -55,7 +67,7 @@ func dropUnder(err error, keys []string) error {
 			}
 			continue
 		}
-		if k, ok := problemKey(e); !ok || !under(k, keys) {
+		if k, ok := problemKey(e); !ok || !(under(k, keys) || holdsAny(k, keys)) {
 			kept = append(kept, e)
 		}
 	}
