@@ -53,8 +53,8 @@ func (s *Server) startPasskey(w http.ResponseWriter, r *http.Request, sess *stor
 }
 
 // handleEnrolPasskey finishes a registration ceremony: its challenge is
-// spent once, the response checked, the factor stored, and it proves the
-// session. A refused response starts a new ceremony on the same page.
+// spent once, the response checked and the factor stored (finishEnrol:
+// a registration is no assertion, and never makes a session phr). A refused response starts a new ceremony on the same page.
 func (s *Server) handleEnrolPasskey(w http.ResponseWriter, r *http.Request) {
 	sess, u, ret, ok := s.enrolForm(w, r, store.FactorPasskey, formEnrolPasskey)
 	if !ok {
@@ -82,7 +82,7 @@ func (s *Server) handleEnrolPasskey(w http.ResponseWriter, r *http.Request) {
 		s.pageFailure(w, r, err)
 		return
 	}
-	f, amr, err := s.cfg.MFA.WebAuthn.FinishRegistration(u, newFactorID(), name, state, []byte(response))
+	f, err := s.cfg.MFA.WebAuthn.FinishRegistration(u, newFactorID(), name, state, []byte(response))
 	if errors.Is(err, mfa.ErrCeremony) || errors.Is(err, mfa.ErrSealed) {
 		s.startPasskey(w, r, sess, u, ret, "The passkey was refused. Try again, or use another authenticator.", http.StatusBadRequest)
 		return
@@ -92,5 +92,5 @@ func (s *Server) handleEnrolPasskey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.CreatedAt = s.cfg.Now()
-	s.finishEnrol(w, r, sess, u, f, amr, ret)
+	s.finishEnrol(w, r, sess, u, f, ret)
 }

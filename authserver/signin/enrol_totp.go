@@ -89,7 +89,7 @@ func groups(secret string) string {
 }
 
 // handleEnrolTOTP confirms a TOTP enrolment with a code from the app:
-// the factor is stored, and proves the session.
+// the factor is stored (finishEnrol says when it raises the session).
 func (s *Server) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
 	sess, u, ret, ok := s.enrolForm(w, r, store.FactorTOTP, formEnrolTOTP)
 	if !ok {
@@ -134,7 +134,7 @@ func (s *Server) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.CreatedAt = s.cfg.Now()
-	s.finishEnrol(w, r, sess, u, f, []string{mfa.AMROTP}, ret)
+	s.finishEnrol(w, r, sess, u, f, ret)
 }
 
 // openTOTP opens a sealed enrolment of u's in sess, unexpired.
