@@ -62,7 +62,9 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.sudo(sess) {
-		s.accountSignIn(w, r, true)
+		// Back here after signing in again, return= and all: a sign-in
+		// that sent the user to enrol must go on afterwards.
+		s.startSelfSignIn(w, r, r.URL.RequestURI(), true)
 		return
 	}
 	kind := q.Get("kind")
