@@ -78,7 +78,7 @@ type sessionLine struct {
 var notices = map[string]string{
 	"added":   "The factor was added.",
 	"renamed": "The factor was renamed.",
-	"removed": "The factor was removed.",
+	"removed": "The factor was removed. Sessions it proved stay signed in: end them below if the device is lost.",
 	"ended":   "The session was ended; the applications signed in with it must sign in again.",
 }
 

@@ -13,7 +13,8 @@ import (
 // TestAccountLastFactorTakesRecoveryCodes: without mfa.required, removing
 // the only factor from the account page removes the recovery codes with
 // it (the page says none are left), and adding a factor again shows new
-// codes at once.
+// codes at once. The notice after the removal says that the sessions the
+// factor proved stay signed in.
 func TestAccountLastFactorTakesRecoveryCodes(t *testing.T) {
 	c := newClock()
 	as, _ := accountServer(t, c, false)
@@ -22,8 +23,12 @@ func TestAccountLastFactorTakesRecoveryCodes(t *testing.T) {
 		t.Fatalf("first factor: no recovery codes: %s", first)
 	}
 	_, page, _ := b.get("/account")
-	if status, body, loc := b.post("/account/factors/remove", formFields(t, page, "account/factors/remove", 0)); status != http.StatusSeeOther {
+	status, body, loc := b.post("/account/factors/remove", formFields(t, page, "account/factors/remove", 0))
+	if status != http.StatusSeeOther {
 		t.Fatalf("remove the only factor: %d to %q: %s", status, loc, body)
+	}
+	if _, notice, _ := b.get(strings.TrimPrefix(loc, as.URL)); !strings.Contains(notice, "Sessions it proved stay signed in") {
+		t.Errorf("the notice after a removal does not say the sessions stay: %s", notice)
 	}
 	u, _ := as.Store.GetUserByUsername(context.Background(), as.Username)
 	if n, err := as.Store.CountRecoveryCodes(context.Background(), u.ID); err != nil || n != 0 {
