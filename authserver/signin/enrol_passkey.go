@@ -22,17 +22,6 @@ type passkeyPage struct {
 	Name, Return, CSRF, Error string
 }
 
-// passkeys are the passkey factors among factors.
-func passkeys(factors []store.Factor) []store.Factor {
-	var out []store.Factor
-	for _, f := range factors {
-		if f.Kind == store.FactorPasskey {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // startPasskey begins a registration ceremony and shows its page; msg
 // says why the last one failed.
 func (s *Server) startPasskey(w http.ResponseWriter, r *http.Request, sess *store.Session, u store.User, ret, msg string, status int) {
@@ -41,7 +30,7 @@ func (s *Server) startPasskey(w http.ResponseWriter, r *http.Request, sess *stor
 		s.pageFailure(w, r, err)
 		return
 	}
-	c, err := s.cfg.MFA.WebAuthn.BeginRegistration(u, passkeys(factors))
+	c, err := s.cfg.MFA.WebAuthn.BeginRegistration(u, ofKind(factors, store.FactorPasskey))
 	if err != nil {
 		s.pageFailure(w, r, err)
 		return
