@@ -16,8 +16,11 @@ import (
 // TestPhishingResistantWithTOTPOnly: acr_values=phr cannot be met by a
 // TOTP code. A user who has only TOTP proves it (so that a password
 // alone cannot add a passkey), is then sent to enrol a passkey and
-// comes back to the sign-in; no code is issued meanwhile. Where passkeys
-// are not accepted the client gets access_denied.
+// comes back to the sign-in; no code is issued meanwhile, and the
+// enrolment itself raises nothing (TestPasskeyEnrolmentIsNotPhishingResistant
+// runs the rest in a browser: the factor page then asks for the new
+// passkey). Where passkeys are not accepted the client gets
+// access_denied.
 func TestPhishingResistantWithTOTPOnly(t *testing.T) {
 	phr := oauth2.SetAuthURLParam("acr_values", "phr")
 	t.Run("passkeys accepted", func(t *testing.T) {

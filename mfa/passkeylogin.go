@@ -23,7 +23,9 @@ func (w *WebAuthn) BeginLogin(u store.User, factors []store.Factor) (Ceremony, e
 		session   *webauthn.SessionData
 		err       error
 	)
+	kind := kindLoginSecond
 	if u.ID == "" {
+		kind = kindLoginDiscoverable
 		if len(factors) > 0 {
 			return Ceremony{}, errors.New("mfa: webauthn login: factors without their user")
 		}
@@ -41,10 +43,13 @@ func (w *WebAuthn) BeginLogin(u store.User, factors []store.Factor) (Ceremony, e
 	if err != nil {
 		return Ceremony{}, fmt.Errorf("mfa: webauthn login: %w", err)
 	}
-	return w.ceremony(kindLogin, assertion, session)
+	return w.ceremony(kind, assertion, session)
 }
 
-// FinishLogin checks an assertion against state. find returns the factor
+// FinishLogin checks an assertion against state, which must be of the
+// ceremony asked for: a username-less sign-in's when discoverable, a
+// second factor's otherwise (BeginLogin without or with a user); the
+// other's state is refused (ErrCeremony). find returns the factor
 // of the credential the response names and its user (for a username-less
 // sign-in, by the user handle, which is the user's ID). It returns the
 // factor with its counters updated (to store with UpdateFactor), and the
@@ -55,8 +60,12 @@ func (w *WebAuthn) BeginLogin(u store.User, factors []store.Factor) (Ceremony, e
 // credential, perhaps removed since) is also ErrCeremony. A signature
 // counter that did not grow (WebAuthn Level 3 section 6.1.1: a cloned
 // authenticator) is refused, not merely noted.
-func (w *WebAuthn) FinishLogin(state string, response []byte, find func(credentialID []byte, userHandle []byte) (store.User, store.Factor, error)) (store.User, store.Factor, []string, error) {
-	session, err := w.open(kindLogin, state)
+func (w *WebAuthn) FinishLogin(discoverable bool, state string, response []byte, find func(credentialID []byte, userHandle []byte) (store.User, store.Factor, error)) (store.User, store.Factor, []string, error) {
+	kind := kindLoginSecond
+	if discoverable {
+		kind = kindLoginDiscoverable
+	}
+	session, err := w.open(kind, state)
 	if err != nil {
 		return store.User{}, store.Factor{}, nil, err
 	}

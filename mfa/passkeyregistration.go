@@ -40,29 +40,30 @@ func (w *WebAuthn) BeginRegistration(u store.User, existing []store.Factor) (Cer
 }
 
 // FinishRegistration checks the authenticator's response (JSON of a
-// PublicKeyCredential) against state and returns the new factor, unsaved,
-// and the amr methods the registration proved (as an assertion would).
+// PublicKeyCredential) against state and returns the new factor, unsaved.
+// A registration proves no methods (amr): it shows a key the account did
+// not have, so only a later assertion of it counts.
 // Its Data is the JSON of the webauthn.Credential: the public key, the
 // signature counter and the flags, none of them secret.
-func (w *WebAuthn) FinishRegistration(u store.User, id, name, state string, response []byte) (store.Factor, []string, error) {
+func (w *WebAuthn) FinishRegistration(u store.User, id, name, state string, response []byte) (store.Factor, error) {
 	session, err := w.open(kindRegistration, state)
 	if err != nil {
-		return store.Factor{}, nil, err
+		return store.Factor{}, err
 	}
 	if u.ID == "" || string(session.UserID) != u.ID {
-		return store.Factor{}, nil, refused("user")
+		return store.Factor{}, refused("user")
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(response)
 	if err != nil {
-		return store.Factor{}, nil, refusedBy("response", err)
+		return store.Factor{}, refusedBy("response", err)
 	}
 	cred, err := w.rp.CreateCredential(user{u: u}, session, parsed)
 	if err != nil {
-		return store.Factor{}, nil, refusedBy("attestation", err)
+		return store.Factor{}, refusedBy("attestation", err)
 	}
 	data, err := json.Marshal(cred)
 	if err != nil {
-		return store.Factor{}, nil, fmt.Errorf("mfa: webauthn registration: %w", err)
+		return store.Factor{}, fmt.Errorf("mfa: webauthn registration: %w", err)
 	}
 	return store.Factor{
 		ID:           id,
@@ -72,5 +73,5 @@ func (w *WebAuthn) FinishRegistration(u store.User, id, name, state string, resp
 		CredentialID: cred.ID,
 		Data:         data,
 		CreatedAt:    w.now(),
-	}, amr(parsed.Response.AttestationObject.AuthData.Flags), nil
+	}, nil
 }

@@ -122,7 +122,7 @@ func (t *TOTP) Verify(f store.Factor, code string) (step int64, err error) {
 // so how long it takes says nothing about which step matched.
 func (t *TOTP) check(secret, code string, lastStep int64) (int64, error) {
 	code = strings.ReplaceAll(code, " ", "")
-	if !digits(code, totpDigits) {
+	if !IsTOTPCode(code) {
 		return 0, ErrInvalidCode
 	}
 	now := t.now().Unix() / totpPeriod
@@ -152,12 +152,15 @@ func (t *TOTP) check(secret, code string, lastStep int64) (int64, error) {
 	}
 }
 
-// digits reports whether s is n ASCII digits.
-func digits(s string, n int) bool {
-	if len(s) != n {
+// IsTOTPCode reports whether code is a TOTP code as typed: six ASCII
+// digits (RFC 6238 with 6 digits), spaces ignored. The pages check a
+// typed code with it before spending a throttle attempt on it.
+func IsTOTPCode(code string) bool {
+	code = strings.ReplaceAll(code, " ", "")
+	if len(code) != totpDigits {
 		return false
 	}
-	for _, c := range []byte(s) {
+	for _, c := range []byte(code) {
 		if c < '0' || c > '9' {
 			return false
 		}

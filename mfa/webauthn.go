@@ -27,10 +27,14 @@ const DefaultWebAuthnTimeout = 5 * time.Minute
 // so a registration's state does not open as a login's.
 const purposeWebAuthn = "webauthn"
 
-// Ceremony kinds, the owners of sealed state.
+// Ceremony kinds, the owners of sealed state. The two logins are apart:
+// a second factor's state (user verification preferred) must not open as
+// a username-less sign-in's (user verification required, the passkey
+// alone signs in).
 const (
-	kindRegistration = "registration"
-	kindLogin        = "login"
+	kindRegistration      = "registration"
+	kindLoginDiscoverable = "login-discoverable"
+	kindLoginSecond       = "login-second"
 )
 
 // WebAuthnConfig is the relying party (WebAuthn Level 3 section 5.1.3).
@@ -154,7 +158,7 @@ func (w *WebAuthn) open(kind, sealed string) (webauthn.SessionData, error) {
 // state does not open or has expired. The state expires at most Timeout
 // after now, which bounds how long the spent challenge must be kept.
 func (w *WebAuthn) Challenge(state string) string {
-	for _, kind := range []string{kindLogin, kindRegistration} {
+	for _, kind := range []string{kindLoginDiscoverable, kindLoginSecond, kindRegistration} {
 		if s, err := w.open(kind, state); err == nil {
 			return s.Challenge
 		}

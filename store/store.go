@@ -146,8 +146,10 @@ type Store interface {
 	// given the factors that would remain, inside a transaction that
 	// serializes every deletion of that user's factors, so two concurrent
 	// deletions cannot each leave the other's factor as the last one; its
-	// error aborts and is returned. ErrNotFound when there is no such
-	// factor.
+	// error aborts and is returned. When no factor remains, the user's
+	// recovery codes are removed in the same transaction: they stand in
+	// for a factor and must not outlive the last one. ErrNotFound when
+	// there is no such factor.
 	DeleteFactor(ctx context.Context, userID, id string, check func(remaining []Factor) error) error
 	// DeleteFactors removes every factor and recovery code of userID (an
 	// administrator's reset) and returns how many factors there were.

@@ -78,7 +78,7 @@ type sessionLine struct {
 var notices = map[string]string{
 	"added":   "The factor was added.",
 	"renamed": "The factor was renamed.",
-	"removed": "The factor was removed.",
+	"removed": "The factor was removed. Sessions it proved stay signed in: end them below if the device is lost.",
 	"ended":   "The session was ended; the applications signed in with it must sign in again.",
 }
 
@@ -179,19 +179,27 @@ func (s *Server) accountSession(w http.ResponseWriter, r *http.Request) (*store.
 // has a factor it has not proved: a session is made when the password is
 // checked, before the factor page, and were it enough here a stolen
 // password would enrol a factor of its own and pass every later check.
-// Such a session proves the factor through the self sign-in first, which
-// then returns to the page asked for (a GET) or the account page.
+// Every factor counts, of whatever kind: the pages show and change them
+// all. Such a session proves a factor through the self sign-in first,
+// which then returns to the page asked for (a GET) or the account page;
+// a user whose factors are all of kinds the policy no longer allows
+// cannot prove one here, and is refused.
 func (s *Server) factorProved(w http.ResponseWriter, r *http.Request, sess *store.Session, u store.User) (*store.Session, store.User, bool) {
 	if mfa.Level(sess.AMR) != mfa.ACRSingleFactor {
 		return sess, u, true
 	}
-	factors, err := s.usableFactors(r, u)
+	factors, err := s.store.ListFactors(r.Context(), u.ID)
 	if err != nil {
 		s.pageFailure(w, r, err)
 		return nil, store.User{}, false
 	}
 	if len(factors) == 0 {
 		return sess, u, true
+	}
+	if !slices.ContainsFunc(factors, func(f store.Factor) bool { return s.allowed(f.Kind) }) {
+		s.errorAt(w, r, http.StatusForbidden, "Factor needed",
+			"Your account's factors cannot be used on this server any more, so your account cannot be changed here. Ask an administrator to reset them.")
+		return nil, store.User{}, false
 	}
 	returnTo := "/account"
 	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/account") {

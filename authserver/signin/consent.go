@@ -73,12 +73,14 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
 		return
 	}
-	if s.factorStep(w, r, ar, c, u, *sess) {
-		return
-	}
+	// Declining needs no factor: it grants nothing, and the user must
+	// not have to prove more to say no.
 	if r.PostFormValue("decision") != "allow" {
 		s.core.Event(r, slog.LevelInfo, audit.ConsentDenied, "sub", u.ID, "client_id", c.ID)
 		s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}})
+		return
+	}
+	if s.factorStep(w, r, ar, c, u, *sess) {
 		return
 	}
 	ar.Scopes = s.core.UserScopes(u, ar.Scopes) // as the page showed them

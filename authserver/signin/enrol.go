@@ -62,7 +62,9 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.sudo(sess) {
-		s.accountSignIn(w, r, true)
+		// Back here after signing in again, return= and all: a sign-in
+		// that sent the user to enrol must go on afterwards.
+		s.startSelfSignIn(w, r, r.URL.RequestURI(), true)
 		return
 	}
 	kind := q.Get("kind")
@@ -110,14 +112,24 @@ func (s *Server) enrolForm(w http.ResponseWriter, r *http.Request, kind, form st
 	return sess, u, ret, true
 }
 
-// finishEnrol stores a factor just proved, records it, and raises the
-// session with it: the enrolment proved the factor as a sign-in would
-// (amr, its methods), so the session's methods grow, its class follows
-// and its sign-in time is now. A user without recovery codes then gets
-// them, shown once; otherwise the person goes on: to ret, or the account
-// page.
-func (s *Server) finishEnrol(w http.ResponseWriter, r *http.Request, sess *store.Session, u store.User, f store.Factor, amr []string, ret string) {
+// finishEnrol stores a factor just proved and records it. Enrolment
+// raises a session only when it gives the user a first factor (a sign-in
+// that must use a factor and found none, or the account page's first
+// one), and then to mfa at most: firstFactorAMR. Whoever holds the
+// password chose the factor, so it is no stronger than that sign-in plus
+// a factor seen once; a passkey reaches phr only when a later assertion
+// uses it. A user who already had a factor is not raised at all: a
+// factor added from a session is only as strong as that session until it
+// is used. A user who had no factor, or has no recovery codes left, then
+// gets new codes, shown once; otherwise the person goes on: to ret, or
+// the account page.
+func (s *Server) finishEnrol(w http.ResponseWriter, r *http.Request, sess *store.Session, u store.User, f store.Factor, ret string) {
 	ctx := r.Context()
+	before, err := s.store.ListFactors(ctx, u.ID)
+	if err != nil {
+		s.pageFailure(w, r, err)
+		return
+	}
 	if err := s.store.CreateFactor(ctx, f); errors.Is(err, store.ErrAlreadyExists) {
 		s.errorAt(w, r, http.StatusConflict, "Already added", "This factor is already registered. Open the account page to see your factors.")
 		return
@@ -126,9 +138,12 @@ func (s *Server) finishEnrol(w http.ResponseWriter, r *http.Request, sess *store
 		return
 	}
 	s.core.Event(r, slog.LevelInfo, audit.FactorAdded, "sub", u.ID, "factor_id", f.ID, "kind", f.Kind)
-	if err := s.raiseSession(r, sess, amr); err != nil {
-		s.pageFailure(w, r, err)
-		return
+	first := len(before) == 0
+	if first {
+		if err := s.raiseSession(r, sess, firstFactorAMR(f.Kind)); err != nil {
+			s.pageFailure(w, r, err)
+			return
+		}
 	}
 	left, err := s.store.CountRecoveryCodes(ctx, u.ID)
 	if err != nil {
@@ -139,7 +154,7 @@ func (s *Server) finishEnrol(w http.ResponseWriter, r *http.Request, sess *store
 	if ret != "" {
 		next = s.cfg.Issuer + ret
 	}
-	if left > 0 {
+	if left > 0 && !first {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
@@ -149,6 +164,18 @@ func (s *Server) finishEnrol(w http.ResponseWriter, r *http.Request, sess *store
 		return
 	}
 	s.renderCodes(w, r, codes, next)
+}
+
+// firstFactorAMR are the methods a first factor's enrolment adds to the
+// session: a TOTP code typed (otp, as at sign-in), and for a passkey only
+// mfa (two factors: the password and a key shown once), without hwk or
+// swk, which would make the session phr (mfa.Level) on the word of
+// whoever held the password.
+func firstFactorAMR(kind string) []string {
+	if kind == store.FactorTOTP {
+		return []string{mfa.AMROTP}
+	}
+	return []string{mfa.AMRMultiFactor}
 }
 
 // raiseSession adds the methods amr of a factor just proved to the

@@ -22,17 +22,6 @@ type passkeyPage struct {
 	Name, Return, CSRF, Error string
 }
 
-// passkeys are the passkey factors among factors.
-func passkeys(factors []store.Factor) []store.Factor {
-	var out []store.Factor
-	for _, f := range factors {
-		if f.Kind == store.FactorPasskey {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // startPasskey begins a registration ceremony and shows its page; msg
 // says why the last one failed.
 func (s *Server) startPasskey(w http.ResponseWriter, r *http.Request, sess *store.Session, u store.User, ret, msg string, status int) {
@@ -41,7 +30,7 @@ func (s *Server) startPasskey(w http.ResponseWriter, r *http.Request, sess *stor
 		s.pageFailure(w, r, err)
 		return
 	}
-	c, err := s.cfg.MFA.WebAuthn.BeginRegistration(u, passkeys(factors))
+	c, err := s.cfg.MFA.WebAuthn.BeginRegistration(u, ofKind(factors, store.FactorPasskey))
 	if err != nil {
 		s.pageFailure(w, r, err)
 		return
@@ -53,8 +42,8 @@ func (s *Server) startPasskey(w http.ResponseWriter, r *http.Request, sess *stor
 }
 
 // handleEnrolPasskey finishes a registration ceremony: its challenge is
-// spent once, the response checked, the factor stored, and it proves the
-// session. A refused response starts a new ceremony on the same page.
+// spent once, the response checked and the factor stored (finishEnrol:
+// a registration is no assertion, and never makes a session phr). A refused response starts a new ceremony on the same page.
 func (s *Server) handleEnrolPasskey(w http.ResponseWriter, r *http.Request) {
 	sess, u, ret, ok := s.enrolForm(w, r, store.FactorPasskey, formEnrolPasskey)
 	if !ok {
@@ -82,7 +71,7 @@ func (s *Server) handleEnrolPasskey(w http.ResponseWriter, r *http.Request) {
 		s.pageFailure(w, r, err)
 		return
 	}
-	f, amr, err := s.cfg.MFA.WebAuthn.FinishRegistration(u, newFactorID(), name, state, []byte(response))
+	f, err := s.cfg.MFA.WebAuthn.FinishRegistration(u, newFactorID(), name, state, []byte(response))
 	if errors.Is(err, mfa.ErrCeremony) || errors.Is(err, mfa.ErrSealed) {
 		s.startPasskey(w, r, sess, u, ret, "The passkey was refused. Try again, or use another authenticator.", http.StatusBadRequest)
 		return
@@ -92,5 +81,5 @@ func (s *Server) handleEnrolPasskey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.CreatedAt = s.cfg.Now()
-	s.finishEnrol(w, r, sess, u, f, amr, ret)
+	s.finishEnrol(w, r, sess, u, f, ret)
 }

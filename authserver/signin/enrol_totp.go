@@ -89,7 +89,7 @@ func groups(secret string) string {
 }
 
 // handleEnrolTOTP confirms a TOTP enrolment with a code from the app:
-// the factor is stored, and proves the session.
+// the factor is stored (finishEnrol says when it raises the session).
 func (s *Server) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
 	sess, u, ret, ok := s.enrolForm(w, r, store.FactorTOTP, formEnrolTOTP)
 	if !ok {
@@ -108,7 +108,7 @@ func (s *Server) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
-	if !sixDigits(code) {
+	if !mfa.IsTOTPCode(code) {
 		s.renderTOTP(w, r, http.StatusBadRequest, sess, p.Enrolment, sealed, name, ret, "Type the 6-digit code the app shows.")
 		return
 	}
@@ -134,7 +134,7 @@ func (s *Server) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.CreatedAt = s.cfg.Now()
-	s.finishEnrol(w, r, sess, u, f, []string{mfa.AMROTP}, ret)
+	s.finishEnrol(w, r, sess, u, f, ret)
 }
 
 // openTOTP opens a sealed enrolment of u's in sess, unexpired.
@@ -156,17 +156,4 @@ func (s *Server) openTOTP(u store.User, sess *store.Session, sealed string) (pen
 		return pendingTOTP{}, false
 	}
 	return p, true
-}
-
-// sixDigits reports whether code is a TOTP code: six ASCII digits.
-func sixDigits(code string) bool {
-	if len(code) != 6 {
-		return false
-	}
-	for _, c := range code {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -64,16 +64,11 @@ func (s *Server) proveCode(r *http.Request, u store.User, factors []store.Factor
 		if code == "" || len(code) > maxRecoveryInput {
 			return refused(kind, "", http.StatusBadRequest, "Enter one of your recovery codes.")
 		}
-	} else if len(code) > maxTOTPInput || len(strings.ReplaceAll(code, " ", "")) != 6 || strings.Trim(code, "0123456789 ") != "" {
+	} else if len(code) > maxTOTPInput || !mfa.IsTOTPCode(code) {
 		return refused(kind, "", http.StatusBadRequest, "Enter the 6-digit code your authenticator app shows.")
 	}
 	code = strings.ReplaceAll(code, " ", "")
-	var totps []store.Factor
-	for _, f := range factors {
-		if f.Kind == store.FactorTOTP {
-			totps = append(totps, f)
-		}
-	}
+	totps := ofKind(factors, store.FactorTOTP)
 	if kind == store.FactorTOTP && len(totps) == 0 {
 		return refused(kind, "", http.StatusBadRequest, "You have no authenticator app set up.")
 	}

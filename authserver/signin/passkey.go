@@ -22,12 +22,13 @@ var errNotOffered = errors.New("passkey not offered by this sign-in")
 
 // assertion checks a passkey assertion posted with its ceremony state:
 // the state's challenge is spent once (store.UseOnce), the response is
-// checked (mfa.WebAuthn.FinishLogin, with pick choosing the factor of the
+// checked (mfa.WebAuthn.FinishLogin, of a username-less sign-in's state
+// when discoverable, a second factor's otherwise, with pick choosing the factor of the
 // credential it names), and the factor's new counters are stored, unless
 // it changed meanwhile. A refused assertion is an error wrapping
 // mfa.ErrCeremony, store.ErrReplay, errNotOffered or errStaleCounter; any
 // other error is the store's.
-func (s *Server) assertion(r *http.Request, pick func(store.Factor) (store.User, error)) (store.User, store.Factor, []string, error) {
+func (s *Server) assertion(r *http.Request, discoverable bool, pick func(store.Factor) (store.User, error)) (store.User, store.Factor, []string, error) {
 	ctx := r.Context()
 	state, response := r.PostFormValue("state"), r.PostFormValue("response")
 	if !s.allowed(store.FactorPasskey) {
@@ -43,7 +44,7 @@ func (s *Server) assertion(r *http.Request, pick func(store.Factor) (store.User,
 	}
 	var old store.Factor
 	var storeErr error
-	u, f, amr, err := wa.FinishLogin(state, []byte(response), func(credentialID, userHandle []byte) (store.User, store.Factor, error) {
+	u, f, amr, err := wa.FinishLogin(discoverable, state, []byte(response), func(credentialID, userHandle []byte) (store.User, store.Factor, error) {
 		f, err := s.store.GetFactorByCredential(ctx, credentialID)
 		if err != nil {
 			if !errors.Is(err, store.ErrNotFound) {
@@ -94,7 +95,7 @@ func refusedAssertion(err error) bool {
 // provePasskey checks a passkey assertion as u's second factor: the
 // credential must be one of u's passkeys offered by the page.
 func (s *Server) provePasskey(r *http.Request, u store.User, factors []store.Factor) factorProof {
-	_, f, amr, err := s.assertion(r, func(f store.Factor) (store.User, error) {
+	_, f, amr, err := s.assertion(r, false, func(f store.Factor) (store.User, error) {
 		if !slices.ContainsFunc(factors, func(g store.Factor) bool { return g.ID == f.ID && g.UserID == u.ID }) {
 			return store.User{}, errNotOffered
 		}

@@ -3,10 +3,13 @@ package signin
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
@@ -59,9 +62,14 @@ func (s *Server) handlePasskeyLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, ar, c, http.StatusBadRequest, "Passkeys are not accepted here. Sign in with your password.", "")
 		return
 	}
-	u, f, amr, err := s.assertion(r, func(f store.Factor) (store.User, error) {
+	u, f, amr, err := s.assertion(r, true, func(f store.Factor) (store.User, error) {
 		return s.store.GetUser(r.Context(), f.UserID)
 	})
+	// The passkey alone signs in only if it verified its user (mfa):
+	// without that it is one factor, and no password was asked.
+	if err == nil && !slices.Contains(amr, mfa.AMRMultiFactor) {
+		err = fmt.Errorf("%w: user not verified", mfa.ErrCeremony)
+	}
 	if refusedAssertion(err) || errors.Is(err, store.ErrNotFound) {
 		s.core.Event(r, slog.LevelWarn, audit.LoginFailed, "client_id", c.ID, "method", "passkey", "reason", "passkey refused", "remote", r.RemoteAddr)
 		s.renderLogin(w, r, ar, c, http.StatusBadRequest, "The passkey could not be verified. Try again, or sign in with your password.", "")

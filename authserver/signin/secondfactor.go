@@ -119,7 +119,7 @@ func offered(factors []store.Factor, level, required string) []store.Factor {
 	if required != mfa.ACRPhishingResistant {
 		return factors
 	}
-	keys := slices.DeleteFunc(slices.Clone(factors), func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
+	keys := ofKind(factors, store.FactorPasskey)
 	if len(keys) > 0 || level != mfa.ACRSingleFactor {
 		return keys
 	}
@@ -128,8 +128,18 @@ func offered(factors []store.Factor, level, required string) []store.Factor {
 
 // codes reports whether factors include a factor of typed codes, which
 // a recovery code stands in for.
-func codes(factors []store.Factor) bool {
-	return slices.ContainsFunc(factors, func(f store.Factor) bool { return f.Kind != store.FactorPasskey })
+func codes(factors []store.Factor) bool { return len(ofKind(factors, store.FactorTOTP)) > 0 }
+
+// ofKind are the factors of one kind among factors, in their order; the
+// one filter the pages use (never aliasing factors).
+func ofKind(factors []store.Factor, kind string) []store.Factor {
+	var out []store.Factor
+	for _, f := range factors {
+		if f.Kind == kind {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // promptsNone reports prompt=none: the request allows no page.
@@ -143,15 +153,8 @@ func promptsNone(ar store.AuthRequest) bool { return slices.Contains(ar.Prompt, 
 func (s *Server) renderFactor(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User, factors []store.Factor, required string, status int, msg string) {
 	p := &factorPage{ClientName: clientName(c), Request: ar.ID, CSRF: s.csrfToken(w, r, formFactor, ar.ID), Error: msg}
 	p.Base = base(r)
-	var passkeys []store.Factor
-	for _, f := range factors {
-		switch f.Kind {
-		case store.FactorTOTP:
-			p.TOTP = true
-		case store.FactorPasskey:
-			passkeys = append(passkeys, f)
-		}
-	}
+	passkeys := ofKind(factors, store.FactorPasskey)
+	p.TOTP = codes(factors)
 	p.Recovery = required != mfa.ACRPhishingResistant || codes(factors)
 	if len(passkeys) > 0 {
 		cer, err := s.cfg.MFA.WebAuthn.BeginLogin(u, passkeys)

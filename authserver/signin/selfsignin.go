@@ -91,9 +91,11 @@ func resumePath(requestID string) string {
 
 // handleResume continues a pending request this browser started, after a
 // detour (the enrolment of a factor): it re-enters proceed, which decides
-// afresh what is still missing. It changes nothing by itself, so a GET
-// without a CSRF token is safe; the browser binding keeps another
-// browser's request out.
+// afresh what is still missing, and may issue the code. A GET without a
+// CSRF token is safe because the request ID is random (no other site can
+// know it) and bound to this browser (boundRequest): a link another site
+// makes can only name a request that site cannot have, and a stolen ID
+// does not resume in another browser.
 func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !q.Has("request") || len(q["request"]) != 1 {

@@ -93,6 +93,13 @@ func (s *Store) DeleteFactor(ctx context.Context, userID, id string, check func(
 		if _, err := tx.Exec(ctx, `DELETE FROM factors WHERE id = $1 AND user_id = $2`, id, userID); err != nil {
 			return fmt.Errorf("delete factor: %w", err)
 		}
+		// Recovery codes stand in for a factor: with none left they would
+		// outlive what they recover, and a later first factor issues new ones.
+		if len(remaining) == 0 {
+			if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
+				return fmt.Errorf("delete factor: recovery codes: %w", err)
+			}
+		}
 		return nil
 	})
 }

@@ -89,14 +89,21 @@ func (s *Store) DeleteFactor(ctx context.Context, userID, id string, check func(
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
 	}
+	remaining, err := listJSON[store.Factor](ctx, tx, "delete factor",
+		`SELECT data FROM factors WHERE user_id = ? ORDER BY created_at, id`, userID)
+	if err != nil {
+		return err
+	}
 	if check != nil {
-		remaining, err := listJSON[store.Factor](ctx, tx, "delete factor",
-			`SELECT data FROM factors WHERE user_id = ? ORDER BY created_at, id`, userID)
-		if err != nil {
-			return err
-		}
 		if err := check(remaining); err != nil {
 			return err
+		}
+	}
+	// Recovery codes stand in for a factor: with none left they would
+	// outlive what they recover, and a later first factor issues new ones.
+	if len(remaining) == 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("delete factor: recovery codes: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

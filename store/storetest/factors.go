@@ -264,3 +264,40 @@ func testUpdateSession(t *testing.T, s store.Store) {
 		t.Fatalf("UpdateSession's own error = %v", err)
 	}
 }
+
+// testDeleteLastFactorCodes: deleting a factor that leaves others keeps
+// the user's recovery codes; deleting the last one removes them in the
+// same transaction, and another user's codes stay.
+func testDeleteLastFactorCodes(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, f := range []store.Factor{
+		{ID: "l-totp", UserID: "l", Kind: store.FactorTOTP, CreatedAt: now},
+		{ID: "l-key", UserID: "l", Kind: store.FactorPasskey, CredentialID: []byte("l-key"), CreatedAt: now.Add(time.Second)},
+		{ID: "m-totp", UserID: "m", Kind: store.FactorTOTP, CreatedAt: now},
+	} {
+		if err := s.CreateFactor(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, user := range []string{"l", "m"} {
+		if err := s.ReplaceRecoveryCodes(ctx, user, []string{user + "1", user + "2"}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteFactor(ctx, "l", "l-totp", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountRecoveryCodes(ctx, "l"); err != nil || n != 2 {
+		t.Fatalf("codes after deleting one of two factors = %d, %v; want 2", n, err)
+	}
+	if err := s.DeleteFactor(ctx, "l", "l-key", func([]store.Factor) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountRecoveryCodes(ctx, "l"); err != nil || n != 0 {
+		t.Fatalf("codes after deleting the last factor = %d, %v; want 0", n, err)
+	}
+	if n, err := s.CountRecoveryCodes(ctx, "m"); err != nil || n != 2 {
+		t.Fatalf("another user's codes = %d, %v; want 2", n, err)
+	}
+}

@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RecoveryCodes", testRecoveryCodes},
 		{"UpdateFactorConcurrent", testUpdateFactorConcurrent},
 		{"DeleteFactorConcurrent", testDeleteFactorConcurrent},
+		{"DeleteLastFactorCodes", testDeleteLastFactorCodes},
 		{"UpdateSession", testUpdateSession},
 		{"Links", testLinks},
 		{"CreateLinkConcurrent", testCreateLinkConcurrent},
