@@ -13,6 +13,7 @@ import (
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/internal/bodylimit"
 	"github.com/portcullis/portcullis/internal/ratelimit"
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
 
@@ -34,26 +35,41 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			"Too many sign-in requests came from your network. Try again in %s.")
 		return
 	}
-	now := s.cfg.Now()
-	id, expires := wire.RandomToken(), now.Add(authRequestTTL)
-	if ok, wait := s.core.HoldPending(r, id, expires); !ok {
-		w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
-		s.tooMany(w, wait, "Too many sign-ins in progress",
-			"Too many sign-ins were started from your network and not finished. Try again in %s.")
+	held, ok := s.holdPending(w, r)
+	if !ok {
 		return
 	}
-	ctx := r.Context()
-	ar, client, refused := s.core.Authorization(ctx, params)
+	ar, client, refused := s.core.Authorization(r.Context(), params)
 	if refused != nil {
-		s.core.ReleasePending(id)
+		s.core.ReleasePending(held.ID)
 		s.failAuthorization(w, r, refused)
 		return
 	}
-	ar.ID, ar.Pushed = id, false
+	ar.ID, ar.Pushed, ar.CreatedAt, ar.ExpiresAt = held.ID, false, held.CreatedAt, held.ExpiresAt
+	s.startPending(w, r, ar, client)
+}
+
+// holdPending counts a new pending request against the client address's
+// and the server's limits (Core.HoldPending) and returns its ID and
+// times; over a limit it answers 429 and ok is false.
+func (s *Server) holdPending(w http.ResponseWriter, r *http.Request) (held store.AuthRequest, ok bool) {
+	now := s.cfg.Now()
+	held = store.AuthRequest{ID: wire.RandomToken(), CreatedAt: now, ExpiresAt: now.Add(authRequestTTL)}
+	if ok, wait := s.core.HoldPending(r, held.ID, held.ExpiresAt); !ok {
+		w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
+		s.tooMany(w, wait, "Too many sign-ins in progress",
+			"Too many sign-ins were started from your network and not finished. Try again in %s.")
+		return held, false
+	}
+	return held, true
+}
+
+// startPending binds a held request to this browser, stores it and takes
+// it as far as it goes (proceed); a store failure releases its hold.
+func (s *Server) startPending(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, client store.Client) {
 	ar.BrowserHash = wire.Digest(s.browserID(w, r))
-	ar.CreatedAt, ar.ExpiresAt = now, expires
-	if err := s.store.SaveAuthRequest(ctx, ar); err != nil {
-		s.core.ReleasePending(id)
+	if err := s.store.SaveAuthRequest(r.Context(), ar); err != nil {
+		s.core.ReleasePending(ar.ID)
 		s.pageFailure(w, r, err)
 		return
 	}

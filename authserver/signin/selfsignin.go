@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/portcullis/portcullis/authserver/internal/wire"
-	"github.com/portcullis/portcullis/internal/ratelimit"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -51,24 +49,15 @@ func (s *Server) startSelfSignIn(w http.ResponseWriter, r *http.Request, returnT
 		s.errorAt(w, r, http.StatusBadRequest, "Invalid sign-in request", err.Error())
 		return
 	}
-	now := s.cfg.Now()
-	id, expires := wire.RandomToken(), now.Add(authRequestTTL)
-	if ok, wait := s.core.HoldPending(r, id, expires); !ok {
-		w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
-		s.tooMany(w, wait, "Too many sign-ins in progress",
-			"Too many sign-ins were started from your network and not finished. Try again in %s.")
+	ar, ok := s.holdPending(w, r)
+	if !ok {
 		return
 	}
-	ar := store.AuthRequest{ID: id, RedirectURI: returnTo, BrowserHash: wire.Digest(s.browserID(w, r)), CreatedAt: now, ExpiresAt: expires}
+	ar.RedirectURI = returnTo
 	if fresh {
 		ar.Prompt = []string{"login"}
 	}
-	if err := s.store.SaveAuthRequest(r.Context(), ar); err != nil {
-		s.core.ReleasePending(id)
-		s.pageFailure(w, r, err)
-		return
-	}
-	s.proceed(w, r, ar, store.Client{Name: s.theme.Name}, s.session(w, r))
+	s.startPending(w, r, ar, store.Client{Name: s.theme.Name})
 }
 
 // returnToSelf ends a self sign-in: the request is used up and the
