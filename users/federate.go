@@ -174,8 +174,10 @@ func linkedUser(ctx context.Context, s FederateStore, connectorID, subject strin
 }
 
 // emailOwner returns the one user whose email claim is email, ignoring
-// case, or nil when none or several have it: an ambiguous address links
-// no one.
+// case, and whose email_verified claim is true, or nil when none or
+// several have it: an ambiguous address links no one, and an unverified
+// one (a just-in-time user's own claim, say) never attracts a link that
+// would hand the account to whoever holds the address later.
 func emailOwner(ctx context.Context, s FederateStore, email string) (*store.User, error) {
 	var found []store.User
 	q := store.UserQuery{Text: email, Limit: store.MaxPageLimit}
@@ -185,7 +187,8 @@ func emailOwner(ctx context.Context, s FederateStore, email string) (*store.User
 			return nil, fmt.Errorf("federate: find email: %w", err)
 		}
 		for _, u := range page {
-			if e, _ := u.Claims["email"].(string); strings.EqualFold(e, email) {
+			e, _ := u.Claims["email"].(string)
+			if verified, _ := u.Claims["email_verified"].(bool); verified && strings.EqualFold(e, email) {
 				found = append(found, u)
 			}
 		}
@@ -201,13 +204,16 @@ func emailOwner(ctx context.Context, s FederateStore, email string) (*store.User
 }
 
 // refresh sets the claims the upstream gives and, with rules.Roles, the
-// roles. Claims the upstream does not give stay as they are.
+// roles. Claims the upstream does not give stay as they are, and a
+// verified address is never replaced by an unverified one: the verified
+// claim is what linking by email trusts.
 func refresh(u *store.User, id connectors.Identity, rules FederationRules) {
 	claims := maps.Clone(u.Claims)
 	if claims == nil {
 		claims = map[string]any{}
 	}
-	if id.Email != "" {
+	wasVerified, _ := claims["email_verified"].(bool)
+	if id.Email != "" && (id.EmailVerified || !wasVerified) {
 		claims["email"] = id.Email
 		claims["email_verified"] = id.EmailVerified
 	}
