@@ -35,6 +35,10 @@ func (c *Config) validateConnectors(p *problems) {
 	c.connectors = nil
 	ids := map[string]bool{}
 	var client *http.Client
+	var configured []string
+	for _, u := range c.Users {
+		configured = append(configured, u.Username)
+	}
 	for i, k := range c.Connectors {
 		key := fmt.Sprintf("connectors[%d]", i)
 		if !connectorID.MatchString(k.ID) {
@@ -69,7 +73,7 @@ func (c *Config) validateConnectors(p *problems) {
 		if client == nil {
 			client = upstreamClient()
 		}
-		ac := authserver.Connector{ID: k.ID, Name: k.Name, Rules: k.rules()}
+		ac := authserver.Connector{ID: k.ID, Name: k.Name, Rules: k.rules(configured)}
 		var err error
 		var section any
 		switch k.Type {
@@ -105,9 +109,10 @@ func (c *Config) validateConnectors(p *problems) {
 		"password.enabled", "false needs a connector or passkeys: nobody could sign in")
 }
 
-// rules are the connector's account rules for users.Federate.
-func (k Connector) rules() users.FederationRules {
-	return users.FederationRules{
+// rules are the connector's account rules for users.Federate; configured
+// are the file's usernames.
+func (k Connector) rules(configured []string) users.FederationRules {
+	return users.FederationRules{Configured: configured,
 		CreateUsers: k.Provisioning.CreateUsers == nil || *k.Provisioning.CreateUsers,
 		LinkByEmail: k.Provisioning.LinkByEmail,
 		GroupsClaim: k.Groups.Claim, Include: k.Groups.Include, Roles: k.Groups.Roles,

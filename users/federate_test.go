@@ -214,3 +214,66 @@ func TestFederateRefreshEmail(t *testing.T) {
 		})
 	}
 }
+
+// TestFederateUsername: a just-in-time username is folded to a safe set
+// and never takes a reserved, configured or (ignoring case) stored name.
+func TestFederateUsername(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing []string
+		upstream string
+		want     string
+	}{
+		{name: "capitalised reserved", upstream: "Admin", want: "admin-2"},
+		{name: "zero-width space", upstream: "admin\u200b", want: "admin-2"},
+		{name: "right-to-left override", upstream: "\u202enimda", want: "nimda"},
+		{name: "full-width letters", upstream: "\uff41\uff44\uff4d\uff49\uff4e", want: "admin-2"},
+		{name: "configured user ignoring case", upstream: "OPS", want: "ops-2"},
+		{name: "stored user ignoring case", existing: []string{"Carol"}, upstream: "carol", want: "carol-2"},
+		{name: "spaces and symbols", upstream: "Jean Dupont!", want: "jean-dupont"},
+		{name: "nothing left", upstream: "\u200b\u200b", want: "user"},
+		{name: "root via lookalike", upstream: "ROOT", want: "root-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			for i, name := range tt.existing {
+				if err := st.CreateUser(ctx, store.User{ID: "u" + string(rune('0'+i)), Username: name}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rules := FederationRules{CreateUsers: true, Configured: []string{"ops"}}
+			u, _, err := Federate(ctx, st, "corp", connectors.Identity{Subject: "s", Username: tt.upstream}, rules, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Username != tt.want {
+				t.Errorf("username = %q, want %q", u.Username, tt.want)
+			}
+		})
+	}
+}
+
+// TestFederateNeverLinksConfigured: a configured user is never the
+// target of link_by_email, even with a verified matching address.
+func TestFederateNeverLinksConfigured(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.CreateUser(ctx, store.User{ID: "cfg", Username: "Ops", Claims: map[string]any{"email": "ops@corp.example", "email_verified": true}}); err != nil {
+		t.Fatal(err)
+	}
+	rules := FederationRules{LinkByEmail: true, Configured: []string{"ops"}}
+	_, _, err = Federate(ctx, st, "corp", connectors.Identity{Subject: "s", Email: "ops@corp.example", EmailVerified: true}, rules, time.Now())
+	if !errors.Is(err, ErrNoAccount) {
+		t.Fatalf("err = %v, want ErrNoAccount", err)
+	}
+}
