@@ -226,3 +226,37 @@ func TestFederatedChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestFederatedSessionLimitedByClient: a session that signed in through
+// the connector "up" does not carry over to a client that offers only
+// "dir": its /authorize shows the login page with the client's choices
+// and issues no code, and prompt=none answers login_required.
+func TestFederatedSessionLimitedByClient(t *testing.T) {
+	f := newFederation(t, users.FederationRules{CreateUsers: true}, func(c *authserver.Config) {
+		c.Connectors = append(c.Connectors, authserver.Connector{ID: "dir", Name: "Directory", Password: directoryConnector(t, false)})
+		for i := range c.Clients {
+			if c.Clients[i].ID == "spa" {
+				c.Clients[i].Connectors = []string{"dir"}
+			}
+		}
+	})
+	b := fedBrowser(t, f.down)
+	fl := webFlow(f.down, "openid")
+	if claims := idClaims(t, f.down, fl, f.signInUpstream(b, fl)); claims["sub"] == "" {
+		t.Fatal("no sub")
+	}
+	spa := newFlow(f.down, f.down.SPAClientID, "", "openid")
+	p := b.get(spa.authURL())
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Continue with Directory") || strings.Contains(p.body, "Continue with Upstream") {
+		t.Fatalf("spa after a sign-in through up: want its login page, got %d: %s", p.status, p.body)
+	}
+	p = b.get(newFlow(f.down, f.down.SPAClientID, "", "openid").authURL(oauth2.SetAuthURLParam("prompt", "none")))
+	if q := p.location(t).Query(); q.Get("error") != "login_required" || q.Get("code") != "" {
+		t.Fatalf("prompt=none: %v", q)
+	}
+	// The web client, which offers every connector, still signs in silently.
+	web := webFlow(f.down, "openid")
+	if q := b.get(web.authURL()).location(t).Query(); q.Get("code") == "" {
+		t.Fatalf("web client after the sign-in: %v", q)
+	}
+}

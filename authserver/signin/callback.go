@@ -93,7 +93,7 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.core.Event(r, slog.LevelInfo, audit.AccountLinked, "sub", u.ID, "connector", k.ID, "client_id", c.ID)
 	}
 	amr := []string{mfa.AMRFederated}
-	sess, ok := s.startSessionACR(w, r, u, amr, cmp.Or(id.ACR, mfa.Level(amr)))
+	sess, ok := s.startSessionACR(w, r, u, methodConnector+k.ID, amr, cmp.Or(id.ACR, mfa.Level(amr)))
 	if !ok {
 		return
 	}

@@ -134,7 +134,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Throttle.Succeed(account)
 	s.cfg.AddressThrottle.Refund(address)
 	u := valid.user
-	sess, ok := s.startSession(w, r, u, []string{mfa.AMRPassword})
+	sess, ok := s.startSession(w, r, u, methodPassword, []string{mfa.AMRPassword})
 	if !ok {
 		return
 	}
@@ -142,17 +142,25 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.proceed(w, r, ar, c, &sess)
 }
 
-// startSession begins the sign-on session of u, signed in now with the
-// methods amr, in place of the browser's previous one: a new session ID
-// at every sign-in defeats session fixation. On a store failure it
-// answers and reports false.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User, amr []string) (store.Session, bool) {
-	return s.startSessionACR(w, r, u, amr, mfa.Level(amr))
+// Session methods (store.Session.Method) of Portcullis's own sign-ins; a
+// federated one is methodConnector and the connector's ID.
+const (
+	methodPassword  = "password"
+	methodPasskey   = "passkey"
+	methodConnector = "connector:"
+)
+
+// startSession begins the sign-on session of u, signed in now by method
+// with the methods amr, in place of the browser's previous one: a new
+// session ID at every sign-in defeats session fixation. On a store
+// failure it answers and reports false.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User, method string, amr []string) (store.Session, bool) {
+	return s.startSessionACR(w, r, u, method, amr, mfa.Level(amr))
 }
 
 // startSessionACR is startSession with the session's acr given: an
 // upstream's, for a federated sign-in.
-func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store.User, amr []string, acr string) (store.Session, bool) {
+func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store.User, method string, amr []string, acr string) (store.Session, bool) {
 	ctx := r.Context()
 	if old, err := r.Cookie(s.cookies.session); err == nil {
 		s.store.DeleteSession(ctx, wire.Digest(old.Value))
@@ -160,7 +168,7 @@ func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store
 	now := s.cfg.Now()
 	sid := wire.RandomToken()
 	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: now,
-		AMR: amr, ACR: acr, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+		AMR: amr, ACR: acr, Method: method, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.pageFailure(w, r, err)
 		return store.Session{}, false
