@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/connectors"
@@ -74,6 +75,14 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 // reads it); then the flow goes on as after a password (second factor,
 // consent, code).
 func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity) {
+	authTime := s.upstreamAuthTime(ar, id)
+	if s.needsLogin(ar, &store.Session{AuthTime: authTime}) {
+		// The upstream reused a sign-in older than the request allows
+		// (it ignored prompt=login or max_age): going on would loop.
+		s.fedFailed(r, slog.LevelInfo, c, k.ID, "upstream sign-in too old for prompt=login or max_age", nil)
+		s.renderLogin(w, r, ar, c, http.StatusOK, k.Name+" did not ask you to sign in again, and this application needs a recent sign-in. Sign in another way, or sign out at "+k.Name+" and try again.", "")
+		return
+	}
 	u, outcome, err := users.Federate(r.Context(), s.store, k.ID, id, k.Rules, s.cfg.Now())
 	switch {
 	case errors.Is(err, users.ErrNoAccount):
@@ -93,13 +102,33 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.core.Event(r, slog.LevelInfo, audit.AccountLinked, "sub", u.ID, "connector", k.ID, "client_id", c.ID)
 	}
 	amr := []string{mfa.AMRFederated}
-	sess, ok := s.startSessionACR(w, r, u, methodConnector+k.ID, amr, cmp.Or(id.ACR, mfa.Level(amr)))
+	sess, ok := s.startSessionACR(w, r, u, methodConnector+k.ID, amr, cmp.Or(id.ACR, mfa.Level(amr)), authTime)
 	if !ok {
 		return
 	}
 	s.core.Event(r, slog.LevelInfo, audit.FederatedLogin, "sub", u.ID, "client_id", c.ID, "connector", k.ID,
 		"outcome", outcomeName(outcome), "upstream_acr", id.ACR, "remote", r.RemoteAddr)
 	s.proceed(w, r, ar, c, &sess)
+}
+
+// upstreamSkew is how far an upstream's clock may lag ours: an auth_time
+// that much before the request still counts as a sign-in made for it.
+const upstreamSkew = 30 * time.Second
+
+// upstreamAuthTime is the session's auth time of a federated sign-in: the
+// upstream's auth_time when it gives one (not in the future), counted as
+// the request's start when it is within upstreamSkew before it; else now
+// (GitHub and LDAP say nothing: the time of the callback).
+func (s *Server) upstreamAuthTime(ar store.AuthRequest, id connectors.Identity) time.Time {
+	now := s.cfg.Now()
+	t := id.AuthTime
+	switch {
+	case t.IsZero() || t.After(now):
+		return now
+	case t.Before(ar.CreatedAt) && !t.Before(ar.CreatedAt.Add(-upstreamSkew)):
+		return ar.CreatedAt
+	}
+	return t
 }
 
 // outcomeName names a users.Outcome in the audit trail.

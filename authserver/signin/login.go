@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -155,19 +156,19 @@ const (
 // session ID at every sign-in defeats session fixation. On a store
 // failure it answers and reports false.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User, method string, amr []string) (store.Session, bool) {
-	return s.startSessionACR(w, r, u, method, amr, mfa.Level(amr))
+	return s.startSessionACR(w, r, u, method, amr, mfa.Level(amr), time.Time{})
 }
 
-// startSessionACR is startSession with the session's acr given: an
-// upstream's, for a federated sign-in.
-func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store.User, method string, amr []string, acr string) (store.Session, bool) {
+// startSessionACR is startSession with the session's acr and auth time
+// given (zero: now): an upstream's, for a federated sign-in.
+func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store.User, method string, amr []string, acr string, authTime time.Time) (store.Session, bool) {
 	ctx := r.Context()
 	if old, err := r.Cookie(s.cookies.session); err == nil {
 		s.store.DeleteSession(ctx, wire.Digest(old.Value))
 	}
 	now := s.cfg.Now()
 	sid := wire.RandomToken()
-	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: now,
+	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: cmp.Or(authTime, now),
 		AMR: amr, ACR: acr, Method: method, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.pageFailure(w, r, err)

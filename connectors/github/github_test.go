@@ -28,7 +28,7 @@ func signIn(t *testing.T, f *githubtest.Server, cfg Config, query func(url.Value
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	authURL, st, err := c.Start(ctx, callback, "")
+	authURL, st, err := c.Start(ctx, callback, connectors.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestPaging(t *testing.T) {
 func TestGitHubDown(t *testing.T) {
 	f := githubtest.New(t)
 	c, _ := New(Config{ClientID: githubtest.ClientID, ClientSecret: githubtest.ClientSecret, BaseURL: f.URL, APIURL: f.URL + "/api/v3"}, nil)
-	_, st, _ := c.Start(context.Background(), callback, "")
+	_, st, _ := c.Start(context.Background(), callback, connectors.StartOptions{})
 	f.Close()
 	_, err := c.Finish(context.Background(), callback, st, url.Values{"code": {githubtest.Code}, "state": {st.State}})
 	if !errors.Is(err, connectors.ErrUpstream) {
@@ -158,7 +158,7 @@ func TestStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authURL, st, err := c.Start(context.Background(), callback, "octocat")
+	authURL, st, err := c.Start(context.Background(), callback, connectors.StartOptions{LoginHint: "octocat"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package oidc
 import (
 	"cmp"
 	"fmt"
+	"time"
 
 	"github.com/portcullis/portcullis/connectors"
 )
@@ -97,4 +98,15 @@ func strs(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// signedOnly is what an Identity takes from the verified ID token alone,
+// whatever userinfo says: when the person authenticated (auth_time,
+// seconds since the epoch).
+func signedOnly(idToken map[string]any) connectors.Identity {
+	var id connectors.Identity
+	if t, ok := idToken["auth_time"].(float64); ok && t > 0 {
+		id.AuthTime = time.Unix(int64(t), 0)
+	}
+	return id
 }
