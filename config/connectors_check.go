@@ -73,7 +73,8 @@ func (c *Config) validateConnectors(p *problems) {
 		if client == nil {
 			client = upstreamClient()
 		}
-		ac := authserver.Connector{ID: k.ID, Name: k.Name, Rules: k.rules(configured)}
+		p.check(!k.TrustACR || k.Type == ConnectorOIDC, key+".trust_acr", "is for oidc connectors only: others give no acr")
+		ac := authserver.Connector{ID: k.ID, Name: k.Name, Rules: k.rules(configured), TrustACR: k.TrustACR}
 		var err error
 		var section any
 		switch k.Type {

@@ -40,6 +40,8 @@ func TestConnectors(t *testing.T) {
 		{name: "unknown role", body: "connectors: [{id: gh, name: G, type: github, github: {client_id: a, client_secret: b}, groups: {roles: {root: [ops]}}}]\n", want: []string{"connectors[0].groups.roles.root"}, built: 1},
 		{name: "client names a connector", body: "connectors: [" + githubOK + "]\nclients: [{client_id: app, token_endpoint_auth_method: none, grant_types: [authorization_code], redirect_uris: [\"https://app.example.com/cb\"], scopes: [openid], connectors: [gh]}]\n", built: 1},
 		{name: "client names an unknown connector", body: "connectors: [" + githubOK + "]\nclients: [{client_id: app, token_endpoint_auth_method: none, grant_types: [authorization_code], redirect_uris: [\"https://app.example.com/cb\"], scopes: [openid], connectors: [gh, corp]}]\n", want: []string{"clients[0].connectors[1]"}, built: 1},
+		{name: "trust_acr on oidc", body: "connectors: [{id: corp, name: Corp, type: oidc, trust_acr: true, oidc: {issuer: \"https://idp.example.com\", client_id: pc, client_secret: s}}]\n", built: 1},
+		{name: "trust_acr on github", body: "connectors: [{id: gh, name: G, type: github, trust_acr: true, github: {client_id: a, client_secret: b}}]\n", want: []string{"connectors[0].trust_acr"}, built: 1},
 		{name: "password off with passkeys", body: "password: {enabled: false}\n"},
 		{name: "password off with a connector", body: "password: {enabled: false}\nmfa: {allowed: [totp]}\nconnectors: [" + githubOK + "]\n", built: 1},
 		{name: "password off alone", body: "password: {enabled: false}\nmfa: {allowed: [totp]}\n", want: []string{"password.enabled"}},
@@ -68,6 +70,9 @@ func TestConnectors(t *testing.T) {
 			for i, k := range as.Connectors {
 				if k.ID != cfg.Connectors[i].ID || (k.Redirect == nil) == (k.Password == nil) {
 					t.Errorf("connector %d = %+v", i, k)
+				}
+				if k.TrustACR != cfg.Connectors[i].TrustACR {
+					t.Errorf("connector %d: TrustACR %v, file %v", i, k.TrustACR, cfg.Connectors[i].TrustACR)
 				}
 				if !k.Rules.CreateUsers {
 					t.Errorf("connector %d: create_users defaults to false", i)

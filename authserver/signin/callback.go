@@ -71,8 +71,8 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 
 // federated signs in the user of id, whom the connector k vouched for:
 // users.Federate finds, links or creates them; the session's amr is
-// ["fed"] and its acr the upstream's, else mfa.Level's (sessionLevel
-// reads it); then the flow goes on as after a password (second factor,
+// ["fed"] and its acr the upstream's when the connector trusts it
+// (TrustACR), else mfa.Level's (sessionLevel reads it); then the flow goes on as after a password (second factor,
 // consent, code).
 func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity) {
 	authTime := s.upstreamAuthTime(ar, id)
@@ -102,7 +102,11 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.core.Event(r, slog.LevelInfo, audit.AccountLinked, "sub", u.ID, "connector", k.ID, "client_id", c.ID)
 	}
 	amr := []string{mfa.AMRFederated}
-	sess, ok := s.startSessionACR(w, r, u, methodConnector+k.ID, amr, cmp.Or(id.ACR, mfa.Level(amr)), authTime)
+	acr := mfa.Level(amr)
+	if k.TrustACR {
+		acr = cmp.Or(id.ACR, acr)
+	}
+	sess, ok := s.startSessionACR(w, r, u, methodConnector+k.ID, amr, acr, authTime)
 	if !ok {
 		return
 	}

@@ -20,6 +20,9 @@ type Connector struct {
 	Password connectors.Password
 	// Rules are its account rules (users.Federate).
 	Rules users.FederationRules
+	// TrustACR takes the upstream's acr as the session's class (config's
+	// trust_acr); else the class is mfa.Level of the session's amr.
+	TrustACR bool
 }
 
 // connectorButton is one "Continue with" button of the login page.

@@ -95,6 +95,16 @@ func TestFaults(t *testing.T) {
 					t.Errorf("auth time %v from userinfo", id.AuthTime)
 				}
 			}},
+		{name: "acr and amr from userinfo ignored", cfg: func(c *Config) { c.UserInfo = true },
+			op: func(op *fakeOP) {
+				op.claims = func(m map[string]any) { delete(m, "acr"); delete(m, "amr") }
+				op.userinfo = map[string]any{"sub": "upstream-sub", "acr": "mfa", "amr": []string{"hwk"}}
+			},
+			check: func(t *testing.T, id connectors.Identity) {
+				if id.ACR != "" || len(id.AMR) != 0 {
+					t.Errorf("acr %q amr %v taken from userinfo", id.ACR, id.AMR)
+				}
+			}},
 		{name: "userinfo about another subject", cfg: func(c *Config) { c.UserInfo = true },
 			op: func(op *fakeOP) { op.userinfo = map[string]any{"sub": "someone-else"} }, want: connectors.ErrRefused},
 	} {

@@ -101,7 +101,8 @@ func (c *Connector) Finish(ctx context.Context, callback string, st connectors.S
 	if err != nil {
 		return connectors.Identity{}, err
 	}
-	// auth_time is read from the verified ID token only, never userinfo.
+	// acr, amr and auth_time are read from the verified ID token only,
+	// never userinfo.
 	signed := signedOnly(claims)
 	if c.cfg.UserInfo {
 		if err := c.addUserInfo(ctx, u, tok, idt.Subject, claims); err != nil {
@@ -112,7 +113,7 @@ func (c *Connector) Finish(ctx context.Context, callback string, st connectors.S
 	if err != nil {
 		return connectors.Identity{}, err
 	}
-	id.AuthTime = signed.AuthTime
+	id.ACR, id.AMR, id.AuthTime = signed.ACR, signed.AMR, signed.AuthTime
 	return id, nil
 }
 
