@@ -110,6 +110,20 @@ func (c *Config) validateConnectors(p *problems) {
 		"password.enabled", "false needs a connector or passkeys: nobody could sign in")
 }
 
+// ConnectorWarnings are what the server logs at start about connectors
+// that work but are set up in a way that can hand an account to someone
+// else: an LDAP connector whose subject is the entry's DN, which a new
+// entry of the same name gets again.
+func (c *Config) ConnectorWarnings() []string {
+	var out []string
+	for i, k := range c.Connectors {
+		if k.Type == ConnectorLDAP && k.LDAP != nil && k.LDAP.UserSearch.Attributes.Subject == "" {
+			out = append(out, fmt.Sprintf("connectors[%d].ldap.user_search.attributes.subject is not set (connector %q): the subject is the entry's DN, so an entry deleted and created again under the same DN signs in to the old user; set it to entryUUID (objectGUID on Active Directory)", i, k.ID))
+		}
+	}
+	return out
+}
+
 // rules are the connector's account rules for users.Federate; configured
 // are the file's usernames.
 func (k Connector) rules(configured []string) users.FederationRules {

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -80,6 +82,31 @@ func TestConnectors(t *testing.T) {
 			}
 			if want := cfg.Password.Enabled != nil && !*cfg.Password.Enabled; as.PasswordDisabled != want {
 				t.Errorf("PasswordDisabled = %v, want %v", as.PasswordDisabled, want)
+			}
+		})
+	}
+}
+
+// TestConnectorWarnings: an LDAP connector without attributes.subject is
+// warned about at start, one with it is not.
+func TestConnectorWarnings(t *testing.T) {
+	const dir = "{id: dir, name: Directory, type: ldap, ldap: {url: \"ldap://127.0.0.1:389\", user_search: {base_dn: \"ou=people,dc=example,dc=com\", filter: \"(uid={username})\"%s}}}"
+	for _, tt := range []struct {
+		name, attrs string
+		want        int
+	}{
+		{name: "DN subject", attrs: "", want: 1},
+		{name: "entryUUID subject", attrs: ", attributes: {subject: entryUUID}", want: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := "issuer: https://login.example.com\nstorage: sqlite://x.db\nconnectors: [" + fmt.Sprintf(dir, tt.attrs) + "]\n"
+			cfg, err := Parse([]byte(doc), "/", env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := cfg.ConnectorWarnings()
+			if len(w) != tt.want || tt.want > 0 && !strings.Contains(w[0], "connectors[0].ldap.user_search.attributes.subject") {
+				t.Fatalf("warnings = %q, want %d naming the key", w, tt.want)
 			}
 		})
 	}
