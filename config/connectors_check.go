@@ -73,6 +73,9 @@ func (c *Config) validateConnectors(p *problems) {
 		if client == nil {
 			client = upstreamClient()
 		}
+		if k.Type == ConnectorGitHub && k.GitHub != nil && len(k.GitHub.Orgs) == 0 && (k.Groups.Claim || len(k.Groups.Roles) > 0) {
+			p.add(key+".github.orgs", "is required with groups.claim or groups.roles: anyone can create a GitHub organisation with a free name, so groups are only meaningful within the organisations listed")
+		}
 		p.check(!k.TrustACR || k.Type == ConnectorOIDC, key+".trust_acr", "is for oidc connectors only: others give no acr")
 		ac := authserver.Connector{ID: k.ID, Name: k.Name, Rules: k.rules(configured), TrustACR: k.TrustACR}
 		var err error

@@ -28,7 +28,9 @@ type Config struct {
 	// Orgs, when not empty, allows only members of at least one of these
 	// organisations (by login, case-insensitive) to sign in. Empty allows
 	// any GitHub user. An organisation that restricts OAuth app access
-	// hides its membership until it approves the app.
+	// hides its membership until it approves the app. When set, the
+	// groups are those of these organisations only (anyone can create an
+	// organisation of any free name).
 	Orgs []string `yaml:"orgs"`
 	// TeamsAsGroups adds the user's teams as "org:team-slug" groups beside
 	// the organisations' logins. Nil means true.

@@ -85,7 +85,11 @@ func TestGitHub(t *testing.T) {
 				t.Errorf("email %q verified %v, want public@example.com unverified", id.Email, id.EmailVerified)
 			}
 		}},
-		{name: "member of an allowed org, any case", cfg: Config{Orgs: []string{"Octo-Org"}}},
+		{name: "member of an allowed org, any case: its groups only", cfg: Config{Orgs: []string{"Octo-Org"}}, check: func(t *testing.T, id connectors.Identity) {
+			if !slices.Equal(id.Groups, []string{"octo-org", "octo-org:core"}) {
+				t.Errorf("groups = %v, want octo-org's only", id.Groups)
+			}
+		}},
 		{name: "outside the allowed orgs", cfg: Config{Orgs: []string{"other-org"}}, want: connectors.ErrRefused},
 		{name: "teams not as groups", cfg: Config{TeamsAsGroups: &no}, check: func(t *testing.T, id connectors.Identity) {
 			if !slices.Equal(id.Groups, []string{"github", "octo-org", "acme"}) {
