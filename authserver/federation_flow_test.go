@@ -110,7 +110,7 @@ func TestFederatedCallbackFaults(t *testing.T) {
 		{"wrong state", func(q url.Values) { q.Set("state", "x"+q.Get("state")) }},
 		{"no state", func(q url.Values) { q.Del("state") }},
 		{"no code", func(q url.Values) { q.Del("code") }},
-		{"upstream error", func(q url.Values) { q.Del("code"); q.Set("error", "access_denied") }},
+		{"upstream error", func(q url.Values) { q.Del("code"); q.Set("error", "server_error") }},
 		{"wrong iss", func(q url.Values) { q.Set("iss", "https://evil.example") }},
 	}
 	for _, tt := range cases {
@@ -258,5 +258,27 @@ func TestFederatedSessionLimitedByClient(t *testing.T) {
 	web := webFlow(f.down, "openid")
 	if q := b.get(web.authURL()).location(t).Query(); q.Get("code") == "" {
 		t.Fatalf("web client after the sign-in: %v", q)
+	}
+}
+
+// TestFederatedUpstreamCancelled: the upstream's access_denied (the
+// person cancelled there) sends the app access_denied with the request's
+// state, recorded at info level, not as a refused answer.
+func TestFederatedUpstreamCancelled(t *testing.T) {
+	f := newFederation(t, users.FederationRules{CreateUsers: true})
+	b := fedBrowser(t, f.down)
+	fl := webFlow(f.down, "openid")
+	up := b.continueWith(b.get(fl.authURL()), "up")
+	form := hiddenLogin(up.body, f.up.Username, f.up.Password)
+	b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cb := b.post(f.up.URL+"/login", form).location(t)
+	q := cb.Query()
+	q.Del("code")
+	q.Set("error", "access_denied")
+	cb.RawQuery = q.Encode()
+	p := b.get(cb.String())
+	got := p.location(t)
+	if got.Query().Get("error") != "access_denied" || got.Query().Get("state") != fl.state || !strings.HasPrefix(got.String(), f.down.RedirectURI) {
+		t.Fatalf("got %d to %v, want access_denied at the app", p.status, got)
 	}
 }

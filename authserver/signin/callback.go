@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
@@ -60,6 +61,10 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		s.pageFailure(w, r, err)
 		return
 	}
+	if q.Get("error") == "access_denied" {
+		s.upstreamCancelled(w, r, ar, c, k)
+		return
+	}
 	st := connectors.State{State: trip.State, Nonce: trip.Nonce, Verifier: trip.Verifier}
 	id, err := k.Redirect.Finish(r.Context(), s.cfg.Issuer+callbackPath, st, q)
 	if err != nil {
@@ -67,6 +72,20 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.federated(w, r, ar, c, k, id)
+}
+
+// upstreamCancelled answers the upstream's access_denied (RFC 6749
+// section 4.1.2.1) to this sign-in: the person said no, or the upstream
+// would not let them in. Not an attack: an info event, and the client
+// gets access_denied as it would from a cancel here; a self sign-in
+// shows the login page again.
+func (s *Server) upstreamCancelled(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector) {
+	s.fedFailed(r, slog.LevelInfo, c, k.ID, "cancelled at the upstream", nil)
+	if isSelf(ar) {
+		s.renderLogin(w, r, ar, c, http.StatusOK, "Sign-in with "+k.Name+" was cancelled.", "")
+		return
+	}
+	s.finish(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {"the sign-in at " + k.Name + " was cancelled or refused"}})
 }
 
 // federated signs in the user of id, whom the connector k vouched for:
