@@ -71,7 +71,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		s.upstreamFailed(w, r, c, k, err)
 		return
 	}
-	s.federated(w, r, ar, c, k, id)
+	s.federated(w, r, ar, c, k, id, "")
 }
 
 // upstreamCancelled answers the upstream's access_denied (RFC 6749
@@ -93,7 +93,10 @@ func (s *Server) upstreamCancelled(w http.ResponseWriter, r *http.Request, ar st
 // ["fed"] and its acr the upstream's when the connector trusts it
 // (TrustACR), else mfa.Level's (sessionLevel reads it); then the flow goes on as after a password (second factor,
 // consent, code).
-func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity) {
+//
+// typed is the username typed into a directory's form ("" for a redirect
+// connector), shown again on the login page when the sign-in is refused.
+func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity, typed string) {
 	authTime := s.upstreamAuthTime(ar, id)
 	if s.needsLogin(ar, &store.Session{AuthTime: authTime}) {
 		// The upstream reused a sign-in older than the request allows
@@ -108,6 +111,13 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.fedFailed(r, slog.LevelWarn, c, k.ID, "no account", nil)
 		s.errorAt(w, r, http.StatusForbidden, "No account",
 			"Your "+k.Name+" account is not linked to an account here, and accounts are not created on first sign-in. Ask the administrator for access.")
+		return
+	case errors.Is(err, users.ErrDisabled) && k.Password != nil:
+		// As with a Portcullis password: the right password of a
+		// disabled account gets the wrong password's page, so the page
+		// tells no one that the account exists or is disabled.
+		s.fedFailed(r, slog.LevelWarn, c, k.ID, "disabled", nil)
+		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, typed)
 		return
 	case errors.Is(err, users.ErrDisabled):
 		s.fedFailed(r, slog.LevelWarn, c, k.ID, "disabled", nil)

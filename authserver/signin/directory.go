@@ -57,5 +57,5 @@ func (s *Server) directoryLogin(w http.ResponseWriter, r *http.Request, ar store
 	}
 	s.cfg.Throttle.Succeed(account)
 	s.cfg.AddressThrottle.Refund(address)
-	s.federated(w, r, ar, c, k, id)
+	s.federated(w, r, ar, c, k, id, username)
 }
