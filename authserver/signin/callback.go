@@ -52,7 +52,9 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 			"The answer from "+k.Name+" does not belong to this sign-in. Return to the application and try again.")
 		return
 	}
-	if err := s.store.UseOnce(r.Context(), "upstream:"+trip.State, tripExpiry(trip)); errors.Is(err, store.ErrReplay) {
+	// The spent state is remembered as long as its cookie could be
+	// presented.
+	if err := s.store.UseOnce(r.Context(), "upstream:"+trip.State, time.Unix(trip.Expires, 0)); errors.Is(err, store.ErrReplay) {
 		s.fedFailed(r, slog.LevelWarn, c, k.ID, "state replayed", nil)
 		s.errorAt(w, r, http.StatusBadRequest, "Sign-in refused",
 			"This answer from "+k.Name+" was used already. Return to the application and try again.")

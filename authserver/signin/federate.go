@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/connectors"
@@ -161,7 +160,3 @@ func (s *Server) fedFailed(r *http.Request, level slog.Level, c store.Client, co
 	}
 	s.core.Event(r, level, audit.FederatedLoginFailed, kv...)
 }
-
-// tripExpiry is until when a spent state is remembered: as long as its
-// cookie could be presented.
-func tripExpiry(t upstreamTrip) time.Time { return time.Unix(t.Expires, 0) }
