@@ -145,9 +145,10 @@ func TestDirectoryThrottle(t *testing.T) {
 }
 
 // TestDirectoryDisabledUser: the right directory password of a disabled
-// user gets the page a wrong password gets, never "Account disabled".
+// user gets the page a wrong password gets, never "Account disabled", and
+// stays counted as a wrong one does, so repeated tries are throttled.
 func TestDirectoryDisabledUser(t *testing.T) {
-	f := newFederation(t, users.FederationRules{CreateUsers: true}, withDirectory(t, false))
+	f := newFederation(t, users.FederationRules{CreateUsers: true}, withDirectory(t, false), frozenThrottles)
 	b := fedBrowser(t, f.down)
 	fl := webFlow(f.down, "openid")
 	claims := idClaims(t, f.down, fl, directoryForm(t, b, b.get(fl.authURL()), "carol", carolPW))
@@ -160,4 +161,11 @@ func TestDirectoryDisabledUser(t *testing.T) {
 	if p.status != http.StatusOK || !strings.Contains(p.body, "Wrong username or password.") || strings.Contains(strings.ToLower(p.body), "disabled") {
 		t.Fatalf("disabled user's right password: got %d: %s", p.status, p.body)
 	}
+	login := b.get(webFlow(f.down, "openid").authURL())
+	for range 8 {
+		if p := directoryForm(t, b, login, "carol", carolPW); p.status == http.StatusTooManyRequests {
+			return
+		}
+	}
+	t.Fatal("a disabled user's right passwords are not counted: never throttled")
 }

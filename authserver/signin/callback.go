@@ -98,14 +98,15 @@ func (s *Server) upstreamCancelled(w http.ResponseWriter, r *http.Request, ar st
 //
 // typed is the username typed into a directory's form ("" for a redirect
 // connector), shown again on the login page when the sign-in is refused.
-func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity, typed string) {
+// It reports whether a session started.
+func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector, id connectors.Identity, typed string) bool {
 	authTime := s.upstreamAuthTime(ar, id)
 	if s.needsLogin(ar, &store.Session{AuthTime: authTime}) {
 		// The upstream reused a sign-in older than the request allows
 		// (it ignored prompt=login or max_age): going on would loop.
 		s.fedFailed(r, slog.LevelInfo, c, k.ID, "upstream sign-in too old for prompt=login or max_age", nil)
 		s.renderLogin(w, r, ar, c, http.StatusOK, k.Name+" did not ask you to sign in again, and this application needs a recent sign-in. Sign in another way, or sign out at "+k.Name+" and try again.", "")
-		return
+		return false
 	}
 	u, outcome, err := users.Federate(r.Context(), s.store, k.ID, id, k.Rules, s.cfg.Now())
 	switch {
@@ -113,21 +114,21 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.Auth
 		s.fedFailed(r, slog.LevelWarn, c, k.ID, "no account", nil)
 		s.errorAt(w, r, http.StatusForbidden, "No account",
 			"Your "+k.Name+" account is not linked to an account here, and accounts are not created on first sign-in. Ask the administrator for access.")
-		return
+		return false
 	case errors.Is(err, users.ErrDisabled) && k.Password != nil:
 		// As with a Portcullis password: the right password of a
 		// disabled account gets the wrong password's page, so the page
 		// tells no one that the account exists or is disabled.
 		s.fedFailed(r, slog.LevelWarn, c, k.ID, "disabled", nil)
 		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, typed)
-		return
+		return false
 	case errors.Is(err, users.ErrDisabled):
 		s.fedFailed(r, slog.LevelWarn, c, k.ID, "disabled", nil)
 		s.errorAt(w, r, http.StatusForbidden, "Account disabled", "Your account here is disabled. Ask the administrator for access.")
-		return
+		return false
 	case err != nil:
 		s.pageFailure(w, r, err)
-		return
+		return false
 	}
 	if outcome == users.LinkedByEmail {
 		s.core.Event(r, slog.LevelInfo, audit.AccountLinked, "sub", u.ID, "connector", k.ID, "client_id", c.ID)
@@ -139,11 +140,12 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request, ar store.Auth
 	}
 	sess, ok := s.startSessionACR(w, r, u, methodConnector+k.ID, amr, acr, authTime)
 	if !ok {
-		return
+		return false
 	}
 	s.core.Event(r, slog.LevelInfo, audit.FederatedLogin, "sub", u.ID, "client_id", c.ID, "connector", k.ID,
 		"outcome", outcomeName(outcome), "upstream_acr", id.ACR, "remote", r.RemoteAddr)
 	s.proceed(w, r, ar, c, &sess)
+	return true
 }
 
 // upstreamSkew is how far an upstream's clock may lag ours: an auth_time

@@ -38,7 +38,11 @@ func (s *Server) directoryLogin(w http.ResponseWriter, r *http.Request, ar store
 		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, username)
 		return
 	}
-	s.cfg.Throttle.Succeed(account)
-	s.cfg.AddressThrottle.Refund(address)
-	s.federated(w, r, ar, c, k, id, username)
+	// Only a sign-in clears the account's count: the right password of a
+	// disabled (or unlinked) account stays counted, as a Portcullis
+	// password's does.
+	if s.federated(w, r, ar, c, k, id, username) {
+		s.cfg.Throttle.Succeed(account)
+		s.cfg.AddressThrottle.Refund(address)
+	}
 }
