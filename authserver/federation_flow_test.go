@@ -282,3 +282,31 @@ func TestFederatedUpstreamCancelled(t *testing.T) {
 		t.Fatalf("got %d to %v, want access_denied at the app", p.status, got)
 	}
 }
+
+// TestFederatedConsentLimitedByClient: a consent form posted after the
+// browser's session was replaced by one through a connector the client
+// does not offer asks for a new sign-in and issues no code.
+func TestFederatedConsentLimitedByClient(t *testing.T) {
+	f := newFederation(t, users.FederationRules{CreateUsers: true}, withDirectory(t, false), func(c *authserver.Config) {
+		for i := range c.Clients {
+			if c.Clients[i].ID == "spa" {
+				c.Clients[i].Connectors = []string{"dir"}
+			}
+		}
+	})
+	b := fedBrowser(t, f.down)
+	spa := newFlow(f.down, f.down.SPAClientID, "", "openid", "profile")
+	consent := directoryForm(t, b, b.get(spa.authURL()), "carol", carolPW)
+	if !strings.Contains(consent.body, `name="decision"`) {
+		t.Fatalf("want spa's consent page, got %d: %s", consent.status, consent.body)
+	}
+	fl := webFlow(f.down, "openid")
+	up := b.continueWith(b.get(fl.authURL(oauth2.SetAuthURLParam("prompt", "login"))), "up")
+	if claims := idClaims(t, f.down, fl, f.upstreamLogin(b, up)); claims["sub"] == "" {
+		t.Fatal("no sub")
+	}
+	p := b.consent(consent, "allow")
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Please sign in again.") {
+		t.Fatalf("consent with a session through up: got %d: %s", p.status, p.body)
+	}
+}
