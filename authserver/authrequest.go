@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/authserver/signin"
 	"github.com/portcullis/portcullis/dpop"
 	"github.com/portcullis/portcullis/store"
 )
@@ -179,7 +180,7 @@ func (s *Server) parseAuthorization(ctx context.Context, p url.Values, client *s
 		return fail(errInvalidRequest("dpop_jkt must be the base64url SHA-256 JWK thumbprint of a key (43 characters)"))
 	}
 	connector := p.Get("connector")
-	if p.Has("connector") && !s.offersConnector(c, connector) {
+	if _, offered := signin.OfferedConnector(s.cfg.Connectors, c, connector); p.Has("connector") && !offered {
 		return fail(errInvalidRequest(fmt.Sprintf("connector %q is not offered to this client", wire.Clip(connector))))
 	}
 	return store.AuthRequest{
@@ -228,13 +229,4 @@ func isBase64URL(s string) bool {
 		}
 	}
 	return true
-}
-
-// offersConnector reports whether the connector id is configured and the
-// client c offers it (store.Client.Connectors; empty means all).
-func (s *Server) offersConnector(c store.Client, id string) bool {
-	if !slices.ContainsFunc(s.cfg.Connectors, func(k Connector) bool { return k.ID == id }) {
-		return false
-	}
-	return len(c.Connectors) == 0 || slices.Contains(c.Connectors, id)
 }

@@ -8,18 +8,34 @@ import (
 
 	"github.com/portcullis/portcullis/authserver"
 	"github.com/portcullis/portcullis/authserver/authservertest"
+	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
 
 // TestFederatedUpstreamACR: the upstream Portcullis's user signs in there
-// with a password and TOTP (acr mfa); the downstream's ID token says the
-// upstream's class, acr mfa, with its own methods, amr [fed].
+// with a password and TOTP (acr mfa); with trust_acr the downstream's ID
+// token says the upstream's class, acr mfa, with its own methods, amr
+// [fed]; without it, the class of amr [fed] alone.
 func TestFederatedUpstreamACR(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trust   bool
+		wantACR string
+	}{
+		{name: "trusted", trust: true, wantACR: "mfa"},
+		{name: "not trusted", trust: false, wantACR: mfa.Level([]string{mfa.AMRFederated})},
+	} {
+		t.Run(tt.name, func(t *testing.T) { upstreamACR(t, tt.trust, tt.wantACR) })
+	}
+}
+
+func upstreamACR(t *testing.T, trust bool, wantACR string) {
 	// The upstream's clock runs a little behind, so that the step addTOTP
 	// moves it on leaves its ID tokens issued in the past.
 	clk := &clock{t: time.Now().Add(-time.Minute)}
-	f := newFederationUp(t, users.FederationRules{CreateUsers: true}, func(c *authserver.Config) { c.Now = clk.Now })
+	f := newFederationUp(t, users.FederationRules{CreateUsers: true}, func(c *authserver.Config) { c.Now = clk.Now },
+		func(c *authserver.Config) { c.Connectors[0].TrustACR = trust })
 	tf := addTOTP(t, f.up, clk)
 	b := fedBrowser(t, f.down)
 	fl := webFlow(f.down, "openid")
@@ -31,8 +47,8 @@ func TestFederatedUpstreamACR(t *testing.T) {
 	form.Set("method", "totp")
 	form.Set("code", tf.code(0))
 	claims := idClaims(t, f.down, fl, b.post(f.up.URL+"/login/factor", form))
-	if amr, _ := claims["amr"].([]any); claims["acr"] != "mfa" || len(amr) != 1 || amr[0] != "fed" {
-		t.Fatalf("acr %v amr %v, want mfa [fed]", claims["acr"], claims["amr"])
+	if amr, _ := claims["amr"].([]any); claims["acr"] != wantACR || len(amr) != 1 || amr[0] != "fed" {
+		t.Fatalf("acr %v amr %v, want %s [fed]", claims["acr"], claims["amr"], wantACR)
 	}
 }
 

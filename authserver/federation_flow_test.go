@@ -110,7 +110,7 @@ func TestFederatedCallbackFaults(t *testing.T) {
 		{"wrong state", func(q url.Values) { q.Set("state", "x"+q.Get("state")) }},
 		{"no state", func(q url.Values) { q.Del("state") }},
 		{"no code", func(q url.Values) { q.Del("code") }},
-		{"upstream error", func(q url.Values) { q.Del("code"); q.Set("error", "access_denied") }},
+		{"upstream error", func(q url.Values) { q.Del("code"); q.Set("error", "server_error") }},
 		{"wrong iss", func(q url.Values) { q.Set("iss", "https://evil.example") }},
 	}
 	for _, tt := range cases {
@@ -224,5 +224,89 @@ func TestFederatedChoice(t *testing.T) {
 		if q := p.location(t).Query(); q.Get("error") != "invalid_request" {
 			t.Errorf("connector=%s for spa: %v", id, q)
 		}
+	}
+}
+
+// TestFederatedSessionLimitedByClient: a session that signed in through
+// the connector "up" does not carry over to a client that offers only
+// "dir": its /authorize shows the login page with the client's choices
+// and issues no code, and prompt=none answers login_required.
+func TestFederatedSessionLimitedByClient(t *testing.T) {
+	f := newFederation(t, users.FederationRules{CreateUsers: true}, func(c *authserver.Config) {
+		c.Connectors = append(c.Connectors, authserver.Connector{ID: "dir", Name: "Directory", Password: directoryConnector(t, false)})
+		for i := range c.Clients {
+			if c.Clients[i].ID == "spa" {
+				c.Clients[i].Connectors = []string{"dir"}
+			}
+		}
+	})
+	b := fedBrowser(t, f.down)
+	fl := webFlow(f.down, "openid")
+	if claims := idClaims(t, f.down, fl, f.signInUpstream(b, fl)); claims["sub"] == "" {
+		t.Fatal("no sub")
+	}
+	spa := newFlow(f.down, f.down.SPAClientID, "", "openid")
+	p := b.get(spa.authURL())
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Continue with Directory") || strings.Contains(p.body, "Continue with Upstream") {
+		t.Fatalf("spa after a sign-in through up: want its login page, got %d: %s", p.status, p.body)
+	}
+	p = b.get(newFlow(f.down, f.down.SPAClientID, "", "openid").authURL(oauth2.SetAuthURLParam("prompt", "none")))
+	if q := p.location(t).Query(); q.Get("error") != "login_required" || q.Get("code") != "" {
+		t.Fatalf("prompt=none: %v", q)
+	}
+	// The web client, which offers every connector, still signs in silently.
+	web := webFlow(f.down, "openid")
+	if q := b.get(web.authURL()).location(t).Query(); q.Get("code") == "" {
+		t.Fatalf("web client after the sign-in: %v", q)
+	}
+}
+
+// TestFederatedUpstreamCancelled: the upstream's access_denied (the
+// person cancelled there) sends the app access_denied with the request's
+// state, recorded at info level, not as a refused answer.
+func TestFederatedUpstreamCancelled(t *testing.T) {
+	f := newFederation(t, users.FederationRules{CreateUsers: true})
+	b := fedBrowser(t, f.down)
+	fl := webFlow(f.down, "openid")
+	up := b.continueWith(b.get(fl.authURL()), "up")
+	form := hiddenLogin(up.body, f.up.Username, f.up.Password)
+	b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cb := b.post(f.up.URL+"/login", form).location(t)
+	q := cb.Query()
+	q.Del("code")
+	q.Set("error", "access_denied")
+	cb.RawQuery = q.Encode()
+	p := b.get(cb.String())
+	got := p.location(t)
+	if got.Query().Get("error") != "access_denied" || got.Query().Get("state") != fl.state || !strings.HasPrefix(got.String(), f.down.RedirectURI) {
+		t.Fatalf("got %d to %v, want access_denied at the app", p.status, got)
+	}
+}
+
+// TestFederatedConsentLimitedByClient: a consent form posted after the
+// browser's session was replaced by one through a connector the client
+// does not offer asks for a new sign-in and issues no code.
+func TestFederatedConsentLimitedByClient(t *testing.T) {
+	f := newFederation(t, users.FederationRules{CreateUsers: true}, withDirectory(t, false), func(c *authserver.Config) {
+		for i := range c.Clients {
+			if c.Clients[i].ID == "spa" {
+				c.Clients[i].Connectors = []string{"dir"}
+			}
+		}
+	})
+	b := fedBrowser(t, f.down)
+	spa := newFlow(f.down, f.down.SPAClientID, "", "openid", "profile")
+	consent := directoryForm(t, b, b.get(spa.authURL()), "carol", carolPW)
+	if !strings.Contains(consent.body, `name="decision"`) {
+		t.Fatalf("want spa's consent page, got %d: %s", consent.status, consent.body)
+	}
+	fl := webFlow(f.down, "openid")
+	up := b.continueWith(b.get(fl.authURL(oauth2.SetAuthURLParam("prompt", "login"))), "up")
+	if claims := idClaims(t, f.down, fl, f.upstreamLogin(b, up)); claims["sub"] == "" {
+		t.Fatal("no sub")
+	}
+	p := b.consent(consent, "allow")
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Please sign in again.") {
+		t.Fatalf("consent with a session through up: got %d: %s", p.status, p.body)
 	}
 }

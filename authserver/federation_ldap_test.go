@@ -12,6 +12,7 @@ import (
 	"github.com/portcullis/portcullis/connectors/ldap"
 	"github.com/portcullis/portcullis/connectors/ldap/ldaptest"
 	"github.com/portcullis/portcullis/requestid"
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -141,4 +142,30 @@ func TestDirectoryThrottle(t *testing.T) {
 	if !slices.Equal(dir, local) || dir[0] != http.StatusOK || dir[7] != http.StatusTooManyRequests {
 		t.Fatalf("directory's answers %v, Portcullis passwords' %v: want the same, from 200 to 429", dir, local)
 	}
+}
+
+// TestDirectoryDisabledUser: the right directory password of a disabled
+// user gets the page a wrong password gets, never "Account disabled", and
+// stays counted as a wrong one does, so repeated tries are throttled.
+func TestDirectoryDisabledUser(t *testing.T) {
+	f := newFederation(t, users.FederationRules{CreateUsers: true}, withDirectory(t, false), frozenThrottles)
+	b := fedBrowser(t, f.down)
+	fl := webFlow(f.down, "openid")
+	claims := idClaims(t, f.down, fl, directoryForm(t, b, b.get(fl.authURL()), "carol", carolPW))
+	sub, _ := claims["sub"].(string)
+	if err := f.down.Store.UpdateUser(context.Background(), sub, func(u *store.User) error { u.Disabled = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	b = fedBrowser(t, f.down)
+	p := directoryForm(t, b, b.get(webFlow(f.down, "openid").authURL()), "carol", carolPW)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Wrong username or password.") || strings.Contains(strings.ToLower(p.body), "disabled") {
+		t.Fatalf("disabled user's right password: got %d: %s", p.status, p.body)
+	}
+	login := b.get(webFlow(f.down, "openid").authURL())
+	for range 8 {
+		if p := directoryForm(t, b, login, "carol", carolPW); p.status == http.StatusTooManyRequests {
+			return
+		}
+	}
+	t.Fatal("a disabled user's right passwords are not counted: never throttled")
 }

@@ -33,6 +33,13 @@ type Connector struct {
 	Provisioning Provisioning `yaml:"provisioning"`
 	// Groups maps upstream groups to the groups claim and to roles.
 	Groups GroupRules `yaml:"groups"`
+	// TrustACR takes the upstream's acr, when it is one of Portcullis's
+	// classes (sfa, mfa, phr), as the class of the session, so that a
+	// second factor proved upstream meets acr_values=mfa here. Zero value:
+	// off, the session's class is that of its methods (amr fed), since an
+	// upstream that sends acr "mfa" in another sense would otherwise pass
+	// every MFA requirement. oidc only.
+	TrustACR bool `yaml:"trust_acr"`
 }
 
 // Provisioning decides what a first sign-in through a connector does.

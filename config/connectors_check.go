@@ -35,6 +35,10 @@ func (c *Config) validateConnectors(p *problems) {
 	c.connectors = nil
 	ids := map[string]bool{}
 	var client *http.Client
+	var configured []string
+	for _, u := range c.Users {
+		configured = append(configured, u.Username)
+	}
 	for i, k := range c.Connectors {
 		key := fmt.Sprintf("connectors[%d]", i)
 		if !connectorID.MatchString(k.ID) {
@@ -69,7 +73,11 @@ func (c *Config) validateConnectors(p *problems) {
 		if client == nil {
 			client = upstreamClient()
 		}
-		ac := authserver.Connector{ID: k.ID, Name: k.Name, Rules: k.rules()}
+		if k.Type == ConnectorGitHub && k.GitHub != nil && len(k.GitHub.Orgs) == 0 && (k.Groups.Claim || len(k.Groups.Roles) > 0) {
+			p.add(key+".github.orgs", "is required with groups.claim or groups.roles: anyone can create a GitHub organisation with a free name, so groups are only meaningful within the organisations listed")
+		}
+		p.check(!k.TrustACR || k.Type == ConnectorOIDC, key+".trust_acr", "is for oidc connectors only: others give no acr")
+		ac := authserver.Connector{ID: k.ID, Name: k.Name, Rules: k.rules(configured), TrustACR: k.TrustACR}
 		var err error
 		var section any
 		switch k.Type {
@@ -105,9 +113,24 @@ func (c *Config) validateConnectors(p *problems) {
 		"password.enabled", "false needs a connector or passkeys: nobody could sign in")
 }
 
-// rules are the connector's account rules for users.Federate.
-func (k Connector) rules() users.FederationRules {
-	return users.FederationRules{
+// ConnectorWarnings are what the server logs at start about connectors
+// that work but are set up in a way that can hand an account to someone
+// else: an LDAP connector whose subject is the entry's DN, which a new
+// entry of the same name gets again.
+func (c *Config) ConnectorWarnings() []string {
+	var out []string
+	for i, k := range c.Connectors {
+		if k.Type == ConnectorLDAP && k.LDAP != nil && k.LDAP.UserSearch.Attributes.Subject == "" {
+			out = append(out, fmt.Sprintf("connectors[%d].ldap.user_search.attributes.subject is not set (connector %q): the subject is the entry's DN, so an entry deleted and created again under the same DN signs in to the old user; set it to entryUUID (objectGUID on Active Directory)", i, k.ID))
+		}
+	}
+	return out
+}
+
+// rules are the connector's account rules for users.Federate; configured
+// are the file's usernames.
+func (k Connector) rules(configured []string) users.FederationRules {
+	return users.FederationRules{Configured: configured,
 		CreateUsers: k.Provisioning.CreateUsers == nil || *k.Provisioning.CreateUsers,
 		LinkByEmail: k.Provisioning.LinkByEmail,
 		GroupsClaim: k.Groups.Claim, Include: k.Groups.Include, Roles: k.Groups.Roles,

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -36,10 +38,15 @@ func TestConnectors(t *testing.T) {
 		{name: "github secret missing", body: "connectors: [{id: x, name: X, type: github, github: {client_id: a}}]\n", want: []string{"connectors[0].github.client_secret"}},
 		{name: "ldap url missing", body: "connectors: [{id: x, name: X, type: ldap, ldap: {}}]\n", want: []string{"connectors[0].ldap.url"}},
 		{name: "ldap cleartext off loopback", body: "connectors: [{id: x, name: X, type: ldap, ldap: {url: \"ldap://dir.example.com\", user_search: {base_dn: \"dc=x\", filter: \"(uid={username})\"}}}]\n", want: []string{"connectors[0].ldap.url"}},
-		{name: "known role", body: "connectors: [{id: gh, name: G, type: github, github: {client_id: a, client_secret: b}, groups: {roles: {admin: [ops]}}}]\n", built: 1},
-		{name: "unknown role", body: "connectors: [{id: gh, name: G, type: github, github: {client_id: a, client_secret: b}, groups: {roles: {root: [ops]}}}]\n", want: []string{"connectors[0].groups.roles.root"}, built: 1},
+		{name: "known role", body: "connectors: [{id: gh, name: G, type: github, github: {client_id: a, client_secret: b, orgs: [example]}, groups: {roles: {admin: [example]}}}]\n", built: 1},
+		{name: "unknown role", body: "connectors: [{id: gh, name: G, type: github, github: {client_id: a, client_secret: b, orgs: [example]}, groups: {roles: {root: [example]}}}]\n", want: []string{"connectors[0].groups.roles.root"}, built: 1},
+		{name: "github roles without orgs", body: "connectors: [{id: gh, name: G, type: github, github: {client_id: a, client_secret: b}, groups: {roles: {admin: [ops]}}}]\n", want: []string{"connectors[0].github.orgs"}, built: 1},
+		{name: "github groups claim without orgs", body: "connectors: [{id: gh, name: G, type: github, github: {client_id: a, client_secret: b}, groups: {claim: true}}]\n", want: []string{"connectors[0].github.orgs"}, built: 1},
+		{name: "oidc roles without orgs", body: "connectors: [{id: corp, name: C, type: oidc, oidc: {issuer: \"https://idp.example.com\", client_id: pc, client_secret: s}, groups: {roles: {admin: [ops]}}}]\n", built: 1},
 		{name: "client names a connector", body: "connectors: [" + githubOK + "]\nclients: [{client_id: app, token_endpoint_auth_method: none, grant_types: [authorization_code], redirect_uris: [\"https://app.example.com/cb\"], scopes: [openid], connectors: [gh]}]\n", built: 1},
 		{name: "client names an unknown connector", body: "connectors: [" + githubOK + "]\nclients: [{client_id: app, token_endpoint_auth_method: none, grant_types: [authorization_code], redirect_uris: [\"https://app.example.com/cb\"], scopes: [openid], connectors: [gh, corp]}]\n", want: []string{"clients[0].connectors[1]"}, built: 1},
+		{name: "trust_acr on oidc", body: "connectors: [{id: corp, name: Corp, type: oidc, trust_acr: true, oidc: {issuer: \"https://idp.example.com\", client_id: pc, client_secret: s}}]\n", built: 1},
+		{name: "trust_acr on github", body: "connectors: [{id: gh, name: G, type: github, trust_acr: true, github: {client_id: a, client_secret: b}}]\n", want: []string{"connectors[0].trust_acr"}, built: 1},
 		{name: "password off with passkeys", body: "password: {enabled: false}\n"},
 		{name: "password off with a connector", body: "password: {enabled: false}\nmfa: {allowed: [totp]}\nconnectors: [" + githubOK + "]\n", built: 1},
 		{name: "password off alone", body: "password: {enabled: false}\nmfa: {allowed: [totp]}\n", want: []string{"password.enabled"}},
@@ -69,12 +76,40 @@ func TestConnectors(t *testing.T) {
 				if k.ID != cfg.Connectors[i].ID || (k.Redirect == nil) == (k.Password == nil) {
 					t.Errorf("connector %d = %+v", i, k)
 				}
+				if k.TrustACR != cfg.Connectors[i].TrustACR {
+					t.Errorf("connector %d: TrustACR %v, file %v", i, k.TrustACR, cfg.Connectors[i].TrustACR)
+				}
 				if !k.Rules.CreateUsers {
 					t.Errorf("connector %d: create_users defaults to false", i)
 				}
 			}
 			if want := cfg.Password.Enabled != nil && !*cfg.Password.Enabled; as.PasswordDisabled != want {
 				t.Errorf("PasswordDisabled = %v, want %v", as.PasswordDisabled, want)
+			}
+		})
+	}
+}
+
+// TestConnectorWarnings: an LDAP connector without attributes.subject is
+// warned about at start, one with it is not.
+func TestConnectorWarnings(t *testing.T) {
+	const dir = "{id: dir, name: Directory, type: ldap, ldap: {url: \"ldap://127.0.0.1:389\", user_search: {base_dn: \"ou=people,dc=example,dc=com\", filter: \"(uid={username})\"%s}}}"
+	for _, tt := range []struct {
+		name, attrs string
+		want        int
+	}{
+		{name: "DN subject", attrs: "", want: 1},
+		{name: "entryUUID subject", attrs: ", attributes: {subject: entryUUID}", want: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := "issuer: https://login.example.com\nstorage: sqlite://x.db\nconnectors: [" + fmt.Sprintf(dir, tt.attrs) + "]\n"
+			cfg, err := Parse([]byte(doc), "/", env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := cfg.ConnectorWarnings()
+			if len(w) != tt.want || tt.want > 0 && !strings.Contains(w[0], "connectors[0].ldap.user_search.attributes.subject") {
+				t.Fatalf("warnings = %q, want %d naming the key", w, tt.want)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"time"
 )
 
 // Identity is who an upstream says signed in.
@@ -31,6 +32,10 @@ type Identity struct {
 	// them (OpenID Connect only).
 	ACR string
 	AMR []string
+	// AuthTime is when the person last authenticated at the upstream (the
+	// verified ID token's auth_time, OpenID Connect Core section 2); zero
+	// when the upstream does not say (GitHub, LDAP).
+	AuthTime time.Time
 }
 
 // Redirect is a connector that sends the browser to the upstream and
@@ -38,14 +43,27 @@ type Identity struct {
 type Redirect interface {
 	// Start returns the upstream authorization URL for one sign-in that
 	// returns to callback, and the state to keep for Finish (the caller
-	// seals it: it holds the PKCE verifier and nonce). loginHint, when not
-	// empty, is passed on where the upstream supports it.
-	Start(ctx context.Context, callback, loginHint string) (authURL string, st State, err error)
+	// seals it: it holds the PKCE verifier and nonce). opts are passed on
+	// where the upstream supports them.
+	Start(ctx context.Context, callback string, opts StartOptions) (authURL string, st State, err error)
 	// Finish checks the upstream's answer at callback (its query) against
 	// st and returns the identity. Errors wrap ErrUpstream (the upstream
 	// failed or cannot be reached) or ErrRefused (its answer is not
 	// acceptable: wrong issuer, audience, nonce, state, signature...).
 	Finish(ctx context.Context, callback string, st State, query url.Values) (Identity, error)
+}
+
+// StartOptions are what the downstream authorization request asks of the
+// upstream sign-in (OpenID Connect Core section 3.1.2.1).
+type StartOptions struct {
+	// LoginHint, when not empty, suggests who signs in.
+	LoginHint string
+	// Prompt, when "login", asks the upstream to authenticate the person
+	// again rather than reuse its session.
+	Prompt string
+	// MaxAge, when not nil, is the oldest authentication in seconds the
+	// upstream may reuse.
+	MaxAge *int64
 }
 
 // State is what a redirect sign-in keeps between Start and Finish.

@@ -55,7 +55,12 @@ type Session struct {
 	AMR      []string  `json:"amr"`
 	// ACR is the authentication context class the sign-in reached
 	// (mfa.Level of AMR).
-	ACR       string    `json:"acr,omitempty"`
+	ACR string `json:"acr,omitempty"`
+	// Method is how the session signed in: "password", "passkey" or
+	// "connector:" and the connector's ID; a client that does not offer
+	// that connector asks for a new sign-in. Empty in sessions older than
+	// the field.
+	Method    string    `json:"method,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 

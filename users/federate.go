@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/portcullis/portcullis/connectors"
 	"github.com/portcullis/portcullis/store"
 )
@@ -32,6 +34,10 @@ type FederationRules struct {
 	// to the upstream groups (exact names) that grant it. The roles are
 	// replaced at every sign-in.
 	Roles map[string][]string
+	// Configured are the configuration file's usernames: a just-in-time
+	// user never takes one (ignoring case), and none of their users is
+	// ever linked by email, since the file is the truth for them.
+	Configured []string
 }
 
 // Outcome says how Federate found the user.
@@ -111,7 +117,7 @@ func findOrCreate(ctx context.Context, s FederateStore, connectorID string, id c
 	}
 	link := store.Link{ConnectorID: connectorID, Subject: id.Subject, CreatedAt: now}
 	if rules.LinkByEmail && id.EmailVerified && id.Email != "" {
-		owner, err := emailOwner(ctx, s, id.Email)
+		owner, err := emailOwner(ctx, s, id.Email, rules.Configured)
 		if err != nil {
 			return store.User{}, 0, err
 		}
@@ -134,7 +140,17 @@ func findOrCreate(ctx context.Context, s FederateStore, connectorID string, id c
 	}
 	base := baseUsername(id)
 	for i := 1; ; i++ {
-		u := store.User{ID: NewID(), Username: candidate(base, i), CreatedAt: now}
+		name := candidate(base, i)
+		if i <= maxUsernameTries {
+			taken, err := usernameTaken(ctx, s, name, rules.Configured)
+			if err != nil {
+				return store.User{}, 0, err
+			}
+			if taken {
+				continue
+			}
+		}
+		u := store.User{ID: NewID(), Username: name, CreatedAt: now}
 		refresh(&u, id, rules)
 		link.UserID = u.ID
 		err := s.CreateLink(ctx, link, &u)
@@ -174,9 +190,11 @@ func linkedUser(ctx context.Context, s FederateStore, connectorID, subject strin
 }
 
 // emailOwner returns the one user whose email claim is email, ignoring
-// case, or nil when none or several have it: an ambiguous address links
-// no one.
-func emailOwner(ctx context.Context, s FederateStore, email string) (*store.User, error) {
+// case, and whose email_verified claim is true, or nil when none or
+// several have it: an ambiguous address links no one, and an unverified
+// one (a just-in-time user's own claim, say) never attracts a link that
+// would hand the account to whoever holds the address later.
+func emailOwner(ctx context.Context, s FederateStore, email string, configured []string) (*store.User, error) {
 	var found []store.User
 	q := store.UserQuery{Text: email, Limit: store.MaxPageLimit}
 	for {
@@ -185,7 +203,9 @@ func emailOwner(ctx context.Context, s FederateStore, email string) (*store.User
 			return nil, fmt.Errorf("federate: find email: %w", err)
 		}
 		for _, u := range page {
-			if e, _ := u.Claims["email"].(string); strings.EqualFold(e, email) {
+			e, _ := u.Claims["email"].(string)
+			verified, _ := u.Claims["email_verified"].(bool)
+			if verified && strings.EqualFold(e, email) && !containsFold(configured, u.Username) {
 				found = append(found, u)
 			}
 		}
@@ -201,13 +221,16 @@ func emailOwner(ctx context.Context, s FederateStore, email string) (*store.User
 }
 
 // refresh sets the claims the upstream gives and, with rules.Roles, the
-// roles. Claims the upstream does not give stay as they are.
+// roles. Claims the upstream does not give stay as they are, and a
+// verified address is never replaced by an unverified one: the verified
+// claim is what linking by email trusts.
 func refresh(u *store.User, id connectors.Identity, rules FederationRules) {
 	claims := maps.Clone(u.Claims)
 	if claims == nil {
 		claims = map[string]any{}
 	}
-	if id.Email != "" {
+	wasVerified, _ := claims["email_verified"].(bool)
+	if id.Email != "" && (id.EmailVerified || !wasVerified) {
 		claims["email"] = id.Email
 		claims["email_verified"] = id.EmailVerified
 	}
@@ -256,26 +279,68 @@ func included(group string, patterns []string) bool {
 	return false
 }
 
+// reservedUsernames are names a just-in-time user never gets as they are:
+// people and operators read them as the system's own.
+var reservedUsernames = []string{"admin", "administrator", "root", "system", "portcullis"}
+
+// maxUsernameLen bounds a just-in-time username.
+const maxUsernameLen = 64
+
 // baseUsername is the upstream's username, else its email's local part,
-// else "user".
+// else "user", folded to a safe set so that no name looks like another
+// (a configured "admin" beside "Admin", "admin\u200b" or a right-to-left
+// override): compatibility-normalised (NFKC: full-width letters become
+// ASCII), lower-cased, every character outside [a-z0-9._@-] replaced by
+// "-", and trimmed of "-" and ".".
 func baseUsername(id connectors.Identity) string {
 	name := strings.TrimSpace(id.Username)
 	if name == "" {
 		name, _, _ = strings.Cut(id.Email, "@")
 	}
 	name = strings.Map(func(r rune) rune {
-		if r <= ' ' || r == 0x7f {
-			return -1
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '@', r == '-':
+			return r
 		}
-		return r
-	}, name)
-	if r := []rune(name); len(r) > 64 {
-		name = string(r[:64])
+		return '-'
+	}, strings.ToLower(norm.NFKC.String(name)))
+	name = strings.Trim(name, "-.")
+	if len(name) > maxUsernameLen {
+		name = strings.TrimRight(name[:maxUsernameLen], "-.")
 	}
 	if name == "" {
 		name = "user"
 	}
 	return name
+}
+
+// usernameTaken reports whether a just-in-time user may not take name:
+// reserved, a configured user's, or a stored user's, ignoring case (the
+// store's uniqueness is exact, and "Alice" beside "alice" is one person
+// to a reader).
+func usernameTaken(ctx context.Context, s FederateStore, name string, configured []string) (bool, error) {
+	if containsFold(reservedUsernames, name) || containsFold(configured, name) {
+		return true, nil
+	}
+	q := store.UserQuery{Text: name, Limit: store.MaxPageLimit}
+	for {
+		page, err := s.SearchUsers(ctx, q)
+		if err != nil {
+			return false, fmt.Errorf("federate: find username: %w", err)
+		}
+		if slices.ContainsFunc(page, func(u store.User) bool { return strings.EqualFold(u.Username, name) }) {
+			return true, nil
+		}
+		if len(page) < q.Limit {
+			return false, nil
+		}
+		q.After = page[len(page)-1].Username
+	}
+}
+
+// containsFold reports whether list holds s, ignoring case.
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
 
 // candidate is the i-th username tried: base, then base-2, base-3...; past
@@ -287,6 +352,6 @@ func candidate(base string, i int) string {
 	case i <= maxUsernameTries:
 		return base + "-" + strconv.Itoa(i)
 	default:
-		return base + "-" + NewID()[:8]
+		return base + "-" + strings.ToLower(NewID()[:8])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/store/sqlite"
 	"github.com/portcullis/portcullis/users/throttletest"
 )
@@ -123,5 +124,45 @@ func TestSync(t *testing.T) {
 		if u, _ := s.GetUserByUsername(ctx, "demo"); !slices.Equal(u.Roles, roles) {
 			t.Fatalf("roles %q after a sync of %q", u.Roles, roles)
 		}
+	}
+}
+
+// TestSyncRefusesForeignUser: a configured username that a federated
+// (linked) or password-less user already holds fails the start, naming
+// the username, and leaves that user as it was.
+func TestSyncRefusesForeignUser(t *testing.T) {
+	tests := []struct {
+		name string
+		user store.User
+		link bool
+	}{
+		{name: "just-in-time user", user: store.User{ID: "jit", Username: "ops"}, link: true},
+		{name: "linked user with a password", user: store.User{ID: "jit", Username: "ops", PasswordHash: HashPassword("x")}, link: true},
+		{name: "user without a password", user: store.User{ID: "cli", Username: "ops"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "u.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if tt.link {
+				err = s.CreateLink(ctx, store.Link{ConnectorID: "corp", Subject: "up", UserID: tt.user.ID}, &tt.user)
+			} else {
+				err = s.CreateUser(ctx, tt.user)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Sync(ctx, s, []Configured{{Username: "ops", Password: "pw", Roles: []string{"admin"}}}, time.Now())
+			if err == nil || !strings.Contains(err.Error(), `"ops"`) {
+				t.Fatalf("err = %v, want a refusal naming ops", err)
+			}
+			if u, _ := s.GetUserByUsername(ctx, "ops"); len(u.Roles) != 0 || u.PasswordHash != tt.user.PasswordHash {
+				t.Fatalf("the stored user was adopted: %+v", u)
+			}
+		})
 	}
 }

@@ -20,16 +20,21 @@ type Connector struct {
 	Password connectors.Password
 	// Rules are its account rules (users.Federate).
 	Rules users.FederationRules
+	// TrustACR takes the upstream's acr as the session's class (config's
+	// trust_acr); else the class is mfa.Level of the session's amr.
+	TrustACR bool
 }
 
 // connectorButton is one "Continue with" button of the login page.
 type connectorButton struct{ ID, Name string }
 
-// offered returns the connectors client c offers (store.Client.Connectors;
-// empty means all), in configuration order.
-func (s *Server) offered(c store.Client) []Connector {
+// Offered returns the connectors of all that client c offers
+// (store.Client.Connectors; empty means all), in configuration order. The
+// authorization endpoint's connector parameter and the sign-in pages both
+// decide by it.
+func Offered(all []Connector, c store.Client) []Connector {
 	var out []Connector
-	for _, k := range s.cfg.Connectors {
+	for _, k := range all {
 		if len(c.Connectors) == 0 || slices.Contains(c.Connectors, k.ID) {
 			out = append(out, k)
 		}
@@ -37,14 +42,22 @@ func (s *Server) offered(c store.Client) []Connector {
 	return out
 }
 
-// connector returns the connector id if c offers it.
-func (s *Server) connector(c store.Client, id string) (Connector, bool) {
-	for _, k := range s.offered(c) {
+// OfferedConnector returns the connector id of all if c offers it.
+func OfferedConnector(all []Connector, c store.Client, id string) (Connector, bool) {
+	for _, k := range Offered(all, c) {
 		if k.ID == id {
 			return k, true
 		}
 	}
 	return Connector{}, false
+}
+
+// offered returns the connectors client c offers.
+func (s *Server) offered(c store.Client) []Connector { return Offered(s.cfg.Connectors, c) }
+
+// connector returns the connector id if c offers it.
+func (s *Server) connector(c store.Client, id string) (Connector, bool) {
+	return OfferedConnector(s.cfg.Connectors, c, id)
 }
 
 // loginChoices fills the login page's ways to sign in: the connector

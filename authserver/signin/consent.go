@@ -63,7 +63,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := s.session(w, r)
-	if s.needsLogin(ar, sess) {
+	if s.needsLogin(ar, sess) || !s.allowsMethod(c, sess) {
 		s.renderLogin(w, r, ar, c, http.StatusOK, "Please sign in again.", "")
 		return
 	}

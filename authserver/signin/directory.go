@@ -1,15 +1,10 @@
 package signin
 
 import (
-	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
-	"strconv"
 
-	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/store"
-	"github.com/portcullis/portcullis/users"
 )
 
 // directoryLogin checks a username and password posted by the form of a
@@ -24,22 +19,10 @@ func (s *Server) directoryLogin(w http.ResponseWriter, r *http.Request, ar store
 		return
 	}
 	ar.Connector = k.ID // the page shows this form again
-	account, address := users.LoginKeys(k.ID+":"+username, s.core.ClientIP(r))
-	accounts := []string{account}
-	if len(username) > maxUsernameLength {
-		accounts = nil
-	}
-	wait := s.cfg.AddressThrottle.Try(address)
-	if wait == 0 {
-		if wait = s.cfg.Throttle.Try(accounts...); wait > 0 {
-			s.cfg.AddressThrottle.Refund(address)
-		}
-	}
-	if wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, "connector", k.ID, "client_id", c.ID, "remote", r.RemoteAddr)
-		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
+	account, address, accounts := s.attemptKeys(r, k.ID+":"+username, username)
+	if !s.tryThrottles(w, r, ar, c, address, accounts, username, func() []any {
+		return []any{"connector", k.ID, "client_id", c.ID, "remote", r.RemoteAddr}
+	}) {
 		return
 	}
 	id, ok, err := k.Password.Login(r.Context(), username, password)
@@ -55,7 +38,11 @@ func (s *Server) directoryLogin(w http.ResponseWriter, r *http.Request, ar store
 		s.renderLogin(w, r, ar, c, http.StatusOK, wrongPassword, username)
 		return
 	}
-	s.cfg.Throttle.Succeed(account)
-	s.cfg.AddressThrottle.Refund(address)
-	s.federated(w, r, ar, c, k, id)
+	// Only a sign-in clears the account's count: the right password of a
+	// disabled (or unlinked) account stays counted, as a Portcullis
+	// password's does.
+	if s.federated(w, r, ar, c, k, id, username) {
+		s.cfg.Throttle.Succeed(account)
+		s.cfg.AddressThrottle.Refund(address)
+	}
 }

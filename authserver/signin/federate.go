@@ -6,7 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"time"
+	"slices"
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/connectors"
@@ -87,9 +87,13 @@ func (s *Server) handleConnector(w http.ResponseWriter, r *http.Request) {
 }
 
 // startUpstream sends the browser to the upstream of k for ar, with the
-// request's login_hint, and sets the cookie the callback needs.
+// request's login_hint, prompt=login and max_age, and sets the cookie the callback needs.
 func (s *Server) startUpstream(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, k Connector) {
-	authURL, st, err := k.Redirect.Start(r.Context(), s.cfg.Issuer+callbackPath, ar.LoginHint)
+	so := connectors.StartOptions{LoginHint: ar.LoginHint, MaxAge: ar.MaxAge}
+	if slices.Contains(ar.Prompt, "login") {
+		so.Prompt = "login"
+	}
+	authURL, st, err := k.Redirect.Start(r.Context(), s.cfg.Issuer+callbackPath, so)
 	if err != nil {
 		s.upstreamFailed(w, r, c, k, err)
 		return
@@ -156,7 +160,3 @@ func (s *Server) fedFailed(r *http.Request, level slog.Level, c store.Client, co
 	}
 	s.core.Event(r, level, audit.FederatedLoginFailed, kv...)
 }
-
-// tripExpiry is until when a spent state is remembered: as long as its
-// cookie could be presented.
-func tripExpiry(t upstreamTrip) time.Time { return time.Unix(t.Expires, 0) }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
@@ -52,7 +53,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, ar store.AuthRe
 		}
 		user = u
 	}
-	if s.needsLogin(ar, sess) {
+	if s.needsLogin(ar, sess) || !s.allowsMethod(c, sess) {
 		if promptsNone(ar) {
 			s.finish(w, r, ar, url.Values{"error": {"login_required"}, "error_description": {"the user must sign in"}})
 			return
@@ -100,6 +101,19 @@ func (s *Server) needsLogin(ar store.AuthRequest, sess *store.Session) bool {
 		return true
 	}
 	return false
+}
+
+// allowsMethod reports whether client c accepts how sess signed in: a
+// session that came through a connector the client does not offer
+// (clients[].connectors) must sign in again with one it offers, or the
+// restriction would hold only until the first sign-in elsewhere.
+func (s *Server) allowsMethod(c store.Client, sess *store.Session) bool {
+	id, ok := strings.CutPrefix(sess.Method, methodConnector)
+	if !ok {
+		return true
+	}
+	_, offered := s.connector(c, id)
+	return offered
 }
 
 func covers(granted, wanted []string) bool {

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -77,25 +78,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, ar, c, http.StatusBadRequest, "Sign-in with a password is turned off here.", "")
 		return
 	}
-	account, address := users.LoginKeys(username, s.core.ClientIP(r))
-	// A username too long to exist gets no account entry, so that it
-	// cannot fill the throttle; the address still counts it.
-	accounts := []string{account}
-	if len(username) > maxUsernameLength {
-		accounts = nil
-	}
-	wait := s.cfg.AddressThrottle.Try(address)
-	if wait == 0 {
-		if wait = s.cfg.Throttle.Try(accounts...); wait > 0 {
-			// Refused unevaluated: the address does not pay for it.
-			s.cfg.AddressThrottle.Refund(address)
-		}
-	}
-	if wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, append(s.typedUsername(s.lookupTyped(r, username), username), "client_id", c.ID)...)
-		s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
+	account, address, accounts := s.attemptKeys(r, username, username)
+	if !s.tryThrottles(w, r, ar, c, address, accounts, username, func() []any {
+		return append(s.typedUsername(s.lookupTyped(r, username), username), "client_id", c.ID)
+	}) {
 		return
 	}
 	valid, err := s.checkPassword(r, username, password)
@@ -134,7 +120,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Throttle.Succeed(account)
 	s.cfg.AddressThrottle.Refund(address)
 	u := valid.user
-	sess, ok := s.startSession(w, r, u, []string{mfa.AMRPassword})
+	sess, ok := s.startSession(w, r, u, methodPassword, []string{mfa.AMRPassword})
 	if !ok {
 		return
 	}
@@ -142,31 +128,74 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.proceed(w, r, ar, c, &sess)
 }
 
-// startSession begins the sign-on session of u, signed in now with the
-// methods amr, in place of the browser's previous one: a new session ID
-// at every sign-in defeats session fixation. On a store failure it
-// answers and reports false.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User, amr []string) (store.Session, bool) {
-	return s.startSessionACR(w, r, u, amr, mfa.Level(amr))
+// Session methods (store.Session.Method) of Portcullis's own sign-ins; a
+// federated one is methodConnector and the connector's ID.
+const (
+	methodPassword  = "password"
+	methodPasskey   = "passkey"
+	methodConnector = "connector:"
+)
+
+// startSession begins the sign-on session of u, signed in now by method
+// with the methods amr, in place of the browser's previous one: a new
+// session ID at every sign-in defeats session fixation. On a store
+// failure it answers and reports false.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User, method string, amr []string) (store.Session, bool) {
+	return s.startSessionACR(w, r, u, method, amr, mfa.Level(amr), time.Time{})
 }
 
-// startSessionACR is startSession with the session's acr given: an
-// upstream's, for a federated sign-in.
-func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store.User, amr []string, acr string) (store.Session, bool) {
+// startSessionACR is startSession with the session's acr and auth time
+// given (zero: now): an upstream's, for a federated sign-in.
+func (s *Server) startSessionACR(w http.ResponseWriter, r *http.Request, u store.User, method string, amr []string, acr string, authTime time.Time) (store.Session, bool) {
 	ctx := r.Context()
 	if old, err := r.Cookie(s.cookies.session); err == nil {
 		s.store.DeleteSession(ctx, wire.Digest(old.Value))
 	}
 	now := s.cfg.Now()
 	sid := wire.RandomToken()
-	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: now,
-		AMR: amr, ACR: acr, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	sess := store.Session{IDHash: wire.Digest(sid), SID: wire.RandomToken(), UserID: u.ID, AuthTime: cmp.Or(authTime, now),
+		AMR: amr, ACR: acr, Method: method, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.pageFailure(w, r, err)
 		return store.Session{}, false
 	}
 	s.cookies.set(w, s.cookies.session, sid, int(s.cfg.SessionTTL.Seconds()))
 	return sess, true
+}
+
+// attemptKeys are the throttle keys of a password attempt at account key
+// (the username typed, or a directory's prefixed one) from r's address.
+// A username too long to exist gets no account entry, so that it cannot
+// fill the throttle; the address still counts it.
+func (s *Server) attemptKeys(r *http.Request, key, username string) (account, address string, accounts []string) {
+	account, address = users.LoginKeys(key, s.core.ClientIP(r))
+	if len(username) <= maxUsernameLength {
+		accounts = []string{account}
+	}
+	return account, address, accounts
+}
+
+// tryThrottles counts a password attempt at address and accounts before
+// it is evaluated, so that concurrent guesses cannot overtake the count.
+// When either refuses, it records LoginThrottled with event's key-values
+// (computed only then) and answers the login page with 429 and
+// Retry-After, and reports false.
+func (s *Server) tryThrottles(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, address string, accounts []string, username string, event func() []any) bool {
+	wait := s.cfg.AddressThrottle.Try(address)
+	if wait == 0 {
+		if wait = s.cfg.Throttle.Try(accounts...); wait > 0 {
+			// Refused unevaluated: the address does not pay for it.
+			s.cfg.AddressThrottle.Refund(address)
+		}
+	}
+	if wait == 0 {
+		return true
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.core.Event(r, slog.LevelWarn, audit.LoginThrottled, event()...)
+	s.renderLogin(w, r, ar, c, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %d seconds.", secs), username)
+	return false
 }
 
 // wrongPassword is the login page's message for every refused password

@@ -84,7 +84,7 @@ func (s *Server) handlePasskeyLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, ar, c, http.StatusBadRequest, "The passkey could not be verified. Try again, or sign in with your password.", "")
 		return
 	}
-	sess, ok := s.startSession(w, r, u, amr)
+	sess, ok := s.startSession(w, r, u, methodPasskey, amr)
 	if !ok {
 		return
 	}

@@ -129,6 +129,9 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	if err := reportKeysAtRest(ctx, cfg, st, log); err != nil {
 		return err
 	}
+	for _, w := range cfg.ConnectorWarnings() {
+		log.Warn(w)
+	}
 	// Every key is read through the key-encryption keys: one that cannot
 	// be decrypted stops the start here, naming its kid.
 	ks := keys.Sealed(st, cfg.KeyRing())

@@ -2,9 +2,9 @@ package github
 
 import (
 	"errors"
-	"net"
-	"net/url"
 	"strings"
+
+	"github.com/portcullis/portcullis/connectors"
 )
 
 // Config is one GitHub (or GitHub Enterprise Server) upstream, as written
@@ -28,7 +28,9 @@ type Config struct {
 	// Orgs, when not empty, allows only members of at least one of these
 	// organisations (by login, case-insensitive) to sign in. Empty allows
 	// any GitHub user. An organisation that restricts OAuth app access
-	// hides its membership until it approves the app.
+	// hides its membership until it approves the app. When set, the
+	// groups are those of these organisations only (anyone can create an
+	// organisation of any free name).
 	Orgs []string `yaml:"orgs"`
 	// TeamsAsGroups adds the user's teams as "org:team-slug" groups beside
 	// the organisations' logins. Nil means true.
@@ -52,10 +54,10 @@ func (c Config) Validate() error {
 	if c.ClientSecret == "" {
 		return errors.New("client_secret is required")
 	}
-	if c.BaseURL != "" && !validURL(c.BaseURL) {
+	if c.BaseURL != "" && !connectors.SecureURL(c.BaseURL) {
 		return errors.New("base_url must be an https URL (http only on a loopback address)")
 	}
-	if c.APIURL != "" && !validURL(c.APIURL) {
+	if c.APIURL != "" && !connectors.SecureURL(c.APIURL) {
 		return errors.New("api_url must be an https URL (http only on a loopback address)")
 	}
 	for _, o := range c.Orgs {
@@ -64,20 +66,6 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
-}
-
-// validURL: absolute, no query or fragment; https, or http on loopback
-// where nobody else can answer.
-func validURL(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return false
-	}
-	if u.Scheme == "https" {
-		return true
-	}
-	ip := net.ParseIP(u.Hostname())
-	return u.Scheme == "http" && (u.Hostname() == "localhost" || ip != nil && ip.IsLoopback())
 }
 
 // withDefaults fills the empty fields.

@@ -46,12 +46,14 @@ func (c *Connector) oauth2(callback string) *oauth2.Config {
 
 // Start implements connectors.Redirect: GitHub's authorization request
 // with a fresh state and an S256 PKCE challenge (RFC 7636 section 4.3);
-// loginHint becomes GitHub's login parameter, which suggests the account.
-func (c *Connector) Start(_ context.Context, callback, loginHint string) (string, connectors.State, error) {
+// opts.LoginHint becomes GitHub's login parameter, which suggests the
+// account. opts.Prompt and MaxAge are dropped: GitHub has no way to be
+// asked to authenticate the person again.
+func (c *Connector) Start(_ context.Context, callback string, so connectors.StartOptions) (string, connectors.State, error) {
 	st := flow.NewState(false)
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(st.Verifier)}
-	if loginHint != "" {
-		opts = append(opts, oauth2.SetAuthURLParam("login", loginHint))
+	if so.LoginHint != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("login", so.LoginHint))
 	}
 	return c.oauth2(callback).AuthCodeURL(st.State, opts...), st, nil
 }

@@ -28,7 +28,7 @@ func signIn(t *testing.T, f *githubtest.Server, cfg Config, query func(url.Value
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	authURL, st, err := c.Start(ctx, callback, "")
+	authURL, st, err := c.Start(ctx, callback, connectors.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,11 @@ func TestGitHub(t *testing.T) {
 				t.Errorf("email %q verified %v, want public@example.com unverified", id.Email, id.EmailVerified)
 			}
 		}},
-		{name: "member of an allowed org, any case", cfg: Config{Orgs: []string{"Octo-Org"}}},
+		{name: "member of an allowed org, any case: its groups only", cfg: Config{Orgs: []string{"Octo-Org"}}, check: func(t *testing.T, id connectors.Identity) {
+			if !slices.Equal(id.Groups, []string{"octo-org", "octo-org:core"}) {
+				t.Errorf("groups = %v, want octo-org's only", id.Groups)
+			}
+		}},
 		{name: "outside the allowed orgs", cfg: Config{Orgs: []string{"other-org"}}, want: connectors.ErrRefused},
 		{name: "teams not as groups", cfg: Config{TeamsAsGroups: &no}, check: func(t *testing.T, id connectors.Identity) {
 			if !slices.Equal(id.Groups, []string{"github", "octo-org", "acme"}) {
@@ -144,7 +148,7 @@ func TestPaging(t *testing.T) {
 func TestGitHubDown(t *testing.T) {
 	f := githubtest.New(t)
 	c, _ := New(Config{ClientID: githubtest.ClientID, ClientSecret: githubtest.ClientSecret, BaseURL: f.URL, APIURL: f.URL + "/api/v3"}, nil)
-	_, st, _ := c.Start(context.Background(), callback, "")
+	_, st, _ := c.Start(context.Background(), callback, connectors.StartOptions{})
 	f.Close()
 	_, err := c.Finish(context.Background(), callback, st, url.Values{"code": {githubtest.Code}, "state": {st.State}})
 	if !errors.Is(err, connectors.ErrUpstream) {
@@ -158,7 +162,7 @@ func TestStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authURL, st, err := c.Start(context.Background(), callback, "octocat")
+	authURL, st, err := c.Start(context.Background(), callback, connectors.StartOptions{LoginHint: "octocat"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,11 +56,19 @@ func (c *Connector) profile(ctx context.Context, a api) (connectors.Identity, er
 	}
 	id := connectors.Identity{Subject: strconv.FormatInt(u.ID, 10), Username: u.Login, Name: u.Name}
 	id.Email, id.EmailVerified = pickEmail(emails, u.Email)
+	var member []string
 	for _, o := range orgs {
-		id.Groups = append(id.Groups, o.Login)
+		member = append(member, o.Login)
 	}
-	if !c.allowed(id.Groups) {
+	if !c.allowed(member) {
 		return connectors.Identity{}, fmt.Errorf("%w: %s is not a member of an allowed organisation", connectors.ErrRefused, u.Login)
+	}
+	// Groups come from the allowed organisations only: anyone can create
+	// an organisation of any free name, so others' names mean nothing.
+	for _, o := range member {
+		if c.listed(o) {
+			id.Groups = append(id.Groups, o)
+		}
 	}
 	if *c.cfg.TeamsAsGroups {
 		teams, err := list[team](ctx, a, "/user/teams")
@@ -68,7 +76,9 @@ func (c *Connector) profile(ctx context.Context, a api) (connectors.Identity, er
 			return connectors.Identity{}, err
 		}
 		for _, t := range teams {
-			id.Groups = append(id.Groups, t.Organization.Login+":"+t.Slug)
+			if c.listed(t.Organization.Login) {
+				id.Groups = append(id.Groups, t.Organization.Login+":"+t.Slug)
+			}
 		}
 	}
 	return id, nil
@@ -85,15 +95,12 @@ func pickEmail(emails []email, public string) (string, bool) {
 }
 
 // allowed reports whether orgs meets the allow-list: empty allows anyone.
-// GitHub logins are case-insensitive.
 func (c *Connector) allowed(orgs []string) bool {
-	if len(c.cfg.Orgs) == 0 {
-		return true
-	}
-	for _, want := range c.cfg.Orgs {
-		if slices.ContainsFunc(orgs, func(o string) bool { return strings.EqualFold(o, want) }) {
-			return true
-		}
-	}
-	return false
+	return len(c.cfg.Orgs) == 0 || slices.ContainsFunc(orgs, c.listed)
+}
+
+// listed reports whether org is in the allow-list, or the list is empty.
+// GitHub logins are case-insensitive.
+func (c *Connector) listed(org string) bool {
+	return len(c.cfg.Orgs) == 0 || slices.ContainsFunc(c.cfg.Orgs, func(o string) bool { return strings.EqualFold(o, org) })
 }

@@ -3,12 +3,13 @@ package ldap
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/portcullis/portcullis/connectors"
 )
 
 // Config is one LDAP directory, as written under connectors: in the
@@ -140,7 +141,7 @@ func (c Config) Validate() error {
 		return errors.New("start_tls: refused with ldaps://, which is TLS already")
 	}
 	if u.Scheme == "ldap" && !c.StartTLS {
-		if !loopback(u.Hostname()) {
+		if !connectors.Loopback(u.Hostname()) {
 			return errors.New("url: ldap:// without start_tls is accepted only on a loopback host: passwords would cross the network in clear")
 		}
 		if c.CAFile != "" {
@@ -183,13 +184,6 @@ func (c Config) url() (*url.URL, error) {
 		return nil, errors.New("url: a host and optional port only (no user, path, query or fragment)")
 	}
 	return u, nil
-}
-
-// loopback reports whether host is on this machine, where nobody else can
-// read the traffic.
-func loopback(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 func (s UserSearch) validate() error {

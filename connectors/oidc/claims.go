@@ -3,6 +3,7 @@ package oidc
 import (
 	"cmp"
 	"fmt"
+	"time"
 
 	"github.com/portcullis/portcullis/connectors"
 )
@@ -42,7 +43,8 @@ func (c Claims) withDefaults() Claims {
 }
 
 // identity maps the claims m by the names in c (with defaults applied).
-// acr and amr are OpenID Connect's own (Core section 2) and not mapped.
+// acr and amr are OpenID Connect's own (Core section 2), not mapped, and
+// Finish takes them from the ID token alone (signedOnly).
 func (c Claims) identity(m map[string]any) (connectors.Identity, error) {
 	sub, _ := m[c.Subject].(string)
 	if sub == "" {
@@ -55,8 +57,6 @@ func (c Claims) identity(m map[string]any) (connectors.Identity, error) {
 		Name:          str(m[c.Name]),
 		EmailVerified: verified(m[c.EmailVerified]),
 		Groups:        strs(m[c.Groups]),
-		ACR:           str(m["acr"]),
-		AMR:           strs(m["amr"]),
 	}
 	return id, nil
 }
@@ -97,4 +97,16 @@ func strs(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// signedOnly is what an Identity takes from the verified ID token alone,
+// whatever userinfo says: how and when the person authenticated (acr,
+// amr, auth_time in seconds since the epoch). Userinfo is not signed and
+// could claim a stronger sign-in than the ID token.
+func signedOnly(idToken map[string]any) connectors.Identity {
+	id := connectors.Identity{ACR: str(idToken["acr"]), AMR: strs(idToken["amr"])}
+	if t, ok := idToken["auth_time"].(float64); ok && t > 0 {
+		id.AuthTime = time.Unix(int64(t), 0)
+	}
+	return id
 }

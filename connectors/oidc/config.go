@@ -3,9 +3,9 @@ package oidc
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
+
+	"github.com/portcullis/portcullis/connectors"
 )
 
 // Config is one OpenID Connect upstream, as written under connectors: in
@@ -78,25 +78,15 @@ func (c Config) Validate() error {
 }
 
 // validIssuer checks an issuer identifier (OpenID Connect Discovery
-// section 2): an absolute https URL without query or fragment; http only
-// on a loopback host, where nobody else can answer.
+// section 2): connectors.SecureURL.
 func validIssuer(issuer string) error {
 	if issuer == "" {
 		return errors.New("issuer is required")
 	}
-	u, err := url.Parse(issuer)
-	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return errors.New("issuer must be an absolute URL without query, fragment or user")
+	if !connectors.SecureURL(issuer) {
+		return errors.New("issuer must be an absolute https URL without query, fragment or user (http only on a loopback address)")
 	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
-			return nil
-		}
-	}
-	return errors.New("issuer must be https (http only on a loopback address)")
+	return nil
 }
 
 // scopes returns the scopes to request.

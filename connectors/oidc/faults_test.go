@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/portcullis/portcullis/connectors"
 )
@@ -81,6 +82,29 @@ func TestFaults(t *testing.T) {
 					t.Errorf("groups %v name %q, want userinfo's groups and the ID token's name", id.Groups, id.Name)
 				}
 			}},
+		{name: "auth_time from the ID token", op: func(op *fakeOP) { op.claims = set("auth_time", 1700000000) },
+			check: func(t *testing.T, id connectors.Identity) {
+				if !id.AuthTime.Equal(time.Unix(1700000000, 0)) {
+					t.Errorf("auth time %v, want the ID token's", id.AuthTime)
+				}
+			}},
+		{name: "auth_time from userinfo ignored", cfg: func(c *Config) { c.UserInfo = true },
+			op: func(op *fakeOP) { op.userinfo = map[string]any{"sub": "upstream-sub", "auth_time": 1700000000} },
+			check: func(t *testing.T, id connectors.Identity) {
+				if !id.AuthTime.IsZero() {
+					t.Errorf("auth time %v from userinfo", id.AuthTime)
+				}
+			}},
+		{name: "acr and amr from userinfo ignored", cfg: func(c *Config) { c.UserInfo = true },
+			op: func(op *fakeOP) {
+				op.claims = func(m map[string]any) { delete(m, "acr"); delete(m, "amr") }
+				op.userinfo = map[string]any{"sub": "upstream-sub", "acr": "mfa", "amr": []string{"hwk"}}
+			},
+			check: func(t *testing.T, id connectors.Identity) {
+				if id.ACR != "" || len(id.AMR) != 0 {
+					t.Errorf("acr %q amr %v taken from userinfo", id.ACR, id.AMR)
+				}
+			}},
 		{name: "userinfo about another subject", cfg: func(c *Config) { c.UserInfo = true },
 			op: func(op *fakeOP) { op.userinfo = map[string]any{"sub": "someone-else"} }, want: connectors.ErrRefused},
 	} {
@@ -117,7 +141,7 @@ func fakeSignIn(t *testing.T, op *fakeOP, cfg Config, query func(url.Values, con
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	authURL, st, err := c.Start(ctx, callback, "")
+	authURL, st, err := c.Start(ctx, callback, connectors.StartOptions{})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -139,7 +163,7 @@ func TestUpstreamDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	_, st, err := c.Start(ctx, callback, "")
+	_, st, err := c.Start(ctx, callback, connectors.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +176,7 @@ func TestUpstreamDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := never.Start(ctx, callback, ""); !errors.Is(err, connectors.ErrUpstream) {
+	if _, _, err := never.Start(ctx, callback, connectors.StartOptions{}); !errors.Is(err, connectors.ErrUpstream) {
 		t.Errorf("Start with the provider down: err = %v, want ErrUpstream", err)
 	}
 	if _, err := never.Finish(ctx, callback, st, q); !errors.Is(err, connectors.ErrUpstream) {

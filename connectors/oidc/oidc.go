@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -50,17 +51,24 @@ func New(cfg Config, client *http.Client) (*Connector, error) {
 
 // Start implements connectors.Redirect: an authorization request (OpenID
 // Connect Core section 3.1.2.1) with a fresh state, nonce and S256 PKCE
-// challenge (RFC 7636 section 4.3), and login_hint when given. It fails
-// with connectors.ErrUpstream while the provider cannot be discovered.
-func (c *Connector) Start(ctx context.Context, callback, loginHint string) (string, connectors.State, error) {
+// challenge (RFC 7636 section 4.3), and login_hint, prompt and max_age
+// when given. It fails with connectors.ErrUpstream while the provider
+// cannot be discovered.
+func (c *Connector) Start(ctx context.Context, callback string, so connectors.StartOptions) (string, connectors.State, error) {
 	u, err := c.disc.get(ctx)
 	if err != nil {
 		return "", connectors.State{}, err
 	}
 	st := flow.NewState(true)
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(st.Verifier), oidc.Nonce(st.Nonce)}
-	if loginHint != "" {
-		opts = append(opts, oauth2.SetAuthURLParam("login_hint", loginHint))
+	if so.LoginHint != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("login_hint", so.LoginHint))
+	}
+	if so.Prompt != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", so.Prompt))
+	}
+	if so.MaxAge != nil {
+		opts = append(opts, oauth2.SetAuthURLParam("max_age", strconv.FormatInt(*so.MaxAge, 10)))
 	}
 	return c.oauth2(u, callback).AuthCodeURL(st.State, opts...), st, nil
 }
@@ -93,12 +101,20 @@ func (c *Connector) Finish(ctx context.Context, callback string, st connectors.S
 	if err != nil {
 		return connectors.Identity{}, err
 	}
+	// acr, amr and auth_time are read from the verified ID token only,
+	// never userinfo.
+	signed := signedOnly(claims)
 	if c.cfg.UserInfo {
 		if err := c.addUserInfo(ctx, u, tok, idt.Subject, claims); err != nil {
 			return connectors.Identity{}, err
 		}
 	}
-	return c.claims.identity(claims)
+	id, err := c.claims.identity(claims)
+	if err != nil {
+		return connectors.Identity{}, err
+	}
+	id.ACR, id.AMR, id.AuthTime = signed.ACR, signed.AMR, signed.AuthTime
+	return id, nil
 }
 
 // checkIss applies RFC 9207 section 2.4: an iss parameter, when present,

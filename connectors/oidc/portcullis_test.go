@@ -56,7 +56,7 @@ func pemKey(t *testing.T, key *ecdsa.PrivateKey) string {
 func signIn(t *testing.T, c *Connector, s *authservertest.Server, loginHint string) (connectors.Identity, error) {
 	t.Helper()
 	ctx := context.Background()
-	authURL, st, err := c.Start(ctx, callback, loginHint)
+	authURL, st, err := c.Start(ctx, callback, connectors.StartOptions{LoginHint: loginHint})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -106,7 +106,7 @@ func TestPortcullisUpstreamReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	authURL, st, err := c.Start(ctx, callback, "")
+	authURL, st, err := c.Start(ctx, callback, connectors.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestPortcullisUpstreamReplay(t *testing.T) {
 	if _, err := c.Finish(ctx, callback, st, back); !errors.Is(err, connectors.ErrRefused) {
 		t.Errorf("code redeemed twice: err = %v, want ErrRefused", err)
 	}
-	_, other, _ := c.Start(ctx, callback, "")
+	_, other, _ := c.Start(ctx, callback, connectors.StartOptions{})
 	if _, err := c.Finish(ctx, callback, other, back); !errors.Is(err, connectors.ErrRefused) {
 		t.Errorf("answer to another sign-in: err = %v, want ErrRefused", err)
 	}
@@ -133,7 +133,7 @@ func TestPortcullisUpstreamLate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New with the provider down: %v", err)
 	}
-	if _, _, err := c.Start(context.Background(), callback, ""); !errors.Is(err, connectors.ErrUpstream) {
+	if _, _, err := c.Start(context.Background(), callback, connectors.StartOptions{}); !errors.Is(err, connectors.ErrUpstream) {
 		t.Fatalf("Start with the provider down: err = %v, want ErrUpstream", err)
 	}
 	s := start()
@@ -151,7 +151,8 @@ func TestStartRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authURL, st, err := c.Start(context.Background(), callback, "ann@example.com")
+	maxAge := int64(300)
+	authURL, st, err := c.Start(context.Background(), callback, connectors.StartOptions{LoginHint: "ann@example.com", Prompt: "login", MaxAge: &maxAge})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestStartRequest(t *testing.T) {
 	want := map[string]string{
 		"client_id": "rp-secret", "redirect_uri": callback, "response_type": "code",
 		"scope": "openid email profile", "state": st.State, "nonce": st.Nonce,
-		"code_challenge_method": "S256", "login_hint": "ann@example.com",
+		"code_challenge_method": "S256", "login_hint": "ann@example.com", "prompt": "login", "max_age": "300",
 	}
 	for k, v := range want {
 		if q.Get(k) != v {

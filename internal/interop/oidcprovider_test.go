@@ -122,7 +122,7 @@ func TestOIDCProviderUpstream(t *testing.T) {
 	issuer := startProvider(t)
 	c := connector(t, issuer, upstreamSecret)
 	ctx := context.Background()
-	authURL, st, err := c.Start(ctx, upstreamCallback, "")
+	authURL, st, err := c.Start(ctx, upstreamCallback, connectors.StartOptions{})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -160,7 +160,7 @@ func TestOIDCProviderUpstreamRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := connector(t, issuer, tc.secret)
 			ctx := context.Background()
-			authURL, st, err := c.Start(ctx, upstreamCallback, "")
+			authURL, st, err := c.Start(ctx, upstreamCallback, connectors.StartOptions{})
 			if err != nil {
 				t.Fatalf("Start: %v", err)
 			}
