@@ -74,16 +74,20 @@ func (s *Server) usableFactors(r *http.Request, u store.User) ([]store.Factor, e
 // the enrolment page, or interaction_required for prompt=none) and
 // reports true.
 func (s *Server) factorStep(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, u store.User, sess store.Session) bool {
+	// The requirement is met by the session's class, a federated one's
+	// upstream class included; a user's own factors are asked for whenever
+	// this sign-in proved none of them, however strong the upstream's. A
+	// session that proved one needs no look at the store.
+	level, local, required := sessionLevel(sess), mfa.Level(sess.AMR), s.required(ar, c)
+	if meets(level, required) && local != mfa.ACRSingleFactor {
+		return false
+	}
 	factors, err := s.usableFactors(r, u)
 	if err != nil {
 		s.pageFailure(w, r, err)
 		return true
 	}
-	// The requirement is met by the session's class, a federated one's
-	// upstream class included; a user's own factors are asked for whenever
-	// this sign-in proved none of them, however strong the upstream's.
-	level, local, required := sessionLevel(sess), mfa.Level(sess.AMR), s.required(ar, c)
-	if meets(level, required) && (len(factors) == 0 || local != mfa.ACRSingleFactor) {
+	if meets(level, required) && len(factors) == 0 {
 		return false
 	}
 	if promptsNone(ar) {

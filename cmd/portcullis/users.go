@@ -184,6 +184,19 @@ func (r *run) storedUser(username string) (store.User, error) {
 	return u, err
 }
 
+// storedUserOrID loads a user by username or, when none has it, by ID
+// (the subject the management API and the audit trail name them by).
+func (r *run) storedUserOrID(nameOrID string) (store.User, error) {
+	u, err := r.st.GetUserByUsername(r.ctx, nameOrID)
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = r.st.GetUser(r.ctx, nameOrID)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, fmt.Errorf("no user with username or id %q", nameOrID)
+	}
+	return u, err
+}
+
 func usersDeleteCmd() *cobra.Command {
 	return stateCmd(&cobra.Command{
 		Use:   "delete USERNAME",

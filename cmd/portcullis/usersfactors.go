@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -70,17 +69,4 @@ func usersResetFactorsCmd() *cobra.Command {
 			fmt.Fprintf(w, "removed %d factors of %s and their recovery codes\n", n, u.Username)
 		})
 	})
-}
-
-// storedUserOrID loads a user by username or, when none has it, by ID
-// (the subject the management API and the audit trail name them by).
-func (r *run) storedUserOrID(nameOrID string) (store.User, error) {
-	u, err := r.st.GetUserByUsername(r.ctx, nameOrID)
-	if errors.Is(err, store.ErrNotFound) {
-		u, err = r.st.GetUser(r.ctx, nameOrID)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, fmt.Errorf("no user with username or id %q", nameOrID)
-	}
-	return u, err
 }
