@@ -10,6 +10,7 @@ import (
 
 	"github.com/portcullis/portcullis/internal/authscheme"
 	"github.com/portcullis/portcullis/internal/backoff"
+	"github.com/portcullis/portcullis/internal/tokencache"
 )
 
 // Guard validates bearer access tokens for a resource server (RFC 6750,
@@ -21,7 +22,7 @@ type Guard struct {
 	keys         *keySet
 	revocations  *revocations // nil when the issuer publishes no list or polling is off
 	introspector *introspector
-	cache        *tokenCache
+	cache        *tokencache.Cache[entry]
 	proofs       *proofs // nil without Options.DPoP.PublicURL
 	// ready guards the fields the first fetches set (keys, revocations,
 	// introspector, s.algorithms): none is read before it is ready.
@@ -50,7 +51,7 @@ func New(ctx context.Context, opts Options) (*Guard, error) {
 		return nil, err
 	}
 	bg, stop := context.WithCancel(context.Background())
-	g := &Guard{s: s, cache: newTokenCache(s.CacheSize), proofs: p, stop: stop}
+	g := &Guard{s: s, cache: tokencache.New[entry](s.CacheSize), proofs: p, stop: stop}
 	first := g.setUp(ctx, bg)
 	switch {
 	case first == nil:
@@ -272,8 +273,8 @@ func (g *Guard) verify(ctx context.Context, token string) (*Caller, error) {
 	if !g.ready.Ready() {
 		return nil, g.notReady(now)
 	}
-	k := hashToken(token)
-	if e, ok := g.cache.get(k, now.UnixNano()); ok && (!e.jwt || e.gen == g.keys.current.Load().gen) {
+	k := tokencache.KeyOf(token)
+	if e, ok := g.cache.Get(k, now.UnixNano()); ok && (!e.jwt || e.gen == g.keys.current.Load().gen) {
 		if e.caller == nil {
 			return nil, invalidToken(ErrInactive, nil)
 		}
@@ -296,7 +297,7 @@ func (g *Guard) verify(ctx context.Context, token string) (*Caller, error) {
 	if err != nil {
 		return c, err
 	}
-	g.cache.put(k, entry{caller: c, until: c.expiresAt.UnixNano(), jwt: true, gen: gen}, now.UnixNano())
+	g.cache.Put(k, entry{caller: c, jwt: true, gen: gen}, c.expiresAt.UnixNano(), now.UnixNano())
 	return g.admit(c)
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/portcullis/portcullis/internal/tokencache"
 )
 
 // introspector calls the issuer's RFC 7662 endpoint for opaque tokens, one
@@ -21,7 +23,7 @@ type introspector struct {
 	client     *http.Client
 	ctx        context.Context
 	opts       Introspection
-	flight     flight[tokenKey, *Caller]
+	flight     flight[tokencache.Key, *Caller]
 
 	calls, failures atomic.Int64
 }
@@ -38,7 +40,7 @@ type introspectionResponse struct {
 // earlier of exp and CacheMax, a negative one for NegativeCache. A failure
 // to reach the issuer is not cached and answers 503: the token is neither
 // accepted nor declared invalid.
-func (g *Guard) introspect(ctx context.Context, token string, k tokenKey) (*Caller, error) {
+func (g *Guard) introspect(ctx context.Context, token string, k tokencache.Key) (*Caller, error) {
 	in := g.introspector
 	return in.flight.do(ctx, k, nil, func() (*Caller, error) {
 		raw, resp, err := in.call(token)
@@ -50,7 +52,7 @@ func (g *Guard) introspect(ctx context.Context, token string, k tokenKey) (*Call
 		now := g.s.Clock()
 		reason := in.judge(resp, g.s.Issuer, g.s.Audience, now, g.s.Leeway)
 		if reason != nil {
-			g.cache.put(k, entry{until: now.Add(in.opts.NegativeCache).UnixNano()}, now.UnixNano())
+			g.cache.Put(k, entry{}, now.Add(in.opts.NegativeCache).UnixNano(), now.UnixNano())
 			return nil, invalidToken(reason, nil)
 		}
 		c := resp.caller(raw)
@@ -58,7 +60,7 @@ func (g *Guard) introspect(ctx context.Context, token string, k tokenKey) (*Call
 		if resp.Expiry.set && c.expiresAt.Before(until) {
 			until = c.expiresAt
 		}
-		g.cache.put(k, entry{caller: c, until: until.UnixNano()}, now.UnixNano())
+		g.cache.Put(k, entry{caller: c}, until.UnixNano(), now.UnixNano())
 		return c, nil
 	})
 }

@@ -92,6 +92,11 @@ type Store interface {
 	RevokeToken(ctx context.Context, r Revocation) error
 	// IsRevoked reports whether the token with this jti has been revoked.
 	IsRevoked(ctx context.Context, jti string) (bool, error)
+	// RevocationVersion reads the store's Version, cheaply enough to be
+	// read on every introspection. The reading is taken after the call
+	// starts, so it reflects every revocation and cutoff committed, by any
+	// process, before the call.
+	RevocationVersion(ctx context.Context) (Version, error)
 	// ListRevocations returns up to limit revocations with Seq greater than
 	// after, in Seq order, so that pollers can follow the list with a cursor.
 	ListRevocations(ctx context.Context, after int64, limit int) ([]Revocation, error)

@@ -34,6 +34,7 @@ type Store struct {
 	// deadline bounds Ping, which sends no statement and so escapes
 	// statementDeadline.
 	deadline time.Duration
+	versions versionReader
 }
 
 var _ store.Store = (*Store)(nil)

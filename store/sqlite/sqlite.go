@@ -34,6 +34,9 @@ var driverSQLite = func() driver.Driver {
 type Store struct {
 	db   *sql.DB
 	path string // the database file, for Probe
+	// wal reads revocation versions; nil where the -shm file cannot be
+	// mapped, and then every reading is the zero Version.
+	wal *walIndex
 }
 
 var _ store.Store = (*Store)(nil)
@@ -63,7 +66,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, openError(path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path}
+	if w, err := openWALIndex(ctx, db, path); err == nil {
+		s.wal = w
+	}
+	return s, nil
 }
 
 // Ping implements store.Store.
@@ -98,7 +105,22 @@ func (s *Store) Probe(ctx context.Context) error {
 }
 
 // Close implements store.Store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.wal != nil {
+		s.wal.close()
+	}
+	return s.db.Close()
+}
+
+// RevocationVersion implements store.Store: the wal-index header, which
+// every commit of any process changes, so it changes for more than
+// revocations, but costs no query.
+func (s *Store) RevocationVersion(context.Context) (store.Version, error) {
+	if s.wal == nil {
+		return store.Version{}, nil
+	}
+	return s.wal.version(), nil
+}
 
 // CreateClient implements store.Store.
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {

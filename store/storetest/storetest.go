@@ -27,6 +27,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"KeysUpdate", testKeysUpdate},
 		{"KeysUpdateConcurrent", testKeysUpdateConcurrent},
 		{"Revocations", testRevocations},
+		{"RevocationVersion", testRevocationVersion},
+		{"RevocationVersionConcurrent", testRevocationVersionConcurrent},
 		{"UseOnceConcurrent", testUseOnceConcurrent},
 		{"UseOnceAfterExpiry", testUseOnceAfterExpiry},
 		{"Users", testUsers},
