@@ -94,25 +94,33 @@ var errNotOurToken = errors.New("not a valid access token of this issuer")
 // signature against the published keys, its typ and its issuer. It does not
 // check expiry or revocation; callers decide what those mean.
 func (s *Server) parseAccessToken(raw string) (AccessTokenClaims, error) {
+	c, _, err := s.verifyAccessToken(raw)
+	return c, err
+}
+
+// verifyAccessToken is parseAccessToken that also returns the ID of the
+// key that signed the token, for callers that remember the verdict only
+// while the key is published.
+func (s *Server) verifyAccessToken(raw string) (AccessTokenClaims, string, error) {
 	var algs []jose.SignatureAlgorithm
 	for _, a := range s.keys.Algorithms() {
 		algs = append(algs, jose.SignatureAlgorithm(a))
 	}
 	tok, err := parseJWT(raw, algs)
 	if err != nil {
-		return AccessTokenClaims{}, errNotOurToken
+		return AccessTokenClaims{}, "", errNotOurToken
 	}
 	h := tok.Headers[0]
 	if typ, _ := h.ExtraHeaders["typ"].(string); !strings.EqualFold(typ, accessTokenType) && !strings.EqualFold(typ, "application/"+accessTokenType) {
-		return AccessTokenClaims{}, errNotOurToken
+		return AccessTokenClaims{}, "", errNotOurToken
 	}
 	key, ok := s.keys.PublicKey(h.KeyID)
 	if !ok || key.Algorithm != h.Algorithm {
-		return AccessTokenClaims{}, errNotOurToken
+		return AccessTokenClaims{}, "", errNotOurToken
 	}
 	var c AccessTokenClaims
 	if err := tok.Claims(key.Key, &c); err != nil || c.Issuer != s.cfg.Issuer || c.ID == "" || c.Expiry == nil {
-		return AccessTokenClaims{}, errNotOurToken
+		return AccessTokenClaims{}, "", errNotOurToken
 	}
-	return c, nil
+	return c, h.KeyID, nil
 }

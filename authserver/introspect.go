@@ -8,6 +8,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/portcullis/portcullis/authserver/internal/wire"
+	"github.com/portcullis/portcullis/internal/tokencache"
 	"github.com/portcullis/portcullis/store"
 	"github.com/portcullis/portcullis/usage"
 )
@@ -91,11 +92,34 @@ func unixOrZero(d *jwt.NumericDate) int64 {
 // that has neither expired nor been revoked, by its jti or by a cutoff of
 // its client or subject (one indexed read each). The error is for a store
 // failure only; a token that is not ours is simply inactive.
+//
+// A token seen before costs neither its signature nor the reads: its
+// verified claims are remembered (s.verified) while its key is published,
+// with the store's RevocationVersion at which it was last found unrevoked.
+// That version is read after the request arrived, so while it is unchanged
+// no revocation or cutoff committed since, in any process: the answer is
+// the store's, as exact as asking it.
 func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClaims, bool, error) {
-	c, err := s.parseAccessToken(raw)
-	if err != nil || !s.cfg.Now().Before(c.Expiry.Time()) {
-		return AccessTokenClaims{}, false, nil
+	now := s.cfg.Now()
+	k := tokencache.KeyOf(raw)
+	t, seen := s.verified.Get(k, now.UnixNano())
+	if seen {
+		if _, ok := s.keys.PublicKey(t.kid); !ok {
+			return AccessTokenClaims{}, false, nil
+		}
+	} else {
+		c, kid, err := s.verifyAccessToken(raw)
+		if err != nil || !now.Before(c.Expiry.Time()) {
+			return AccessTokenClaims{}, false, nil
+		}
+		t = verifiedToken{claims: &c, kid: kid}
 	}
+	// A failed reading proves nothing; the reads below then decide.
+	version, _ := s.store.RevocationVersion(r.Context())
+	if seen && version != (store.Version{}) && version == t.checked {
+		return *t.claims, true, nil
+	}
+	c := t.claims
 	revoked, err := s.store.IsRevoked(r.Context(), c.ID)
 	if err != nil || revoked {
 		return AccessTokenClaims{}, false, err
@@ -108,8 +132,22 @@ func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClai
 	if c.IssuedAt.Time().Before(nb) {
 		return AccessTokenClaims{}, false, nil
 	}
-	return c, true, nil
+	t.checked = version
+	s.verified.Put(k, t, c.Expiry.Time().UnixNano(), now.UnixNano())
+	return *c, true, nil
 }
+
+// verifiedToken is an access token whose signature and claims
+// activeAccessToken verified, with the ID of the key that signed it and
+// the store's RevocationVersion at which it was last found unrevoked.
+type verifiedToken struct {
+	claims  *AccessTokenClaims
+	kid     string
+	checked store.Version
+}
+
+// verifiedTokens bounds s.verified: at about 1 KiB an entry, a few MiB.
+const verifiedTokens = 4096
 
 // authenticateConfidential authenticates a client that must hold
 // credentials: introspection and revocation are not for public clients.

@@ -30,6 +30,7 @@ import (
 	"github.com/portcullis/portcullis/internal/outbound"
 	"github.com/portcullis/portcullis/internal/ratelimit"
 	"github.com/portcullis/portcullis/internal/ratelog"
+	"github.com/portcullis/portcullis/internal/tokencache"
 	"github.com/portcullis/portcullis/keys"
 	"github.com/portcullis/portcullis/requestid"
 	"github.com/portcullis/portcullis/store"
@@ -241,6 +242,9 @@ type Server struct {
 	proofs *dpop.Verifier
 	// limits applies the rate limits (ratelimit.go).
 	limits *usage.Gate
+	// verified remembers the access tokens introspection verified
+	// (introspect.go).
+	verified *tokencache.Cache[verifiedToken]
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -310,6 +314,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	s.clientKeys = newClientKeyCache(outbound.NewClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
 	s.limits = usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now)
+	s.verified = tokencache.New[verifiedToken](verifiedTokens)
 	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
 	for _, c := range cfg.Clients {
 		s.clients[c.ID] = c
