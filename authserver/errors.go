@@ -111,10 +111,31 @@ func errInvalidClient(desc string, basic bool) *Error {
 // writeJSON writes v with the headers every token-bearing response needs
 // (RFC 6749 section 5.1): no caching anywhere.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	setJSONHeaders(w.Header())
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// writeJSONBytes is writeJSON for a body already encoded.
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	setJSONHeaders(w.Header())
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// The header values of JSON answers, shared read-only by every response:
+// assigning them spares three allocations a request, and a handler that
+// adds a value appends to a full slice, which copies it first.
+var (
+	jsonContentType = []string{"application/json"}
+	noStore         = []string{"no-store"}
+	noCache         = []string{"no-cache"}
+)
+
+// setJSONHeaders marks an answer JSON and never to be cached (RFC 6749
+// section 5.1).
+func setJSONHeaders(h http.Header) {
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
 }

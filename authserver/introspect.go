@@ -1,7 +1,9 @@
 package authserver
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -57,27 +59,32 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		errInvalidRequest("token is required").Render(w)
 		return
 	}
-	c, active, err := s.activeAccessToken(r, raw)
+	t, err := s.activeAccessToken(r, raw)
 	if err != nil {
 		s.internal(r, err).Render(w)
 		return
 	}
-	if !active {
+	if t == nil {
 		s.introspectRefreshToken(w, r, clientID, raw)
 		return
 	}
-	if !s.mayIntrospect(r, client, c) {
+	if !s.mayIntrospect(r, client, t.claims) {
 		s.introspected(r, clientID, false, nil)
 		writeJSON(w, http.StatusOK, introspection{Active: false})
 		return
 	}
-	s.introspected(r, clientID, true, c.Audience)
-	writeJSON(w, http.StatusOK, introspection{
+	s.introspected(r, clientID, true, t.claims.Audience)
+	writeJSONBytes(w, http.StatusOK, t.answer)
+}
+
+// introspectionOf is the answer about an active access token.
+func introspectionOf(c AccessTokenClaims) introspection {
+	return introspection{
 		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: tokenType(c.boundTo()),
 		Exp: c.Expiry.Time().Unix(), Iat: c.IssuedAt.Time().Unix(), Sub: c.Subject,
 		Aud: c.Audience, Iss: c.Issuer, JTI: c.ID, Cnf: c.Confirmation,
 		AuthTime: unixOrZero(c.AuthTime), ACR: c.ACR, AMR: c.AMR,
-	})
+	}
 }
 
 // unixOrZero is a claim's time in seconds, zero (omitted) when absent.
@@ -88,61 +95,75 @@ func unixOrZero(d *jwt.NumericDate) int64 {
 	return d.Time().Unix()
 }
 
-// activeAccessToken reports whether raw is an access token of this server
-// that has neither expired nor been revoked, by its jti or by a cutoff of
-// its client or subject (one indexed read each). The error is for a store
-// failure only; a token that is not ours is simply inactive.
+// activeAccessToken returns raw's verified claims if it is an access token
+// of this server that has neither expired nor been revoked, by its jti or
+// by a cutoff of its client or subject (one indexed read each), and nil
+// otherwise. The error is for a store failure only; a token that is not
+// ours is simply inactive.
 //
-// A token seen before costs neither its signature nor the reads: its
-// verified claims are remembered (s.verified) while its key is published,
-// with the store's RevocationVersion at which it was last found unrevoked.
-// That version is read after the request arrived, so while it is unchanged
-// no revocation or cutoff committed since, in any process: the answer is
-// the store's, as exact as asking it.
-func (s *Server) activeAccessToken(r *http.Request, raw string) (AccessTokenClaims, bool, error) {
+// A token seen before costs neither its signature nor the reads: what was
+// verified is remembered (s.verified) while its key is published, with the
+// store's RevocationVersion at which it was last found unrevoked. That
+// version is read after the request arrived, so while it is unchanged no
+// revocation or cutoff committed since, in any process: the answer is the
+// store's, as exact as asking it.
+func (s *Server) activeAccessToken(r *http.Request, raw string) (*verifiedToken, error) {
 	now := s.cfg.Now()
 	k := tokencache.KeyOf(raw)
-	t, seen := s.verified.Get(k, now.UnixNano())
-	if seen {
-		if _, ok := s.keys.PublicKey(t.kid); !ok {
-			return AccessTokenClaims{}, false, nil
+	seen, ok := s.verified.Get(k, now.UnixNano())
+	if ok {
+		if _, published := s.keys.PublicKey(seen.token.kid); !published {
+			return nil, nil
 		}
 	} else {
 		c, kid, err := s.verifyAccessToken(raw)
 		if err != nil || !now.Before(c.Expiry.Time()) {
-			return AccessTokenClaims{}, false, nil
+			return nil, nil
 		}
-		t = verifiedToken{claims: &c, kid: kid}
+		answer, err := json.Marshal(introspectionOf(c))
+		if err != nil {
+			return nil, fmt.Errorf("introspection answer: %w", err)
+		}
+		// As writeJSON's encoder ends every answer.
+		seen.token = &verifiedToken{claims: c, kid: kid, answer: append(answer, '\n')}
 	}
 	// A failed reading proves nothing; the reads below then decide.
 	version, _ := s.store.RevocationVersion(r.Context())
-	if seen && version != (store.Version{}) && version == t.checked {
-		return *t.claims, true, nil
+	if ok && version != (store.Version{}) && version == seen.checked {
+		return seen.token, nil
 	}
-	c := t.claims
+	c := &seen.token.claims
 	revoked, err := s.store.IsRevoked(r.Context(), c.ID)
 	if err != nil || revoked {
-		return AccessTokenClaims{}, false, err
+		return nil, err
 	}
 	nb, err := s.store.NotBefore(r.Context(), c.ClientID, c.Subject)
 	if err != nil {
-		return AccessTokenClaims{}, false, err
+		return nil, err
 	}
 	// A missing iat reads as the zero time: before any cutoff.
 	if c.IssuedAt.Time().Before(nb) {
-		return AccessTokenClaims{}, false, nil
+		return nil, nil
 	}
-	t.checked = version
-	s.verified.Put(k, t, c.Expiry.Time().UnixNano(), now.UnixNano())
-	return *c, true, nil
+	seen.checked = version
+	s.verified.Put(k, seen, c.Expiry.Time().UnixNano(), now.UnixNano())
+	return seen.token, nil
 }
 
 // verifiedToken is an access token whose signature and claims
-// activeAccessToken verified, with the ID of the key that signed it and
-// the store's RevocationVersion at which it was last found unrevoked.
+// activeAccessToken verified, the ID of the key that signed it, and its
+// introspection answer while active, encoded once. It is not changed once
+// made, so requests share it.
 type verifiedToken struct {
-	claims  *AccessTokenClaims
-	kid     string
+	claims AccessTokenClaims
+	kid    string
+	answer []byte
+}
+
+// seenToken is what s.verified holds of a token: what was verified, and
+// the store's RevocationVersion at which it was last found unrevoked.
+type seenToken struct {
+	token   *verifiedToken
 	checked store.Version
 }
 

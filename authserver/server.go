@@ -244,7 +244,7 @@ type Server struct {
 	limits *usage.Gate
 	// verified remembers the access tokens introspection verified
 	// (introspect.go).
-	verified *tokencache.Cache[verifiedToken]
+	verified *tokencache.Cache[seenToken]
 }
 
 // endpoints are the absolute URLs of the server's endpoints.
@@ -314,7 +314,7 @@ func New(cfg Config, st Store, km KeySet, log *slog.Logger) (*Server, error) {
 	s.clientKeys = newClientKeyCache(outbound.NewClient(cfg.AllowPrivateJWKSURI), cfg.Now)
 	s.pending = ratelimit.New(cfg.PendingPerAddress, cfg.PendingTotal)
 	s.limits = usage.NewGate(cfg.Limiter, cfg.Usage, cfg.Now)
-	s.verified = tokencache.New[verifiedToken](verifiedTokens)
+	s.verified = tokencache.New[seenToken](verifiedTokens)
 	s.writes = &writeCheck{probe: s.store.Probe, now: cfg.Now}
 	for _, c := range cfg.Clients {
 		s.clients[c.ID] = c

@@ -26,15 +26,16 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		s.challenge(w, authscheme.None, http.StatusUnauthorized, "", "an access token is required", "")
 		return
 	}
-	c, active, err := s.activeAccessToken(r, tok)
+	t, err := s.activeAccessToken(r, tok)
 	if err != nil {
 		s.internal(r, err).Render(w)
 		return
 	}
-	if !active {
+	if t == nil {
 		s.challenge(w, scheme, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
 		return
 	}
+	c := &t.claims
 	switch jkt := c.boundTo(); {
 	case jkt != "" && scheme != authscheme.DPoP:
 		// RFC 9449 section 7.2: never accepted as a bearer token.
