@@ -46,7 +46,7 @@ type key struct {
 	store.Key
 	public  jose.JSONWebKey
 	private crypto.Signer
-	// signers caches one jose.Signer per JOSE "typ" header value.
+	// signers caches one *compactSigner per JOSE "typ" header value.
 	signers sync.Map
 }
 
@@ -167,11 +167,7 @@ func (m *Manager) Sign(alg, typ string, payload []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	jws, err := s.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
-	}
-	return jws.CompactSerialize()
+	return s.sign(payload)
 }
 
 // active returns the newest key for alg whose activation time has come. It
@@ -188,15 +184,13 @@ func (m *Manager) active(alg string) *key {
 	return nil
 }
 
-func (k *key) signer(typ string) (jose.Signer, error) {
+func (k *key) signer(typ string) (*compactSigner, error) {
 	if s, ok := k.signers.Load(typ); ok {
-		return s.(jose.Signer), nil
+		return s.(*compactSigner), nil
 	}
-	s, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.Alg), Key: jose.JSONWebKey{Key: k.private, KeyID: k.ID}},
-		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+	s, err := newCompactSigner(k, typ)
 	if err != nil {
-		return nil, fmt.Errorf("signer for key %s: %w", k.ID, err)
+		return nil, err
 	}
 	k.signers.Store(typ, s)
 	return s, nil
