@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,32 +14,63 @@ import (
 
 // AppendAudit implements store.Store. An event whose UID is stored
 // already is skipped (migration 0009's unique index).
+//
+// Events go in by auditRows a statement: every token issued is an event,
+// and one row a statement cost a third more in statement overhead (the
+// AUTOINCREMENT counter is written once a statement) than the rows
+// themselves. The statement for a full chunk is prepared once per
+// connection (database/sql keeps it); the remainder's is prepared for the
+// batch.
 func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	defer tx.Rollback()
-	// One statement prepared for the batch: parsing it again for each
-	// event cost more than inserting the event (each token issued is one).
-	insert, err := tx.PrepareContext(ctx,
-		`INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail, uid) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))
-		 ON CONFLICT (uid) DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
-	defer insert.Close()
-	for _, e := range events {
-		detail, err := json.Marshal(e.Detail)
+	args := make([]any, 0, 8*min(len(events), auditRows))
+	for chunk := range slices.Chunk(events, auditRows) {
+		args = args[:0]
+		for _, e := range chunk {
+			detail, err := json.Marshal(e.Detail)
+			if err != nil {
+				return fmt.Errorf("append audit: %w", err)
+			}
+			args = append(args, e.Time.UnixMicro(), e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, string(detail), e.UID)
+		}
+		stmt, err := s.auditInsert(ctx, tx, len(chunk))
 		if err != nil {
 			return fmt.Errorf("append audit: %w", err)
 		}
-		if _, err := insert.ExecContext(ctx,
-			e.Time.UnixMicro(), e.Type, e.Subject, e.ClientID, e.Remote, e.RequestID, string(detail), e.UID); err != nil {
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("append audit: %w", err)
 		}
 	}
 	return tx.Commit()
+}
+
+// auditRows is how many events one INSERT stores: 8 parameters each, well
+// within SQLite's limit of 32766.
+const auditRows = 100
+
+// auditInsert returns the statement inserting n events, in tx.
+func (s *Store) auditInsert(ctx context.Context, tx *sql.Tx, n int) (*sql.Stmt, error) {
+	q := `INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail, uid) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, NULLIF(?, '')),`, n), ",") +
+		` ON CONFLICT (uid) DO NOTHING`
+	if n < auditRows {
+		return tx.PrepareContext(ctx, q)
+	}
+	s.auditFull.mu.Lock()
+	defer s.auditFull.mu.Unlock()
+	if s.auditFull.stmt == nil {
+		// A failure is not kept: the next batch prepares again.
+		stmt, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		s.auditFull.stmt = stmt
+	}
+	return tx.StmtContext(ctx, s.auditFull.stmt), nil
 }
 
 // auditDeleteBatch is how many events one statement of DeleteAuditBefore

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portcullis/portcullis/store"
@@ -37,6 +38,11 @@ type Store struct {
 	// wal reads revocation versions; nil where the -shm file cannot be
 	// mapped, and then every reading is the zero Version.
 	wal *walIndex
+	// auditFull inserts a full chunk of audit events (AppendAudit).
+	auditFull struct {
+		mu   sync.Mutex
+		stmt *sql.Stmt
+	}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -106,6 +112,9 @@ func (s *Store) Probe(ctx context.Context) error {
 
 // Close implements store.Store.
 func (s *Store) Close() error {
+	if s.auditFull.stmt != nil {
+		s.auditFull.stmt.Close()
+	}
 	if s.wal != nil {
 		s.wal.close()
 	}

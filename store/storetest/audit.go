@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -169,5 +170,42 @@ func testAuditPages(t *testing.T, s store.Store) {
 				}
 			}
 		})
+	}
+}
+
+// testAuditLargeBatch stores batches larger than a backend's statement
+// chunks, retried in part and holding one UID twice: each event is stored
+// once, in order, with its detail.
+func testAuditLargeBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	t0 := time.Now().Truncate(time.Microsecond)
+	var batch []store.AuditEvent
+	for i := range 250 {
+		batch = append(batch, store.AuditEvent{Time: t0.Add(time.Duration(i) * time.Millisecond), Type: "token_issued",
+			ClientID: "large", UID: fmt.Sprint("large-", i), Detail: map[string]any{"n": float64(i)}})
+	}
+	if err := s.AppendAudit(ctx, batch[:120]); err != nil {
+		t.Fatal(err)
+	}
+	retried := append(batch[100:], batch[249])
+	if err := s.AppendAudit(ctx, retried); err != nil {
+		t.Fatalf("retried batch: %v", err)
+	}
+	got, err := s.ListAudit(ctx, store.AuditFilter{ClientID: "large", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 250 {
+		t.Fatalf("stored %d events, want 250", len(got))
+	}
+	seen := map[string]bool{}
+	for _, e := range got {
+		if seen[e.UID] {
+			t.Fatalf("%s stored twice", e.UID)
+		}
+		seen[e.UID] = true
+		if e.UID != fmt.Sprint("large-", e.Detail["n"]) {
+			t.Fatalf("event %s has detail %v", e.UID, e.Detail)
+		}
 	}
 }

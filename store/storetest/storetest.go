@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"AuditRetention", testAuditRetention},
 		{"AuditIdempotent", testAuditIdempotent},
+		{"AuditLargeBatch", testAuditLargeBatch},
 		{"SecretConcurrent", testSecretConcurrent},
 		{"RevokeAll", testRevokeAll},
 		{"Cutoffs", testCutoffs},
