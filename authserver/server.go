@@ -394,8 +394,12 @@ func (s *Server) observe(mux http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		s.cfg.Observer.Request(route, r.Method, rec.status, rec.oauthError, d)
-		s.log.DebugContext(r.Context(), "request", "method", r.Method, "route", route, "status", rec.status,
-			"error", rec.oauthError, "duration_ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
+		// Asked first: building the arguments costs allocations on every
+		// request even when debug records are dropped.
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.DebugContext(r.Context(), "request", "method", r.Method, "route", route, "status", rec.status,
+				"error", rec.oauthError, "duration_ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
+		}
 	})
 }
 
