@@ -26,13 +26,16 @@ type portcullisConfig struct {
 	redis string
 	// upstream, when set, adds a gateway: block in front of it.
 	upstream string
+	// issuer, when set, is the issuer instead of http://<listen>: one
+	// issuer for several instances, as behind a load balancer.
+	issuer string
 }
 
 // portcullisYAML is the bench configuration. The log level is warn so
 // that logging a line per request does not dominate the figures; rate
 // limits and usage counting keep their defaults (none applies to a client
 // credentials client's tokens or to successful introspections).
-const portcullisYAML = `issuer: http://{{listen}}
+const portcullisYAML = `issuer: {{issuer}}
 listen: {{listen}}
 ops_listen: {{ops}}
 storage: {{storage}}
@@ -80,13 +83,17 @@ func writePortcullisConfig(dir string, c portcullisConfig) (s *server, ops strin
 		gateway = strings.NewReplacer("{{gwlisten}}", gw, "{{upstream}}", c.upstream).Replace(gatewayYAML)
 		s.gatewayURL = "http://" + gw
 	}
-	yaml := strings.NewReplacer("{{listen}}", listen, "{{ops}}", ops, "{{storage}}", storage,
+	issuer := c.issuer
+	if issuer == "" {
+		issuer = "http://" + listen
+	}
+	yaml := strings.NewReplacer("{{issuer}}", issuer, "{{listen}}", listen, "{{ops}}", ops, "{{storage}}", storage,
 		"{{redis}}", redis, "{{gateway}}", gateway).Replace(portcullisYAML)
 	yaml = strings.ReplaceAll(yaml, "{{listen}}", listen) // inside the gateway block
 	if err := os.WriteFile(filepath.Join(dir, "portcullis.yaml"), []byte(yaml), 0o600); err != nil {
 		return nil, "", err
 	}
-	s.tokenURL = "http://" + listen + "/token"
+	s.base, s.issuer = "http://"+listen, issuer
 	return s, "http://" + ops, nil
 }
 
@@ -103,9 +110,15 @@ func startPortcullis(ctx context.Context, e *env, dir string, s *server, ops str
 		p.stop()
 		return err
 	}
-	if err := s.discover(ctx, strings.TrimSuffix(s.tokenURL, "/token")); err != nil {
+	if err := s.discover(ctx, s.base); err != nil {
 		p.stop()
 		return err
+	}
+	// Discovery names the issuer's host; send to this instance's own.
+	for _, u := range []*string{&s.tokenURL, &s.introspectURL, &s.jwksURL} {
+		if rest, ok := strings.CutPrefix(*u, s.issuer); ok {
+			*u = s.base + rest
+		}
 	}
 	return nil
 }

@@ -68,11 +68,13 @@ func runPostgres(ctx context.Context, e *env) ([]*measurement, error) {
 	all := &server{name: tPGx3}
 	defer all.stop()
 	var tokens, introspects []string
+	issuer := ""
 	for i := range pgInstances {
-		s, err := newPortcullis(ctx, e, portcullisConfig{storage: dsn, redis: redisURL()})
+		s, err := newPortcullis(ctx, e, portcullisConfig{storage: dsn, redis: redisURL(), issuer: issuer})
 		if err != nil {
 			return nil, fmt.Errorf("instance %d: %w", i+1, err)
 		}
+		issuer = s.issuer // the first instance's, for all three
 		all.procs = append(all.procs, s.procs...)
 		tokens = append(tokens, s.tokenURL)
 		introspects = append(introspects, s.introspectURL)

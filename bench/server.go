@@ -15,6 +15,9 @@ type server struct {
 	procs []*proc
 	// Endpoints, from discovery where the server has it.
 	tokenURL, introspectURL, jwksURL string
+	// base is where this instance listens, and issuer its issuer
+	// identifier (several instances may share one), for Portcullis.
+	base, issuer string
 	// gatewayURL is Portcullis's gateway listener, when configured.
 	gatewayURL string
 	// ready is the time from exec to ready.
@@ -55,8 +58,8 @@ func (s *server) rss() int64 {
 
 // discover reads the endpoints from the issuer's OpenID Connect discovery
 // document.
-func (s *server) discover(ctx context.Context, issuer string) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, issuer+"/.well-known/openid-configuration", nil)
+func (s *server) discover(ctx context.Context, base string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/.well-known/openid-configuration", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: discovery: %w", s.name, err)
