@@ -67,9 +67,11 @@ func newProxy(upstream, public *url.URL, transport http.RoundTripper, ids Identi
 		},
 		Transport: transport,
 		// Responses of unknown length (chunked, server-sent events) are
-		// flushed as they come whatever this says; -1 does the same for
-		// known lengths, so a slow upstream is never held back.
-		FlushInterval: -1,
+		// flushed as they come whatever FlushInterval says. Those of a
+		// known length are written as the buffer fills and when they end:
+		// flushing after each write (-1) cost a write system call more per
+		// response, a fifth of the gateway's time, to hurry bodies smaller
+		// than the 4 KiB buffer.
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			status, code, desc := http.StatusBadGateway, "bad_gateway", "the upstream did not answer"
