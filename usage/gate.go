@@ -68,6 +68,7 @@ type Gate struct {
 	local  *Memory
 	sink   Sink
 	now    func() time.Time
+	clear  clearKeys
 }
 
 // NewGate returns a Gate deciding with shared, the limiter every instance
@@ -106,7 +107,13 @@ func (g *Gate) Check(ctx context.Context, rule LimitRule, key string, who Event)
 	if !rule.Limit.Enabled() {
 		return Decision{Result: Result{Allowed: true}, Rule: rule}
 	}
+	if res, ok := g.clear.get(rule.Name+":"+key, g.now()); ok {
+		return Decision{Result: res, Rule: rule}
+	}
 	res, open := g.ask(ctx, rule, key, 0)
+	if g.shared != nil && !open && res.Remaining >= clearMargin {
+		g.clear.put(rule.Name+":"+key, res, g.now())
+	}
 	if res.Allowed && res.Remaining < 1 && !open {
 		// The next failure would be refused: it fits once the allowance
 		// is whole again but for burst-1 requests.
@@ -124,6 +131,7 @@ func (g *Gate) Check(ctx context.Context, rule LimitRule, key string, who Event)
 // the limit it counts nothing more: the request was answered already.
 func (g *Gate) Fail(ctx context.Context, rule LimitRule, key string) {
 	if rule.Limit.Enabled() {
+		g.clear.drop(rule.Name + ":" + key)
 		g.ask(ctx, rule, key, 1)
 	}
 }
