@@ -148,7 +148,7 @@ type Recorder struct {
 	w     Writer
 	log   *slog.Logger
 	opts  Options
-	queue chan store.AuditEvent
+	queue *queue
 	stop  chan struct{}
 	done  chan struct{}
 	// ctx is the context of store writes: Close cancels it when the
@@ -186,7 +186,7 @@ func newRecorder(w Writer, log *slog.Logger, o Options) *Recorder {
 	}
 	var p [8]byte
 	_, _ = rand.Read(p[:]) // never fails (crypto/rand)
-	r := &Recorder{w: w, log: log, opts: o, queue: make(chan store.AuditEvent, o.Buffer),
+	r := &Recorder{w: w, log: log, opts: o, queue: newQueue(o.Buffer),
 		stop: make(chan struct{}), done: make(chan struct{}), retry: backoff.StoreWrites,
 		uidPrefix: hex.EncodeToString(p[:]) + "-"}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
@@ -233,9 +233,7 @@ func (r *Recorder) logEvent(ctx context.Context, level slog.Level, e store.Audit
 
 // enqueue hands e to the writer, or drops it when the buffer is full.
 func (r *Recorder) enqueue(e store.AuditEvent) {
-	select {
-	case r.queue <- e:
-	default:
+	if !r.queue.push(e) {
 		r.drops.add(DropBufferFull, 1)
 	}
 }

@@ -44,13 +44,13 @@ func (r *Recorder) run() {
 		}
 	}
 	for {
-		in := r.queue
+		in := r.queue.ready
 		if retry != nil {
 			in = nil // the buffer holds new events until the batch is stored
 		}
 		select {
-		case e := <-in:
-			b.events = append(b.events, r.stamp(e))
+		case <-in:
+			r.fill(&b)
 			if len(b.events) >= batchSize {
 				write()
 			}
@@ -63,6 +63,7 @@ func (r *Recorder) run() {
 		case <-interval.C:
 			r.recordFolded()
 			r.drops.summarise(r.log)
+			r.queue.shrink()
 		case <-r.stop:
 			r.shutdown(&b)
 			return
@@ -71,10 +72,9 @@ func (r *Recorder) run() {
 }
 
 // stamp gives e its UID, which makes a retried write store it once.
-func (r *Recorder) stamp(e store.AuditEvent) store.AuditEvent {
+func (r *Recorder) stamp(e *store.AuditEvent) {
 	r.seq++
 	e.UID = r.uidPrefix + strconv.FormatUint(r.seq, 36)
-	return e
 }
 
 // write tries once to store b. It returns the wait before the next
@@ -140,25 +140,12 @@ func (r *Recorder) shutdown(b *batch) {
 
 // fill tops b up from the buffer without waiting.
 func (r *Recorder) fill(b *batch) {
-	for len(b.events) < batchSize {
-		select {
-		case e := <-r.queue:
-			b.events = append(b.events, r.stamp(e))
-		default:
-			return
-		}
+	n := len(b.events)
+	b.events = r.queue.take(b.events, batchSize-n)
+	for i := n; i < len(b.events); i++ {
+		r.stamp(&b.events[i])
 	}
 }
 
 // drain empties the buffer and returns how many events it held.
-func (r *Recorder) drain() int {
-	n := 0
-	for {
-		select {
-		case <-r.queue:
-			n++
-		default:
-			return n
-		}
-	}
-}
+func (r *Recorder) drain() int { return r.queue.drain() }

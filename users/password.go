@@ -33,7 +33,12 @@ var ErrBadHash = errors.New("users: malformed password hash")
 func HashPassword(password string) string {
 	salt := make([]byte, saltLen)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return phc(salt, argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen))
+}
+
+// phc is the PHC string of an argon2id key derived with this package's
+// parameters.
+func phc(salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))
@@ -75,7 +80,16 @@ func VerifyPassword(hash, password string) (bool, error) {
 
 // dummyHash is verified against when a username is unknown, so that the
 // answer takes as long as for a known one and does not reveal who exists.
-var dummyHash = HashPassword("portcullis-no-such-user")
+// Only its parameters matter, which are this package's: its salt and key
+// are random bytes, so no password matches it, and the process does not
+// spend an argon2id run (and its 19 MiB) at start to make it.
+var dummyHash = newDummyHash()
+
+func newDummyHash() string {
+	b := make([]byte, saltLen+argonKeyLen)
+	rand.Read(b)
+	return phc(b[:saltLen], b[saltLen:])
+}
 
 // VerifyUnknown spends the time of one password verification.
 func VerifyUnknown(password string) { VerifyPassword(dummyHash, password) }
