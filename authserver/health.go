@@ -34,6 +34,10 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
 		return
 	}
+	if s.starting.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"store": "ok", "keys": "ok", "keys_at_rest": "plaintext"}
@@ -59,6 +63,14 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, status, checks)
 }
+
+// Starting makes /readyz answer 503 until Started: a process whose
+// operations listener answers before it listens on its other addresses
+// must not draw requests to them yet.
+func (s *Server) Starting() { s.starting.Store(true) }
+
+// Started ends Starting.
+func (s *Server) Started() { s.starting.Store(false) }
 
 // Drain makes /readyz answer 503 from now on while every other endpoint
 // still serves: the process is shutting down, and load balancers should

@@ -233,8 +233,9 @@ type Server struct {
 	// pending counts the pending authorization requests of client
 	// addresses (pending.go).
 	pending *ratelimit.Limiter
-	// draining is set once the process is shutting down (health.go).
-	draining atomic.Bool
+	// draining is set once the process is shutting down, starting until
+	// it listens everywhere (health.go).
+	draining, starting atomic.Bool
 	// writes tells whether the store takes writes, for /readyz
 	// (writecheck.go).
 	writes *writeCheck

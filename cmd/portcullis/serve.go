@@ -200,6 +200,8 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
+	// The operations listener answers first; /readyz waits for the rest.
+	srv.Starting()
 	// The stored APIs, before the first request; then kept current.
 	if err := srv.ReloadAPIs(ctx); err != nil {
 		return err
@@ -293,6 +295,7 @@ func serve(stop context.Context, cfg *config.Config, log *slog.Logger, ready fun
 		}
 		log.Info("oauth agent listening", "addr", aaddr.String(), "issuer", cfg.OAuthAgent.Issuer)
 	}
+	srv.Started()
 	select {
 	case err := <-g.errc:
 		g.close()
