@@ -224,9 +224,11 @@ func setup(ctx context.Context, conns int, duration, warmup time.Duration) (*env
 	if e.self, err = os.Executable(); err != nil {
 		return nil, err
 	}
-	logf("building portcullis")
-	build := exec.CommandContext(ctx, "go", "build", "-o", e.portcullis, "./cmd/portcullis")
+	// As build/release and the Dockerfile build it: what users run.
+	logf("building portcullis as released (CGO_ENABLED=0, -trimpath, -s -w)")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", e.portcullis, "./cmd/portcullis")
 	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("go build ./cmd/portcullis: %v\n%s", err, out)
