@@ -48,6 +48,7 @@ func devCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			paceGC()
 			return runDev(ctx, cmd, opts)
 		},
 	}

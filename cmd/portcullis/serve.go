@@ -87,6 +87,7 @@ func serveCmd() *cobra.Command {
 			}
 			ctx, stop := stopContext(cmd.Context())
 			defer stop()
+			paceGC()
 			if dev {
 				return runDev(ctx, cmd, devOptions{})
 			}
