@@ -77,6 +77,11 @@ func (s *server) discover(ctx context.Context, base string) error {
 	return nil
 }
 
+// floorGC paces the floors' collector as portcullis serve paces its own
+// (cmd/portcullis/gcpace.go), so that the ratios compare the work each
+// request does, not the collector's settings.
+var floorGC = []string{"GOGC=400", "GOMEMLIMIT=256MiB"}
+
 // startFloor starts one of this binary's floors on the server core, or
 // with cpu on another.
 func startFloor(ctx context.Context, e *env, name string, cpu int, args ...string) (*server, error) {
@@ -85,7 +90,7 @@ func startFloor(ctx context.Context, e *env, name string, cpu int, args ...strin
 		return nil, err
 	}
 	argv := append([]string{e.self, name, "-addr", addr}, args...)
-	p, err := startProc(name, e.tmp, cpu, nil, argv...)
+	p, err := startProc(name, e.tmp, cpu, floorGC, argv...)
 	if err != nil {
 		return nil, err
 	}
