@@ -72,7 +72,7 @@ func newProxy(upstream, public *url.URL, transport http.RoundTripper, ids Identi
 		// flushing after each write (-1) cost a write system call more per
 		// response, a fifth of the gateway's time, to hurry bodies smaller
 		// than the 4 KiB buffer.
-		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			status, code, desc := http.StatusBadGateway, "bad_gateway", "the upstream did not answer"
 			var ne net.Error

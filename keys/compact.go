@@ -100,4 +100,3 @@ func rawECDSA(der []byte, bits int) ([]byte, error) {
 	}
 	return out, nil
 }
-
