@@ -276,13 +276,21 @@ func waitReady(t *testing.T, issuer string) {
 		resp, err := http.Get(issuer + "/.well-known/openid-configuration")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// The main listener answers before the process's other
+			// listeners listen; /readyz says "starting" until they do.
+			if resp.StatusCode == http.StatusOK && !starting(issuer) {
 				return
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("server at %s not ready", issuer)
+}
+
+// starting reports whether the server's /readyz says it is starting.
+func starting(base string) bool {
+	resp, err := http.Get(base + "/readyz")
+	return err != nil || decodeReady(resp)["status"] == "starting"
 }
 
 func TestCLIErrors(t *testing.T) {
