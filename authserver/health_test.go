@@ -98,3 +98,24 @@ func TestRequestID(t *testing.T) {
 		t.Fatalf("request ID not echoed: %q", resp.Header.Get("X-Request-Id"))
 	}
 }
+
+// TestReadyWhileStarting: between Starting and Started /readyz answers 503
+// with exactly {"status": "starting"} and /healthz stays 200; then ready.
+func TestReadyWhileStarting(t *testing.T) {
+	as := authservertest.New(t)
+	as.Instance.Starting()
+	resp, err := http.Get(as.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decode(t, resp); resp.StatusCode != http.StatusServiceUnavailable || len(got) != 1 || got["status"] != "starting" {
+		t.Fatalf("readyz while starting: %d %v", resp.StatusCode, got)
+	}
+	if resp, _ := http.Get(as.URL + "/healthz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz while starting: %d", resp.StatusCode)
+	}
+	as.Instance.Started()
+	if resp, _ := http.Get(as.URL + "/readyz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz once started: %d", resp.StatusCode)
+	}
+}

@@ -25,6 +25,8 @@ type compactSigner struct {
 	alg    string
 	key    crypto.Signer
 	header string // base64url of the protected header, then "."
+	// ecBits is an ES256 key's curve size, for the width of R and S.
+	ecBits int
 }
 
 // newCompactSigner builds the signer of k for the "typ" header typ.
@@ -42,7 +44,15 @@ func newCompactSigner(k *key, typ string) (*compactSigner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signer for key %s: %w", k.ID, err)
 	}
-	return &compactSigner{alg: k.Alg, key: k.private, header: base64.RawURLEncoding.EncodeToString(h) + "."}, nil
+	s := &compactSigner{alg: k.Alg, key: k.private, header: base64.RawURLEncoding.EncodeToString(h) + "."}
+	if k.Alg == ES256 {
+		pub, ok := k.private.Public().(*ecdsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("signer for key %s: an ES256 key that is not ECDSA", k.ID)
+		}
+		s.ecBits = pub.Curve.Params().BitSize
+	}
+	return s, nil
 }
 
 // sigSize is the largest signature in base64url: RSA-4096.
@@ -75,7 +85,7 @@ func (s *compactSigner) signature(input []byte) ([]byte, error) {
 	if err != nil || s.alg != ES256 {
 		return sig, err
 	}
-	return rawECDSA(sig, s.key.Public().(*ecdsa.PublicKey).Curve.Params().BitSize)
+	return rawECDSA(sig, s.ecBits)
 }
 
 // rawECDSA turns an ASN.1 ECDSA signature into the fixed-width R || S of

@@ -107,11 +107,15 @@ func (g *Gate) Check(ctx context.Context, rule LimitRule, key string, who Event)
 	if !rule.Limit.Enabled() {
 		return Decision{Result: Result{Allowed: true}, Rule: rule}
 	}
-	if res, ok := g.clear.get(rule.Name+":"+key, g.now()); ok {
-		return Decision{Result: res, Rule: rule}
+	// Only the shared limiter costs a round trip worth sparing.
+	remember := g.shared != nil
+	if remember {
+		if res, ok := g.clear.get(rule.Name+":"+key, g.now()); ok {
+			return Decision{Result: res, Rule: rule}
+		}
 	}
 	res, open := g.ask(ctx, rule, key, 0)
-	if g.shared != nil && !open && res.Remaining >= clearMargin {
+	if remember && !open && res.Remaining >= clearMargin {
 		g.clear.put(rule.Name+":"+key, res, g.now())
 	}
 	if res.Allowed && res.Remaining < 1 && !open {
@@ -131,7 +135,9 @@ func (g *Gate) Check(ctx context.Context, rule LimitRule, key string, who Event)
 // the limit it counts nothing more: the request was answered already.
 func (g *Gate) Fail(ctx context.Context, rule LimitRule, key string) {
 	if rule.Limit.Enabled() {
-		g.clear.drop(rule.Name + ":" + key)
+		if g.shared != nil {
+			g.clear.drop(rule.Name + ":" + key)
+		}
 		g.ask(ctx, rule, key, 1)
 	}
 }

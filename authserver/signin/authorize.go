@@ -161,6 +161,18 @@ func (s *Server) tooMany(w http.ResponseWriter, retryAfter time.Duration, title,
 	s.renderError(w, http.StatusTooManyRequests, title, fmt.Sprintf(message, wait))
 }
 
+// signInAllowed counts a sign-in step against the client address's
+// sign-in limit, before anything is read or hashed, and answers 429 when
+// it is used up.
+func (s *Server) signInAllowed(w http.ResponseWriter, r *http.Request) bool {
+	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
+		s.tooMany(w, wait, "Too many sign-in attempts",
+			"Too many sign-in attempts came from your network. Try again in %s.")
+		return false
+	}
+	return true
+}
+
 // pageFailure shows a store failure to the user without its details and
 // reports it to the core.
 func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) {

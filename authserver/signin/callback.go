@@ -13,7 +13,6 @@ import (
 	"github.com/portcullis/portcullis/connectors"
 	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
-	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -23,9 +22,7 @@ import (
 // state is spent once; the connector checks the answer; the user is found,
 // linked or created; the sign-in proceeds as after a password.
 func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
-		s.tooMany(w, wait, "Too many sign-in attempts",
-			"Too many sign-in attempts came from your network. Try again in %s.")
+	if !s.signInAllowed(w, r) {
 		return
 	}
 	trip, ok := s.openTrip(r)

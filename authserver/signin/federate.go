@@ -11,7 +11,6 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/connectors"
 	"github.com/portcullis/portcullis/store"
-	"github.com/portcullis/portcullis/usage"
 )
 
 // A redirect connector's sign-in leaves for the upstream and comes back to
@@ -58,9 +57,7 @@ func (s *Server) upstreamCookie() string {
 // handleConnector is a "Continue with" button of the login page: a
 // redirect connector's sign-in starts; a directory's shows its form.
 func (s *Server) handleConnector(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
-		s.tooMany(w, wait, "Too many sign-in attempts",
-			"Too many sign-in attempts came from your network. Try again in %s.")
+	if !s.signInAllowed(w, r) {
 		return
 	}
 	ar, c, ok := s.pendingRequest(w, r, formLogin)

@@ -15,7 +15,6 @@ import (
 	"github.com/portcullis/portcullis/authserver/internal/wire"
 	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
-	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -60,9 +59,7 @@ func clientName(c store.Client) string {
 // username costs the same time as a wrong password.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// The rate limit comes before anything is read or hashed.
-	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
-		s.tooMany(w, wait, "Too many sign-in attempts",
-			"Too many sign-in attempts came from your network. Try again in %s.")
+	if !s.signInAllowed(w, r) {
 		return
 	}
 	ar, c, ok := s.pendingRequest(w, r, formLogin)

@@ -11,7 +11,6 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
-	"github.com/portcullis/portcullis/usage"
 )
 
 // A passkey signs in without a password (or a username): the login page
@@ -49,9 +48,7 @@ func (s *Server) loginPasskey(w http.ResponseWriter, r *http.Request, ar store.A
 // login page, for the pending request the form names, as handleLogin does
 // with a password.
 func (s *Server) handlePasskeyLogin(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
-		s.tooMany(w, wait, "Too many sign-in attempts",
-			"Too many sign-in attempts came from your network. Try again in %s.")
+	if !s.signInAllowed(w, r) {
 		return
 	}
 	ar, c, ok := s.pendingRequest(w, r, formPasskeyLogin)

@@ -12,7 +12,6 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/mfa"
 	"github.com/portcullis/portcullis/store"
-	"github.com/portcullis/portcullis/usage"
 	"github.com/portcullis/portcullis/users"
 )
 
@@ -178,9 +177,7 @@ func (s *Server) renderFactor(w http.ResponseWriter, r *http.Request, ar store.A
 // request goes on; a refused one is audited and, for the guessable codes,
 // throttled as passwords are.
 func (s *Server) handleFactor(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.core.Limit(w, r, usage.LimitSignIn); !ok {
-		s.tooMany(w, wait, "Too many sign-in attempts",
-			"Too many sign-in attempts came from your network. Try again in %s.")
+	if !s.signInAllowed(w, r) {
 		return
 	}
 	ar, c, ok := s.pendingRequest(w, r, formFactor)

@@ -21,14 +21,13 @@ const (
 	memoryLimit = 256 << 20
 )
 
-// paceGC applies them; it reports whether it did.
-func paceGC() bool {
+// paceGC applies them.
+func paceGC() {
 	_, envGC := os.LookupEnv("GOGC")
 	_, envLimit := os.LookupEnv("GOMEMLIMIT")
 	if envGC || envLimit {
-		return false
+		return
 	}
 	debug.SetGCPercent(gcPercent)
 	debug.SetMemoryLimit(memoryLimit)
-	return true
 }

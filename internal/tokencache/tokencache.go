@@ -79,10 +79,3 @@ func (c *Cache[V]) Put(k Key, v V, until, now int64) {
 	}
 	c.m[k] = item[V]{v: v, until: until}
 }
-
-// Len returns the number of entries, expired ones included.
-func (c *Cache[V]) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}

@@ -63,17 +63,17 @@ func TestCacheBound(t *testing.T) {
 		c.Put(KeyOf(fmt.Sprint(i)), i, until, 0)
 	}
 	c.Put(KeyOf("1"), -1, 1000, 50)
-	if c.Len() != 100 {
-		t.Fatalf("replacing an entry changed the size to %d", c.Len())
+	if c.len() != 100 {
+		t.Fatalf("replacing an entry changed the size to %d", c.len())
 	}
 	c.Put(KeyOf("new"), 1, 1000, 50)
-	if c.Len() != 51 {
-		t.Fatalf("after a put into a full cache with 50 expired entries: %d entries, want 51", c.Len())
+	if c.len() != 51 {
+		t.Fatalf("after a put into a full cache with 50 expired entries: %d entries, want 51", c.len())
 	}
 	for i := range 1000 {
 		c.Put(KeyOf(fmt.Sprint("more", i)), i, 1000, 50)
-		if c.Len() > 100 {
-			t.Fatalf("%d entries, bound 100", c.Len())
+		if c.len() > 100 {
+			t.Fatalf("%d entries, bound 100", c.len())
 		}
 	}
 	if v, ok := c.Get(KeyOf("more999"), 50); !ok || v != 999 {
@@ -94,7 +94,14 @@ func TestCacheConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if c.Len() > 64 {
-		t.Fatalf("%d entries, bound 64", c.Len())
+	if c.len() > 64 {
+		t.Fatalf("%d entries, bound 64", c.len())
 	}
+}
+
+// len is the number of entries, expired ones included.
+func (c *Cache[V]) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
 }

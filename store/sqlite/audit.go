@@ -52,19 +52,23 @@ func (s *Store) AppendAudit(ctx context.Context, events []store.AuditEvent) erro
 // within SQLite's limit of 32766.
 const auditRows = 100
 
-// auditInsert returns the statement inserting n events, in tx.
-func (s *Store) auditInsert(ctx context.Context, tx *sql.Tx, n int) (*sql.Stmt, error) {
-	q := `INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail, uid) VALUES ` +
+// auditInsertSQL is the statement inserting n events.
+func auditInsertSQL(n int) string {
+	return `INSERT INTO audit_events (time, type, subject, client_id, remote, request_id, detail, uid) VALUES ` +
 		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, NULLIF(?, '')),`, n), ",") +
 		` ON CONFLICT (uid) DO NOTHING`
+}
+
+// auditInsert returns the statement inserting n events, in tx.
+func (s *Store) auditInsert(ctx context.Context, tx *sql.Tx, n int) (*sql.Stmt, error) {
 	if n < auditRows {
-		return tx.PrepareContext(ctx, q)
+		return tx.PrepareContext(ctx, auditInsertSQL(n))
 	}
 	s.auditFull.mu.Lock()
 	defer s.auditFull.mu.Unlock()
 	if s.auditFull.stmt == nil {
 		// A failure is not kept: the next batch prepares again.
-		stmt, err := s.db.PrepareContext(ctx, q)
+		stmt, err := s.db.PrepareContext(ctx, auditInsertSQL(n))
 		if err != nil {
 			return nil, err
 		}
