@@ -37,19 +37,25 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 }
 
+// openTwice opens two handles on one new database file, as two processes
+// would; the test closes them.
+func openTwice(t *testing.T) (a, b *Store) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "p.db")
+	for _, s := range []**Store{&a, &b} {
+		st, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		*s = st
+	}
+	return a, b
+}
+
 func TestOpenTwiceSharesState(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "p.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openTwice(t)
 	if err := a.CreateClient(ctx, store.Client{ID: "x"}); err != nil {
 		t.Fatal(err)
 	}

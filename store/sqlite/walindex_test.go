@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,17 +13,7 @@ import (
 // reading changes, though none of its own connections wrote.
 func TestRevocationVersionSeesOtherHandles(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "p.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openTwice(t)
 	if a.wal == nil {
 		t.Fatal("no wal index: every introspection would query the store")
 	}
